@@ -1,0 +1,25 @@
+# wadesk_module(NAME SOURCES a.cpp b.cpp PUBLIC_DEPS x y PRIVATE_DEPS z)
+# Declares the static library wadesk_<NAME>. Headers are included as "<module>/file.h"
+# relative to src/, so the include root is src/ for every module.
+function(wadesk_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(wadesk_${name} STATIC ${M_SOURCES})
+  target_include_directories(wadesk_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(wadesk_${name} PUBLIC ${M_PUBLIC_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+endfunction()
+
+# wadesk_test(NAME SOURCES a_test.cpp DEPS wadesk_x [LABELS postgres])
+# One GoogleTest executable, registered with CTest test by test.
+function(wadesk_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
+  if(T_LABELS)
+    gtest_discover_tests(${name} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 30)
+  else()
+    gtest_discover_tests(${name} PROPERTIES LABELS "unit" DISCOVERY_TIMEOUT 30)
+  endif()
+endfunction()
+include(GoogleTest)

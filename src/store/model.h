@@ -1,0 +1,141 @@
+#pragma once
+// Domain rows as the store returns them. Times are unix milliseconds (UTC). Every row that
+// belongs to a company carries company_id, and every lookup of such a row takes it: a row of
+// another company is simply not found (invariant 1).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wadesk::store {
+
+enum class Role { kAdmin, kManager };
+
+struct Company {
+    std::string id;
+    std::string name;
+    int max_sessions = 10;
+    std::int64_t created_at = 0;
+};
+
+struct User {
+    std::string id;
+    std::string company_id;
+    std::string email;          // unique across all companies (login is by email alone)
+    std::string name;
+    Role role = Role::kManager;
+    std::string password_hash;  // argon2id encoded string; empty for externally issued users
+    std::string external_id;    // subject at the external issuer (integration mode), else empty
+    bool disabled = false;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+// Session statuses of SPEC §3, spelled as the API spells them.
+inline constexpr const char* kStatusInitializing = "initializing";
+inline constexpr const char* kStatusQr = "qr";
+inline constexpr const char* kStatusConnected = "connected";
+inline constexpr const char* kStatusReconnecting = "reconnecting";
+inline constexpr const char* kStatusDisconnected = "disconnected";
+inline constexpr const char* kStatusLoggedOut = "logged_out";
+inline constexpr const char* kStatusFailed = "failed";
+
+struct WaSession {
+    std::string id;
+    std::string company_id;
+    std::string name;
+    std::string status = kStatusInitializing;
+    std::string status_reason;     // e.g. "qr_timeout", "unlinked_from_phone"; empty when none
+    std::string phone_number;      // digits only, set once linked
+    std::string display_name;
+    std::string jid;               // own device JID once linked
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+    std::int64_t connected_at = 0; // 0 = never
+};
+
+struct Access {
+    std::string company_id;
+    std::string session_id;
+    std::string user_id;
+    bool can_read = false;
+    bool can_write = false;
+    bool can_manage_chats = false;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+struct Chat {
+    std::string id;
+    std::string company_id;
+    std::string session_id;
+    std::string jid;               // canonical: user@s.whatsapp.net, group@g.us, ...
+    std::string lid;               // LID alias (user@lid) when known, else empty
+    std::string name;
+    bool is_group = false;
+    int unread_count = 0;
+    std::string last_message;      // preview text of the newest message
+    std::int64_t last_message_at = 0;
+    bool archived = false;
+    bool pinned = false;
+    bool muted = false;
+    std::string assigned_to;       // user id, empty when unassigned
+    std::vector<std::string> labels;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+struct MediaInfo {
+    std::string mimetype;
+    std::int64_t size = 0;
+    std::string file_name;
+    std::string url;               // our download URL, empty until stored
+};
+
+struct Message {
+    std::string id;
+    std::string company_id;
+    std::string session_id;
+    std::string chat_id;
+    std::string wa_message_id;     // unique per session (invariant 3)
+    bool from_me = false;
+    std::string sender_jid;
+    std::string sender_name;
+    std::string sender_phone;
+    std::string type = "text";     // text image video audio voice document sticker location contact reaction system unsupported
+    std::string body;
+    std::optional<MediaInfo> media;
+    std::string quoted_message_id;
+    std::int64_t timestamp = 0;    // when WhatsApp says it was sent (ms)
+    std::string status = "pending";// pending sent delivered read played failed
+    std::string sent_by;           // user id that sent it through us, else empty
+    std::string client_message_id; // idempotency key of the send request, else empty
+    bool edited = false;
+    bool deleted = false;
+    bool from_history = false;     // imported by history sync: triggers no notification
+    std::int64_t created_at = 0;
+};
+
+// A durable event: the Socket.IO stream and GET /api/events both read these.
+struct Event {
+    std::int64_t id = 0;           // monotonically increasing, assigned by the store
+    std::string company_id;
+    std::string session_id;
+    std::string name;              // "whatsapp:message", ...
+    std::string payload_json;      // the event's data object, serialized JSON
+    std::int64_t created_at = 0;
+};
+
+struct AuditEntry {
+    std::int64_t id = 0;
+    std::string company_id;
+    std::string user_id;           // who; empty for the system
+    std::string action;            // "session.create", "access.grant", "message.send", ...
+    std::string target_type;       // "session", "user", "chat", "message", ...
+    std::string target_id;
+    std::string details_json;      // "{}" when nothing more
+    std::string ip;                // from where
+    std::int64_t created_at = 0;
+};
+
+}  // namespace wadesk::store

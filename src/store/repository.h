@@ -1,0 +1,200 @@
+#pragma once
+// The one storage interface. Two backends implement it: SQLite (WAL, the embedded default) and
+// PostgreSQL (libpq with a connection pool). Callers never see SQL.
+//
+// Contract for every method:
+// - Blocking: call it from the database pool, never from an I/O thread.
+// - Thread-safe: any number of threads may call concurrently.
+// - Company scoping: methods that take company_id match rows of that company only; a row of
+//   another company is "not found" (std::nullopt / false), never an error that reveals it.
+// - Failures throw the StoreError hierarchy of store/errors.h; "not found" is not a failure.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/model.h"
+
+namespace wadesk::store {
+
+struct UserPatch {
+    std::optional<std::string> name;
+    std::optional<std::string> email;
+    std::optional<std::string> password_hash;
+    std::optional<bool> disabled;
+};
+
+struct SessionPatch {
+    std::optional<std::string> name;
+    std::optional<std::string> status;
+    std::optional<std::string> status_reason;
+    std::optional<std::string> phone_number;
+    std::optional<std::string> display_name;
+    std::optional<std::string> jid;
+    std::optional<std::int64_t> connected_at;
+};
+
+struct ChatPatch {
+    std::optional<std::string> name;
+    std::optional<bool> archived;
+    std::optional<bool> pinned;
+    std::optional<bool> muted;
+    std::optional<std::string> assigned_to;  // "" clears
+    std::optional<std::vector<std::string>> labels;
+};
+
+struct ChatQuery {
+    std::string company_id;
+    std::string session_id;
+    int page = 1;                            // 1-based
+    int limit = 50;                          // 1..200, validated by the caller
+    std::string search;                      // substring of name or jid, case-insensitive; empty = any
+    std::optional<bool> archived;
+    std::optional<bool> unread;              // true: unread_count > 0; false: == 0
+    std::optional<std::string> assigned_to;  // user id; "" = unassigned
+};
+
+struct MessageQuery {
+    std::string company_id;
+    std::string session_id;
+    std::string chat_id;
+    int page = 1;                            // 1-based; ignored when `before` is set
+    int limit = 50;                          // 1..200
+    std::string before;                      // message id: only messages older than it
+};
+
+template <class T>
+struct Page {
+    std::vector<T> items;
+    std::int64_t total = 0;                  // rows matching the filter, all pages
+};
+
+// What RecordMessage did.
+struct RecordedMessage {
+    Message message;   // the stored row (the existing one when it was a duplicate)
+    Chat chat;         // the chat after the change
+    bool inserted = false;  // false: (session, wa_message_id) or (session, client_message_id) existed
+};
+
+struct DailyCount {
+    std::string day;   // "YYYY-MM-DD", UTC
+    std::int64_t incoming = 0;
+    std::int64_t outgoing = 0;
+};
+
+struct SessionStats {
+    std::string session_id;
+    std::int64_t chats = 0;
+    std::int64_t incoming = 0;
+    std::int64_t outgoing = 0;
+};
+
+struct CompanyStats {
+    std::int64_t total_sessions = 0;
+    std::int64_t active_sessions = 0;        // status connected
+    std::int64_t total_chats = 0;
+    std::vector<DailyCount> per_day;         // days with at least one message, oldest first
+    std::vector<SessionStats> per_session;
+};
+
+class Repository {
+public:
+    virtual ~Repository() = default;
+
+    // --- companies
+    virtual Company CreateCompany(const Company& company) = 0;  // id/created_at filled if empty
+    virtual std::optional<Company> FindCompany(std::string_view id) = 0;
+
+    // --- users
+    virtual User CreateUser(const User& user) = 0;  // throws UniqueViolation on a taken email
+    virtual std::optional<User> FindUserById(std::string_view id) = 0;  // for authentication only
+    virtual std::optional<User> FindUserByEmail(std::string_view email) = 0;  // case-insensitive
+    virtual std::optional<User> FindUserByExternalId(std::string_view company_id, std::string_view external_id) = 0;
+    virtual std::optional<User> FindUser(std::string_view company_id, std::string_view id) = 0;
+    virtual std::vector<User> ListUsers(std::string_view company_id, std::optional<Role> role) = 0;
+    virtual std::optional<User> UpdateUser(std::string_view company_id, std::string_view id, const UserPatch& patch) = 0;
+    virtual bool DeleteUser(std::string_view company_id, std::string_view id) = 0;  // also drops its grants
+
+    // --- WhatsApp sessions
+    virtual WaSession CreateSession(const WaSession& session) = 0;
+    virtual std::optional<WaSession> FindSession(std::string_view company_id, std::string_view id) = 0;
+    virtual std::optional<WaSession> FindSessionById(std::string_view id) = 0;  // engine side, no company
+    virtual std::vector<WaSession> ListSessions(std::string_view company_id) = 0;
+    // Sessions of every company with one of `statuses`: what a starting node resumes.
+    virtual std::vector<WaSession> ListSessionsByStatus(const std::vector<std::string>& statuses) = 0;
+    virtual std::int64_t CountSessions(std::string_view company_id) = 0;
+    virtual std::optional<WaSession> UpdateSession(std::string_view id, const SessionPatch& patch) = 0;
+    // Removes the session, its grants and credentials; with purge also chats, messages, events.
+    virtual bool DeleteSession(std::string_view company_id, std::string_view id, bool purge) = 0;
+
+    // --- access grants (one row per session × user)
+    virtual Access UpsertAccess(const Access& access) = 0;
+    virtual bool DeleteAccess(std::string_view company_id, std::string_view session_id, std::string_view user_id) = 0;
+    virtual std::optional<Access> FindAccess(std::string_view company_id, std::string_view session_id,
+                                             std::string_view user_id) = 0;
+    virtual std::vector<Access> ListAccessBySession(std::string_view company_id, std::string_view session_id) = 0;
+    virtual std::vector<Access> ListAccessByUser(std::string_view company_id, std::string_view user_id) = 0;
+    virtual std::vector<Access> ListAllAccess() = 0;  // every grant: loads the in-memory permission view
+
+    // --- chats
+    // Finds the chat of `jid` (or of `lid` when given and known) in the session, creating it when
+    // missing; a PN JID and its LID alias are one chat.
+    virtual Chat UpsertChat(const Chat& chat) = 0;
+    virtual std::optional<Chat> FindChat(std::string_view company_id, std::string_view session_id, std::string_view id) = 0;
+    virtual std::optional<Chat> FindChatByJid(std::string_view company_id, std::string_view session_id,
+                                              std::string_view jid) = 0;  // matches jid or lid
+    virtual Page<Chat> ListChats(const ChatQuery& query) = 0;  // newest activity first, then id
+    virtual std::optional<Chat> UpdateChat(std::string_view company_id, std::string_view session_id,
+                                           std::string_view id, const ChatPatch& patch) = 0;
+    virtual std::optional<Chat> MarkChatRead(std::string_view company_id, std::string_view session_id,
+                                             std::string_view id) = 0;  // unread_count = 0
+
+    // --- messages
+    // One transaction: inserts `message` unless its (session, wa_message_id) or
+    // (session, client_message_id) exists, and on insert updates the chat's last message and
+    // time (and unread_count for an incoming, non-history message). message.chat_id must exist.
+    virtual RecordedMessage RecordMessage(const Message& message) = 0;
+    virtual std::optional<Message> FindMessage(std::string_view company_id, std::string_view session_id,
+                                               std::string_view id) = 0;
+    virtual std::optional<Message> FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) = 0;
+    virtual std::optional<Message> FindMessageByClientId(std::string_view session_id,
+                                                         std::string_view client_message_id) = 0;
+    virtual Page<Message> ListMessages(const MessageQuery& query) = 0;  // newest first (timestamp, id)
+    // Moves a message's status forward only (pending < sent < delivered < read < played;
+    // failed from pending only). Returns the row when it changed, nullopt otherwise.
+    virtual std::optional<Message> AdvanceMessageStatus(std::string_view session_id, std::string_view id,
+                                                        std::string_view status) = 0;
+    // Sets wa_message_id on an outgoing row once the engine has assigned one.
+    virtual std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
+                                                  std::string_view wa_message_id) = 0;
+
+    // --- events (durable, for replay)
+    virtual Event AppendEvent(const Event& event) = 0;  // assigns id and created_at
+    // Events of the company with id > after_id, oldest first, at most `limit`.
+    virtual std::vector<Event> ListEvents(std::string_view company_id, std::int64_t after_id, int limit) = 0;
+
+    // --- audit
+    virtual AuditEntry AppendAudit(const AuditEntry& entry) = 0;
+    virtual Page<AuditEntry> ListAudit(std::string_view company_id, int page, int limit) = 0;  // newest first
+
+    // --- statistics: messages with timestamp >= since_ms
+    virtual CompanyStats Stats(std::string_view company_id, std::int64_t since_ms) = 0;
+
+    // --- engine credentials: opaque, already-encrypted blobs keyed by (session, key)
+    virtual std::optional<std::string> GetCredential(std::string_view session_id, std::string_view key) = 0;
+    virtual void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) = 0;
+    virtual void DeleteCredential(std::string_view session_id, std::string_view key) = 0;
+    virtual void DeleteCredentials(std::string_view session_id) = 0;
+
+    // --- health
+    virtual bool Ping() = 0;  // true when the database answers
+};
+
+// Opens the backend `url` names: "postgres://..." or "postgresql://..." selects PostgreSQL,
+// "sqlite:///path/to/file.db" or a bare path selects SQLite. Applies pending migrations when
+// `migrate` is true. Throws StoreError when the database cannot be opened.
+std::unique_ptr<Repository> OpenRepository(const std::string& url, bool migrate = true);
+
+}  // namespace wadesk::store
