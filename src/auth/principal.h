@@ -1,0 +1,18 @@
+#pragma once
+// Who is calling: the result of authenticating a bearer token (REST or Socket.IO).
+#include <string>
+
+#include "store/model.h"
+
+namespace wadesk::auth {
+
+struct Principal {
+    std::string user_id;
+    std::string company_id;
+    store::Role role = store::Role::kManager;
+    std::string email;
+
+    bool IsAdmin() const { return role == store::Role::kAdmin; }
+};
+
+}  // namespace wadesk::auth
