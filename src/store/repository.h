@@ -190,6 +190,12 @@ public:
 
     // --- health
     virtual bool Ping() = 0;  // true when the database answers
+
+    // needed by the API
+    // Every user of every company: loads the authenticator's in-memory user table at start.
+    virtual std::vector<User> ListAllUsers() = 0;
+    // Number of companies: `serve` prints first-login instructions when there is none.
+    virtual std::int64_t CountCompanies() = 0;
 };
 
 // Opens the backend `url` names: "postgres://..." or "postgresql://..." selects PostgreSQL,

@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// HTTP read-path benchmark of wadesk: seeds a fresh database with wadesk-bench-seed, starts the
+// real server on it, logs in, and drives four request mixes with wrk (bench/http/rotate.lua):
+//   chats     GET /api/whatsapp/sessions/{id}/chats?limit=50              (every seeded session)
+//   messages  GET .../chats/{chatId}/messages?limit=50                    (many chats)
+//   deep      GET .../chats/{chatId}/messages?page=8&limit=50             (the biggest chats)
+//   before    GET .../chats/{chatId}/messages?limit=50&before={messageId}  (cursor at depth 400)
+// each once paced near --rate req/s (wrk has no rate control: a few connections each wait
+// between requests; the achieved rate is reported) and once at maximum throughput. Prints a
+// Markdown table and, with --doc, writes it into docs/benchmarks.md between markers.
+//
+// Usage: node bench/http/http-bench.mjs --build build --backend sqlite|postgres
+//        [--pg-url postgres://...] [--sessions 5] [--chats 2000] [--messages 1000000]
+//        [--duration 15] [--rate 2000] [--doc docs/benchmarks.md] [--keep]
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+
+const execFileP = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+
+function parseArgs(argv) {
+    const o = { build: 'build', backend: 'sqlite', sessions: 5, chats: 2000, messages: 1000000, duration: 15,
+        rate: 2000, connections: 32, pacedConnections: 16, threads: 2, doc: null, keep: false, pgUrl: process.env.WADESK_BENCH_PG_URL };
+    for (let i = 0; i < argv.length; i++) {
+        const k = argv[i].replace(/^--/, '');
+        const camel = k.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+        if (k === 'keep') { o.keep = true; continue; }
+        const v = argv[++i];
+        o[camel] = ['build', 'backend', 'doc', 'pgUrl'].includes(camel) ? v : Number(v);
+    }
+    return o;
+}
+
+const opt = parseArgs(process.argv.slice(2));
+const buildDir = path.resolve(repo, opt.build);
+const wadesk = path.join(buildDir, 'wadesk');
+const seeder = path.join(buildDir, 'wadesk-bench-seed');
+const log = (...a) => console.error('[http-bench]', ...a);
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+async function api(base, method, p, token, body) {
+    const headers = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const r = await fetch(base + p, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    const j = await r.json().catch(() => null);
+    if (!r.ok || !j?.success) throw new Error(`${method} ${p}: HTTP ${r.status} ${JSON.stringify(j)}`);
+    return j.data;
+}
+const listOf = (d, key) => (Array.isArray(d) ? d : d[key] ?? Object.values(d).find(Array.isArray));
+
+// Runs wrk once; returns { rps, p50, p90, p99, requests, non2xx, errors, raw }.
+async function wrk({ base, urlsFile, token, seconds, connections, threads, delayMs }) {
+    const env = { ...process.env, WADESK_BENCH_URLS: urlsFile, WADESK_BENCH_TOKEN: token, WADESK_BENCH_DELAY_MS: String(delayMs) };
+    const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', '--timeout', '5s',
+        '-s', path.join(here, 'rotate.lua'), base];
+    const { stdout } = await execFileP('wrk', args, { env, maxBuffer: 1 << 20 });
+    const toMs = (s) => {
+        const m = /([\d.]+)(us|ms|s)/.exec(s);
+        return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
+    };
+    const pct = (p) => { const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(stdout); return m ? toMs(m[1]) : NaN; };
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+    const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
+    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+    const errLine = /Socket errors:.*$/m.exec(stdout)?.[0] ?? '';
+    return { rps, p50: pct(50), p90: pct(90), p99: pct(99), requests, non2xx, errors: errLine, raw: stdout, args: `wrk ${args.join(' ')}` };
+}
+
+async function createDatabase() {
+    if (opt.backend === 'sqlite') {
+        const dir = mkdtempSync(path.join(tmpdir(), 'wadesk-bench-'));
+        return { dataDir: dir, url: `sqlite://${path.join(dir, 'wadesk.db')}`, env: {}, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    }
+    if (!opt.pgUrl) throw new Error('postgres needs --pg-url or WADESK_BENCH_PG_URL');
+    const name = `wadesk_bench_${Date.now().toString(36)}`;
+    await execFileP('psql', [opt.pgUrl, '-qc', `CREATE DATABASE ${name}`]);
+    const u = new URL(opt.pgUrl);
+    u.pathname = `/${name}`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'wadesk-bench-'));
+    return {
+        dataDir: dir, url: u.toString(), env: { DATABASE_URL: u.toString() },
+        drop: async () => {
+            rmSync(dir, { recursive: true, force: true });
+            await execFileP('psql', [opt.pgUrl, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]).catch(() => {});
+        },
+    };
+}
+
+function parseJsonOut(stdout) {
+    const s = stdout.trim();
+    try { return JSON.parse(s); } catch { /* fall through */ }
+    const a = s.indexOf('{');
+    const b = s.lastIndexOf('}');
+    return JSON.parse(s.slice(a, b + 1));
+}
+
+async function main() {
+    for (const f of [wadesk, seeder]) if (!existsSync(f)) throw new Error(`missing ${f} (build it first)`);
+    const db = await createDatabase();
+    const env = { ...process.env, ...db.env, WADESK_DATA_DIR: db.dataDir, WADESK_JWT_SECRET: randomBytes(32).toString('hex') };
+    if (opt.backend === 'sqlite') delete env.DATABASE_URL;
+    let server = null;
+    try {
+        const email = `bench-admin-${Date.now()}@example.test`;
+        const password = `bench-${randomBytes(8).toString('hex')}`;
+        // The server creates its schema; the company and admin come from the CLI, the bulk rows
+        // from the seeder.
+        await execFileP(wadesk, ['migrate', '--data', db.dataDir], { env });
+        const company = parseJsonOut((await execFileP(wadesk, ['company', 'create', '--name', 'Bench Co', '--admin-email', email,
+            '--admin-password', password, '--data', db.dataDir], { env })).stdout);
+        const companyId = company.company?.id ?? company.companyId ?? company.id;
+        const seedArgs = ['--db', db.url, '--company', companyId, '--sessions', String(opt.sessions), '--chats', String(opt.chats),
+            '--messages', String(opt.messages)];
+        log(`seeding: ${path.basename(seeder)} ${seedArgs.join(' ')}`);
+        const t0 = Date.now();
+        const seeded = await execFileP(seeder, seedArgs, { env, maxBuffer: 1 << 24, timeout: 3600000 });
+        const seedSeconds = (Date.now() - t0) / 1000;
+        log(`seeded in ${seedSeconds.toFixed(1)} s: ${seeded.stdout.trim().slice(0, 300)}`);
+
+        server = spawn(wadesk, ['serve', '--listen', '127.0.0.1:0', '--data', db.dataDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        const base = await new Promise((resolve, reject) => {
+            server.stderr.on('data', (d) => {
+                stderr += d;
+                const m = /listening on (http:\/\/\S+)/.exec(stderr);
+                if (m) resolve(m[1].replace(/\/$/, ''));
+            });
+            server.on('exit', (c, s) => reject(new Error(`server exited ${c ?? s}: ${stderr}`)));
+            setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60000);
+        });
+        server.stderr.removeAllListeners('data');
+        server.stderr.resume();
+        for (let i = 0; i < 600; i++) {
+            const r = await fetch(`${base}/ready`).catch(() => null);
+            if (r?.status === 200) break;
+            await sleep(100);
+        }
+        const token = (await api(base, 'POST', '/api/auth/login', null, { email, password })).token;
+        const sessions = listOf(await api(base, 'GET', '/api/whatsapp/sessions', token), 'sessions').map((s) => s.id);
+        if (sessions.length === 0) throw new Error('the seeded company has no session');
+        const work = mkdtempSync(path.join(tmpdir(), 'wadesk-bench-urls-'));
+        const files = { chats: [], messages: [], deep: [], before: [] };
+        for (const sid of sessions) {
+            files.chats.push(`/api/whatsapp/sessions/${sid}/chats?limit=50`);
+            // The most recently active chats of each session, and their sizes.
+            for (let page = 1; page <= 2; page++) {
+                const chats = listOf(await api(base, 'GET', `/api/whatsapp/sessions/${sid}/chats?limit=50&page=${page}`, token), 'chats');
+                for (const c of chats) files.messages.push(`/api/whatsapp/sessions/${sid}/chats/${c.id}/messages?limit=50`);
+            }
+        }
+        // Big chats: probe message totals of the listed chats and keep those with >= 450 messages.
+        const big = [];
+        for (const u of files.messages) {
+            if (big.length >= 40) break;
+            const d = await api(base, 'GET', u.replace('limit=50', 'page=9&limit=50'), token);
+            if (listOf(d, 'messages').length > 0) big.push(u);
+        }
+        if (big.length === 0) throw new Error('no chat with 450+ messages among the listed chats: seed more messages');
+        for (const u of big) {
+            files.deep.push(u.replace('limit=50', 'page=8&limit=50'));
+            const p8 = listOf(await api(base, 'GET', u.replace('limit=50', 'page=8&limit=50'), token), 'messages');
+            files.before.push(`${u}&before=${p8[0].id}`);
+        }
+        const urlFiles = {};
+        for (const [k, list] of Object.entries(files)) {
+            urlFiles[k] = path.join(work, `${k}.txt`);
+            writeFileSync(urlFiles[k], `${list.join('\n')}\n`);
+        }
+        log(`urls: chats ${files.chats.length}, messages ${files.messages.length}, deep ${files.deep.length}, before ${files.before.length}`);
+
+        const results = [];
+        for (const mix of ['chats', 'messages', 'deep', 'before']) {
+            // Warm up caches and the pool for a few seconds, unmeasured.
+            await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: 8, threads: 1, delayMs: 0 });
+            const pacedDelay = Math.max(1, Math.round((opt.pacedConnections * 1000) / opt.rate));
+            const paced = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.pacedConnections, threads: opt.threads, delayMs: pacedDelay });
+            const max = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.connections, threads: opt.threads, delayMs: 0 });
+            for (const [mode, r] of [[`paced (${opt.pacedConnections} conn, ${pacedDelay} ms gap)`, paced], [`max (${opt.connections} conn)`, max]]) {
+                results.push({ mix, mode, ...r });
+                log(`${opt.backend} ${mix} ${mode}: ${r.rps} req/s p50 ${r.p50} ms p99 ${r.p99} ms non2xx ${r.non2xx} ${r.errors}`);
+            }
+            if (server.exitCode !== null) throw new Error(`server died during ${mix}: ${stderr}`);
+        }
+        rmSync(work, { recursive: true, force: true });
+        const out = { backend: opt.backend, seed: { sessions: opt.sessions, chats: opt.chats, messages: opt.messages, seconds: seedSeconds }, results };
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+    } finally {
+        if (server && server.exitCode === null) {
+            server.kill('SIGTERM');
+            await Promise.race([new Promise((r) => server.on('exit', r)), sleep(10000)]);
+            if (server.exitCode === null) server.kill('SIGKILL');
+        }
+        if (!opt.keep) await db.drop();
+    }
+}
+
+main().catch((e) => { console.error(e.stack || String(e)); process.exit(1); });

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make bench: runs the benchmarks against the binaries of BUILD_DIR (default build) and records
+# their results in docs/benchmarks.md. Each benchmark is one function below; a throwaway
+# PostgreSQL is started here for the PostgreSQL runs and stopped on exit.
+#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http (default: all)
+# Knobs for the HTTP section (environment): WADESK_BENCH_BACKENDS (sqlite,postgres),
+# WADESK_BENCH_SESSIONS (5), WADESK_BENCH_CHATS (2000), WADESK_BENCH_MESSAGES (1000000),
+# WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+shift || true
+sections=("$@")
+work=$(mktemp -d /tmp/wadesk-bench.XXXXXX)
+chmod 755 "$work"
+pg_started=0
+cleanup() { if [ "$pg_started" = 1 ]; then scripts/pg-temp.sh stop "$work/pg"; fi; rm -rf "$work"; }
+trap cleanup EXIT
+
+pg_url() {  # starts the throwaway PostgreSQL once, prints its URL
+  if [ "$pg_started" = 0 ]; then
+    WADESK_BENCH_PG_URL=$(scripts/pg-temp.sh start "$work/pg")
+    export WADESK_BENCH_PG_URL
+    pg_started=1
+  fi
+}
+
+want() {  # want SECTION: true when SECTION runs
+  [ ${#sections[@]} -eq 0 ] && return 0
+  local s; for s in "${sections[@]}"; do [ "$s" = "$1" ] && return 0; done
+  return 1
+}
+
+# REST read path: chats, messages, deep page and before-cursor listings under wrk, per backend.
+bench_http() {
+  local backends=${WADESK_BENCH_BACKENDS:-sqlite,postgres}
+  local results=() backend out
+  for backend in ${backends//,/ }; do
+    if [ "$backend" = postgres ]; then pg_url; fi
+    out="$work/http-$backend.json"
+    echo "=== HTTP benchmark on $backend" >&2
+    node bench/http/http-bench.mjs --build "$build" --backend "$backend" \
+      --sessions "${WADESK_BENCH_SESSIONS:-5}" --chats "${WADESK_BENCH_CHATS:-2000}" \
+      --messages "${WADESK_BENCH_MESSAGES:-1000000}" --duration "${WADESK_BENCH_DURATION:-15}" \
+      --rate "${WADESK_BENCH_RATE:-2000}" >"$out"
+    results+=("$out")
+  done
+  node bench/http/report.mjs docs/benchmarks.md "make bench (scripts/run-bench.sh $build http)" "${results[@]}"
+}
+
+if want http; then bench_http; fi

@@ -1,0 +1,161 @@
+#include "http/json.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace wadesk::http {
+namespace json = boost::json;
+
+bool IsValidUtf8(std::string_view s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    std::size_t n = s.size();
+    std::size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len;
+        std::uint32_t cp;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        i += len;
+    }
+    return true;
+}
+
+Response Ok(json::value data, int status) {
+    json::object envelope;
+    envelope["success"] = true;
+    envelope["data"] = std::move(data);
+    Response r;
+    r.status = status;
+    r.body = json::serialize(envelope);
+    return r;
+}
+
+Response ErrorResponse(int status, std::string_view code, std::string_view message) {
+    json::object error;
+    error["code"] = code;
+    error["message"] = message;
+    json::object envelope;
+    envelope["success"] = false;
+    envelope["error"] = std::move(error);
+    Response r;
+    r.status = status;
+    r.body = json::serialize(envelope);
+    return r;
+}
+
+json::object ParseJsonObject(const Request& req) {
+    if (req.body.empty()) throw HttpError(400, "invalid_json", "request body must be a JSON object");
+    if (!IsValidUtf8(req.body)) throw HttpError(400, "invalid_json", "request body is not valid UTF-8");
+    boost::system::error_code ec;
+    json::parse_options options;
+    options.max_depth = 32;
+    json::value v = json::parse(req.body, ec, {}, options);
+    if (ec) throw HttpError(400, "invalid_json", "malformed JSON: " + ec.message());
+    if (!v.is_object()) throw HttpError(400, "invalid_json", "request body must be a JSON object");
+    return std::move(v.as_object());
+}
+
+namespace {
+
+[[noreturn]] void Invalid(std::string_view field, std::string_view expected) {
+    throw HttpError(400, "invalid_field", "field '" + std::string(field) + "' must be " + std::string(expected));
+}
+
+}  // namespace
+
+std::string RequiredString(const json::object& o, std::string_view field) {
+    auto it = o.find(field);
+    if (it == o.end() || it->value().is_null())
+        throw HttpError(400, "missing_field", "field '" + std::string(field) + "' is required");
+    if (!it->value().is_string()) Invalid(field, "a string");
+    return std::string(it->value().as_string());
+}
+
+std::optional<std::string> OptionalString(const json::object& o, std::string_view field) {
+    auto it = o.find(field);
+    if (it == o.end()) return std::nullopt;
+    if (!it->value().is_string()) Invalid(field, "a string");
+    return std::string(it->value().as_string());
+}
+
+std::optional<std::string> OptionalStringOrNull(const json::object& o, std::string_view field) {
+    auto it = o.find(field);
+    if (it == o.end()) return std::nullopt;
+    if (it->value().is_null()) return std::string();
+    if (!it->value().is_string()) Invalid(field, "a string or null");
+    return std::string(it->value().as_string());
+}
+
+std::optional<bool> OptionalBool(const json::object& o, std::string_view field) {
+    auto it = o.find(field);
+    if (it == o.end()) return std::nullopt;
+    if (!it->value().is_bool()) Invalid(field, "a boolean");
+    return it->value().as_bool();
+}
+
+namespace {
+
+std::optional<std::int64_t> ParseDecimal(const std::string& s) {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+int QueryInt(const Request& req, const std::string& name, int default_value, int min, int max) {
+    auto raw = req.Query(name);
+    if (!raw) return default_value;
+    auto v = ParseDecimal(*raw);
+    if (!v || *v < min || *v > max)
+        throw HttpError(400, "invalid_query",
+                        "query parameter '" + name + "' must be an integer from " + std::to_string(min) + " to " +
+                            std::to_string(max));
+    return static_cast<int>(*v);
+}
+
+std::optional<std::int64_t> QueryInt64(const Request& req, const std::string& name, std::int64_t min) {
+    auto raw = req.Query(name);
+    if (!raw) return std::nullopt;
+    auto v = ParseDecimal(*raw);
+    if (!v || *v < min)
+        throw HttpError(400, "invalid_query",
+                        "query parameter '" + name + "' must be an integer >= " + std::to_string(min));
+    return v;
+}
+
+std::optional<bool> QueryBool(const Request& req, const std::string& name) {
+    auto raw = req.Query(name);
+    if (!raw) return std::nullopt;
+    if (*raw == "true" || *raw == "1") return true;
+    if (*raw == "false" || *raw == "0") return false;
+    throw HttpError(400, "invalid_query", "query parameter '" + name + "' must be true or false");
+}
+
+}  // namespace wadesk::http

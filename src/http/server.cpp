@@ -1,0 +1,284 @@
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "core/log.h"
+#include "http/json.h"
+#include "http/metrics.h"
+#include "http/socketio_hook.h"
+
+namespace wadesk::http {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+struct Server::Impl {
+    ServerOptions options;
+    Dispatcher dispatcher;
+    Metrics* metrics = nullptr;
+    UpgradeHandler* upgrade = nullptr;
+    net::io_context ioc;
+    net::thread_pool workers;
+    tcp::acceptor acceptor{ioc};
+    net::signal_set signals{ioc, SIGINT, SIGTERM};
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> in_flight{0};
+    unsigned io_threads;
+
+    Impl(ServerOptions o, Dispatcher d, Metrics* m)
+        : options(std::move(o)),
+          dispatcher(std::move(d)),
+          metrics(m),
+          workers(std::max(1u, options.worker_threads)),
+          io_threads(options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency())) {}
+
+    net::awaitable<void> Accept();
+    net::awaitable<void> Connection(tcp::socket socket);
+    net::awaitable<void> Shutdown();
+    net::awaitable<void> WriteError(beast::tcp_stream& stream, int status, std::string_view code,
+                                    std::string_view message);
+    void BeginStop();
+};
+
+namespace {
+
+void LogSpawnError(std::exception_ptr e, const char* what) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::warn("[http] {} ended with an error: {}", what, ex.what());
+    }
+}
+
+bool IsQuietError(const boost::system::error_code& ec) {
+    return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
+           ec == beast::error::timeout || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+           ec == bhttp::error::partial_message;
+}
+
+std::string Lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+net::awaitable<void> Server::Impl::WriteError(beast::tcp_stream& stream, int status, std::string_view code,
+                                              std::string_view message) {
+    Response r = ErrorResponse(status, code, message);
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
+    res.set(bhttp::field::content_type, r.content_type);
+    res.set(bhttp::field::connection, "close");
+    res.keep_alive(false);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    stream.expires_after(options.read_timeout);
+    co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+    if (metrics) metrics->Record("-", "unmatched", status, 0);
+}
+
+net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
+    std::string remote_ip;
+    {
+        boost::system::error_code ec;
+        auto ep = socket.remote_endpoint(ec);
+        if (!ec) remote_ip = ep.address().to_string();
+    }
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    bool first = true;
+    while (!stopping) {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+        parser.body_limit(options.body_limit);
+        stream.expires_after(first ? options.read_timeout : options.idle_timeout);
+        first = false;
+        auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+        if (hec == bhttp::error::header_limit) {
+            co_await WriteError(stream, 431, "headers_too_large", "request headers exceed the limit");
+            break;
+        }
+        if (hec) {
+            if (!IsQuietError(hec)) co_await WriteError(stream, 400, "bad_request", "malformed HTTP request");
+            break;
+        }
+        auto content_length = parser.content_length();
+        if (content_length && *content_length > options.body_limit) {
+            co_await WriteError(stream, 413, "payload_too_large",
+                                "request body exceeds " + std::to_string(options.body_limit) + " bytes");
+            break;
+        }
+        if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+            bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+            co_await bhttp::async_write(stream, cont, net::as_tuple(net::use_awaitable));
+        }
+        stream.expires_after(options.read_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+        if (bec == bhttp::error::body_limit) {
+            co_await WriteError(stream, 413, "payload_too_large",
+                                "request body exceeds " + std::to_string(options.body_limit) + " bytes");
+            break;
+        }
+        if (bec) {
+            if (!IsQuietError(bec)) co_await WriteError(stream, 400, "bad_request", "malformed HTTP request");
+            break;
+        }
+        bhttp::request<bhttp::string_body> breq = parser.release();
+        stream.expires_never();
+
+        std::string_view target = breq.target();
+        if (upgrade && target.starts_with("/socket.io/")) {
+            bool took_over = co_await upgrade->HandleSocketIo(stream, buffer, std::move(breq));
+            if (took_over) co_return;
+            continue;
+        }
+
+        Request req;
+        req.method = std::string(breq.method_string());
+        req.target = std::string(target);
+        req.remote_ip = remote_ip;
+        for (const auto& field : breq) req.headers[Lower(field.name_string())] = std::string(field.value());
+        req.body = std::move(breq.body());
+        bool keep_alive = breq.keep_alive();
+        unsigned version = breq.version();
+
+        ++in_flight;
+        Response resp = co_await net::co_spawn(
+            workers,
+            [this, &req]() -> net::awaitable<Response> {
+                try {
+                    co_return dispatcher(req);
+                } catch (const std::exception& e) {
+                    spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
+                    co_return ErrorResponse(500, "internal_error", "internal server error");
+                }
+            },
+            net::use_awaitable);
+        --in_flight;
+
+        bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
+        res.set(bhttp::field::server, "wadesk");
+        res.set(bhttp::field::content_type, resp.content_type);
+        for (auto& [name, value] : resp.headers) res.set(name, value);
+        if (req.method == "HEAD") {
+            res.content_length(resp.body.size());
+        } else {
+            res.body() = std::move(resp.body);
+            res.prepare_payload();
+        }
+        keep_alive = keep_alive && !stopping;
+        res.keep_alive(keep_alive);
+        stream.expires_after(options.read_timeout);
+        auto [wec, wn] = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+        if (wec || !keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+net::awaitable<void> Server::Impl::Accept() {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), net::as_tuple(net::use_awaitable));
+        if (ec) {
+            if (ec == net::error::operation_aborted || stopping) co_return;
+            spdlog::warn("[http] accept failed: {}", ec.message());
+            continue;
+        }
+        auto executor = socket.get_executor();
+        net::co_spawn(executor, Connection(std::move(socket)),
+                      [](std::exception_ptr e) { LogSpawnError(e, "connection"); });
+    }
+}
+
+void Server::Impl::BeginStop() {
+    if (stopping.exchange(true)) return;
+    net::co_spawn(ioc, Shutdown(), [](std::exception_ptr e) { LogSpawnError(e, "shutdown"); });
+}
+
+net::awaitable<void> Server::Impl::Shutdown() {
+    spdlog::info("shutting down: no new connections, waiting for {} in-flight request(s)", in_flight.load());
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    auto deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
+    net::steady_timer timer(ioc);
+    while (in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(std::chrono::milliseconds(50));
+        co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    }
+    ioc.stop();
+}
+
+Server::Server(ServerOptions options, Dispatcher dispatcher, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(dispatcher), metrics)) {}
+
+Server::~Server() {
+    impl_->workers.join();
+}
+
+unsigned short Server::Listen() {
+    auto& o = impl_->options;
+    boost::system::error_code ec;
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(o.host, std::to_string(o.port), tcp::resolver::passive, ec);
+    if (ec || results.empty())
+        throw std::runtime_error("cannot resolve listen address '" + o.host + "': " + ec.message());
+    tcp::endpoint endpoint = results.begin()->endpoint();
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+        throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + ec.message());
+    return acceptor.local_endpoint().port();
+}
+
+void Server::SetUpgradeHandler(UpgradeHandler* handler) { impl_->upgrade = handler; }
+
+void Server::Run() {
+    auto* impl = impl_.get();
+    impl->signals.async_wait([impl](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        spdlog::info("received signal {}", signo);
+        impl->BeginStop();
+    });
+    net::co_spawn(impl->ioc, impl->Accept(), [](std::exception_ptr e) { LogSpawnError(e, "acceptor"); });
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < impl->io_threads; ++i) threads.emplace_back([impl] { impl->ioc.run(); });
+    impl->ioc.run();
+    for (auto& t : threads) t.join();
+}
+
+void Server::Stop() {
+    auto* impl = impl_.get();
+    net::post(impl->ioc, [impl] { impl->BeginStop(); });
+}
+
+net::io_context& Server::IoContext() { return impl_->ioc; }
+net::thread_pool& Server::WorkerPool() { return impl_->workers; }
+std::size_t Server::InFlight() const { return impl_->in_flight.load(); }
+unsigned Server::WorkerThreads() const { return std::max(1u, impl_->options.worker_threads); }
+
+}  // namespace wadesk::http

@@ -1,0 +1,68 @@
+#pragma once
+// The HTTP/1.1 server: one io_context run by a thread per core, one coroutine per connection,
+// keep-alive, header/body limits, read timeouts, graceful shutdown on SIGINT/SIGTERM. Request
+// handling (routing, auth, the database) runs on a separate thread pool: the connection's
+// coroutine co_awaits it, so no I/O thread ever blocks. This is the only place Beast is used
+// for plain HTTP; handlers see http::Request / http::Response.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/message.h"
+
+namespace boost::asio {
+class io_context;
+class thread_pool;
+}  // namespace boost::asio
+
+namespace wadesk::http {
+
+class Metrics;
+class UpgradeHandler;
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;                      // 0: the OS picks a free port
+    unsigned io_threads = 0;                         // 0: one per core
+    unsigned worker_threads = 4;                     // the pool that runs handlers (blocking DB work)
+    std::size_t body_limit = 1024 * 1024;            // larger bodies: 413 payload_too_large
+    std::size_t header_limit = 16 * 1024;            // larger headers: 431
+    std::chrono::seconds read_timeout{30};           // to receive one whole request once it started
+    std::chrono::seconds idle_timeout{75};           // keep-alive connection with no request
+    std::chrono::seconds shutdown_grace{10};         // in-flight requests may finish within this
+};
+
+// Turns one request into one response. Runs on the worker pool; must not throw (exceptions
+// are answered 500 and logged).
+using Dispatcher = std::function<Response(Request&)>;
+
+class Server {
+public:
+    Server(ServerOptions options, Dispatcher dispatcher, Metrics* metrics = nullptr);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and listens. Throws std::runtime_error naming the address on failure.
+    // Returns the bound port (the real one when options.port was 0).
+    unsigned short Listen();
+    // REQUIRES: called before Run(). The handler must outlive the server.
+    void SetUpgradeHandler(UpgradeHandler* handler);
+    // Serves until SIGINT/SIGTERM or Stop(); blocks the caller, which becomes an I/O thread.
+    // On a stop: stops accepting, lets in-flight requests finish (up to shutdown_grace), returns.
+    void Run();
+    void Stop();  // thread-safe; Run() returns soon after
+
+    boost::asio::io_context& IoContext();
+    boost::asio::thread_pool& WorkerPool();
+    std::size_t InFlight() const;      // requests being handled now (gauge for /metrics)
+    unsigned WorkerThreads() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wadesk::http

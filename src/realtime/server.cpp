@@ -1,0 +1,1045 @@
+// The only Beast translation unit of the realtime module: transports, connections, fan-out.
+#include "realtime/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/url/parse.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "realtime/protocol.h"
+
+namespace wadesk::realtime {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = net::ip::tcp;
+using WsStream = websocket::stream<beast::tcp_stream>;
+
+namespace {
+
+constexpr std::size_t kMaxPacketsPerPost = 256;
+constexpr auto kWriteTimeout = std::chrono::seconds(10);
+
+std::string NewOpaqueId() { return Base64UrlEncode(RandomBytes(15)); }
+
+SharedText Share(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+struct Query {
+    std::string eio, transport, sid, token;
+    bool ok = false;
+};
+
+Query ParseQuery(std::string_view target) {
+    Query q;
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return q;
+    auto path = url->path();
+    if (path != "/socket.io/" && path != "/socket.io") return q;
+    for (auto param : url->params()) {
+        if (param.key == "EIO") q.eio = param.value;
+        else if (param.key == "transport") q.transport = param.value;
+        else if (param.key == "sid") q.sid = param.value;
+        else if (param.key == "token") q.token = param.value;
+    }
+    q.ok = true;
+    return q;
+}
+
+}  // namespace
+
+class Connection;
+
+struct PidRecord {
+    std::string user_id;
+    std::string company_id;
+    std::int64_t baseline = 0;          // replay from here when the client sends no offset
+    std::int64_t expires_at = 0;        // 0 while the connection that owns it is alive
+    std::weak_ptr<Connection> live;
+};
+
+struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl> {
+    Impl(net::any_io_executor io_ex, net::any_io_executor db_ex, const auth::Authenticator& authn,
+         const service::AccessView& acc, service::EventBus& b, store::Repository* repo, RealtimeOptions opts)
+        : io(std::move(io_ex)), db(std::move(db_ex)), authenticator(authn), access(acc), bus(b), repository(repo),
+          options(opts), sweep_strand(net::make_strand(io)) {
+        if (!repository) options.connection_state_recovery = false;
+    }
+
+    net::any_io_executor io;
+    net::any_io_executor db;
+    const auth::Authenticator& authenticator;
+    const service::AccessView& access;
+    service::EventBus& bus;
+    store::Repository* repository;
+    RealtimeOptions options;
+    net::strand<net::any_io_executor> sweep_strand;
+    std::shared_ptr<net::steady_timer> sweep_timer;
+    service::EventBus::Subscription subscription;
+    std::atomic<bool> stopped{false};
+
+    // Engine.IO sessions by sid.
+    std::mutex sessions_mu;
+    std::unordered_map<std::string, std::shared_ptr<Connection>> sessions;
+
+    // Authenticated sockets by company: copy-on-write snapshots, so a broadcast holds the lock
+    // only to copy one pointer.
+    using Subscribers = std::vector<std::shared_ptr<Connection>>;
+    std::mutex hub_mu;
+    std::unordered_map<std::string, std::shared_ptr<const Subscribers>> by_company;
+    std::atomic<std::int64_t> high_water{0};  // the newest event id seen on the bus
+
+    std::mutex pid_mu;
+    std::unordered_map<std::string, PidRecord> pids;
+
+    struct Counters {
+        std::atomic<std::uint64_t> connected{0}, published{0}, enqueued{0}, slow{0}, protocol{0}, recoveries{0};
+    } counters;
+
+    void OnEvent(const store::Event& event);
+    void Subscribe(const std::shared_ptr<Connection>& conn);
+    void Unsubscribe(const Connection* conn, const std::string& company_id);
+    void Finalize(const std::shared_ptr<Connection>& conn);
+    void Drop(const std::shared_ptr<Connection>& conn);  // Abort, and Finalize a polling session
+    std::shared_ptr<Connection> FindSession(const std::string& sid);
+    std::shared_ptr<Connection> NewSession(Transport transport, const Query& q, std::string_view authorization);
+    net::awaitable<void> Sweep();
+    void SweepOnce();
+
+    net::awaitable<void> ProcessInbound(std::shared_ptr<Connection> conn, std::vector<EioPacket> packets, Channel channel);
+    void HandleConnect(const std::shared_ptr<Connection>& conn, const ConnectAuth& auth);
+    net::awaitable<void> CompleteRecovery(std::shared_ptr<Connection> conn, std::string pid, std::int64_t after);
+
+    net::awaitable<bool> HandlePolling(beast::tcp_stream& stream, bhttp::request<bhttp::string_body>& req,
+                                       const Query& q);
+    net::awaitable<bool> HandleWebsocket(beast::tcp_stream& stream, bhttp::request<bhttp::string_body>& req,
+                                         const Query& q);
+    net::awaitable<void> RunWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsStream> ws, Channel channel);
+    net::awaitable<void> WriteWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsStream> ws);
+};
+
+// One Engine.IO session plus its Socket.IO socket on the default namespace. State is guarded
+// by `mu`; waits happen on per-waiter timers woken by posting a cancel to their executor.
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(RealtimeServer::Impl& srv, std::string sid, Transport transport, std::int64_t now)
+        : server(srv), strand(net::make_strand(srv.io)), engine(std::move(sid), transport, srv.options.engine, now),
+          created_at(now) {}
+
+    RealtimeServer::Impl& server;
+    net::strand<net::any_io_executor> strand;
+
+    std::mutex mu;
+    EngineSession engine;
+    SioState sio_state = SioState::kAwaitingConnect;
+    bool connect_pending = false;          // CONNECT accepted, recovery replay under way
+    bool finalized = false;
+    bool poll_active = false;              // a polling GET is waiting or writing
+    std::atomic<bool> kicked{false};       // server-side or explicit disconnect: no recovery record
+    std::int64_t closing_since = 0;        // when a close began (0: open)
+    std::shared_ptr<net::steady_timer> poll_waiter, ws_waiter;
+    std::shared_ptr<WsStream> ws;          // the websocket transport once it is current
+    std::int64_t created_at;
+    std::string query_token, authorization;
+
+    // Set once before the socket joins the hub, immutable after.
+    auth::Principal principal;
+    std::string pid;
+    std::int64_t baseline = 0;
+
+    // Recovery: live events that arrive while the replay runs wait here.
+    bool replaying = false;
+    std::vector<std::pair<std::int64_t, SharedText>> stash;
+
+    // REQUIRES: mu held.
+    void WakeLocked() {
+        for (auto* slot : {&poll_waiter, &ws_waiter}) {
+            if (auto t = *slot) net::post(t->get_executor(), [t] { t->cancel(); });
+        }
+    }
+
+    // REQUIRES: mu held. Queues a packet for the client; false when it overflowed (the caller
+    // drops the client).
+    bool PushLocked(SharedText packet) {
+        auto r = engine.Push(std::move(packet));
+        if (r == EngineSession::PushResult::kOverflow) return false;
+        if (r == EngineSession::PushResult::kQueued) WakeLocked();
+        return true;
+    }
+
+    // Closes after flushing what is queued (Socket.IO DISCONNECT first when `notify`).
+    void CloseGracefully(bool notify) {
+        std::lock_guard lock(mu);
+        if (engine.closing()) return;
+        if (notify) engine.Push(Share(EncodeServerDisconnect()));
+        engine.BeginClose();
+        closing_since = NowMs();
+        WakeLocked();
+    }
+
+    // Drops the connection now, discarding what is queued.
+    void Abort() {
+        std::shared_ptr<WsStream> socket;
+        {
+            std::lock_guard lock(mu);
+            if (engine.closed()) return;
+            engine.MarkClosed();
+            (void)engine.TakeOutbound();
+            if (closing_since == 0) closing_since = NowMs();
+            socket = ws;
+            WakeLocked();
+        }
+        if (socket) {
+            net::post(strand, [socket, self = shared_from_this()] {
+                boost::system::error_code ec;
+                beast::get_lowest_layer(*socket).socket().close(ec);
+            });
+        }
+    }
+
+    // An event frame from the bus (producer thread). Never blocks beyond the connection mutex.
+    void Deliver(std::int64_t id, const SharedText& frame) {
+        bool overflow = false;
+        {
+            std::lock_guard lock(mu);
+            if (engine.closing()) return;
+            if (replaying) {
+                if (stash.size() >= server.options.engine.max_queue_packets) overflow = true;
+                else stash.emplace_back(id, frame);
+            } else {
+                overflow = !PushLocked(frame);
+            }
+        }
+        if (overflow) {
+            server.counters.slow.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("[realtime] dropping slow client {} (outbound queue full)", principal.user_id);
+            Abort();
+        } else {
+            server.counters.enqueued.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Fan-out
+
+void RealtimeServer::Impl::OnEvent(const store::Event& event) {
+    counters.published.fetch_add(1, std::memory_order_relaxed);
+    std::int64_t seen = high_water.load(std::memory_order_relaxed);
+    while (event.id > seen && !high_water.compare_exchange_weak(seen, event.id)) {
+    }
+    std::shared_ptr<const Subscribers> subs;
+    {
+        std::lock_guard lock(hub_mu);
+        auto it = by_company.find(event.company_id);
+        if (it == by_company.end()) return;
+        subs = it->second;
+    }
+    auto frame = EncodeEventFrame(event);
+    if (!frame) {
+        spdlog::error("[realtime] event {} not delivered: {}", event.id, frame.error().message);
+        return;
+    }
+    SharedText shared = Share(std::move(*frame));
+    for (const auto& conn : *subs) {
+        if (!access.IsActive(conn->principal.user_id)) {
+            conn->kicked = true;  // benign race with the sweep: both only ever set it
+            conn->CloseGracefully(true);
+            continue;
+        }
+        if (MayReceive(access, conn->principal, event)) conn->Deliver(event.id, shared);
+    }
+}
+
+void RealtimeServer::Impl::Subscribe(const std::shared_ptr<Connection>& conn) {
+    std::lock_guard lock(hub_mu);
+    auto& slot = by_company[conn->principal.company_id];
+    auto next = std::make_shared<Subscribers>();
+    if (slot) {
+        next->reserve(slot->size() + 1);
+        *next = *slot;
+    }
+    next->push_back(conn);
+    slot = std::move(next);
+    counters.connected.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RealtimeServer::Impl::Unsubscribe(const Connection* conn, const std::string& company_id) {
+    std::lock_guard lock(hub_mu);
+    auto it = by_company.find(company_id);
+    if (it == by_company.end()) return;
+    auto next = std::make_shared<Subscribers>();
+    next->reserve(it->second->size());
+    for (const auto& c : *it->second)
+        if (c.get() != conn) next->push_back(c);
+    if (next->size() == it->second->size()) return;
+    counters.connected.fetch_sub(1, std::memory_order_relaxed);
+    if (next->empty()) by_company.erase(it);
+    else it->second = std::move(next);
+}
+
+// Removes a finished connection everywhere; records its pid for recovery. Idempotent.
+void RealtimeServer::Impl::Finalize(const std::shared_ptr<Connection>& conn) {
+    bool was_connected = false;
+    {
+        std::lock_guard lock(conn->mu);
+        if (conn->finalized) return;
+        conn->finalized = true;
+        conn->engine.MarkClosed();
+        conn->WakeLocked();
+        was_connected = conn->sio_state == SioState::kConnected || conn->connect_pending;
+    }
+    {
+        std::lock_guard lock(sessions_mu);
+        auto it = sessions.find(conn->engine.sid());
+        if (it != sessions.end() && it->second == conn) sessions.erase(it);
+    }
+    if (was_connected) Unsubscribe(conn.get(), conn->principal.company_id);
+    if (!conn->pid.empty()) {
+        std::lock_guard lock(pid_mu);
+        auto it = pids.find(conn->pid);
+        if (it != pids.end() && it->second.live.lock() == conn) {
+            if (conn->kicked || stopped) {
+                pids.erase(it);
+            } else {
+                it->second.expires_at = NowMs() + options.recovery_window_ms;
+                it->second.live.reset();
+            }
+        }
+    }
+}
+
+void RealtimeServer::Impl::Drop(const std::shared_ptr<Connection>& conn) {
+    conn->Abort();
+    bool polling;
+    {
+        std::lock_guard lock(conn->mu);
+        polling = conn->engine.transport() == Transport::kPolling;
+    }
+    // A websocket session is finalized by its writer once the socket is closed.
+    if (polling) Finalize(conn);
+}
+
+std::shared_ptr<Connection> RealtimeServer::Impl::FindSession(const std::string& sid) {
+    std::lock_guard lock(sessions_mu);
+    auto it = sessions.find(sid);
+    return it == sessions.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Connection> RealtimeServer::Impl::NewSession(Transport transport, const Query& q,
+                                                              std::string_view authorization) {
+    auto conn = std::make_shared<Connection>(*this, NewOpaqueId(), transport, NowMs());
+    conn->query_token = q.token;
+    conn->authorization = std::string(authorization);
+    std::lock_guard lock(sessions_mu);
+    sessions.emplace(conn->engine.sid(), conn);
+    return conn;
+}
+
+net::awaitable<void> RealtimeServer::Impl::Sweep() {
+    auto timer = std::make_shared<net::steady_timer>(co_await net::this_coro::executor);
+    {
+        std::lock_guard lock(sessions_mu);
+        sweep_timer = timer;
+    }
+    while (!stopped) {
+        timer->expires_after(std::chrono::milliseconds(options.sweep_interval_ms));
+        co_await timer->async_wait(net::as_tuple(net::use_awaitable));
+        if (stopped) break;
+        SweepOnce();
+    }
+}
+
+void RealtimeServer::Impl::SweepOnce() {
+    std::vector<std::shared_ptr<Connection>> all;
+    {
+        std::lock_guard lock(sessions_mu);
+        all.reserve(sessions.size());
+        for (auto& [sid, conn] : sessions) all.push_back(conn);
+    }
+    std::int64_t now = NowMs();
+    for (auto& conn : all) {
+        bool timed_out = false, inactive = false, connect_expired = false;
+        {
+            std::lock_guard lock(conn->mu);
+            auto tick = conn->engine.OnTick(now);
+            if (tick == EngineSession::Tick::kPingQueued) conn->WakeLocked();
+            timed_out = tick == EngineSession::Tick::kTimedOut;
+            if (conn->sio_state == SioState::kConnected) inactive = !access.IsActive(conn->principal.user_id);
+            else connect_expired = !conn->connect_pending && now - conn->created_at > options.connect_timeout_ms;
+        }
+        if (timed_out || connect_expired) {
+            Drop(conn);
+        } else if (inactive) {
+            conn->kicked = true;
+            conn->CloseGracefully(true);
+        }
+        // A polling session that was closed but whose client never came back for the close packet.
+        bool stale = false;
+        {
+            std::lock_guard lock(conn->mu);
+            stale = conn->engine.transport() == Transport::kPolling && conn->engine.closing() && !conn->poll_active &&
+                    conn->closing_since != 0 && now - conn->closing_since > options.engine.ping_timeout_ms;
+        }
+        if (stale) Finalize(conn);
+    }
+    std::lock_guard lock(pid_mu);
+    std::erase_if(pids, [now](const auto& kv) { return kv.second.expires_at != 0 && kv.second.expires_at < now; });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Socket.IO
+
+net::awaitable<void> RealtimeServer::Impl::ProcessInbound(std::shared_ptr<Connection> conn,
+                                                          std::vector<EioPacket> packets, Channel channel) {
+    for (auto& packet : packets) {
+        Result<EngineSession::Inbound> in = MakeError("closed", "closed");
+        SioState state;
+        {
+            std::lock_guard lock(conn->mu);
+            if (conn->engine.closed()) co_return;
+            in = conn->engine.OnPacket(packet, channel, NowMs());
+            state = conn->sio_state;
+        }
+        if (!in) {
+            counters.protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("[realtime] closing session {}: {}", conn->engine.sid(), in.error().message);
+            conn->kicked = true;
+            Drop(conn);
+            co_return;
+        }
+        if (in->close) {
+            Drop(conn);
+            co_return;
+        }
+        for (auto& text : in->messages) {
+            SioAction action = InterpretSioMessage(text, state);
+            switch (action.kind) {
+                case SioAction::Kind::kConnect: {
+                    bool pending;
+                    {
+                        std::lock_guard lock(conn->mu);
+                        pending = conn->connect_pending;
+                    }
+                    if (pending) {
+                        action = SioAction{};
+                        action.error = MakeError("connect_pending", "a CONNECT is already being processed");
+                        action.reply = EncodeConnectError("connect already in progress", "connect_pending");
+                        break;
+                    }
+                    HandleConnect(conn, action.auth);
+                    std::lock_guard lock(conn->mu);
+                    state = conn->sio_state;
+                    continue;
+                }
+                case SioAction::Kind::kDisconnect:
+                    conn->kicked = true;  // an explicit leave: nothing to recover
+                    conn->CloseGracefully(false);
+                    co_return;
+                case SioAction::Kind::kClientEvent:
+                    if (action.ack_id) {
+                        std::lock_guard lock(conn->mu);
+                        conn->PushLocked(Share(EncodeAck(
+                            *action.ack_id,
+                            R"([{"success":false,"error":{"code":"unknown_event","message":"this server accepts no client events"}}])")));
+                    }
+                    continue;
+                case SioAction::Kind::kClientAck:
+                    continue;
+                case SioAction::Kind::kProtocolError:
+                    break;
+            }
+            // Protocol error: tell the client why, then close after the reply is flushed.
+            counters.protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("[realtime] closing session {}: {}", conn->engine.sid(), action.error.message);
+            {
+                std::lock_guard lock(conn->mu);
+                if (!action.reply.empty()) conn->engine.Push(Share(action.reply));
+            }
+            conn->kicked = true;
+            conn->CloseGracefully(false);
+            co_return;
+        }
+    }
+}
+
+void RealtimeServer::Impl::HandleConnect(const std::shared_ptr<Connection>& conn, const ConnectAuth& auth) {
+    std::string token = PickToken(auth, conn->query_token, conn->authorization);
+    Result<auth::Principal> who = token.empty() ? Result<auth::Principal>(MakeError("missing_token", "authentication token required"))
+                                                : authenticator.Authenticate(token);
+    if (who && !access.IsActive(who->user_id)) who = MakeError("user_disabled", "user is disabled");
+    if (!who) {
+        std::lock_guard lock(conn->mu);
+        conn->PushLocked(Share(EncodeConnectError(who.error().message, who.error().code)));
+        return;  // the client may try CONNECT again until the connect timeout
+    }
+
+    // Recovery: a pid we issued to this same user, still within its window.
+    std::optional<std::int64_t> recover_after;
+    std::string pid;
+    if (options.connection_state_recovery) {
+        std::shared_ptr<Connection> previous;
+        if (auth.pid) {
+            std::lock_guard lock(pid_mu);
+            auto it = pids.find(*auth.pid);
+            if (it != pids.end() && it->second.user_id == who->user_id && it->second.company_id == who->company_id) {
+                previous = it->second.live.lock();
+                std::int64_t after = it->second.baseline;
+                bool offset_ok = true;
+                if (auth.offset) {
+                    std::int64_t parsed = 0;
+                    auto [p, ec] = std::from_chars(auth.offset->data(), auth.offset->data() + auth.offset->size(), parsed);
+                    offset_ok = ec == std::errc() && p == auth.offset->data() + auth.offset->size() && parsed >= 0;
+                    if (offset_ok) after = std::max(after, parsed);
+                }
+                if (offset_ok) {
+                    recover_after = after;
+                    pid = *auth.pid;
+                    it->second.baseline = after;
+                    it->second.expires_at = 0;
+                    it->second.live = conn;
+                }
+            }
+        }
+        if (previous && previous != conn) {
+            // The client came back before we noticed its old transport died: retire that one.
+            previous->kicked = true;
+            previous->Abort();
+            Finalize(previous);
+        }
+        if (pid.empty()) {
+            pid = NewOpaqueId();
+            std::lock_guard lock(pid_mu);
+            pids[pid] = PidRecord{who->user_id, who->company_id, 0, 0, conn};
+        }
+    }
+
+    {
+        std::lock_guard lock(conn->mu);
+        if (conn->engine.closing()) return;
+        conn->principal = std::move(*who);
+        conn->pid = pid;
+        conn->baseline = recover_after ? *recover_after : high_water.load();
+        if (recover_after) {
+            conn->connect_pending = true;
+            conn->replaying = true;
+        } else {
+            conn->sio_state = SioState::kConnected;
+            conn->PushLocked(Share(EncodeConnectOk(NewOpaqueId(), pid)));
+        }
+    }
+    if (!pid.empty() && !recover_after) {
+        std::lock_guard lock(pid_mu);
+        if (auto it = pids.find(pid); it != pids.end()) it->second.baseline = conn->baseline;
+    }
+    Subscribe(conn);
+    spdlog::debug("[realtime] socket connected: user {} session {}", conn->principal.user_id, conn->engine.sid());
+    if (recover_after) {
+        net::co_spawn(conn->strand, CompleteRecovery(conn, pid, *recover_after), [](std::exception_ptr e) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    spdlog::error("[realtime] recovery failed: {}", ex.what());
+                }
+            }
+        });
+    }
+}
+
+net::awaitable<void> RealtimeServer::Impl::CompleteRecovery(std::shared_ptr<Connection> conn, std::string pid,
+                                                            std::int64_t after) {
+    // Replay from the durable log on the database executor, then answer CONNECT with the same
+    // pid (the client then reports socket.recovered), the missed events, and what arrived live
+    // meanwhile (minus what the replay already covered).
+    std::vector<store::Event> missed;
+    bool complete = false;
+    try {
+        auto company = conn->principal.company_id;
+        std::size_t cap = options.max_replay_events;
+        store::Repository* repo = repository;
+        std::tie(missed, complete) = co_await net::co_spawn(
+            db,
+            [repo, company, after, cap]() -> net::awaitable<std::pair<std::vector<store::Event>, bool>> {
+                std::vector<store::Event> all;
+                std::int64_t cursor = after;
+                constexpr int kPage = 500;
+                while (all.size() <= cap) {
+                    auto page = repo->ListEvents(company, cursor, kPage);
+                    for (auto& e : page) all.push_back(std::move(e));
+                    if (page.size() < static_cast<std::size_t>(kPage)) co_return std::make_pair(std::move(all), true);
+                    cursor = all.back().id;
+                }
+                co_return std::make_pair(std::move(all), false);
+            },
+            net::use_awaitable);
+    } catch (const std::exception& e) {
+        spdlog::warn("[realtime] replay for user {} failed: {}", conn->principal.user_id, e.what());
+        complete = false;
+    }
+    std::int64_t max_replayed = after;
+    std::vector<SharedText> frames;
+    if (complete) {
+        for (const auto& e : missed) {
+            max_replayed = std::max(max_replayed, e.id);
+            if (!MayReceive(access, conn->principal, e)) continue;
+            auto frame = EncodeEventFrame(e);
+            if (frame) frames.push_back(Share(std::move(*frame)));
+        }
+        counters.recoveries.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        std::lock_guard lock(pid_mu);
+        pids.erase(pid);
+        pid = NewOpaqueId();
+        pids[pid] = PidRecord{conn->principal.user_id, conn->principal.company_id, high_water.load(), 0, conn};
+    }
+    bool overflow = false;
+    {
+        std::lock_guard lock(conn->mu);
+        conn->connect_pending = false;
+        conn->replaying = false;
+        if (conn->engine.closing()) co_return;
+        conn->pid = pid;
+        conn->sio_state = SioState::kConnected;
+        conn->PushLocked(Share(EncodeConnectOk(NewOpaqueId(), pid)));
+        for (auto& f : frames) overflow = overflow || !conn->PushLocked(std::move(f));
+        for (auto& [id, f] : conn->stash)
+            if (id > max_replayed || !complete) overflow = overflow || !conn->PushLocked(f);
+        conn->stash.clear();
+        conn->stash.shrink_to_fit();
+    }
+    if (overflow) {
+        counters.slow.fetch_add(1, std::memory_order_relaxed);
+        conn->Abort();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transports
+
+namespace {
+
+net::awaitable<void> WriteHttp(beast::tcp_stream& stream, const bhttp::request<bhttp::string_body>& req,
+                               bhttp::status status, std::string_view content_type, std::string body) {
+    bhttp::response<bhttp::string_body> res{status, req.version()};
+    res.set(bhttp::field::server, "wadesk");
+    res.set(bhttp::field::content_type, content_type);
+    res.set(bhttp::field::cache_control, "no-store");
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(body);
+    res.prepare_payload();
+    stream.expires_after(kWriteTimeout);
+    co_await bhttp::async_write(stream, res, net::use_awaitable);  // throws: the session closes
+    stream.expires_never();
+}
+
+net::awaitable<void> WriteEioError(beast::tcp_stream& stream, const bhttp::request<bhttp::string_body>& req,
+                                   EioHttpError code, bhttp::status status = bhttp::status::bad_request) {
+    co_await WriteHttp(stream, req, status, "application/json", EioHttpErrorBody(code));
+}
+
+// Waits on the connection's strand until there is something to answer a poll with.
+net::awaitable<std::string> WaitPollBody(std::shared_ptr<Connection> conn) {
+    auto timer = std::make_shared<net::steady_timer>(co_await net::this_coro::executor);
+    for (;;) {
+        {
+            std::lock_guard lock(conn->mu);
+            if (conn->poll_waiter == timer) conn->poll_waiter.reset();
+            if (conn->engine.closed() && !conn->engine.HasOutbound()) co_return EncodeEioPacket(EioType::kClose);
+            if (conn->engine.transport() != Transport::kPolling) co_return EncodeEioPacket(EioType::kNoop);
+            std::string body = conn->engine.TakePollBody();
+            if (!body.empty()) co_return body;
+            conn->poll_waiter = timer;
+            timer->expires_after(std::chrono::milliseconds(conn->engine.options().ping_interval_ms +
+                                                           conn->engine.options().ping_timeout_ms));
+        }
+        co_await timer->async_wait(net::as_tuple(net::use_awaitable));
+    }
+}
+
+}  // namespace
+
+net::awaitable<bool> RealtimeServer::Impl::HandlePolling(beast::tcp_stream& stream,
+                                                         bhttp::request<bhttp::string_body>& req, const Query& q) {
+    if (q.sid.empty()) {
+        if (req.method() != bhttp::verb::get) {
+            co_await WriteEioError(stream, req, EioHttpError::kBadHandshakeMethod);
+            co_return false;
+        }
+        auto conn = NewSession(Transport::kPolling, q, req[bhttp::field::authorization]);
+        co_await WriteHttp(stream, req, bhttp::status::ok, "text/plain; charset=UTF-8", conn->engine.OpenPacket());
+        co_return false;
+    }
+    auto conn = FindSession(q.sid);
+    if (!conn) {
+        co_await WriteEioError(stream, req, EioHttpError::kUnknownSid);
+        co_return false;
+    }
+    if (req.method() == bhttp::verb::get) {
+        bool overlap = false, stale = false;
+        {
+            std::lock_guard lock(conn->mu);
+            if (conn->engine.transport() != Transport::kPolling) stale = true;
+            else if (conn->poll_active) overlap = true;
+            else conn->poll_active = true;
+        }
+        if (stale) {
+            co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
+            co_return false;
+        }
+        if (overlap) {
+            counters.protocol.fetch_add(1, std::memory_order_relaxed);
+            conn->Abort();
+            Finalize(conn);
+            co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
+            co_return false;
+        }
+        std::string body = co_await net::co_spawn(conn->strand, WaitPollBody(conn), net::use_awaitable);
+        bool done = false;
+        {
+            std::lock_guard lock(conn->mu);
+            conn->poll_active = false;
+            done = conn->engine.closing() && !conn->engine.HasOutbound() &&
+                   conn->engine.transport() == Transport::kPolling;
+        }
+        if (done) Finalize(conn);
+        co_await WriteHttp(stream, req, bhttp::status::ok, "text/plain; charset=UTF-8", std::move(body));
+        co_return false;
+    }
+    if (req.method() == bhttp::verb::post) {
+        if (req.body().size() > options.engine.max_payload) {
+            counters.protocol.fetch_add(1, std::memory_order_relaxed);
+            conn->Abort();
+            Finalize(conn);
+            co_await WriteHttp(stream, req, bhttp::status::payload_too_large, "application/json",
+                               EioHttpErrorBody(EioHttpError::kBadRequest));
+            co_return false;
+        }
+        auto packets = DecodePollingPayload(req.body(), kMaxPacketsPerPost);
+        if (!packets) {
+            counters.protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("[realtime] closing session {}: {}", conn->engine.sid(), packets.error().message);
+            conn->Abort();
+            Finalize(conn);
+            co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
+            co_return false;
+        }
+        bool upgraded;
+        {
+            std::lock_guard lock(conn->mu);
+            upgraded = conn->engine.transport() != Transport::kPolling;
+        }
+        if (upgraded) {  // packets after the upgrade belong on the websocket
+            co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
+            co_return false;
+        }
+        co_await ProcessInbound(conn, std::move(*packets), Channel::kPrimary);
+        co_await WriteHttp(stream, req, bhttp::status::ok, "text/html", "ok");
+        co_return false;
+    }
+    co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
+    co_return false;
+}
+
+net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& stream,
+                                                           bhttp::request<bhttp::string_body>& req, const Query& q) {
+    if (!websocket::is_upgrade(req)) {
+        co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
+        co_return false;
+    }
+    std::shared_ptr<Connection> conn;
+    if (!q.sid.empty()) {
+        conn = FindSession(q.sid);
+        Result<void> begun = MakeError("unknown_sid", "unknown sid");
+        if (conn) {
+            std::lock_guard lock(conn->mu);
+            begun = conn->engine.BeginUpgrade();
+        }
+        if (!begun) {
+            co_await WriteEioError(stream, req, conn ? EioHttpError::kBadRequest : EioHttpError::kUnknownSid);
+            co_return false;
+        }
+    } else {
+        conn = NewSession(Transport::kWebsocket, q, req[bhttp::field::authorization]);
+    }
+
+    // Move the socket onto the connection's strand: every websocket operation and timer of the
+    // connection then runs there.
+    boost::system::error_code ec;
+    auto protocol = stream.socket().local_endpoint(ec).protocol();
+    if (ec) {
+        Finalize(conn);
+        co_return true;
+    }
+    auto fd = stream.socket().release(ec);
+    if (ec) {
+        Finalize(conn);
+        co_return true;
+    }
+    tcp::socket socket(conn->strand);
+    socket.assign(protocol, fd, ec);
+    if (ec) {
+        Finalize(conn);
+        co_return true;
+    }
+    auto ws = std::make_shared<WsStream>(std::move(socket));
+    ws->set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
+    ws->read_message_max(options.engine.max_payload);
+    ws->write_buffer_bytes(512);
+    ws->auto_fragment(false);
+    ws->set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(bhttp::field::server, "wadesk"); }));
+    Channel channel = q.sid.empty() ? Channel::kPrimary : Channel::kProbe;
+    auto self = shared_from_this();
+    net::co_spawn(
+        conn->strand,
+        [self, conn, ws, channel, r = std::move(req)]() mutable -> net::awaitable<void> {
+            auto [aec] = co_await ws->async_accept(r, net::as_tuple(net::use_awaitable));
+            if (aec) {
+                if (channel == Channel::kProbe) {
+                    std::lock_guard lock(conn->mu);
+                    conn->engine.AbortUpgrade();
+                } else {
+                    self->Finalize(conn);
+                }
+                co_return;
+            }
+            co_await self->RunWebsocket(conn, ws, channel);
+        },
+        [](std::exception_ptr e) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    spdlog::warn("[realtime] websocket ended with an error: {}", ex.what());
+                }
+            }
+        });
+    co_return true;
+}
+
+net::awaitable<void> RealtimeServer::Impl::RunWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsStream> ws,
+                                                        Channel channel) {
+    if (channel == Channel::kPrimary) {
+        {
+            std::lock_guard lock(conn->mu);
+            conn->ws = ws;
+            conn->engine.Push(Share(conn->engine.OpenPacket()));
+        }
+        net::co_spawn(conn->strand, WriteWebsocket(conn, ws), net::detached);
+    }
+    beast::flat_buffer buffer;
+    bool primary = channel == Channel::kPrimary;
+    bool read_failed = false;
+    for (;;) {
+        auto [ec, n] = co_await ws->async_read(buffer, net::as_tuple(net::use_awaitable));
+        if (ec) {
+            read_failed = ec != websocket::error::message_too_big;
+            if (ec == websocket::error::message_too_big) {
+                counters.protocol.fetch_add(1, std::memory_order_relaxed);
+                spdlog::info("[realtime] closing session {}: frame over {} bytes", conn->engine.sid(),
+                             options.engine.max_payload);
+            }
+            break;
+        }
+        if (!ws->got_text()) {
+            counters.protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("[realtime] closing session {}: binary frame", conn->engine.sid());
+            std::lock_guard lock(conn->mu);
+            conn->engine.Push(Share(EncodeConnectError("binary frames are not supported", "binary_unsupported")));
+            conn->kicked = true;
+            break;
+        }
+        std::string text = beast::buffers_to_string(buffer.data());
+        buffer.consume(buffer.size());
+        if (buffer.capacity() > 4096) buffer.shrink_to_fit();
+        auto packet = DecodeEioPacket(text);
+        if (!packet) {
+            counters.protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("[realtime] closing session {}: {}", conn->engine.sid(), packet.error().message);
+            conn->kicked = true;
+            break;
+        }
+        Channel ch = primary ? Channel::kPrimary : Channel::kProbe;
+        Result<EngineSession::Inbound> in = MakeError("closed", "closed");
+        if (!primary) {
+            {
+                std::lock_guard lock(conn->mu);
+                in = conn->engine.OnPacket(*packet, ch, NowMs());
+            }
+            if (!in) {
+                counters.protocol.fetch_add(1, std::memory_order_relaxed);
+                std::lock_guard lock(conn->mu);
+                conn->engine.AbortUpgrade();
+                co_return;  // only the probe fails; the polling session goes on
+            }
+            if (in->probe_reply) {
+                auto [wec, wn] = co_await ws->async_write(net::buffer(*in->probe_reply), net::as_tuple(net::use_awaitable));
+                if (wec) {
+                    std::lock_guard lock(conn->mu);
+                    conn->engine.AbortUpgrade();
+                    co_return;
+                }
+                std::lock_guard lock(conn->mu);
+                conn->WakeLocked();  // the pending poll answers with a noop
+            }
+            if (in->upgraded) {
+                primary = true;
+                {
+                    std::lock_guard lock(conn->mu);
+                    conn->ws = ws;
+                    conn->WakeLocked();
+                }
+                net::co_spawn(conn->strand, WriteWebsocket(conn, ws), net::detached);
+            }
+            continue;
+        }
+        std::vector<EioPacket> one;
+        one.push_back(std::move(*packet));
+        co_await ProcessInbound(conn, std::move(one), Channel::kPrimary);
+        std::lock_guard lock(conn->mu);
+        if (conn->engine.closing()) {
+            read_failed = conn->engine.closed();
+            break;
+        }
+    }
+    // The writer finalizes the session once the socket is closed: a protocol error flushes the
+    // reply first, a dead peer or a closed session drops what is queued.
+    if (primary) {
+        bool protocol_error = !read_failed;
+        if (protocol_error) conn->CloseGracefully(false);
+        else conn->Abort();
+    } else {
+        std::lock_guard lock(conn->mu);
+        conn->engine.AbortUpgrade();
+    }
+}
+
+net::awaitable<void> RealtimeServer::Impl::WriteWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsStream> ws) {
+    auto timer = std::make_shared<net::steady_timer>(co_await net::this_coro::executor);
+    bool graceful = false;
+    bool failed = false;
+    while (!failed) {
+        std::vector<SharedText> batch;
+        {
+            std::lock_guard lock(conn->mu);
+            if (conn->ws_waiter == timer) conn->ws_waiter.reset();
+            if (conn->engine.closed()) break;
+            batch = conn->engine.TakeOutbound();
+            if (batch.empty()) {
+                if (conn->engine.closing()) {
+                    graceful = true;
+                    break;
+                }
+                conn->ws_waiter = timer;
+                timer->expires_after(std::chrono::hours(1));
+            }
+        }
+        if (batch.empty()) {
+            co_await timer->async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
+        for (auto& packet : batch) {
+            ws->text(true);
+            auto [ec, n] = co_await ws->async_write(net::buffer(*packet), net::as_tuple(net::use_awaitable));
+            if (ec) {
+                failed = true;
+                break;
+            }
+        }
+    }
+    if (failed) conn->Abort();
+    if (graceful) {
+        beast::get_lowest_layer(*ws).expires_after(std::chrono::seconds(5));
+        auto [cec] = co_await ws->async_close(websocket::close_code::normal, net::as_tuple(net::use_awaitable));
+        (void)cec;
+    }
+    boost::system::error_code ec;
+    beast::get_lowest_layer(*ws).socket().close(ec);
+    Finalize(conn);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+RealtimeServer::RealtimeServer(net::any_io_executor io, net::any_io_executor db, const auth::Authenticator& authenticator,
+                               const service::AccessView& access, service::EventBus& bus, store::Repository* repository,
+                               RealtimeOptions options)
+    : impl_(std::make_shared<Impl>(std::move(io), std::move(db), authenticator, access, bus, repository, options)) {}
+
+RealtimeServer::~RealtimeServer() { Stop(); }
+
+void RealtimeServer::Start() {
+    std::weak_ptr<Impl> weak = impl_;
+    impl_->subscription = impl_->bus.Subscribe([weak](const store::Event& event) {
+        if (auto impl = weak.lock()) impl->OnEvent(event);
+    });
+    net::co_spawn(impl_->sweep_strand, impl_->Sweep(), net::detached);
+}
+
+void RealtimeServer::Stop() {
+    if (impl_->stopped.exchange(true)) return;
+    impl_->subscription = {};
+    std::vector<std::shared_ptr<Connection>> all;
+    std::shared_ptr<net::steady_timer> timer;
+    {
+        std::lock_guard lock(impl_->sessions_mu);
+        for (auto& [sid, conn] : impl_->sessions) all.push_back(conn);
+        timer = impl_->sweep_timer;
+    }
+    if (timer) net::post(impl_->sweep_strand, [timer] { timer->cancel(); });
+    for (auto& conn : all) {
+        conn->CloseGracefully(true);
+        if (conn->engine.transport() == Transport::kPolling) impl_->Finalize(conn);
+    }
+}
+
+net::awaitable<bool> RealtimeServer::HandleSocketIo(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                    bhttp::request<bhttp::string_body> req) {
+    (void)buffer;
+    auto impl = impl_;
+    Query q = ParseQuery(req.target());
+    if (!q.ok) {
+        co_await WriteHttp(stream, req, bhttp::status::not_found, "application/json",
+                           R"({"success":false,"error":{"code":"not_found","message":"no such route"}})");
+        co_return false;
+    }
+    if (impl->stopped) {
+        co_await WriteEioError(stream, req, EioHttpError::kForbidden, bhttp::status::service_unavailable);
+        co_return false;
+    }
+    if (q.eio != "4") {
+        co_await WriteEioError(stream, req, EioHttpError::kUnsupportedProtocolVersion);
+        co_return false;
+    }
+    if (q.transport == "polling") co_return co_await impl->HandlePolling(stream, req, q);
+    if (q.transport == "websocket") co_return co_await impl->HandleWebsocket(stream, req, q);
+    co_await WriteEioError(stream, req, EioHttpError::kUnknownTransport);
+    co_return false;
+}
+
+RealtimeStats RealtimeServer::Stats() const {
+    RealtimeStats s;
+    {
+        std::lock_guard lock(impl_->sessions_mu);
+        s.open_sessions = impl_->sessions.size();
+    }
+    s.connected_sockets = impl_->counters.connected.load();
+    s.events_published = impl_->counters.published.load();
+    s.frames_enqueued = impl_->counters.enqueued.load();
+    s.slow_disconnects = impl_->counters.slow.load();
+    s.protocol_errors = impl_->counters.protocol.load();
+    s.recoveries = impl_->counters.recoveries.load();
+    return s;
+}
+
+}  // namespace wadesk::realtime

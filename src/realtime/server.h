@@ -1,0 +1,77 @@
+#pragma once
+// The Socket.IO v4 server (Engine.IO v4 + Socket.IO protocol v5) behind the HTTP server's
+// /socket.io/ hook: websocket and long-polling transports, polling → websocket upgrade, token
+// authentication at CONNECT, permission-filtered fan-out of the service layer's events, and
+// connection-state recovery replayed from the durable events table.
+//
+// Threads: connections run on strands of the I/O executor; the event producer (EventBus
+// publisher) only encodes each event once and appends it to bounded per-connection queues, so
+// it never waits for a client; a client whose queue overflows is disconnected. Blocking
+// Repository calls (recovery replay) run on the `db` executor.
+//
+// Lifetime: construct, Start(), install as the HTTP server's UpgradeHandler; Stop() before the
+// io_context is torn down. The authenticator, access view, bus and repository must outlive it.
+#include <boost/asio/any_io_executor.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "auth/authenticator.h"
+#include "http/socketio_hook.h"
+#include "realtime/engine_session.h"
+#include "service/access_view.h"
+#include "service/event_bus.h"
+#include "store/repository.h"
+
+namespace wadesk::realtime {
+
+struct RealtimeOptions {
+    EngineOptions engine;
+    // Connection-state recovery (needs a repository): a client that reconnects within the
+    // window with the pid we issued gets the events it missed, then `socket.recovered`.
+    bool connection_state_recovery = true;
+    std::int64_t recovery_window_ms = 120000;
+    std::size_t max_replay_events = 1000;   // more missed than this: not recovered (use /api/events)
+    std::int64_t connect_timeout_ms = 45000;  // Engine.IO open but no Socket.IO CONNECT accepted
+    std::int64_t sweep_interval_ms = 250;     // heartbeat / inactive-user sweep period
+};
+
+struct RealtimeStats {
+    std::uint64_t open_sessions = 0;        // Engine.IO sessions
+    std::uint64_t connected_sockets = 0;    // authenticated Socket.IO sockets
+    std::uint64_t events_published = 0;     // events seen on the bus
+    std::uint64_t frames_enqueued = 0;      // event frames queued to sockets
+    std::uint64_t slow_disconnects = 0;     // clients dropped for queue overflow
+    std::uint64_t protocol_errors = 0;      // connections closed for bad packets
+    std::uint64_t recoveries = 0;           // successful connection-state recoveries
+};
+
+class RealtimeServer final : public http::UpgradeHandler {
+public:
+    // `repository` may be null: recovery is then off (no pid is issued).
+    RealtimeServer(boost::asio::any_io_executor io, boost::asio::any_io_executor db,
+                   const auth::Authenticator& authenticator, const service::AccessView& access,
+                   service::EventBus& bus, store::Repository* repository, RealtimeOptions options = {});
+    ~RealtimeServer() override;
+    RealtimeServer(const RealtimeServer&) = delete;
+    RealtimeServer& operator=(const RealtimeServer&) = delete;
+
+    // Subscribes to the bus and starts the heartbeat sweep.
+    void Start();
+    // Unsubscribes, closes every connection, stops the sweep. Thread-safe, idempotent.
+    void Stop();
+
+    boost::asio::awaitable<bool> HandleSocketIo(
+        boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+        boost::beast::http::request<boost::beast::http::string_body> req) override;
+
+    RealtimeStats Stats() const;
+
+    struct Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace wadesk::realtime

@@ -1,0 +1,103 @@
+#pragma once
+// The seam between the service layer and a WhatsApp engine (the native client in
+// whatsapp/client, or NullEngine until it is wired). The service drives the engine through
+// Engine; the engine reports back through EngineEvents, which the service implements.
+//
+// Threading contract:
+// - Engine methods are called from worker-pool threads and must not block for long: they queue
+//   work onto the engine's own executors and return.
+// - EngineEvents methods do blocking database work: the engine calls them from a thread where
+//   blocking is allowed (its own worker or the shared worker pool), never from an I/O strand.
+// - OnIncomingMessage returns only after the message is committed; the engine acknowledges the
+//   message to WhatsApp after it returns true (invariant 2), and does not ack on false.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "store/model.h"
+
+namespace wadesk::service {
+
+struct OutgoingMessage {
+    std::string session_id;
+    std::string message_id;       // our row id (status pending)
+    std::string chat_jid;         // canonical recipient JID
+    std::string body;
+    std::string quoted_wa_message_id;  // empty when not a reply
+};
+
+struct IncomingMessage {
+    std::string chat_jid;
+    std::string chat_lid;         // LID alias when known
+    std::string chat_name;        // push name or group subject, may be empty
+    bool is_group = false;
+    std::string wa_message_id;
+    bool from_me = false;         // sent from the phone itself
+    std::string sender_jid;
+    std::string sender_name;
+    std::string sender_phone;
+    std::string type = "text";
+    std::string body;
+    std::string quoted_wa_message_id;
+    std::int64_t timestamp_ms = 0;
+    bool from_history = false;
+};
+
+class EngineEvents {
+public:
+    virtual ~EngineEvents() = default;
+    // A new (or rotated) QR to scan: raw text, a "data:image/png;base64,..." rendering, expiry.
+    virtual void OnQr(const std::string& session_id, const std::string& qr_text, const std::string& png_data_url,
+                      std::int64_t expires_at_ms) = 0;
+    // Linked and logged in as `phone` (digits), `name` (push name), own device `jid`.
+    virtual void OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
+                         const std::string& jid) = 0;
+    // Any other status change of SPEC §3 (with a reason such as "qr_timeout", "unlinked_from_phone").
+    virtual void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) = 0;
+    // Commits the message (deduplicated by wa_message_id); true when it is durably stored.
+    virtual bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message) = 0;
+    // The engine gave our outgoing row `message_id` its WhatsApp id and handed it to the server.
+    virtual void OnMessageSent(const std::string& session_id, const std::string& message_id,
+                               const std::string& wa_message_id) = 0;
+    // A receipt for a message: "delivered", "read", "played", or "failed" (our send failed).
+    virtual void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
+                                 const std::string& status) = 0;
+};
+
+class Engine {
+public:
+    virtual ~Engine() = default;
+    // REQUIRES: called once, before any other method.
+    virtual void SetEvents(EngineEvents* events) = 0;
+    // Connects the session: resumes with stored credentials or begins pairing (QR events).
+    virtual void Start(const store::WaSession& session) = 0;
+    // Closes the connection, keeps credentials (status "disconnected").
+    virtual void Stop(const std::string& session_id) = 0;
+    // Unlinks the device at WhatsApp and forgets credentials (status "logged_out").
+    virtual void Logout(const std::string& session_id) = 0;
+    // Asks for an 8-character pairing code for `phone_digits`. Errors: "engine_unavailable",
+    // "session_not_pairing".
+    virtual Result<std::string> RequestPairingCode(const std::string& session_id, const std::string& phone_digits) = 0;
+    virtual void Send(const OutgoingMessage& message) = 0;
+    // Sends read receipts for `wa_message_ids` in `chat_jid` (empty: everything unread).
+    virtual void MarkRead(const std::string& session_id, const std::string& chat_jid,
+                          const std::vector<std::string>& wa_message_ids) = 0;
+};
+
+// The engine of a build without the WhatsApp client: accepts every call and never reports
+// anything, so sessions honestly stay "initializing" and sends stay "pending".
+class NullEngine : public Engine {
+public:
+    void SetEvents(EngineEvents*) override {}
+    void Start(const store::WaSession&) override {}
+    void Stop(const std::string&) override {}
+    void Logout(const std::string&) override {}
+    Result<std::string> RequestPairingCode(const std::string&, const std::string&) override {
+        return MakeError("engine_unavailable", "the WhatsApp engine is not available in this build");
+    }
+    void Send(const OutgoingMessage&) override {}
+    void MarkRead(const std::string&, const std::string&, const std::vector<std::string>&) override {}
+};
+
+}  // namespace wadesk::service

@@ -1,0 +1,830 @@
+#include "service/wadesk_service.h"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include "auth/password.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "service/chat_ref.h"
+#include "service/views.h"
+#include "store/errors.h"
+
+namespace wadesk::service {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+const std::vector<std::string> kAllStatuses = {store::kStatusInitializing, store::kStatusQr,
+                                               store::kStatusConnected,    store::kStatusReconnecting,
+                                               store::kStatusDisconnected, store::kStatusLoggedOut,
+                                               store::kStatusFailed};
+
+[[noreturn]] void Fail(FailureKind kind, std::string code, const std::string& message) {
+    throw ServiceError(kind, std::move(code), message);
+}
+
+[[noreturn]] void NotFound(const std::string& what) { Fail(FailureKind::kNotFound, "not_found", what + " not found"); }
+
+std::string Lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string Trim(const std::string& s) {
+    auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return "";
+    auto e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+void ValidateEmail(const std::string& email) {
+    auto at = email.find('@');
+    if (email.size() > 254 || at == std::string::npos || at == 0 || at + 1 >= email.size() ||
+        email.find('@', at + 1) != std::string::npos ||
+        std::any_of(email.begin(), email.end(), [](unsigned char c) { return c <= ' '; }))
+        Fail(FailureKind::kBadInput, "invalid_field", "field 'email' must be an email address");
+}
+
+void ValidatePassword(const std::string& password) {
+    if (password.size() < 8 || password.size() > 256)
+        Fail(FailureKind::kBadInput, "invalid_field", "field 'password' must be 8 to 256 characters");
+}
+
+void ValidateName(const std::string& name, std::size_t max = 200) {
+    if (name.size() > max)
+        Fail(FailureKind::kBadInput, "invalid_field", "field 'name' must be at most " + std::to_string(max) + " bytes");
+}
+
+bool IsLive(const std::string& status) {
+    return status == store::kStatusConnected || status == store::kStatusReconnecting;
+}
+
+std::string Preview(const std::string& text) {
+    if (text.size() <= 120) return text;
+    std::size_t cut = 120;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+    return text.substr(0, cut) + "...";
+}
+
+}  // namespace
+
+WadeskService::WadeskService(store::Repository& repo, EventBus& bus, MemoryAccessView& access,
+                             auth::TokenAuthenticator& authenticator, Engine& engine)
+    : repo_(repo), bus_(bus), access_(access), authenticator_(authenticator), engine_(engine) {}
+
+void WadeskService::LoadViews() {
+    auto users = repo_.ListAllUsers();
+    auto sessions = repo_.ListSessionsByStatus(kAllStatuses);
+    auto grants = repo_.ListAllAccess();
+    access_.Load(users, sessions, grants);
+    for (const auto& u : users) authenticator_.Upsert(u);
+    std::lock_guard lock(state_mutex_);
+    session_status_.clear();
+    for (const auto& s : sessions) session_status_[s.id] = s.status;
+}
+
+void WadeskService::ResumeSessions() {
+    for (const auto& s : repo_.ListSessionsByStatus({store::kStatusConnected, store::kStatusReconnecting})) {
+        spdlog::info("[WhatsApp] Resuming session {}", s.id);
+        engine_.Start(s);
+    }
+}
+
+// --- helpers
+
+void WadeskService::RequireAdmin(const Actor& actor) const {
+    if (!actor.who.IsAdmin()) Fail(FailureKind::kForbidden, "forbidden", "this action needs the admin role");
+}
+
+store::WaSession WadeskService::VisibleSession(const Actor& actor, const std::string& id) {
+    if (!IsWellFormedId(id) || !access_.CanRead(actor.who, id)) NotFound("session");
+    auto s = repo_.FindSession(actor.who.company_id, id);
+    if (!s) NotFound("session");
+    return *s;
+}
+
+store::User WadeskService::OwnManager(const Actor& actor, const std::string& id) {
+    if (!IsWellFormedId(id)) NotFound("manager");
+    auto u = repo_.FindUser(actor.who.company_id, id);
+    if (!u || u->role != store::Role::kManager) NotFound("manager");
+    return *u;
+}
+
+std::optional<store::Chat> WadeskService::ResolveChat(const Actor& actor, const std::string& session_id,
+                                                      const std::string& chat_ref) {
+    auto ref = ParseChatRef(chat_ref);
+    if (!ref) return std::nullopt;
+    if (ref->kind == ChatRef::Kind::kId) return repo_.FindChat(actor.who.company_id, session_id, ref->value);
+    return repo_.FindChatByJid(actor.who.company_id, session_id, ref->value);
+}
+
+store::Chat WadeskService::RequireChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+    auto chat = ResolveChat(actor, session_id, chat_ref);
+    if (!chat) NotFound("chat");
+    return *chat;
+}
+
+void WadeskService::WriteAudit(const Actor* actor, const std::string& company_id, const std::string& action,
+                          const std::string& target_type, const std::string& target_id, const json::object& details) {
+    store::AuditEntry e;
+    e.company_id = company_id;
+    if (actor) {
+        e.user_id = actor->who.user_id;
+        e.ip = actor->ip;
+    }
+    e.action = action;
+    e.target_type = target_type;
+    e.target_id = target_id;
+    e.details_json = json::serialize(details);
+    repo_.AppendAudit(e);
+    spdlog::info("[audit] company={} user={} action={} {}={} ip={}", company_id, e.user_id, action, target_type,
+                 target_id, e.ip);
+}
+
+void WadeskService::Emit(const std::string& company_id, const std::string& session_id, const std::string& name,
+                         const json::object& payload) {
+    store::Event e;
+    e.company_id = company_id;
+    e.session_id = session_id;
+    e.name = name;
+    e.payload_json = json::serialize(payload);
+    store::Event stored = repo_.AppendEvent(e);
+    bus_.Publish(stored);
+}
+
+void WadeskService::ApplySessionChange(const store::WaSession& s) {
+    std::lock_guard lock(state_mutex_);
+    session_status_[s.id] = s.status;
+    if (s.status != store::kStatusQr) qr_.erase(s.id);
+}
+
+void WadeskService::ValidateNewUser(const NewUser& user) const {
+    ValidateEmail(user.email);
+    ValidatePassword(user.password);
+    ValidateName(user.name);
+}
+
+// --- operator
+
+std::pair<store::Company, store::User> WadeskService::CreateCompany(const std::string& name, const NewUser& admin,
+                                                                    int max_sessions) {
+    std::string trimmed = Trim(name);
+    if (trimmed.empty() || trimmed.size() > 200)
+        Fail(FailureKind::kBadInput, "invalid_field", "company name must be 1 to 200 bytes");
+    if (max_sessions < 1 || max_sessions > 10000)
+        Fail(FailureKind::kBadInput, "invalid_field", "max sessions must be 1 to 10000");
+    ValidateNewUser(admin);
+    if (repo_.FindUserByEmail(Lower(admin.email))) Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+    store::Company company;
+    company.name = trimmed;
+    company.max_sessions = max_sessions;
+    company = repo_.CreateCompany(company);
+    NewUser a = admin;
+    a.role = store::Role::kAdmin;
+    store::User user = CreateUser(company.id, a);
+    WriteAudit(nullptr, company.id, "company.create", "company", company.id, {{"name", company.name}});
+    return {company, user};
+}
+
+store::User WadeskService::CreateUser(const std::string& company_id, const NewUser& nu) {
+    ValidateNewUser(nu);
+    if (!repo_.FindCompany(company_id)) NotFound("company");
+    store::User u;
+    u.company_id = company_id;
+    u.email = Lower(Trim(nu.email));
+    u.name = Trim(nu.name);
+    u.role = nu.role;
+    u.password_hash = auth::HashPassword(nu.password);
+    try {
+        u = repo_.CreateUser(u);
+    } catch (const store::UniqueViolation&) {
+        Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+    }
+    access_.PutUser(u);
+    authenticator_.Upsert(u);
+    return u;
+}
+
+std::int64_t WadeskService::CountCompanies() { return repo_.CountCompanies(); }
+
+// --- auth
+
+LoginResult WadeskService::Login(const std::string& email_in, const std::string& password, const std::string& ip) {
+    std::string email = Lower(Trim(email_in));
+    if (email.empty() || email.size() > 254) Fail(FailureKind::kBadInput, "invalid_field", "field 'email' is invalid");
+    if (password.size() > 1024) Fail(FailureKind::kBadInput, "invalid_field", "field 'password' is too long");
+    std::string key = ip + "|" + email;
+    std::int64_t wait_ms = login_limiter_.RetryAfterMs(key, NowMs());
+    if (wait_ms > 0)
+        throw ServiceError(FailureKind::kRateLimited, "rate_limited", "too many failed logins; try again later",
+                           (wait_ms + 999) / 1000);
+    auto user = repo_.FindUserByEmail(email);
+    bool ok = false;
+    if (user && !user->password_hash.empty()) {
+        ok = auth::VerifyPassword(password, user->password_hash);
+    } else {
+        auth::BurnPasswordCheck(password);
+    }
+    if (!ok) {
+        login_limiter_.RecordFailure(key, NowMs());
+        spdlog::info("[auth] failed login for {} from {}", email, ip);
+        Fail(FailureKind::kUnauthenticated, "invalid_credentials", "wrong email or password");
+    }
+    if (user->disabled) Fail(FailureKind::kForbidden, "user_disabled", "this user is disabled");
+    login_limiter_.RecordSuccess(key);
+    access_.PutUser(*user);
+    authenticator_.Upsert(*user);
+    return LoginResult{authenticator_.Issue(*user), *user};
+}
+
+store::User WadeskService::Me(const Actor& actor) {
+    auto u = repo_.FindUser(actor.who.company_id, actor.who.user_id);
+    if (!u) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
+    return *u;
+}
+
+store::User WadeskService::ProvisionExternal(const auth::ExternalIdentity& id) {
+    if (auto existing = repo_.FindUserByExternalId(id.company_id, id.external_id)) {
+        access_.PutUser(*existing);
+        authenticator_.Upsert(*existing);
+        return *existing;
+    }
+    if (!repo_.FindCompany(id.company_id)) {
+        store::Company c;
+        c.id = id.company_id;
+        c.name = id.company_id;
+        repo_.CreateCompany(c);
+        WriteAudit(nullptr, c.id, "company.create", "company", c.id, {{"provisioned", true}});
+    }
+    store::User u;
+    u.company_id = id.company_id;
+    u.external_id = id.external_id;
+    u.role = id.role;
+    u.name = id.name;
+    // Emails are unique across companies: keep the claim when free, else a synthetic address.
+    std::string email = Lower(id.email);
+    if (email.empty() || repo_.FindUserByEmail(email)) email = id.external_id + "@" + id.company_id + ".external";
+    u.email = email;
+    try {
+        u = repo_.CreateUser(u);
+    } catch (const store::UniqueViolation&) {
+        auto again = repo_.FindUserByExternalId(id.company_id, id.external_id);  // a concurrent first sight
+        if (!again) throw;
+        u = *again;
+    }
+    access_.PutUser(u);
+    authenticator_.Upsert(u);
+    WriteAudit(nullptr, u.company_id, "user.provision", "user", u.id, {{"externalId", id.external_id}});
+    return u;
+}
+
+// --- managers
+
+std::vector<store::User> WadeskService::ListManagers(const Actor& actor) {
+    RequireAdmin(actor);
+    return repo_.ListUsers(actor.who.company_id, store::Role::kManager);
+}
+
+store::User WadeskService::CreateManager(const Actor& actor, const NewUser& nu) {
+    RequireAdmin(actor);
+    NewUser m = nu;
+    m.role = store::Role::kManager;
+    store::User u = CreateUser(actor.who.company_id, m);
+    WriteAudit(&actor, u.company_id, "manager.create", "user", u.id, {{"email", u.email}});
+    return u;
+}
+
+store::User WadeskService::UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch) {
+    RequireAdmin(actor);
+    if (!patch.name && !patch.email && !patch.password && !patch.disabled)
+        Fail(FailureKind::kBadInput, "empty_patch", "nothing to update: give name, email, password or disabled");
+    if (patch.email) ValidateEmail(*patch.email);
+    if (patch.password) ValidatePassword(*patch.password);
+    if (patch.name) ValidateName(*patch.name);
+    OwnManager(actor, id);
+    store::UserPatch p;
+    if (patch.name) p.name = Trim(*patch.name);
+    if (patch.email) p.email = Lower(Trim(*patch.email));
+    if (patch.password) p.password_hash = auth::HashPassword(*patch.password);
+    p.disabled = patch.disabled;
+    std::optional<store::User> u;
+    try {
+        u = repo_.UpdateUser(actor.who.company_id, id, p);
+    } catch (const store::UniqueViolation&) {
+        Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+    }
+    if (!u) NotFound("manager");
+    access_.PutUser(*u);
+    authenticator_.Upsert(*u);
+    json::object details;
+    if (patch.name) details["name"] = u->name;
+    if (patch.email) details["email"] = u->email;
+    if (patch.password) details["password"] = "changed";
+    if (patch.disabled) details["disabled"] = *patch.disabled;
+    WriteAudit(&actor, u->company_id, "manager.update", "user", u->id, details);
+    return *u;
+}
+
+void WadeskService::DeleteManager(const Actor& actor, const std::string& id) {
+    RequireAdmin(actor);
+    OwnManager(actor, id);
+    if (!repo_.DeleteUser(actor.who.company_id, id)) NotFound("manager");
+    access_.RemoveUser(id);
+    authenticator_.Remove(id);
+    WriteAudit(&actor, actor.who.company_id, "manager.delete", "user", id);
+}
+
+// --- sessions
+
+std::vector<store::WaSession> WadeskService::ListSessions(const Actor& actor) {
+    auto all = repo_.ListSessions(actor.who.company_id);
+    std::erase_if(all, [&](const store::WaSession& s) { return !access_.CanRead(actor.who, s.id); });
+    return all;
+}
+
+store::WaSession WadeskService::CreateSession(const Actor& actor, const std::string& name_in) {
+    RequireAdmin(actor);
+    std::string name = Trim(name_in);
+    ValidateName(name);
+    auto company = repo_.FindCompany(actor.who.company_id);
+    if (!company) NotFound("company");
+    std::int64_t count = repo_.CountSessions(company->id);
+    if (count >= company->max_sessions)
+        Fail(FailureKind::kConflict, "session_limit_reached",
+             "this company already has " + std::to_string(count) + " of " + std::to_string(company->max_sessions) +
+                 " allowed sessions");
+    spdlog::info("[WhatsApp] Creating a new session for company {}", company->id);
+    store::WaSession s;
+    s.company_id = company->id;
+    s.name = name.empty() ? "WhatsApp " + std::to_string(count + 1) : name;
+    s.status = store::kStatusInitializing;
+    s = repo_.CreateSession(s);
+    access_.PutSession(s.id, s.company_id);
+    ApplySessionChange(s);
+    WriteAudit(&actor, s.company_id, "session.create", "session", s.id, {{"name", s.name}});
+    Emit(s.company_id, s.id, "whatsapp:session_status", {{"sessionId", s.id}, {"status", s.status}, {"reason", nullptr}});
+    engine_.Start(s);
+    spdlog::info("[WhatsApp] Session {} created and initialized", s.id);
+    return s;
+}
+
+store::WaSession WadeskService::GetSession(const Actor& actor, const std::string& id) {
+    return VisibleSession(actor, id);
+}
+
+void WadeskService::DeleteSession(const Actor& actor, const std::string& id, bool purge) {
+    store::WaSession s = VisibleSession(actor, id);
+    RequireAdmin(actor);
+    engine_.Logout(s.id);
+    if (!repo_.DeleteSession(actor.who.company_id, s.id, purge)) NotFound("session");
+    access_.RemoveSession(s.id);
+    {
+        std::lock_guard lock(state_mutex_);
+        session_status_.erase(s.id);
+        qr_.erase(s.id);
+    }
+    WriteAudit(&actor, s.company_id, "session.delete", "session", s.id, {{"purge", purge}});
+    spdlog::info("[WhatsApp] Session {} deleted{}", s.id, purge ? " with its history" : "");
+}
+
+QrState WadeskService::GetQr(const Actor& actor, const std::string& id) {
+    store::WaSession s = VisibleSession(actor, id);
+    RequireAdmin(actor);
+    std::lock_guard lock(state_mutex_);
+    auto it = qr_.find(s.id);
+    if (it != qr_.end() && it->second.expires_at_ms > NowMs()) {
+        QrState q = it->second;
+        q.status = s.status;
+        return q;
+    }
+    return QrState{s.id, s.status, "", "", 0};
+}
+
+store::WaSession WadeskService::Disconnect(const Actor& actor, const std::string& id) {
+    store::WaSession s = VisibleSession(actor, id);
+    RequireAdmin(actor);
+    engine_.Logout(s.id);
+    repo_.DeleteCredentials(s.id);
+    store::SessionPatch p;
+    p.status = store::kStatusLoggedOut;
+    p.status_reason = "disconnected_by_admin";
+    auto updated = repo_.UpdateSession(s.id, p);
+    if (!updated) NotFound("session");
+    ApplySessionChange(*updated);
+    WriteAudit(&actor, s.company_id, "session.disconnect", "session", s.id);
+    Emit(s.company_id, s.id, "whatsapp:disconnected", {{"sessionId", s.id}, {"reason", "disconnected_by_admin"}});
+    Emit(s.company_id, s.id, "whatsapp:session_status",
+         {{"sessionId", s.id}, {"status", updated->status}, {"reason", updated->status_reason}});
+    spdlog::info("[WhatsApp] Session {} disconnected by {}", s.id, actor.who.user_id);
+    return *updated;
+}
+
+store::WaSession WadeskService::StartSession(const Actor& actor, const std::string& id) {
+    store::WaSession s = VisibleSession(actor, id);
+    RequireAdmin(actor);
+    if (IsLive(s.status))
+        Fail(FailureKind::kConflict, "session_already_connected", "the session is " + s.status + "; disconnect it first");
+    store::SessionPatch p;
+    p.status = store::kStatusInitializing;
+    p.status_reason = "";
+    auto updated = repo_.UpdateSession(s.id, p);
+    if (!updated) NotFound("session");
+    ApplySessionChange(*updated);
+    WriteAudit(&actor, s.company_id, "session.start", "session", s.id);
+    Emit(s.company_id, s.id, "whatsapp:session_status",
+         {{"sessionId", s.id}, {"status", updated->status}, {"reason", nullptr}});
+    engine_.Start(*updated);
+    spdlog::info("[WhatsApp] Session {} starting", s.id);
+    return *updated;
+}
+
+std::string WadeskService::RequestPairingCode(const Actor& actor, const std::string& id, const std::string& phone) {
+    store::WaSession s = VisibleSession(actor, id);
+    RequireAdmin(actor);
+    auto digits = NormalizePhone(phone);
+    if (!digits)
+        Fail(FailureKind::kBadInput, "invalid_field",
+             "field 'phoneNumber' must be an international number: 7 to 15 digits, optional leading +");
+    if (IsLive(s.status)) Fail(FailureKind::kConflict, "session_already_connected", "the session is already linked");
+    auto code = engine_.RequestPairingCode(s.id, *digits);
+    if (!code) {
+        if (code.error().code == "session_not_pairing")
+            Fail(FailureKind::kConflict, code.error().code, code.error().message);
+        Fail(FailureKind::kUnavailable, code.error().code, code.error().message);
+    }
+    WriteAudit(&actor, s.company_id, "session.pairing_code", "session", s.id, {{"phoneNumber", *digits}});
+    return *code;
+}
+
+// --- access
+
+std::vector<store::Access> WadeskService::ListAccess(const Actor& actor, const std::string& session_id) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    RequireAdmin(actor);
+    return repo_.ListAccessBySession(actor.who.company_id, s.id);
+}
+
+store::Access WadeskService::Grant(const Actor& actor, const std::string& session_id, const GrantRequest& g) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    RequireAdmin(actor);
+    store::User m = OwnManager(actor, g.manager_id);
+    store::Access a;
+    a.company_id = s.company_id;
+    a.session_id = s.id;
+    a.user_id = m.id;
+    a.can_read = g.can_read;
+    a.can_write = g.can_write;
+    a.can_manage_chats = g.can_manage_chats;
+    a = repo_.UpsertAccess(a);
+    access_.PutGrant(a);
+    WriteAudit(&actor, s.company_id, "access.grant", "session", s.id,
+          {{"managerId", m.id}, {"canRead", a.can_read}, {"canWrite", a.can_write},
+           {"canManageChats", a.can_manage_chats}});
+    return a;
+}
+
+void WadeskService::Revoke(const Actor& actor, const std::string& session_id, const std::string& manager_id) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    RequireAdmin(actor);
+    if (!IsWellFormedId(manager_id)) NotFound("grant");
+    if (!repo_.DeleteAccess(actor.who.company_id, s.id, manager_id)) NotFound("grant");
+    access_.RemoveGrant(s.id, manager_id);
+    WriteAudit(&actor, s.company_id, "access.revoke", "session", s.id, {{"managerId", manager_id}});
+}
+
+// --- chats and messages
+
+store::Page<store::Chat> WadeskService::ListChats(const Actor& actor, const std::string& session_id,
+                                                  const ChatFilter& f) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    store::ChatQuery q;
+    q.company_id = s.company_id;
+    q.session_id = s.id;
+    q.page = f.page;
+    q.limit = f.limit;
+    q.search = f.search;
+    q.archived = f.archived;
+    q.unread = f.unread;
+    if (f.assigned_to) q.assigned_to = *f.assigned_to == "me" ? actor.who.user_id : *f.assigned_to;
+    return repo_.ListChats(q);
+}
+
+store::Chat WadeskService::GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    return RequireChat(actor, s.id, chat_ref);
+}
+
+store::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                                      const store::ChatPatch& patch) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    store::Chat chat = RequireChat(actor, s.id, chat_ref);
+    if (!access_.CanManageChats(actor.who, s.id))
+        Fail(FailureKind::kForbidden, "forbidden", "managing chats of this session needs canManageChats");
+    if (!patch.name && !patch.archived && !patch.pinned && !patch.muted && !patch.assigned_to && !patch.labels)
+        Fail(FailureKind::kBadInput, "empty_patch",
+             "nothing to update: give archived, pinned, muted, assignedTo, labels or name");
+    if (patch.assigned_to && !patch.assigned_to->empty()) {
+        if (!IsWellFormedId(*patch.assigned_to) || !repo_.FindUser(actor.who.company_id, *patch.assigned_to))
+            Fail(FailureKind::kUnprocessable, "invalid_assignee", "assignedTo must be a user of this company");
+    }
+    auto updated = repo_.UpdateChat(s.company_id, s.id, chat.id, patch);
+    if (!updated) NotFound("chat");
+    json::object details;
+    if (patch.archived) details["archived"] = *patch.archived;
+    if (patch.pinned) details["pinned"] = *patch.pinned;
+    if (patch.muted) details["muted"] = *patch.muted;
+    if (patch.assigned_to) details["assignedTo"] = *patch.assigned_to;
+    if (patch.name) details["name"] = *patch.name;
+    if (patch.labels) details["labels"] = ChatView(*updated)["labels"];
+    WriteAudit(&actor, s.company_id, "chat.update", "chat", chat.id, details);
+    Emit(s.company_id, s.id, "whatsapp:chat_updated", {{"sessionId", s.id}, {"chatId", chat.id}, {"chat", ChatView(*updated)}});
+    return *updated;
+}
+
+store::Chat WadeskService::MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    store::Chat chat = RequireChat(actor, s.id, chat_ref);
+    auto updated = repo_.MarkChatRead(s.company_id, s.id, chat.id);
+    if (!updated) NotFound("chat");
+    if (IsLive(s.status)) engine_.MarkRead(s.id, chat.jid, {});
+    WriteAudit(&actor, s.company_id, "chat.read", "chat", chat.id);
+    Emit(s.company_id, s.id, "whatsapp:chat_updated", {{"sessionId", s.id}, {"chatId", chat.id}, {"chat", ChatView(*updated)}});
+    return *updated;
+}
+
+store::Page<store::Message> WadeskService::ListMessages(const Actor& actor, const std::string& session_id,
+                                                        const std::string& chat_ref, int page, int limit,
+                                                        const std::string& before) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    store::Chat chat = RequireChat(actor, s.id, chat_ref);
+    if (!before.empty()) {
+        if (!IsWellFormedId(before) || !repo_.FindMessage(s.company_id, s.id, before))
+            Fail(FailureKind::kBadInput, "invalid_query", "query parameter 'before' must be a message id of this session");
+    }
+    store::MessageQuery q;
+    q.company_id = s.company_id;
+    q.session_id = s.id;
+    q.chat_id = chat.id;
+    q.page = page;
+    q.limit = limit;
+    q.before = before;
+    return repo_.ListMessages(q);
+}
+
+SendResult WadeskService::Send(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                               const SendRequest& req) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    auto ref = ParseChatRef(chat_ref);
+    if (!ref) NotFound("chat");
+    if (!access_.CanWrite(actor.who, s.id))
+        Fail(FailureKind::kForbidden, "forbidden", "sending in this session needs canWrite");
+    std::string text = req.text;
+    if (Trim(text).empty()) Fail(FailureKind::kBadInput, "invalid_field", "field 'message' must not be empty");
+    if (text.size() > 65536) Fail(FailureKind::kBadInput, "invalid_field", "field 'message' must be at most 65536 bytes");
+    if (req.client_message_id.size() > 128)
+        Fail(FailureKind::kBadInput, "invalid_field", "field 'clientMessageId' must be at most 128 bytes");
+
+    std::optional<store::Chat> chat;
+    if (ref->kind == ChatRef::Kind::kId) {
+        chat = repo_.FindChat(s.company_id, s.id, ref->value);
+        if (!chat) NotFound("chat");
+    } else {
+        chat = repo_.FindChatByJid(s.company_id, s.id, ref->value);
+    }
+    // A retried request answers the first result, whatever the session's state is now.
+    if (!req.client_message_id.empty()) {
+        if (auto prior = repo_.FindMessageByClientId(s.id, req.client_message_id)) {
+            if (chat && prior->chat_id != chat->id)
+                Fail(FailureKind::kConflict, "client_message_id_reused",
+                     "clientMessageId was already used for another chat");
+            return SendResult{*prior, false};
+        }
+    }
+    if (!IsLive(s.status))
+        Fail(FailureKind::kUnavailable, "session_not_connected",
+             "session is " + s.status + "; messages can be sent once it is connected");
+
+    std::string quoted_wa_id;
+    std::string quoted_id;
+    if (!req.quoted_message_id.empty()) {
+        std::optional<store::Message> quoted;
+        if (IsWellFormedId(req.quoted_message_id)) quoted = repo_.FindMessage(s.company_id, s.id, req.quoted_message_id);
+        if (!quoted) quoted = repo_.FindMessageByWaId(s.id, req.quoted_message_id);
+        if (!quoted || (chat && quoted->chat_id != chat->id))
+            Fail(FailureKind::kUnprocessable, "invalid_quoted_message", "quotedMessageId is not a message of this chat");
+        quoted_id = quoted->id;
+        quoted_wa_id = quoted->wa_message_id;
+    }
+    if (!chat) {
+        store::Chat c;
+        c.company_id = s.company_id;
+        c.session_id = s.id;
+        c.jid = ref->value;
+        c.is_group = ref->value.ends_with("@g.us");
+        chat = repo_.UpsertChat(c);
+    }
+    store::Message m;
+    m.company_id = s.company_id;
+    m.session_id = s.id;
+    m.chat_id = chat->id;
+    m.from_me = true;
+    m.sender_jid = s.jid;
+    m.sender_phone = s.phone_number;
+    m.sender_name = s.display_name;
+    m.type = "text";
+    m.body = text;
+    m.quoted_message_id = quoted_id;
+    m.timestamp = NowMs();
+    m.status = "pending";
+    m.sent_by = actor.who.user_id;
+    m.client_message_id = req.client_message_id;
+    store::RecordedMessage rec = repo_.RecordMessage(m);
+    if (!rec.inserted) return SendResult{rec.message, false};  // a concurrent retry won the race
+    WriteAudit(&actor, s.company_id, "message.send", "message", rec.message.id, {{"chatId", chat->id}});
+    Emit(s.company_id, s.id, "whatsapp:message_sent",
+         {{"sessionId", s.id}, {"chatId", chat->id}, {"message", MessageView(rec.message)}});
+    Emit(s.company_id, s.id, "whatsapp:chat_updated", {{"sessionId", s.id}, {"chatId", chat->id}, {"chat", ChatView(rec.chat)}});
+    engine_.Send(OutgoingMessage{s.id, rec.message.id, rec.chat.jid, text, quoted_wa_id});
+    spdlog::info("[WhatsApp] Message sent for session {}: {}", s.id, Preview(text));
+    return SendResult{rec.message, true};
+}
+
+// --- stats, audit, events
+
+StatsView WadeskService::Stats(const Actor& actor) {
+    RequireAdmin(actor);
+    std::int64_t today = NowMs() / kDayMs * kDayMs;
+    std::int64_t since = today - 29 * kDayMs;
+    StatsView v;
+    v.stats = repo_.Stats(actor.who.company_id, since);
+    std::map<std::string, store::DailyCount> by_day;
+    for (const auto& d : v.stats.per_day) by_day[d.day] = d;
+    std::vector<store::DailyCount> filled;
+    for (int i = 0; i < 30; ++i) {
+        std::string day = FormatIsoMs(since + i * kDayMs).substr(0, 10);
+        auto it = by_day.find(day);
+        filled.push_back(it != by_day.end() ? it->second : store::DailyCount{day, 0, 0});
+    }
+    v.stats.per_day = std::move(filled);
+    v.sessions = repo_.ListSessions(actor.who.company_id);
+    return v;
+}
+
+store::Page<store::AuditEntry> WadeskService::Audit(const Actor& actor, int page, int limit) {
+    RequireAdmin(actor);
+    return repo_.ListAudit(actor.who.company_id, page, limit);
+}
+
+EventPage WadeskService::Events(const Actor& actor, std::int64_t after, int limit) {
+    EventPage out;
+    out.last_id = after;
+    // Filtering can drop rows, so read ahead a few batches to fill the page when it can.
+    for (int round = 0; round < 5 && static_cast<int>(out.items.size()) < limit; ++round) {
+        auto batch = repo_.ListEvents(actor.who.company_id, out.last_id, limit);
+        for (auto& e : batch) {
+            out.last_id = std::max(out.last_id, e.id);
+            if (static_cast<int>(out.items.size()) >= limit) {
+                out.last_id = out.items.back().id;
+                return out;
+            }
+            if (e.name == "whatsapp:qr" && !actor.who.IsAdmin()) continue;
+            if (!e.session_id.empty() && !access_.CanRead(actor.who, e.session_id)) continue;
+            if (e.session_id.empty() && !actor.who.IsAdmin()) continue;
+            out.items.push_back(std::move(e));
+        }
+        if (static_cast<int>(batch.size()) < limit) break;
+    }
+    return out;
+}
+
+bool WadeskService::Ping() { return repo_.Ping(); }
+
+std::map<std::string, std::int64_t> WadeskService::SessionsByStatus() {
+    std::map<std::string, std::int64_t> out;
+    for (const auto& s : kAllStatuses) out[s] = 0;
+    std::lock_guard lock(state_mutex_);
+    for (const auto& [id, status] : session_status_) ++out[status];
+    return out;
+}
+
+// --- engine events
+
+void WadeskService::OnQr(const std::string& session_id, const std::string& qr_text, const std::string& png_data_url,
+                         std::int64_t expires_at_ms) {
+    auto s = repo_.FindSessionById(session_id);
+    if (!s) return;
+    if (s->status != store::kStatusQr) {
+        store::SessionPatch p;
+        p.status = store::kStatusQr;
+        p.status_reason = "";
+        if (auto u = repo_.UpdateSession(session_id, p)) s = u;
+    }
+    ApplySessionChange(*s);
+    {
+        std::lock_guard lock(state_mutex_);
+        qr_[session_id] = QrState{session_id, store::kStatusQr, qr_text, png_data_url, expires_at_ms};
+    }
+    Emit(s->company_id, session_id, "whatsapp:qr",
+         {{"sessionId", session_id}, {"qrCode", png_data_url}, {"qr", qr_text}, {"expiresAt", IsoOrNull(expires_at_ms)}});
+    spdlog::info("[WhatsApp] QR code received for session {}", session_id);
+}
+
+void WadeskService::OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
+                            const std::string& jid) {
+    store::SessionPatch p;
+    p.status = store::kStatusConnected;
+    p.status_reason = "";
+    p.phone_number = phone;
+    p.display_name = name;
+    p.jid = jid;
+    p.connected_at = NowMs();
+    auto s = repo_.UpdateSession(session_id, p);
+    if (!s) return;
+    ApplySessionChange(*s);
+    WriteAudit(nullptr, s->company_id, "session.ready", "session", s->id, {{"phoneNumber", phone}});
+    Emit(s->company_id, s->id, "whatsapp:ready", {{"sessionId", s->id}, {"phoneNumber", phone}, {"displayName", name}});
+    Emit(s->company_id, s->id, "whatsapp:session_status", {{"sessionId", s->id}, {"status", s->status}, {"reason", nullptr}});
+    spdlog::info("[WhatsApp] Session {} authorized as {}", s->id, phone);
+}
+
+void WadeskService::OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) {
+    if (std::find(kAllStatuses.begin(), kAllStatuses.end(), status) == kAllStatuses.end()) {
+        spdlog::warn("[WhatsApp] Session {} reported unknown status '{}'", session_id, status);
+        return;
+    }
+    store::SessionPatch p;
+    p.status = status;
+    p.status_reason = reason;
+    auto s = repo_.UpdateSession(session_id, p);
+    if (!s) return;
+    ApplySessionChange(*s);
+    json::value r = reason.empty() ? json::value(nullptr) : json::value(reason);
+    Emit(s->company_id, s->id, "whatsapp:session_status", {{"sessionId", s->id}, {"status", status}, {"reason", r}});
+    if (status == store::kStatusDisconnected || status == store::kStatusLoggedOut || status == store::kStatusFailed)
+        Emit(s->company_id, s->id, "whatsapp:disconnected",
+             {{"sessionId", s->id}, {"reason", reason.empty() ? status : reason}});
+    spdlog::info("[WhatsApp] Session {} is {}{}{}", s->id, status, reason.empty() ? "" : ": ", reason);
+}
+
+bool WadeskService::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in) {
+    auto s = repo_.FindSessionById(session_id);
+    if (!s) return false;
+    store::Chat c;
+    c.company_id = s->company_id;
+    c.session_id = s->id;
+    c.jid = in.chat_jid;
+    c.lid = in.chat_lid;
+    c.name = in.chat_name;
+    c.is_group = in.is_group;
+    store::Chat chat = repo_.UpsertChat(c);
+    store::Message m;
+    m.company_id = s->company_id;
+    m.session_id = s->id;
+    m.chat_id = chat.id;
+    m.wa_message_id = in.wa_message_id;
+    m.from_me = in.from_me;
+    m.sender_jid = in.sender_jid;
+    m.sender_name = in.sender_name;
+    m.sender_phone = in.sender_phone;
+    m.type = in.type;
+    m.body = in.body;
+    if (!in.quoted_wa_message_id.empty())
+        if (auto q = repo_.FindMessageByWaId(s->id, in.quoted_wa_message_id)) m.quoted_message_id = q->id;
+    m.timestamp = in.timestamp_ms ? in.timestamp_ms : NowMs();
+    m.status = in.from_me ? "sent" : "delivered";
+    m.from_history = in.from_history;
+    store::RecordedMessage rec = repo_.RecordMessage(m);
+    if (rec.inserted && !in.from_history) {
+        Emit(s->company_id, s->id, "whatsapp:message",
+             {{"sessionId", s->id}, {"chatId", rec.chat.id}, {"message", MessageView(rec.message)}});
+        Emit(s->company_id, s->id, "whatsapp:chat_updated",
+             {{"sessionId", s->id}, {"chatId", rec.chat.id}, {"chat", ChatView(rec.chat)}});
+        spdlog::info("[WhatsApp] Saved message for session {}: {}", s->id, Preview(in.body));
+    }
+    return true;
+}
+
+void WadeskService::OnMessageSent(const std::string& session_id, const std::string& message_id,
+                                  const std::string& wa_message_id) {
+    repo_.SetMessageWaId(session_id, message_id, wa_message_id);
+    if (auto m = repo_.AdvanceMessageStatus(session_id, message_id, "sent"))
+        Emit(m->company_id, session_id, "whatsapp:message_status",
+             {{"sessionId", session_id}, {"chatId", m->chat_id}, {"messageId", m->id}, {"status", m->status}});
+}
+
+void WadeskService::OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
+                                    const std::string& status) {
+    auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
+    if (!m) return;
+    if (auto changed = repo_.AdvanceMessageStatus(session_id, m->id, status))
+        Emit(changed->company_id, session_id, "whatsapp:message_status",
+             {{"sessionId", session_id}, {"chatId", changed->chat_id}, {"messageId", changed->id},
+              {"status", changed->status}});
+}
+
+}  // namespace wadesk::service

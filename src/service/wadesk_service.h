@@ -1,0 +1,205 @@
+#pragma once
+// The domain: companies, users and managers, WhatsApp sessions, access grants, chats, messages,
+// statistics, audit and events. Ties the engine, the store and the event bus together.
+//
+// Contract:
+// - Every method blocks on the database: call it from the worker pool, never an I/O thread.
+// - Every method that takes an Actor enforces SPEC §2 rights itself: an object of another
+//   company, or a session the actor may not read, is kNotFound; a visible object the actor may
+//   not change is kForbidden. Failures throw ServiceError; store failures propagate as StoreError.
+// - Every state change writes an audit entry (who, what, target, ip) and, where SPEC names one,
+//   an event: Repository::AppendEvent, then EventBus::Publish. The in-memory views
+//   (AccessView, the authenticator's user table) change right after the store change commits.
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/principal.h"
+#include "auth/rate_limiter.h"
+#include "auth/token_authenticator.h"
+#include "service/engine.h"
+#include "service/errors.h"
+#include "service/event_bus.h"
+#include "service/memory_access_view.h"
+#include "store/repository.h"
+
+namespace wadesk::service {
+
+struct Actor {
+    auth::Principal who;
+    std::string ip;
+};
+
+struct LoginResult {
+    auth::IssuedToken token;
+    store::User user;
+};
+
+struct NewUser {
+    std::string email;
+    std::string password;
+    std::string name;
+    store::Role role = store::Role::kManager;
+};
+
+struct ManagerPatch {
+    std::optional<std::string> name;
+    std::optional<std::string> email;
+    std::optional<std::string> password;
+    std::optional<bool> disabled;
+};
+
+struct GrantRequest {
+    std::string manager_id;
+    bool can_read = true;
+    bool can_write = false;
+    bool can_manage_chats = false;
+};
+
+struct QrState {
+    std::string session_id;
+    std::string status;
+    std::string qr_text;         // empty when no QR is pending
+    std::string png_data_url;
+    std::int64_t expires_at_ms = 0;
+};
+
+struct ChatFilter {
+    int page = 1;
+    int limit = 50;
+    std::string search;
+    std::optional<bool> archived;
+    std::optional<bool> unread;
+    std::optional<std::string> assigned_to;  // user id, "" = unassigned, "me" = the actor
+};
+
+struct SendRequest {
+    std::string text;
+    std::string quoted_message_id;   // our message id or a WhatsApp id of this chat
+    std::string client_message_id;   // idempotency key
+};
+
+struct SendResult {
+    store::Message message;
+    bool created = false;  // false: an earlier request with the same clientMessageId
+};
+
+struct StatsView {
+    store::CompanyStats stats;                     // per_day filled to 30 days, zeros included
+    std::vector<store::WaSession> sessions;
+};
+
+struct EventPage {
+    std::vector<store::Event> items;
+    std::int64_t last_id = 0;  // the highest id examined: pass as `after` to continue
+};
+
+class WadeskService : public EngineEvents {
+public:
+    WadeskService(store::Repository& repo, EventBus& bus, MemoryAccessView& access,
+                  auth::TokenAuthenticator& authenticator, Engine& engine);
+
+    // Loads the in-memory views from the store. REQUIRES: called once before serving.
+    void LoadViews();
+    // Starts the engine for sessions that were connected (or reconnecting) before a restart.
+    void ResumeSessions();
+
+    // --- operator (CLI) operations, no actor
+    std::pair<store::Company, store::User> CreateCompany(const std::string& name, const NewUser& admin,
+                                                         int max_sessions = 10);
+    store::User CreateUser(const std::string& company_id, const NewUser& user);
+    std::int64_t CountCompanies();
+
+    // --- auth
+    LoginResult Login(const std::string& email, const std::string& password, const std::string& ip);
+    store::User Me(const Actor& actor);
+    // Integration mode: creates the external token's user (and its company when unknown).
+    store::User ProvisionExternal(const auth::ExternalIdentity& identity);
+
+    // --- managers (admin)
+    std::vector<store::User> ListManagers(const Actor& actor);
+    store::User CreateManager(const Actor& actor, const NewUser& user);
+    store::User UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch);
+    void DeleteManager(const Actor& actor, const std::string& id);
+
+    // --- sessions
+    std::vector<store::WaSession> ListSessions(const Actor& actor);
+    store::WaSession CreateSession(const Actor& actor, const std::string& name);
+    store::WaSession GetSession(const Actor& actor, const std::string& id);
+    void DeleteSession(const Actor& actor, const std::string& id, bool purge);
+    QrState GetQr(const Actor& actor, const std::string& id);
+    store::WaSession Disconnect(const Actor& actor, const std::string& id);
+    store::WaSession StartSession(const Actor& actor, const std::string& id);
+    std::string RequestPairingCode(const Actor& actor, const std::string& id, const std::string& phone);
+
+    // --- access grants (admin)
+    std::vector<store::Access> ListAccess(const Actor& actor, const std::string& session_id);
+    store::Access Grant(const Actor& actor, const std::string& session_id, const GrantRequest& grant);
+    void Revoke(const Actor& actor, const std::string& session_id, const std::string& manager_id);
+
+    // --- chats and messages (chat_ref: our id, a JID or a phone number)
+    store::Page<store::Chat> ListChats(const Actor& actor, const std::string& session_id, const ChatFilter& filter);
+    store::Chat GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
+    store::Chat UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                           const store::ChatPatch& patch);
+    store::Chat MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
+    store::Page<store::Message> ListMessages(const Actor& actor, const std::string& session_id,
+                                             const std::string& chat_ref, int page, int limit,
+                                             const std::string& before);
+    SendResult Send(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                    const SendRequest& request);
+
+    // --- stats, audit, events (admin for stats and audit)
+    StatsView Stats(const Actor& actor);
+    store::Page<store::AuditEntry> Audit(const Actor& actor, int page, int limit);
+    EventPage Events(const Actor& actor, std::int64_t after, int limit);
+
+    // --- operations
+    bool Ping();
+    std::map<std::string, std::int64_t> SessionsByStatus();  // from memory, for /metrics
+
+    // --- EngineEvents
+    void OnQr(const std::string& session_id, const std::string& qr_text, const std::string& png_data_url,
+              std::int64_t expires_at_ms) override;
+    void OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
+                 const std::string& jid) override;
+    void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) override;
+    bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message) override;
+    void OnMessageSent(const std::string& session_id, const std::string& message_id,
+                       const std::string& wa_message_id) override;
+    void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
+                         const std::string& status) override;
+
+private:
+    void RequireAdmin(const Actor& actor) const;
+    store::WaSession VisibleSession(const Actor& actor, const std::string& id);
+    store::User OwnManager(const Actor& actor, const std::string& id);
+    std::optional<store::Chat> ResolveChat(const Actor& actor, const std::string& session_id,
+                                           const std::string& chat_ref);
+    store::Chat RequireChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
+    void WriteAudit(const Actor* actor, const std::string& company_id, const std::string& action,
+                    const std::string& target_type, const std::string& target_id,
+                    const boost::json::object& details = {});
+    void Emit(const std::string& company_id, const std::string& session_id, const std::string& name,
+              const boost::json::object& payload);
+    void ApplySessionChange(const store::WaSession& session);
+    void ValidateNewUser(const NewUser& user) const;
+
+    store::Repository& repo_;
+    EventBus& bus_;
+    MemoryAccessView& access_;
+    auth::TokenAuthenticator& authenticator_;
+    Engine& engine_;
+    auth::LoginRateLimiter login_limiter_;
+
+    mutable std::mutex state_mutex_;
+    std::map<std::string, QrState> qr_;                    // pending QR per session
+    std::map<std::string, std::string> session_status_;    // session id -> status, for metrics
+};
+
+}  // namespace wadesk::service

@@ -1,0 +1,1102 @@
+#include "store/sql_repository.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "store/errors.h"
+
+namespace wadesk::store {
+
+using detail::Blob;
+using detail::Connection;
+using detail::Params;
+using detail::Row;
+using detail::Rows;
+
+namespace {
+
+// ---- column lists (the Read* functions below decode them in this order)
+
+const std::string kCompanyCols = "id, name, max_sessions, created_at";
+const std::string kUserCols =
+    "id, company_id, email, name, role, password_hash, external_id, disabled, created_at, updated_at";
+const std::string kSessionCols =
+    "id, company_id, name, status, status_reason, phone_number, display_name, jid, created_at, updated_at, "
+    "connected_at";
+const std::string kAccessCols =
+    "company_id, session_id, user_id, can_read, can_write, can_manage_chats, created_at, updated_at";
+const std::string kChatCols =
+    "id, company_id, session_id, jid, lid, name, is_group, unread_count, last_message, last_message_at, archived, "
+    "pinned, muted, assigned_to, labels, created_at, updated_at";
+const std::string kMessageCols =
+    "id, company_id, session_id, chat_id, wa_message_id, from_me, sender_jid, sender_name, sender_phone, type, body, "
+    "has_media, media_mimetype, media_size, media_file_name, media_url, quoted_message_id, ts, status, sent_by, "
+    "client_message_id, edited, deleted, from_history, created_at";
+const std::string kEventCols = "id, company_id, session_id, name, payload_json, created_at";
+const std::string kAuditCols =
+    "id, company_id, user_id, action, target_type, target_id, details_json, ip, created_at";
+
+// ---- companies
+const std::string kInsertCompany =
+    "INSERT INTO companies (" + kCompanyCols + ") VALUES ($1, $2, $3, $4)";
+const std::string kSelectCompany = "SELECT " + kCompanyCols + " FROM companies WHERE id = $1";
+
+// ---- users
+const std::string kInsertUser = "INSERT INTO users (" + kUserCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const std::string kSelectUserById = "SELECT " + kUserCols + " FROM users WHERE id = $1";
+const std::string kSelectUserByEmail = "SELECT " + kUserCols + " FROM users WHERE lower(email) = lower($1)";
+const std::string kSelectUserByExternalId =
+    "SELECT " + kUserCols + " FROM users WHERE company_id = $1 AND external_id = $2 AND external_id <> ''";
+const std::string kSelectUser = "SELECT " + kUserCols + " FROM users WHERE company_id = $1 AND id = $2";
+const std::string kListUsers =
+    "SELECT " + kUserCols + " FROM users WHERE company_id = $1 ORDER BY created_at, id";
+const std::string kListUsersByRole =
+    "SELECT " + kUserCols + " FROM users WHERE company_id = $1 AND role = $2 ORDER BY created_at, id";
+const std::string kUpdateUser =
+    "UPDATE users SET name = $3, email = $4, password_hash = $5, disabled = $6, updated_at = $7 "
+    "WHERE company_id = $1 AND id = $2";
+const std::string kDeleteUserAccess = "DELETE FROM wa_access WHERE company_id = $1 AND user_id = $2";
+const std::string kDeleteUser = "DELETE FROM users WHERE company_id = $1 AND id = $2";
+
+// ---- sessions
+const std::string kInsertSession =
+    "INSERT INTO wa_sessions (" + kSessionCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+const std::string kSelectSession =
+    "SELECT " + kSessionCols + " FROM wa_sessions WHERE company_id = $1 AND id = $2";
+const std::string kSelectSessionById = "SELECT " + kSessionCols + " FROM wa_sessions WHERE id = $1";
+const std::string kListSessions =
+    "SELECT " + kSessionCols + " FROM wa_sessions WHERE company_id = $1 ORDER BY created_at, id";
+const std::string kCountSessions = "SELECT COUNT(*) FROM wa_sessions WHERE company_id = $1";
+const std::string kUpdateSession =
+    "UPDATE wa_sessions SET name = $2, status = $3, status_reason = $4, phone_number = $5, display_name = $6, "
+    "jid = $7, connected_at = $8, updated_at = $9 WHERE id = $1";
+const std::string kDeleteSessionCredentials = "DELETE FROM wa_credentials WHERE session_id = $1";
+const std::string kDeleteSessionAccess = "DELETE FROM wa_access WHERE company_id = $1 AND session_id = $2";
+const std::string kDeleteSession = "DELETE FROM wa_sessions WHERE company_id = $1 AND id = $2";
+const std::string kPurgeSessionOutbox = "DELETE FROM outbox WHERE session_id = $1";
+const std::string kPurgeSessionMessages = "DELETE FROM wa_messages WHERE company_id = $1 AND session_id = $2";
+const std::string kPurgeSessionChats = "DELETE FROM wa_chats WHERE company_id = $1 AND session_id = $2";
+const std::string kPurgeSessionEvents = "DELETE FROM events WHERE company_id = $1 AND session_id = $2";
+
+// ---- access
+const std::string kSessionInCompany = "SELECT 1 FROM wa_sessions WHERE company_id = $1 AND id = $2";
+const std::string kUserInCompany = "SELECT 1 FROM users WHERE company_id = $1 AND id = $2";
+const std::string kUpsertAccess =
+    "INSERT INTO wa_access (" + kAccessCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+    "ON CONFLICT (session_id, user_id) DO UPDATE SET can_read = excluded.can_read, "
+    "can_write = excluded.can_write, can_manage_chats = excluded.can_manage_chats, "
+    "updated_at = excluded.updated_at RETURNING " + kAccessCols;
+const std::string kDeleteAccess =
+    "DELETE FROM wa_access WHERE company_id = $1 AND session_id = $2 AND user_id = $3";
+const std::string kSelectAccess =
+    "SELECT " + kAccessCols + " FROM wa_access WHERE company_id = $1 AND session_id = $2 AND user_id = $3";
+const std::string kListAccessBySession =
+    "SELECT " + kAccessCols + " FROM wa_access WHERE company_id = $1 AND session_id = $2 ORDER BY created_at, user_id";
+const std::string kListAccessByUser =
+    "SELECT " + kAccessCols + " FROM wa_access WHERE company_id = $1 AND user_id = $2 ORDER BY created_at, session_id";
+const std::string kListAllAccess = "SELECT " + kAccessCols + " FROM wa_access ORDER BY company_id, session_id, user_id";
+
+// ---- chats
+const std::string kInsertChat =
+    "INSERT INTO wa_chats (" + kChatCols +
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+const std::string kSelectChat =
+    "SELECT " + kChatCols + " FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3";
+const std::string kSelectChatInSession = "SELECT " + kChatCols + " FROM wa_chats WHERE session_id = $1 AND id = $2";
+const std::string kSelectChatByJid =
+    "SELECT " + kChatCols + " FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND jid = $3";
+const std::string kSelectChatByLid =
+    "SELECT " + kChatCols + " FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND lid = $3 AND lid <> ''";
+const std::string kUpdateChat =
+    "UPDATE wa_chats SET jid = $2, lid = $3, name = $4, is_group = $5, unread_count = $6, last_message = $7, "
+    "last_message_at = $8, archived = $9, pinned = $10, muted = $11, assigned_to = $12, labels = $13, "
+    "updated_at = $14 WHERE id = $1";
+const std::string kMoveChatMessages = "UPDATE wa_messages SET chat_id = $2 WHERE chat_id = $1";
+const std::string kDeleteChat = "DELETE FROM wa_chats WHERE id = $1";
+const std::string kMarkChatRead =
+    "UPDATE wa_chats SET unread_count = 0, updated_at = $4 WHERE company_id = $1 AND session_id = $2 AND id = $3 "
+    "RETURNING " + kChatCols;
+const std::string kChatActivityOrder = " ORDER BY last_message_at DESC, id DESC";
+const std::string kUpdateChatOnMessage =
+    "UPDATE wa_chats SET "
+    "last_message = CASE WHEN $2 >= last_message_at THEN $3 ELSE last_message END, "
+    "last_message_at = CASE WHEN $2 >= last_message_at THEN $2 ELSE last_message_at END, "
+    "unread_count = unread_count + $4, updated_at = $5 WHERE id = $1 RETURNING " + kChatCols;
+
+// ---- messages
+const std::string kInsertMessage =
+    "INSERT INTO wa_messages (" + kMessageCols +
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "
+    "$23, $24, $25) ON CONFLICT DO NOTHING RETURNING id";
+const std::string kSelectMessage =
+    "SELECT " + kMessageCols + " FROM wa_messages WHERE company_id = $1 AND session_id = $2 AND id = $3";
+const std::string kSelectMessageByWaId =
+    "SELECT " + kMessageCols + " FROM wa_messages WHERE session_id = $1 AND wa_message_id = $2 AND wa_message_id <> ''";
+const std::string kSelectMessageByClientId =
+    "SELECT " + kMessageCols +
+    " FROM wa_messages WHERE session_id = $1 AND client_message_id = $2 AND client_message_id <> ''";
+const std::string kSelectMessageInSession =
+    "SELECT " + kMessageCols + " FROM wa_messages WHERE session_id = $1 AND id = $2";
+const std::string kCountChatMessages =
+    "SELECT COUNT(*) FROM wa_messages WHERE chat_id = $1 AND company_id = $2 AND session_id = $3";
+const std::string kListMessagesPage =
+    "SELECT " + kMessageCols +
+    " FROM wa_messages WHERE chat_id = $1 AND company_id = $2 AND session_id = $3 "
+    "ORDER BY ts DESC, id DESC LIMIT $4 OFFSET $5";
+const std::string kSelectCursor =
+    "SELECT ts FROM wa_messages WHERE chat_id = $1 AND company_id = $2 AND session_id = $3 AND id = $4";
+// Keyset seek: (ts, id) < (cursor ts, cursor id). The ts <= $4 range is what the
+// (chat_id, ts DESC, id DESC) index seeks on; the OR only filters rows of the cursor's own ts.
+const std::string kListMessagesBefore =
+    "SELECT " + kMessageCols +
+    " FROM wa_messages WHERE chat_id = $1 AND company_id = $2 AND session_id = $3 "
+    "AND ts <= $4 AND (ts < $4 OR id < $5) ORDER BY ts DESC, id DESC LIMIT $6";
+const std::string kAdvanceStatus =
+    "UPDATE wa_messages SET status = $3 WHERE session_id = $1 AND id = $2 AND status IN ($4, $5, $6, $7) "
+    "RETURNING " + kMessageCols;
+const std::string kSetMessageWaId =
+    "UPDATE wa_messages SET wa_message_id = $3 WHERE session_id = $1 AND id = $2 RETURNING " + kMessageCols;
+
+// ---- events and audit
+const std::string kInsertEvent =
+    "INSERT INTO events (company_id, session_id, name, payload_json, created_at) VALUES ($1, $2, $3, $4, $5) "
+    "RETURNING id";
+const std::string kListEvents =
+    "SELECT " + kEventCols + " FROM events WHERE company_id = $1 AND id > $2 ORDER BY id LIMIT $3";
+const std::string kInsertAudit =
+    "INSERT INTO audit_log (company_id, user_id, action, target_type, target_id, details_json, ip, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+const std::string kListAudit =
+    "SELECT " + kAuditCols + " FROM audit_log WHERE company_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3";
+const std::string kCountAudit = "SELECT COUNT(*) FROM audit_log WHERE company_id = $1";
+
+// ---- statistics
+const std::string kStatsSessions =
+    "SELECT id, status FROM wa_sessions WHERE company_id = $1 ORDER BY created_at, id";
+const std::string kStatsChats =
+    "SELECT session_id, COUNT(*) FROM wa_chats WHERE company_id = $1 GROUP BY session_id";
+// One pass over the (company_id, ts, session_id, from_me) index; days are UTC (ts / 86400000).
+const std::string kStatsMessages =
+    "SELECT ts / 86400000, session_id, from_me, COUNT(*) FROM wa_messages WHERE company_id = $1 AND ts >= $2 "
+    "GROUP BY ts / 86400000, session_id, from_me";
+
+// ---- credentials and health
+const std::string kSelectCredential =
+    "SELECT cred_value FROM wa_credentials WHERE session_id = $1 AND cred_key = $2";
+const std::string kUpsertCredential =
+    "INSERT INTO wa_credentials (session_id, cred_key, cred_value, updated_at) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (session_id, cred_key) DO UPDATE SET cred_value = excluded.cred_value, "
+    "updated_at = excluded.updated_at";
+const std::string kDeleteCredential = "DELETE FROM wa_credentials WHERE session_id = $1 AND cred_key = $2";
+const std::string kPing = "SELECT 1";
+const std::string kListAllUsers = "SELECT " + kUserCols + " FROM users ORDER BY company_id, created_at, id";
+const std::string kCountCompanies = "SELECT COUNT(*) FROM companies";
+
+constexpr int kMaxLimit = 1000;
+constexpr int kUpsertChatAttempts = 4;
+
+std::string S(std::string_view v) { return std::string(v); }
+
+const char* RoleName(Role role) { return role == Role::kAdmin ? "admin" : "manager"; }
+Role ParseRole(const std::string& s) { return s == "admin" ? Role::kAdmin : Role::kManager; }
+
+int ClampLimit(int limit) { return std::clamp(limit, 1, kMaxLimit); }
+std::int64_t OffsetOf(int page, int limit) { return static_cast<std::int64_t>(std::max(page, 1) - 1) * limit; }
+
+Company ReadCompany(const Row& r) {
+    Company c;
+    c.id = r.Text(0);
+    c.name = r.Text(1);
+    c.max_sessions = static_cast<int>(r.Int(2));
+    c.created_at = r.Int(3);
+    return c;
+}
+
+User ReadUser(const Row& r) {
+    User u;
+    u.id = r.Text(0);
+    u.company_id = r.Text(1);
+    u.email = r.Text(2);
+    u.name = r.Text(3);
+    u.role = ParseRole(r.Text(4));
+    u.password_hash = r.Text(5);
+    u.external_id = r.Text(6);
+    u.disabled = r.Bool(7);
+    u.created_at = r.Int(8);
+    u.updated_at = r.Int(9);
+    return u;
+}
+
+WaSession ReadSession(const Row& r) {
+    WaSession s;
+    s.id = r.Text(0);
+    s.company_id = r.Text(1);
+    s.name = r.Text(2);
+    s.status = r.Text(3);
+    s.status_reason = r.Text(4);
+    s.phone_number = r.Text(5);
+    s.display_name = r.Text(6);
+    s.jid = r.Text(7);
+    s.created_at = r.Int(8);
+    s.updated_at = r.Int(9);
+    s.connected_at = r.Int(10);
+    return s;
+}
+
+Access ReadAccess(const Row& r) {
+    Access a;
+    a.company_id = r.Text(0);
+    a.session_id = r.Text(1);
+    a.user_id = r.Text(2);
+    a.can_read = r.Bool(3);
+    a.can_write = r.Bool(4);
+    a.can_manage_chats = r.Bool(5);
+    a.created_at = r.Int(6);
+    a.updated_at = r.Int(7);
+    return a;
+}
+
+Chat ReadChat(const Row& r) {
+    Chat c;
+    c.id = r.Text(0);
+    c.company_id = r.Text(1);
+    c.session_id = r.Text(2);
+    c.jid = r.Text(3);
+    c.lid = r.Text(4);
+    c.name = r.Text(5);
+    c.is_group = r.Bool(6);
+    c.unread_count = static_cast<int>(r.Int(7));
+    c.last_message = r.Text(8);
+    c.last_message_at = r.Int(9);
+    c.archived = r.Bool(10);
+    c.pinned = r.Bool(11);
+    c.muted = r.Bool(12);
+    c.assigned_to = r.Text(13);
+    c.labels = ParseLabels(r.Text(14));
+    c.created_at = r.Int(15);
+    c.updated_at = r.Int(16);
+    return c;
+}
+
+Message ReadMessage(const Row& r) {
+    Message m;
+    m.id = r.Text(0);
+    m.company_id = r.Text(1);
+    m.session_id = r.Text(2);
+    m.chat_id = r.Text(3);
+    m.wa_message_id = r.Text(4);
+    m.from_me = r.Bool(5);
+    m.sender_jid = r.Text(6);
+    m.sender_name = r.Text(7);
+    m.sender_phone = r.Text(8);
+    m.type = r.Text(9);
+    m.body = r.Text(10);
+    if (r.Bool(11)) {
+        m.media = MediaInfo{r.Text(12), r.Int(13), r.Text(14), r.Text(15)};
+    }
+    m.quoted_message_id = r.Text(16);
+    m.timestamp = r.Int(17);
+    m.status = r.Text(18);
+    m.sent_by = r.Text(19);
+    m.client_message_id = r.Text(20);
+    m.edited = r.Bool(21);
+    m.deleted = r.Bool(22);
+    m.from_history = r.Bool(23);
+    m.created_at = r.Int(24);
+    return m;
+}
+
+Event ReadEvent(const Row& r) {
+    Event e;
+    e.id = r.Int(0);
+    e.company_id = r.Text(1);
+    e.session_id = r.Text(2);
+    e.name = r.Text(3);
+    e.payload_json = r.Text(4);
+    e.created_at = r.Int(5);
+    return e;
+}
+
+AuditEntry ReadAudit(const Row& r) {
+    AuditEntry a;
+    a.id = r.Int(0);
+    a.company_id = r.Text(1);
+    a.user_id = r.Text(2);
+    a.action = r.Text(3);
+    a.target_type = r.Text(4);
+    a.target_id = r.Text(5);
+    a.details_json = r.Text(6);
+    a.ip = r.Text(7);
+    a.created_at = r.Int(8);
+    return a;
+}
+
+template <class T, class F>
+std::optional<T> First(const Rows& rows, F read) {
+    if (rows.empty()) return std::nullopt;
+    return read(rows[0]);
+}
+
+template <class T, class F>
+std::vector<T> All(const Rows& rows, F read) {
+    std::vector<T> out;
+    out.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) out.push_back(read(rows[i]));
+    return out;
+}
+
+Params ChatParams(const Chat& c) {
+    return {c.id,      c.company_id,    c.session_id,   c.jid,
+            c.lid,     c.name,          c.is_group,     std::int64_t{c.unread_count},
+            c.last_message, c.last_message_at, c.archived, c.pinned,
+            c.muted,   c.assigned_to,   LabelsToJson(c.labels), c.created_at,
+            c.updated_at};
+}
+
+void WriteChat(Connection& conn, const Chat& c) {
+    conn.Exec(kUpdateChat, {c.id, c.jid, c.lid, c.name, c.is_group, std::int64_t{c.unread_count}, c.last_message,
+                            c.last_message_at, c.archived, c.pinned, c.muted, c.assigned_to, LabelsToJson(c.labels),
+                            c.updated_at});
+}
+
+bool IsLid(std::string_view jid) { return jid.size() > 4 && jid.substr(jid.size() - 4) == "@lid"; }
+
+// Status order of AdvanceMessageStatus; "failed" is reachable from "pending" only.
+const std::vector<std::string> kStatusOrder = {"pending", "sent", "delivered", "read", "played"};
+
+// Statuses a message may be in for `target` to be a forward move; empty for an unknown target.
+std::vector<std::string> StatusesBefore(std::string_view target) {
+    if (target == "failed") return {"pending"};
+    auto it = std::find(kStatusOrder.begin(), kStatusOrder.end(), target);
+    if (it == kStatusOrder.end()) return {};
+    return {kStatusOrder.begin(), it};
+}
+
+std::string Preview(const Message& m) {
+    if (!m.body.empty()) return m.body;
+    if (m.media && !m.media->file_name.empty()) return m.media->file_name;
+    return "[" + m.type + "]";
+}
+
+std::string EscapeLike(std::string_view s) {
+    std::string out;
+    for (char ch : s) {
+        if (ch == '\\' || ch == '%' || ch == '_') out.push_back('\\');
+        out.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
+    }
+    return out;
+}
+
+std::string DayString(std::int64_t day_number) {
+    std::chrono::sys_days day{std::chrono::days{day_number}};
+    std::chrono::year_month_day ymd{day};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return buf;
+}
+
+}  // namespace
+
+std::string LabelsToJson(const std::vector<std::string>& labels) {
+    boost::json::array array;
+    for (const std::string& label : labels) array.emplace_back(boost::json::string_view(label));
+    return boost::json::serialize(array);
+}
+
+std::vector<std::string> ParseLabels(std::string_view json) {
+    boost::json::parse_options options;
+    options.allow_invalid_utf8 = true;
+    boost::system::error_code ec;
+    boost::json::value value = boost::json::parse(json, ec, {}, options);
+    std::vector<std::string> out;
+    if (ec || !value.is_array()) return out;
+    for (const auto& item : value.as_array()) {
+        if (item.is_string()) out.emplace_back(item.as_string().c_str(), item.as_string().size());
+    }
+    return out;
+}
+
+SqlRepository::SqlRepository(std::unique_ptr<detail::Database> db) : db_(std::move(db)) {}
+
+// ---------------------------------------------------------------- companies
+
+Company SqlRepository::CreateCompany(const Company& company) {
+    Company c = company;
+    if (c.id.empty()) c.id = NewId();
+    if (c.created_at == 0) c.created_at = NowMs();
+    db_->Write([&](Connection& conn) {
+        conn.Exec(kInsertCompany, {c.id, c.name, std::int64_t{c.max_sessions}, c.created_at});
+    });
+    return c;
+}
+
+std::optional<Company> SqlRepository::FindCompany(std::string_view id) {
+    std::optional<Company> out;
+    db_->Read([&](Connection& conn) { out = First<Company>(conn.Query(kSelectCompany, {S(id)}), ReadCompany); });
+    return out;
+}
+
+// ---------------------------------------------------------------- users
+
+User SqlRepository::CreateUser(const User& user) {
+    User u = user;
+    if (u.id.empty()) u.id = NewId();
+    if (u.created_at == 0) u.created_at = NowMs();
+    if (u.updated_at == 0) u.updated_at = u.created_at;
+    db_->Write([&](Connection& conn) {
+        conn.Exec(kInsertUser, {u.id, u.company_id, u.email, u.name, std::string(RoleName(u.role)), u.password_hash,
+                                u.external_id, u.disabled, u.created_at, u.updated_at});
+    });
+    return u;
+}
+
+std::optional<User> SqlRepository::FindUserById(std::string_view id) {
+    std::optional<User> out;
+    db_->Read([&](Connection& conn) { out = First<User>(conn.Query(kSelectUserById, {S(id)}), ReadUser); });
+    return out;
+}
+
+std::optional<User> SqlRepository::FindUserByEmail(std::string_view email) {
+    std::optional<User> out;
+    db_->Read([&](Connection& conn) { out = First<User>(conn.Query(kSelectUserByEmail, {S(email)}), ReadUser); });
+    return out;
+}
+
+std::optional<User> SqlRepository::FindUserByExternalId(std::string_view company_id, std::string_view external_id) {
+    std::optional<User> out;
+    db_->Read([&](Connection& conn) {
+        out = First<User>(conn.Query(kSelectUserByExternalId, {S(company_id), S(external_id)}), ReadUser);
+    });
+    return out;
+}
+
+std::optional<User> SqlRepository::FindUser(std::string_view company_id, std::string_view id) {
+    std::optional<User> out;
+    db_->Read([&](Connection& conn) { out = First<User>(conn.Query(kSelectUser, {S(company_id), S(id)}), ReadUser); });
+    return out;
+}
+
+std::vector<User> SqlRepository::ListUsers(std::string_view company_id, std::optional<Role> role) {
+    std::vector<User> out;
+    db_->Read([&](Connection& conn) {
+        out = role ? All<User>(conn.Query(kListUsersByRole, {S(company_id), std::string(RoleName(*role))}), ReadUser)
+                   : All<User>(conn.Query(kListUsers, {S(company_id)}), ReadUser);
+    });
+    return out;
+}
+
+std::optional<User> SqlRepository::UpdateUser(std::string_view company_id, std::string_view id,
+                                              const UserPatch& patch) {
+    std::optional<User> out;
+    db_->Write([&](Connection& conn) {
+        out = First<User>(conn.Query(kSelectUser + db_->dialect().for_update, {S(company_id), S(id)}), ReadUser);
+        if (!out) return;
+        User& u = *out;
+        if (patch.name) u.name = *patch.name;
+        if (patch.email) u.email = *patch.email;
+        if (patch.password_hash) u.password_hash = *patch.password_hash;
+        if (patch.disabled) u.disabled = *patch.disabled;
+        u.updated_at = NowMs();
+        conn.Exec(kUpdateUser, {u.company_id, u.id, u.name, u.email, u.password_hash, u.disabled, u.updated_at});
+    });
+    return out;
+}
+
+bool SqlRepository::DeleteUser(std::string_view company_id, std::string_view id) {
+    bool deleted = false;
+    db_->Write([&](Connection& conn) {
+        conn.Exec(kDeleteUserAccess, {S(company_id), S(id)});
+        deleted = conn.Exec(kDeleteUser, {S(company_id), S(id)}) > 0;
+    });
+    return deleted;
+}
+
+// ---------------------------------------------------------------- sessions
+
+WaSession SqlRepository::CreateSession(const WaSession& session) {
+    WaSession s = session;
+    if (s.id.empty()) s.id = NewId();
+    if (s.created_at == 0) s.created_at = NowMs();
+    if (s.updated_at == 0) s.updated_at = s.created_at;
+    db_->Write([&](Connection& conn) {
+        conn.Exec(kInsertSession, {s.id, s.company_id, s.name, s.status, s.status_reason, s.phone_number,
+                                   s.display_name, s.jid, s.created_at, s.updated_at, s.connected_at});
+    });
+    return s;
+}
+
+std::optional<WaSession> SqlRepository::FindSession(std::string_view company_id, std::string_view id) {
+    std::optional<WaSession> out;
+    db_->Read([&](Connection& conn) {
+        out = First<WaSession>(conn.Query(kSelectSession, {S(company_id), S(id)}), ReadSession);
+    });
+    return out;
+}
+
+std::optional<WaSession> SqlRepository::FindSessionById(std::string_view id) {
+    std::optional<WaSession> out;
+    db_->Read([&](Connection& conn) { out = First<WaSession>(conn.Query(kSelectSessionById, {S(id)}), ReadSession); });
+    return out;
+}
+
+std::vector<WaSession> SqlRepository::ListSessions(std::string_view company_id) {
+    std::vector<WaSession> out;
+    db_->Read([&](Connection& conn) { out = All<WaSession>(conn.Query(kListSessions, {S(company_id)}), ReadSession); });
+    return out;
+}
+
+std::vector<WaSession> SqlRepository::ListSessionsByStatus(const std::vector<std::string>& statuses) {
+    std::vector<WaSession> out;
+    if (statuses.empty()) return out;
+    std::string sql = "SELECT " + kSessionCols + " FROM wa_sessions WHERE status IN (";
+    Params params;
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+        sql += (i ? ", $" : "$") + std::to_string(i + 1);
+        params.emplace_back(statuses[i]);
+    }
+    sql += ") ORDER BY created_at, id";
+    db_->Read([&](Connection& conn) { out = All<WaSession>(conn.Query(sql, params), ReadSession); });
+    return out;
+}
+
+std::int64_t SqlRepository::CountSessions(std::string_view company_id) {
+    std::int64_t count = 0;
+    db_->Read([&](Connection& conn) { count = conn.Query(kCountSessions, {S(company_id)})[0].Int(0); });
+    return count;
+}
+
+std::optional<WaSession> SqlRepository::UpdateSession(std::string_view id, const SessionPatch& patch) {
+    std::optional<WaSession> out;
+    db_->Write([&](Connection& conn) {
+        out = First<WaSession>(conn.Query(kSelectSessionById + db_->dialect().for_update, {S(id)}), ReadSession);
+        if (!out) return;
+        WaSession& s = *out;
+        if (patch.name) s.name = *patch.name;
+        if (patch.status) s.status = *patch.status;
+        if (patch.status_reason) s.status_reason = *patch.status_reason;
+        if (patch.phone_number) s.phone_number = *patch.phone_number;
+        if (patch.display_name) s.display_name = *patch.display_name;
+        if (patch.jid) s.jid = *patch.jid;
+        if (patch.connected_at) s.connected_at = *patch.connected_at;
+        s.updated_at = NowMs();
+        conn.Exec(kUpdateSession, {s.id, s.name, s.status, s.status_reason, s.phone_number, s.display_name, s.jid,
+                                   s.connected_at, s.updated_at});
+    });
+    return out;
+}
+
+bool SqlRepository::DeleteSession(std::string_view company_id, std::string_view id, bool purge) {
+    bool deleted = false;
+    db_->Write([&](Connection& conn) {
+        if (conn.Query(kSessionInCompany, {S(company_id), S(id)}).empty()) return;
+        conn.Exec(kDeleteSessionCredentials, {S(id)});
+        conn.Exec(kDeleteSessionAccess, {S(company_id), S(id)});
+        if (purge) {
+            conn.Exec(kPurgeSessionOutbox, {S(id)});
+            conn.Exec(kPurgeSessionMessages, {S(company_id), S(id)});
+            conn.Exec(kPurgeSessionChats, {S(company_id), S(id)});
+            conn.Exec(kPurgeSessionEvents, {S(company_id), S(id)});
+        }
+        deleted = conn.Exec(kDeleteSession, {S(company_id), S(id)}) > 0;
+    });
+    return deleted;
+}
+
+// ---------------------------------------------------------------- access
+
+Access SqlRepository::UpsertAccess(const Access& access) {
+    Access a = access;
+    const std::int64_t now = NowMs();
+    if (a.created_at == 0) a.created_at = now;
+    a.updated_at = now;
+    Access out;
+    db_->Write([&](Connection& conn) {
+        // Both ends must belong to the grant's company: a grant never crosses companies.
+        if (conn.Query(kSessionInCompany, {a.company_id, a.session_id}).empty()) {
+            throw ConstraintViolation("store: access grant names a session outside its company");
+        }
+        if (conn.Query(kUserInCompany, {a.company_id, a.user_id}).empty()) {
+            throw ConstraintViolation("store: access grant names a user outside its company");
+        }
+        out = ReadAccess(conn.Query(kUpsertAccess, {a.company_id, a.session_id, a.user_id, a.can_read, a.can_write,
+                                                    a.can_manage_chats, a.created_at, a.updated_at})[0]);
+    });
+    return out;
+}
+
+bool SqlRepository::DeleteAccess(std::string_view company_id, std::string_view session_id,
+                                 std::string_view user_id) {
+    bool deleted = false;
+    db_->Write([&](Connection& conn) {
+        deleted = conn.Exec(kDeleteAccess, {S(company_id), S(session_id), S(user_id)}) > 0;
+    });
+    return deleted;
+}
+
+std::optional<Access> SqlRepository::FindAccess(std::string_view company_id, std::string_view session_id,
+                                                std::string_view user_id) {
+    std::optional<Access> out;
+    db_->Read([&](Connection& conn) {
+        out = First<Access>(conn.Query(kSelectAccess, {S(company_id), S(session_id), S(user_id)}), ReadAccess);
+    });
+    return out;
+}
+
+std::vector<Access> SqlRepository::ListAccessBySession(std::string_view company_id, std::string_view session_id) {
+    std::vector<Access> out;
+    db_->Read([&](Connection& conn) {
+        out = All<Access>(conn.Query(kListAccessBySession, {S(company_id), S(session_id)}), ReadAccess);
+    });
+    return out;
+}
+
+std::vector<Access> SqlRepository::ListAccessByUser(std::string_view company_id, std::string_view user_id) {
+    std::vector<Access> out;
+    db_->Read([&](Connection& conn) {
+        out = All<Access>(conn.Query(kListAccessByUser, {S(company_id), S(user_id)}), ReadAccess);
+    });
+    return out;
+}
+
+std::vector<Access> SqlRepository::ListAllAccess() {
+    std::vector<Access> out;
+    db_->Read([&](Connection& conn) { out = All<Access>(conn.Query(kListAllAccess, {}), ReadAccess); });
+    return out;
+}
+
+// ---------------------------------------------------------------- chats
+
+Chat SqlRepository::UpsertChat(const Chat& chat) {
+    if (chat.jid.empty()) throw ConstraintViolation("store: a chat needs a jid");
+    // Under PostgreSQL two callers may insert the same new chat at once; the loser of the unique
+    // index race runs again and finds the winner's row.
+    for (int attempt = 1;; ++attempt) {
+        try {
+            Chat out;
+            db_->Write([&](Connection& conn) {
+                const std::string& lock = db_->dialect().for_update;
+                std::optional<Chat> by_jid =
+                    First<Chat>(conn.Query(kSelectChatByJid + lock, {chat.company_id, chat.session_id, chat.jid}),
+                                ReadChat);
+                if (!by_jid) {
+                    by_jid = First<Chat>(
+                        conn.Query(kSelectChatByLid + lock, {chat.company_id, chat.session_id, chat.jid}), ReadChat);
+                }
+                std::optional<Chat> by_lid;
+                if (!chat.lid.empty()) {
+                    by_lid = First<Chat>(
+                        conn.Query(kSelectChatByLid + lock, {chat.company_id, chat.session_id, chat.lid}), ReadChat);
+                    if (!by_lid) {
+                        by_lid = First<Chat>(
+                            conn.Query(kSelectChatByJid + lock, {chat.company_id, chat.session_id, chat.lid}),
+                            ReadChat);
+                    }
+                }
+                const std::int64_t now = NowMs();
+                if (!by_jid && !by_lid) {
+                    if (conn.Query(kSessionInCompany, {chat.company_id, chat.session_id}).empty()) {
+                        throw ConstraintViolation("store: chat names a session outside its company");
+                    }
+                    out = chat;
+                    if (out.id.empty()) out.id = NewId();
+                    out.created_at = now;
+                    out.updated_at = now;
+                    conn.Exec(kInsertChat, ChatParams(out));
+                    return;
+                }
+                Chat keep = by_jid ? *by_jid : *by_lid;
+                if (by_jid && by_lid && by_jid->id != by_lid->id) {
+                    // Two rows turned out to be one contact: fold the LID row into the PN row.
+                    const Chat& other = *by_lid;
+                    conn.Exec(kMoveChatMessages, {other.id, keep.id});
+                    conn.Exec(kDeleteChat, {other.id});
+                    keep.unread_count += other.unread_count;
+                    if (other.last_message_at > keep.last_message_at) {
+                        keep.last_message_at = other.last_message_at;
+                        keep.last_message = other.last_message;
+                    }
+                    if (keep.name.empty()) keep.name = other.name;
+                    if (keep.assigned_to.empty()) keep.assigned_to = other.assigned_to;
+                    for (const std::string& label : other.labels) {
+                        if (std::find(keep.labels.begin(), keep.labels.end(), label) == keep.labels.end()) {
+                            keep.labels.push_back(label);
+                        }
+                    }
+                    keep.archived = keep.archived && other.archived;
+                    keep.pinned = keep.pinned || other.pinned;
+                    keep.muted = keep.muted || other.muted;
+                }
+                // The phone-number JID is canonical; a LID seen first becomes the alias.
+                if (IsLid(keep.jid) && !IsLid(chat.jid)) {
+                    if (keep.lid.empty()) keep.lid = keep.jid;
+                    keep.jid = chat.jid;
+                }
+                if (!chat.lid.empty() && chat.lid != keep.jid) keep.lid = chat.lid;
+                if (!chat.name.empty()) keep.name = chat.name;
+                keep.is_group = keep.is_group || chat.is_group;
+                keep.updated_at = now;
+                WriteChat(conn, keep);
+                out = keep;
+            });
+            return out;
+        } catch (const UniqueViolation&) {
+            if (attempt >= kUpsertChatAttempts) throw;
+        }
+    }
+}
+
+std::optional<Chat> SqlRepository::FindChat(std::string_view company_id, std::string_view session_id,
+                                             std::string_view id) {
+    std::optional<Chat> out;
+    db_->Read([&](Connection& conn) {
+        out = First<Chat>(conn.Query(kSelectChat, {S(company_id), S(session_id), S(id)}), ReadChat);
+    });
+    return out;
+}
+
+std::optional<Chat> SqlRepository::FindChatByJid(std::string_view company_id, std::string_view session_id,
+                                                 std::string_view jid) {
+    std::optional<Chat> out;
+    db_->Read([&](Connection& conn) {
+        out = First<Chat>(conn.Query(kSelectChatByJid, {S(company_id), S(session_id), S(jid)}), ReadChat);
+        if (!out) out = First<Chat>(conn.Query(kSelectChatByLid, {S(company_id), S(session_id), S(jid)}), ReadChat);
+    });
+    return out;
+}
+
+Page<Chat> SqlRepository::ListChats(const ChatQuery& query) {
+    std::string where = " FROM wa_chats WHERE company_id = $1 AND session_id = $2";
+    Params params{query.company_id, query.session_id};
+    auto next = [&] { return "$" + std::to_string(params.size() + 1); };
+    if (query.archived) {
+        where += " AND archived = " + next();
+        params.emplace_back(*query.archived);
+    }
+    if (query.unread) where += *query.unread ? " AND unread_count > 0" : " AND unread_count = 0";
+    if (query.assigned_to) {
+        where += " AND assigned_to = " + next();
+        params.emplace_back(*query.assigned_to);
+    }
+    if (!query.search.empty()) {
+        std::string p = next();
+        where += " AND (lower(name) LIKE " + p + " ESCAPE '\\' OR lower(jid) LIKE " + p + " ESCAPE '\\')";
+        params.emplace_back("%" + EscapeLike(query.search) + "%");
+    }
+    const int limit = ClampLimit(query.limit);
+    Params page_params = params;
+    std::string page_sql = "SELECT " + kChatCols + where + kChatActivityOrder + " LIMIT " + next();
+    page_params.emplace_back(std::int64_t{limit});
+    page_sql += " OFFSET $" + std::to_string(page_params.size() + 1);
+    page_params.emplace_back(OffsetOf(query.page, limit));
+
+    Page<Chat> out;
+    db_->Read([&](Connection& conn) {
+        out.total = conn.Query("SELECT COUNT(*)" + where, params)[0].Int(0);
+        out.items = All<Chat>(conn.Query(page_sql, page_params), ReadChat);
+    });
+    return out;
+}
+
+std::optional<Chat> SqlRepository::UpdateChat(std::string_view company_id, std::string_view session_id,
+                                              std::string_view id, const ChatPatch& patch) {
+    std::optional<Chat> out;
+    db_->Write([&](Connection& conn) {
+        out = First<Chat>(conn.Query(kSelectChat + db_->dialect().for_update, {S(company_id), S(session_id), S(id)}),
+                          ReadChat);
+        if (!out) return;
+        Chat& c = *out;
+        if (patch.name) c.name = *patch.name;
+        if (patch.archived) c.archived = *patch.archived;
+        if (patch.pinned) c.pinned = *patch.pinned;
+        if (patch.muted) c.muted = *patch.muted;
+        if (patch.assigned_to) c.assigned_to = *patch.assigned_to;
+        if (patch.labels) c.labels = *patch.labels;
+        c.updated_at = NowMs();
+        WriteChat(conn, c);
+    });
+    return out;
+}
+
+std::optional<Chat> SqlRepository::MarkChatRead(std::string_view company_id, std::string_view session_id,
+                                                std::string_view id) {
+    std::optional<Chat> out;
+    db_->Write([&](Connection& conn) {
+        out = First<Chat>(conn.Query(kMarkChatRead, {S(company_id), S(session_id), S(id), NowMs()}), ReadChat);
+    });
+    return out;
+}
+
+// ---------------------------------------------------------------- messages
+
+RecordedMessage SqlRepository::RecordMessage(const Message& message) {
+    RecordedMessage out;
+    db_->Write([&](Connection& conn) {
+        // Locking the chat row serializes writers of one chat (PostgreSQL; SQLite has one writer).
+        std::optional<Chat> chat = First<Chat>(
+            conn.Query(kSelectChatInSession + db_->dialect().for_update, {message.session_id, message.chat_id}),
+            ReadChat);
+        if (!chat || (!message.company_id.empty() && chat->company_id != message.company_id)) {
+            throw ConstraintViolation("store: message.chat_id does not name a chat of the message's session");
+        }
+        auto find_existing = [&]() -> std::optional<Message> {
+            if (!message.wa_message_id.empty()) {
+                auto m = First<Message>(conn.Query(kSelectMessageByWaId, {message.session_id, message.wa_message_id}),
+                                        ReadMessage);
+                if (m) return m;
+            }
+            if (!message.client_message_id.empty()) {
+                return First<Message>(
+                    conn.Query(kSelectMessageByClientId, {message.session_id, message.client_message_id}),
+                    ReadMessage);
+            }
+            return std::nullopt;
+        };
+        auto duplicate = [&](Message existing) {
+            out.message = std::move(existing);
+            out.chat = First<Chat>(conn.Query(kSelectChatInSession, {out.message.session_id, out.message.chat_id}),
+                                   ReadChat)
+                           .value_or(*chat);
+            out.inserted = false;
+        };
+        if (auto existing = find_existing()) return duplicate(std::move(*existing));
+
+        Message m = message;
+        if (m.id.empty()) m.id = NewId();
+        m.company_id = chat->company_id;
+        if (m.created_at == 0) m.created_at = NowMs();
+        if (m.timestamp == 0) m.timestamp = m.created_at;
+        const MediaInfo media = m.media.value_or(MediaInfo{});
+        Rows inserted = conn.Query(
+            kInsertMessage,
+            {m.id, m.company_id, m.session_id, m.chat_id, m.wa_message_id, m.from_me, m.sender_jid, m.sender_name,
+             m.sender_phone, m.type, m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
+             media.url, m.quoted_message_id, m.timestamp, m.status, m.sent_by, m.client_message_id, m.edited,
+             m.deleted, m.from_history, m.created_at});
+        if (inserted.empty()) {
+            // A concurrent writer stored the same message first (the unique index decided).
+            if (auto existing = find_existing()) return duplicate(std::move(*existing));
+            throw UniqueViolation("store: message id already exists");
+        }
+        const std::int64_t unread = (!m.from_me && !m.from_history) ? 1 : 0;
+        out.chat = ReadChat(conn.Query(kUpdateChatOnMessage, {m.chat_id, m.timestamp, Preview(m), unread, NowMs()})[0]);
+        out.message = std::move(m);
+        out.inserted = true;
+    });
+    return out;
+}
+
+std::optional<Message> SqlRepository::FindMessage(std::string_view company_id, std::string_view session_id,
+                                                  std::string_view id) {
+    std::optional<Message> out;
+    db_->Read([&](Connection& conn) {
+        out = First<Message>(conn.Query(kSelectMessage, {S(company_id), S(session_id), S(id)}), ReadMessage);
+    });
+    return out;
+}
+
+std::optional<Message> SqlRepository::FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) {
+    std::optional<Message> out;
+    if (wa_message_id.empty()) return out;
+    db_->Read([&](Connection& conn) {
+        out = First<Message>(conn.Query(kSelectMessageByWaId, {S(session_id), S(wa_message_id)}), ReadMessage);
+    });
+    return out;
+}
+
+std::optional<Message> SqlRepository::FindMessageByClientId(std::string_view session_id,
+                                                            std::string_view client_message_id) {
+    std::optional<Message> out;
+    if (client_message_id.empty()) return out;
+    db_->Read([&](Connection& conn) {
+        out = First<Message>(conn.Query(kSelectMessageByClientId, {S(session_id), S(client_message_id)}), ReadMessage);
+    });
+    return out;
+}
+
+Page<Message> SqlRepository::ListMessages(const MessageQuery& query) {
+    const int limit = ClampLimit(query.limit);
+    Page<Message> out;
+    db_->Read([&](Connection& conn) {
+        out.total = conn.Query(kCountChatMessages, {query.chat_id, query.company_id, query.session_id})[0].Int(0);
+        if (query.before.empty()) {
+            out.items = All<Message>(conn.Query(kListMessagesPage, {query.chat_id, query.company_id, query.session_id,
+                                                                   std::int64_t{limit}, OffsetOf(query.page, limit)}),
+                                     ReadMessage);
+            return;
+        }
+        Rows cursor = conn.Query(kSelectCursor, {query.chat_id, query.company_id, query.session_id, query.before});
+        if (cursor.empty()) return;  // a cursor outside this chat selects nothing
+        out.items = All<Message>(conn.Query(kListMessagesBefore, {query.chat_id, query.company_id, query.session_id,
+                                                                  cursor[0].Int(0), query.before, std::int64_t{limit}}),
+                                 ReadMessage);
+    });
+    return out;
+}
+
+std::optional<Message> SqlRepository::AdvanceMessageStatus(std::string_view session_id, std::string_view id,
+                                                           std::string_view status) {
+    std::vector<std::string> before = StatusesBefore(status);
+    if (before.empty()) {
+        if (status == "pending") return std::nullopt;  // nothing precedes pending
+        throw ConstraintViolation("store: unknown message status '" + std::string(status) + "'");
+    }
+    while (before.size() < 4) before.push_back(before.back());
+    std::optional<Message> out;
+    db_->Write([&](Connection& conn) {
+        out = First<Message>(
+            conn.Query(kAdvanceStatus, {S(session_id), S(id), S(status), before[0], before[1], before[2], before[3]}),
+            ReadMessage);
+    });
+    return out;
+}
+
+std::optional<Message> SqlRepository::SetMessageWaId(std::string_view session_id, std::string_view id,
+                                                     std::string_view wa_message_id) {
+    std::optional<Message> out;
+    db_->Write([&](Connection& conn) {
+        out = First<Message>(conn.Query(kSetMessageWaId, {S(session_id), S(id), S(wa_message_id)}), ReadMessage);
+    });
+    return out;
+}
+
+// ---------------------------------------------------------------- events and audit
+
+Event SqlRepository::AppendEvent(const Event& event) {
+    Event e = event;
+    if (e.payload_json.empty()) e.payload_json = "{}";
+    db_->Write([&](Connection& conn) {
+        if (!db_->dialect().serialize_events.empty()) conn.Query(db_->dialect().serialize_events, {});
+        e.created_at = NowMs();
+        e.id = conn.Query(kInsertEvent, {e.company_id, e.session_id, e.name, e.payload_json, e.created_at})[0].Int(0);
+    });
+    return e;
+}
+
+std::vector<Event> SqlRepository::ListEvents(std::string_view company_id, std::int64_t after_id, int limit) {
+    std::vector<Event> out;
+    db_->Read([&](Connection& conn) {
+        out = All<Event>(conn.Query(kListEvents, {S(company_id), after_id, std::int64_t{ClampLimit(limit)}}), ReadEvent);
+    });
+    return out;
+}
+
+AuditEntry SqlRepository::AppendAudit(const AuditEntry& entry) {
+    AuditEntry a = entry;
+    if (a.details_json.empty()) a.details_json = "{}";
+    if (a.created_at == 0) a.created_at = NowMs();
+    db_->Write([&](Connection& conn) {
+        a.id = conn.Query(kInsertAudit, {a.company_id, a.user_id, a.action, a.target_type, a.target_id,
+                                         a.details_json, a.ip, a.created_at})[0]
+                   .Int(0);
+    });
+    return a;
+}
+
+Page<AuditEntry> SqlRepository::ListAudit(std::string_view company_id, int page, int limit) {
+    limit = ClampLimit(limit);
+    Page<AuditEntry> out;
+    db_->Read([&](Connection& conn) {
+        out.total = conn.Query(kCountAudit, {S(company_id)})[0].Int(0);
+        out.items = All<AuditEntry>(
+            conn.Query(kListAudit, {S(company_id), std::int64_t{limit}, OffsetOf(page, limit)}), ReadAudit);
+    });
+    return out;
+}
+
+// ---------------------------------------------------------------- statistics
+
+CompanyStats SqlRepository::Stats(std::string_view company_id, std::int64_t since_ms) {
+    CompanyStats out;
+    db_->Read([&](Connection& conn) {
+        Rows sessions = conn.Query(kStatsSessions, {S(company_id)});
+        std::map<std::string, std::size_t> index;
+        for (std::size_t i = 0; i < sessions.size(); ++i) {
+            SessionStats s;
+            s.session_id = sessions[i].Text(0);
+            if (sessions[i].Text(1) == kStatusConnected) ++out.active_sessions;
+            index[s.session_id] = out.per_session.size();
+            out.per_session.push_back(std::move(s));
+        }
+        out.total_sessions = static_cast<std::int64_t>(out.per_session.size());
+        Rows chats = conn.Query(kStatsChats, {S(company_id)});
+        for (std::size_t i = 0; i < chats.size(); ++i) {
+            auto it = index.find(chats[i].Text(0));
+            if (it == index.end()) continue;  // history kept from a deleted session
+            out.per_session[it->second].chats = chats[i].Int(1);
+            out.total_chats += chats[i].Int(1);
+        }
+        std::map<std::int64_t, DailyCount> days;
+        Rows messages = conn.Query(kStatsMessages, {S(company_id), since_ms});
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            const std::int64_t day = messages[i].Int(0);
+            const bool outgoing = messages[i].Bool(2);
+            const std::int64_t count = messages[i].Int(3);
+            DailyCount& d = days[day];
+            (outgoing ? d.outgoing : d.incoming) += count;
+            auto it = index.find(messages[i].Text(1));
+            if (it != index.end()) (outgoing ? out.per_session[it->second].outgoing : out.per_session[it->second].incoming) += count;
+        }
+        for (auto& [day, counts] : days) {
+            counts.day = DayString(day);
+            out.per_day.push_back(counts);
+        }
+    });
+    return out;
+}
+
+// ---------------------------------------------------------------- credentials, health
+
+std::optional<std::string> SqlRepository::GetCredential(std::string_view session_id, std::string_view key) {
+    std::optional<std::string> out;
+    db_->Read([&](Connection& conn) {
+        Rows rows = conn.Query(kSelectCredential, {S(session_id), S(key)});
+        if (!rows.empty()) out = rows[0].Text(0);
+    });
+    return out;
+}
+
+void SqlRepository::PutCredential(std::string_view session_id, std::string_view key, std::string_view value) {
+    db_->Write([&](Connection& conn) {
+        conn.Exec(kUpsertCredential, {S(session_id), S(key), Blob{S(value)}, NowMs()});
+    });
+}
+
+void SqlRepository::DeleteCredential(std::string_view session_id, std::string_view key) {
+    db_->Write([&](Connection& conn) { conn.Exec(kDeleteCredential, {S(session_id), S(key)}); });
+}
+
+void SqlRepository::DeleteCredentials(std::string_view session_id) {
+    db_->Write([&](Connection& conn) { conn.Exec(kDeleteSessionCredentials, {S(session_id)}); });
+}
+
+bool SqlRepository::Ping() {
+    try {
+        bool ok = false;
+        db_->Read([&](Connection& conn) { ok = conn.Query(kPing, {})[0].Int(0) == 1; });
+        return ok;
+    } catch (const StoreError&) {
+        return false;
+    }
+}
+
+// ---------------------------------------------------------------- API additions
+
+std::vector<User> SqlRepository::ListAllUsers() {
+    std::vector<User> out;
+    db_->Read([&](Connection& conn) { out = All<User>(conn.Query(kListAllUsers, {}), ReadUser); });
+    return out;
+}
+
+std::int64_t SqlRepository::CountCompanies() {
+    std::int64_t count = 0;
+    db_->Read([&](Connection& conn) { count = conn.Query(kCountCompanies, {})[0].Int(0); });
+    return count;
+}
+
+}  // namespace wadesk::store

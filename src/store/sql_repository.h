@@ -1,0 +1,97 @@
+#pragma once
+// The Repository over SQL: every method's statements and transactions, written once against
+// detail::Database and run by either driver (sqlite/, postgres/). Statements use $n
+// placeholders only; no value is ever spliced into SQL text.
+#include <memory>
+
+#include "store/detail/sql.h"
+#include "store/repository.h"
+
+namespace wadesk::store {
+
+class SqlRepository final : public Repository {
+public:
+    explicit SqlRepository(std::unique_ptr<detail::Database> db);
+
+    // The driver underneath, for tools (the benchmark seeder) that bulk-load around the interface.
+    detail::Database& database() { return *db_; }
+
+    Company CreateCompany(const Company& company) override;
+    std::optional<Company> FindCompany(std::string_view id) override;
+
+    User CreateUser(const User& user) override;
+    std::optional<User> FindUserById(std::string_view id) override;
+    std::optional<User> FindUserByEmail(std::string_view email) override;
+    std::optional<User> FindUserByExternalId(std::string_view company_id, std::string_view external_id) override;
+    std::optional<User> FindUser(std::string_view company_id, std::string_view id) override;
+    std::vector<User> ListUsers(std::string_view company_id, std::optional<Role> role) override;
+    std::optional<User> UpdateUser(std::string_view company_id, std::string_view id, const UserPatch& patch) override;
+    bool DeleteUser(std::string_view company_id, std::string_view id) override;
+
+    WaSession CreateSession(const WaSession& session) override;
+    std::optional<WaSession> FindSession(std::string_view company_id, std::string_view id) override;
+    std::optional<WaSession> FindSessionById(std::string_view id) override;
+    std::vector<WaSession> ListSessions(std::string_view company_id) override;
+    std::vector<WaSession> ListSessionsByStatus(const std::vector<std::string>& statuses) override;
+    std::int64_t CountSessions(std::string_view company_id) override;
+    std::optional<WaSession> UpdateSession(std::string_view id, const SessionPatch& patch) override;
+    bool DeleteSession(std::string_view company_id, std::string_view id, bool purge) override;
+
+    Access UpsertAccess(const Access& access) override;
+    bool DeleteAccess(std::string_view company_id, std::string_view session_id, std::string_view user_id) override;
+    std::optional<Access> FindAccess(std::string_view company_id, std::string_view session_id,
+                                     std::string_view user_id) override;
+    std::vector<Access> ListAccessBySession(std::string_view company_id, std::string_view session_id) override;
+    std::vector<Access> ListAccessByUser(std::string_view company_id, std::string_view user_id) override;
+    std::vector<Access> ListAllAccess() override;
+
+    Chat UpsertChat(const Chat& chat) override;
+    std::optional<Chat> FindChat(std::string_view company_id, std::string_view session_id,
+                                 std::string_view id) override;
+    std::optional<Chat> FindChatByJid(std::string_view company_id, std::string_view session_id,
+                                      std::string_view jid) override;
+    Page<Chat> ListChats(const ChatQuery& query) override;
+    std::optional<Chat> UpdateChat(std::string_view company_id, std::string_view session_id, std::string_view id,
+                                   const ChatPatch& patch) override;
+    std::optional<Chat> MarkChatRead(std::string_view company_id, std::string_view session_id,
+                                     std::string_view id) override;
+
+    RecordedMessage RecordMessage(const Message& message) override;
+    std::optional<Message> FindMessage(std::string_view company_id, std::string_view session_id,
+                                       std::string_view id) override;
+    std::optional<Message> FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) override;
+    std::optional<Message> FindMessageByClientId(std::string_view session_id,
+                                                 std::string_view client_message_id) override;
+    Page<Message> ListMessages(const MessageQuery& query) override;
+    std::optional<Message> AdvanceMessageStatus(std::string_view session_id, std::string_view id,
+                                                std::string_view status) override;
+    std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
+                                          std::string_view wa_message_id) override;
+
+    Event AppendEvent(const Event& event) override;
+    std::vector<Event> ListEvents(std::string_view company_id, std::int64_t after_id, int limit) override;
+
+    AuditEntry AppendAudit(const AuditEntry& entry) override;
+    Page<AuditEntry> ListAudit(std::string_view company_id, int page, int limit) override;
+
+    CompanyStats Stats(std::string_view company_id, std::int64_t since_ms) override;
+
+    std::optional<std::string> GetCredential(std::string_view session_id, std::string_view key) override;
+    void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) override;
+    void DeleteCredential(std::string_view session_id, std::string_view key) override;
+    void DeleteCredentials(std::string_view session_id) override;
+
+    bool Ping() override;
+
+    std::vector<User> ListAllUsers() override;
+    std::int64_t CountCompanies() override;
+
+private:
+    std::unique_ptr<detail::Database> db_;
+};
+
+// Labels as stored: a JSON array of strings. ParseLabels returns {} for text that is not one.
+std::string LabelsToJson(const std::vector<std::string>& labels);
+std::vector<std::string> ParseLabels(std::string_view json);
+
+}  // namespace wadesk::store

@@ -1,0 +1,139 @@
+#pragma once
+// Connection: one WhatsApp Web connection as an I/O-free state machine, from the Noise handshake
+// to close. The driver (session.h, or a test) moves bytes and time in and out:
+//
+//   Start(now)          -> sink.SendBytes(intro + ClientHello)
+//   OnData(bytes, now)  websocket binary message payloads from the server, in order
+//   OnTick(now)         call at NextDeadline() (QR rotation, pings, idle and IQ timeouts)
+//   sink.Close(info)    the connection is over; the driver closes the socket and decides,
+//                       from info.kind, whether to reconnect (session.h does this)
+//
+// Phases: handshake -> (registration: QR codes, pair-success, then 515 restart) |
+//         (login: success, after-login sequence) -> connected -> closed.
+// Credentials are written to the CredentialStore whenever they change (pairing, pre-keys).
+// REQUIRES: all calls on one thread/strand; referenced objects outlive the Connection.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "whatsapp/binary/node.h"
+#include "whatsapp/client/config.h"
+#include "whatsapp/client/credential_store.h"
+#include "whatsapp/client/credentials.h"
+#include "whatsapp/client/signal_manager.h"
+
+namespace wadesk::wa {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+enum class CloseKind {
+    kRestartRequired,  // 515 after pairing: reconnect at once with the saved credentials
+    kLoggedOut,        // 401/403/406, device_removed, our own logout: credentials are void
+    kReplaced,         // 440 conflict replaced: another connection took over; do not reconnect
+    kQrTimeout,        // all QR refs expired without a scan
+    kTransient,        // network loss, 5xx, timeouts: reconnect with backoff
+    kFatal,            // bad server certificate, client outdated, pairing failed: stop
+    kStopped,          // Stop() by the owner
+};
+std::string_view CloseKindName(CloseKind kind);
+
+struct CloseInfo {
+    CloseKind kind = CloseKind::kTransient;
+    int code = 0;        // WhatsApp status code when there is one (515, 401, 440, 408, 500...)
+    std::string reason;  // short machine-readable reason ("qr_timeout", "device_removed", ...)
+};
+
+struct IncomingMessage {
+    std::string id;
+    std::string chat;        // chat JID (the peer for 1:1, destinationJid for our own sends)
+    std::string sender;      // sender device JID
+    std::string sender_alt;  // sender_lid / sender_pn when given
+    std::string push_name;
+    bool from_me = false;
+    std::int64_t timestamp = 0;  // unix seconds
+    std::string text;            // conversation / extendedTextMessage text; empty for other types
+    Bytes message;               // the decrypted Message protobuf (unwrapped from deviceSentMessage)
+};
+
+struct ReceiptEvent {
+    std::vector<std::string> ids;
+    std::string from;    // the device that sent the receipt
+    std::string type;    // "" delivered, "read", "played", "inactive", "sender", ...
+    std::int64_t timestamp = 0;
+};
+
+// Where a Connection reports. Default implementations ignore the event.
+class ClientEvents {
+public:
+    virtual ~ClientEvents() = default;
+    // A QR to show; valid until the next OnQr or for `ttl`.
+    virtual void OnQr(const std::string& /*qr_text*/, std::chrono::seconds /*ttl*/) {}
+    // Pairing verified and stored (a 515 restart follows).
+    virtual void OnPaired(const Me& /*me*/) {}
+    // Logged in and the after-login sequence is done.
+    virtual void OnConnected(const Me& /*me*/) {}
+    // Called before the receipt is sent: the message must be committed when this returns.
+    virtual void OnMessage(const IncomingMessage& /*message*/) {}
+    virtual void OnReceipt(const ReceiptEvent& /*receipt*/) {}
+    // Server ack of one of our sends (error 0 = accepted).
+    virtual void OnSendAck(const std::string& /*message_id*/, int /*error*/) {}
+};
+
+class ConnectionSink {
+public:
+    virtual ~ConnectionSink() = default;
+    virtual void SendBytes(Bytes data) = 0;
+    virtual void Close(const CloseInfo& info) = 0;
+};
+
+class Connection {
+public:
+    Connection(const ClientConfig& config, Credentials& creds, CredentialStore& store, SignalManager& signal,
+               ConnectionSink& sink, ClientEvents& events);
+    ~Connection();
+
+    enum class Phase { kIdle, kHandshake, kAwaitingServer, kPairing, kLoggingIn, kConnected, kClosed };
+    Phase phase() const;
+
+    void Start(TimePoint now);
+    void OnData(BytesView data, TimePoint now);
+    void OnTick(TimePoint now);
+    std::optional<TimePoint> NextDeadline() const;
+
+    // The transport failed (read/write error, peer closed): closes with kTransient.
+    void OnTransportClosed(std::string reason);
+    // Closes with kStopped; nothing is sent.
+    void Stop();
+    // Sends remove-companion-device and closes with kLoggedOut. REQUIRES: connected.
+    void Logout();
+
+    // Sends a stanza (encrypted). Ignored unless the handshake is done and not closed.
+    void SendNode(const Node& node);
+    // Sends an IQ (an id is assigned when it has none); `on_response` gets the result or error
+    // stanza, or nullptr on timeout. Returns the id.
+    std::string SendIq(Node iq, std::function<void(const Node*)> on_response);
+
+    // 1:1 text send: usync + key fetch + Signal per device + stanza. Returns the message id;
+    // the outcome arrives as OnSendAck. Error when not connected or the JID is not a user.
+    Result<std::string> SendText(std::string_view to_jid, std::string_view text);
+    // Read receipts for messages of one chat.
+    Result<void> MarkRead(std::string_view chat_jid, std::string_view sender_jid, const std::vector<std::string>& ids);
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// Helpers shared with tests.
+std::string NewMessageId();  // "3EB0" + 18 uppercase hex digits
+
+}  // namespace wadesk::wa

@@ -1,0 +1,629 @@
+#include "whatsapp/client/signal_manager.h"
+
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <signal/curve.h>
+#include <signal/protocol.h>
+#include <signal/session_builder.h>
+#include <signal/session_cipher.h>
+#include <signal/session_pre_key.h>
+#include <signal/signal_protocol.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace wadesk::wa {
+
+namespace {
+
+// ---- RAII for libsignal objects ---------------------------------------------------------------
+
+template <class T>
+struct SignalRef {
+    T* p = nullptr;
+    SignalRef() = default;
+    explicit SignalRef(T* v) : p(v) {}
+    SignalRef(const SignalRef&) = delete;
+    SignalRef& operator=(const SignalRef&) = delete;
+    ~SignalRef() {
+        if (p) signal_type_unref(reinterpret_cast<signal_type_base*>(p));
+    }
+    T** out() { return &p; }
+    T* get() const { return p; }
+};
+
+struct BufferDeleter {
+    void operator()(signal_buffer* b) const { signal_buffer_free(b); }
+};
+using BufferPtr = std::unique_ptr<signal_buffer, BufferDeleter>;
+
+struct BufferOut {
+    signal_buffer* p = nullptr;
+    ~BufferOut() {
+        if (p) signal_buffer_bzero_free(p);
+    }
+};
+
+Bytes ToBytesFrom(signal_buffer* b) {
+    return Bytes(signal_buffer_data(b), signal_buffer_data(b) + signal_buffer_len(b));
+}
+
+Error SignalError(int code, std::string_view what) {
+    std::string c = "signal_error";
+    switch (code) {
+        case SG_ERR_DUPLICATE_MESSAGE: c = "signal_duplicate_message"; break;
+        case SG_ERR_INVALID_KEY: c = "signal_invalid_key"; break;
+        case SG_ERR_INVALID_KEY_ID: c = "signal_invalid_key_id"; break;
+        case SG_ERR_INVALID_MAC: c = "signal_invalid_mac"; break;
+        case SG_ERR_INVALID_MESSAGE: c = "signal_invalid_message"; break;
+        case SG_ERR_INVALID_VERSION: c = "signal_invalid_version"; break;
+        case SG_ERR_LEGACY_MESSAGE: c = "signal_legacy_message"; break;
+        case SG_ERR_NO_SESSION: c = "signal_no_session"; break;
+        case SG_ERR_UNTRUSTED_IDENTITY: c = "signal_untrusted_identity"; break;
+        case SG_ERR_INVALID_PROTO_BUF: c = "signal_invalid_protobuf"; break;
+        default: break;
+    }
+    return MakeError(c, std::string(what) + " failed (libsignal " + std::to_string(code) + ")");
+}
+
+// ---- Crypto provider ----------------------------------------------------------------------------
+
+int RandomFunc(uint8_t* data, size_t len, void*) {
+    FillRandom(std::span<std::uint8_t>(data, len));
+    return SG_SUCCESS;
+}
+
+int HmacInit(void** ctx, const uint8_t* key, size_t key_len, void*) {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (!mac) return SG_ERR_UNKNOWN;
+    EVP_MAC_CTX* c = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    if (!c) return SG_ERR_NOMEM;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    if (EVP_MAC_init(c, key, key_len, params) != 1) {
+        EVP_MAC_CTX_free(c);
+        return SG_ERR_UNKNOWN;
+    }
+    *ctx = c;
+    return SG_SUCCESS;
+}
+
+int HmacUpdate(void* ctx, const uint8_t* data, size_t len, void*) {
+    return EVP_MAC_update(static_cast<EVP_MAC_CTX*>(ctx), data, len) == 1 ? SG_SUCCESS : SG_ERR_UNKNOWN;
+}
+
+int HmacFinal(void* ctx, signal_buffer** output, void*) {
+    std::uint8_t md[EVP_MAX_MD_SIZE];
+    size_t len = 0;
+    if (EVP_MAC_final(static_cast<EVP_MAC_CTX*>(ctx), md, &len, sizeof md) != 1) return SG_ERR_UNKNOWN;
+    *output = signal_buffer_create(md, len);
+    return *output ? SG_SUCCESS : SG_ERR_NOMEM;
+}
+
+void HmacCleanup(void* ctx, void*) { EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx)); }
+
+int ShaInit(void** ctx, void*) {
+    EVP_MD_CTX* c = EVP_MD_CTX_new();
+    if (!c) return SG_ERR_NOMEM;
+    if (EVP_DigestInit_ex(c, EVP_sha512(), nullptr) != 1) {
+        EVP_MD_CTX_free(c);
+        return SG_ERR_UNKNOWN;
+    }
+    *ctx = c;
+    return SG_SUCCESS;
+}
+
+int ShaUpdate(void* ctx, const uint8_t* data, size_t len, void*) {
+    return EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx), data, len) == 1 ? SG_SUCCESS : SG_ERR_UNKNOWN;
+}
+
+int ShaFinal(void* ctx, signal_buffer** output, void*) {
+    auto* c = static_cast<EVP_MD_CTX*>(ctx);
+    std::uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    if (EVP_DigestFinal_ex(c, md, &len) != 1) return SG_ERR_UNKNOWN;
+    // libsignal reuses the context after final: re-arm it.
+    if (EVP_DigestInit_ex(c, EVP_sha512(), nullptr) != 1) return SG_ERR_UNKNOWN;
+    *output = signal_buffer_create(md, len);
+    return *output ? SG_SUCCESS : SG_ERR_NOMEM;
+}
+
+void ShaCleanup(void* ctx, void*) { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx)); }
+
+const EVP_CIPHER* PickCipher(int cipher, size_t key_len) {
+    if (key_len != 32) return nullptr;
+    if (cipher == SG_CIPHER_AES_CBC_PKCS5) return EVP_aes_256_cbc();
+    if (cipher == SG_CIPHER_AES_CTR_NOPADDING) return EVP_aes_256_ctr();
+    return nullptr;
+}
+
+int AesCrypt(signal_buffer** output, int cipher, const uint8_t* key, size_t key_len, const uint8_t* iv, size_t iv_len,
+             const uint8_t* in, size_t in_len, bool encrypt) {
+    const EVP_CIPHER* evp = PickCipher(cipher, key_len);
+    if (!evp || iv_len != 16) return SG_ERR_INVAL;
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+    if (!ctx) return SG_ERR_NOMEM;
+    if (EVP_CipherInit_ex(ctx.get(), evp, nullptr, key, iv, encrypt ? 1 : 0) != 1) return SG_ERR_UNKNOWN;
+    std::vector<std::uint8_t> out(in_len + 32);
+    int n1 = 0, n2 = 0;
+    if (EVP_CipherUpdate(ctx.get(), out.data(), &n1, in, static_cast<int>(in_len)) != 1) return SG_ERR_UNKNOWN;
+    if (EVP_CipherFinal_ex(ctx.get(), out.data() + n1, &n2) != 1) return SG_ERR_UNKNOWN;
+    *output = signal_buffer_create(out.data(), static_cast<size_t>(n1 + n2));
+    return *output ? SG_SUCCESS : SG_ERR_NOMEM;
+}
+
+int EncryptFunc(signal_buffer** output, int cipher, const uint8_t* key, size_t key_len, const uint8_t* iv,
+                size_t iv_len, const uint8_t* plaintext, size_t plaintext_len, void*) {
+    return AesCrypt(output, cipher, key, key_len, iv, iv_len, plaintext, plaintext_len, true);
+}
+
+int DecryptFunc(signal_buffer** output, int cipher, const uint8_t* key, size_t key_len, const uint8_t* iv,
+                size_t iv_len, const uint8_t* ciphertext, size_t ciphertext_len, void*) {
+    return AesCrypt(output, cipher, key, key_len, iv, iv_len, ciphertext, ciphertext_len, false);
+}
+
+std::string_view NameOf(const signal_protocol_address* a) { return {a->name, a->name_len}; }
+
+// Runs a store callback body; storage exceptions never cross into C.
+template <class F>
+int Guarded(F&& f) noexcept {
+    try {
+        return f();
+    } catch (...) {
+        return SG_ERR_UNKNOWN;
+    }
+}
+
+std::vector<int> ParseDeviceList(const std::optional<Bytes>& blob) {
+    std::vector<int> out;
+    if (!blob) return out;
+    std::string_view s = AsString(*blob);
+    while (!s.empty()) {
+        auto comma = s.find(',');
+        std::string_view item = s.substr(0, comma);
+        int v = 0;
+        if (std::from_chars(item.data(), item.data() + item.size(), v).ec == std::errc()) out.push_back(v);
+        if (comma == std::string_view::npos) break;
+        s.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+Bytes FormatDeviceList(const std::vector<int>& devices) {
+    std::string s;
+    for (int d : devices) {
+        if (!s.empty()) s.push_back(',');
+        s += std::to_string(d);
+    }
+    return ToBytes(s);
+}
+
+}  // namespace
+
+// ---- Impl ---------------------------------------------------------------------------------------
+
+struct SignalManager::Impl {
+    CredentialStore& store;
+    const Credentials& creds;
+    signal_context* context = nullptr;
+    signal_protocol_store_context* store_context = nullptr;
+
+    Impl(CredentialStore& s, const Credentials& c) : store(s), creds(c) {}
+    ~Impl() {
+        if (store_context) signal_protocol_store_context_destroy(store_context);
+        if (context) signal_context_destroy(context);
+    }
+
+    void AddSessionDevice(std::string_view name, int device) {
+        auto list = ParseDeviceList(store.Get(store_keys::SessionDevices(name)));
+        for (int d : list)
+            if (d == device) return;
+        list.push_back(device);
+        store.Put(store_keys::SessionDevices(name), FormatDeviceList(list));
+    }
+    void RemoveSessionDevice(std::string_view name, int device) {
+        auto list = ParseDeviceList(store.Get(store_keys::SessionDevices(name)));
+        std::erase(list, device);
+        if (list.empty())
+            store.Delete(store_keys::SessionDevices(name));
+        else
+            store.Put(store_keys::SessionDevices(name), FormatDeviceList(list));
+    }
+
+    Result<signal_protocol_address> Address(const SignalAddress& a) const {
+        if (a.name.empty()) return MakeError("bad_address", "empty Signal address name");
+        return signal_protocol_address{a.name.c_str(), a.name.size(), a.device};
+    }
+
+    Result<void> DecodePublic(const crypto::Key32& raw, SignalRef<ec_public_key>& out) const {
+        Bytes k = SignalPublicKey(raw);
+        int rc = curve_decode_point(out.out(), k.data(), k.size(), context);
+        if (rc < 0) return SignalError(rc, "decode public key");
+        return {};
+    }
+
+    // ---- session store
+    static int LoadSession(signal_buffer** record, signal_buffer** user_record, const signal_protocol_address* a,
+                           void* u) {
+        return Guarded([&] {
+            auto* self = static_cast<Impl*>(u);
+            auto v = self->store.Get(store_keys::Session(NameOf(a), a->device_id));
+            if (!v) return 0;
+            *record = signal_buffer_create(v->data(), v->size());
+            if (user_record) *user_record = nullptr;
+            return *record ? 1 : SG_ERR_NOMEM;
+        });
+    }
+    static int GetSubDeviceSessions(signal_int_list** sessions, const char* name, size_t name_len, void* u) {
+        return Guarded([&] {
+            auto* self = static_cast<Impl*>(u);
+            auto devices = ParseDeviceList(self->store.Get(store_keys::SessionDevices({name, name_len})));
+            signal_int_list* list = signal_int_list_alloc();
+            if (!list) return SG_ERR_NOMEM;
+            int count = 0;
+            for (int d : devices) {
+                if (d == 0) continue;  // sub-devices only
+                signal_int_list_push_back(list, d);
+                ++count;
+            }
+            *sessions = list;
+            return count;
+        });
+    }
+    static int StoreSession(const signal_protocol_address* a, uint8_t* record, size_t len, uint8_t*, size_t, void* u) {
+        return Guarded([&] {
+            auto* self = static_cast<Impl*>(u);
+            self->store.Put(store_keys::Session(NameOf(a), a->device_id), BytesView(record, len));
+            self->AddSessionDevice(NameOf(a), a->device_id);
+            return SG_SUCCESS;
+        });
+    }
+    static int ContainsSession(const signal_protocol_address* a, void* u) {
+        return Guarded([&] {
+            auto* self = static_cast<Impl*>(u);
+            return self->store.Get(store_keys::Session(NameOf(a), a->device_id)) ? 1 : 0;
+        });
+    }
+    static int DeleteSessionCb(const signal_protocol_address* a, void* u) {
+        return Guarded([&] {
+            auto* self = static_cast<Impl*>(u);
+            const bool had = self->store.Get(store_keys::Session(NameOf(a), a->device_id)).has_value();
+            self->store.Delete(store_keys::Session(NameOf(a), a->device_id));
+            self->RemoveSessionDevice(NameOf(a), a->device_id);
+            return had ? 1 : 0;
+        });
+    }
+    static int DeleteAllSessions(const char* name, size_t name_len, void* u) {
+        return Guarded([&] {
+            auto* self = static_cast<Impl*>(u);
+            std::string_view n(name, name_len);
+            auto devices = ParseDeviceList(self->store.Get(store_keys::SessionDevices(n)));
+            for (int d : devices) self->store.Delete(store_keys::Session(n, d));
+            self->store.Delete(store_keys::SessionDevices(n));
+            return static_cast<int>(devices.size());
+        });
+    }
+
+    // ---- pre-key store
+    static int LoadPreKey(signal_buffer** record, uint32_t id, void* u) {
+        return Guarded([&] {
+            auto v = static_cast<Impl*>(u)->store.Get(store_keys::PreKey(id));
+            if (!v) return SG_ERR_INVALID_KEY_ID;
+            *record = signal_buffer_create(v->data(), v->size());
+            return *record ? SG_SUCCESS : SG_ERR_NOMEM;
+        });
+    }
+    static int StorePreKey(uint32_t id, uint8_t* record, size_t len, void* u) {
+        return Guarded([&] {
+            static_cast<Impl*>(u)->store.Put(store_keys::PreKey(id), BytesView(record, len));
+            return SG_SUCCESS;
+        });
+    }
+    static int ContainsPreKey(uint32_t id, void* u) {
+        return Guarded([&] { return static_cast<Impl*>(u)->store.Get(store_keys::PreKey(id)) ? 1 : 0; });
+    }
+    static int RemovePreKey(uint32_t id, void* u) {
+        return Guarded([&] {
+            static_cast<Impl*>(u)->store.Delete(store_keys::PreKey(id));
+            return SG_SUCCESS;
+        });
+    }
+
+    // ---- signed pre-key store: the current one comes from Credentials.
+    static int LoadSignedPreKey(signal_buffer** record, uint32_t id, void* u) {
+        return Guarded([&] {
+            auto* self = static_cast<Impl*>(u);
+            const SignedPreKey& spk = self->creds.signed_pre_key;
+            if (id != spk.id) return SG_ERR_INVALID_KEY_ID;
+            SignalRef<ec_public_key> pub;
+            SignalRef<ec_private_key> priv;
+            Bytes pub33 = SignalPublicKey(spk.key.pub);
+            int rc = curve_decode_point(pub.out(), pub33.data(), pub33.size(), self->context);
+            if (rc < 0) return rc;
+            rc = curve_decode_private_point(priv.out(), spk.key.priv.data(), spk.key.priv.size(), self->context);
+            if (rc < 0) return rc;
+            SignalRef<ec_key_pair> pair;
+            rc = ec_key_pair_create(pair.out(), pub.get(), priv.get());
+            if (rc < 0) return rc;
+            SignalRef<session_signed_pre_key> record_obj;
+            rc = session_signed_pre_key_create(record_obj.out(), spk.id, 0, pair.get(), spk.signature.data(),
+                                               spk.signature.size());
+            if (rc < 0) return rc;
+            rc = session_signed_pre_key_serialize(record, record_obj.get());
+            return rc < 0 ? rc : SG_SUCCESS;
+        });
+    }
+    static int StoreSignedPreKey(uint32_t, uint8_t*, size_t, void*) { return SG_SUCCESS; }
+    static int ContainsSignedPreKey(uint32_t id, void* u) {
+        return static_cast<Impl*>(u)->creds.signed_pre_key.id == id ? 1 : 0;
+    }
+    static int RemoveSignedPreKey(uint32_t, void*) { return SG_SUCCESS; }
+
+    // ---- identity store
+    static int GetIdentityKeyPair(signal_buffer** public_data, signal_buffer** private_data, void* u) {
+        auto* self = static_cast<Impl*>(u);
+        Bytes pub = SignalPublicKey(self->creds.identity.pub);
+        *public_data = signal_buffer_create(pub.data(), pub.size());
+        *private_data = signal_buffer_create(self->creds.identity.priv.data(), self->creds.identity.priv.size());
+        return (*public_data && *private_data) ? SG_SUCCESS : SG_ERR_NOMEM;
+    }
+    static int GetLocalRegistrationId(void* u, uint32_t* id) {
+        *id = static_cast<Impl*>(u)->creds.registration_id;
+        return SG_SUCCESS;
+    }
+    static int SaveIdentity(const signal_protocol_address* a, uint8_t* key, size_t len, void* u) {
+        return Guarded([&] {
+            auto* self = static_cast<Impl*>(u);
+            if (key)
+                self->store.Put(store_keys::Identity(NameOf(a), a->device_id), BytesView(key, len));
+            else
+                self->store.Delete(store_keys::Identity(NameOf(a), a->device_id));
+            return SG_SUCCESS;
+        });
+    }
+    static int IsTrustedIdentity(const signal_protocol_address*, uint8_t*, size_t, void*) { return 1; }
+
+    // ---- sender key store
+    static int StoreSenderKey(const signal_protocol_sender_key_name* n, uint8_t* record, size_t len, uint8_t*, size_t,
+                              void* u) {
+        return Guarded([&] {
+            static_cast<Impl*>(u)->store.Put(
+                store_keys::SenderKey({n->group_id, n->group_id_len}, NameOf(&n->sender), n->sender.device_id),
+                BytesView(record, len));
+            return SG_SUCCESS;
+        });
+    }
+    static int LoadSenderKey(signal_buffer** record, signal_buffer** user_record,
+                             const signal_protocol_sender_key_name* n, void* u) {
+        return Guarded([&] {
+            auto v = static_cast<Impl*>(u)->store.Get(
+                store_keys::SenderKey({n->group_id, n->group_id_len}, NameOf(&n->sender), n->sender.device_id));
+            if (!v) return 0;
+            *record = signal_buffer_create(v->data(), v->size());
+            if (user_record) *user_record = nullptr;
+            return *record ? 1 : SG_ERR_NOMEM;
+        });
+    }
+};
+
+// ---- SignalManager --------------------------------------------------------------------------------
+
+SignalManager::SignalManager(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SignalManager::~SignalManager() = default;
+
+Result<std::unique_ptr<SignalManager>> SignalManager::Create(CredentialStore& store, const Credentials& creds) {
+    auto impl = std::make_unique<Impl>(store, creds);
+    Impl* u = impl.get();
+    int rc = signal_context_create(&u->context, u);
+    if (rc < 0) return SignalError(rc, "signal_context_create");
+
+    signal_crypto_provider provider{};
+    provider.random_func = RandomFunc;
+    provider.hmac_sha256_init_func = HmacInit;
+    provider.hmac_sha256_update_func = HmacUpdate;
+    provider.hmac_sha256_final_func = HmacFinal;
+    provider.hmac_sha256_cleanup_func = HmacCleanup;
+    provider.sha512_digest_init_func = ShaInit;
+    provider.sha512_digest_update_func = ShaUpdate;
+    provider.sha512_digest_final_func = ShaFinal;
+    provider.sha512_digest_cleanup_func = ShaCleanup;
+    provider.encrypt_func = EncryptFunc;
+    provider.decrypt_func = DecryptFunc;
+    provider.user_data = u;
+    rc = signal_context_set_crypto_provider(u->context, &provider);
+    if (rc < 0) return SignalError(rc, "set crypto provider");
+
+    rc = signal_protocol_store_context_create(&u->store_context, u->context);
+    if (rc < 0) return SignalError(rc, "store context");
+
+    signal_protocol_session_store sessions{};
+    sessions.load_session_func = Impl::LoadSession;
+    sessions.get_sub_device_sessions_func = Impl::GetSubDeviceSessions;
+    sessions.store_session_func = Impl::StoreSession;
+    sessions.contains_session_func = Impl::ContainsSession;
+    sessions.delete_session_func = Impl::DeleteSessionCb;
+    sessions.delete_all_sessions_func = Impl::DeleteAllSessions;
+    sessions.user_data = u;
+    signal_protocol_pre_key_store pre_keys{};
+    pre_keys.load_pre_key = Impl::LoadPreKey;
+    pre_keys.store_pre_key = Impl::StorePreKey;
+    pre_keys.contains_pre_key = Impl::ContainsPreKey;
+    pre_keys.remove_pre_key = Impl::RemovePreKey;
+    pre_keys.user_data = u;
+    signal_protocol_signed_pre_key_store signed_pre_keys{};
+    signed_pre_keys.load_signed_pre_key = Impl::LoadSignedPreKey;
+    signed_pre_keys.store_signed_pre_key = Impl::StoreSignedPreKey;
+    signed_pre_keys.contains_signed_pre_key = Impl::ContainsSignedPreKey;
+    signed_pre_keys.remove_signed_pre_key = Impl::RemoveSignedPreKey;
+    signed_pre_keys.user_data = u;
+    signal_protocol_identity_key_store identities{};
+    identities.get_identity_key_pair = Impl::GetIdentityKeyPair;
+    identities.get_local_registration_id = Impl::GetLocalRegistrationId;
+    identities.save_identity = Impl::SaveIdentity;
+    identities.is_trusted_identity = Impl::IsTrustedIdentity;
+    identities.user_data = u;
+    signal_protocol_sender_key_store sender_keys{};
+    sender_keys.store_sender_key = Impl::StoreSenderKey;
+    sender_keys.load_sender_key = Impl::LoadSenderKey;
+    sender_keys.user_data = u;
+    if ((rc = signal_protocol_store_context_set_session_store(u->store_context, &sessions)) < 0 ||
+        (rc = signal_protocol_store_context_set_pre_key_store(u->store_context, &pre_keys)) < 0 ||
+        (rc = signal_protocol_store_context_set_signed_pre_key_store(u->store_context, &signed_pre_keys)) < 0 ||
+        (rc = signal_protocol_store_context_set_identity_key_store(u->store_context, &identities)) < 0 ||
+        (rc = signal_protocol_store_context_set_sender_key_store(u->store_context, &sender_keys)) < 0)
+        return SignalError(rc, "store callbacks");
+    return std::unique_ptr<SignalManager>(new SignalManager(std::move(impl)));
+}
+
+Result<std::vector<PreKeyPublic>> SignalManager::GeneratePreKeys(std::uint32_t first_id, std::uint32_t count) {
+    constexpr std::uint32_t kMaxId = 0xFFFFFE;
+    std::vector<PreKeyPublic> out;
+    out.reserve(count);
+    std::uint32_t id = first_id == 0 || first_id > kMaxId ? 1 : first_id;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        crypto::KeyPair kp = crypto::GenerateKeyPair();
+        SignalRef<ec_public_key> pub;
+        SignalRef<ec_private_key> priv;
+        if (auto r = impl_->DecodePublic(kp.pub, pub); !r) return r.error();
+        int rc = curve_decode_private_point(priv.out(), kp.priv.data(), kp.priv.size(), impl_->context);
+        if (rc < 0) return SignalError(rc, "decode private key");
+        SignalRef<ec_key_pair> pair;
+        rc = ec_key_pair_create(pair.out(), pub.get(), priv.get());
+        if (rc < 0) return SignalError(rc, "key pair");
+        SignalRef<session_pre_key> record;
+        rc = session_pre_key_create(record.out(), id, pair.get());
+        if (rc < 0) return SignalError(rc, "pre-key");
+        BufferOut serialized;
+        rc = session_pre_key_serialize(&serialized.p, record.get());
+        if (rc < 0) return SignalError(rc, "pre-key serialize");
+        impl_->store.Put(store_keys::PreKey(id), BytesView(signal_buffer_data(serialized.p), signal_buffer_len(serialized.p)));
+        out.push_back(PreKeyPublic{id, kp.pub});
+        id = id >= kMaxId ? 1 : id + 1;
+    }
+    return out;
+}
+
+Result<void> SignalManager::ProcessBundle(const SignalAddress& address, const PreKeyBundle& bundle) {
+    auto addr = impl_->Address(address);
+    if (!addr) return addr.error();
+    if (bundle.signed_pre_key_signature.size() != crypto::kSignatureSize)
+        return MakeError("signal_bad_signature", "signed pre-key signature must be 64 bytes");
+    if (!crypto::Verify(bundle.identity, SignalPublicKey(bundle.signed_pre_key), bundle.signed_pre_key_signature))
+        return MakeError("signal_bad_signature", "signed pre-key signature does not verify");
+    SignalRef<ec_public_key> identity, spk, one_time;
+    if (auto r = impl_->DecodePublic(bundle.identity, identity); !r) return r.error();
+    if (auto r = impl_->DecodePublic(bundle.signed_pre_key, spk); !r) return r.error();
+    if (bundle.pre_key) {
+        if (auto r = impl_->DecodePublic(bundle.pre_key->pub, one_time); !r) return r.error();
+    }
+    SignalRef<session_pre_key_bundle> b;
+    int rc = session_pre_key_bundle_create(b.out(), bundle.registration_id, address.device,
+                                           bundle.pre_key ? bundle.pre_key->id : 0, one_time.get(),
+                                           bundle.signed_pre_key_id, spk.get(), bundle.signed_pre_key_signature.data(),
+                                           bundle.signed_pre_key_signature.size(), identity.get());
+    if (rc < 0) return SignalError(rc, "bundle");
+    session_builder* builder = nullptr;
+    rc = session_builder_create(&builder, impl_->store_context, &*addr, impl_->context);
+    if (rc < 0) return SignalError(rc, "session builder");
+    rc = session_builder_process_pre_key_bundle(builder, b.get());
+    session_builder_free(builder);
+    if (rc < 0) return SignalError(rc, "process bundle");
+    return {};
+}
+
+bool SignalManager::HasSession(const SignalAddress& address) {
+    auto addr = impl_->Address(address);
+    if (!addr) return false;
+    return signal_protocol_session_contains_session(impl_->store_context, &*addr) == 1;
+}
+
+void SignalManager::DeleteSession(const SignalAddress& address) {
+    auto addr = impl_->Address(address);
+    if (addr) signal_protocol_session_delete_session(impl_->store_context, &*addr);
+}
+
+Result<Ciphertext> SignalManager::Encrypt(const SignalAddress& address, BytesView plaintext) {
+    auto addr = impl_->Address(address);
+    if (!addr) return addr.error();
+    if (!HasSession(address)) return MakeError("signal_no_session", "no session with " + address.name);
+    session_cipher* cipher = nullptr;
+    int rc = session_cipher_create(&cipher, impl_->store_context, &*addr, impl_->context);
+    if (rc < 0) return SignalError(rc, "session cipher");
+    SignalRef<ciphertext_message> message;
+    rc = session_cipher_encrypt(cipher, plaintext.data(), plaintext.size(), message.out());
+    session_cipher_free(cipher);
+    if (rc < 0) return SignalError(rc, "encrypt");
+    signal_buffer* serialized = ciphertext_message_get_serialized(message.get());
+    Ciphertext out;
+    out.type = ciphertext_message_get_type(message.get()) == CIPHERTEXT_PREKEY_TYPE ? CiphertextType::kPkMsg
+                                                                                     : CiphertextType::kMsg;
+    out.bytes = ToBytesFrom(serialized);
+    return out;
+}
+
+Result<Bytes> SignalManager::Decrypt(const SignalAddress& address, CiphertextType type, BytesView ciphertext) {
+    auto addr = impl_->Address(address);
+    if (!addr) return addr.error();
+    if (ciphertext.empty()) return MakeError("signal_invalid_message", "empty ciphertext");
+    session_cipher* cipher = nullptr;
+    int rc = session_cipher_create(&cipher, impl_->store_context, &*addr, impl_->context);
+    if (rc < 0) return SignalError(rc, "session cipher");
+    BufferOut plain;
+    if (type == CiphertextType::kPkMsg) {
+        SignalRef<pre_key_signal_message> msg;
+        rc = pre_key_signal_message_deserialize(msg.out(), ciphertext.data(), ciphertext.size(), impl_->context);
+        if (rc >= 0) rc = session_cipher_decrypt_pre_key_signal_message(cipher, msg.get(), nullptr, &plain.p);
+    } else {
+        SignalRef<signal_message> msg;
+        rc = signal_message_deserialize(msg.out(), ciphertext.data(), ciphertext.size(), impl_->context);
+        if (rc >= 0) rc = session_cipher_decrypt_signal_message(cipher, msg.get(), nullptr, &plain.p);
+    }
+    session_cipher_free(cipher);
+    if (rc < 0) return SignalError(rc, type == CiphertextType::kPkMsg ? "decrypt pkmsg" : "decrypt msg");
+    return ToBytesFrom(plain.p);
+}
+
+// ---- free functions -------------------------------------------------------------------------------
+
+std::string_view CiphertextTypeName(CiphertextType type) { return type == CiphertextType::kPkMsg ? "pkmsg" : "msg"; }
+
+Result<SignalAddress> SignalAddressFromJid(std::string_view jid) {
+    const auto at = jid.find('@');
+    if (at == std::string_view::npos || at == 0) return MakeError("bad_jid", "JID has no user part");
+    std::string_view user = jid.substr(0, at);
+    const std::string_view server = jid.substr(at + 1);
+    int device = 0;
+    if (auto colon = user.find(':'); colon != std::string_view::npos) {
+        std::string_view dev = user.substr(colon + 1);
+        auto [p, ec] = std::from_chars(dev.data(), dev.data() + dev.size(), device);
+        if (ec != std::errc() || p != dev.data() + dev.size() || device < 0)
+            return MakeError("bad_jid", "JID device is not a number");
+        user = user.substr(0, colon);
+    }
+    // Agent suffixes ("user_agent" / "user.agent") are not part of the Signal name.
+    if (auto sep = user.find_first_of("_."); sep != std::string_view::npos) user = user.substr(0, sep);
+    if (user.empty()) return MakeError("bad_jid", "JID has no user part");
+    SignalAddress a{std::string(user), device};
+    if (server == "lid") a.name += "_1";
+    else if (server == "hosted") a.name += "_128";
+    else if (server == "hosted.lid") a.name += "_129";
+    return a;
+}
+
+Bytes PadMessage(BytesView message) {
+    Bytes r = RandomBytes(1);
+    const std::uint8_t n = static_cast<std::uint8_t>(1 + r[0] % 15);
+    Bytes out(message.begin(), message.end());
+    out.insert(out.end(), n, n);
+    return out;
+}
+
+Result<Bytes> UnpadMessage(BytesView padded) {
+    if (padded.empty()) return MakeError("bad_padding", "padded message is empty");
+    const std::size_t n = padded.back();
+    if (n == 0 || n > padded.size()) return MakeError("bad_padding", "padding length out of range");
+    return Bytes(padded.begin(), padded.end() - static_cast<std::ptrdiff_t>(n));
+}
+
+}  // namespace wadesk::wa

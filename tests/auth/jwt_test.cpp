@@ -1,0 +1,116 @@
+#include "auth/jwt.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace wadesk::auth {
+namespace {
+
+// RFC 7515 Appendix A.1: the HS256 example JWS (header and payload contain CR LF).
+constexpr const char* kRfcToken =
+    "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9"
+    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+    ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+constexpr const char* kRfcKey = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
+constexpr std::int64_t kRfcExp = 1300819380;
+
+Bytes RfcKey() { return *Base64UrlDecode(kRfcKey); }
+
+TEST(Jwt, Rfc7515A1SignatureMatches) {
+    std::string token(kRfcToken);
+    std::string input = token.substr(0, token.rfind('.'));
+    EXPECT_EQ(Base64UrlEncode(HmacSha256(RfcKey(), AsBytes(input))), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+}
+
+TEST(Jwt, Rfc7515A1VerifiesBeforeExpiry) {
+    auto v = JwtVerifier::Hs256(RfcKey());
+    auto claims = v.Verify(kRfcToken, kRfcExp - 100, 0);
+    ASSERT_TRUE(claims) << claims.error().message;
+    EXPECT_EQ(claims->at("iss").as_string(), "joe");
+    EXPECT_EQ(claims->at("http://example.com/is_root").as_bool(), true);
+}
+
+TEST(Jwt, Rfc7515A1ExpiredAfterExp) {
+    auto v = JwtVerifier::Hs256(RfcKey());
+    auto claims = v.Verify(kRfcToken, kRfcExp + 1, 0);
+    ASSERT_FALSE(claims);
+    EXPECT_EQ(claims.error().code, "token_expired");
+}
+
+TEST(Jwt, SignThenVerifyRoundTrip) {
+    Bytes key = RandomBytes(32);
+    boost::json::object claims{{"sub", "u1"}, {"exp", 2000}, {"iat", 1000}};
+    std::string token = SignHs256(claims, key);
+    auto v = JwtVerifier::Hs256(key);
+    auto out = v.Verify(token, 1500);
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(out->at("sub").as_string(), "u1");
+}
+
+TEST(Jwt, RejectsWrongKey) {
+    std::string token = SignHs256({{"sub", "u1"}, {"exp", 2000}}, RandomBytes(32));
+    auto out = JwtVerifier::Hs256(RandomBytes(32)).Verify(token, 1500);
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().code, "invalid_token");
+}
+
+TEST(Jwt, RejectsTamperedPayload) {
+    Bytes key = RandomBytes(32);
+    std::string token = SignHs256({{"sub", "u1"}, {"role", "manager"}, {"exp", 2000}}, key);
+    auto dot1 = token.find('.');
+    auto dot2 = token.find('.', dot1 + 1);
+    std::string forged_payload = Base64UrlEncode(AsBytes(R"({"sub":"u1","role":"admin","exp":2000})"));
+    std::string forged = token.substr(0, dot1 + 1) + forged_payload + token.substr(dot2);
+    auto out = JwtVerifier::Hs256(key).Verify(forged, 1500);
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().code, "invalid_token");
+    // A single flipped signature character is caught as well.
+    std::string flipped = token;
+    flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(JwtVerifier::Hs256(key).Verify(flipped, 1500));
+}
+
+TEST(Jwt, RejectsAlgNone) {
+    std::string header = Base64UrlEncode(AsBytes(R"({"alg":"none","typ":"JWT"})"));
+    std::string payload = Base64UrlEncode(AsBytes(R"({"sub":"u1","exp":2000})"));
+    auto v = JwtVerifier::Hs256(RandomBytes(32));
+    EXPECT_FALSE(v.Verify(header + "." + payload + ".", 1500));
+    EXPECT_FALSE(v.Verify(header + "." + payload, 1500));
+}
+
+TEST(Jwt, RejectsOtherAlgorithmEvenWithValidMac) {
+    Bytes key = RandomBytes(32);
+    std::string header = Base64UrlEncode(AsBytes(R"({"alg":"HS512","typ":"JWT"})"));
+    std::string input = header + "." + Base64UrlEncode(AsBytes(R"({"exp":2000})"));
+    std::string token = input + "." + Base64UrlEncode(HmacSha256(key, AsBytes(input)));
+    auto out = JwtVerifier::Hs256(key).Verify(token, 1500);
+    ASSERT_FALSE(out);
+    EXPECT_NE(out.error().message.find("HS512"), std::string::npos);
+}
+
+TEST(Jwt, RequiresExpAndChecksNbfAndIat) {
+    Bytes key = RandomBytes(32);
+    auto v = JwtVerifier::Hs256(key);
+    EXPECT_FALSE(v.Verify(SignHs256({{"sub", "u"}}, key), 1500));
+    EXPECT_FALSE(v.Verify(SignHs256({{"exp", 5000}, {"nbf", 3000}}, key), 1500, 30));
+    EXPECT_FALSE(v.Verify(SignHs256({{"exp", 5000}, {"iat", 3000}}, key), 1500, 30));
+    EXPECT_TRUE(v.Verify(SignHs256({{"exp", 5000}, {"nbf", 1510}}, key), 1500, 30));
+    EXPECT_FALSE(v.Verify(SignHs256({{"exp", "soon"}}, key), 1500));
+}
+
+TEST(Jwt, GarbageIsAnErrorNotACrash) {
+    auto v = JwtVerifier::Hs256(RandomBytes(32));
+    for (const char* t : {"", ".", "..", "...", "a.b.c", "e30.e30.", "!!!.@@@.###", "eyJhbGciOiJIUzI1NiJ9.bnVsbA.xx"})
+        EXPECT_FALSE(v.Verify(t, 1500)) << t;
+}
+
+TEST(Jwt, Rs256KeyMustBePem) {
+    auto v = JwtVerifier::Rs256("not a key");
+    ASSERT_FALSE(v);
+    EXPECT_EQ(v.error().code, "invalid_key");
+}
+
+}  // namespace
+}  // namespace wadesk::auth

@@ -1,0 +1,958 @@
+#include "store/repository_test.h"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "core/ids.h"
+#include "store/detail/migrations.h"
+#include "store/errors.h"
+#include "store/sql_repository.h"
+
+namespace wadesk::store::testing {
+
+void RepositoryTest::SetUp() {
+    TestUrl url = AcquireTestUrl(GetParam());
+    ASSERT_TRUE(url.error.empty()) << url.error;
+    url_ = url.url;
+    repo_ = OpenRepository(url_);
+}
+
+void RepositoryTest::TearDown() {
+    repo_.reset();
+    ReleaseTestUrl(GetParam(), url_);
+}
+
+Company RepositoryTest::NewCompany(const std::string& name) { return repo_->CreateCompany({.name = name}); }
+
+WaSession RepositoryTest::NewSession(const Company& company, const std::string& name) {
+    return repo_->CreateSession({.company_id = company.id, .name = name});
+}
+
+Chat RepositoryTest::NewChat(const WaSession& session, const std::string& jid, const std::string& lid) {
+    return repo_->UpsertChat({.company_id = session.company_id, .session_id = session.id, .jid = jid, .lid = lid});
+}
+
+Message RepositoryTest::IncomingMessage(const Chat& chat, const std::string& wa_id, std::int64_t ts,
+                                        const std::string& body) {
+    Message m;
+    m.company_id = chat.company_id;
+    m.session_id = chat.session_id;
+    m.chat_id = chat.id;
+    m.wa_message_id = wa_id;
+    m.sender_jid = chat.jid;
+    m.body = body;
+    m.timestamp = ts;
+    m.status = "delivered";
+    return m;
+}
+
+namespace {
+
+std::string UniqueEmail(const std::string& local) { return local + "." + NewId() + "@Example.COM"; }
+
+}  // namespace
+
+// ------------------------------------------------------------------ companies and users
+
+TEST_P(RepositoryTest, CreatesAndFindsCompanies) {
+    Company c = repo_->CreateCompany({.name = "Acme", .max_sessions = 3});
+    EXPECT_TRUE(IsWellFormedId(c.id));
+    EXPECT_GT(c.created_at, 0);
+    auto found = repo_->FindCompany(c.id);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->name, "Acme");
+    EXPECT_EQ(found->max_sessions, 3);
+    EXPECT_EQ(found->created_at, c.created_at);
+    EXPECT_FALSE(repo_->FindCompany(NewId()));
+    EXPECT_TRUE(repo_->Ping());
+}
+
+TEST_P(RepositoryTest, UsersAreScopedToTheirCompany) {
+    Company a = NewCompany("A"), b = NewCompany("B");
+    std::string email = UniqueEmail("Admin");
+    User admin = repo_->CreateUser({.company_id = a.id, .email = email, .name = "Ann", .role = Role::kAdmin,
+                                    .password_hash = "$argon2id$v=19$x"});
+    User manager = repo_->CreateUser({.company_id = a.id, .email = UniqueEmail("m"), .name = "Max"});
+    User other = repo_->CreateUser({.company_id = b.id, .email = UniqueEmail("o"), .name = "Oz"});
+
+    ASSERT_TRUE(repo_->FindUserById(admin.id));
+    EXPECT_EQ(repo_->FindUserById(admin.id)->password_hash, "$argon2id$v=19$x");
+    auto by_email = repo_->FindUserByEmail(email.substr(0, 5) + "@" + email.substr(6));  // not the same text
+    EXPECT_FALSE(by_email);
+    std::string upper = email;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    by_email = repo_->FindUserByEmail(upper);
+    ASSERT_TRUE(by_email);
+    EXPECT_EQ(by_email->id, admin.id);
+    EXPECT_EQ(by_email->role, Role::kAdmin);
+
+    EXPECT_TRUE(repo_->FindUser(a.id, admin.id));
+    EXPECT_FALSE(repo_->FindUser(b.id, admin.id));
+    EXPECT_FALSE(repo_->FindUser(a.id, other.id));
+
+    auto all = repo_->ListUsers(a.id, std::nullopt);
+    ASSERT_EQ(all.size(), 2u);
+    auto managers = repo_->ListUsers(a.id, Role::kManager);
+    ASSERT_EQ(managers.size(), 1u);
+    EXPECT_EQ(managers[0].id, manager.id);
+    EXPECT_EQ(repo_->ListUsers(b.id, Role::kAdmin).size(), 0u);
+
+    EXPECT_FALSE(repo_->UpdateUser(b.id, manager.id, {.name = "Hacked"}));
+    EXPECT_EQ(repo_->FindUser(a.id, manager.id)->name, "Max");
+    auto updated = repo_->UpdateUser(a.id, manager.id, {.name = "Maxine", .disabled = true});
+    ASSERT_TRUE(updated);
+    EXPECT_EQ(updated->name, "Maxine");
+    EXPECT_TRUE(updated->disabled);
+    EXPECT_EQ(repo_->FindUser(a.id, manager.id)->name, "Maxine");
+    EXPECT_TRUE(repo_->FindUser(a.id, manager.id)->disabled);
+
+    EXPECT_FALSE(repo_->DeleteUser(b.id, manager.id));
+    EXPECT_TRUE(repo_->DeleteUser(a.id, manager.id));
+    EXPECT_FALSE(repo_->FindUserById(manager.id));
+    EXPECT_FALSE(repo_->DeleteUser(a.id, manager.id));
+}
+
+TEST_P(RepositoryTest, EmailsAreUniqueCaseInsensitively) {
+    Company a = NewCompany(), b = NewCompany();
+    std::string email = UniqueEmail("boss");
+    repo_->CreateUser({.company_id = a.id, .email = email});
+    std::string lower = email;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    EXPECT_THROW(repo_->CreateUser({.company_id = b.id, .email = lower}), UniqueViolation);
+    User second = repo_->CreateUser({.company_id = a.id, .email = UniqueEmail("two")});
+    EXPECT_THROW(repo_->UpdateUser(a.id, second.id, {.email = lower}), UniqueViolation);
+    EXPECT_NE(repo_->FindUser(a.id, second.id)->email, lower);
+    // A user of a company that does not exist is refused by the foreign key.
+    EXPECT_THROW(repo_->CreateUser({.company_id = NewId(), .email = UniqueEmail("x")}), ConstraintViolation);
+}
+
+TEST_P(RepositoryTest, FindsUsersByExternalIdWithinTheCompany) {
+    Company a = NewCompany(), b = NewCompany();
+    User u = repo_->CreateUser({.company_id = a.id, .email = UniqueEmail("ext"), .external_id = "sub-42"});
+    ASSERT_TRUE(repo_->FindUserByExternalId(a.id, "sub-42"));
+    EXPECT_EQ(repo_->FindUserByExternalId(a.id, "sub-42")->id, u.id);
+    EXPECT_FALSE(repo_->FindUserByExternalId(b.id, "sub-42"));
+    EXPECT_FALSE(repo_->FindUserByExternalId(a.id, ""));
+}
+
+// ------------------------------------------------------------------ sessions and access
+
+TEST_P(RepositoryTest, SessionsLifecycle) {
+    Company a = NewCompany(), b = NewCompany();
+    WaSession s1 = NewSession(a, "one");
+    WaSession s2 = NewSession(a, "two");
+    WaSession s3 = NewSession(b, "three");
+    EXPECT_EQ(s1.status, kStatusInitializing);
+
+    EXPECT_TRUE(repo_->FindSession(a.id, s1.id));
+    EXPECT_FALSE(repo_->FindSession(b.id, s1.id));
+    ASSERT_TRUE(repo_->FindSessionById(s3.id));
+    EXPECT_EQ(repo_->FindSessionById(s3.id)->company_id, b.id);
+    EXPECT_EQ(repo_->CountSessions(a.id), 2);
+    auto listed = repo_->ListSessions(a.id);
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].id, s1.id);
+    EXPECT_EQ(listed[1].id, s2.id);
+
+    auto updated = repo_->UpdateSession(s2.id, {.status = std::string(kStatusConnected),
+                                                .phone_number = "79001234567",
+                                                .display_name = "Shop",
+                                                .jid = "79001234567:3@s.whatsapp.net",
+                                                .connected_at = 1700000000000});
+    ASSERT_TRUE(updated);
+    EXPECT_EQ(updated->status, kStatusConnected);
+    auto again = repo_->FindSession(a.id, s2.id);
+    EXPECT_EQ(again->phone_number, "79001234567");
+    EXPECT_EQ(again->display_name, "Shop");
+    EXPECT_EQ(again->jid, "79001234567:3@s.whatsapp.net");
+    EXPECT_EQ(again->connected_at, 1700000000000);
+    EXPECT_EQ(again->name, "two");
+    EXPECT_FALSE(repo_->UpdateSession(NewId(), {.name = "x"}));
+    EXPECT_THROW(repo_->UpdateSession(s2.id, {.status = std::string("bogus")}), ConstraintViolation);
+    EXPECT_EQ(repo_->FindSession(a.id, s2.id)->status, kStatusConnected);
+
+    repo_->UpdateSession(s3.id, {.status = std::string(kStatusReconnecting)});
+    auto resumable = repo_->ListSessionsByStatus({kStatusConnected, kStatusReconnecting});
+    std::set<std::string> ids;
+    for (const auto& s : resumable) ids.insert(s.id);
+    EXPECT_TRUE(ids.count(s2.id));
+    EXPECT_TRUE(ids.count(s3.id));
+    EXPECT_FALSE(ids.count(s1.id));
+    EXPECT_TRUE(repo_->ListSessionsByStatus({}).empty());
+}
+
+TEST_P(RepositoryTest, AccessGrantsStayInsideTheCompany) {
+    Company a = NewCompany(), b = NewCompany();
+    WaSession s = NewSession(a);
+    WaSession s_b = NewSession(b);
+    User m = repo_->CreateUser({.company_id = a.id, .email = UniqueEmail("m")});
+    User m_b = repo_->CreateUser({.company_id = b.id, .email = UniqueEmail("mb")});
+
+    Access granted = repo_->UpsertAccess({.company_id = a.id, .session_id = s.id, .user_id = m.id, .can_read = true});
+    EXPECT_TRUE(granted.can_read);
+    EXPECT_FALSE(granted.can_write);
+    Access changed = repo_->UpsertAccess(
+        {.company_id = a.id, .session_id = s.id, .user_id = m.id, .can_read = true, .can_write = true});
+    EXPECT_TRUE(changed.can_write);
+    EXPECT_EQ(changed.created_at, granted.created_at);
+
+    auto found = repo_->FindAccess(a.id, s.id, m.id);
+    ASSERT_TRUE(found);
+    EXPECT_TRUE(found->can_write);
+    EXPECT_FALSE(found->can_manage_chats);
+    EXPECT_FALSE(repo_->FindAccess(b.id, s.id, m.id));
+    EXPECT_EQ(repo_->ListAccessBySession(a.id, s.id).size(), 1u);
+    EXPECT_EQ(repo_->ListAccessBySession(b.id, s.id).size(), 0u);
+    EXPECT_EQ(repo_->ListAccessByUser(a.id, m.id).size(), 1u);
+    EXPECT_EQ(repo_->ListAccessByUser(b.id, m.id).size(), 0u);
+    auto all = repo_->ListAllAccess();
+    EXPECT_TRUE(std::any_of(all.begin(), all.end(), [&](const Access& x) { return x.user_id == m.id; }));
+
+    // Grants never cross companies.
+    EXPECT_THROW(repo_->UpsertAccess({.company_id = a.id, .session_id = s_b.id, .user_id = m.id, .can_read = true}),
+                 ConstraintViolation);
+    EXPECT_THROW(repo_->UpsertAccess({.company_id = a.id, .session_id = s.id, .user_id = m_b.id, .can_read = true}),
+                 ConstraintViolation);
+
+    EXPECT_FALSE(repo_->DeleteAccess(b.id, s.id, m.id));
+    EXPECT_TRUE(repo_->DeleteAccess(a.id, s.id, m.id));
+    EXPECT_FALSE(repo_->FindAccess(a.id, s.id, m.id));
+
+    // Deleting a user drops the user's grants.
+    repo_->UpsertAccess({.company_id = a.id, .session_id = s.id, .user_id = m.id, .can_read = true});
+    ASSERT_TRUE(repo_->DeleteUser(a.id, m.id));
+    EXPECT_TRUE(repo_->ListAccessBySession(a.id, s.id).empty());
+}
+
+TEST_P(RepositoryTest, DeleteSessionKeepsHistoryUnlessPurged) {
+    Company a = NewCompany(), b = NewCompany();
+    User m = repo_->CreateUser({.company_id = a.id, .email = UniqueEmail("m")});
+    WaSession keep = NewSession(a, "keep");
+    WaSession purge = NewSession(a, "purge");
+    for (const WaSession* s : {&keep, &purge}) {
+        repo_->UpsertAccess({.company_id = a.id, .session_id = s->id, .user_id = m.id, .can_read = true});
+        repo_->PutCredential(s->id, "noise", "secret");
+        Chat c = NewChat(*s, "79000000001@s.whatsapp.net");
+        repo_->RecordMessage(IncomingMessage(c, "W1", 1000));
+        repo_->AppendEvent({.company_id = a.id, .session_id = s->id, .name = "whatsapp:message"});
+    }
+    EXPECT_FALSE(repo_->DeleteSession(b.id, keep.id, true));
+    ASSERT_TRUE(repo_->FindSession(a.id, keep.id));
+
+    ASSERT_TRUE(repo_->DeleteSession(a.id, keep.id, false));
+    EXPECT_FALSE(repo_->FindSession(a.id, keep.id));
+    EXPECT_FALSE(repo_->GetCredential(keep.id, "noise"));
+    EXPECT_FALSE(repo_->FindAccess(a.id, keep.id, m.id));
+    auto kept_chat = repo_->FindChatByJid(a.id, keep.id, "79000000001@s.whatsapp.net");
+    ASSERT_TRUE(kept_chat);
+    EXPECT_TRUE(repo_->FindMessageByWaId(keep.id, "W1"));
+
+    ASSERT_TRUE(repo_->DeleteSession(a.id, purge.id, true));
+    EXPECT_FALSE(repo_->FindChatByJid(a.id, purge.id, "79000000001@s.whatsapp.net"));
+    EXPECT_FALSE(repo_->FindMessageByWaId(purge.id, "W1"));
+    EXPECT_FALSE(repo_->GetCredential(purge.id, "noise"));
+    auto events = repo_->ListEvents(a.id, 0, 100);
+    for (const auto& e : events) EXPECT_NE(e.session_id, purge.id);
+    EXPECT_EQ(events.size(), 1u);
+    EXPECT_FALSE(repo_->DeleteSession(a.id, purge.id, true));
+}
+
+// ------------------------------------------------------------------ chats
+
+TEST_P(RepositoryTest, ChatsAreFoundOnlyInTheirCompanyAndSession) {
+    Company a = NewCompany(), b = NewCompany();
+    WaSession s = NewSession(a), s2 = NewSession(a);
+    Chat c = NewChat(s, "79001112233@s.whatsapp.net", "111222333@lid");
+    EXPECT_TRUE(IsWellFormedId(c.id));
+    EXPECT_TRUE(repo_->FindChat(a.id, s.id, c.id));
+    EXPECT_FALSE(repo_->FindChat(b.id, s.id, c.id));
+    EXPECT_FALSE(repo_->FindChat(a.id, s2.id, c.id));
+    EXPECT_EQ(repo_->FindChatByJid(a.id, s.id, "79001112233@s.whatsapp.net")->id, c.id);
+    EXPECT_EQ(repo_->FindChatByJid(a.id, s.id, "111222333@lid")->id, c.id);
+    EXPECT_FALSE(repo_->FindChatByJid(b.id, s.id, "79001112233@s.whatsapp.net"));
+    EXPECT_FALSE(repo_->FindChatByJid(a.id, s2.id, "79001112233@s.whatsapp.net"));
+    EXPECT_FALSE(repo_->FindChatByJid(a.id, s.id, ""));
+    // Upserting again is the same chat.
+    Chat same = repo_->UpsertChat({.company_id = a.id, .session_id = s.id, .jid = "79001112233@s.whatsapp.net",
+                                   .name = "Ivan"});
+    EXPECT_EQ(same.id, c.id);
+    EXPECT_EQ(same.name, "Ivan");
+    EXPECT_EQ(same.lid, "111222333@lid");
+    // A chat in a session of another company is refused.
+    WaSession s_b = NewSession(b);
+    EXPECT_THROW(repo_->UpsertChat({.company_id = a.id, .session_id = s_b.id, .jid = "1@s.whatsapp.net"}),
+                 ConstraintViolation);
+}
+
+TEST_P(RepositoryTest, LidAndPhoneNumberJidAreOneChat) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    // Seen first by LID only, later with the phone number: the same row, PN becomes canonical.
+    Chat by_lid = NewChat(s, "555000111@lid");
+    repo_->RecordMessage(IncomingMessage(by_lid, "L1", 1000));
+    Chat merged = NewChat(s, "79005550111@s.whatsapp.net", "555000111@lid");
+    EXPECT_EQ(merged.id, by_lid.id);
+    EXPECT_EQ(merged.jid, "79005550111@s.whatsapp.net");
+    EXPECT_EQ(merged.lid, "555000111@lid");
+    EXPECT_EQ(repo_->FindChatByJid(a.id, s.id, "555000111@lid")->id, by_lid.id);
+
+    // Two rows created apart (PN and LID) are folded into one when the alias becomes known.
+    Chat pn = NewChat(s, "79007770000@s.whatsapp.net");
+    Chat lid = NewChat(s, "777000@lid");
+    ASSERT_NE(pn.id, lid.id);
+    repo_->RecordMessage(IncomingMessage(pn, "P1", 2000));
+    repo_->RecordMessage(IncomingMessage(lid, "P2", 3000, "newest"));
+    Chat one = NewChat(s, "79007770000@s.whatsapp.net", "777000@lid");
+    EXPECT_EQ(one.id, pn.id);
+    EXPECT_EQ(one.lid, "777000@lid");
+    EXPECT_EQ(one.unread_count, 2);
+    EXPECT_EQ(one.last_message, "newest");
+    EXPECT_EQ(one.last_message_at, 3000);
+    EXPECT_FALSE(repo_->FindChat(a.id, s.id, lid.id));
+    EXPECT_EQ(repo_->FindChatByJid(a.id, s.id, "777000@lid")->id, pn.id);
+    auto messages = repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = pn.id});
+    EXPECT_EQ(messages.total, 2);
+    EXPECT_EQ(repo_->FindMessageByWaId(s.id, "P2")->chat_id, pn.id);
+}
+
+TEST_P(RepositoryTest, UpdateChatMarkReadAndLabels) {
+    Company a = NewCompany(), b = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79001230000@s.whatsapp.net");
+    repo_->RecordMessage(IncomingMessage(c, "U1", 1000));
+    repo_->RecordMessage(IncomingMessage(c, "U2", 2000));
+    EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->unread_count, 2);
+
+    EXPECT_FALSE(repo_->UpdateChat(b.id, s.id, c.id, {.archived = true}));
+    EXPECT_FALSE(repo_->MarkChatRead(b.id, s.id, c.id));
+    EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->unread_count, 2);
+
+    std::vector<std::string> labels = {"vip", "has \"quotes\"", "юникод", "a,b]"};
+    auto updated = repo_->UpdateChat(a.id, s.id, c.id,
+                                     {.name = "Client", .archived = true, .pinned = true, .muted = true,
+                                      .assigned_to = std::string("user-1"), .labels = labels});
+    ASSERT_TRUE(updated);
+    auto read_back = repo_->FindChat(a.id, s.id, c.id);
+    EXPECT_EQ(read_back->name, "Client");
+    EXPECT_TRUE(read_back->archived);
+    EXPECT_TRUE(read_back->pinned);
+    EXPECT_TRUE(read_back->muted);
+    EXPECT_EQ(read_back->assigned_to, "user-1");
+    EXPECT_EQ(read_back->labels, labels);
+    EXPECT_EQ(read_back->unread_count, 2);
+
+    repo_->UpdateChat(a.id, s.id, c.id, {.archived = false, .assigned_to = std::string(""), .labels = std::vector<std::string>{}});
+    read_back = repo_->FindChat(a.id, s.id, c.id);
+    EXPECT_FALSE(read_back->archived);
+    EXPECT_TRUE(read_back->pinned);
+    EXPECT_EQ(read_back->assigned_to, "");
+    EXPECT_TRUE(read_back->labels.empty());
+
+    auto read = repo_->MarkChatRead(a.id, s.id, c.id);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->unread_count, 0);
+    EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->unread_count, 0);
+}
+
+TEST_P(RepositoryTest, ListChatsOrdersByActivityAndFilters) {
+    Company a = NewCompany(), b = NewCompany();
+    WaSession s = NewSession(a);
+    WaSession other = NewSession(b);
+    NewChat(other, "79990000000@s.whatsapp.net");
+    std::vector<Chat> chats;
+    for (int i = 0; i < 6; ++i) {
+        chats.push_back(NewChat(s, "7900000000" + std::to_string(i) + "@s.whatsapp.net"));
+        // chats 0..5 get activity 1000, 2000, ... ; chat 3 and 4 share a time
+        repo_->RecordMessage(IncomingMessage(chats[i], "M" + std::to_string(i), i == 4 ? 4000 : (i + 1) * 1000));
+    }
+    Chat silent = NewChat(s, "79111111111@s.whatsapp.net");  // no messages: last_message_at 0
+    repo_->UpdateChat(a.id, s.id, chats[1].id, {.name = "Pizza 100% Shop", .archived = true});
+    repo_->UpdateChat(a.id, s.id, chats[2].id, {.name = "pizza_place", .assigned_to = std::string("u1")});
+    repo_->MarkChatRead(a.id, s.id, chats[5].id);
+
+    auto all = repo_->ListChats({.company_id = a.id, .session_id = s.id});
+    EXPECT_EQ(all.total, 7);
+    ASSERT_EQ(all.items.size(), 7u);
+    std::vector<std::string> order;
+    for (const auto& c : all.items) order.push_back(c.id);
+    std::string tie_hi = std::max(chats[3].id, chats[4].id), tie_lo = std::min(chats[3].id, chats[4].id);
+    std::vector<std::string> expected = {chats[5].id, tie_hi, tie_lo, chats[2].id, chats[1].id, chats[0].id, silent.id};
+    EXPECT_EQ(order, expected);
+
+    auto page2 = repo_->ListChats({.company_id = a.id, .session_id = s.id, .page = 2, .limit = 3});
+    EXPECT_EQ(page2.total, 7);
+    ASSERT_EQ(page2.items.size(), 3u);
+    EXPECT_EQ(page2.items[0].id, chats[2].id);
+
+    auto archived = repo_->ListChats({.company_id = a.id, .session_id = s.id, .archived = true});
+    ASSERT_EQ(archived.total, 1);
+    EXPECT_EQ(archived.items[0].id, chats[1].id);
+    EXPECT_EQ(repo_->ListChats({.company_id = a.id, .session_id = s.id, .archived = false}).total, 6);
+
+    auto unread = repo_->ListChats({.company_id = a.id, .session_id = s.id, .unread = true});
+    EXPECT_EQ(unread.total, 5);
+    auto read = repo_->ListChats({.company_id = a.id, .session_id = s.id, .unread = false});
+    EXPECT_EQ(read.total, 2);
+
+    auto assigned = repo_->ListChats({.company_id = a.id, .session_id = s.id, .assigned_to = std::string("u1")});
+    ASSERT_EQ(assigned.total, 1);
+    EXPECT_EQ(assigned.items[0].id, chats[2].id);
+    EXPECT_EQ(repo_->ListChats({.company_id = a.id, .session_id = s.id, .assigned_to = std::string("")}).total, 6);
+
+    auto pizza = repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = "PIZZA"});
+    EXPECT_EQ(pizza.total, 2);
+    // LIKE metacharacters in the search are literal.
+    auto percent = repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = "100%"});
+    ASSERT_EQ(percent.total, 1);
+    EXPECT_EQ(percent.items[0].id, chats[1].id);
+    auto underscore = repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = "a_p"});
+    EXPECT_EQ(underscore.total, 0);
+    auto by_jid = repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = "79000000003"});
+    EXPECT_EQ(by_jid.total, 1);
+    auto combined = repo_->ListChats(
+        {.company_id = a.id, .session_id = s.id, .search = "pizza", .archived = false, .unread = true});
+    ASSERT_EQ(combined.total, 1);
+    EXPECT_EQ(combined.items[0].id, chats[2].id);
+
+    // Another company's session shows nothing.
+    EXPECT_EQ(repo_->ListChats({.company_id = a.id, .session_id = other.id}).total, 0);
+    EXPECT_EQ(repo_->ListChats({.company_id = b.id, .session_id = s.id}).total, 0);
+}
+
+// ------------------------------------------------------------------ messages
+
+TEST_P(RepositoryTest, RecordMessageUpdatesTheChatInOneStep) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79005556677@s.whatsapp.net");
+    Message in = IncomingMessage(c, "IN1", 5000, "hello");
+    in.sender_name = "Ivan";
+    in.sender_phone = "79005556677";
+    in.type = "image";
+    in.media = MediaInfo{"image/jpeg", 1234, "pic.jpg", "/media/x"};
+    in.quoted_message_id = "Q";
+    RecordedMessage r = repo_->RecordMessage(in);
+    EXPECT_TRUE(r.inserted);
+    EXPECT_TRUE(IsWellFormedId(r.message.id));
+    EXPECT_EQ(r.chat.unread_count, 1);
+    EXPECT_EQ(r.chat.last_message, "hello");
+    EXPECT_EQ(r.chat.last_message_at, 5000);
+
+    auto stored = repo_->FindMessage(a.id, s.id, r.message.id);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->wa_message_id, "IN1");
+    EXPECT_EQ(stored->sender_name, "Ivan");
+    EXPECT_EQ(stored->sender_phone, "79005556677");
+    EXPECT_EQ(stored->type, "image");
+    ASSERT_TRUE(stored->media);
+    EXPECT_EQ(stored->media->mimetype, "image/jpeg");
+    EXPECT_EQ(stored->media->size, 1234);
+    EXPECT_EQ(stored->media->file_name, "pic.jpg");
+    EXPECT_EQ(stored->media->url, "/media/x");
+    EXPECT_EQ(stored->quoted_message_id, "Q");
+    EXPECT_EQ(stored->timestamp, 5000);
+    EXPECT_FALSE(stored->from_me);
+
+    // Outgoing and history messages do not count as unread; an older message keeps the preview.
+    Message out = IncomingMessage(c, "", 6000, "reply");
+    out.from_me = true;
+    out.status = "pending";
+    out.sent_by = "user-7";
+    out.client_message_id = "client-1";
+    r = repo_->RecordMessage(out);
+    EXPECT_TRUE(r.inserted);
+    EXPECT_EQ(r.chat.unread_count, 1);
+    EXPECT_EQ(r.chat.last_message, "reply");
+    EXPECT_EQ(repo_->FindMessageByClientId(s.id, "client-1")->sent_by, "user-7");
+    Message old = IncomingMessage(c, "OLD", 10, "ancient");
+    old.from_history = true;
+    r = repo_->RecordMessage(old);
+    EXPECT_TRUE(r.inserted);
+    EXPECT_EQ(r.chat.unread_count, 1);
+    EXPECT_EQ(r.chat.last_message, "reply");
+    EXPECT_EQ(r.chat.last_message_at, 6000);
+    EXPECT_TRUE(repo_->FindMessageByWaId(s.id, "OLD")->from_history);
+
+    // Scoping: another company or session does not find it.
+    Company b = NewCompany();
+    EXPECT_FALSE(repo_->FindMessage(b.id, s.id, r.message.id));
+    WaSession s2 = NewSession(a);
+    EXPECT_FALSE(repo_->FindMessage(a.id, s2.id, r.message.id));
+    EXPECT_FALSE(repo_->FindMessageByWaId(s2.id, "OLD"));
+    EXPECT_FALSE(repo_->FindMessageByWaId(s.id, ""));
+    EXPECT_FALSE(repo_->FindMessageByClientId(s.id, ""));
+
+    // The chat must exist in the message's session.
+    Message orphan = IncomingMessage(c, "ORPHAN", 1);
+    orphan.chat_id = NewId();
+    EXPECT_THROW(repo_->RecordMessage(orphan), ConstraintViolation);
+    Message wrong_session = IncomingMessage(c, "WS", 1);
+    wrong_session.session_id = s2.id;
+    EXPECT_THROW(repo_->RecordMessage(wrong_session), ConstraintViolation);
+    Message bad_status = IncomingMessage(c, "BS", 1);
+    bad_status.status = "exploded";
+    EXPECT_THROW(repo_->RecordMessage(bad_status), ConstraintViolation);
+}
+
+TEST_P(RepositoryTest, DuplicateMessagesAreStoredOnce) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a), s2 = NewSession(a);
+    Chat c = NewChat(s, "79001110000@s.whatsapp.net");
+    Chat c2 = NewChat(s2, "79001110000@s.whatsapp.net");
+    RecordedMessage first = repo_->RecordMessage(IncomingMessage(c, "DUP", 1000, "first"));
+    RecordedMessage second = repo_->RecordMessage(IncomingMessage(c, "DUP", 2000, "second"));
+    EXPECT_TRUE(first.inserted);
+    EXPECT_FALSE(second.inserted);
+    EXPECT_EQ(second.message.id, first.message.id);
+    EXPECT_EQ(second.message.body, "first");
+    EXPECT_EQ(second.chat.unread_count, 1);
+    EXPECT_EQ(second.chat.last_message, "first");
+    // The same WhatsApp id in another session is another message.
+    EXPECT_TRUE(repo_->RecordMessage(IncomingMessage(c2, "DUP", 1000)).inserted);
+
+    Message send = IncomingMessage(c, "", 3000, "out");
+    send.from_me = true;
+    send.client_message_id = "idem-1";
+    RecordedMessage sent = repo_->RecordMessage(send);
+    send.body = "retry";
+    RecordedMessage retried = repo_->RecordMessage(send);
+    EXPECT_TRUE(sent.inserted);
+    EXPECT_FALSE(retried.inserted);
+    EXPECT_EQ(retried.message.id, sent.message.id);
+    EXPECT_EQ(retried.message.body, "out");
+    EXPECT_EQ(repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c.id}).total, 2);
+}
+
+TEST_P(RepositoryTest, ConcurrentDuplicateInsertsStoreOneRow) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    std::vector<Chat> chats = {NewChat(s, "79002220001@s.whatsapp.net"), NewChat(s, "79002220002@s.whatsapp.net")};
+    constexpr int kThreads = 8;
+    constexpr int kRounds = 10;
+    for (int round = 0; round < kRounds; ++round) {
+        std::string wa_id = "RACE-" + std::to_string(round);
+        std::vector<RecordedMessage> results(kThreads);
+        std::vector<std::string> errors(kThreads);
+        std::atomic<int> ready{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                ++ready;
+                while (ready.load() < kThreads) std::this_thread::yield();
+                try {
+                    // Half the threads claim the id for another chat of the session: still one row.
+                    results[t] = repo_->RecordMessage(IncomingMessage(chats[t % 2], wa_id, 1000 + round));
+                } catch (const std::exception& e) {
+                    errors[t] = e.what();
+                }
+            });
+        }
+        for (auto& th : threads) th.join();
+        int inserted = 0;
+        std::set<std::string> ids;
+        for (int t = 0; t < kThreads; ++t) {
+            ASSERT_EQ(errors[t], "") << "thread " << t;
+            inserted += results[t].inserted ? 1 : 0;
+            ids.insert(results[t].message.id);
+        }
+        EXPECT_EQ(inserted, 1) << wa_id;
+        EXPECT_EQ(ids.size(), 1u) << wa_id;
+    }
+    std::int64_t total = 0, unread = 0;
+    for (const Chat& c : chats) {
+        total += repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c.id}).total;
+        unread += repo_->FindChat(a.id, s.id, c.id)->unread_count;
+    }
+    EXPECT_EQ(total, kRounds);
+    EXPECT_EQ(unread, kRounds);
+}
+
+TEST_P(RepositoryTest, MessageStatusOnlyMovesForward) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79003330000@s.whatsapp.net");
+    Message m = IncomingMessage(c, "", 1000);
+    m.from_me = true;
+    m.status = "pending";
+    std::string id = repo_->RecordMessage(m).message.id;
+
+    EXPECT_FALSE(repo_->AdvanceMessageStatus(s.id, id, "pending"));
+    auto sent = repo_->AdvanceMessageStatus(s.id, id, "sent");
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->status, "sent");
+    EXPECT_FALSE(repo_->AdvanceMessageStatus(s.id, id, "sent"));
+    EXPECT_FALSE(repo_->AdvanceMessageStatus(s.id, id, "failed"));
+    EXPECT_TRUE(repo_->AdvanceMessageStatus(s.id, id, "read"));
+    EXPECT_FALSE(repo_->AdvanceMessageStatus(s.id, id, "delivered"));  // a late receipt is ignored
+    EXPECT_EQ(repo_->FindMessage(a.id, s.id, id)->status, "read");
+    EXPECT_TRUE(repo_->AdvanceMessageStatus(s.id, id, "played"));
+    EXPECT_FALSE(repo_->AdvanceMessageStatus(s.id, id, "read"));
+    EXPECT_THROW(repo_->AdvanceMessageStatus(s.id, id, "bogus"), ConstraintViolation);
+    EXPECT_EQ(repo_->FindMessage(a.id, s.id, id)->status, "played");
+
+    std::string other = repo_->RecordMessage(m).message.id;
+    EXPECT_EQ(repo_->AdvanceMessageStatus(s.id, other, "failed")->status, "failed");
+    EXPECT_FALSE(repo_->AdvanceMessageStatus(s.id, other, "sent"));
+    // Another session does not reach it.
+    WaSession s2 = NewSession(a);
+    std::string third = repo_->RecordMessage(m).message.id;
+    EXPECT_FALSE(repo_->AdvanceMessageStatus(s2.id, third, "sent"));
+    EXPECT_EQ(repo_->FindMessage(a.id, s.id, third)->status, "pending");
+}
+
+TEST_P(RepositoryTest, SetMessageWaIdAssignsOnce) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79004440000@s.whatsapp.net");
+    Message m = IncomingMessage(c, "", 1000);
+    m.from_me = true;
+    m.status = "pending";
+    std::string first = repo_->RecordMessage(m).message.id;
+    std::string second = repo_->RecordMessage(m).message.id;
+    auto set = repo_->SetMessageWaId(s.id, first, "3EB0ABC");
+    ASSERT_TRUE(set);
+    EXPECT_EQ(set->wa_message_id, "3EB0ABC");
+    EXPECT_EQ(repo_->FindMessageByWaId(s.id, "3EB0ABC")->id, first);
+    EXPECT_THROW(repo_->SetMessageWaId(s.id, second, "3EB0ABC"), UniqueViolation);
+    EXPECT_FALSE(repo_->SetMessageWaId(s.id, NewId(), "X"));
+    // A duplicate arriving later from WhatsApp (our own echo) is recognised.
+    EXPECT_FALSE(repo_->RecordMessage(IncomingMessage(c, "3EB0ABC", 1000)).inserted);
+}
+
+TEST_P(RepositoryTest, KeysetCursorIsExactAcrossEqualTimestamps) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79005550000@s.whatsapp.net");
+    Chat other = NewChat(s, "79005559999@s.whatsapp.net");
+    repo_->RecordMessage(IncomingMessage(other, "OTHER", 5000));
+    // 23 messages in runs of equal timestamps, inserted in shuffled order.
+    std::vector<std::pair<std::int64_t, std::string>> expected;
+    for (int i = 0; i < 23; ++i) {
+        std::int64_t ts = 1000 * (1 + (i * 7 % 23) / 4);
+        std::string id = repo_->RecordMessage(IncomingMessage(c, "K" + std::to_string(i), ts)).message.id;
+        expected.emplace_back(ts, id);
+    }
+    std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) { return x > y; });
+
+    for (int limit : {1, 4, 7, 50}) {
+        std::vector<std::string> walked;
+        std::string before;
+        for (int guard = 0; guard < 100; ++guard) {
+            auto page = repo_->ListMessages(
+                {.company_id = a.id, .session_id = s.id, .chat_id = c.id, .limit = limit, .before = before});
+            EXPECT_EQ(page.total, 23);
+            if (page.items.empty()) break;
+            for (const auto& m : page.items) walked.push_back(m.id);
+            before = page.items.back().id;
+        }
+        ASSERT_EQ(walked.size(), expected.size()) << "limit " << limit;
+        for (std::size_t i = 0; i < walked.size(); ++i) EXPECT_EQ(walked[i], expected[i].second) << i;
+
+        std::vector<std::string> paged;
+        for (int page_no = 1; page_no < 100; ++page_no) {
+            auto page = repo_->ListMessages(
+                {.company_id = a.id, .session_id = s.id, .chat_id = c.id, .page = page_no, .limit = limit});
+            if (page.items.empty()) break;
+            for (const auto& m : page.items) paged.push_back(m.id);
+        }
+        EXPECT_EQ(paged, walked) << "limit " << limit;
+    }
+    // A cursor from another chat, another company or an unknown id selects nothing.
+    std::string foreign = repo_->FindMessageByWaId(s.id, "OTHER")->id;
+    EXPECT_TRUE(repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c.id, .before = foreign})
+                    .items.empty());
+    EXPECT_TRUE(repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c.id, .before = NewId()})
+                    .items.empty());
+    Company b = NewCompany();
+    auto hidden = repo_->ListMessages({.company_id = b.id, .session_id = s.id, .chat_id = c.id});
+    EXPECT_EQ(hidden.total, 0);
+    EXPECT_TRUE(hidden.items.empty());
+}
+
+// ------------------------------------------------------------------ events, audit, stats
+
+TEST_P(RepositoryTest, EventIdsIncreaseAndAreScoped) {
+    Company a = NewCompany(), b = NewCompany();
+    constexpr int kThreads = 4, kEach = 15;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                repo_->AppendEvent({.company_id = (i % 3 == 0) ? b.id : a.id, .session_id = "s" + std::to_string(t),
+                                    .name = "whatsapp:message", .payload_json = "{\"i\":" + std::to_string(i) + "}"});
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    auto events = repo_->ListEvents(a.id, 0, 1000);
+    ASSERT_EQ(events.size(), static_cast<std::size_t>(kThreads * 10));
+    for (std::size_t i = 1; i < events.size(); ++i) EXPECT_GT(events[i].id, events[i - 1].id);
+    for (const auto& e : events) {
+        EXPECT_EQ(e.company_id, a.id);
+        EXPECT_EQ(e.name, "whatsapp:message");
+        EXPECT_GT(e.created_at, 0);
+    }
+    auto tail = repo_->ListEvents(a.id, events[9].id, 5);
+    ASSERT_EQ(tail.size(), 5u);
+    EXPECT_EQ(tail[0].id, events[10].id);
+    EXPECT_EQ(repo_->ListEvents(b.id, 0, 1000).size(), static_cast<std::size_t>(kThreads * 5));
+    Event appended = repo_->AppendEvent({.company_id = a.id, .name = "x"});
+    EXPECT_GT(appended.id, events.back().id);
+    EXPECT_EQ(appended.payload_json, "{}");
+    EXPECT_TRUE(repo_->ListEvents(a.id, appended.id, 10).empty());
+}
+
+TEST_P(RepositoryTest, AuditIsNewestFirstAndScoped) {
+    Company a = NewCompany(), b = NewCompany();
+    for (int i = 0; i < 5; ++i) {
+        repo_->AppendAudit({.company_id = a.id, .user_id = "u", .action = "session.create", .target_type = "session",
+                            .target_id = "t" + std::to_string(i), .ip = "127.0.0.1"});
+    }
+    AuditEntry other = repo_->AppendAudit({.company_id = b.id, .action = "user.create"});
+    EXPECT_GT(other.id, 0);
+    EXPECT_EQ(other.details_json, "{}");
+    auto page = repo_->ListAudit(a.id, 1, 2);
+    EXPECT_EQ(page.total, 5);
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].target_id, "t4");
+    EXPECT_EQ(page.items[1].target_id, "t3");
+    EXPECT_EQ(page.items[0].ip, "127.0.0.1");
+    auto last = repo_->ListAudit(a.id, 3, 2);
+    ASSERT_EQ(last.items.size(), 1u);
+    EXPECT_EQ(last.items[0].target_id, "t0");
+    EXPECT_EQ(repo_->ListAudit(b.id, 1, 50).total, 1);
+}
+
+TEST_P(RepositoryTest, StatsCountPerUtcDayAndSession) {
+    Company a = NewCompany(), b = NewCompany();
+    WaSession s1 = NewSession(a), s2 = NewSession(a);
+    repo_->UpdateSession(s2.id, {.status = std::string(kStatusConnected)});
+    Chat c1 = NewChat(s1, "79006660001@s.whatsapp.net");
+    Chat c2 = NewChat(s1, "79006660002@s.whatsapp.net");
+    Chat c3 = NewChat(s2, "79006660003@s.whatsapp.net");
+    Chat cb = NewChat(NewSession(b), "79006660004@s.whatsapp.net");
+    const std::int64_t day1 = 1767225600000;  // 2026-01-01T00:00:00Z
+    const std::int64_t kDay = 86400000;
+    auto add = [&](const Chat& c, const std::string& wa, std::int64_t ts, bool from_me) {
+        Message m = IncomingMessage(c, wa, ts);
+        m.from_me = from_me;
+        repo_->RecordMessage(m);
+    };
+    add(c1, "old", day1 - kDay, false);        // before `since`
+    add(c1, "a1", day1, false);                // first ms of day 1
+    add(c2, "a2", day1 + kDay - 1, true);      // last ms of day 1
+    add(c3, "a3", day1 + kDay, false);         // first ms of day 2
+    add(c3, "a4", day1 + kDay + 5, true);
+    add(c3, "a5", day1 + 3 * kDay, false);     // day 4; day 3 has none
+    add(cb, "b1", day1, false);                // other company
+
+    CompanyStats st = repo_->Stats(a.id, day1);
+    EXPECT_EQ(st.total_sessions, 2);
+    EXPECT_EQ(st.active_sessions, 1);
+    EXPECT_EQ(st.total_chats, 3);
+    ASSERT_EQ(st.per_day.size(), 3u);
+    EXPECT_EQ(st.per_day[0].day, "2026-01-01");
+    EXPECT_EQ(st.per_day[0].incoming, 1);
+    EXPECT_EQ(st.per_day[0].outgoing, 1);
+    EXPECT_EQ(st.per_day[1].day, "2026-01-02");
+    EXPECT_EQ(st.per_day[1].incoming, 1);
+    EXPECT_EQ(st.per_day[1].outgoing, 1);
+    EXPECT_EQ(st.per_day[2].day, "2026-01-04");
+    EXPECT_EQ(st.per_day[2].incoming, 1);
+    ASSERT_EQ(st.per_session.size(), 2u);
+    EXPECT_EQ(st.per_session[0].session_id, s1.id);
+    EXPECT_EQ(st.per_session[0].chats, 2);
+    EXPECT_EQ(st.per_session[0].incoming, 1);
+    EXPECT_EQ(st.per_session[0].outgoing, 1);
+    EXPECT_EQ(st.per_session[1].chats, 1);
+    EXPECT_EQ(st.per_session[1].incoming, 2);
+    EXPECT_EQ(st.per_session[1].outgoing, 1);
+
+    CompanyStats all = repo_->Stats(a.id, 0);
+    ASSERT_EQ(all.per_day.size(), 4u);
+    EXPECT_EQ(all.per_day[0].day, "2025-12-31");
+    CompanyStats none = repo_->Stats(NewId(), 0);
+    EXPECT_EQ(none.total_sessions, 0);
+    EXPECT_TRUE(none.per_day.empty());
+}
+
+// ------------------------------------------------------------------ credentials
+
+TEST_P(RepositoryTest, CredentialsRoundTripBinaryValues) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a), s2 = NewSession(a);
+    std::string blob("\x00\x01\xff\xfe'\";--\x00tail", 14);
+    EXPECT_FALSE(repo_->GetCredential(s.id, "identity"));
+    repo_->PutCredential(s.id, "identity", blob);
+    repo_->PutCredential(s.id, "noise", "n1");
+    repo_->PutCredential(s2.id, "noise", "other");
+    ASSERT_TRUE(repo_->GetCredential(s.id, "identity"));
+    EXPECT_EQ(*repo_->GetCredential(s.id, "identity"), blob);
+    repo_->PutCredential(s.id, "noise", "n2");
+    EXPECT_EQ(*repo_->GetCredential(s.id, "noise"), "n2");
+    repo_->PutCredential(s.id, "empty", "");
+    ASSERT_TRUE(repo_->GetCredential(s.id, "empty"));
+    EXPECT_EQ(*repo_->GetCredential(s.id, "empty"), "");
+    repo_->DeleteCredential(s.id, "noise");
+    EXPECT_FALSE(repo_->GetCredential(s.id, "noise"));
+    EXPECT_TRUE(repo_->GetCredential(s.id, "identity"));
+    repo_->DeleteCredentials(s.id);
+    EXPECT_FALSE(repo_->GetCredential(s.id, "identity"));
+    EXPECT_EQ(*repo_->GetCredential(s2.id, "noise"), "other");
+    // Credentials belong to an existing session.
+    EXPECT_THROW(repo_->PutCredential(NewId(), "k", "v"), ConstraintViolation);
+}
+
+// ------------------------------------------------------------------ migrations
+
+TEST_P(RepositoryTest, MigrationsAreIdempotentAndSafeAtOnce) {
+    Company a = NewCompany("persisted");
+    repo_.reset();
+    // Several openers migrating at the same moment, as processes starting together would.
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(4);
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                auto r = OpenRepository(url_, true);
+                if (!r->Ping()) errors[t] = "ping failed";
+            } catch (const std::exception& e) {
+                errors[t] = e.what();
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    repo_ = OpenRepository(url_, true);
+    ASSERT_TRUE(repo_->FindCompany(a.id));
+    EXPECT_EQ(repo_->FindCompany(a.id)->name, "persisted");
+    auto* sql = dynamic_cast<SqlRepository*>(repo_.get());
+    ASSERT_NE(sql, nullptr);
+    const auto& migrations = GetParam() == Backend::kSqlite ? detail::SqliteMigrations() : detail::PostgresMigrations();
+    EXPECT_EQ(sql->database().SchemaVersion(), migrations.back().version);
+    // Opening without migrating works on a migrated database.
+    auto plain = OpenRepository(url_, false);
+    EXPECT_TRUE(plain->FindCompany(a.id));
+}
+
+// ------------------------------------------------------------------ hostile strings
+
+TEST_P(RepositoryTest, SqlMetacharactersAreStoredVerbatim) {
+    const std::vector<std::string> nasty = {
+        "Robert'); DROP TABLE users;--", "\" OR 1=1 --", "$1 $2 ?1 ?", "100% _match_ \\ \\\\", "'; SELECT pg_sleep(5);--",
+        "multi\nline\ttext\r\n", "emoji 😀 кириллица 中文"};
+    Company a = NewCompany(nasty[0]);
+    EXPECT_EQ(repo_->FindCompany(a.id)->name, nasty[0]);
+    WaSession s = NewSession(a, nasty[1]);
+    EXPECT_EQ(repo_->FindSession(a.id, s.id)->name, nasty[1]);
+    for (std::size_t i = 0; i < nasty.size(); ++i) {
+        User u = repo_->CreateUser(
+            {.company_id = a.id, .email = "x" + std::to_string(i) + NewId() + "@e.com", .name = nasty[i]});
+        EXPECT_EQ(repo_->FindUser(a.id, u.id)->name, nasty[i]);
+        Chat c = NewChat(s, nasty[i] + "@s.whatsapp.net");
+        EXPECT_EQ(repo_->FindChatByJid(a.id, s.id, nasty[i] + "@s.whatsapp.net")->id, c.id);
+        RecordedMessage r = repo_->RecordMessage(IncomingMessage(c, nasty[i], 1000 + i, nasty[i]));
+        ASSERT_TRUE(r.inserted);
+        EXPECT_EQ(repo_->FindMessage(a.id, s.id, r.message.id)->body, nasty[i]);
+        EXPECT_EQ(repo_->FindMessageByWaId(s.id, nasty[i])->id, r.message.id);
+        repo_->UpdateChat(a.id, s.id, c.id, {.name = nasty[i], .labels = std::vector<std::string>{nasty[i]}});
+        EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->name, nasty[i]);
+        EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->labels, std::vector<std::string>{nasty[i]});
+        EXPECT_EQ(repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = nasty[i]}).total, 1) << nasty[i];
+        repo_->PutCredential(s.id, nasty[i], nasty[i]);
+        EXPECT_EQ(*repo_->GetCredential(s.id, nasty[i]), nasty[i]);
+        repo_->AppendAudit({.company_id = a.id, .action = nasty[i], .details_json = nasty[i]});
+    }
+    EXPECT_EQ(repo_->ListUsers(a.id, std::nullopt).size(), nasty.size());
+    EXPECT_EQ(repo_->ListAudit(a.id, 1, 50).items[0].action, nasty.back());
+    EXPECT_FALSE(repo_->FindUserByEmail("' OR '1'='1"));
+    EXPECT_TRUE(repo_->ListSessionsByStatus({"' OR '1'='1"}).empty());
+}
+
+TEST_P(RepositoryTest, InvalidUtf8AndNulAreStoredVerbatimOrRejectedCleanly) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79007770001@s.whatsapp.net");
+    const std::vector<std::string> bad = {std::string("bad \xff\xfe bytes"), std::string("cut \xe2\x82", 6),
+                                          std::string("nul\0inside", 10)};
+    int stored = 0, rejected = 0;
+    for (std::size_t i = 0; i < bad.size(); ++i) {
+        try {
+            RecordedMessage r = repo_->RecordMessage(IncomingMessage(c, "BAD" + std::to_string(i), 1000, bad[i]));
+            EXPECT_EQ(repo_->FindMessage(a.id, s.id, r.message.id)->body, bad[i]);
+            ++stored;
+        } catch (const ConnectionError& e) {
+            ADD_FAILURE() << "bad text broke the connection: " << e.what();
+        } catch (const StoreError&) {
+            ++rejected;
+            EXPECT_FALSE(repo_->FindMessageByWaId(s.id, "BAD" + std::to_string(i)));
+        }
+        try {
+            repo_->UpdateChat(a.id, s.id, c.id, {.name = bad[i], .labels = std::vector<std::string>{bad[i]}});
+            EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->name, bad[i]);
+            EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->labels, std::vector<std::string>{bad[i]});
+        } catch (const ConnectionError& e) {
+            ADD_FAILURE() << "bad text broke the connection: " << e.what();
+        } catch (const StoreError&) {
+        }
+    }
+    EXPECT_EQ(stored + rejected, static_cast<int>(bad.size()));
+    // The store is unharmed either way.
+    EXPECT_TRUE(repo_->Ping());
+    EXPECT_TRUE(repo_->RecordMessage(IncomingMessage(c, "GOOD", 2000, "fine")).inserted);
+}
+
+// ------------------------------------------------------------------ concurrency
+
+TEST_P(RepositoryTest, ConcurrentWritersAndReaders) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    constexpr int kWriters = 6, kEach = 40;
+    std::vector<Chat> chats;
+    for (int t = 0; t < kWriters; ++t) chats.push_back(NewChat(s, "7901000000" + std::to_string(t) + "@s.whatsapp.net"));
+    std::atomic<bool> done{false};
+    std::vector<std::string> errors(kWriters + 2);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kWriters; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                for (int i = 0; i < kEach; ++i) {
+                    auto r = repo_->RecordMessage(
+                        IncomingMessage(chats[t], "C" + std::to_string(t) + "-" + std::to_string(i), 1000 + i));
+                    if (!r.inserted) errors[t] = "not inserted";
+                    if (i % 10 == 0) repo_->AppendEvent({.company_id = a.id, .session_id = s.id, .name = "e"});
+                    if (i % 13 == 0) NewChat(s, "shared@s.whatsapp.net");
+                }
+            } catch (const std::exception& e) {
+                errors[t] = e.what();
+            }
+        });
+    }
+    for (int r = 0; r < 2; ++r) {
+        threads.emplace_back([&, r] {
+            try {
+                while (!done.load()) {
+                    repo_->ListChats({.company_id = a.id, .session_id = s.id});
+                    repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = chats[r].id, .limit = 20});
+                }
+            } catch (const std::exception& e) {
+                errors[kWriters + r] = e.what();
+            }
+        });
+    }
+    for (int t = 0; t < kWriters; ++t) threads[t].join();
+    done = true;
+    for (std::size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    for (const Chat& c : chats) {
+        auto page = repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c.id, .limit = 1});
+        EXPECT_EQ(page.total, kEach);
+        EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->unread_count, kEach);
+        EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->last_message_at, 1000 + kEach - 1);
+    }
+    EXPECT_EQ(repo_->ListChats({.company_id = a.id, .session_id = s.id}).total, kWriters + 1);
+}
+
+}  // namespace wadesk::store::testing
