@@ -76,7 +76,8 @@ async function wrk({ base, urlsFile, token, seconds, connections, threads, delay
 async function createDatabase() {
     if (opt.backend === 'sqlite') {
         const dir = mkdtempSync(path.join(tmpdir(), 'wadesk-bench-'));
-        return { dataDir: dir, url: `sqlite://${path.join(dir, 'wadesk.db')}`, env: {}, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+        const url = `sqlite://${path.join(dir, 'wadesk.db')}`;
+        return { dataDir: dir, url, env: { DATABASE_URL: url }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
     }
     if (!opt.pgUrl) throw new Error('postgres needs --pg-url or WADESK_BENCH_PG_URL');
     const name = `wadesk_bench_${Date.now().toString(36)}`;
@@ -105,24 +106,19 @@ async function main() {
     for (const f of [wadesk, seeder]) if (!existsSync(f)) throw new Error(`missing ${f} (build it first)`);
     const db = await createDatabase();
     const env = { ...process.env, ...db.env, WADESK_DATA_DIR: db.dataDir, WADESK_JWT_SECRET: randomBytes(32).toString('hex') };
-    if (opt.backend === 'sqlite') delete env.DATABASE_URL;
     let server = null;
     try {
         const email = `bench-admin-${Date.now()}@example.test`;
         const password = `bench-${randomBytes(8).toString('hex')}`;
-        // The server creates its schema; the company and admin come from the CLI, the bulk rows
-        // from the seeder.
-        await execFileP(wadesk, ['migrate', '--data', db.dataDir], { env });
-        const company = parseJsonOut((await execFileP(wadesk, ['company', 'create', '--name', 'Bench Co', '--admin-email', email,
-            '--admin-password', password, '--data', db.dataDir], { env })).stdout);
-        const companyId = company.company?.id ?? company.companyId ?? company.id;
-        const seedArgs = ['--db', db.url, '--company', companyId, '--sessions', String(opt.sessions), '--chats', String(opt.chats),
-            '--messages', String(opt.messages)];
+        // The seeder creates the schema, the company, its admin and the bulk rows.
+        const seedArgs = ['--db', db.url, '--sessions', String(opt.sessions), '--chats', String(opt.chats),
+            '--messages', String(opt.messages), '--admin-email', email, '--admin-password', password];
         log(`seeding: ${path.basename(seeder)} ${seedArgs.join(' ')}`);
         const t0 = Date.now();
         const seeded = await execFileP(seeder, seedArgs, { env, maxBuffer: 1 << 24, timeout: 3600000 });
         const seedSeconds = (Date.now() - t0) / 1000;
-        log(`seeded in ${seedSeconds.toFixed(1)} s: ${seeded.stdout.trim().slice(0, 300)}`);
+        const seedOut = parseJsonOut(seeded.stdout);
+        log(`seeded ${seedOut.chats} chats, ${seedOut.messages} messages in ${seedSeconds.toFixed(1)} s`);
 
         server = spawn(wadesk, ['serve', '--listen', '127.0.0.1:0', '--data', db.dataDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
@@ -179,7 +175,12 @@ async function main() {
         for (const mix of ['chats', 'messages', 'deep', 'before']) {
             // Warm up caches and the pool for a few seconds, unmeasured.
             await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: 8, threads: 1, delayMs: 0 });
-            const pacedDelay = Math.max(1, Math.round((opt.pacedConnections * 1000) / opt.rate));
+            // Each paced connection's cycle is gap + latency; a short probe measures the latency
+            // part so the gap can be set for the target rate.
+            const idealGap = (opt.pacedConnections * 1000) / opt.rate;
+            const probe = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: opt.pacedConnections, threads: opt.threads, delayMs: Math.max(1, Math.round(idealGap)) });
+            const overhead = Math.max(0, (opt.pacedConnections * 1000) / probe.rps - Math.max(1, Math.round(idealGap)));
+            const pacedDelay = Math.max(1, Math.round(idealGap - overhead));
             const paced = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.pacedConnections, threads: opt.threads, delayMs: pacedDelay });
             const max = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.connections, threads: opt.threads, delayMs: 0 });
             for (const [mode, r] of [[`paced (${opt.pacedConnections} conn, ${pacedDelay} ms gap)`, paced], [`max (${opt.connections} conn)`, max]]) {

@@ -119,6 +119,11 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
             co_await WriteError(stream, 431, "headers_too_large", "request headers exceed the limit");
             break;
         }
+        if (hec == bhttp::error::body_limit) {  // a declared Content-Length over the limit
+            co_await WriteError(stream, 413, "payload_too_large",
+                                "request body exceeds " + std::to_string(options.body_limit) + " bytes");
+            break;
+        }
         if (hec) {
             if (!IsQuietError(hec)) co_await WriteError(stream, 400, "bad_request", "malformed HTTP request");
             break;

@@ -314,10 +314,9 @@ for (const backend of backends()) {
             assert.ok([400, 404].includes(unknown.status) && isErrorEnvelope(unknown), show(unknown));
         });
 
-        it('send on a session that is not connected: 503 session_not_connected, nothing stored, idempotency key accepted', async () => {
-            // Without the WhatsApp engine no session reaches `connected`: this is the whole send
-            // contract that can be exercised today. Two sends with one clientMessageId must both
-            // answer the same way and leave no message and no second effect.
+        it('send on a session that is not connected: 503 session_not_connected, nothing stored', async () => {
+            // Without the WhatsApp engine no session reaches `connected`, so no send can succeed
+            // end to end here; both attempts of a pair answer 503 and store nothing.
             const chat = w.chats[0];
             const url = `/api/whatsapp/sessions/${S}/chats/${chat.id}/send`;
             const key = `cmid-${Date.now()}`;
@@ -333,6 +332,40 @@ for (const backend of backends()) {
             assertErr(r3, 503, 'session_not_connected');
             const chats = arrayIn(assertOk(await srv.get(`/api/whatsapp/sessions/${S}/chats?limit=200`, t.admin)), 'chats');
             assert.equal(chats.length, 6);
+        });
+
+        it('a retried send (same clientMessageId) answers the first result and stores nothing new', async () => {
+            // The first send of the pair needs a connected session (the engine); its result is
+            // put in the database as fixture data: an outgoing message carrying the key, as the
+            // first request would have left it. The retry goes through the real REST path.
+            const key = `retry-${Date.now()}`;
+            const [c] = await srv.insertChats(w.A.companyId, S, [{
+                jid: '79005550099@s.whatsapp.net', name: 'Retry customer', messages: 4, clientIds: { 3: key }, sentBy: w.users.mgrRW.userId,
+            }]);
+            const first = c.messageIds[3];
+            const url = `/api/whatsapp/sessions/${S}/chats/${c.id}/send`;
+            const auditBefore = arrayIn(assertOk(await srv.get('/api/audit?limit=200', t.admin)), 'entries').length;
+            for (const ref of [c.id, c.jid, '79005550099']) {
+                const r = await srv.post(`/api/whatsapp/sessions/${S}/chats/${encodeURIComponent(ref)}/send`, t.mgrRW,
+                    { message: 'message 3 of Retry customer', clientMessageId: key });
+                const m = assertOk(r, [200]);
+                assert.equal(m.id, first, show(r));
+                assert.equal(m.clientMessageId, key);
+                assert.equal(m.fromMe, true);
+                assert.equal(m.sentBy, w.users.mgrRW.userId);
+            }
+            const msgs = arrayIn(assertOk(await srv.get(`${url.replace('/send', '/messages')}?limit=200`, t.admin)), 'messages');
+            assert.equal(msgs.length, 4);
+            assert.equal(arrayIn(assertOk(await srv.get('/api/audit?limit=200', t.admin)), 'entries').length, auditBefore, 'a retry wrote audit');
+            // The key belongs to that chat: reusing it elsewhere is a conflict, not a send.
+            const other = await srv.post(`/api/whatsapp/sessions/${S}/chats/${w.chats[0].id}/send`, t.mgrRW, { message: 'x', clientMessageId: key });
+            assertErr(other, 409);
+            // Rights come before idempotency: a caller without canWrite learns nothing.
+            assertErr(await srv.post(url, t.mgrR, { message: 'x', clientMessageId: key }), 403);
+            assertErr(await srv.post(url, t.mgrNone, { message: 'x', clientMessageId: key }), 404);
+            assertErr(await srv.post(url, t.adminB, { message: 'x', clientMessageId: key }), 404);
+            // Clean up the extra chat so the other cases see the fixture they expect.
+            await srv.execSql(`DELETE FROM wa_messages WHERE chat_id = '${c.id}'; DELETE FROM wa_chats WHERE id = '${c.id}';`);
         });
 
         it('stats: totals, 30 days per day including zeros, per session', async () => {

@@ -114,6 +114,22 @@ TEST_P(RepositoryTest, UsersAreScopedToTheirCompany) {
     EXPECT_FALSE(repo_->DeleteUser(a.id, manager.id));
 }
 
+TEST_P(RepositoryTest, ListsAllUsersAndCountsCompanies) {
+    const std::int64_t before = repo_->CountCompanies();
+    Company a = NewCompany(), b = NewCompany();
+    EXPECT_EQ(repo_->CountCompanies(), before + 2);
+    User ua = repo_->CreateUser({.company_id = a.id, .email = UniqueEmail("a")});
+    User ub = repo_->CreateUser({.company_id = b.id, .email = UniqueEmail("b"), .role = Role::kAdmin});
+    auto all = repo_->ListAllUsers();
+    auto has = [&](const User& u) {
+        return std::any_of(all.begin(), all.end(), [&](const User& x) {
+            return x.id == u.id && x.company_id == u.company_id && x.role == u.role;
+        });
+    };
+    EXPECT_TRUE(has(ua));
+    EXPECT_TRUE(has(ub));
+}
+
 TEST_P(RepositoryTest, EmailsAreUniqueCaseInsensitively) {
     Company a = NewCompany(), b = NewCompany();
     std::string email = UniqueEmail("boss");
@@ -141,8 +157,8 @@ TEST_P(RepositoryTest, FindsUsersByExternalIdWithinTheCompany) {
 
 TEST_P(RepositoryTest, SessionsLifecycle) {
     Company a = NewCompany(), b = NewCompany();
-    WaSession s1 = NewSession(a, "one");
-    WaSession s2 = NewSession(a, "two");
+    WaSession s1 = repo_->CreateSession({.company_id = a.id, .name = "one", .created_at = 1000});
+    WaSession s2 = repo_->CreateSession({.company_id = a.id, .name = "two", .created_at = 2000});
     WaSession s3 = NewSession(b, "three");
     EXPECT_EQ(s1.status, kStatusInitializing);
 
@@ -407,7 +423,7 @@ TEST_P(RepositoryTest, ListChatsOrdersByActivityAndFilters) {
     auto percent = repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = "100%"});
     ASSERT_EQ(percent.total, 1);
     EXPECT_EQ(percent.items[0].id, chats[1].id);
-    auto underscore = repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = "a_p"});
+    auto underscore = repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = "a_1"});  // '_' would match the space of "Pizza 100%"
     EXPECT_EQ(underscore.total, 0);
     auto by_jid = repo_->ListChats({.company_id = a.id, .session_id = s.id, .search = "79000000003"});
     EXPECT_EQ(by_jid.total, 1);

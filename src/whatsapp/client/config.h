@@ -7,18 +7,14 @@
 #include <string>
 
 #include "whatsapp/crypto/curve25519.h"
+#include "whatsapp/noise/cert_chain.h"
 
 namespace wadesk::wa {
-
-// WhatsApp's long-term Noise certificate root ("WhatsAppLongTerm1", serial 0).
-inline constexpr crypto::Key32 kWhatsAppTrustRoot = {
-    0x14, 0x23, 0x75, 0x57, 0x4d, 0x0a, 0x58, 0x71, 0x66, 0xaa, 0xe7, 0x1e, 0xbe, 0x51, 0x64, 0x37,
-    0xc4, 0xa2, 0x8b, 0x73, 0xe3, 0x69, 0x5c, 0x6c, 0xe1, 0xf7, 0xf9, 0x54, 0x5d, 0xa8, 0xee, 0x6b};
 
 struct ClientConfig {
     std::string url = "wss://web.whatsapp.com/ws/chat";
     std::string origin = "https://web.whatsapp.com";
-    crypto::Key32 trust_root = kWhatsAppTrustRoot;
+    crypto::Key32 trust_root = noise::kWhatsAppRootKey;
 
     // What the phone shows in "Linked devices": browser and OS (DeviceProps), QR platform id.
     std::string os_name = "Ubuntu";

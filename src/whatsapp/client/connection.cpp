@@ -16,6 +16,7 @@
 #include "whatsapp/noise/cert_chain.h"
 #include "whatsapp/noise/frame.h"
 #include "whatsapp/noise/handshake.h"
+#include "whatsapp/noise/messages.h"
 #include "whatsapp/proto/message_util.h"
 
 namespace wadesk::wa {
@@ -254,32 +255,22 @@ struct Connection::Impl {
         handshake_deadline = now + config.handshake_timeout;
         last_receive = now;
         initiator.emplace(creds.noise);
-        const crypto::Key32 eph = initiator->WriteClientHello();
-        HandshakeMessage hello;
-        hello.mutable_clienthello()->set_ephemeral(eph.data(), eph.size());
-        auto frame = noise::EncodeFrame(SerializeProto(hello), noise::Intro::kWaHeader);
+        auto frame = noise::EncodeFrame(noise::EncodeClientHello(initiator->WriteClientHello()), noise::Intro::kWaHeader);
         if (!frame) return Fail(CloseKind::kFatal, "client_hello");
         sink.SendBytes(std::move(*frame));
     }
 
     void HandleServerHello(const Bytes& frame) {
-        auto msg = ParseProto<HandshakeMessage>(frame);
-        if (!msg || !msg->has_serverhello()) return Fail(CloseKind::kTransient, "bad_server_hello");
-        const auto& sh = msg->serverhello();
-        auto eph = crypto::ToKey32(AsBytes(sh.ephemeral()));
-        if (!eph) return Fail(CloseKind::kTransient, "bad_server_hello");
-        noise::ServerHelloFields fields{*eph, ToBytes(sh.static_()), ToBytes(sh.payload())};
-        auto identity = initiator->ReadServerHello(fields);
+        auto fields = noise::ParseServerHello(frame);
+        if (!fields) return Fail(CloseKind::kTransient, "bad_server_hello");
+        auto identity = initiator->ReadServerHello(*fields);
         if (!identity) return Fail(CloseKind::kTransient, "handshake_failed: " + identity.error().code);
         auto verified =
             noise::VerifyCertChain(identity->cert_chain, identity->server_static, config.trust_root, NowSeconds());
         if (!verified) return Fail(CloseKind::kFatal, "bad_certificate: " + verified.error().code);
         auto finish = initiator->WriteClientFinish(BuildClientPayload());
         if (!finish) return Fail(CloseKind::kTransient, "handshake_failed: " + finish.error().code);
-        HandshakeMessage out;
-        out.mutable_clientfinish()->set_static_(finish->static_ciphertext.data(), finish->static_ciphertext.size());
-        out.mutable_clientfinish()->set_payload(finish->payload_ciphertext.data(), finish->payload_ciphertext.size());
-        auto bytes = noise::EncodeFrame(SerializeProto(out));
+        auto bytes = noise::EncodeFrame(noise::EncodeClientFinish(*finish));
         if (!bytes) return Fail(CloseKind::kFatal, "client_finish");
         sink.SendBytes(std::move(*bytes));
         auto keys = initiator->Split();
@@ -697,7 +688,7 @@ struct Connection::Impl {
                    }
                    FetchMissingSessions(job);
                });
-        return job->id;
+        return Result<std::string>(boost::system::in_place_value, job->id);
     }
 
     void FetchMissingSessions(const std::shared_ptr<SendJob>& job) {

@@ -68,9 +68,19 @@ export async function buildWorld(backend, { chatsPerSession = 3, messagesPerChat
     return { srv, A, B, users, tokens, sessionId, sessionIdB, chats, chatsB };
 }
 
-// Creates a throwaway session of company A (admin) and returns its id.
-export async function throwawaySession(world, name = 'throwaway') {
-    const d = await world.srv.ok(world.srv.post('/api/whatsapp/sessions', world.tokens.admin, { name }), 'create session');
+// Creates a throwaway session of company A (admin) and returns its id; with `grants`, the
+// matrix managers get the same grants on it as on S.
+export async function throwawaySession(world, { name = 'throwaway', grants = false } = {}) {
+    const { srv, tokens, users } = world;
+    const d = await srv.ok(srv.post('/api/whatsapp/sessions', tokens.admin, { name }), 'create session');
+    if (grants) {
+        for (const [key, flags] of Object.entries(kManagerGrants)) {
+            if (!flags) continue;
+            await srv.ok(srv.post(`/api/whatsapp/sessions/${d.sessionId}/access`, tokens.admin, {
+                managerId: users[key].userId, canRead: flags[0], canWrite: flags[1], canManageChats: flags[2],
+            }), `grant ${key}`);
+        }
+    }
     return d.sessionId;
 }
 

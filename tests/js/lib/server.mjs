@@ -354,10 +354,14 @@ TestServer.prototype.insertChats = async function insertChats(companyId, session
             const mid = newId(baseTs + i);
             msgIds.push(mid);
             const fromMe = i % 3 === 0;
+            // clientIds {index: key}: that (outgoing) message was sent through us with that
+            // idempotency key by user c.sentBy.
+            const cmid = c.clientIds?.[i] ?? '';
             rows.push(`(${sqlText(mid)},${sqlText(companyId)},${sqlText(sessionId)},${sqlText(id)},`
                 + `${sqlText(`WAFIX${mid.toUpperCase()}`)},${fromMe ? 'true' : 'false'},${sqlText(c.jid)},`
                 + `${sqlText(c.name ?? '')},'text',${sqlText(`message ${i} of ${c.name ?? c.jid}`)},`
-                + `${baseTs + i * 1000},${sqlText(fromMe ? 'read' : 'delivered')},${now})`);
+                + `${baseTs + i * 1000},${sqlText(fromMe ? 'read' : 'delivered')},${now},${sqlText(cmid)},`
+                + `${sqlText(cmid ? c.sentBy ?? '' : '')})`);
         }
         const lastAt = n ? baseTs + (n - 1) * 1000 : (c.lastMessageAt ?? 0);
         const last = n ? `message ${n - 1} of ${c.name ?? c.jid}` : '';
@@ -369,7 +373,7 @@ TestServer.prototype.insertChats = async function insertChats(companyId, session
             + `${sqlText(JSON.stringify(c.labels ?? []))},${now},${now});`);
         for (let i = 0; i < rows.length; i += 500) {
             lines.push(`INSERT INTO wa_messages (id, company_id, session_id, chat_id, wa_message_id, from_me, sender_jid,`
-                + ` sender_name, type, body, ts, status, created_at) VALUES ${rows.slice(i, i + 500).join(',')};`);
+                + ` sender_name, type, body, ts, status, created_at, client_message_id, sent_by) VALUES ${rows.slice(i, i + 500).join(',')};`);
         }
         out.push({ ...c, id, messageIds: msgIds });
     }

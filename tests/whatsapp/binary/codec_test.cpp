@@ -137,10 +137,11 @@ TEST(BinaryEncoder, JidEncodings) {
     EXPECT_EQ(EncodeAttrValue("@s.whatsapp.net"), "fa0003");
     EXPECT_EQ(EncodeAttrValue("15550002222@s.whatsapp.net"), "faff861555000222" "2f03");
     EXPECT_EQ(EncodeAttrValue("15550001111:5@s.whatsapp.net"), "f70005ff8615550001111f");
-    EXPECT_EQ(EncodeAttrValue("1:2@lid"), "f7010" "2ff811f");
-    EXPECT_EQ(EncodeAttrValue("1:99@hosted"), "f78063ff811f");
-    EXPECT_EQ(EncodeAttrValue("1:99@hosted.lid"), "f78163ff811f");
-    EXPECT_EQ(EncodeAttrValue("1_5:2@s.whatsapp.net"), "f70502ff811f");
+    EXPECT_EQ(EncodeAttrValue("123456:2@lid"), "f70102ff03123456");
+    EXPECT_EQ(EncodeAttrValue("123456:99@hosted"), "f78063ff03123456");
+    EXPECT_EQ(EncodeAttrValue("123456:99@hosted.lid"), "f78163ff03123456");
+    EXPECT_EQ(EncodeAttrValue("123456_5:2@s.whatsapp.net"), "f70502ff03123456");
+    EXPECT_EQ(EncodeAttrValue("1:2@lid"), "f7010255");  // user "1" is a token
     EXPECT_EQ(EncodeAttrValue("status@broadcast"), "fa0b0d");
     // A device of 0, a device above 255 or a device on a non-user server keeps its text.
     EXPECT_EQ(DecodeAttrValue(EncodeAttrValue("1:0@s.whatsapp.net")), "1:0@s.whatsapp.net");
@@ -184,14 +185,14 @@ TEST(BinaryDecoder, EveryStringMarker) {
     EXPECT_EQ(DecodeAttrValue("f78063ff811f"), "1:99@hosted");
     EXPECT_EQ(DecodeAttrValue("f78163ff811f"), "1:99@hosted.lid");
     EXPECT_EQ(DecodeAttrValue("f70902ff811f"), "1_9:2@s.whatsapp.net");       // unknown domain type
-    EXPECT_EQ(DecodeAttrValue("f6ff8212340005cc"), "1234:5@msgr");             // FB_JID (204 = msgr)
-    EXPECT_EQ(DecodeAttrValue("f6ff821234000003"), "1234:0@s.whatsapp.net");
-    EXPECT_EQ(DecodeAttrValue("f5ff82123400050007fc0161"), "7-1234:5@a");     // INTEROP_JID with server
+    EXPECT_EQ(DecodeAttrValue("f6ff0212340005cc"), "1234:5@msgr");             // FB_JID (204 = msgr)
+    EXPECT_EQ(DecodeAttrValue("f6ff021234000003"), "1234:0@s.whatsapp.net");
+    EXPECT_EQ(DecodeAttrValue("f5ff02123400050007fc0161"), "7-1234:5@a");     // INTEROP_JID with server
 }
 
 TEST(BinaryDecoder, InteropJidWithoutServerDefaultsToInterop) {
     // <a k=INTEROP(user 1234, device 5, integrator 7)/> with nothing after: server is "interop".
-    auto r = DecodeNode(Hex("f803fc0161fc016bf5ff821234000500" "07"));
+    auto r = DecodeNode(Hex("f803fc0161fc016bf5ff021234000500" "07"));
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->GetAttr("k"), "7-1234:5@interop");
 }
@@ -207,7 +208,7 @@ TEST(BinaryDecoder, ContentForms) {
     EXPECT_EQ(ToHex(Enc(empty_list)), "f8021900");
     // string-encoded content decodes to the bytes of the text
     EXPECT_EQ(Dec(Hex("f8021919")).ContentString(), "iq");
-    EXPECT_EQ(Dec(Hex("f80219ff821234")).ContentString(), "1234");
+    EXPECT_EQ(Dec(Hex("f80219ff021234")).ContentString(), "1234");
     EXPECT_EQ(Dec(Hex("f80219fa0003")).ContentString(), "@s.whatsapp.net");
     // BINARY_20 and BINARY_32 content
     ASSERT_NE(Dec(Hex("f80219fd000002abcd")).ContentBytes(), nullptr);

@@ -71,7 +71,7 @@ TEST(CertChain, RejectsTamperedAndMalformedChains) {
     EXPECT_EQ(with([](CertChain& c) { c.mutable_leaf()->clear_signature(); }), "bad_cert_chain");
     EXPECT_EQ(with([](CertChain& c) { c.mutable_leaf()->mutable_signature()->pop_back(); }), "bad_cert_chain");
     EXPECT_EQ(with([](CertChain& c) { (*c.mutable_leaf()->mutable_signature())[3] ^= 1; }), "bad_cert_signature");
-    EXPECT_EQ(with([](CertChain& c) { (*c.mutable_intermediate()->mutable_details())[5] ^= 1; }),
+    EXPECT_EQ(with([](CertChain& c) { (*c.mutable_intermediate()->mutable_details())[10] ^= 1; }),
               "bad_cert_signature");
     EXPECT_EQ(with([](CertChain& c) { c.mutable_leaf()->set_details("\xff\xff"); }), "bad_cert_chain");
 

@@ -1,0 +1,124 @@
+// The fan-out benchmark: N websocket clients (official socket.io-client) across S sessions,
+// a producer emitting RATE events/s for DURATION s, against one server; prints one JSON result.
+//   node fanout-bench.mjs --server wadesk|reference --build DIR [--clients 2000] [--sessions 20]
+//                         [--rate 2000] [--duration 30] [--workers 2]
+// Measures: delivered events/s, p50/p99/max delivery latency (producer timestamp to client
+// receipt), events lost and duplicated, and server RSS per idle connected socket.
+import { spawn, fork } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const opt = (name, def) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : def;
+};
+const kind = opt('server', 'wadesk');
+const build = path.resolve(repo, opt('build', 'build'));
+const clients = Number(opt('clients', 2000));
+const sessions = Number(opt('sessions', 20));
+const rate = Number(opt('rate', 2000));
+const duration = Number(opt('duration', 30));
+const workers = Number(opt('workers', 2));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function startServer() {
+    const args = ['--clients', String(clients), '--sessions', String(sessions)];
+    const proc = kind === 'reference'
+        ? spawn(process.execPath, [path.join(here, 'reference-server.mjs'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+        : spawn(path.join(build, 'wadesk-bench-fanout'), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines = [];
+    const waiters = [];
+    createInterface({ input: proc.stdout }).on('line', (l) => {
+        const w = waiters.shift();
+        if (w) w(l); else lines.push(l);
+    });
+    const nextLine = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((r) => waiters.push(r)));
+    let stderr = '';
+    const url = new Promise((resolve, reject) => {
+        proc.stderr.on('data', (d) => {
+            stderr += d;
+            const m = /listening on (http:\/\/\S+)/.exec(stderr);
+            if (m) resolve(m[1]);
+        });
+        proc.on('exit', (code) => reject(new Error(`${kind} server exited (${code}): ${stderr}`)));
+    });
+    const command = async (c) => { proc.stdin.write(`${c}\n`); return nextLine(); };
+    return { proc, url, command };
+}
+
+function percentile(hist, p, bucketMs = 0.1) {
+    const total = hist.reduce((a, b) => a + b, 0);
+    if (!total) return null;
+    let target = Math.ceil(total * p), acc = 0;
+    for (let i = 0; i < hist.length; i++) {
+        acc += hist[i];
+        if (acc >= target) return i * bucketMs;
+    }
+    return (hist.length - 1) * bucketMs;
+}
+
+async function main() {
+    const server = startServer();
+    const url = await server.url;
+    await sleep(300);
+    const before = JSON.parse(await server.command('stats'));
+    const total = rate * duration;
+    const kids = [];
+    const per = Math.ceil(clients / workers);
+    const t0 = Date.now();
+    for (let w = 0; w < workers; w++) {
+        const first = w * per;
+        const count = Math.min(per, clients - first);
+        if (count <= 0) break;
+        const child = fork(path.join(here, 'load-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        const inbox = [];
+        const waiters = [];
+        child.on('message', (m) => { const f = waiters.shift(); if (f) f(m); else inbox.push(m); });
+        const next = () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise((r) => waiters.push(r)));
+        kids.push({ child, next });
+        child.send({ cmd: 'connect', url, first, count, sessions, total });
+    }
+    for (const k of kids) {
+        const m = await k.next();
+        if (m.type !== 'connected') throw new Error(`load worker: ${m.message}`);
+    }
+    const connectMs = Date.now() - t0;
+    await sleep(3000);
+    const idle = JSON.parse(await server.command('stats'));
+    const p0 = performance.now();
+    const produced = await server.command(`produce ${rate} ${duration}`);
+    const produceS = (performance.now() - p0) / 1000;
+    await sleep(3000);  // drain
+    const hist = new Array(100001).fill(0);
+    let received = 0, duplicates = 0, disconnects = 0, missing = 0, expected = 0;
+    for (const k of kids) {
+        k.child.send({ cmd: 'report' });
+        const r = await k.next();
+        r.hist.forEach((v, i) => { hist[i] += v; });
+        received += r.received; duplicates += r.duplicates; disconnects += r.disconnects;
+        missing += r.missing; expected += r.expected;
+    }
+    const after = JSON.parse(await server.command('stats'));
+    for (const k of kids) k.child.send({ cmd: 'close' });
+    server.proc.stdin.write('quit\n');
+    await sleep(500);
+    server.proc.kill('SIGKILL');
+    const result = {
+        server: kind, clients, sessions, rate, duration,
+        produced: Number(/produced (\d+)/.exec(produced)?.[1] ?? 0), produce_seconds: Number(produceS.toFixed(2)),
+        connect_ms: connectMs,
+        delivered: received, delivered_per_s: Math.round(received / produceS), expected, missing, duplicates,
+        disconnects,
+        p50_ms: percentile(hist, 0.5), p99_ms: percentile(hist, 0.99), max_ms: percentile(hist, 1),
+        rss_kb_before: before.rss_kb, rss_kb_idle: idle.rss_kb, rss_kb_after: after.rss_kb,
+        kb_per_idle_socket: Number(((idle.rss_kb - before.rss_kb) / clients).toFixed(2)),
+        server_stats: after,
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

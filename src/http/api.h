@@ -1,0 +1,49 @@
+#pragma once
+// The REST API: every route of SPEC §1–§6 registered on one Router, plus /health, /ready,
+// /metrics and /api/openapi.json. Dispatch() is the server's Dispatcher: it parses the target,
+// routes (404 not_found / 405 method_not_allowed), authenticates, runs the handler and turns
+// every failure into the error envelope with one catch per request. Runs on the worker pool.
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "auth/token_authenticator.h"
+#include "http/message.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "service/wadesk_service.h"
+
+namespace wadesk::http {
+
+struct ApiOptions {
+    std::string version;
+    // Appends process-level series (worker pool, connections) to the /metrics text.
+    std::function<void(std::string&)> extra_metrics;
+};
+
+class Api {
+public:
+    Api(service::WadeskService& service, auth::TokenAuthenticator& authenticator, Metrics& metrics,
+        ApiOptions options);
+
+    Response Dispatch(Request& req);
+    const Router& router() const { return router_; }
+
+    // The embedded OpenAPI 3 document (src/http/openapi.json).
+    static std::string_view OpenApiDocument();
+
+private:
+    void Register();
+    service::Actor Authenticate(const Request& req);
+
+    service::WadeskService& service_;
+    auth::TokenAuthenticator& authenticator_;
+    Metrics& metrics_;
+    ApiOptions options_;
+    Router router_;
+};
+
+// The route table as JSON: [{"method":"GET","path":"/api/...","auth":true}, ...].
+std::string RoutesJson(const Router& router);
+
+}  // namespace wadesk::http

@@ -1,0 +1,151 @@
+#include "sim/control.h"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <vector>
+
+namespace wadesk::sim {
+namespace json = boost::json;
+
+namespace {
+
+ControlResponse Json(int status, const json::value& v) { return {status, json::serialize(v)}; }
+
+ControlResponse Fail(int status, std::string_view code, std::string_view message) {
+    return Json(status, json::object{{"error", json::object{{"code", code}, {"message", message}}}});
+}
+
+int StatusFor(const Error& e) {
+    if (e.code == "no_account" || e.code == "no_device" || e.code == "no_waiting_device") return 404;
+    if (e.code == "account_exists" || e.code == "already_scanned") return 409;
+    return 400;
+}
+
+ControlResponse FromError(const Error& e) { return Fail(StatusFor(e), e.code, e.message); }
+
+json::array DevicesJson(const std::vector<DeviceInfo>& devices) {
+    json::array a;
+    for (const auto& d : devices) {
+        a.push_back(json::object{{"id", d.id},
+                                 {"jid", d.jid},
+                                 {"lid_jid", d.lid_jid},
+                                 {"key_index", d.key_index},
+                                 {"platform", d.platform},
+                                 {"paired_at", d.paired_at},
+                                 {"online", d.online}});
+    }
+    return a;
+}
+
+json::object AccountJson(const SimServer& server, const Account& a) {
+    return json::object{{"phone", a.phone},
+                        {"name", a.name},
+                        {"lid", a.lid},
+                        {"jid", a.phone + "@s.whatsapp.net"},
+                        {"lid_jid", a.lid + "@lid"},
+                        {"identity_key", ToHex(BytesView(a.identity.pub.data(), 32))},
+                        {"devices", DevicesJson(server.Devices(a.phone).value())}};
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+    std::vector<std::string_view> out;
+    while (!path.empty()) {
+        if (path.front() == '/') {
+            path.remove_prefix(1);
+            continue;
+        }
+        const auto slash = path.find('/');
+        out.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash);
+    }
+    return out;
+}
+
+// Parses a JSON object body; nullopt (and `error`) when it is not one.
+std::optional<json::object> Body(std::string_view body, ControlResponse& error) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body.empty() ? std::string_view("{}") : body, ec);
+    if (ec || !v.is_object()) {
+        error = Fail(400, "bad_json", "request body must be a JSON object");
+        return std::nullopt;
+    }
+    return v.as_object();
+}
+
+std::optional<std::string> StringField(const json::object& o, std::string_view key) {
+    auto it = o.find(key);
+    if (it == o.end() || !it->value().is_string()) return std::nullopt;
+    return std::string(it->value().as_string());
+}
+
+}  // namespace
+
+ControlResponse HandleControl(SimServer& server, std::string_view method, std::string_view target,
+                              std::string_view body) {
+    const std::string_view path = target.substr(0, target.find('?'));
+    const auto seg = Segments(path);
+    ControlResponse err;
+
+    if (seg.size() == 1 && seg[0] == "health") {
+        if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
+        return Json(200, json::object{{"ok", true}, {"root_key", ToHex(BytesView(server.RootKey().data(), 32))}});
+    }
+    if (seg.empty() || seg[0] != "accounts") return Fail(404, "not_found", "no such route");
+
+    if (seg.size() == 1) {
+        if (method == "GET") {
+            json::array a;
+            for (const auto& [phone, account] : server.state().accounts) a.push_back(AccountJson(server, account));
+            return Json(200, json::object{{"accounts", std::move(a)}});
+        }
+        if (method == "POST") {
+            auto o = Body(body, err);
+            if (!o) return err;
+            auto phone = StringField(*o, "phone");
+            if (!phone) return Fail(400, "bad_request", "field 'phone' (string) is required");
+            auto created = server.CreateAccount(*phone, StringField(*o, "name").value_or(""));
+            if (!created) return FromError(created.error());
+            return Json(201, AccountJson(server, **created));
+        }
+        return Fail(405, "method_not_allowed", "use GET or POST");
+    }
+
+    const std::string phone(seg[1]);
+    const Account* account = server.FindAccount(phone);
+    if (!account) return Fail(404, "no_account", "no such account");
+
+    if (seg.size() == 2) {
+        if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
+        return Json(200, AccountJson(server, *account));
+    }
+    if (seg.size() == 3 && seg[2] == "scan") {
+        if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+        auto o = Body(body, err);
+        if (!o) return err;
+        auto qr = StringField(*o, "qr");
+        if (!qr) return Fail(400, "bad_request", "field 'qr' (string) is required");
+        auto r = server.Scan(phone, *qr);
+        if (!r) return FromError(r.error());
+        return Json(200, json::object{{"device_id", r->device_id}, {"jid", r->jid}, {"lid_jid", r->lid_jid}});
+    }
+    if (seg.size() == 3 && seg[2] == "devices") {
+        if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
+        return Json(200, json::object{{"devices", DevicesJson(server.Devices(phone).value())}});
+    }
+    if (seg.size() == 4 && seg[2] == "devices") {
+        if (method != "DELETE") return Fail(405, "method_not_allowed", "use DELETE");
+        unsigned id = 0;
+        auto [p, ec] = std::from_chars(seg[3].data(), seg[3].data() + seg[3].size(), id);
+        if (ec != std::errc() || p != seg[3].data() + seg[3].size() || id == 0 || id > 65535) {
+            return Fail(400, "bad_device", "device id must be 1..65535");
+        }
+        auto r = server.Unlink(phone, static_cast<std::uint16_t>(id));
+        if (!r) return FromError(r.error());
+        return Json(200, json::object{{"ok", true}});
+    }
+    return Fail(404, "not_found", "no such route");
+}
+
+}  // namespace wadesk::sim

@@ -1,0 +1,28 @@
+#pragma once
+// The emulator's control API (JSON over HTTP on loopback), as a plain function so it is testable
+// without sockets. Routes:
+//   GET    /health                               {"ok":true,"root_key":hex}
+//   GET    /accounts                             {"accounts":[account...]}
+//   POST   /accounts          {"phone","name"}   201 account  (409 account_exists, 400 bad_phone)
+//   GET    /accounts/{phone}                     account
+//   POST   /accounts/{phone}/scan {"qr"}         {"device_id","jid","lid_jid"}  (404/409 on no match)
+//   GET    /accounts/{phone}/devices             {"devices":[{"id","jid","lid_jid","key_index","platform","paired_at","online"}]}
+//   DELETE /accounts/{phone}/devices/{id}        {"ok":true}   unlink from the phone side
+// account = {"phone","name","lid","jid","lid_jid","identity_key","devices":[...]}.
+// Errors: {"error":{"code","message"}} with 400, 404, 405 or 409.
+#include <string>
+#include <string_view>
+
+#include "sim/server.h"
+
+namespace wadesk::sim {
+
+struct ControlResponse {
+    int status = 200;
+    std::string body;  // JSON
+};
+
+ControlResponse HandleControl(SimServer& server, std::string_view method, std::string_view target,
+                              std::string_view body);
+
+}  // namespace wadesk::sim

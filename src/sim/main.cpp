@@ -1,0 +1,94 @@
+// wadesk-sim: a local WhatsApp server + primary-phone emulator (see docs/sim.md).
+//
+//   wadesk-sim [serve] [--listen HOST:PORT] [--control HOST:PORT] [--state DIR] [--log-level L]
+//   wadesk-sim account-create --control HOST:PORT --phone DIGITS [--name NAME]
+//   wadesk-sim accounts       --control HOST:PORT
+//   wadesk-sim scan           --control HOST:PORT --phone DIGITS --qr QR
+//   wadesk-sim devices        --control HOST:PORT --phone DIGITS
+//   wadesk-sim unlink         --control HOST:PORT --phone DIGITS --device N
+#include <boost/json.hpp>
+
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "core/log.h"
+#include "sim/net.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: wadesk-sim [serve] [--listen HOST:PORT] [--control HOST:PORT] [--state DIR] [--log-level LEVEL]\n"
+    "       wadesk-sim account-create --control HOST:PORT --phone DIGITS [--name NAME]\n"
+    "       wadesk-sim accounts --control HOST:PORT\n"
+    "       wadesk-sim scan --control HOST:PORT --phone DIGITS --qr QR\n"
+    "       wadesk-sim devices --control HOST:PORT --phone DIGITS\n"
+    "       wadesk-sim unlink --control HOST:PORT --phone DIGITS --device N\n";
+
+int Usage(const std::string& why) {
+    std::cerr << "wadesk-sim: " << why << "\n" << kUsage;
+    return 2;
+}
+
+int Call(const std::map<std::string, std::string>& opts, const char* method, const std::string& target,
+         const std::string& body = {}) {
+    auto it = opts.find("control");
+    if (it == opts.end()) return Usage("--control HOST:PORT is required");
+    auto r = wadesk::sim::ControlRequest(it->second, method, target, body);
+    if (!r) {
+        std::cerr << "wadesk-sim: " << r.error().message << "\n";
+        return 1;
+    }
+    std::cout << r->body << std::endl;
+    return r->status >= 200 && r->status < 300 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string command = "serve";
+    std::map<std::string, std::string> opts;
+    int i = 1;
+    if (i < argc && std::string(argv[i]).rfind("--", 0) != 0) command = argv[i++];
+    for (; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "-h" || a == "--help") {
+            std::cout << kUsage;
+            return 0;
+        }
+        if (a.rfind("--", 0) != 0 || i + 1 >= argc) return Usage("bad argument " + a);
+        opts[a.substr(2)] = argv[++i];
+    }
+    auto get = [&](const char* k) -> std::string {
+        auto it = opts.find(k);
+        return it == opts.end() ? std::string() : it->second;
+    };
+
+    if (command == "serve") {
+        wadesk::InitLogging(opts.count("log-level") ? get("log-level") : "info");
+        wadesk::sim::ServeOptions o;
+        if (opts.count("listen")) o.listen = get("listen");
+        if (opts.count("control")) o.control = get("control");
+        if (opts.count("state")) o.state_dir = get("state");
+        return wadesk::sim::Serve(o);
+    }
+    namespace json = boost::json;
+    if (command == "account-create") {
+        if (get("phone").empty()) return Usage("--phone is required");
+        return Call(opts, "POST", "/accounts", json::serialize(json::object{{"phone", get("phone")}, {"name", get("name")}}));
+    }
+    if (command == "accounts") return Call(opts, "GET", "/accounts");
+    if (command == "scan") {
+        if (get("phone").empty() || get("qr").empty()) return Usage("--phone and --qr are required");
+        return Call(opts, "POST", "/accounts/" + get("phone") + "/scan", json::serialize(json::object{{"qr", get("qr")}}));
+    }
+    if (command == "devices") {
+        if (get("phone").empty()) return Usage("--phone is required");
+        return Call(opts, "GET", "/accounts/" + get("phone") + "/devices");
+    }
+    if (command == "unlink") {
+        if (get("phone").empty() || get("device").empty()) return Usage("--phone and --device are required");
+        return Call(opts, "DELETE", "/accounts/" + get("phone") + "/devices/" + get("device"));
+    }
+    return Usage("unknown command " + command);
+}

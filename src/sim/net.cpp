@@ -1,0 +1,256 @@
+#include "sim/net.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast.hpp>
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <deque>
+#include <iostream>
+#include <memory>
+
+#include "sim/control.h"
+#include "sim/server.h"
+
+namespace wadesk::sim {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+constexpr auto kAwait = net::experimental::as_tuple(net::use_awaitable);
+
+namespace {
+
+Result<tcp::endpoint> ParseEndpoint(const std::string& address) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos) return MakeError("bad_address", "expected HOST:PORT, got " + address);
+    boost::system::error_code ec;
+    auto ip = net::ip::make_address(address.substr(0, colon), ec);
+    if (ec) return MakeError("bad_address", "bad IP address in " + address);
+    unsigned long port = 0;
+    try {
+        port = std::stoul(address.substr(colon + 1));
+    } catch (...) {
+        return MakeError("bad_address", "bad port in " + address);
+    }
+    if (port > 65535) return MakeError("bad_address", "bad port in " + address);
+    return tcp::endpoint(ip, static_cast<unsigned short>(port));
+}
+
+// One WebSocket client: reads binary messages into its SimConnection; one writer drains the queue.
+class WsSession : public std::enable_shared_from_this<WsSession>, public ConnectionSink {
+public:
+    WsSession(tcp::socket socket, SimServer& server) : ws_(std::move(socket)), server_(server) {}
+
+    void Send(Bytes message) override {
+        if (closed_) return;
+        queue_.push_back(std::move(message));
+        StartWriter();
+    }
+    void Close() override {
+        close_requested_ = true;
+        StartWriter();
+    }
+
+    net::awaitable<void> Run(http::request<http::string_body> req) {
+        auto self = shared_from_this();
+        websocket::stream_base::timeout opt = websocket::stream_base::timeout::suggested(beast::role_type::server);
+        opt.handshake_timeout = std::chrono::seconds(10);
+        ws_.set_option(opt);
+        ws_.binary(true);
+        ws_.read_message_max(wa::noise::kMaxFramePayload + 4096);
+        auto [ec] = co_await ws_.async_accept(req, kAwait);
+        if (ec) co_return;
+        conn_ = std::make_unique<SimConnection>(server_, *this);
+        beast::flat_buffer buffer;
+        while (true) {
+            auto [rec, n] = co_await ws_.async_read(buffer, kAwait);
+            if (rec) break;
+            const auto data = buffer.cdata();
+            if (conn_ && !conn_->closed()) {
+                conn_->OnMessage(BytesView(static_cast<const std::uint8_t*>(data.data()), data.size()));
+            }
+            buffer.consume(buffer.size());
+        }
+        closed_ = true;
+        if (conn_) conn_->OnClosed();
+        conn_.reset();
+    }
+
+private:
+    void StartWriter() {
+        if (writing_) return;
+        writing_ = true;
+        net::co_spawn(ws_.get_executor(), Writer(shared_from_this()), [](std::exception_ptr e) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    spdlog::error("[sim] websocket writer failed: {}", ex.what());
+                }
+            }
+        });
+    }
+
+    net::awaitable<void> Writer(std::shared_ptr<WsSession> self) {
+        while (!queue_.empty() && !closed_) {
+            Bytes m = std::move(queue_.front());
+            queue_.pop_front();
+            auto [ec, n] = co_await ws_.async_write(net::buffer(m), kAwait);
+            if (ec) {
+                closed_ = true;
+                break;
+            }
+        }
+        if (close_requested_ && !closed_ && !close_sent_) {
+            close_sent_ = true;
+            auto [ec] = co_await ws_.async_close(websocket::close_code::normal, kAwait);
+            (void)ec;
+        }
+        writing_ = false;
+        if (!queue_.empty() && !closed_) StartWriter();
+    }
+
+    websocket::stream<beast::tcp_stream> ws_;
+    SimServer& server_;
+    std::unique_ptr<SimConnection> conn_;
+    std::deque<Bytes> queue_;
+    bool writing_ = false;
+    bool close_requested_ = false;
+    bool close_sent_ = false;
+    bool closed_ = false;
+};
+
+void LogDone(std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::warn("[sim] connection task ended: {}", ex.what());
+    }
+}
+
+net::awaitable<void> ServeWebSocket(tcp::socket socket, SimServer& server) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(10));
+    beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    auto [ec, n] = co_await http::async_read(stream, buffer, req, kAwait);
+    if (ec) co_return;
+    stream.expires_never();
+    const std::string_view target = req.target();
+    if (!websocket::is_upgrade(req) || target.substr(0, target.find('?')) != "/ws/chat") {
+        http::response<http::string_body> res{http::status::not_found, req.version()};
+        res.set(http::field::content_type, "text/plain");
+        res.body() = "the WhatsApp endpoint is ws://HOST:PORT/ws/chat\n";
+        res.prepare_payload();
+        co_await http::async_write(stream, res, kAwait);
+        co_return;
+    }
+    auto session = std::make_shared<WsSession>(stream.release_socket(), server);
+    co_await session->Run(std::move(req));
+}
+
+net::awaitable<void> ServeControl(tcp::socket socket, SimServer& server) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    while (true) {
+        stream.expires_after(std::chrono::seconds(30));
+        http::request<http::string_body> req;
+        auto [ec, n] = co_await http::async_read(stream, buffer, req, kAwait);
+        if (ec) co_return;
+        const ControlResponse r = HandleControl(server, req.method_string(), req.target(), req.body());
+        http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
+        res.set(http::field::content_type, "application/json");
+        res.keep_alive(req.keep_alive());
+        res.body() = r.body;
+        res.prepare_payload();
+        auto [wec, wn] = co_await http::async_write(stream, res, kAwait);
+        if (wec || !req.keep_alive()) co_return;
+    }
+}
+
+template <class Handler>
+net::awaitable<void> Accept(tcp::acceptor& acceptor, SimServer& server, Handler handler) {
+    while (true) {
+        auto [ec, socket] = co_await acceptor.async_accept(kAwait);
+        if (ec) {
+            if (ec == net::error::operation_aborted) co_return;
+            continue;
+        }
+        net::co_spawn(acceptor.get_executor(), handler(std::move(socket), server), LogDone);
+    }
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& options) {
+    auto server = SimServer::Open(options.state_dir);
+    if (!server) {
+        std::cerr << "wadesk-sim: " << server.error().message << "\n";
+        return 1;
+    }
+    auto ws_ep = ParseEndpoint(options.listen);
+    auto ctl_ep = ParseEndpoint(options.control);
+    if (!ws_ep || !ctl_ep) {
+        std::cerr << "wadesk-sim: " << (!ws_ep ? ws_ep.error().message : ctl_ep.error().message) << "\n";
+        return 2;
+    }
+    net::io_context io;
+    tcp::acceptor ws_acceptor(io), ctl_acceptor(io);
+    try {
+        for (auto [acc, ep] : {std::pair{&ws_acceptor, *ws_ep}, std::pair{&ctl_acceptor, *ctl_ep}}) {
+            acc->open(ep.protocol());
+            acc->set_option(net::socket_base::reuse_address(true));
+            acc->bind(ep);
+            acc->listen();
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "wadesk-sim: cannot listen: " << e.what() << "\n";
+        return 1;
+    }
+    const auto ws_local = ws_acceptor.local_endpoint();
+    const auto ctl_local = ctl_acceptor.local_endpoint();
+    std::cout << "root-key " << ToHex(BytesView((*server)->RootKey().data(), 32)) << "\n"
+              << "listening on ws://" << ws_local.address().to_string() << ":" << ws_local.port() << "/ws/chat\n"
+              << "control on http://" << ctl_local.address().to_string() << ":" << ctl_local.port() << std::endl;
+
+    net::co_spawn(io, Accept(ws_acceptor, **server, ServeWebSocket), LogDone);
+    net::co_spawn(io, Accept(ctl_acceptor, **server, ServeControl), LogDone);
+    net::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+    io.run();
+    spdlog::info("[sim] stopped");
+    return 0;
+}
+
+Result<HttpResult> ControlRequest(const std::string& address, std::string_view method, std::string_view target,
+                                  std::string_view body) {
+    auto ep = ParseEndpoint(address);
+    if (!ep) return ep.error();
+    try {
+        net::io_context io;
+        beast::tcp_stream stream(io);
+        stream.expires_after(std::chrono::seconds(30));
+        boost::system::error_code ec;
+        stream.connect(*ep, ec);
+        if (ec) return MakeError("connect_failed", "cannot reach the sim control endpoint at " + address);
+        http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+        req.set(http::field::host, address);
+        req.set(http::field::content_type, "application/json");
+        req.body() = std::string(body);
+        req.prepare_payload();
+        http::write(stream, req);
+        beast::flat_buffer buffer;
+        http::response<http::string_body> res;
+        http::read(stream, buffer, res);
+        return HttpResult{static_cast<int>(res.result_int()), res.body()};
+    } catch (const std::exception& e) {
+        return MakeError("connect_failed", e.what());
+    }
+}
+
+}  // namespace wadesk::sim

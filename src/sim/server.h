@@ -1,0 +1,156 @@
+#pragma once
+// The emulator's protocol core: the WhatsApp server and the emulated phones, with no sockets.
+// Network code (net.cpp) feeds each WebSocket's binary messages into a SimConnection and carries
+// what it writes through a ConnectionSink. All methods run on one thread (the sim's io_context);
+// nothing here locks.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "sim/phone.h"
+#include "sim/state.h"
+#include "whatsapp/binary/node.h"
+#include "whatsapp/noise/frame.h"
+#include "whatsapp/noise/handshake.h"
+
+namespace wadesk::sim {
+
+// Transport of one client connection.
+class ConnectionSink {
+public:
+    virtual ~ConnectionSink() = default;
+    // Queues one WebSocket binary message.
+    virtual void Send(Bytes message) = 0;
+    // Closes the connection after the queued messages were written.
+    virtual void Close() = 0;
+};
+
+class SimServer;
+
+// One client connection: Noise responder, then stanzas. Owned by the network layer; it must
+// outlive no SimServer and must get OnClosed() (or be destroyed) when the transport goes away.
+class SimConnection {
+public:
+    SimConnection(SimServer& server, ConnectionSink& sink);
+    ~SimConnection();
+    SimConnection(const SimConnection&) = delete;
+    SimConnection& operator=(const SimConnection&) = delete;
+
+    // One WebSocket binary message from the client. Protocol errors close the connection.
+    void OnMessage(BytesView data);
+    // The transport is gone; no more output.
+    void OnClosed();
+
+    bool closed() const { return phase_ == Phase::kClosed; }
+
+private:
+    friend class SimServer;
+    enum class Phase { kClientHello, kClientFinish, kRegistering, kLoggedIn, kClosed };
+
+    struct Registration {
+        Key32 noise_key{};
+        Key32 identity{};
+        std::uint32_t registration_id = 0;
+        SignedPreKey signed_prekey;
+        std::vector<std::string> refs;
+        std::string pair_device_id;
+        // Set by a scan:
+        std::optional<AdvPairing> pairing;
+        std::string phone;
+        std::uint16_t device_id = 0;
+        std::string platform;
+        std::string pair_success_id;
+    };
+
+    void HandleFrame(const Bytes& frame);
+    void HandleClientHello(const Bytes& frame);
+    void HandleClientFinish(const Bytes& frame);
+    void HandleStanza(const wa::Node& node);
+    void HandleIq(const wa::Node& iq);
+    void HandleRegistrationReply(const wa::Node& iq);
+    void StartLogin(const std::string& phone, std::uint16_t device);
+    void StartRegistration(const Key32& noise_key, const Bytes& payload_bytes);
+    // Sends pair-success for a scanned QR.
+    void SendPairSuccess(const Account& account, Registration& reg);
+
+    void Send(const wa::Node& node);
+    void SendIqResult(const wa::Node& iq, wa::NodeList children = {});
+    void SendIqError(const wa::Node& iq, int code, std::string_view text);
+    // Sends `last` (if any) and closes.
+    void Terminate(std::optional<wa::Node> last, std::string_view why);
+
+    SimServer& server_;
+    ConnectionSink& sink_;
+    Phase phase_ = Phase::kClientHello;
+    wa::noise::FrameReader reader_{wa::noise::Intro::kWaHeader};
+    std::unique_ptr<wa::noise::Responder> responder_;
+    wa::noise::TransportKeys keys_;
+    Key32 noise_key_{};
+    std::optional<Registration> registration_;
+    std::string phone_;        // logged in as
+    std::uint16_t device_ = 0;
+};
+
+struct DeviceInfo {
+    std::uint16_t id = 0;
+    std::string jid;
+    std::string lid_jid;
+    std::uint32_t key_index = 0;
+    std::string platform;
+    std::int64_t paired_at = 0;
+    bool online = false;
+};
+
+struct ScanResult {
+    std::uint16_t device_id = 0;
+    std::string jid;
+    std::string lid_jid;
+};
+
+class SimServer {
+public:
+    // state_dir empty: in-memory only (tests).
+    static Result<std::unique_ptr<SimServer>> Open(const std::string& state_dir);
+    explicit SimServer(SimState state, std::string state_dir = {});
+
+    const Key32& RootKey() const { return state_.keys.root.pub; }
+    const SimState& state() const { return state_; }
+
+    // Phone-side operations (the control API).
+    Result<const Account*> CreateAccount(std::string phone, std::string name);
+    const Account* FindAccount(std::string_view phone) const;
+    Result<ScanResult> Scan(std::string_view phone, std::string_view qr);
+    Result<void> Unlink(std::string_view phone, std::uint16_t device_id);
+    Result<std::vector<DeviceInfo>> Devices(std::string_view phone) const;
+
+    // Connections waiting for a QR scan.
+    std::size_t PendingRegistrations() const { return pending_.size(); }
+
+    // Clock for stanza timestamps and certificates (tests may pin it).
+    std::function<std::int64_t()> now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+
+private:
+    friend class SimConnection;
+    using DeviceKey = std::pair<std::string, std::uint16_t>;
+
+    void Persist();
+    Account* MutableAccount(std::string_view phone);
+    // Resolves a PN or LID user (any device part ignored) to an account.
+    Account* AccountForUser(const std::string& user, bool lid);
+    void Detach(SimConnection* conn);
+
+    SimState state_;
+    std::string state_dir_;
+    Bytes cert_chain_;
+    std::map<Key32, SimConnection*> pending_;        // registering connections by noise key
+    std::map<DeviceKey, SimConnection*> online_;     // logged-in connections
+};
+
+}  // namespace wadesk::sim

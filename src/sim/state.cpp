@@ -1,0 +1,265 @@
+#include "sim/state.h"
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace wadesk::sim {
+namespace json = boost::json;
+namespace crypto = wa::crypto;
+
+namespace {
+
+std::uint32_t RandomU32() {
+    Bytes b = RandomBytes(4);
+    return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+}
+
+SignedPreKey MakeSignedPreKey(const KeyPair& identity, std::uint32_t id) {
+    const KeyPair kp = crypto::GenerateKeyPair();
+    Bytes msg{0x05};
+    msg.insert(msg.end(), kp.pub.begin(), kp.pub.end());
+    const crypto::Signature sig = crypto::Sign(identity.priv, msg);
+    return SignedPreKey{id, kp.pub, kp.priv, Bytes(sig.begin(), sig.end())};
+}
+
+std::string H(const Key32& k) { return ToHex(BytesView(k.data(), k.size())); }
+
+// ---- JSON helpers (throw on malformed state; the loader turns that into an Error) --------------
+
+struct BadState {
+    std::string what;
+};
+
+const json::value& Field(const json::object& o, std::string_view k) {
+    auto it = o.find(k);
+    if (it == o.end()) throw BadState{"missing field " + std::string(k)};
+    return it->value();
+}
+std::string Str(const json::object& o, std::string_view k) {
+    const auto& v = Field(o, k);
+    if (!v.is_string()) throw BadState{"field " + std::string(k) + " is not a string"};
+    return std::string(v.as_string());
+}
+std::int64_t Int(const json::object& o, std::string_view k) {
+    const auto& v = Field(o, k);
+    if (v.is_int64()) return v.as_int64();
+    if (v.is_uint64()) return static_cast<std::int64_t>(v.as_uint64());
+    throw BadState{"field " + std::string(k) + " is not an integer"};
+}
+Bytes Hex(const json::object& o, std::string_view k) {
+    auto b = FromHex(Str(o, k));
+    if (!b) throw BadState{"field " + std::string(k) + " is not hex"};
+    return *b;
+}
+Key32 Key(const json::object& o, std::string_view k) {
+    auto r = crypto::ToKey32(Hex(o, k));
+    if (!r) throw BadState{"field " + std::string(k) + " is not a 32-byte key"};
+    return *r;
+}
+const json::object& Obj(const json::value& v) {
+    if (!v.is_object()) throw BadState{"expected an object"};
+    return v.as_object();
+}
+const json::array& Arr(const json::object& o, std::string_view k) {
+    const auto& v = Field(o, k);
+    if (!v.is_array()) throw BadState{"field " + std::string(k) + " is not an array"};
+    return v.as_array();
+}
+
+json::object KeyPairJson(const KeyPair& kp) { return {{"priv", H(kp.priv)}, {"pub", H(kp.pub)}}; }
+KeyPair KeyPairFrom(const json::object& o) {
+    KeyPair kp = crypto::KeyPairFromPrivate(Key(o, "priv"));
+    if (kp.pub != Key(o, "pub")) throw BadState{"key pair does not match its private key"};
+    return kp;
+}
+json::object PreKeyJson(const PreKey& p) { return {{"id", p.id}, {"pub", H(p.pub)}, {"priv", H(p.priv)}}; }
+PreKey PreKeyFrom(const json::object& o) {
+    return PreKey{static_cast<std::uint32_t>(Int(o, "id")), Key(o, "pub"), Key(o, "priv")};
+}
+json::object SpkJson(const SignedPreKey& s) {
+    return {{"id", s.id}, {"pub", H(s.pub)}, {"priv", H(s.priv)}, {"signature", ToHex(s.signature)}};
+}
+SignedPreKey SpkFrom(const json::object& o) {
+    return SignedPreKey{static_cast<std::uint32_t>(Int(o, "id")), Key(o, "pub"), Key(o, "priv"), Hex(o, "signature")};
+}
+json::array PreKeysJson(const std::vector<PreKey>& v) {
+    json::array a;
+    for (const auto& p : v) a.push_back(PreKeyJson(p));
+    return a;
+}
+std::vector<PreKey> PreKeysFrom(const json::array& a) {
+    std::vector<PreKey> out;
+    for (const auto& v : a) out.push_back(PreKeyFrom(Obj(v)));
+    return out;
+}
+
+}  // namespace
+
+ServerKeys GenerateServerKeys(std::int64_t now_seconds) {
+    ServerKeys k;
+    k.root = crypto::GenerateKeyPair();
+    k.intermediate = crypto::GenerateKeyPair();
+    k.server_static = crypto::GenerateKeyPair();
+    k.not_before = static_cast<std::uint64_t>(now_seconds - 86400);
+    k.not_after = static_cast<std::uint64_t>(now_seconds + 10LL * 365 * 86400);
+    return k;
+}
+
+Account NewAccount(const SimState& state, std::string phone, std::string name, std::size_t prekey_count) {
+    Account a;
+    a.phone = std::move(phone);
+    a.name = std::move(name);
+    do {
+        std::string lid = std::to_string(1 + RandomU32() % 9);
+        while (lid.size() < 15) lid += static_cast<char>('0' + RandomU32() % 10);
+        a.lid = lid;
+    } while (state.lid_to_phone.count(a.lid));
+    a.identity = crypto::GenerateKeyPair();
+    a.registration_id = 1 + RandomU32() % 16380;
+    a.signed_prekey = MakeSignedPreKey(a.identity, 1);
+    a.raw_id = RandomU32();
+    RefillPhonePrekeys(a, prekey_count);
+    return a;
+}
+
+void RefillPhonePrekeys(Account& account, std::size_t count) {
+    while (account.prekeys.size() < count) {
+        const KeyPair kp = crypto::GenerateKeyPair();
+        account.prekeys.push_back(PreKey{account.next_prekey_id++, kp.pub, kp.priv});
+    }
+}
+
+std::string StateToJson(const SimState& state) {
+    json::object root;
+    root["version"] = 1;
+    root["keys"] = json::object{{"root", KeyPairJson(state.keys.root)},
+                                {"intermediate", KeyPairJson(state.keys.intermediate)},
+                                {"server_static", KeyPairJson(state.keys.server_static)},
+                                {"not_before", state.keys.not_before},
+                                {"not_after", state.keys.not_after}};
+    json::array accounts;
+    for (const auto& [phone, a] : state.accounts) {
+        json::array devices;
+        for (const auto& [id, d] : a.devices) {
+            devices.push_back(json::object{{"id", d.id},
+                                           {"noise_key", H(d.noise_key)},
+                                           {"identity", H(d.identity)},
+                                           {"registration_id", d.registration_id},
+                                           {"signed_prekey", SpkJson(d.signed_prekey)},
+                                           {"prekeys", PreKeysJson(d.prekeys)},
+                                           {"key_index", d.key_index},
+                                           {"platform", d.platform},
+                                           {"paired_at", d.paired_at},
+                                           {"account_signature", ToHex(d.account_signature)},
+                                           {"device_signature", ToHex(d.device_signature)},
+                                           {"adv_details", ToHex(d.adv_details)}});
+        }
+        accounts.push_back(json::object{{"phone", a.phone},
+                                        {"name", a.name},
+                                        {"lid", a.lid},
+                                        {"identity", KeyPairJson(a.identity)},
+                                        {"registration_id", a.registration_id},
+                                        {"signed_prekey", SpkJson(a.signed_prekey)},
+                                        {"prekeys", PreKeysJson(a.prekeys)},
+                                        {"next_prekey_id", a.next_prekey_id},
+                                        {"raw_id", a.raw_id},
+                                        {"next_key_index", a.next_key_index},
+                                        {"next_device_id", a.next_device_id},
+                                        {"devices", std::move(devices)}});
+    }
+    root["accounts"] = std::move(accounts);
+    return json::serialize(root);
+}
+
+Result<SimState> StateFromJson(std::string_view text) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) return MakeError("bad_state", "state file is not JSON: " + ec.message());
+    try {
+        const auto& root = Obj(v);
+        SimState s;
+        const auto& keys = Obj(Field(root, "keys"));
+        s.keys.root = KeyPairFrom(Obj(Field(keys, "root")));
+        s.keys.intermediate = KeyPairFrom(Obj(Field(keys, "intermediate")));
+        s.keys.server_static = KeyPairFrom(Obj(Field(keys, "server_static")));
+        s.keys.not_before = static_cast<std::uint64_t>(Int(keys, "not_before"));
+        s.keys.not_after = static_cast<std::uint64_t>(Int(keys, "not_after"));
+        for (const auto& av : Arr(root, "accounts")) {
+            const auto& ao = Obj(av);
+            Account a;
+            a.phone = Str(ao, "phone");
+            a.name = Str(ao, "name");
+            a.lid = Str(ao, "lid");
+            a.identity = KeyPairFrom(Obj(Field(ao, "identity")));
+            a.registration_id = static_cast<std::uint32_t>(Int(ao, "registration_id"));
+            a.signed_prekey = SpkFrom(Obj(Field(ao, "signed_prekey")));
+            a.prekeys = PreKeysFrom(Arr(ao, "prekeys"));
+            a.next_prekey_id = static_cast<std::uint32_t>(Int(ao, "next_prekey_id"));
+            a.raw_id = static_cast<std::uint32_t>(Int(ao, "raw_id"));
+            a.next_key_index = static_cast<std::uint32_t>(Int(ao, "next_key_index"));
+            a.next_device_id = static_cast<std::uint16_t>(Int(ao, "next_device_id"));
+            for (const auto& dv : Arr(ao, "devices")) {
+                const auto& d = Obj(dv);
+                Device dev;
+                dev.id = static_cast<std::uint16_t>(Int(d, "id"));
+                dev.noise_key = Key(d, "noise_key");
+                dev.identity = Key(d, "identity");
+                dev.registration_id = static_cast<std::uint32_t>(Int(d, "registration_id"));
+                dev.signed_prekey = SpkFrom(Obj(Field(d, "signed_prekey")));
+                dev.prekeys = PreKeysFrom(Arr(d, "prekeys"));
+                dev.key_index = static_cast<std::uint32_t>(Int(d, "key_index"));
+                dev.platform = Str(d, "platform");
+                dev.paired_at = Int(d, "paired_at");
+                dev.account_signature = Hex(d, "account_signature");
+                dev.device_signature = Hex(d, "device_signature");
+                dev.adv_details = Hex(d, "adv_details");
+                a.devices[dev.id] = std::move(dev);
+            }
+            s.lid_to_phone[a.lid] = a.phone;
+            s.accounts[a.phone] = std::move(a);
+        }
+        return s;
+    } catch (const BadState& e) {
+        return MakeError("bad_state", e.what);
+    }
+}
+
+Result<SimState> LoadOrCreateState(const std::string& dir, std::int64_t now_seconds) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return MakeError("state_io", "cannot create state directory " + dir + ": " + ec.message());
+    const fs::path file = fs::path(dir) / "state.json";
+    if (!fs::exists(file)) {
+        SimState s;
+        s.keys = GenerateServerKeys(now_seconds);
+        if (auto r = SaveState(dir, s); !r) return r.error();
+        return s;
+    }
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    if (!in.good() && !in.eof()) return MakeError("state_io", "cannot read " + file.string());
+    return StateFromJson(buf.str());
+}
+
+Result<void> SaveState(const std::string& dir, const SimState& state) {
+    namespace fs = std::filesystem;
+    const fs::path file = fs::path(dir) / "state.json";
+    const fs::path tmp = fs::path(dir) / "state.json.tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << StateToJson(state);
+        out.flush();
+        if (!out) return MakeError("state_io", "cannot write " + tmp.string());
+    }
+    std::error_code ec;
+    fs::rename(tmp, file, ec);
+    if (ec) return MakeError("state_io", "cannot replace " + file.string() + ": " + ec.message());
+    return {};
+}
+
+}  // namespace wadesk::sim

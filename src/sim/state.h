@@ -1,0 +1,97 @@
+#pragma once
+// The emulator's persistent state: its Noise certificate keys and the accounts of the emulated
+// phones with their linked (companion) devices. Stored as one JSON file (`<dir>/state.json`),
+// rewritten atomically (temp file + rename) after every change.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "whatsapp/crypto/curve25519.h"
+
+namespace wadesk::sim {
+
+using wa::crypto::Key32;
+using wa::crypto::KeyPair;
+
+struct PreKey {
+    std::uint32_t id = 0;
+    Key32 pub{};
+    Key32 priv{};  // zero for companion prekeys (the sim only knows their public half)
+};
+
+struct SignedPreKey {
+    std::uint32_t id = 0;
+    Key32 pub{};
+    Key32 priv{};  // zero for companion keys
+    Bytes signature;  // 64 bytes, by the identity key over 0x05 || pub
+};
+
+// A linked companion device (device id >= 1).
+struct Device {
+    std::uint16_t id = 0;
+    Key32 noise_key{};  // the login credential
+    Key32 identity{};   // Signal identity public key
+    std::uint32_t registration_id = 0;
+    SignedPreKey signed_prekey;
+    std::vector<PreKey> prekeys;  // one-time prekeys uploaded by the device
+    std::uint32_t key_index = 0;
+    std::string platform;         // from the QR platform id
+    std::int64_t paired_at = 0;   // unix seconds
+    Bytes account_signature;      // ADV account signature
+    Bytes device_signature;       // ADV device signature (from pair-device-sign)
+    Bytes adv_details;            // serialized ADVDeviceIdentity
+};
+
+// One emulated phone (device 0) with its account.
+struct Account {
+    std::string phone;  // digits only, the PN user
+    std::string name;   // push name
+    std::string lid;    // LID user (15 digits)
+    KeyPair identity;   // Signal identity of device 0 == ADV account signature key
+    std::uint32_t registration_id = 0;
+    SignedPreKey signed_prekey;
+    std::vector<PreKey> prekeys;  // device 0's one-time prekeys (popped by key fetches)
+    std::uint32_t next_prekey_id = 1;
+    std::uint32_t raw_id = 0;
+    std::uint32_t next_key_index = 1;
+    std::uint16_t next_device_id = 1;
+    std::map<std::uint16_t, Device> devices;
+};
+
+struct ServerKeys {
+    KeyPair root;
+    KeyPair intermediate;
+    KeyPair server_static;
+    std::uint64_t not_before = 0;
+    std::uint64_t not_after = 0;
+};
+
+struct SimState {
+    ServerKeys keys;
+    std::map<std::string, Account> accounts;  // by phone
+    std::map<std::string, std::string> lid_to_phone;
+};
+
+// Fresh keys: root, intermediate, server static, validity [now - 1 day, now + 10 years].
+ServerKeys GenerateServerKeys(std::int64_t now_seconds);
+
+// A new account with random identity, signed prekey, `prekey_count` one-time prekeys, raw id and a
+// random 15-digit LID not already in `state`.
+Account NewAccount(const SimState& state, std::string phone, std::string name, std::size_t prekey_count = 50);
+
+// Tops up device 0's one-time prekeys to `count`.
+void RefillPhonePrekeys(Account& account, std::size_t count);
+
+// JSON (de)serialization. Load errors: "bad_state".
+std::string StateToJson(const SimState& state);
+Result<SimState> StateFromJson(std::string_view json);
+
+// Loads `<dir>/state.json`, or creates the directory and a fresh state (new keys) when absent.
+Result<SimState> LoadOrCreateState(const std::string& dir, std::int64_t now_seconds);
+Result<void> SaveState(const std::string& dir, const SimState& state);
+
+}  // namespace wadesk::sim
