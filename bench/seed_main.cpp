@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -292,14 +293,15 @@ int main(int argc, char** argv) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         out["backend"] = o.db.rfind("postgres", 0) == 0 ? "postgres" : "sqlite";
-        out["companies"] = companies_json;
         if (companies_json.size() == 1) {
-            // The first company's ids at the top level, for scripts that seed one company.
+            // One company: its ids at the top level.
             for (const auto& [k, v] : companies_json[0].as_object()) out[k] = v;
+        } else {
+            out["companies"] = companies_json;
         }
         out["chats"] = static_cast<std::int64_t>(o.chats) * static_cast<std::int64_t>(company_ids.size());
         out["messages"] = total_messages;
-        out["seconds"] = seconds;
+        out["seconds"] = std::round(seconds * 10) / 10;
         std::cout << boost::json::serialize(out) << std::endl;
         return 0;
     } catch (const std::exception& e) {

@@ -12,6 +12,7 @@ trap cleanup EXIT
 
 export WADESK_TEST_PG_URL
 WADESK_TEST_PG_URL=$(scripts/pg-temp.sh start "$work/pg") || { echo "could not start PostgreSQL" >&2; exit 1; }
+export WADESK_BUILD_DIR=$PWD/$build
 export WADESK_BIN=$PWD/$build/wadesk
 export WADESK_SIM_BIN=$PWD/$build/wadesk-sim
 echo "PostgreSQL for tests: $WADESK_TEST_PG_URL"

@@ -60,7 +60,7 @@ void RejectUnknown(const json::object& o, std::initializer_list<std::string_view
 
 }  // namespace
 
-Api::Api(service::WadeskService& service, auth::TokenAuthenticator& authenticator, Metrics& metrics,
+Api::Api(service::WadeskService* service, auth::TokenAuthenticator* authenticator, Metrics& metrics,
          ApiOptions options)
     : service_(service), authenticator_(authenticator), metrics_(metrics), options_(std::move(options)) {
     Register();
@@ -73,12 +73,12 @@ service::Actor Api::Authenticate(const Request& req) {
         token = std::string_view(header).substr(7);
     std::vector<std::pair<std::string, std::string>> challenge = {{"WWW-Authenticate", "Bearer"}};
     if (token.empty()) throw HttpError(401, "missing_token", "an Authorization: Bearer <token> header is required", challenge);
-    auto principal = authenticator_.Authenticate(token);
+    auto principal = authenticator_->Authenticate(token);
     if (!principal && principal.error().code == "unknown_user") {
-        auto identity = authenticator_.VerifyExternal(token);
+        auto identity = authenticator_->VerifyExternal(token);
         if (identity) {
-            service_.ProvisionExternal(*identity);
-            principal = authenticator_.Authenticate(token);
+            service_->ProvisionExternal(*identity);
+            principal = authenticator_->Authenticate(token);
         }
     }
     if (!principal) throw HttpError(401, principal.error().code, principal.error().message, challenge);
@@ -133,14 +133,14 @@ Response Api::Dispatch(Request& req) {
 
 void Api::Register() {
     auto& r = router_;
-    auto& svc = service_;
+    auto* svc = service_;
 
     // --- operations (no token)
     r.Add("GET", "/health", [](Request&) { return Ok(json::object{{"status", "ok"}}); }, false);
-    r.Add("GET", "/ready", [&svc](Request&) {
+    r.Add("GET", "/ready", [svc](Request&) {
         bool ok = false;
         try {
-            ok = svc.Ping();
+            ok = svc->Ping();
         } catch (const std::exception&) {
         }
         if (!ok) throw HttpError(503, "database_unavailable", "the database does not answer");
@@ -150,7 +150,7 @@ void Api::Register() {
         std::string out;
         metrics_.Render(out);
         out += "# HELP wadesk_sessions WhatsApp sessions by status.\n# TYPE wadesk_sessions gauge\n";
-        for (const auto& [status, n] : service_.SessionsByStatus())
+        for (const auto& [status, n] : service_->SessionsByStatus())
             out += "wadesk_sessions{status=\"" + status + "\"} " + std::to_string(n) + "\n";
         if (options_.extra_metrics) options_.extra_metrics(out);
         Response resp;
@@ -165,11 +165,11 @@ void Api::Register() {
     }, false);
 
     // --- auth
-    r.Add("POST", "/api/auth/login", [&svc](Request& req) {
+    r.Add("POST", "/api/auth/login", [svc](Request& req) {
         auto body = ParseJsonObject(req);
         std::string email = RequiredString(body, "email");
         std::string password = RequiredString(body, "password");
-        auto result = svc.Login(email, password, req.remote_ip);
+        auto result = svc->Login(email, password, req.remote_ip);
         json::object data;
         data["token"] = result.token.token;
         data["expiresAt"] = service::IsoOrNull(result.token.expires_at_ms);
@@ -178,14 +178,14 @@ void Api::Register() {
     }, false);
     r.Add("GET", "/api/auth/me", [this](Request& req) {
         Actor actor = Authenticate(req);
-        return Ok(service::UserView(service_.Me(actor)));
+        return Ok(service::UserView(service_->Me(actor)));
     });
 
     // --- managers
     r.Add("GET", "/api/managers", [this](Request& req) {
         Actor actor = Authenticate(req);
         json::array out;
-        for (const auto& u : service_.ListManagers(actor)) out.push_back(service::UserView(u));
+        for (const auto& u : service_->ListManagers(actor)) out.push_back(service::UserView(u));
         return Ok(std::move(out));
     });
     r.Add("POST", "/api/managers", [this](Request& req) {
@@ -196,7 +196,7 @@ void Api::Register() {
         nu.email = RequiredString(body, "email");
         nu.password = RequiredString(body, "password");
         nu.name = OptionalString(body, "name").value_or("");
-        return Ok(service::UserView(service_.CreateManager(actor, nu)), 201);
+        return Ok(service::UserView(service_->CreateManager(actor, nu)), 201);
     });
     r.Add("PATCH", "/api/managers/{managerId}", [this](Request& req) {
         Actor actor = Authenticate(req);
@@ -207,11 +207,11 @@ void Api::Register() {
         p.email = OptionalString(body, "email");
         p.password = OptionalString(body, "password");
         p.disabled = OptionalBool(body, "disabled");
-        return Ok(service::UserView(service_.UpdateManager(actor, req.Param("managerId"), p)));
+        return Ok(service::UserView(service_->UpdateManager(actor, req.Param("managerId"), p)));
     });
     r.Add("DELETE", "/api/managers/{managerId}", [this](Request& req) {
         Actor actor = Authenticate(req);
-        service_.DeleteManager(actor, req.Param("managerId"));
+        service_->DeleteManager(actor, req.Param("managerId"));
         return Ok(json::object{{"deleted", true}});
     });
 
@@ -220,31 +220,31 @@ void Api::Register() {
     r.Add("GET", s, [this](Request& req) {
         Actor actor = Authenticate(req);
         json::array out;
-        for (const auto& session : service_.ListSessions(actor)) out.push_back(service::SessionView(session));
+        for (const auto& session : service_->ListSessions(actor)) out.push_back(service::SessionView(session));
         return Ok(std::move(out));
     });
     r.Add("POST", s, [this](Request& req) {
         Actor actor = Authenticate(req);
         auto body = OptionalObject(req);
         RejectUnknown(body, {"name"});
-        auto session = service_.CreateSession(actor, OptionalString(body, "name").value_or(""));
+        auto session = service_->CreateSession(actor, OptionalString(body, "name").value_or(""));
         json::object data = service::SessionView(session);
         data["sessionId"] = session.id;
         return Ok(std::move(data), 201);
     });
     r.Add("GET", s + "/{sessionId}", [this](Request& req) {
         Actor actor = Authenticate(req);
-        return Ok(service::SessionView(service_.GetSession(actor, req.Param("sessionId"))));
+        return Ok(service::SessionView(service_->GetSession(actor, req.Param("sessionId"))));
     });
     r.Add("DELETE", s + "/{sessionId}", [this](Request& req) {
         Actor actor = Authenticate(req);
         bool purge = QueryBool(req, "purge").value_or(false);
-        service_.DeleteSession(actor, req.Param("sessionId"), purge);
+        service_->DeleteSession(actor, req.Param("sessionId"), purge);
         return Ok(json::object{{"deleted", true}, {"purged", purge}});
     });
     r.Add("GET", s + "/{sessionId}/qr", [this](Request& req) {
         Actor actor = Authenticate(req);
-        auto qr = service_.GetQr(actor, req.Param("sessionId"));
+        auto qr = service_->GetQr(actor, req.Param("sessionId"));
         json::object data;
         data["sessionId"] = qr.session_id;
         data["status"] = qr.status;
@@ -256,18 +256,18 @@ void Api::Register() {
     });
     r.Add("POST", s + "/{sessionId}/disconnect", [this](Request& req) {
         Actor actor = Authenticate(req);
-        return Ok(service::SessionView(service_.Disconnect(actor, req.Param("sessionId"))));
+        return Ok(service::SessionView(service_->Disconnect(actor, req.Param("sessionId"))));
     });
     r.Add("POST", s + "/{sessionId}/start", [this](Request& req) {
         Actor actor = Authenticate(req);
-        return Ok(service::SessionView(service_.StartSession(actor, req.Param("sessionId"))));
+        return Ok(service::SessionView(service_->StartSession(actor, req.Param("sessionId"))));
     });
     r.Add("POST", s + "/{sessionId}/pairing-code", [this](Request& req) {
         Actor actor = Authenticate(req);
         auto body = ParseJsonObject(req);
         RejectUnknown(body, {"phoneNumber"});
         std::string phone = RequiredString(body, "phoneNumber");
-        std::string code = service_.RequestPairingCode(actor, req.Param("sessionId"), phone);
+        std::string code = service_->RequestPairingCode(actor, req.Param("sessionId"), phone);
         return Ok(json::object{{"sessionId", req.Param("sessionId")}, {"pairingCode", code}});
     });
 
@@ -275,7 +275,7 @@ void Api::Register() {
     r.Add("GET", s + "/{sessionId}/access", [this](Request& req) {
         Actor actor = Authenticate(req);
         json::array out;
-        for (const auto& a : service_.ListAccess(actor, req.Param("sessionId"))) out.push_back(service::AccessGrantView(a));
+        for (const auto& a : service_->ListAccess(actor, req.Param("sessionId"))) out.push_back(service::AccessGrantView(a));
         return Ok(std::move(out));
     });
     r.Add("POST", s + "/{sessionId}/access", [this](Request& req) {
@@ -287,11 +287,11 @@ void Api::Register() {
         g.can_read = OptionalBool(body, "canRead").value_or(true);
         g.can_write = OptionalBool(body, "canWrite").value_or(false);
         g.can_manage_chats = OptionalBool(body, "canManageChats").value_or(false);
-        return Ok(service::AccessGrantView(service_.Grant(actor, req.Param("sessionId"), g)));
+        return Ok(service::AccessGrantView(service_->Grant(actor, req.Param("sessionId"), g)));
     });
     r.Add("DELETE", s + "/{sessionId}/access/{managerId}", [this](Request& req) {
         Actor actor = Authenticate(req);
-        service_.Revoke(actor, req.Param("sessionId"), req.Param("managerId"));
+        service_->Revoke(actor, req.Param("sessionId"), req.Param("managerId"));
         return Ok(json::object{{"revoked", true}});
     });
 
@@ -310,12 +310,12 @@ void Api::Register() {
             else if (*a == "me" || IsWellFormedId(*a)) f.assigned_to = *a;
             else throw HttpError(400, "invalid_query", "query parameter 'assignedTo' must be a user id, 'me' or 'none'");
         }
-        auto page = service_.ListChats(actor, req.Param("sessionId"), f);
+        auto page = service_->ListChats(actor, req.Param("sessionId"), f);
         return Ok(PageJson(page, f.page, f.limit, service::ChatView));
     });
     r.Add("GET", s + "/{sessionId}/chats/{chatId}", [this](Request& req) {
         Actor actor = Authenticate(req);
-        return Ok(service::ChatView(service_.GetChat(actor, req.Param("sessionId"), req.Param("chatId"))));
+        return Ok(service::ChatView(service_->GetChat(actor, req.Param("sessionId"), req.Param("chatId"))));
     });
     r.Add("PATCH", s + "/{sessionId}/chats/{chatId}", [this](Request& req) {
         Actor actor = Authenticate(req);
@@ -340,18 +340,18 @@ void Api::Register() {
             }
             p.labels = std::move(labels);
         }
-        return Ok(service::ChatView(service_.UpdateChat(actor, req.Param("sessionId"), req.Param("chatId"), p)));
+        return Ok(service::ChatView(service_->UpdateChat(actor, req.Param("sessionId"), req.Param("chatId"), p)));
     });
     r.Add("POST", s + "/{sessionId}/chats/{chatId}/read", [this](Request& req) {
         Actor actor = Authenticate(req);
-        return Ok(service::ChatView(service_.MarkRead(actor, req.Param("sessionId"), req.Param("chatId"))));
+        return Ok(service::ChatView(service_->MarkRead(actor, req.Param("sessionId"), req.Param("chatId"))));
     });
     r.Add("GET", s + "/{sessionId}/chats/{chatId}/messages", [this](Request& req) {
         Actor actor = Authenticate(req);
         int page = QueryInt(req, "page", 1, 1, 1'000'000);
         int limit = QueryInt(req, "limit", 50, 1, 200);
         std::string before = req.Query("before").value_or("");
-        auto result = service_.ListMessages(actor, req.Param("sessionId"), req.Param("chatId"), page, limit, before);
+        auto result = service_->ListMessages(actor, req.Param("sessionId"), req.Param("chatId"), page, limit, before);
         return Ok(PageJson(result, before.empty() ? page : 1, limit, service::MessageView));
     });
     r.Add("POST", s + "/{sessionId}/chats/{chatId}/send", [this](Request& req) {
@@ -362,14 +362,14 @@ void Api::Register() {
         sr.text = RequiredString(body, "message");
         sr.quoted_message_id = OptionalStringOrNull(body, "quotedMessageId").value_or("");
         sr.client_message_id = OptionalStringOrNull(body, "clientMessageId").value_or("");
-        auto result = service_.Send(actor, req.Param("sessionId"), req.Param("chatId"), sr);
+        auto result = service_->Send(actor, req.Param("sessionId"), req.Param("chatId"), sr);
         return Ok(service::MessageView(result.message), result.created ? 201 : 200);
     });
 
     // --- stats, audit, events
     r.Add("GET", "/api/whatsapp/stats", [this](Request& req) {
         Actor actor = Authenticate(req);
-        auto v = service_.Stats(actor);
+        auto v = service_->Stats(actor);
         std::int64_t incoming = 0, outgoing = 0;
         json::array per_day;
         for (const auto& d : v.stats.per_day) {
@@ -402,13 +402,13 @@ void Api::Register() {
         Actor actor = Authenticate(req);
         int page = QueryInt(req, "page", 1, 1, 1'000'000);
         int limit = QueryInt(req, "limit", 50, 1, 200);
-        return Ok(PageJson(service_.Audit(actor, page, limit), page, limit, service::AuditView));
+        return Ok(PageJson(service_->Audit(actor, page, limit), page, limit, service::AuditView));
     });
     r.Add("GET", "/api/events", [this](Request& req) {
         Actor actor = Authenticate(req);
         std::int64_t after = QueryInt64(req, "after", 0).value_or(0);
         int limit = QueryInt(req, "limit", 100, 1, 200);
-        auto page = service_.Events(actor, after, limit);
+        auto page = service_->Events(actor, after, limit);
         json::array items;
         for (const auto& e : page.items) items.push_back(service::EventView(e));
         return Ok(json::object{{"items", std::move(items)}, {"lastId", page.last_id}});

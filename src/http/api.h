@@ -23,7 +23,9 @@ struct ApiOptions {
 
 class Api {
 public:
-    Api(service::WadeskService& service, auth::TokenAuthenticator& authenticator, Metrics& metrics,
+    // `service` and `authenticator` may be null only to list routes (router()); Dispatch()
+    // needs both.
+    Api(service::WadeskService* service, auth::TokenAuthenticator* authenticator, Metrics& metrics,
         ApiOptions options);
 
     Response Dispatch(Request& req);
@@ -36,8 +38,8 @@ private:
     void Register();
     service::Actor Authenticate(const Request& req);
 
-    service::WadeskService& service_;
-    auth::TokenAuthenticator& authenticator_;
+    service::WadeskService* service_;
+    auth::TokenAuthenticator* authenticator_;
     Metrics& metrics_;
     ApiOptions options_;
     Router router_;

@@ -792,6 +792,7 @@ net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& st
         Finalize(conn);
         co_return true;
     }
+    socket.set_option(tcp::no_delay(true), ec);  // event frames are small: never wait for Nagle
     auto ws = std::make_shared<WsStream>(std::move(socket));
     ws->set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
     ws->read_message_max(options.engine.max_payload);

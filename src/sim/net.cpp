@@ -1,7 +1,7 @@
 #include "sim/net.h"
 
 #include <boost/asio.hpp>
-#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
@@ -20,7 +20,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
-constexpr auto kAwait = net::experimental::as_tuple(net::use_awaitable);
+constexpr auto kAwait = net::as_tuple(net::use_awaitable);
 
 namespace {
 
@@ -95,7 +95,7 @@ private:
         });
     }
 
-    net::awaitable<void> Writer(std::shared_ptr<WsSession> self) {
+    net::awaitable<void> Writer(std::shared_ptr<WsSession> /*keeps the session alive*/) {
         while (!queue_.empty() && !closed_) {
             Bytes m = std::move(queue_.front());
             queue_.pop_front();

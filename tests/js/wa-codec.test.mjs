@@ -32,8 +32,7 @@ async function checkBothWays(name, node) {
   const theirs = encodeBinaryNode(toBaileys(node));
   const ours = await tool.encode(node);
   assert.equal(ours.ok, true, `${name}: our encode failed: ${ours.message}`);
-  assert.equal(ours.hex.length, theirs.length * 2, `${name}: encoded length differs`);
-  assert.equal(ours.hex, theirs.toString('hex'), `${name}: encodings differ`);
+  assert.equal(ours.hex, theirs.toString('hex'), `${name}: encodings differ for ${JSON.stringify(node).slice(0, 400)}`);
   // ours -> Baileys
   assert.deepEqual(fromBaileys(await decodeBinaryNode(Buffer.from(ours.hex, 'hex'))), want, `${name}: Baileys decodes ours differently`);
   // Baileys -> ours
@@ -112,7 +111,9 @@ test('random nodes encode identically and decode the same in both codecs', async
     () => `${digits(11)}@s.whatsapp.net`, () => `${digits(11)}:${1 + int(255)}@s.whatsapp.net`,
     () => `${digits(15)}@lid`, () => `${digits(15)}:${1 + int(99)}@lid`, () => `${digits(11)}:99@hosted`,
     () => `${digits(15)}:99@hosted.lid`, () => `${digits(18)}@g.us`, () => '@s.whatsapp.net', () => 'status@broadcast',
-    () => Array.from({ length: int(20) }, () => String.fromCharCode(32 + int(95))).join(''),
+    // Printable text without '@': strings with '@' that are not well-formed JIDs are encoded
+    // differently on purpose (ours keeps the text, Baileys may mangle it), see encoder.h.
+    () => Array.from({ length: int(20) }, () => String.fromCharCode(32 + int(95))).join('').replaceAll('@', '#'),
     () => 'x'.repeat(int(400)), () => '',
   ];
   const str = () => pick(strings)();

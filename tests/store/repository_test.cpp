@@ -824,15 +824,16 @@ TEST_P(RepositoryTest, CredentialsRoundTripBinaryValues) {
 // ------------------------------------------------------------------ migrations
 
 TEST_P(RepositoryTest, MigrationsAreIdempotentAndSafeAtOnce) {
-    Company a = NewCompany("persisted");
-    repo_.reset();
-    // Several openers migrating at the same moment, as processes starting together would.
+    // Several openers migrating an empty database at the same moment, as processes starting
+    // together would, each on its own connections.
+    TestUrl fresh = AcquireFreshTestUrl(GetParam());
+    ASSERT_TRUE(fresh.error.empty()) << fresh.error;
     std::vector<std::thread> threads;
     std::vector<std::string> errors(4);
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&, t] {
             try {
-                auto r = OpenRepository(url_, true);
+                auto r = OpenRepository(fresh.url, true);
                 if (!r->Ping()) errors[t] = "ping failed";
             } catch (const std::exception& e) {
                 errors[t] = e.what();
@@ -841,16 +842,31 @@ TEST_P(RepositoryTest, MigrationsAreIdempotentAndSafeAtOnce) {
     }
     for (auto& th : threads) th.join();
     for (const auto& e : errors) EXPECT_EQ(e, "");
-    repo_ = OpenRepository(url_, true);
-    ASSERT_TRUE(repo_->FindCompany(a.id));
-    EXPECT_EQ(repo_->FindCompany(a.id)->name, "persisted");
-    auto* sql = dynamic_cast<SqlRepository*>(repo_.get());
-    ASSERT_NE(sql, nullptr);
     const auto& migrations = GetParam() == Backend::kSqlite ? detail::SqliteMigrations() : detail::PostgresMigrations();
-    EXPECT_EQ(sql->database().SchemaVersion(), migrations.back().version);
-    // Opening without migrating works on a migrated database.
-    auto plain = OpenRepository(url_, false);
-    EXPECT_TRUE(plain->FindCompany(a.id));
+    {
+        auto repo = OpenRepository(fresh.url, true);
+        Company a = repo->CreateCompany({.name = "persisted"});
+        auto* sql = dynamic_cast<SqlRepository*>(repo.get());
+        ASSERT_NE(sql, nullptr);
+        EXPECT_EQ(sql->database().SchemaVersion(), migrations.back().version);
+        repo.reset();
+        // Migrating again changes nothing; opening without migrating works on a migrated database.
+        auto again = OpenRepository(fresh.url, true);
+        EXPECT_EQ(again->FindCompany(a.id)->name, "persisted");
+        auto plain = OpenRepository(fresh.url, false);
+        EXPECT_TRUE(plain->FindCompany(a.id));
+    }
+    // A database opened without migrating has no schema: calls fail with a StoreError, not a crash.
+    TestUrl empty = AcquireFreshTestUrl(GetParam());
+    ASSERT_TRUE(empty.error.empty()) << empty.error;
+    {
+        auto bare = OpenRepository(empty.url, false);
+        auto* sql = dynamic_cast<SqlRepository*>(bare.get());
+        EXPECT_EQ(sql->database().SchemaVersion(), 0);
+        EXPECT_THROW(bare->FindCompany(NewId()), StoreError);
+    }
+    ReleaseTestUrl(GetParam(), fresh.url);
+    ReleaseTestUrl(GetParam(), empty.url);
 }
 
 // ------------------------------------------------------------------ hostile strings

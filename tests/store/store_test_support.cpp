@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <vector>
 
 #include "core/bytes.h"
 
@@ -15,6 +16,7 @@ namespace {
 std::mutex g_mutex;
 std::string g_pg_admin_url;  // WADESK_TEST_PG_URL
 std::string g_pg_database;   // created for this process, empty until then
+std::vector<std::string> g_pg_extra_databases;  // made by AcquireFreshTestUrl
 
 // Runs one statement on `url`; returns an error text, empty on success.
 std::string RunAdmin(const std::string& url, const std::string& sql) {
@@ -65,6 +67,18 @@ TestUrl AcquireTestUrl(Backend backend) {
     return {WithDatabase(g_pg_admin_url, g_pg_database), ""};
 }
 
+TestUrl AcquireFreshTestUrl(Backend backend) {
+    if (backend == Backend::kSqlite) return AcquireTestUrl(backend);
+    TestUrl base = AcquireTestUrl(backend);
+    if (!base.error.empty()) return base;
+    std::lock_guard lock(g_mutex);
+    std::string name = "wadesk_store_" + ToHex(RandomBytes(6));
+    std::string error = RunAdmin(g_pg_admin_url, "CREATE DATABASE " + name);
+    if (!error.empty()) return {"", "cannot create test database on WADESK_TEST_PG_URL: " + error};
+    g_pg_extra_databases.push_back(name);
+    return {WithDatabase(g_pg_admin_url, name), ""};
+}
+
 void ReleaseTestUrl(Backend backend, const std::string& url) {
     if (backend != Backend::kSqlite || url.empty()) return;
     std::filesystem::path db = url.substr(std::string("sqlite://").size());
@@ -74,6 +88,10 @@ void ReleaseTestUrl(Backend backend, const std::string& url) {
 
 void DropPostgresTestDatabase() {
     std::lock_guard lock(g_mutex);
+    for (const std::string& name : g_pg_extra_databases) {
+        RunAdmin(g_pg_admin_url, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+    g_pg_extra_databases.clear();
     if (g_pg_database.empty()) return;
     RunAdmin(g_pg_admin_url, "DROP DATABASE IF EXISTS " + g_pg_database + " WITH (FORCE)");
     g_pg_database.clear();

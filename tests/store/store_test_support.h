@@ -19,6 +19,10 @@ struct TestUrl {
 };
 TestUrl AcquireTestUrl(Backend backend);
 
+// A URL of a database nobody has touched yet (no schema): a new SQLite path, or a further
+// PostgreSQL database dropped with the others when the process ends.
+TestUrl AcquireFreshTestUrl(Backend backend);
+
 // Removes what AcquireTestUrl made for one test (the SQLite temp directory).
 void ReleaseTestUrl(Backend backend, const std::string& url);
 

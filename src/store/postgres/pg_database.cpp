@@ -179,14 +179,14 @@ PgPool::Lease PgPool::Acquire() {
         while (!idle_.empty()) {
             std::unique_ptr<PgConnection> conn = std::move(idle_.back());
             idle_.pop_back();
-            if (conn->Healthy()) return Lease(this, std::move(conn));
+            if (conn->Healthy()) return Lease(this, std::move(conn), false);
             --open_;  // broken while idle: dropped, a new one may be opened below
         }
         if (open_ < max_size_) {
             ++open_;
             lock.unlock();
             try {
-                return Lease(this, std::make_unique<PgConnection>(url_));
+                return Lease(this, std::make_unique<PgConnection>(url_), true);
             } catch (...) {
                 lock.lock();
                 --open_;
@@ -226,27 +226,42 @@ const detail::Dialect& PgDatabase::dialect() const {
     return kDialect;
 }
 
+void PgDatabase::WithConnection(const std::function<void(PgPool::Lease&, bool&)>& attempt) {
+    for (;;) {
+        PgPool::Lease conn = pool_.Acquire();
+        bool retry_safe = true;
+        try {
+            attempt(conn, retry_safe);
+            return;
+        } catch (const ConnectionError&) {
+            if (conn.fresh() || !retry_safe || conn->Healthy()) throw;
+            // A stale pooled connection: the lease drops it; try the next one.
+        }
+    }
+}
+
 void PgDatabase::Read(const std::function<void(detail::Connection&)>& fn) {
-    PgPool::Lease conn = pool_.Acquire();
-    fn(*conn);
+    WithConnection([&](PgPool::Lease& conn, bool&) { fn(*conn); });
 }
 
 void PgDatabase::Write(const std::function<void(detail::Connection&)>& fn) {
-    PgPool::Lease conn = pool_.Acquire();
-    conn->ExecScript(kBegin);
-    try {
-        fn(*conn);
-        conn->ExecScript(kCommit);
-    } catch (...) {
-        if (conn->Healthy()) {
-            try {
-                conn->ExecScript(kRollback);
-            } catch (const StoreError&) {
-                // The connection is dropped by the pool when it is left inside a transaction.
+    WithConnection([&](PgPool::Lease& conn, bool& retry_safe) {
+        conn->ExecScript(kBegin);
+        retry_safe = false;  // past BEGIN a lost connection may or may not have committed
+        try {
+            fn(*conn);
+            conn->ExecScript(kCommit);
+        } catch (...) {
+            if (conn->Healthy()) {
+                try {
+                    conn->ExecScript(kRollback);
+                } catch (const StoreError&) {
+                    // The connection is dropped by the pool when it is left inside a transaction.
+                }
             }
+            throw;
         }
-        throw;
-    }
+    });
 }
 
 void PgDatabase::Migrate() {

@@ -58,17 +58,22 @@ public:
     // transaction) when the lease ends.
     class Lease {
     public:
-        Lease(PgPool* pool, std::unique_ptr<PgConnection> conn) : pool_(pool), conn_(std::move(conn)) {}
+        Lease(PgPool* pool, std::unique_ptr<PgConnection> conn, bool fresh)
+            : pool_(pool), conn_(std::move(conn)), fresh_(fresh) {}
         Lease(Lease&&) = default;
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
         ~Lease();
         PgConnection& operator*() const { return *conn_; }
         PgConnection* operator->() const { return conn_.get(); }
+        // True when the connection was opened for this lease (not reused from the pool): a
+        // failure on it means the server is unreachable, not that an idle connection went stale.
+        bool fresh() const { return fresh_; }
 
     private:
         PgPool* pool_;
         std::unique_ptr<PgConnection> conn_;
+        bool fresh_;
     };
 
     // Blocks until a connection is free or may be opened; throws ConnectionError after the
@@ -99,6 +104,11 @@ public:
     int SchemaVersion() override;
 
 private:
+    // Runs `attempt` on a leased connection; when a reused connection turns out to be dead
+    // (server restart, idle timeout) and `retry_safe` says nothing was committed, runs it again
+    // on another one, so stale pooled connections are replaced without failing the caller.
+    void WithConnection(const std::function<void(PgPool::Lease&, bool& retry_safe)>& attempt);
+
     PgPool pool_;
 };
 

@@ -266,8 +266,8 @@ private:
 
         std::size_t attr_count = (size - 1) / 2;
         std::vector<Attr> attrs;
-        // Each attribute takes at least two bytes, so this never reserves more than the input allows.
-        attrs.reserve(std::min(attr_count, Remaining() / 2));
+        // Growth past a small reservation is driven by attributes actually present in the input.
+        attrs.reserve(std::min<std::size_t>(attr_count, 16));
         for (std::size_t i = 0; i < attr_count; ++i) {
             Attr a;
             if (!Charge(kAttrCost) || !ReadByte(marker) || !ReadString(marker, depth, a.key) || !ReadByte(marker) ||
@@ -288,8 +288,8 @@ private:
                 std::size_t count = 0;
                 if (!ReadListSize(marker, count)) return false;
                 NodeList children;
-                // A child takes at least three bytes; growth past that is driven by real children.
-                children.reserve(std::min<std::size_t>(count, std::min<std::size_t>(Remaining() / 3, 64)));
+                // Growth past a small reservation is driven by children actually present in the input.
+                children.reserve(std::min<std::size_t>(count, 16));
                 for (std::size_t i = 0; i < count; ++i) {
                     children.emplace_back();
                     if (!ReadNode(children.back(), depth + 1)) return false;

@@ -136,4 +136,10 @@ Result<Jid> ParseJid(std::string_view text) {
     return jid;
 }
 
+Result<Jid> GetAttrJid(const Node& node, std::string_view key) {
+    auto v = node.GetAttr(key);
+    if (!v) return MakeError("missing_attr", "<" + node.tag + "> has no '" + std::string(key) + "' attribute");
+    return ParseJid(*v);
+}
+
 }  // namespace wadesk::wa

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "whatsapp/binary/node.h"
 
 namespace wadesk::wa {
 
@@ -90,5 +91,8 @@ struct Jid {
 // server name, giving a server JID), empty or malformed server, non-numeric or out-of-range device
 // (> 65535), agent or integrator, control characters or spaces.
 Result<Jid> ParseJid(std::string_view text);
+
+// The attribute `key` of `node` parsed as a JID. Errors: "missing_attr" when absent, "bad_jid".
+Result<Jid> GetAttrJid(const Node& node, std::string_view key);
 
 }  // namespace wadesk::wa

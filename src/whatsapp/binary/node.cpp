@@ -1,6 +1,7 @@
 #include "whatsapp/binary/node.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace wadesk::wa {
 
@@ -30,6 +31,15 @@ std::size_t Attrs::Remove(std::string_view key) {
 std::string_view Node::AttrOr(std::string_view key, std::string_view fallback) const {
     auto v = attrs.Get(key);
     return v ? *v : fallback;
+}
+
+std::optional<std::int64_t> Node::GetAttrInt(std::string_view key) const {
+    auto v = attrs.Get(key);
+    if (!v || v->empty()) return std::nullopt;
+    std::int64_t out = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (ec != std::errc{} || p != v->data() + v->size()) return std::nullopt;
+    return out;
 }
 
 std::span<const Node> Node::Children() const {

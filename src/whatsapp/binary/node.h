@@ -10,6 +10,7 @@
 // An empty child list (LIST_EMPTY on the wire) and no content are different things: the first is
 // a std::vector<Node> with no elements, the second std::monostate.
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -78,6 +79,9 @@ struct Node {
     std::optional<std::string_view> GetAttr(std::string_view key) const { return attrs.Get(key); }
     // The attribute, or `fallback` when absent.
     std::string_view AttrOr(std::string_view key, std::string_view fallback) const;
+    // The attribute as a canonical decimal integer (optional leading '-'); nullopt when absent or
+    // not a number that fits in int64.
+    std::optional<std::int64_t> GetAttrInt(std::string_view key) const;
 
     bool HasChildren() const { return std::holds_alternative<NodeList>(content); }
     // All children; empty when the content is not a child list.

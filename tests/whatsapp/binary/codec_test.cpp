@@ -285,6 +285,12 @@ TEST(Node, Helpers) {
     EXPECT_EQ(n.GetAttr("type"), "result");
     EXPECT_FALSE(n.GetAttr("missing").has_value());
     EXPECT_EQ(n.AttrOr("missing", "dflt"), "dflt");
+    EXPECT_EQ(Node("a", {{"t", "1700000000"}}).GetAttrInt("t"), 1700000000);
+    EXPECT_EQ(Node("a", {{"t", "-5"}}).GetAttrInt("t"), -5);
+    EXPECT_FALSE(Node("a", {{"t", "12x"}}).GetAttrInt("t").has_value());
+    EXPECT_FALSE(Node("a", {{"t", ""}}).GetAttrInt("t").has_value());
+    EXPECT_FALSE(Node("a", {{"t", "99999999999999999999"}}).GetAttrInt("t").has_value());
+    EXPECT_FALSE(n.GetAttrInt("missing").has_value());
     ASSERT_NE(n.Child("a"), nullptr);
     EXPECT_EQ(n.Child("a")->GetAttr("x"), "1");
     EXPECT_EQ(n.Children("a").size(), 2u);

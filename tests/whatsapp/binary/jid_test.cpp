@@ -105,6 +105,15 @@ TEST(Jid, RejectsBadText) {
     }
 }
 
+TEST(Jid, FromNodeAttribute) {
+    Node n("message", {{"from", "100000000000011:2@lid"}, {"to", "nonsense"}});
+    auto from = GetAttrJid(n, "from");
+    ASSERT_TRUE(from.has_value());
+    EXPECT_EQ(*from, Jid::Lid("100000000000011", 2));
+    EXPECT_EQ(GetAttrJid(n, "to").error().code, "bad_jid");
+    EXPECT_EQ(GetAttrJid(n, "participant").error().code, "missing_attr");
+}
+
 TEST(Jid, OrderingAndEquality) {
     EXPECT_EQ(Parse("1:2@lid"), Jid::Lid("1", 2));
     EXPECT_NE(Parse("1:2@lid"), Jid::Lid("1", 3));

@@ -152,7 +152,9 @@ int main() {
         json::object response;
         try {
             json::error_code ec;
-            auto v = json::parse(line, ec);
+            json::parse_options options;
+            options.max_depth = 4096;
+            auto v = json::parse(line, ec, {}, options);
             if (ec || !v.is_object()) throw BadRequest{"request is not a JSON object"};
             response = Handle(v.as_object());
         } catch (const BadRequest& e) {

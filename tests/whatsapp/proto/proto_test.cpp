@@ -100,14 +100,19 @@ TEST(WaProto, AdvAndCertFieldNumbers) {
     EXPECT_EQ(ToHex(SerializeProto(details)), "08011000" "1a020101" "2805");
 }
 
-TEST(WaProto, HistorySyncOmitsDefaultSyncType) {
+TEST(WaProto, HistorySyncTypeMayBeOmitted) {
     HistorySync sync;
-    sync.set_synctype(HistorySync::INITIAL_BOOTSTRAP);
     auto* map = sync.add_phonenumbertolidmappings();
     map->set_pnjid("1@s.whatsapp.net");
     map->set_lidjid("2@lid");
     auto hex = ToHex(SerializeProto(sync));
     EXPECT_EQ(hex.substr(0, 2), "7a");  // field 15, length-delimited; no field 1
+    auto omitted = ParseProto<HistorySync>(FromHex(hex).value());
+    ASSERT_TRUE(omitted.has_value());
+    EXPECT_FALSE(omitted->has_synctype());
+    EXPECT_EQ(omitted->synctype(), HistorySync::INITIAL_BOOTSTRAP);
+    sync.set_synctype(HistorySync::INITIAL_BOOTSTRAP);
+    EXPECT_EQ(ToHex(SerializeProto(sync)).substr(0, 4), "0800");
     sync.set_synctype(HistorySync::RECENT);
     EXPECT_EQ(ToHex(SerializeProto(sync)).substr(0, 4), "0803");
     auto* conv = sync.add_conversations();

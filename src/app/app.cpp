@@ -1,0 +1,166 @@
+#include "app/app.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/log.h"
+#include "http/api.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "store/errors.h"
+
+namespace wadesk::app {
+
+std::string RedactUrl(const std::string& url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    auto at = url.find('@', scheme + 3);
+    if (at == std::string::npos) return url;
+    auto colon = url.find(':', scheme + 3);
+    if (colon == std::string::npos || colon > at) return url;
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
+    std::unique_ptr<App> app(new App());
+    app->config_ = config;
+
+    bool needs_data_dir = config.jwt_secret.empty() || config.master_key.empty() || config.database_url.empty();
+    std::string jwt_secret = config.jwt_secret;
+    if (needs_data_dir) {
+        if (jwt_secret.empty()) {
+            auto s = LoadOrCreateSecret(config.data_dir, "jwt-secret", 32);
+            if (!s) return s.error();
+            jwt_secret = *s;
+        }
+        app->master_key_ = config.master_key;
+        if (app->master_key_.empty()) {
+            auto s = LoadOrCreateSecret(config.data_dir, "master-key", 32);
+            if (!s) return s.error();
+            app->master_key_ = *s;
+        }
+    }
+
+    auth::AuthConfig auth_config;
+    auth_config.jwt_secret = ToBytes(jwt_secret);
+    auth_config.token_ttl_s = config.token_ttl_s;
+    auth_config.external.hs256_secret = config.external.hs256_secret;
+    auth_config.external.claim_user = config.external.claim_user;
+    auth_config.external.claim_company = config.external.claim_company;
+    auth_config.external.claim_role = config.external.claim_role;
+    if (!config.external.rs256_public_key_file.empty()) {
+        std::ifstream in(config.external.rs256_public_key_file);
+        if (!in)
+            return MakeError("invalid_config",
+                             "WADESK_JWT_EXTERNAL_PUBLIC_KEY_FILE " + config.external.rs256_public_key_file + " cannot be read");
+        std::stringstream pem;
+        pem << in.rdbuf();
+        auth_config.external.rs256_public_pem = pem.str();
+    }
+    auto authenticator = auth::TokenAuthenticator::Create(std::move(auth_config));
+    if (!authenticator)
+        return MakeError("invalid_config", "external JWT key: " + authenticator.error().message);
+    app->authenticator_ = std::move(*authenticator);
+
+    std::string url = config.DatabaseUrl();
+    try {
+        app->repo_ = store::OpenRepository(url, migrate);
+    } catch (const std::exception& e) {
+        return MakeError("database", "cannot open database " + RedactUrl(url) + ": " + e.what());
+    }
+
+    // The WhatsApp engine is wired here once whatsapp/client provides one; until then sessions
+    // stay "initializing" and sends stay "pending" (see docs/api.md).
+    app->engine_ = std::make_unique<service::NullEngine>();
+    app->service_ = std::make_unique<service::WadeskService>(*app->repo_, app->bus_, app->access_,
+                                                             *app->authenticator_, *app->engine_);
+    app->engine_->SetEvents(app->service_.get());
+    try {
+        app->service_->LoadViews();
+    } catch (const std::exception& e) {
+        return MakeError("database", std::string("cannot load users and grants: ") + e.what());
+    }
+    return app;
+}
+
+App::~App() = default;
+
+void App::PrintFirstLoginHelp(const std::string& program, const std::string& base_url) {
+    std::fprintf(stderr,
+                 "no company exists yet. Create the first company and its admin with:\n"
+                 "  %s company create --name 'My company' --admin-email admin@example.com "
+                 "--admin-password 'choose-a-long-password' --data %s\n"
+                 "then log in:\n"
+                 "  curl -s %s/api/auth/login -H 'content-type: application/json' "
+                 "-d '{\"email\":\"admin@example.com\",\"password\":\"choose-a-long-password\"}'\n"
+                 "(or start serve with WADESK_BOOTSTRAP_ADMIN_EMAIL and WADESK_BOOTSTRAP_ADMIN_PASSWORD set)\n",
+                 program.c_str(), config_.data_dir.c_str(), base_url.c_str());
+}
+
+int App::Serve(const std::string& program) {
+    http::Metrics metrics;
+    http::ServerOptions options;
+    options.host = config_.listen_host;
+    options.port = config_.listen_port;
+    options.io_threads = config_.io_threads;
+    options.worker_threads = config_.worker_threads;
+    options.body_limit = config_.body_limit;
+
+    std::unique_ptr<http::Api> api;
+    http::Server server(options, [&api](http::Request& req) { return api->Dispatch(req); }, &metrics);
+    http::ApiOptions api_options;
+    api_options.version = WADESK_VERSION;
+    api_options.extra_metrics = [&server](std::string& out) {
+        out += "# HELP wadesk_db_pool_threads Threads of the database worker pool.\n"
+               "# TYPE wadesk_db_pool_threads gauge\nwadesk_db_pool_threads " +
+               std::to_string(server.WorkerThreads()) + "\n";
+        out += "# HELP wadesk_db_pool_in_flight Requests being handled on the worker pool.\n"
+               "# TYPE wadesk_db_pool_in_flight gauge\nwadesk_db_pool_in_flight " +
+               std::to_string(server.InFlight()) + "\n";
+    };
+    api = std::make_unique<http::Api>(service_.get(), authenticator_.get(), metrics, std::move(api_options));
+
+    unsigned short port = 0;
+    try {
+        port = server.Listen();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wadesk: %s\n", e.what());
+        return 1;
+    }
+    std::string host = config_.listen_host.find(':') != std::string::npos ? "[" + config_.listen_host + "]"
+                                                                           : config_.listen_host;
+    std::string base_url = "http://" + host + ":" + std::to_string(port);
+
+    std::shared_ptr<void> realtime = StartRealtime(server, *this);
+
+    try {
+        if (service_->CountCompanies() == 0) {
+            if (!config_.bootstrap_admin_email.empty()) {
+                service::NewUser admin;
+                admin.email = config_.bootstrap_admin_email;
+                admin.password = config_.bootstrap_admin_password;
+                admin.name = "Admin";
+                auto [company, user] = service_->CreateCompany(config_.bootstrap_company, admin);
+                spdlog::info("created the first company {} ({}) with admin {}", company.name, company.id, user.email);
+            } else {
+                PrintFirstLoginHelp(program, base_url);
+            }
+        }
+        service_->ResumeSessions();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wadesk: start-up failed: %s\n", e.what());
+        return 1;
+    }
+
+    spdlog::info("database {}, data directory {}, realtime {}", RedactUrl(config_.DatabaseUrl()), config_.data_dir,
+                 realtime ? "on" : "off");
+    std::fprintf(stderr, "listening on %s\n", base_url.c_str());
+    std::fflush(stderr);
+    server.Run();
+    realtime.reset();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace wadesk::app

@@ -1,0 +1,65 @@
+#pragma once
+// Process configuration: plain structs with defaults and one free Parse(). Each knob is a flag
+// and an environment variable, and may also be set in a config file (--config / WADESK_CONFIG)
+// of KEY=value lines whose keys are the environment variable names. Precedence:
+// flag > environment > file > default. See docs/configuration.md.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace wadesk::app {
+
+struct ExternalJwtConfig {
+    std::string hs256_secret;            // WADESK_JWT_EXTERNAL_SECRET
+    std::string rs256_public_key_file;   // WADESK_JWT_EXTERNAL_PUBLIC_KEY_FILE (PEM)
+    std::string claim_user = "sub";      // WADESK_JWT_CLAIM_USER
+    std::string claim_company = "cid";   // WADESK_JWT_CLAIM_COMPANY
+    std::string claim_role = "role";     // WADESK_JWT_CLAIM_ROLE
+};
+
+struct Config {
+    std::string listen_host = "127.0.0.1";
+    unsigned short listen_port = 8080;   // 0: pick a free port
+    std::string data_dir = "./data";
+    std::string database_url;            // empty: sqlite://<data_dir>/wadesk.db
+    std::string jwt_secret;              // empty: generated once, kept in <data_dir>/jwt-secret
+    std::string master_key;              // empty: generated once, kept in <data_dir>/master-key
+    std::string wa_url;                  // the WhatsApp endpoint for the engine (empty: its default)
+    std::string wa_trust_root;           // the certificate trust root for the engine
+    std::string log_level = "info";
+    std::string log_format = "text";     // text | json
+    unsigned io_threads = 0;             // 0: one per core
+    unsigned worker_threads = 4;         // the blocking (database) pool
+    std::size_t body_limit = 1024 * 1024;
+    std::int64_t token_ttl_s = 12 * 3600;
+    std::string bootstrap_company = "Default company";
+    std::string bootstrap_admin_email;   // with the password: `serve` creates the first company
+    std::string bootstrap_admin_password;
+    ExternalJwtConfig external;
+    std::string config_file;             // where file values came from, "" when none
+
+    // The effective database URL (the SQLite default filled in).
+    std::string DatabaseUrl() const;
+};
+
+// Parses `args` (the command line after the subcommand words), `env` and the config file.
+// Options this function knows are consumed; everything else is returned in `rest` in order, for
+// the subcommand to parse. Errors ("invalid_config") name the flag, variable or file line.
+Result<Config> ParseConfig(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                           std::vector<std::string>* rest);
+
+// The process environment as a map.
+std::map<std::string, std::string> ProcessEnvironment();
+
+// Usage text of the configuration options (for --help).
+std::string ConfigHelp();
+
+// Reads <dir>/<name>, or creates it with `bytes` random bytes (hex) and mode 0600 when absent.
+// Creates `dir` (mode 0700) when needed. Errors name the path.
+Result<std::string> LoadOrCreateSecret(const std::string& dir, const std::string& name, std::size_t bytes);
+
+}  // namespace wadesk::app

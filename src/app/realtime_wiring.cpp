@@ -1,0 +1,21 @@
+// Installs the Socket.IO server (src/realtime) on the HTTP server. Compiled only when the
+// wadesk_realtime target exists; no_realtime.cpp stands in otherwise.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "app/app.h"
+#include "http/server.h"
+#include "realtime/server.h"
+
+namespace wadesk::app {
+
+std::shared_ptr<void> StartRealtime(http::Server& server, App& app) {
+    auto rt = std::make_shared<realtime::RealtimeServer>(server.IoContext().get_executor(),
+                                                         server.WorkerPool().get_executor(), app.authenticator(),
+                                                         app.access_view(), app.bus(), &app.repository());
+    rt->Start();
+    server.SetUpgradeHandler(rt.get());
+    return std::shared_ptr<void>(rt.get(), [rt](void*) { rt->Stop(); });
+}
+
+}  // namespace wadesk::app

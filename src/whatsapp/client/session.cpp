@@ -1,0 +1,418 @@
+// The only Beast/Asio translation unit of the client: websocket transport (ws:// and wss://),
+// the per-connection reader / writer / timer coroutines, and the reconnect loop.
+#include "whatsapp/client/session.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <deque>
+#include <random>
+
+#include "core/log.h"
+
+namespace wadesk::wa {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+std::string_view SessionStatusName(SessionStatus status) {
+    switch (status) {
+        case SessionStatus::kInitializing: return "initializing";
+        case SessionStatus::kQr: return "qr";
+        case SessionStatus::kConnected: return "connected";
+        case SessionStatus::kReconnecting: return "reconnecting";
+        case SessionStatus::kDisconnected: return "disconnected";
+        case SessionStatus::kLoggedOut: return "logged_out";
+        case SessionStatus::kFailed: return "failed";
+    }
+    return "unknown";
+}
+
+std::chrono::milliseconds ReconnectDelay(const ClientConfig& config, int attempt) {
+    const auto base = config.reconnect_base.count();
+    const auto cap = config.reconnect_max.count();
+    std::int64_t delay = base;
+    for (int i = 0; i < attempt && delay < cap; ++i) delay *= 2;
+    delay = std::min<std::int64_t>(delay, cap);
+    Bytes r = RandomBytes(2);
+    const double unit = ((r[0] << 8) | r[1]) / 65535.0;  // [0, 1]
+    const double jitter = 0.8 + 0.4 * unit;              // +/-20 %
+    return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(delay) * jitter));
+}
+
+namespace {
+
+struct Endpoint {
+    bool tls = false;
+    std::string host;
+    std::string port;
+    std::string target;
+};
+
+Result<Endpoint> ParseEndpoint(const std::string& url) {
+    auto u = boost::urls::parse_uri(url);
+    if (!u) return MakeError("bad_url", "cannot parse " + url);
+    Endpoint e;
+    const auto scheme = u->scheme();
+    if (scheme == "wss") {
+        e.tls = true;
+    } else if (scheme != "ws") {
+        return MakeError("bad_url", "URL scheme must be ws or wss");
+    }
+    e.host = std::string(u->host());
+    if (e.host.empty()) return MakeError("bad_url", "URL has no host");
+    e.port = u->has_port() ? std::string(u->port()) : (e.tls ? "443" : "80");
+    e.target = std::string(u->encoded_path());
+    if (e.target.empty()) e.target = "/";
+    if (u->has_query()) e.target += "?" + std::string(u->encoded_query());
+    return e;
+}
+
+// What one live connection needs, shared by its reader, writer and timer coroutines.
+struct Link : ConnectionSink {
+    explicit Link(const net::any_io_executor& ex) : wake(ex), tick(ex) {}
+
+    std::deque<Bytes> out;
+    net::steady_timer wake;  // the writer's "queue changed" signal
+    net::steady_timer tick;  // the Connection's next deadline
+    std::optional<CloseInfo> closed;
+    std::unique_ptr<Connection> conn;
+
+    void SendBytes(Bytes data) override {
+        out.push_back(std::move(data));
+        wake.cancel();
+    }
+    void Close(const CloseInfo& info) override {
+        if (!closed) closed = info;
+        wake.cancel();
+        tick.cancel();
+    }
+    // After any call into conn: the deadline may have moved.
+    void Rearm() { tick.cancel(); }
+};
+
+template <class Ws>
+struct WsLink : Link {
+    template <class... Args>
+    WsLink(const net::any_io_executor& ex, Args&&... args) : Link(ex), ws(std::forward<Args>(args)...) {}
+    Ws ws;
+};
+
+template <class Ws>
+net::awaitable<void> ReadLoop(std::shared_ptr<WsLink<Ws>> link) {
+    beast::flat_buffer buffer;
+    for (;;) {
+        auto [ec, n] = co_await link->ws.async_read(buffer, net::as_tuple(net::use_awaitable));
+        if (ec) {
+            if (!link->closed) link->conn->OnTransportClosed("transport: " + ec.message());
+            co_return;
+        }
+        auto data = buffer.cdata();
+        link->conn->OnData(BytesView(static_cast<const std::uint8_t*>(data.data()), data.size()), Clock::now());
+        buffer.consume(buffer.size());
+        link->Rearm();
+    }
+}
+
+net::awaitable<void> TickLoop(std::shared_ptr<Link> link) {
+    for (;;) {
+        if (link->closed) co_return;
+        auto deadline = link->conn->NextDeadline();
+        link->tick.expires_at(deadline ? *deadline : TimePoint::max());
+        auto [ec] = co_await link->tick.async_wait(net::as_tuple(net::use_awaitable));
+        if (link->closed) co_return;
+        if (!ec) link->conn->OnTick(Clock::now());
+    }
+}
+
+template <class Ws>
+net::awaitable<CloseInfo> WriteLoop(std::shared_ptr<WsLink<Ws>> link) {
+    for (;;) {
+        while (!link->out.empty()) {
+            Bytes data = std::move(link->out.front());
+            link->out.pop_front();
+            auto [ec, n] = co_await link->ws.async_write(net::buffer(data), net::as_tuple(net::use_awaitable));
+            if (ec) {
+                if (!link->closed) link->conn->OnTransportClosed("transport: " + ec.message());
+                link->out.clear();
+                break;
+            }
+        }
+        if (link->closed) break;
+        link->wake.expires_at(TimePoint::max());
+        co_await link->wake.async_wait(net::as_tuple(net::use_awaitable));
+    }
+    // Polite close with a short bound, then drop the socket (ends the reader).
+    beast::get_lowest_layer(link->ws).expires_after(std::chrono::seconds(2));
+    co_await link->ws.async_close(websocket::close_code::normal, net::as_tuple(net::use_awaitable));
+    beast::get_lowest_layer(link->ws).close();
+    co_return *link->closed;
+}
+
+}  // namespace
+
+// ---- Impl --------------------------------------------------------------------------------------
+
+struct Session::Impl : ClientEvents {
+    Impl(net::io_context& io_, ClientConfig config_, CredentialStore& store_, SessionEvents& events_)
+        : io(io_),
+          strand(net::make_strand(io_)),
+          config(std::move(config_)),
+          store(store_),
+          events(events_),
+          backoff(strand),
+          tls(ssl::context::tls_client) {
+        tls.set_default_verify_paths();
+        tls.set_verify_mode(ssl::verify_peer);
+    }
+
+    net::io_context& io;
+    net::strand<net::io_context::executor_type> strand;
+    ClientConfig config;
+    CredentialStore& store;
+    SessionEvents& events;
+    net::steady_timer backoff;
+    ssl::context tls;
+
+    Credentials creds;
+    std::unique_ptr<SignalManager> signal;
+    bool running = false;
+    bool stop_requested = false;
+    bool logout_requested = false;
+    int attempt = 0;
+    std::shared_ptr<Link> link;
+    std::optional<SessionStatus> status;
+    std::string status_reason;
+
+    void SetStatus(SessionStatus s, const std::string& reason) {
+        if (status == s && status_reason == reason) return;
+        status = s;
+        status_reason = reason;
+        events.OnStatus(s, reason);
+    }
+
+    // ClientEvents relay.
+    void OnQr(const std::string& text, std::chrono::seconds ttl) override {
+        SetStatus(SessionStatus::kQr, "");
+        events.OnQr(text, ttl);
+    }
+    void OnPaired(const Me& me) override { events.OnPaired(me); }
+    void OnConnected(const Me& me) override {
+        attempt = 0;
+        SetStatus(SessionStatus::kConnected, "");
+        events.OnConnected(me);
+    }
+    void OnMessage(const IncomingMessage& m) override { events.OnMessage(m); }
+    void OnReceipt(const ReceiptEvent& r) override { events.OnReceipt(r); }
+    void OnSendAck(const std::string& id, int error) override { events.OnSendAck(id, error); }
+
+    Result<void> LoadCredentials() {
+        if (auto blob = store.Get(store_keys::kCredentials)) {
+            auto decoded = DecodeCredentials(*blob);
+            if (!decoded) return decoded.error();
+            creds = std::move(*decoded);
+        } else {
+            creds = GenerateCredentials();
+            store.Put(store_keys::kCredentials, EncodeCredentials(creds));
+        }
+        auto manager = SignalManager::Create(store, creds);
+        if (!manager) return manager.error();
+        signal = std::move(*manager);
+        return {};
+    }
+
+    void ForgetCredentials() {
+        store.Delete(store_keys::kCredentials);
+        signal.reset();
+    }
+
+    template <class Ws>
+    net::awaitable<CloseInfo> Drive(std::shared_ptr<WsLink<Ws>> l, const Endpoint& ep) {
+        l->ws.set_option(websocket::stream_base::decorator([origin = config.origin](websocket::request_type& req) {
+            req.set(beast::http::field::origin, origin);
+            req.set(beast::http::field::user_agent, "wadesk");
+        }));
+        const std::string host = ep.host + ":" + ep.port;
+        auto [hec] = co_await l->ws.async_handshake(host, ep.target, net::as_tuple(net::use_awaitable));
+        if (hec) co_return CloseInfo{CloseKind::kTransient, 0, "websocket_handshake: " + hec.message()};
+        beast::get_lowest_layer(l->ws).expires_never();
+        l->ws.binary(true);
+        l->ws.read_message_max(16u << 20);
+
+        l->conn = std::make_unique<Connection>(config, creds, store, *signal, *l, *this);
+        link = l;
+        if (stop_requested) l->conn->Stop();
+        else l->conn->Start(Clock::now());
+        auto on_done = [](std::exception_ptr e) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    spdlog::error("wa session coroutine failed: {}", ex.what());
+                }
+            }
+        };
+        net::co_spawn(strand, ReadLoop<Ws>(l), on_done);
+        net::co_spawn(strand, TickLoop(l), on_done);
+        CloseInfo info = co_await WriteLoop<Ws>(l);
+        link.reset();
+        co_return info;
+    }
+
+    net::awaitable<CloseInfo> RunOnce() {
+        auto ep = ParseEndpoint(config.url);
+        if (!ep) co_return CloseInfo{CloseKind::kFatal, 0, ep.error().code};
+        tcp::resolver resolver(strand);
+        auto [rec, results] =
+            co_await resolver.async_resolve(ep->host, ep->port, net::as_tuple(net::use_awaitable));
+        if (rec) co_return CloseInfo{CloseKind::kTransient, 0, "resolve: " + rec.message()};
+
+        if (!ep->tls) {
+            using Ws = websocket::stream<beast::tcp_stream>;
+            auto l = std::make_shared<WsLink<Ws>>(strand, strand);
+            beast::get_lowest_layer(l->ws).expires_after(config.handshake_timeout);
+            auto [cec, endpoint] =
+                co_await beast::get_lowest_layer(l->ws).async_connect(results, net::as_tuple(net::use_awaitable));
+            if (cec) co_return CloseInfo{CloseKind::kTransient, 0, "connect: " + cec.message()};
+            co_return co_await Drive<Ws>(l, *ep);
+        }
+        using Ws = websocket::stream<ssl::stream<beast::tcp_stream>>;
+        auto l = std::make_shared<WsLink<Ws>>(strand, strand, tls);
+        beast::get_lowest_layer(l->ws).expires_after(config.handshake_timeout);
+        auto [cec, endpoint] =
+            co_await beast::get_lowest_layer(l->ws).async_connect(results, net::as_tuple(net::use_awaitable));
+        if (cec) co_return CloseInfo{CloseKind::kTransient, 0, "connect: " + cec.message()};
+        if (!SSL_set_tlsext_host_name(l->ws.next_layer().native_handle(), ep->host.c_str()))
+            co_return CloseInfo{CloseKind::kTransient, 0, "tls: cannot set SNI"};
+        l->ws.next_layer().set_verify_callback(ssl::host_name_verification(ep->host));
+        auto [tec] = co_await l->ws.next_layer().async_handshake(ssl::stream_base::client,
+                                                                 net::as_tuple(net::use_awaitable));
+        if (tec) co_return CloseInfo{CloseKind::kTransient, 0, "tls: " + tec.message()};
+        co_return co_await Drive<Ws>(l, *ep);
+    }
+
+    net::awaitable<void> Run() {
+        SetStatus(SessionStatus::kInitializing, "");
+        CloseInfo last;
+        while (!stop_requested) {
+            last = co_await RunOnce();
+            if (stop_requested && last.kind != CloseKind::kLoggedOut) last = CloseInfo{CloseKind::kStopped, 0, "stopped"};
+            if (last.kind == CloseKind::kRestartRequired) {
+                attempt = 0;
+                continue;
+            }
+            if (last.kind != CloseKind::kTransient) break;
+            SetStatus(SessionStatus::kReconnecting, last.reason);
+            backoff.expires_after(ReconnectDelay(config, attempt++));
+            co_await backoff.async_wait(net::as_tuple(net::use_awaitable));
+        }
+        if (stop_requested && last.kind == CloseKind::kTransient) last = CloseInfo{CloseKind::kStopped, 0, "stopped"};
+        running = false;
+        if (logout_requested || last.kind == CloseKind::kLoggedOut) {
+            ForgetCredentials();
+            SetStatus(SessionStatus::kLoggedOut, logout_requested ? "logout" : last.reason);
+            co_return;
+        }
+        switch (last.kind) {
+            case CloseKind::kQrTimeout: SetStatus(SessionStatus::kDisconnected, "qr_timeout"); break;
+            case CloseKind::kReplaced: SetStatus(SessionStatus::kDisconnected, "replaced"); break;
+            case CloseKind::kFatal: SetStatus(SessionStatus::kFailed, last.reason); break;
+            default: SetStatus(SessionStatus::kDisconnected, "stopped"); break;
+        }
+    }
+};
+
+// ---- Session ---------------------------------------------------------------------------------------
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+std::shared_ptr<Session> Session::Create(net::io_context& io, ClientConfig config, CredentialStore& store,
+                                         SessionEvents& events) {
+    return std::shared_ptr<Session>(new Session(std::make_unique<Impl>(io, std::move(config), store, events)));
+}
+
+void Session::Start() {
+    net::post(impl_->strand, [self = shared_from_this()] {
+        Impl& s = *self->impl_;
+        if (s.running) return;
+        s.stop_requested = false;
+        s.logout_requested = false;
+        if (auto loaded = s.LoadCredentials(); !loaded) {
+            s.SetStatus(SessionStatus::kFailed, loaded.error().code);
+            return;
+        }
+        s.running = true;
+        net::co_spawn(s.strand, [self]() -> net::awaitable<void> { co_await self->impl_->Run(); },
+                      [](std::exception_ptr e) {
+                          if (!e) return;
+                          try {
+                              std::rethrow_exception(e);
+                          } catch (const std::exception& ex) {
+                              spdlog::error("wa session failed: {}", ex.what());
+                          }
+                      });
+    });
+}
+
+void Session::Stop() {
+    net::post(impl_->strand, [self = shared_from_this()] {
+        Impl& s = *self->impl_;
+        s.stop_requested = true;
+        s.backoff.cancel();
+        if (s.link && s.link->conn) {
+            s.link->conn->Stop();
+            s.link->Rearm();
+        }
+    });
+}
+
+void Session::Logout() {
+    net::post(impl_->strand, [self = shared_from_this()] {
+        Impl& s = *self->impl_;
+        s.logout_requested = true;
+        s.stop_requested = true;
+        s.backoff.cancel();
+        if (s.link && s.link->conn) {
+            s.link->conn->Logout();
+            s.link->Rearm();
+        } else if (!s.running) {
+            s.ForgetCredentials();
+            s.SetStatus(SessionStatus::kLoggedOut, "logout");
+        }
+    });
+}
+
+void Session::SendText(std::string to_jid, std::string text, std::function<void(Result<std::string>)> done) {
+    net::post(impl_->strand, [self = shared_from_this(), to = std::move(to_jid), text = std::move(text),
+                              done = std::move(done)] {
+        Impl& s = *self->impl_;
+        if (!s.link || !s.link->conn) {
+            if (done) done(MakeError("not_connected", "session is not connected"));
+            return;
+        }
+        auto r = s.link->conn->SendText(to, text);
+        s.link->Rearm();
+        if (done) done(std::move(r));
+    });
+}
+
+void Session::MarkRead(std::string chat_jid, std::string sender_jid, std::vector<std::string> ids) {
+    net::post(impl_->strand, [self = shared_from_this(), chat = std::move(chat_jid), sender = std::move(sender_jid),
+                              ids = std::move(ids)] {
+        Impl& s = *self->impl_;
+        if (!s.link || !s.link->conn) return;
+        (void)s.link->conn->MarkRead(chat, sender, ids);
+        s.link->Rearm();
+    });
+}
+
+}  // namespace wadesk::wa

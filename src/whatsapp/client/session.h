@@ -1,0 +1,66 @@
+#pragma once
+// Session: one linked WhatsApp account kept online. It owns the credentials (loaded from and
+// saved to the CredentialStore), the Signal state and, while online, one websocket connection
+// (ws:// or wss://) driving a Connection state machine. It reconnects with exponential backoff
+// and jitter on transient failures, at once after the post-pairing 515, and never after
+// logged-out (401/403/406, unlinked from the phone), replaced (440), qr_timeout or fatal errors.
+//
+// All work runs as coroutines on the session's own strand of the given io_context; an idle
+// session holds no thread. Public methods are thread-safe (they post to the strand). Events are
+// delivered on the strand: handlers must not block for long.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "whatsapp/client/config.h"
+#include "whatsapp/client/connection.h"
+#include "whatsapp/client/credential_store.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace wadesk::wa {
+
+enum class SessionStatus { kInitializing, kQr, kConnected, kReconnecting, kDisconnected, kLoggedOut, kFailed };
+// SPEC §3 names: "initializing", "qr", "connected", "reconnecting", "disconnected", "logged_out", "failed".
+std::string_view SessionStatusName(SessionStatus status);
+
+class SessionEvents : public ClientEvents {
+public:
+    // Status changes with a reason ("qr_timeout", "device_removed", "replaced", "stopped", ...).
+    virtual void OnStatus(SessionStatus /*status*/, const std::string& /*reason*/) {}
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    // REQUIRES: store and events outlive the session (until OnStatus reports a final status
+    // after Stop/Logout, or the io_context is stopped).
+    static std::shared_ptr<Session> Create(boost::asio::io_context& io, ClientConfig config, CredentialStore& store,
+                                           SessionEvents& events);
+    ~Session();
+
+    // Loads or creates credentials and connects (pairing by QR when not yet linked).
+    void Start();
+    // Closes the connection; credentials are kept. Final status: disconnected ("stopped").
+    void Stop();
+    // Unlinks at WhatsApp when online, forgets the credentials. Final status: logged_out.
+    void Logout();
+    // 1:1 text; `done` gets the WhatsApp message id once the stanza is queued (delivery status
+    // arrives as OnSendAck / OnReceipt).
+    void SendText(std::string to_jid, std::string text, std::function<void(Result<std::string>)> done);
+    void MarkRead(std::string chat_jid, std::string sender_jid, std::vector<std::string> ids);
+
+    struct Impl;
+
+private:
+    explicit Session(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Delay before reconnect attempt `attempt` (0-based): base * 2^attempt capped at max, +/-20 %.
+std::chrono::milliseconds ReconnectDelay(const ClientConfig& config, int attempt);
+
+}  // namespace wadesk::wa
