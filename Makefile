@@ -1,6 +1,9 @@
 # The two set-up commands of the README are `make run` and `make test`; the rest are steps.
 BUILD ?= build
 JOBS ?= $(shell nproc)
+# ccache hits across clones of the repository (CI builds a fresh clone in another folder).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: deps configure build run test unit bench fuzz clean
 

@@ -2,7 +2,7 @@
 # make bench: runs the benchmarks against the binaries of BUILD_DIR (default build) and records
 # their results in docs/benchmarks.md. Each benchmark is one function below; a throwaway
 # PostgreSQL is started here for the PostgreSQL runs and stopped on exit.
-#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http (default: all)
+#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout (default: all)
 # Knobs for the HTTP section (environment): WADESK_BENCH_BACKENDS (sqlite,postgres),
 # WADESK_BENCH_SESSIONS (5), WADESK_BENCH_CHATS (2000), WADESK_BENCH_MESSAGES (1000000),
 # WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000).
@@ -48,4 +48,22 @@ bench_http() {
   node bench/http/report.mjs docs/benchmarks.md "make bench (scripts/run-bench.sh $build http)" "${results[@]}"
 }
 
+# Socket.IO fan-out: wadesk's realtime stack and a reference socket.io@4 Node server under the
+# same load (bench/fanout/). Knobs: WADESK_FANOUT_CLIENTS (2000), WADESK_FANOUT_SESSIONS (20),
+# WADESK_FANOUT_RATE (2000 events/s), WADESK_FANOUT_DURATION (30 s), WADESK_FANOUT_WORKERS (2).
+bench_fanout() {
+  local results=() kind out
+  for kind in wadesk reference; do
+    out="$work/fanout-$kind.json"
+    echo "=== fan-out benchmark: $kind" >&2
+    node bench/fanout/fanout-bench.mjs --server "$kind" --build "$build" \
+      --clients "${WADESK_FANOUT_CLIENTS:-2000}" --sessions "${WADESK_FANOUT_SESSIONS:-20}" \
+      --rate "${WADESK_FANOUT_RATE:-2000}" --duration "${WADESK_FANOUT_DURATION:-30}" \
+      --workers "${WADESK_FANOUT_WORKERS:-2}" >"$out"
+    results+=("$out")
+  done
+  node bench/fanout/report.mjs docs/benchmarks.md "make bench (scripts/run-bench.sh $build fanout)" "${results[@]}"
+}
+
 if want http; then bench_http; fi
+if want fanout; then bench_fanout; fi

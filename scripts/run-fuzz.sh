@@ -50,9 +50,12 @@ for target in binary_decoder_fuzz; do
   corpus="$out/corpus/$target"
   mkdir -p "$corpus"
   echo "run $target for ${seconds}s"
-  if ! "$out/$target" "$corpus" "$seed" -max_total_time="$seconds" -jobs="$jobs" -workers="$jobs" \
+  parallel=()
+  if [ "$jobs" -gt 1 ]; then parallel=(-jobs="$jobs" -workers="$jobs"); fi
+  # Run inside the build directory: with -jobs libFuzzer writes fuzz-N.log to the working directory.
+  if ! (cd "$out" && "./$target" "corpus/$target" "seed/binary_decoder" -max_total_time="$seconds" "${parallel[@]}" \
         -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-        -artifact_prefix="$out/artifacts/$target-" 2>&1 | tee "$out/$target.log" | grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|stat::|^INFO: seed'; then
+        -artifact_prefix="artifacts/$target-") 2>&1 | tee "$out/$target.log" | grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|stat::|^INFO: seed'; then
     :
   fi
   if grep -q -E '^==[0-9]+==ERROR|SUMMARY: (Address|Undefined)|deadly signal|Test unit written' "$out/$target.log"; then

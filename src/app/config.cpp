@@ -266,7 +266,7 @@ Result<std::string> LoadOrCreateSecret(const std::string& dir, const std::string
             std::getline(in, value);
             value = Trim(value);
             if (value.size() < 32) return MakeError("secret_file", path + " holds no usable secret; delete it to regenerate");
-            return value;
+            return Result<std::string>(boost::system::in_place_value, value);
         }
         int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
         if (fd < 0) {
@@ -279,7 +279,7 @@ Result<std::string> LoadOrCreateSecret(const std::string& dir, const std::string
         ok = ::fsync(fd) == 0 && ok;
         ::close(fd);
         if (!ok) return MakeError("secret_file", "cannot write " + path);
-        return value;
+        return Result<std::string>(boost::system::in_place_value, value);
     }
     return MakeError("secret_file", "cannot read " + path);
 }

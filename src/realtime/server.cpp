@@ -804,8 +804,10 @@ net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& st
     auto self = shared_from_this();
     net::co_spawn(
         conn->strand,
-        [self, conn, ws, channel, r = std::move(req)]() mutable -> net::awaitable<void> {
-            auto [aec] = co_await ws->async_accept(r, net::as_tuple(net::use_awaitable));
+        [self, conn, ws, channel, r = std::make_shared<bhttp::request<bhttp::string_body>>(std::move(req))]() mutable
+            -> net::awaitable<void> {
+            auto [aec] = co_await ws->async_accept(*r, net::as_tuple(net::use_awaitable));
+            r.reset();  // the handshake request is not kept for the life of the socket
             if (aec) {
                 if (channel == Channel::kProbe) {
                     std::lock_guard lock(conn->mu);
@@ -863,7 +865,7 @@ net::awaitable<void> RealtimeServer::Impl::RunWebsocket(std::shared_ptr<Connecti
         }
         std::string text = beast::buffers_to_string(buffer.data());
         buffer.consume(buffer.size());
-        if (buffer.capacity() > 4096) buffer.shrink_to_fit();
+        buffer.shrink_to_fit();  // an idle socket holds no read buffer
         auto packet = DecodeEioPacket(text);
         if (!packet) {
             counters.protocol.fetch_add(1, std::memory_order_relaxed);
@@ -984,7 +986,7 @@ void RealtimeServer::Start() {
     impl_->subscription = impl_->bus.Subscribe([weak](const store::Event& event) {
         if (auto impl = weak.lock()) impl->OnEvent(event);
     });
-    net::co_spawn(impl_->sweep_strand, impl_->Sweep(), net::detached);
+    net::co_spawn(impl_->sweep_strand, [impl = impl_]() { return impl->Sweep(); }, net::detached);
 }
 
 void RealtimeServer::Stop() {
@@ -1000,8 +1002,25 @@ void RealtimeServer::Stop() {
     if (timer) net::post(impl_->sweep_strand, [timer] { timer->cancel(); });
     for (auto& conn : all) {
         conn->CloseGracefully(true);
-        if (conn->engine.transport() == Transport::kPolling) impl_->Finalize(conn);
+        bool polling;
+        {
+            std::lock_guard lock(conn->mu);
+            polling = conn->engine.transport() == Transport::kPolling;
+        }
+        if (polling) impl_->Finalize(conn);
     }
+    // Whatever still runs holds its connection itself; the server keeps none, so tearing the
+    // io_context down later destroys each connection with its last coroutine.
+    {
+        std::lock_guard lock(impl_->sessions_mu);
+        impl_->sessions.clear();
+    }
+    {
+        std::lock_guard lock(impl_->hub_mu);
+        impl_->by_company.clear();
+    }
+    std::lock_guard lock(impl_->pid_mu);
+    impl_->pids.clear();
 }
 
 net::awaitable<bool> RealtimeServer::HandleSocketIo(beast::tcp_stream& stream, beast::flat_buffer& buffer,

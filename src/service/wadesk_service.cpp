@@ -473,6 +473,8 @@ store::Access WadeskService::Grant(const Actor& actor, const std::string& sessio
     store::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
     store::User m = OwnManager(actor, g.manager_id);
+    access_.PutUser(m);  // users created by another process (the CLI) are learnt here or at login
+    authenticator_.Upsert(m);
     store::Access a;
     a.company_id = s.company_id;
     a.session_id = s.id;

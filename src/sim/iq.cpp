@@ -223,7 +223,9 @@ void SimConnection::HandleIq(const Node& iq) {
     if (xmlns == "md" && iq.Child("remove-companion-device")) {
         const std::string jid_text(iq.Child("remove-companion-device")->AttrOr("jid", ""));
         auto jid = wa::ParseJid(jid_text);
-        if (!jid || jid->user != phone_ || jid->device != device_) return SendIqError(iq, 403, "forbidden");
+        const bool self = jid && jid->device == device_ &&
+                          ((jid->IsPnUser() && jid->user == phone_) || (jid->IsLid() && jid->user == me->lid));
+        if (!self) return SendIqError(iq, 403, "forbidden");
         SendIqResult(iq);
         me->devices.erase(device_);
         server_.Persist();

@@ -142,20 +142,18 @@ const std::string kSelectMessageByClientId =
     " FROM wa_messages WHERE session_id = $1 AND client_message_id = $2 AND client_message_id <> ''";
 const std::string kSelectMessageInSession =
     "SELECT " + kMessageCols + " FROM wa_messages WHERE session_id = $1 AND id = $2";
-const std::string kCountChatMessages =
-    "SELECT COUNT(*) FROM wa_messages WHERE chat_id = $1 AND company_id = $2 AND session_id = $3";
+// Message listings first check that the chat belongs to (company, session), then touch
+// wa_messages by chat_id alone, so the planner has one obvious index: (chat_id, ts DESC, id DESC).
+const std::string kChatInScope = "SELECT 1 FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3";
+const std::string kCountChatMessages = "SELECT COUNT(*) FROM wa_messages WHERE chat_id = $1";
 const std::string kListMessagesPage =
-    "SELECT " + kMessageCols +
-    " FROM wa_messages WHERE chat_id = $1 AND company_id = $2 AND session_id = $3 "
-    "ORDER BY ts DESC, id DESC LIMIT $4 OFFSET $5";
-const std::string kSelectCursor =
-    "SELECT ts FROM wa_messages WHERE chat_id = $1 AND company_id = $2 AND session_id = $3 AND id = $4";
-// Keyset seek: (ts, id) < (cursor ts, cursor id). The ts <= $4 range is what the
+    "SELECT " + kMessageCols + " FROM wa_messages WHERE chat_id = $1 ORDER BY ts DESC, id DESC LIMIT $2 OFFSET $3";
+const std::string kSelectCursor = "SELECT ts FROM wa_messages WHERE chat_id = $1 AND id = $2";
+// Keyset seek: (ts, id) < (cursor ts, cursor id). The ts <= $2 range is what the
 // (chat_id, ts DESC, id DESC) index seeks on; the OR only filters rows of the cursor's own ts.
 const std::string kListMessagesBefore =
     "SELECT " + kMessageCols +
-    " FROM wa_messages WHERE chat_id = $1 AND company_id = $2 AND session_id = $3 "
-    "AND ts <= $4 AND (ts < $4 OR id < $5) ORDER BY ts DESC, id DESC LIMIT $6";
+    " FROM wa_messages WHERE chat_id = $1 AND ts <= $2 AND (ts < $2 OR id < $3) ORDER BY ts DESC, id DESC LIMIT $4";
 const std::string kAdvanceStatus =
     "UPDATE wa_messages SET status = $3 WHERE session_id = $1 AND id = $2 AND status IN ($4, $5, $6, $7) "
     "RETURNING " + kMessageCols;
@@ -923,18 +921,19 @@ Page<Message> SqlRepository::ListMessages(const MessageQuery& query) {
     const int limit = ClampLimit(query.limit);
     Page<Message> out;
     db_->Read([&](Connection& conn) {
-        out.total = conn.Query(kCountChatMessages, {query.chat_id, query.company_id, query.session_id})[0].Int(0);
+        if (conn.Query(kChatInScope, {query.company_id, query.session_id, query.chat_id}).empty()) return;
+        out.total = conn.Query(kCountChatMessages, {query.chat_id})[0].Int(0);
         if (query.before.empty()) {
-            out.items = All<Message>(conn.Query(kListMessagesPage, {query.chat_id, query.company_id, query.session_id,
-                                                                   std::int64_t{limit}, OffsetOf(query.page, limit)}),
-                                     ReadMessage);
+            out.items = All<Message>(
+                conn.Query(kListMessagesPage, {query.chat_id, std::int64_t{limit}, OffsetOf(query.page, limit)}),
+                ReadMessage);
             return;
         }
-        Rows cursor = conn.Query(kSelectCursor, {query.chat_id, query.company_id, query.session_id, query.before});
+        Rows cursor = conn.Query(kSelectCursor, {query.chat_id, query.before});
         if (cursor.empty()) return;  // a cursor outside this chat selects nothing
-        out.items = All<Message>(conn.Query(kListMessagesBefore, {query.chat_id, query.company_id, query.session_id,
-                                                                  cursor[0].Int(0), query.before, std::int64_t{limit}}),
-                                 ReadMessage);
+        out.items = All<Message>(
+            conn.Query(kListMessagesBefore, {query.chat_id, cursor[0].Int(0), query.before, std::int64_t{limit}}),
+            ReadMessage);
     });
     return out;
 }

@@ -1,4 +1,5 @@
--- wadesk schema, version 1 (PostgreSQL). Times are unix milliseconds.
+-- wadesk schema, version 1 (PostgreSQL). Times are unix milliseconds. Chat and message ids use
+-- the "C" collation so that (ts, id) ordering and keyset cursors compare bytes, as SQLite does.
 CREATE TABLE companies (
     id           TEXT PRIMARY KEY,
     name         TEXT NOT NULL,
@@ -55,7 +56,7 @@ CREATE INDEX wa_access_user ON wa_access (user_id);
 -- Chats and messages outlive their session (DeleteSession without purge keeps the history),
 -- so they reference the company, not the session.
 CREATE TABLE wa_chats (
-    id              TEXT PRIMARY KEY,
+    id              TEXT COLLATE "C" PRIMARY KEY,
     company_id      TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
     session_id      TEXT NOT NULL,
     jid             TEXT NOT NULL,
@@ -78,7 +79,7 @@ CREATE UNIQUE INDEX wa_chats_lid ON wa_chats (session_id, lid) WHERE lid <> '';
 CREATE INDEX wa_chats_activity ON wa_chats (session_id, last_message_at DESC, id DESC);
 
 CREATE TABLE wa_messages (
-    id                TEXT PRIMARY KEY,
+    id                TEXT COLLATE "C" PRIMARY KEY,
     company_id        TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
     session_id        TEXT NOT NULL,
     chat_id           TEXT NOT NULL REFERENCES wa_chats(id) ON DELETE CASCADE,

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Renders fanout-bench.mjs results (JSON lines files) as a Markdown section and writes it into
+// DOC between "<!-- fanout-bench:begin -->" and "<!-- fanout-bench:end -->" (appended when the
+// markers are absent), leaving the other sections of the file alone.
+// Usage: node bench/fanout/report.mjs DOC COMMAND-LINE RESULT.json...
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, totalmem, release, loadavg } from 'node:os';
+
+const [doc, command, ...files] = process.argv.slice(2);
+const runs = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const ours = runs.find((r) => r.server === 'wadesk');
+const ref = runs.find((r) => r.server === 'reference');
+
+const lines = [];
+lines.push('<!-- fanout-bench:begin -->');
+lines.push('## Socket.IO fan-out');
+lines.push('');
+lines.push(`Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} by \`${command}\` (scripts/run-bench.sh → bench/fanout/fanout-bench.mjs).`);
+lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()};`
+    + ` load average at report time ${loadavg().map((l) => l.toFixed(1)).join(' ')}. Server and load clients share the same cores.`);
+lines.push('');
+lines.push('Method: N clients (official `socket.io-client` 4.8.1, websocket transport, spread over several Node processes)');
+lines.push('connect with distinct tokens; client i may read session s(i mod S) only, so each event reaches N/S clients.');
+lines.push('After 3 s idle the server\'s RSS is read (memory per idle socket = RSS growth since before the first connect / N).');
+lines.push('The producer then emits the stated rate round-robin over the sessions for the stated time. `wadesk` =');
+lines.push('`wadesk-bench-fanout`: the real HTTP server, `realtime::RealtimeServer`, `MemoryAccessView` and `EventBus` with a');
+lines.push('synthetic producer thread publishing on the bus (one I/O thread). `socket.io@4` = a plain Node socket.io 4.8.1 server');
+lines.push('with one room per session and the same producer in its event loop. Latency: producer wall clock in the payload');
+lines.push('to receipt in the client (same machine clock). Lost/duplicated: per client, every sequence number of its session.');
+lines.push('');
+lines.push('| server | clients | sessions | events/s × s | delivered | delivered/s | lost | dup | p50 ms | p99 ms | max ms | KB per idle socket | slow-client drops |');
+lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of runs) {
+    lines.push(`| ${r.server === 'wadesk' ? 'wadesk' : 'socket.io@4 (Node)'} | ${r.clients} | ${r.sessions} | ${r.rate} × ${r.duration} | ${r.delivered}`
+        + ` | ${r.delivered_per_s} | ${r.missing} | ${r.duplicates} | ${fmt(r.p50_ms)} | ${fmt(r.p99_ms)} | ${fmt(r.max_ms)}`
+        + ` | ${fmt(r.kb_per_idle_socket, 2)} | ${r.disconnects} |`);
+}
+lines.push('');
+if (ours && ref) {
+    const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : 'n/a');
+    lines.push(`Ratio wadesk / socket.io@4: delivered/s ${ratio(ours.delivered_per_s, ref.delivered_per_s)}, p50 ${ratio(ours.p50_ms, ref.p50_ms)},`
+        + ` p99 ${ratio(ours.p99_ms, ref.p99_ms)}, memory per idle socket ${ratio(ours.kb_per_idle_socket, ref.kb_per_idle_socket)}.`);
+    lines.push('');
+}
+if (ours) {
+    const ok = (c) => (c ? 'met' : 'NOT met');
+    lines.push(`Targets (wadesk): no event lost — ${ok(ours.missing === 0 && ours.disconnects === 0)}; p99 < 50 ms — ${ok(ours.p99_ms < 50)};`
+        + ` < 20 KB per idle socket — ${ok(ours.kb_per_idle_socket < 20)}.`);
+    lines.push('');
+}
+lines.push('<!-- fanout-bench:end -->');
+const section = lines.join('\n');
+
+let text = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n\nWritten by `make bench` (scripts/run-bench.sh).\n';
+const re = /<!-- fanout-bench:begin -->[\s\S]*?<!-- fanout-bench:end -->/;
+text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
+writeFileSync(doc, text);

@@ -1,0 +1,92 @@
+// Process helpers for the native-client tests: the emulator (wadesk-sim) and the client driver
+// (build/tests/wa-client-tool), both line-oriented on stdout.
+// Binaries: $WADESK_SIM_BIN (default <build>/wadesk-sim) and <build>/tests/wa-client-tool, where
+// <build> is $WADESK_BUILD_DIR or <repo>/build.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const buildDir = () => (process.env.WADESK_BUILD_DIR ? resolve(process.env.WADESK_BUILD_DIR) : join(repo, 'build'));
+export const simBin = () => (process.env.WADESK_SIM_BIN ? resolve(process.env.WADESK_SIM_BIN) : join(buildDir(), 'wadesk-sim'));
+export const clientToolBin = () => join(buildDir(), 'tests', 'wa-client-tool');
+
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// A child process whose stdout lines can be awaited by pattern, in order.
+export class LineProcess {
+  constructor(bin, args, name) {
+    if (!existsSync(bin)) throw new Error(`${name} not found at ${bin}`);
+    this.name = name;
+    this.lines = [];
+    this.cursor = 0;
+    this.waiters = [];
+    this.stderr = '';
+    this.proc = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exit = new Promise((r) => this.proc.once('exit', (code, signal) => { this.exited = { code, signal }; r(this.exited); this.#wake(); }));
+    createInterface({ input: this.proc.stdout }).on('line', (line) => { this.lines.push(line); this.#wake(); });
+    this.proc.stderr.on('data', (d) => { this.stderr += d.toString(); });
+  }
+
+  #wake() {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  // The next line (after the previous match) matching `re`; rejects on timeout or exit.
+  async waitFor(re, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (this.cursor < this.lines.length) {
+        const line = this.lines[this.cursor++];
+        const m = line.match(re);
+        if (m) return m;
+      }
+      if (this.exited) throw new Error(`${this.name} exited (${JSON.stringify(this.exited)}) before ${re}; output:\n${this.lines.join('\n')}\n${this.stderr}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.name}: timed out waiting for ${re}; output:\n${this.lines.join('\n')}\n${this.stderr}`);
+      await new Promise((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => { clearTimeout(t); r(); });
+      });
+    }
+  }
+
+  send(line) { this.proc.stdin.write(line + '\n'); }
+
+  async stop(signal = 'SIGTERM') {
+    if (!this.exited) this.proc.kill(signal);
+    return this.exit;
+  }
+}
+
+export async function startSim() {
+  const state = tempDir('wadesk-sim-');
+  const sim = new LineProcess(simBin(), ['serve', '--state', state.dir, '--log-level', 'warn'], 'wadesk-sim');
+  const [, rootKey] = await sim.waitFor(/^root-key ([0-9a-f]{64})$/);
+  const [, wsUrl] = await sim.waitFor(/^listening on (ws:\/\/\S+)$/);
+  const [, controlUrl] = await sim.waitFor(/^control on (http:\/\/\S+)$/);
+  const control = async (method, path, body) => {
+    const res = await fetch(controlUrl + path, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  return {
+    rootKey, wsUrl, controlUrl, control,
+    async close() { await sim.stop(); state.remove(); },
+  };
+}
+
+export function startClient(sim, stateDir) {
+  return new LineProcess(clientToolBin(),
+    ['link', '--url', sim.wsUrl, '--trust-root', sim.rootKey, '--state', stateDir], 'wa-client-tool');
+}
