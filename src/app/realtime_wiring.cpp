@@ -15,6 +15,7 @@ std::shared_ptr<void> StartRealtime(http::Server& server, App& app) {
                                                          app.access_view(), app.bus(), &app.repository());
     rt->Start();
     server.SetUpgradeHandler(rt.get());
+    server.OnShutdown([raw = rt.get()] { raw->Stop(); });  // close sockets while the io_context runs
     return std::shared_ptr<void>(rt.get(), [rt](void*) { rt->Stop(); });
 }
 

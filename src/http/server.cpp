@@ -42,6 +42,7 @@ struct Server::Impl {
     net::signal_set signals{ioc, SIGINT, SIGTERM};
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> in_flight{0};
+    std::vector<std::function<void()>> on_shutdown;
     unsigned io_threads;
 
     Impl(ServerOptions o, Dispatcher d, Metrics* m)
@@ -226,6 +227,13 @@ net::awaitable<void> Server::Impl::Shutdown() {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
+    for (auto& callback : on_shutdown) {
+        try {
+            callback();
+        } catch (const std::exception& e) {
+            spdlog::warn("[http] shutdown callback failed: {}", e.what());
+        }
+    }
     auto deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
     net::steady_timer timer(ioc);
     while (in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -275,6 +283,8 @@ void Server::Run() {
     impl->ioc.run();
     for (auto& t : threads) t.join();
 }
+
+void Server::OnShutdown(std::function<void()> callback) { impl_->on_shutdown.push_back(std::move(callback)); }
 
 void Server::Stop() {
     auto* impl = impl_.get();

@@ -54,6 +54,9 @@ public:
     // On a stop: stops accepting, lets in-flight requests finish (up to shutdown_grace), returns.
     void Run();
     void Stop();  // thread-safe; Run() returns soon after
+    // REQUIRES: called before Run(). Runs on an I/O thread when shutdown begins (after the
+    // acceptor closed, before waiting for in-flight requests): e.g. close websockets.
+    void OnShutdown(std::function<void()> callback);
 
     boost::asio::io_context& IoContext();
     boost::asio::thread_pool& WorkerPool();

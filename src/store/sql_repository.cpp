@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <limits>
 #include <map>
 
 #include "core/clock.h"
@@ -178,10 +180,20 @@ const std::string kStatsSessions =
     "SELECT id, status FROM wa_sessions WHERE company_id = $1 ORDER BY created_at, id";
 const std::string kStatsChats =
     "SELECT session_id, COUNT(*) FROM wa_chats WHERE company_id = $1 GROUP BY session_id";
-// One pass over the (company_id, ts, session_id, from_me) index; days are UTC (ts / 86400000).
-const std::string kStatsMessages =
-    "SELECT ts / 86400000, session_id, from_me, COUNT(*) FROM wa_messages WHERE company_id = $1 AND ts >= $2 "
-    "GROUP BY ts / 86400000, session_id, from_me";
+// Whole UTC days come from message_counts_daily (kept by RecordMessage); only the partial first
+// day of a `since` that is not midnight is counted from wa_messages, over the
+// (company_id, ts, session_id, from_me) index.
+const std::string kStatsDailyCounts =
+    "SELECT day, session_id, incoming, outgoing FROM message_counts_daily WHERE company_id = $1 AND day >= $2";
+const std::string kStatsMessagesBetween =
+    "SELECT session_id, from_me, COUNT(*) FROM wa_messages WHERE company_id = $1 AND ts >= $2 AND ts < $3 "
+    "GROUP BY session_id, from_me";
+const std::string kBumpDailyCount =
+    "INSERT INTO message_counts_daily (company_id, session_id, day, incoming, outgoing) VALUES ($1, $2, $3, $4, $5) "
+    "ON CONFLICT (company_id, day, session_id) DO UPDATE SET "
+    "incoming = message_counts_daily.incoming + excluded.incoming, "
+    "outgoing = message_counts_daily.outgoing + excluded.outgoing";
+const std::string kPurgeSessionCounts = "DELETE FROM message_counts_daily WHERE company_id = $1 AND session_id = $2";
 
 // ---- credentials and health
 const std::string kSelectCredential =
@@ -196,6 +208,7 @@ const std::string kListAllUsers = "SELECT " + kUserCols + " FROM users ORDER BY 
 const std::string kCountCompanies = "SELECT COUNT(*) FROM companies";
 
 constexpr int kMaxLimit = 1000;
+constexpr std::int64_t kMsPerDay = 86'400'000;  // days are ts / kMsPerDay, as in SQL
 constexpr int kUpsertChatAttempts = 4;
 
 std::string S(std::string_view v) { return std::string(v); }
@@ -600,6 +613,7 @@ bool SqlRepository::DeleteSession(std::string_view company_id, std::string_view 
             conn.Exec(kPurgeSessionMessages, {S(company_id), S(id)});
             conn.Exec(kPurgeSessionChats, {S(company_id), S(id)});
             conn.Exec(kPurgeSessionEvents, {S(company_id), S(id)});
+            conn.Exec(kPurgeSessionCounts, {S(company_id), S(id)});
         }
         deleted = conn.Exec(kDeleteSession, {S(company_id), S(id)}) > 0;
     });
@@ -881,6 +895,8 @@ RecordedMessage SqlRepository::RecordMessage(const Message& message) {
             if (auto existing = find_existing()) return duplicate(std::move(*existing));
             throw UniqueViolation("store: message id already exists");
         }
+        conn.Exec(kBumpDailyCount, {m.company_id, m.session_id, m.timestamp / kMsPerDay,
+                                    std::int64_t{m.from_me ? 0 : 1}, std::int64_t{m.from_me ? 1 : 0}});
         const std::int64_t unread = (!m.from_me && !m.from_history) ? 1 : 0;
         out.chat = ReadChat(conn.Query(kUpdateChatOnMessage, {m.chat_id, m.timestamp, Preview(m), unread, NowMs()})[0]);
         out.message = std::move(m);
@@ -1031,15 +1047,33 @@ CompanyStats SqlRepository::Stats(std::string_view company_id, std::int64_t sinc
             out.total_chats += chats[i].Int(1);
         }
         std::map<std::int64_t, DailyCount> days;
-        Rows messages = conn.Query(kStatsMessages, {S(company_id), since_ms});
-        for (std::size_t i = 0; i < messages.size(); ++i) {
-            const std::int64_t day = messages[i].Int(0);
-            const bool outgoing = messages[i].Bool(2);
-            const std::int64_t count = messages[i].Int(3);
-            DailyCount& d = days[day];
-            (outgoing ? d.outgoing : d.incoming) += count;
-            auto it = index.find(messages[i].Text(1));
-            if (it != index.end()) (outgoing ? out.per_session[it->second].outgoing : out.per_session[it->second].incoming) += count;
+        auto add = [&](std::int64_t day, const std::string& session_id, std::int64_t incoming, std::int64_t outgoing) {
+            days[day].incoming += incoming;
+            days[day].outgoing += outgoing;
+            auto it = index.find(session_id);
+            if (it == index.end()) return;
+            out.per_session[it->second].incoming += incoming;
+            out.per_session[it->second].outgoing += outgoing;
+        };
+        std::int64_t first_full_day = std::numeric_limits<std::int64_t>::min();
+        if (since_ms > 0) {
+            first_full_day = since_ms / kMsPerDay;
+            if (since_ms % kMsPerDay != 0) {
+                ++first_full_day;
+                Rows partial = conn.Query(kStatsMessagesBetween, {S(company_id), since_ms, first_full_day * kMsPerDay});
+                for (std::size_t i = 0; i < partial.size(); ++i) {
+                    const bool outgoing = partial[i].Bool(1);
+                    const std::int64_t count = partial[i].Int(2);
+                    add(since_ms / kMsPerDay, partial[i].Text(0), outgoing ? 0 : count, outgoing ? count : 0);
+                }
+            }
+        }
+        Rows counts = conn.Query(kStatsDailyCounts, {S(company_id), first_full_day});
+        for (std::size_t i = 0; i < counts.size(); ++i) {
+            add(counts[i].Int(0), counts[i].Text(1), counts[i].Int(2), counts[i].Int(3));
+        }
+        for (auto it = days.begin(); it != days.end();) {
+            it = (it->second.incoming == 0 && it->second.outgoing == 0) ? days.erase(it) : std::next(it);
         }
         for (auto& [day, counts] : days) {
             counts.day = DayString(day);

@@ -89,3 +89,35 @@ TEST(ParseTarget, DecodesPathAndQuery) {
 
 }  // namespace
 }  // namespace wadesk::http
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include "http/api.h"
+#include "http/metrics.h"
+
+namespace wadesk::http {
+namespace {
+
+TEST(OpenApi, DocumentsEveryRouteTheServerAnswersAndNothingElse) {
+    Metrics metrics;
+    Api api(nullptr, nullptr, metrics, {});
+    auto doc = boost::json::parse(Api::OpenApiDocument()).as_object();
+    const auto& paths = doc.at("paths").as_object();
+    std::size_t documented = 0;
+    for (const auto& p : paths) documented += p.value().as_object().size();
+    auto routes = api.router().Routes();
+    EXPECT_EQ(documented, routes.size());
+    for (const auto& r : routes) {
+        std::string method = r.method;
+        std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::tolower(c); });
+        auto it = paths.find(r.path);
+        ASSERT_NE(it, paths.end()) << r.path << " is not in openapi.json";
+        EXPECT_TRUE(it->value().as_object().contains(method)) << r.method << " " << r.path;
+    }
+}
+
+}  // namespace
+}  // namespace wadesk::http

@@ -106,6 +106,25 @@ describe('wadesk-sim with unmodified Baileys', () => {
         assert.equal(again.sawQr(), false);
     });
 
+    test('Baileys logout() removes the device on the sim', async () => {
+        const { authDir, scan } = await pairNewDevice(sim);
+        dirs.push(authDir);
+        const client = await new BaileysClient(sim, authDir).connect();
+        await client.waitForOpen();
+        assert.equal((await sim.devices(PHONE)).some((d) => d.id === scan.device_id && d.online), true);
+        await client.sock.logout();
+        const closed = await client.waitForClose();
+        assert.equal(closed.statusCode, 401);
+        // The remove-companion-device IQ reaches the sim before or while the socket closes.
+        let devices;
+        for (let i = 0; i < 50; i++) {
+            devices = await sim.devices(PHONE);
+            if (!devices.some((d) => d.id === scan.device_id)) break;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(devices.some((d) => d.id === scan.device_id), false);
+    });
+
     test('an unknown device is refused with 401', async () => {
         const authDir = tempDir('wadesk-sim-auth-');
         dirs.push(authDir);

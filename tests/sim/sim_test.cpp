@@ -1,0 +1,532 @@
+// The emulator's protocol core driven without sockets: an in-memory client runs the real Noise
+// initiator, the binary codec and the companion side of QR pairing against SimConnection.
+#include "sim/server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <deque>
+#include <filesystem>
+
+#include "sim/control.h"
+#include "whatsapp/binary/decoder.h"
+#include "whatsapp/binary/encoder.h"
+#include "whatsapp/crypto/primitives.h"
+#include "whatsapp/noise/cert_chain.h"
+#include "whatsapp/noise/messages.h"
+#include "whatsapp/proto/message_util.h"
+
+namespace wadesk::sim {
+namespace {
+namespace crypto = wa::crypto;
+namespace noise = wa::noise;
+using wa::Attrs;
+using wa::Node;
+using wa::NodeList;
+
+constexpr char kPhone[] = "15550001111";
+
+class Wire : public ConnectionSink {
+public:
+    void Send(Bytes m) override { sent.push_back(std::move(m)); }
+    void Close() override { closed = true; }
+    std::deque<Bytes> sent;
+    bool closed = false;
+};
+
+Bytes Be(std::uint32_t v, std::size_t n) {
+    Bytes out(n);
+    for (std::size_t i = 0; i < n; ++i) out[n - 1 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+    return out;
+}
+Bytes K(const Key32& k) { return Bytes(k.begin(), k.end()); }
+
+// The companion: our side of the wire, in memory.
+class Client {
+public:
+    explicit Client(SimServer& server) : server_(server) {}
+
+    KeyPair noise_key = crypto::GenerateKeyPair();
+    KeyPair identity = crypto::GenerateKeyPair();
+    Bytes adv_secret = RandomBytes(32);
+    Wire wire;
+
+    // Runs the handshake with `payload`; verifies the sim's certificate chain strictly.
+    void Handshake(const wa::ClientPayload& payload) {
+        conn_ = std::make_unique<SimConnection>(server_, wire);
+        noise::Initiator init(noise_key);
+        Feed(noise::EncodeFrame(noise::EncodeClientHello(init.WriteClientHello()), noise::Intro::kWaHeader).value());
+        Bytes frame = NextFrame();
+        auto hello = noise::ParseServerHello(frame);
+        ASSERT_TRUE(hello.has_value());
+        auto id = init.ReadServerHello(*hello);
+        ASSERT_TRUE(id.has_value());
+        ASSERT_TRUE(noise::VerifyCertChain(id->cert_chain, id->server_static, server_.RootKey(), server_.now()).has_value());
+        auto finish = init.WriteClientFinish(wa::SerializeProto(payload)).value();
+        Feed(noise::EncodeFrame(noise::EncodeClientFinish(finish)).value());
+        keys_ = init.Split().value();
+    }
+
+    wa::ClientPayload RegistrationPayload() const {
+        wa::ClientPayload p;
+        p.set_passive(false);
+        auto* d = p.mutable_devicepairingdata();
+        d->set_eregid(ToString(Be(1234, 4)));
+        d->set_ekeytype("\x05");
+        d->set_eident(ToString(K(identity.pub)));
+        d->set_eskeyid(ToString(Be(1, 3)));
+        d->set_eskeyval(ToString(K(spk.pub)));
+        Bytes msg{0x05};
+        Append(msg, K(spk.pub));
+        const auto sig = crypto::Sign(identity.priv, msg);
+        d->set_eskeysig(std::string(sig.begin(), sig.end()));
+        return p;
+    }
+
+    static wa::ClientPayload LoginPayload(std::uint64_t user, std::uint32_t device) {
+        wa::ClientPayload p;
+        p.set_username(user);
+        p.set_device(device);
+        p.set_passive(true);
+        return p;
+    }
+
+    void Feed(BytesView data) { conn_->OnMessage(data); }
+
+    Bytes NextFrame() {
+        while (true) {
+            Bytes f;
+            if (reader_.Next(f)) return f;
+            if (wire.sent.empty()) return {};
+            EXPECT_TRUE(reader_.Feed(wire.sent.front()).has_value());
+            wire.sent.pop_front();
+        }
+    }
+
+    // Next stanza from the sim; a node tagged "<none>" when there is none.
+    Node Receive() {
+        Bytes f = NextFrame();
+        if (f.empty()) return Node("<none>");
+        auto plain = keys_.recv.Decrypt(f);
+        EXPECT_TRUE(plain.has_value());
+        if (!plain) return Node("<undecryptable>");
+        auto node = wa::DecodeStanza(*plain);
+        EXPECT_TRUE(node.has_value());
+        return node ? *node : Node("<undecodable>");
+    }
+
+    void Send(const Node& node) {
+        auto ct = keys_.send.Encrypt(wa::EncodeStanza(node).value()).value();
+        Feed(noise::EncodeFrame(ct).value());
+    }
+
+    Node Query(const Node& iq) {
+        Send(iq);
+        return Receive();
+    }
+
+    // Registration up to the pair-device IQ; returns the refs.
+    std::vector<std::string> Register() {
+        Handshake(RegistrationPayload());
+        Node pd = Receive();
+        EXPECT_EQ(pd.tag, "iq");
+        EXPECT_EQ(pd.AttrOr("xmlns", ""), "md");
+        const Node* refs = pd.Child("pair-device");
+        std::vector<std::string> out;
+        if (!refs) return out;
+        for (const Node* r : refs->Children("ref")) out.push_back(std::string(r->ContentString().value_or("")));
+        Send(Node("iq", Attrs{{"to", "@s.whatsapp.net"}, {"type", "result"}, {"id", std::string(pd.AttrOr("id", ""))}}));
+        return out;
+    }
+
+    std::string Qr(const std::string& ref) const {
+        return "https://wa.me/settings/linked_devices#" + ref + "," + Base64Encode(K(noise_key.pub)) + "," +
+               Base64Encode(K(identity.pub)) + "," + Base64Encode(adv_secret) + ",1";
+    }
+
+    // Handles pair-success as a companion does (HMAC, account signature) and answers with the
+    // device signature. `tamper` corrupts the reply.
+    void CompletePairing(const Node& iq, bool tamper = false) {
+        const Node* ps = iq.Child("pair-success");
+        ASSERT_NE(ps, nullptr);
+        const Bytes* container = ps->Child("device-identity")->ContentBytes();
+        auto hmac = wa::ParseProto<wa::ADVSignedDeviceIdentityHMAC>(*container).value();
+        const auto mac = crypto::HmacSha256(adv_secret, AsBytes(hmac.details()));
+        ASSERT_EQ(hmac.hmac(), std::string(mac.begin(), mac.end()));
+        auto account = wa::ParseProto<wa::ADVSignedDeviceIdentity>(AsBytes(hmac.details())).value();
+        const Key32 account_key = crypto::ToKey32(AsBytes(account.accountsignaturekey())).value();
+        const Bytes acct_msg = Concat({Bytes{6, 0}, AsBytes(account.details()), K(identity.pub)});
+        ASSERT_TRUE(crypto::Verify(account_key, acct_msg, AsBytes(account.accountsignature())));
+        auto details = wa::ParseProto<wa::ADVDeviceIdentity>(AsBytes(account.details())).value();
+        key_index = details.keyindex();
+        const Bytes dev_msg = Concat({Bytes{6, 1}, AsBytes(account.details()), K(identity.pub), K(account_key)});
+        auto sig = crypto::Sign(identity.priv, dev_msg);
+        if (tamper) sig[10] ^= 1;
+        account.set_devicesignature(std::string(sig.begin(), sig.end()));
+        account.clear_accountsignaturekey();
+        Send(Node("iq", Attrs{{"to", "@s.whatsapp.net"}, {"type", "result"}, {"id", std::string(iq.AttrOr("id", ""))}},
+                  NodeList{Node("pair-device-sign", Attrs{},
+                                NodeList{Node("device-identity", Attrs{{"key-index", std::to_string(key_index)}},
+                                              wa::SerializeProto(account))})}));
+    }
+
+    bool connection_closed() const { return wire.closed || (conn_ && conn_->closed()); }
+
+    KeyPair spk = crypto::GenerateKeyPair();
+    std::uint32_t key_index = 0;
+
+private:
+    SimServer& server_;
+    std::unique_ptr<SimConnection> conn_;
+    noise::FrameReader reader_;
+    noise::TransportKeys keys_;
+};
+
+SimState FreshState() {
+    SimState s;
+    s.keys = GenerateServerKeys(static_cast<std::int64_t>(std::time(nullptr)));
+    return s;
+}
+
+Node Iq(std::string xmlns, std::string type, NodeList children, std::string id = "q1") {
+    Node n("iq", Attrs{{"id", std::move(id)}, {"xmlns", std::move(xmlns)}, {"type", std::move(type)},
+                       {"to", "@s.whatsapp.net"}});
+    n.content = std::move(children);
+    return n;
+}
+
+class SimTest : public ::testing::Test {
+protected:
+    SimTest() : server(FreshState()) { account = server.CreateAccount(kPhone, "Sim Phone").value(); }
+
+    // Pairs a new client fully and returns it (its connection closed after 515).
+    std::unique_ptr<Client> Pair() {
+        auto c = std::make_unique<Client>(server);
+        auto refs = c->Register();
+        EXPECT_EQ(refs.size(), 6u);
+        auto scan = server.Scan(kPhone, c->Qr(refs.at(2)));
+        EXPECT_TRUE(scan.has_value()) << scan.error().message;
+        Node ps = c->Receive();
+        c->CompletePairing(ps);
+        Node err = c->Receive();
+        EXPECT_EQ(err.tag, "stream:error");
+        EXPECT_EQ(err.AttrOr("code", ""), "515");
+        EXPECT_TRUE(c->connection_closed());
+        return c;
+    }
+
+    std::unique_ptr<Client> Login(const Client& paired, std::uint32_t device) {
+        auto c = std::make_unique<Client>(server);
+        c->noise_key = paired.noise_key;
+        c->identity = paired.identity;
+        c->Handshake(Client::LoginPayload(std::stoull(kPhone), device));
+        return c;
+    }
+
+    SimServer server;
+    const Account* account = nullptr;
+};
+
+TEST_F(SimTest, PairingRegistersTheDeviceAndEndsWith515) {
+    auto c = std::make_unique<Client>(server);
+    auto refs = c->Register();
+    ASSERT_EQ(refs.size(), 6u);
+    EXPECT_EQ(server.PendingRegistrations(), 1u);
+    auto scan = server.Scan(kPhone, c->Qr(refs[0]));
+    ASSERT_TRUE(scan.has_value()) << scan.error().message;
+    EXPECT_EQ(scan->jid, std::string(kPhone) + ":1@s.whatsapp.net");
+    EXPECT_EQ(scan->lid_jid, account->lid + ":1@lid");
+
+    Node ps = c->Receive();
+    ASSERT_EQ(ps.tag, "iq");
+    const Node* dev = ps.Child("pair-success")->Child("device");
+    EXPECT_EQ(dev->AttrOr("jid", ""), scan->jid);
+    EXPECT_EQ(dev->AttrOr("lid", ""), scan->lid_jid);
+    EXPECT_EQ(ps.Child("pair-success")->Child("biz")->AttrOr("name", ""), "Sim Phone");
+    EXPECT_TRUE(server.Devices(kPhone)->empty());  // not before the device signed
+
+    c->CompletePairing(ps);
+    EXPECT_EQ(c->key_index, 1u);
+    Node end = c->Receive();
+    EXPECT_EQ(end.tag, "stream:error");
+    EXPECT_EQ(end.AttrOr("code", ""), "515");
+    EXPECT_TRUE(c->wire.closed);
+    auto devices = server.Devices(kPhone).value();
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_EQ(devices[0].key_index, 1u);
+    EXPECT_EQ(devices[0].platform, "chrome");
+    const Device& d = server.FindAccount(kPhone)->devices.at(1);
+    EXPECT_EQ(d.noise_key, c->noise_key.pub);
+    EXPECT_EQ(d.identity, c->identity.pub);
+    EXPECT_EQ(d.registration_id, 1234u);
+    EXPECT_EQ(server.PendingRegistrations(), 0u);
+
+    auto second = Pair();
+    EXPECT_EQ(second->key_index, 2u);
+    EXPECT_EQ(server.Devices(kPhone)->size(), 2u);
+}
+
+TEST_F(SimTest, TamperedDeviceSignatureIsRejected) {
+    auto c = std::make_unique<Client>(server);
+    auto refs = c->Register();
+    ASSERT_TRUE(server.Scan(kPhone, c->Qr(refs[0])).has_value());
+    c->CompletePairing(c->Receive(), /*tamper=*/true);
+    EXPECT_TRUE(c->connection_closed());
+    EXPECT_TRUE(server.Devices(kPhone)->empty());
+}
+
+TEST_F(SimTest, ScanErrors) {
+    auto c = std::make_unique<Client>(server);
+    auto refs = c->Register();
+    auto code = [&](std::string_view phone, const std::string& qr) {
+        auto r = server.Scan(phone, qr);
+        return r ? std::string("ok") : r.error().code;
+    };
+    EXPECT_EQ(code("19999999999", c->Qr(refs[0])), "no_account");
+    EXPECT_EQ(code(kPhone, "not a qr"), "bad_qr");
+    EXPECT_EQ(code(kPhone, "a,b,c,d,1"), "bad_qr");
+    EXPECT_EQ(code(kPhone, c->Qr("2@unknown-ref")), "bad_ref");
+    Client stranger(server);
+    EXPECT_EQ(code(kPhone, stranger.Qr(refs[0])), "no_waiting_device");
+    EXPECT_EQ(code(kPhone, c->Qr(refs[1])), "ok");
+    EXPECT_EQ(code(kPhone, c->Qr(refs[1])), "already_scanned");
+}
+
+TEST_F(SimTest, LoginAnswersTheStartupIqs) {
+    auto paired = Pair();
+    auto c = Login(*paired, 1);
+    Node success = c->Receive();
+    ASSERT_EQ(success.tag, "success");
+    EXPECT_EQ(success.AttrOr("lid", ""), account->lid + ":1@lid");
+    EXPECT_TRUE(success.GetAttr("t").has_value());
+    Node ib = c->Receive();
+    EXPECT_EQ(ib.tag, "ib");
+    EXPECT_EQ(ib.Child("offline")->AttrOr("count", ""), "0");
+    EXPECT_TRUE(server.Devices(kPhone)->at(0).online);
+
+    Node count = c->Query(Iq("encrypt", "get", {Node("count")}));
+    EXPECT_EQ(count.AttrOr("type", ""), "result");
+    EXPECT_EQ(count.AttrOr("id", ""), "q1");
+    EXPECT_EQ(count.Child("count")->AttrOr("value", ""), "0");
+
+    // Prekey upload.
+    NodeList keys;
+    for (std::uint32_t i = 1; i <= 3; ++i) {
+        keys.push_back(Node("key", {}, NodeList{Node("id", {}, Be(i, 3)), Node("value", {}, K(crypto::GenerateKeyPair().pub))}));
+    }
+    Bytes spk_msg{0x05};
+    Append(spk_msg, K(c->spk.pub));
+    const auto spk_sig = crypto::Sign(c->identity.priv, spk_msg);
+    Node upload = c->Query(Iq("encrypt", "set",
+                              {Node("registration", {}, Be(1234, 4)), Node("type", {}, Bytes{5}),
+                               Node("identity", {}, K(c->identity.pub)), Node("list", {}, std::move(keys)),
+                               Node("skey", {}, NodeList{Node("id", {}, Be(1, 3)), Node("value", {}, K(c->spk.pub)),
+                                                         Node("signature", {}, Bytes(spk_sig.begin(), spk_sig.end()))})},
+                              "q2"));
+    EXPECT_EQ(upload.AttrOr("type", ""), "result");
+    EXPECT_EQ(c->Query(Iq("encrypt", "get", {Node("count")})).Child("count")->AttrOr("value", ""), "3");
+    EXPECT_EQ(c->Query(Iq("passive", "set", {Node("active")})).AttrOr("type", ""), "result");
+    EXPECT_NE(c->Query(Iq("encrypt", "get", {Node("digest")})).Child("digest"), nullptr);
+    EXPECT_EQ(c->Query(Iq("w:p", "get", {Node("ping")})).AttrOr("type", ""), "result");
+    Node privacy = c->Query(Iq("privacy", "get", {Node("privacy")}));
+    bool readreceipts = false;
+    for (const Node* cat : privacy.Child("privacy")->Children("category")) {
+        readreceipts |= cat->AttrOr("name", "") == "readreceipts" && cat->AttrOr("value", "") == "all";
+    }
+    EXPECT_TRUE(readreceipts);
+
+    // usync: devices with key-index, and the LID.
+    Node usync = c->Query(Iq("usync", "get",
+                             {Node("usync", Attrs{{"sid", "s1"}, {"mode", "query"}, {"context", "message"}},
+                                   NodeList{Node("query", {}, NodeList{Node("devices", Attrs{{"version", "2"}}), Node("lid")}),
+                                            Node("list", {}, NodeList{Node("user", Attrs{{"jid", std::string(kPhone) + "@s.whatsapp.net"}})})})}));
+    const Node* user = usync.Child("usync")->Child("list")->Child("user");
+    ASSERT_NE(user, nullptr);
+    EXPECT_EQ(usync.Child("usync")->AttrOr("sid", ""), "s1");
+    auto devs = user->Child("devices")->Child("device-list")->Children("device");
+    ASSERT_EQ(devs.size(), 2u);
+    EXPECT_EQ(devs[0]->AttrOr("id", ""), "0");
+    EXPECT_EQ(devs[1]->AttrOr("id", ""), "1");
+    EXPECT_EQ(devs[1]->AttrOr("key-index", ""), "1");
+    EXPECT_EQ(user->Child("lid")->AttrOr("val", ""), account->lid + "@lid");
+
+    // Key fetch by LID pops one of the device's prekeys; the phone (device 0) has a bundle too.
+    Node fetch = c->Query(Iq("encrypt", "get",
+                             {Node("key", {}, NodeList{Node("user", Attrs{{"jid", account->lid + ":1@lid"}}),
+                                                       Node("user", Attrs{{"jid", std::string(kPhone) + "@s.whatsapp.net"}}),
+                                                       Node("user", Attrs{{"jid", "19998887777@s.whatsapp.net"}})})}));
+    auto users = fetch.Child("list")->Children("user");
+    ASSERT_EQ(users.size(), 3u);
+    EXPECT_EQ(*users[0]->Child("identity")->ContentBytes(), K(c->identity.pub));
+    EXPECT_EQ(*users[0]->Child("skey")->Child("value")->ContentBytes(), K(c->spk.pub));
+    EXPECT_EQ(*users[0]->Child("key")->Child("id")->ContentBytes(), Be(1, 3));
+    EXPECT_EQ(*users[1]->Child("identity")->ContentBytes(), K(account->identity.pub));
+    const Bytes phone_spk_sig = *users[1]->Child("skey")->Child("signature")->ContentBytes();
+    Bytes phone_spk_msg{0x05};
+    Append(phone_spk_msg, *users[1]->Child("skey")->Child("value")->ContentBytes());
+    EXPECT_TRUE(crypto::Verify(account->identity.pub, phone_spk_msg, phone_spk_sig));
+    EXPECT_EQ(users[2]->Child("error")->AttrOr("code", ""), "404");
+    EXPECT_EQ(c->Query(Iq("encrypt", "get", {Node("count")})).Child("count")->AttrOr("value", ""), "2");
+
+    // App state: every requested collection comes back, empty.
+    Node sync = c->Query(Iq("w:sync:app:state", "set",
+                            {Node("sync", {}, NodeList{Node("collection", Attrs{{"name", "regular"}, {"version", "0"}}),
+                                                       Node("collection", Attrs{{"name", "critical_block"}, {"version", "0"}})})}));
+    EXPECT_EQ(sync.Child("sync")->Children("collection").size(), 2u);
+
+    Node unknown = c->Query(Iq("w:profile:picture", "get", {Node("picture")}, "q9"));
+    EXPECT_EQ(unknown.AttrOr("type", ""), "error");
+    EXPECT_EQ(unknown.AttrOr("id", ""), "q9");
+    EXPECT_EQ(unknown.Child("error")->AttrOr("code", ""), "501");
+}
+
+TEST_F(SimTest, LoginRefusals) {
+    auto paired = Pair();
+    Client wrong_key(server);
+    wrong_key.Handshake(Client::LoginPayload(std::stoull(kPhone), 1));
+    Node f = wrong_key.Receive();
+    EXPECT_EQ(f.tag, "failure");
+    EXPECT_EQ(f.AttrOr("reason", ""), "401");
+    EXPECT_TRUE(wrong_key.wire.closed);
+
+    auto unknown_device = Login(*paired, 9);
+    EXPECT_EQ(unknown_device->Receive().AttrOr("reason", ""), "401");
+    auto unknown_user = std::make_unique<Client>(server);
+    unknown_user->noise_key = paired->noise_key;
+    unknown_user->Handshake(Client::LoginPayload(19990000000ULL, 1));
+    EXPECT_EQ(unknown_user->Receive().AttrOr("reason", ""), "401");
+}
+
+TEST_F(SimTest, SecondConnectionReplacesTheFirst) {
+    auto paired = Pair();
+    auto first = Login(*paired, 1);
+    EXPECT_EQ(first->Receive().tag, "success");
+    first->Receive();
+    auto second = Login(*paired, 1);
+    EXPECT_EQ(second->Receive().tag, "success");
+    Node err = first->Receive();
+    EXPECT_EQ(err.tag, "stream:error");
+    ASSERT_NE(err.Child("conflict"), nullptr);
+    EXPECT_EQ(err.Child("conflict")->AttrOr("type", ""), "replaced");
+    EXPECT_TRUE(first->wire.closed);
+    EXPECT_FALSE(second->wire.closed);
+}
+
+TEST_F(SimTest, UnlinkFromPhoneKicksTheDevice) {
+    auto paired = Pair();
+    auto c = Login(*paired, 1);
+    EXPECT_EQ(c->Receive().tag, "success");
+    c->Receive();
+    ASSERT_TRUE(server.Unlink(kPhone, 1).has_value());
+    Node err = c->Receive();
+    EXPECT_EQ(err.tag, "stream:error");
+    EXPECT_EQ(err.AttrOr("code", ""), "401");
+    EXPECT_EQ(err.Child("conflict")->AttrOr("type", ""), "device_removed");
+    EXPECT_TRUE(c->wire.closed);
+    EXPECT_EQ(server.Unlink(kPhone, 1).error().code, "no_device");
+    auto again = Login(*paired, 1);
+    EXPECT_EQ(again->Receive().AttrOr("reason", ""), "401");
+}
+
+TEST_F(SimTest, CompanionLogoutRemovesTheDevice) {
+    auto paired = Pair();
+    auto c = Login(*paired, 1);
+    c->Receive();
+    c->Receive();
+    Node denied = c->Query(Iq("md", "set", {Node("remove-companion-device", Attrs{{"jid", std::string(kPhone) + ":2@s.whatsapp.net"}})}));
+    EXPECT_EQ(denied.AttrOr("type", ""), "error");
+    Node ok = c->Query(Iq("md", "set", {Node("remove-companion-device", Attrs{{"jid", account->lid + ":1@lid"}, {"reason", "user_initiated"}})}));
+    EXPECT_EQ(ok.AttrOr("type", ""), "result");
+    EXPECT_TRUE(c->wire.closed);
+    EXPECT_TRUE(server.Devices(kPhone)->empty());
+}
+
+TEST_F(SimTest, BadBytesCloseTheConnectionWithoutCrashing) {
+    Wire w1;
+    SimConnection bad_intro(server, w1);
+    bad_intro.OnMessage(AsBytes("GET / HTTP/1.1\r\n\r\n"));
+    EXPECT_TRUE(w1.closed);
+    bad_intro.OnMessage(AsBytes("more"));  // ignored after close
+
+    Wire w2;
+    SimConnection bad_hello(server, w2);
+    Bytes junk = noise::EncodeFrame(AsBytes("\x12\x05junk!"), noise::Intro::kWaHeader).value();
+    bad_hello.OnMessage(junk);
+    EXPECT_TRUE(w2.closed);
+
+    // Garbage transport frame after a good handshake.
+    auto paired = Pair();
+    auto c = Login(*paired, 1);
+    c->Receive();
+    c->Receive();
+    c->Feed(noise::EncodeFrame(RandomBytes(40)).value());
+    EXPECT_TRUE(c->wire.closed);
+
+    // Random chunks at every phase boundary never crash.
+    for (int i = 0; i < 200; ++i) {
+        Wire w;
+        SimConnection conn(server, w);
+        Bytes data(noise::kWaHeader.begin(), noise::kWaHeader.end());
+        Append(data, RandomBytes(static_cast<std::size_t>(i % 70)));
+        conn.OnMessage(data);
+    }
+}
+
+TEST(SimState, JsonRoundTripAndPersistence) {
+    const auto dir = std::filesystem::temp_directory_path() / ("wadesk-sim-test-" + ToHex(RandomBytes(6)));
+    Key32 root;
+    std::string lid;
+    {
+        auto server = SimServer::Open(dir.string());
+        ASSERT_TRUE(server.has_value()) << server.error().message;
+        root = (*server)->RootKey();
+        lid = (*server)->CreateAccount("+15550002222", "Two").value()->lid;
+    }
+    {
+        auto server = SimServer::Open(dir.string());
+        ASSERT_TRUE(server.has_value());
+        EXPECT_EQ((*server)->RootKey(), root);
+        const Account* a = (*server)->FindAccount("15550002222");
+        ASSERT_NE(a, nullptr);
+        EXPECT_EQ(a->lid, lid);
+        EXPECT_EQ(a->name, "Two");
+        EXPECT_EQ(a->prekeys.size(), 50u);
+        EXPECT_EQ(StateFromJson(StateToJson((*server)->state())).value().accounts.size(), 1u);
+    }
+    EXPECT_EQ(StateFromJson("{").error().code, "bad_state");
+    EXPECT_EQ(StateFromJson("{\"keys\":{}}").error().code, "bad_state");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(SimControl, Routes) {
+    SimServer server(FreshState());
+    namespace json = boost::json;
+    auto call = [&](std::string_view m, std::string_view t, std::string_view b = {}) {
+        auto r = HandleControl(server, m, t, b);
+        return std::pair{r.status, json::parse(r.body)};
+    };
+    auto [s1, created] = call("POST", "/accounts", R"({"phone":"15550003333","name":"Three"})");
+    EXPECT_EQ(s1, 201);
+    EXPECT_EQ(created.at("lid").as_string().size(), 15u);
+    EXPECT_EQ(created.at("jid").as_string(), "15550003333@s.whatsapp.net");
+    EXPECT_EQ(call("POST", "/accounts", R"({"phone":"15550003333"})").first, 409);
+    EXPECT_EQ(call("POST", "/accounts", R"({"phone":"12ab"})").first, 400);
+    EXPECT_EQ(call("POST", "/accounts", "not json").first, 400);
+    EXPECT_EQ(call("POST", "/accounts", R"({"name":"x"})").first, 400);
+    EXPECT_EQ(call("GET", "/accounts").second.at("accounts").as_array().size(), 1u);
+    EXPECT_EQ(call("GET", "/accounts/15550003333/devices").second.at("devices").as_array().size(), 0u);
+    EXPECT_EQ(call("DELETE", "/accounts/15550003333/devices/4").first, 404);
+    EXPECT_EQ(call("DELETE", "/accounts/15550003333/devices/zero").first, 400);
+    EXPECT_EQ(call("POST", "/accounts/15550003333/scan", R"({"qr":"x"})").first, 400);
+    EXPECT_EQ(call("POST", "/accounts/15550003333/scan", "{}").first, 400);
+    EXPECT_EQ(call("GET", "/accounts/19999999999").first, 404);
+    EXPECT_EQ(call("GET", "/nope").first, 404);
+    EXPECT_EQ(call("PUT", "/accounts").first, 405);
+    auto [hs, health] = call("GET", "/health");
+    EXPECT_EQ(hs, 200);
+    EXPECT_EQ(health.at("root_key").as_string(), ToHex(BytesView(server.RootKey().data(), 32)));
+}
+
+}  // namespace
+}  // namespace wadesk::sim

@@ -789,6 +789,28 @@ TEST_P(RepositoryTest, StatsCountPerUtcDayAndSession) {
     CompanyStats all = repo_->Stats(a.id, 0);
     ASSERT_EQ(all.per_day.size(), 4u);
     EXPECT_EQ(all.per_day[0].day, "2025-12-31");
+    // A `since` inside a day counts that day from `since` on only.
+    CompanyStats partial = repo_->Stats(a.id, day1 + 1);
+    ASSERT_EQ(partial.per_day.size(), 3u);
+    EXPECT_EQ(partial.per_day[0].day, "2026-01-01");
+    EXPECT_EQ(partial.per_day[0].incoming, 0);
+    EXPECT_EQ(partial.per_day[0].outgoing, 1);
+    EXPECT_EQ(partial.per_session[0].incoming, 0);
+    EXPECT_EQ(partial.per_session[0].outgoing, 1);
+    CompanyStats late = repo_->Stats(a.id, day1 + kDay + 3);
+    ASSERT_EQ(late.per_day.size(), 2u);
+    EXPECT_EQ(late.per_day[0].day, "2026-01-02");
+    EXPECT_EQ(late.per_day[0].incoming, 0);
+    EXPECT_EQ(late.per_day[0].outgoing, 1);
+    // Duplicates do not count twice; purging a session removes its counts.
+    add(c3, "a5", day1 + 3 * kDay, false);
+    EXPECT_EQ(repo_->Stats(a.id, day1).per_day[2].incoming, 1);
+    ASSERT_TRUE(repo_->DeleteSession(a.id, s2.id, true));
+    CompanyStats purged = repo_->Stats(a.id, day1);
+    ASSERT_EQ(purged.per_day.size(), 1u);
+    EXPECT_EQ(purged.per_day[0].day, "2026-01-01");
+    EXPECT_EQ(purged.total_sessions, 1);
+
     CompanyStats none = repo_->Stats(NewId(), 0);
     EXPECT_EQ(none.total_sessions, 0);
     EXPECT_TRUE(none.per_day.empty());

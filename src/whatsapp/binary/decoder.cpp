@@ -261,7 +261,7 @@ private:
         std::size_t size = 0;
         if (!ReadByte(marker) || !ReadListSize(marker, size)) return false;
         if (size == 0) return Fail("bad_node", "node list is empty");
-        if (!ReadByte(marker) || !ReadString(marker, depth, node.tag)) return false;
+        if (!ReadByte(marker) || !ReadString(marker, 0, node.tag)) return false;
         if (node.tag.empty()) return Fail("bad_node", "node tag is empty");
 
         std::size_t attr_count = (size - 1) / 2;
@@ -270,8 +270,8 @@ private:
         attrs.reserve(std::min<std::size_t>(attr_count, 16));
         for (std::size_t i = 0; i < attr_count; ++i) {
             Attr a;
-            if (!Charge(kAttrCost) || !ReadByte(marker) || !ReadString(marker, depth, a.key) || !ReadByte(marker) ||
-                !ReadString(marker, depth, a.value)) {
+            if (!Charge(kAttrCost) || !ReadByte(marker) || !ReadString(marker, 0, a.key) || !ReadByte(marker) ||
+                !ReadString(marker, 0, a.value)) {
                 return false;
             }
             attrs.push_back(std::move(a));
@@ -309,7 +309,7 @@ private:
             }
             default: {
                 std::string text;
-                if (!ReadString(marker, depth, text)) return false;
+                if (!ReadString(marker, 0, text)) return false;
                 node.content = ToBytes(text);
                 return true;
             }

@@ -17,7 +17,7 @@
 namespace wadesk::wa {
 
 struct DecodeLimits {
-    std::size_t max_depth = 64;                     // nesting of nodes (and JIDs within JIDs)
+    std::size_t max_depth = 64;                     // nesting of nodes; separately, of JIDs within JIDs
     std::size_t max_nodes = 1u << 18;               // nodes in one stanza
     std::size_t max_inflated_bytes = 4u << 20;      // decompressed size of a zlib stanza
     std::size_t max_decoded_bytes = 64u << 20;      // approximate memory of the decoded Node tree

@@ -587,7 +587,7 @@ struct Connection::Impl {
             decrypted = true;
         }
         if (!decrypted) return nack(500);
-        events.OnMessage(msg);
+        if (!events.OnMessage(msg)) return;
         Node receipt("receipt", {{"id", id}, {"to", from}});
         if (msg.from_me) {
             receipt.attrs.Set("type", "sender");

@@ -80,8 +80,9 @@ public:
     virtual void OnPaired(const Me& /*me*/) {}
     // Logged in and the after-login sequence is done.
     virtual void OnConnected(const Me& /*me*/) {}
-    // Called before the receipt is sent: the message must be committed when this returns.
-    virtual void OnMessage(const IncomingMessage& /*message*/) {}
+    // Called before the receipt is sent. Return true once the message is durably committed: only
+    // then is the receipt sent; on false nothing is sent and the server redelivers later.
+    virtual bool OnMessage(const IncomingMessage& /*message*/) { return true; }
     virtual void OnReceipt(const ReceiptEvent& /*receipt*/) {}
     // Server ack of one of our sends (error 0 = accepted).
     virtual void OnSendAck(const std::string& /*message_id*/, int /*error*/) {}

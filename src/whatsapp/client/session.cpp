@@ -210,7 +210,7 @@ struct Session::Impl : ClientEvents {
         SetStatus(SessionStatus::kConnected, "");
         events.OnConnected(me);
     }
-    void OnMessage(const IncomingMessage& m) override { events.OnMessage(m); }
+    bool OnMessage(const IncomingMessage& m) override { return events.OnMessage(m); }
     void OnReceipt(const ReceiptEvent& r) override { events.OnReceipt(r); }
     void OnSendAck(const std::string& id, int error) override { events.OnSendAck(id, error); }
 

@@ -212,7 +212,7 @@ export class TestServer {
         await Promise.race([
             listening,
             exited.then((e) => { throw new Error(`wadesk serve exited before listening (${JSON.stringify(e)}):\n${this.stderr}`); }),
-            sleep(readyTimeoutMs).then(() => { if (!this.baseUrl) throw new Error(`wadesk serve did not log "listening on" in time:\n${this.stderr}`); }),
+            timeout(readyTimeoutMs).then(() => { if (!this.baseUrl) throw new Error(`wadesk serve did not log "listening on" in time:\n${this.stderr}`); }),
         ]);
         for (;;) {
             if (this.exit) throw new Error(`wadesk serve exited while starting: ${JSON.stringify(this.exit)}\n${this.stderr}`);
@@ -249,7 +249,7 @@ export class TestServer {
             } else {
                 this.stopping = true;
                 this.proc.kill('SIGTERM');
-                const e = await Promise.race([this.exited, sleep(10000).then(() => null)]);
+                const e = await Promise.race([this.exited, timeout(10000).then(() => null)]);
                 if (!e) {
                     this.proc.kill('SIGKILL');
                     await this.exited;
@@ -309,6 +309,9 @@ function parseCliJson(stdout) {
 }
 
 export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+// Like sleep, but does not keep the process alive (for timeouts raced against other promises).
+function timeout(ms) { return new Promise((r) => setTimeout(r, ms).unref()); }
 
 // Asserts the error envelope {"success":false,"error":{"code","message"}} with `status`.
 export function isErrorEnvelope(res) {

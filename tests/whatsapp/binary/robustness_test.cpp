@@ -138,6 +138,17 @@ TEST(BinaryDecoder, DepthLimit) {
     EXPECT_TRUE(DecodeStanza(*wire, lenient).has_value());
 }
 
+TEST(BinaryDecoder, JidNestingIsCountedSeparatelyFromNodeDepth) {
+    // 64 levels of nodes (the limit), the deepest carrying a JID attribute.
+    Node deep("leaf", {{"jid", "15550001111:5@s.whatsapp.net"}, {"to", "@s.whatsapp.net"}});
+    for (int i = 1; i < 64; ++i) deep = Node("a", {}, NodeList{deep});
+    auto wire = EncodeStanza(deep);
+    ASSERT_TRUE(wire.has_value());
+    auto r = DecodeStanza(*wire);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(*r, deep);
+}
+
 TEST(BinaryDecoder, NestedJidPairsAreBounded) {
     // A JID pair whose user is a JID pair whose user is ... 10000 levels deep.
     Bytes b = Hex("00f80219");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "fake_server.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/pairing.h"
@@ -576,6 +578,290 @@ TEST(Connection, LogoutSendsRemoveCompanionDevice) {
     EXPECT_EQ(rcd->AttrOr("reason", ""), "user_initiated");
     ASSERT_TRUE(c.sink.closed);
     EXPECT_EQ(c.sink.closed->kind, CloseKind::kLoggedOut);
+}
+
+}  // namespace
+}  // namespace wadesk::wa
+
+namespace wadesk::wa {
+namespace {
+
+// A remote Signal party (the peer's phone, or our own phone) with its own keys and store.
+struct Peer {
+    Credentials creds = GenerateCredentials();
+    MemoryCredentialStore store;
+    std::unique_ptr<SignalManager> signal = std::move(*SignalManager::Create(store, creds));
+    std::vector<PreKeyPublic> pre_keys = signal->GeneratePreKeys(1, 5).value();
+
+    Node BundleNode(const std::string& jid, std::size_t pre_key) const {
+        NodeList children{
+            BytesNode("registration", Bytes{0, 0, static_cast<std::uint8_t>(creds.registration_id >> 8),
+                                            static_cast<std::uint8_t>(creds.registration_id)}),
+            BytesNode("type", Bytes{5}),
+            BytesNode("identity", crypto::ToBytes(creds.identity.pub)),
+            Node("key", {}, NodeList{BytesNode("id", Bytes{0, 0, static_cast<std::uint8_t>(pre_keys[pre_key].id)}),
+                                     BytesNode("value", crypto::ToBytes(pre_keys[pre_key].pub))}),
+            Node("skey", {},
+                 NodeList{BytesNode("id", Bytes{0, 0, static_cast<std::uint8_t>(creds.signed_pre_key.id)}),
+                          BytesNode("value", crypto::ToBytes(creds.signed_pre_key.key.pub)),
+                          BytesNode("signature", Bytes(creds.signed_pre_key.signature.begin(),
+                                                       creds.signed_pre_key.signature.end()))})};
+        return Node("user", {{"jid", jid}}, std::move(children));
+    }
+
+    static Node BytesNode(std::string tag, Bytes b) { return Node(std::move(tag), {}, std::move(b)); }
+};
+
+// Pairs and logs a companion in; returns the live server connection and the uploaded pre-keys.
+struct LoggedIn {
+    std::unique_ptr<FakeServerConnection> server;
+    std::vector<PreKeyPublic> uploaded;
+};
+
+LoggedIn LogIn(Companion& c, const ServerKeys& keys, const Phone& phone, TimePoint t) {
+    LoggedIn out;
+    PairCompanion(c, keys, phone, t);
+    out.server = std::make_unique<FakeServerConnection>(keys);
+    auto& server = *out.server;
+    c.Connect(t);
+    Pump(*c.connection, c.sink, server, t);
+    server.Send(Node("success", {{"lid", std::string(kDeviceLid)}}));
+    Pump(*c.connection, c.sink, server, t);
+    auto count = server.Pop();
+    server.Send(IqResult(*count, NodeList{Node("count", {{"value", "0"}})}));
+    Pump(*c.connection, c.sink, server, t);
+    auto upload = server.Pop();
+    for (const Node* key : upload->Child("list")->Children("key")) {
+        const Bytes& id = *ChildBytes(*key, "id");
+        PreKeyPublic pk;
+        pk.id = (id[0] << 16) | (id[1] << 8) | id[2];
+        pk.pub = crypto::ToKey32(*ChildBytes(*key, "value")).value();
+        out.uploaded.push_back(pk);
+    }
+    server.Send(IqResult(*upload));
+    Pump(*c.connection, c.sink, server, t);
+    auto passive = server.Pop();
+    server.Send(IqResult(*passive));
+    Pump(*c.connection, c.sink, server, t);
+    while (server.Pop()) {
+    }
+    EXPECT_EQ(c.connection->phase(), Connection::Phase::kConnected);
+    return out;
+}
+
+TEST(Connection, ReceivesA1to1MessageAndReceiptsIt) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    auto& server = *live.server;
+
+    // The peer builds a session from the bundle we uploaded and sends a pkmsg.
+    Peer peer;
+    PreKeyBundle bundle;
+    bundle.registration_id = c.creds.registration_id;
+    bundle.identity = c.creds.identity.pub;
+    bundle.signed_pre_key_id = c.creds.signed_pre_key.id;
+    bundle.signed_pre_key = c.creds.signed_pre_key.key.pub;
+    bundle.signed_pre_key_signature.assign(c.creds.signed_pre_key.signature.begin(), c.creds.signed_pre_key.signature.end());
+    bundle.pre_key = live.uploaded[3];
+    const SignalAddress us{"15551234567", 5};
+    ASSERT_TRUE(peer.signal->ProcessBundle(us, bundle));
+    Message m;
+    m.set_conversation("hello from the peer");
+    auto ct = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(ct);
+    ASSERT_EQ(ct->type, CiphertextType::kPkMsg);
+
+    server.Send(Node("message",
+                     {{"from", "15550002222@s.whatsapp.net"}, {"id", "3EB0AAAA"}, {"t", "1700000000"},
+                      {"type", "text"}, {"notify", "Bob"}, {"sender_lid", "100000000000022@lid"}},
+                     NodeList{Node("enc", {{"v", "2"}, {"type", "pkmsg"}}, ct->bytes)}));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_EQ(c.events.messages.size(), 1u);
+    const IncomingMessage& in = c.events.messages[0];
+    EXPECT_EQ(in.text, "hello from the peer");
+    EXPECT_EQ(in.chat, "15550002222@s.whatsapp.net");
+    EXPECT_EQ(in.id, "3EB0AAAA");
+    EXPECT_EQ(in.push_name, "Bob");
+    EXPECT_EQ(in.sender_alt, "100000000000022@lid");
+    EXPECT_EQ(in.timestamp, 1700000000);
+    EXPECT_FALSE(in.from_me);
+    EXPECT_FALSE(c.store.Get(store_keys::PreKey(live.uploaded[3].id))) << "the one-time pre-key is consumed";
+    auto receipt = server.Pop();
+    ASSERT_TRUE(receipt);
+    EXPECT_EQ(receipt->tag, "receipt");
+    EXPECT_EQ(receipt->AttrOr("id", ""), "3EB0AAAA");
+    EXPECT_EQ(receipt->AttrOr("to", ""), "15550002222@s.whatsapp.net");
+    EXPECT_EQ(receipt->AttrOr("type", ""), "");  // we announced presence: a plain delivery receipt
+
+    // A message that does not decrypt is NACKed, not receipted, and not reported.
+    server.Send(Node("message", {{"from", "15550002222@s.whatsapp.net"}, {"id", "3EB0BBBB"}, {"t", "1"}},
+                     NodeList{Node("enc", {{"v", "2"}, {"type", "msg"}}, Bytes{0x33, 1, 2, 3})}));
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_EQ(c.events.messages.size(), 1u);
+    auto nack = server.Pop();
+    ASSERT_TRUE(nack);
+    EXPECT_EQ(nack->tag, "ack");
+    EXPECT_EQ(nack->AttrOr("error", ""), "500");
+}
+
+TEST(Connection, ReceiptIsWithheldWhenTheMessageIsNotCommitted) {
+    struct Refusing : testing::RecordingEvents {
+        bool OnMessage(const IncomingMessage&) override { return false; }
+    };
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    Refusing refusing;
+    // Swap in a handler that cannot commit: same credentials, new connection on the same server.
+    Peer peer;
+    PreKeyBundle bundle;
+    bundle.registration_id = c.creds.registration_id;
+    bundle.identity = c.creds.identity.pub;
+    bundle.signed_pre_key_id = c.creds.signed_pre_key.id;
+    bundle.signed_pre_key = c.creds.signed_pre_key.key.pub;
+    bundle.signed_pre_key_signature.assign(c.creds.signed_pre_key.signature.begin(), c.creds.signed_pre_key.signature.end());
+    const SignalAddress us{"15551234567", 5};
+    ASSERT_TRUE(peer.signal->ProcessBundle(us, bundle));
+    Message m;
+    m.set_conversation("x");
+    auto ct = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(ct);
+    FakeServerConnection server(keys);
+    RecordingSink sink;
+    Connection conn(c.config, c.creds, c.store, *c.signal, sink, refusing);
+    conn.Start(t);
+    Pump(conn, sink, server, t);
+    server.Send(Node("success", {}));
+    Pump(conn, sink, server, t);
+    while (server.Pop()) {
+    }
+    server.Send(Node("message", {{"from", "15550002222@s.whatsapp.net"}, {"id", "3EB0CCCC"}, {"t", "1"}},
+                     NodeList{Node("enc", {{"v", "2"}, {"type", "pkmsg"}}, ct->bytes)}));
+    Pump(conn, sink, server, t);
+    EXPECT_FALSE(server.Pop().has_value()) << "no receipt for an uncommitted message";
+}
+
+TEST(Connection, SendsA1to1TextToThePeerAndOurPhone) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    auto& server = *live.server;
+    Peer peer;       // 15550002222, device 0
+    Peer own_phone;  // 15551234567, device 0
+
+    auto id = c.connection->SendText("15550002222@s.whatsapp.net", "hi there");
+    ASSERT_TRUE(id) << id.error().message;
+    EXPECT_EQ(id->size(), 22u);
+    EXPECT_EQ(id->substr(0, 4), "3EB0");
+    Pump(*c.connection, c.sink, server, t);
+
+    auto usync_iq = server.Pop();
+    ASSERT_TRUE(usync_iq);
+    EXPECT_EQ(usync_iq->AttrOr("xmlns", ""), "usync");
+    const Node* usync = usync_iq->Child("usync");
+    ASSERT_NE(usync, nullptr);
+    ASSERT_NE(usync->Child("query")->Child("devices"), nullptr);
+    ASSERT_NE(usync->Child("query")->Child("lid"), nullptr);
+    ASSERT_EQ(usync->Child("list")->Children("user").size(), 2u);
+    auto device_user = [](std::string jid, NodeList devices) {
+        return Node("user", {{"jid", jid}},
+                    NodeList{Node("devices", {}, NodeList{Node("device-list", {}, std::move(devices))})});
+    };
+    server.Send(IqResult(*usync_iq,
+                         NodeList{Node("usync", {},
+                                       NodeList{Node("list", {},
+                                                     NodeList{device_user("15551234567@s.whatsapp.net",
+                                                                          NodeList{Node("device", {{"id", "0"}}),
+                                                                                   Node("device", {{"id", "5"}, {"key-index", "1"}})}),
+                                                              device_user("15550002222@s.whatsapp.net",
+                                                                          NodeList{Node("device", {{"id", "0"}}),
+                                                                                   Node("device", {{"id", "9"}})})})})})));
+    Pump(*c.connection, c.sink, server, t);
+
+    auto key_iq = server.Pop();
+    ASSERT_TRUE(key_iq);
+    EXPECT_EQ(key_iq->AttrOr("xmlns", ""), "encrypt");
+    const Node* key = key_iq->Child("key");
+    ASSERT_NE(key, nullptr);
+    std::set<std::string> asked;
+    for (const Node* u : key->Children("user")) asked.insert(std::string(u->AttrOr("jid", "")));
+    // Our own device (5) and the peer's device without key-index (9) are not asked for.
+    EXPECT_EQ(asked, (std::set<std::string>{"15551234567@s.whatsapp.net", "15550002222@s.whatsapp.net"}));
+    server.Send(IqResult(*key_iq, NodeList{Node("list", {},
+                                               NodeList{own_phone.BundleNode("15551234567@s.whatsapp.net", 0),
+                                                        peer.BundleNode("15550002222@s.whatsapp.net", 1)})}));
+    Pump(*c.connection, c.sink, server, t);
+
+    auto message = server.Pop();
+    ASSERT_TRUE(message);
+    EXPECT_EQ(message->tag, "message");
+    EXPECT_EQ(message->AttrOr("id", ""), *id);
+    EXPECT_EQ(message->AttrOr("to", ""), "15550002222@s.whatsapp.net");
+    EXPECT_EQ(message->AttrOr("type", ""), "text");
+    ASSERT_NE(message->Child("device-identity"), nullptr);
+    EXPECT_EQ(*message->Child("device-identity")->ContentBytes(), c.creds.account);
+    const Node* participants = message->Child("participants");
+    ASSERT_NE(participants, nullptr);
+    ASSERT_EQ(participants->Children("to").size(), 2u);
+    for (const Node* to : participants->Children("to")) {
+        const Node* enc = to->Child("enc");
+        ASSERT_NE(enc, nullptr);
+        EXPECT_EQ(enc->AttrOr("type", ""), "pkmsg");
+        EXPECT_EQ(enc->AttrOr("v", ""), "2");
+        const bool to_peer = to->AttrOr("jid", "") == "15550002222@s.whatsapp.net";
+        Peer& receiver = to_peer ? peer : own_phone;
+        auto plain = receiver.signal->Decrypt(SignalAddress{"15551234567", 5}, CiphertextType::kPkMsg,
+                                              *enc->ContentBytes());
+        ASSERT_TRUE(plain) << plain.error().message;
+        auto parsed = ParseProto<Message>(UnpadMessage(*plain).value());
+        ASSERT_TRUE(parsed);
+        if (to_peer) {
+            EXPECT_EQ(parsed->conversation(), "hi there");
+        } else {
+            ASSERT_TRUE(parsed->has_devicesentmessage());
+            EXPECT_EQ(parsed->devicesentmessage().destinationjid(), "15550002222@s.whatsapp.net");
+            EXPECT_EQ(parsed->devicesentmessage().message().conversation(), "hi there");
+        }
+    }
+
+    // Server ack, then the peer's read receipt.
+    server.Send(Node("ack", {{"class", "message"}, {"id", *id}, {"from", "15550002222@s.whatsapp.net"}, {"t", "1"}}));
+    server.Send(Node("receipt", {{"from", "15550002222@s.whatsapp.net"}, {"id", *id}, {"type", "read"}, {"t", "2"}}));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_EQ(c.events.acks.size(), 1u);
+    EXPECT_EQ(c.events.acks[0], (std::pair<std::string, int>{*id, 0}));
+    ASSERT_EQ(c.events.receipts.size(), 1u);
+    EXPECT_EQ(c.events.receipts[0].type, "read");
+    EXPECT_EQ(c.events.receipts[0].ids, std::vector<std::string>{*id});
+    auto receipt_ack = server.Pop();
+    ASSERT_TRUE(receipt_ack);
+    EXPECT_EQ(receipt_ack->AttrOr("class", ""), "receipt");
+
+    // The second send reuses the sessions: no key fetch, and msg once the peer has answered.
+    auto id2 = c.connection->SendText("15550002222@s.whatsapp.net", "again");
+    ASSERT_TRUE(id2);
+    Pump(*c.connection, c.sink, server, t);
+    auto usync2 = server.Pop();
+    ASSERT_TRUE(usync2);
+    server.Send(IqResult(*usync2, NodeList{Node("usync", {}, NodeList{Node("list", {},
+                                  NodeList{device_user("15550002222@s.whatsapp.net", NodeList{Node("device", {{"id", "0"}})})})})}));
+    Pump(*c.connection, c.sink, server, t);
+    auto message2 = server.Pop();
+    ASSERT_TRUE(message2);
+    EXPECT_EQ(message2->tag, "message");
+    EXPECT_EQ(message2->AttrOr("id", ""), *id2);
+
+    // Not connected: an error, not a crash.
+    c.connection->Stop();
+    EXPECT_FALSE(c.connection->SendText("15550002222@s.whatsapp.net", "x"));
+    EXPECT_FALSE(Connection(c.config, c.creds, c.store, *c.signal, c.sink, c.events).SendText("bad", "x"));
 }
 
 }  // namespace

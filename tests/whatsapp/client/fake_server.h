@@ -130,7 +130,10 @@ struct RecordingEvents : ClientEvents {
     void OnQr(const std::string& text, std::chrono::seconds ttl) override { qrs.emplace_back(text, ttl); }
     void OnPaired(const Me& me) override { paired = me; }
     void OnConnected(const Me& me) override { connected = me; }
-    void OnMessage(const IncomingMessage& m) override { messages.push_back(m); }
+    bool OnMessage(const IncomingMessage& m) override {
+        messages.push_back(m);
+        return true;
+    }
     void OnReceipt(const ReceiptEvent& r) override { receipts.push_back(r); }
     void OnSendAck(const std::string& id, int error) override { acks.emplace_back(id, error); }
 };

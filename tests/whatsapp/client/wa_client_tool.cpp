@@ -98,8 +98,9 @@ public:
     }
     void OnPaired(const Me& me) override { Print("PAIRED " + me.jid + " " + me.lid); }
     void OnConnected(const Me& me) override { Print("CONNECTED " + me.jid + " " + me.lid + " " + OneLine(me.name)); }
-    void OnMessage(const IncomingMessage& m) override {
+    bool OnMessage(const IncomingMessage& m) override {
         Print("MESSAGE " + m.chat + " " + m.sender + " " + m.id + " " + OneLine(m.text));
+        return true;
     }
     void OnReceipt(const ReceiptEvent& r) override {
         for (const auto& id : r.ids) Print("RECEIPT " + (r.type.empty() ? std::string("delivery") : r.type) + " " + r.from + " " + id);

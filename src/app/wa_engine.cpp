@@ -1,0 +1,260 @@
+#include "app/wa_engine.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "whatsapp/binary/jid.h"
+#include "whatsapp/client/qr.h"
+#include "whatsapp/client/session.h"
+#include "whatsapp/crypto/primitives.h"
+
+namespace wadesk::app {
+
+namespace {
+
+namespace net = boost::asio;
+
+// CredentialStore over the repository, encrypted at rest.
+class RepositoryCredentialStore final : public wa::CredentialStore {
+public:
+    RepositoryCredentialStore(store::Repository& repo, std::string session_id, wa::crypto::Digest32 key)
+        : repo_(repo), session_id_(std::move(session_id)), key_(key) {}
+
+    std::optional<Bytes> Get(std::string_view key) override {
+        auto stored = repo_.GetCredential(session_id_, key);
+        if (!stored) return std::nullopt;
+        auto raw = Base64Decode(*stored);
+        if (!raw || raw->size() < 12 + wa::crypto::kGcmTagSize)
+            throw std::runtime_error("credential value is malformed");
+        BytesView nonce(raw->data(), 12);
+        BytesView sealed(raw->data() + 12, raw->size() - 12);
+        auto plain = wa::crypto::AesGcmDecrypt(key_, nonce, sealed, Aad(key));
+        if (!plain) throw std::runtime_error("credential value does not decrypt (wrong master key?)");
+        return std::move(*plain);
+    }
+
+    void Put(std::string_view key, BytesView value) override {
+        Bytes nonce = RandomBytes(12);
+        auto sealed = wa::crypto::AesGcmEncrypt(key_, nonce, value, Aad(key));
+        if (!sealed) throw std::runtime_error("credential encryption failed");
+        repo_.PutCredential(session_id_, key, Base64Encode(Concat({nonce, *sealed})));
+    }
+
+    void Delete(std::string_view key) override { repo_.DeleteCredential(session_id_, key); }
+
+private:
+    Bytes Aad(std::string_view key) const {
+        Bytes aad = ToBytes(session_id_);
+        aad.push_back(0);
+        Append(aad, AsBytes(key));
+        return aad;
+    }
+
+    store::Repository& repo_;
+    std::string session_id_;
+    wa::crypto::Digest32 key_;
+};
+
+std::string UserOf(std::string_view jid) {
+    auto parsed = wa::ParseJid(jid);
+    return parsed ? parsed->user : std::string();
+}
+
+// Translates one session's client events into EngineEvents.
+class Bridge final : public wa::SessionEvents {
+public:
+    Bridge(std::string session_id, service::EngineEvents*& events, store::Repository& repo)
+        : session_id_(std::move(session_id)), events_(events), repo_(repo) {}
+
+    void OnQr(const std::string& text, std::chrono::seconds ttl) override {
+        auto png = wa::QrDataUrl(text);
+        if (!png) {
+            spdlog::error("[WhatsApp] Session {}: QR rendering failed: {}", session_id_, png.error().message);
+            return;
+        }
+        if (events_) events_->OnQr(session_id_, text, *png, NowMs() + ttl.count() * 1000);
+    }
+
+    void OnConnected(const wa::Me& me) override {
+        if (events_) events_->OnReady(session_id_, UserOf(me.jid), me.name, me.jid);
+    }
+
+    void OnStatus(wa::SessionStatus status, const std::string& reason) override {
+        if (status == wa::SessionStatus::kQr || status == wa::SessionStatus::kConnected) return;  // OnQr / OnReady
+        std::string why = reason;
+        if (status == wa::SessionStatus::kLoggedOut) {
+            if (reason == "device_removed") why = "unlinked_from_phone";
+            try {
+                repo_.DeleteCredentials(session_id_);
+            } catch (const std::exception& e) {
+                spdlog::error("[WhatsApp] Session {}: cannot delete credentials: {}", session_id_, e.what());
+            }
+        }
+        if (events_) events_->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
+    }
+
+    bool OnMessage(const wa::IncomingMessage& m) override {
+        if (!events_) return false;
+        service::IncomingMessage in;
+        in.chat_jid = m.chat;
+        in.chat_name = m.from_me ? std::string() : m.push_name;
+        in.wa_message_id = m.id;
+        in.from_me = m.from_me;
+        auto sender = wa::ParseJid(m.sender);
+        in.sender_jid = sender ? sender->ToNonAd().ToString() : m.sender;
+        in.sender_name = m.push_name;
+        if (sender && sender->IsPnUser()) in.sender_phone = sender->user;
+        in.type = m.text.empty() ? "unsupported" : "text";
+        in.body = m.text;
+        in.timestamp_ms = m.timestamp > 0 ? m.timestamp * 1000 : NowMs();
+        try {
+            return events_->OnIncomingMessage(session_id_, in);
+        } catch (const std::exception& e) {
+            spdlog::error("[WhatsApp] Session {}: storing message failed: {}", session_id_, e.what());
+            return false;
+        }
+    }
+
+    void OnReceipt(const wa::ReceiptEvent& r) override {
+        std::string status;
+        if (r.type.empty() || r.type == "inactive") status = "delivered";
+        else if (r.type == "read" || r.type == "read-self") status = "read";
+        else if (r.type == "played") status = "played";
+        else return;
+        if (!events_) return;
+        for (const auto& id : r.ids) events_->OnMessageStatus(session_id_, id, status);
+    }
+
+    void OnSendAck(const std::string& wa_id, int error) override {
+        if (error != 0 && events_) events_->OnMessageStatus(session_id_, wa_id, "failed");
+    }
+
+private:
+    std::string session_id_;
+    service::EngineEvents*& events_;
+    store::Repository& repo_;
+};
+
+class WaEngine final : public service::Engine {
+public:
+    WaEngine(store::Repository& repo, wa::crypto::Digest32 key, wa::ClientConfig config, int threads)
+        : repo_(repo), key_(key), config_(std::move(config)), work_(net::make_work_guard(io_)) {
+        for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { io_.run(); });
+    }
+
+    ~WaEngine() override {
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [id, entry] : sessions_) entry.session->Stop();
+        }
+        work_.reset();
+        // Give the sessions a moment to close politely, then stop.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        io_.stop();
+        for (auto& t : threads_) t.join();
+    }
+
+    void SetEvents(service::EngineEvents* events) override { events_ = events; }
+
+    void Start(const store::WaSession& s) override {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(s.id);
+        if (it == sessions_.end()) {
+            Entry entry;
+            entry.store = std::make_unique<RepositoryCredentialStore>(repo_, s.id, key_);
+            entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_);
+            entry.session = wa::Session::Create(io_, config_, *entry.store, *entry.bridge);
+            it = sessions_.emplace(s.id, std::move(entry)).first;
+        }
+        it->second.session->Start();
+    }
+
+    void Stop(const std::string& id) override {
+        if (auto s = Find(id)) s->Stop();
+    }
+
+    void Logout(const std::string& id) override {
+        if (auto s = Find(id)) {
+            s->Logout();
+            return;
+        }
+        repo_.DeleteCredentials(id);
+        if (events_) events_->OnStatus(id, "logged_out", "logout");
+    }
+
+    Result<std::string> RequestPairingCode(const std::string&, const std::string&) override {
+        return MakeError("engine_unavailable", "linking by pairing code is not supported by this engine yet");
+    }
+
+    void Send(const service::OutgoingMessage& m) override {
+        auto s = Find(m.session_id);
+        if (!s) return;
+        s->SendText(m.chat_jid, m.body,
+                    [this, session_id = m.session_id, message_id = m.message_id](Result<std::string> r) {
+                        if (!events_) return;
+                        if (r) {
+                            events_->OnMessageSent(session_id, message_id, *r);
+                        } else {
+                            spdlog::warn("[WhatsApp] Session {}: send of {} failed: {}", session_id, message_id,
+                                         r.error().code);
+                        }
+                    });
+    }
+
+    void MarkRead(const std::string& session_id, const std::string& chat_jid,
+                  const std::vector<std::string>& ids) override {
+        if (auto s = Find(session_id)) s->MarkRead(chat_jid, "", ids);
+    }
+
+private:
+    struct Entry {
+        std::unique_ptr<RepositoryCredentialStore> store;
+        std::unique_ptr<Bridge> bridge;
+        std::shared_ptr<wa::Session> session;
+    };
+
+    std::shared_ptr<wa::Session> Find(const std::string& id) {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(id);
+        return it == sessions_.end() ? nullptr : it->second.session;
+    }
+
+    store::Repository& repo_;
+    wa::crypto::Digest32 key_;
+    wa::ClientConfig config_;
+    service::EngineEvents* events_ = nullptr;
+    net::io_context io_;
+    net::executor_work_guard<net::io_context::executor_type> work_;
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::map<std::string, Entry> sessions_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, std::string_view master_key,
+                                                       const WaEngineConfig& config) {
+    wa::ClientConfig client;
+    if (!config.url.empty()) {
+        if (config.url.rfind("ws://", 0) != 0 && config.url.rfind("wss://", 0) != 0)
+            return MakeError("invalid_config", "WADESK_WA_URL must start with ws:// or wss://");
+        client.url = config.url;
+    }
+    if (!config.trust_root_hex.empty()) {
+        auto root = FromHex(config.trust_root_hex);
+        if (!root || root->size() != 32)
+            return MakeError("invalid_config", "WADESK_WA_TRUST_ROOT must be 64 hex digits");
+        std::copy(root->begin(), root->end(), client.trust_root.begin());
+    }
+    const auto key = wa::crypto::Sha256({AsBytes("wadesk wa credentials v1"), AsBytes(master_key)});
+    return std::unique_ptr<service::Engine>(new WaEngine(repo, key, std::move(client), config.threads));
+}
+
+}  // namespace wadesk::app

@@ -1,0 +1,32 @@
+#pragma once
+// The native WhatsApp engine: service::Engine on top of whatsapp/client sessions.
+//
+// - One wa::Session per wadesk session, all on the engine's own io_context (a small fixed number
+//   of threads, no thread per session). EngineEvents are called from those threads.
+// - Credentials and Signal records go to Repository::{Get,Put,Delete}Credential, encrypted with
+//   AES-256-GCM under a key derived from the master key (SHA-256 of a label and the key); the
+//   nonce is random per write and the AAD binds the value to (session id, key), so a blob cannot
+//   be moved to another session or key. Values are stored as base64 text.
+// - An incoming message is receipted to WhatsApp only after EngineEvents::OnIncomingMessage
+//   returned true (invariant 2).
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "service/engine.h"
+#include "store/repository.h"
+
+namespace wadesk::app {
+
+struct WaEngineConfig {
+    std::string url;             // empty: wss://web.whatsapp.com/ws/chat
+    std::string trust_root_hex;  // empty: WhatsApp's root key
+    int threads = 1;
+};
+
+// Error "invalid_config" when the trust root is not 64 hex digits or the URL is not ws(s)://.
+Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, std::string_view master_key,
+                                                       const WaEngineConfig& config);
+
+}  // namespace wadesk::app

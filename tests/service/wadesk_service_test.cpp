@@ -1,0 +1,232 @@
+#include "service/wadesk_service.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <filesystem>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "store/repository.h"
+
+namespace wadesk::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+// An engine that records what the service asked of it; the test plays the WhatsApp side by
+// calling the service's EngineEvents, exactly as a real engine would.
+class RecordingEngine : public Engine {
+public:
+    void SetEvents(EngineEvents* events) override { events_ = events; }
+    void Start(const store::WaSession& s) override { started.push_back(s.id); }
+    void Stop(const std::string&) override {}
+    void Logout(const std::string& id) override { logged_out.push_back(id); }
+    Result<std::string> RequestPairingCode(const std::string&, const std::string&) override {
+        return Result<std::string>(boost::system::in_place_value, "ABCD1234");
+    }
+    void Send(const OutgoingMessage& m) override { sent.push_back(m); }
+    void MarkRead(const std::string&, const std::string& jid, const std::vector<std::string>&) override {
+        read.push_back(jid);
+    }
+    EngineEvents* events_ = nullptr;
+    std::vector<std::string> started, logged_out, read;
+    std::vector<OutgoingMessage> sent;
+};
+
+class WadeskServiceTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = fs::temp_directory_path() / ("wadesk-service-test-" + std::to_string(::getpid()) + "-" +
+                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        repo = store::OpenRepository("sqlite://" + (dir / "t.db").string(), true);
+        auth::AuthConfig config;
+        config.jwt_secret = RandomBytes(32);
+        authenticator = std::move(*auth::TokenAuthenticator::Create(std::move(config)));
+        svc = std::make_unique<WadeskService>(*repo, bus, access, *authenticator, engine);
+        engine.SetEvents(svc.get());
+        svc->LoadViews();
+        subscription = bus.Subscribe([this](const store::Event& e) { events.push_back(e); });
+
+        auto [company, admin_user] = svc->CreateCompany("Acme", NewUser{"admin@acme.test", "admin-password", "A"});
+        admin = Actor{auth::Principal{admin_user.id, company.id, store::Role::kAdmin, admin_user.email}, "10.0.0.1"};
+        auto [other_company, other_user] = svc->CreateCompany("Other", NewUser{"admin@other.test", "admin-password", ""});
+        other = Actor{auth::Principal{other_user.id, other_company.id, store::Role::kAdmin, ""}, "10.0.0.2"};
+        auto m = svc->CreateManager(admin, NewUser{"m@acme.test", "manager-password", "M"});
+        manager = Actor{auth::Principal{m.id, m.company_id, store::Role::kManager, m.email}, "10.0.0.3"};
+        session = svc->CreateSession(admin, "Main");
+    }
+    void TearDown() override {
+        subscription = {};
+        svc.reset();
+        repo.reset();
+        fs::remove_all(dir);
+    }
+    void Connect() { engine.events_->OnReady(session.id, "79000000000", "Shop", "79000000000@s.whatsapp.net"); }
+    std::vector<std::string> EventNames() const {
+        std::vector<std::string> out;
+        for (const auto& e : events) out.push_back(e.name);
+        return out;
+    }
+    template <class F>
+    FailureKind KindOf(F f) {
+        try {
+            f();
+        } catch (const ServiceError& e) {
+            return e.kind();
+        }
+        ADD_FAILURE() << "no ServiceError";
+        return FailureKind::kBadInput;
+    }
+
+    fs::path dir;
+    std::unique_ptr<store::Repository> repo;
+    EventBus bus;
+    MemoryAccessView access;
+    std::unique_ptr<auth::TokenAuthenticator> authenticator;
+    RecordingEngine engine;
+    std::unique_ptr<WadeskService> svc;
+    EventBus::Subscription subscription;
+    std::vector<store::Event> events;
+    Actor admin, other, manager;
+    store::WaSession session;
+};
+
+TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
+    EXPECT_EQ(session.status, "initializing");
+    EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
+    EXPECT_EQ(svc->GetQr(admin, session.id).qr_text, "");
+    EXPECT_EQ(KindOf([&] { svc->Send(admin, session.id, "79001234567", {"hi", "", ""}); }), FailureKind::kUnavailable);
+    EXPECT_TRUE(engine.sent.empty());
+}
+
+TEST_F(WadeskServiceTest, QrAndReadyFromTheEngineReachStoreEventsAndRest) {
+    engine.events_->OnQr(session.id, "2@ref,key", "data:image/png;base64,AAAA", NowMs() + 20000);
+    auto qr = svc->GetQr(admin, session.id);
+    EXPECT_EQ(qr.status, "qr");
+    EXPECT_EQ(qr.png_data_url, "data:image/png;base64,AAAA");
+    Connect();
+    auto s = svc->GetSession(admin, session.id);
+    EXPECT_EQ(s.status, "connected");
+    EXPECT_EQ(s.phone_number, "79000000000");
+    EXPECT_EQ(svc->GetQr(admin, session.id).qr_text, "");  // no QR once linked
+    auto names = EventNames();
+    EXPECT_NE(std::find(names.begin(), names.end(), "whatsapp:qr"), names.end());
+    EXPECT_NE(std::find(names.begin(), names.end(), "whatsapp:ready"), names.end());
+}
+
+TEST_F(WadeskServiceTest, SendStoresPendingOnceAndHandsItToTheEngine) {
+    Connect();
+    auto first = svc->Send(admin, session.id, "+79001234567", {"Hello", "", "key-1"});
+    EXPECT_TRUE(first.created);
+    EXPECT_EQ(first.message.status, "pending");
+    EXPECT_EQ(first.message.sent_by, admin.who.user_id);
+    ASSERT_EQ(engine.sent.size(), 1u);
+    EXPECT_EQ(engine.sent[0].chat_jid, "79001234567@s.whatsapp.net");
+    // The same key again: the first result, nothing sent twice, even through another chat form.
+    auto again = svc->Send(admin, session.id, "79001234567@c.us", {"Hello", "", "key-1"});
+    EXPECT_FALSE(again.created);
+    EXPECT_EQ(again.message.id, first.message.id);
+    EXPECT_EQ(engine.sent.size(), 1u);
+    auto page = svc->ListMessages(admin, session.id, first.message.chat_id, 1, 50, "");
+    EXPECT_EQ(page.total, 1);
+    // The engine reports progress through the real callbacks.
+    engine.events_->OnMessageSent(session.id, first.message.id, "WAID1");
+    engine.events_->OnMessageStatus(session.id, "WAID1", "read");
+    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, first.message.id)->status, "read");
+}
+
+TEST_F(WadeskServiceTest, IncomingMessagesAreCommittedOnceAndCounted) {
+    Connect();
+    IncomingMessage in;
+    in.chat_jid = "79005556677@s.whatsapp.net";
+    in.wa_message_id = "IN1";
+    in.sender_jid = in.chat_jid;
+    in.body = "Hi there";
+    in.timestamp_ms = NowMs();
+    EXPECT_TRUE(engine.events_->OnIncomingMessage(session.id, in));
+    EXPECT_TRUE(engine.events_->OnIncomingMessage(session.id, in));  // redelivery
+    auto chats = svc->ListChats(admin, session.id, ChatFilter{});
+    ASSERT_EQ(chats.total, 1);
+    EXPECT_EQ(chats.items[0].unread_count, 1);
+    EXPECT_EQ(svc->ListMessages(admin, session.id, "79005556677", 1, 50, "").total, 1);
+    auto read = svc->MarkRead(admin, session.id, "79005556677@c.us");
+    EXPECT_EQ(read.unread_count, 0);
+    EXPECT_EQ(engine.read, std::vector<std::string>{"79005556677@s.whatsapp.net"});
+}
+
+TEST_F(WadeskServiceTest, ManagerRightsFollowGrantsAtOnce) {
+    Connect();
+    EXPECT_TRUE(svc->ListSessions(manager).empty());
+    EXPECT_EQ(KindOf([&] { svc->GetSession(manager, session.id); }), FailureKind::kNotFound);
+    svc->Grant(admin, session.id, GrantRequest{manager.who.user_id, true, false, false});
+    EXPECT_EQ(svc->ListSessions(manager).size(), 1u);
+    EXPECT_EQ(KindOf([&] { svc->Send(manager, session.id, "79001234567", {"x", "", ""}); }), FailureKind::kForbidden);
+    svc->Grant(admin, session.id, GrantRequest{manager.who.user_id, true, true, false});
+    EXPECT_TRUE(svc->Send(manager, session.id, "79001234567", {"x", "", ""}).created);
+    EXPECT_EQ(KindOf([&] { svc->UpdateChat(manager, session.id, "79001234567", store::ChatPatch{.pinned = true}); }),
+              FailureKind::kForbidden);
+    EXPECT_EQ(KindOf([&] { svc->GetQr(manager, session.id); }), FailureKind::kForbidden);
+    // Managers replaying events see only sessions they can read, never QR events.
+    engine.events_->OnQr(session.id, "q", "data:image/png;base64,", NowMs() + 1000);
+    for (const auto& e : svc->Events(manager, 0, 200).items) EXPECT_NE(e.name, "whatsapp:qr");
+    svc->Revoke(admin, session.id, manager.who.user_id);
+    EXPECT_EQ(KindOf([&] { svc->ListChats(manager, session.id, ChatFilter{}); }), FailureKind::kNotFound);
+    EXPECT_TRUE(svc->Events(manager, 0, 200).items.empty());
+}
+
+TEST_F(WadeskServiceTest, NothingCrossesCompanies) {
+    EXPECT_EQ(KindOf([&] { svc->GetSession(other, session.id); }), FailureKind::kNotFound);
+    EXPECT_EQ(KindOf([&] { svc->DeleteSession(other, session.id, true); }), FailureKind::kNotFound);
+    EXPECT_EQ(KindOf([&] { svc->Grant(other, session.id, GrantRequest{manager.who.user_id}); }), FailureKind::kNotFound);
+    EXPECT_EQ(KindOf([&] { svc->UpdateManager(other, manager.who.user_id, ManagerPatch{.disabled = true}); }),
+              FailureKind::kNotFound);
+    EXPECT_TRUE(svc->ListSessions(other).empty());
+    EXPECT_TRUE(svc->Events(other, 0, 200).items.empty());
+    EXPECT_EQ(svc->Audit(other, 1, 50).items.size(), 1u);  // its own company.create only
+}
+
+TEST_F(WadeskServiceTest, DisablingAManagerRejectsItsTokenAtOnce) {
+    auto user = *repo->FindUser(manager.who.company_id, manager.who.user_id);
+    std::string token = authenticator->Issue(user).token;
+    ASSERT_TRUE(authenticator->Authenticate(token));
+    svc->UpdateManager(admin, user.id, ManagerPatch{.disabled = true});
+    EXPECT_EQ(authenticator->Authenticate(token).error().code, "user_disabled");
+    EXPECT_EQ(KindOf([&] { svc->Login("m@acme.test", "manager-password", "1.2.3.4"); }), FailureKind::kForbidden);
+}
+
+TEST_F(WadeskServiceTest, LoginIsRateLimitedPerIpAndEmail) {
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(KindOf([&] { svc->Login("admin@acme.test", "wrong", "9.9.9.9"); }), FailureKind::kUnauthenticated);
+    try {
+        svc->Login("admin@acme.test", "admin-password", "9.9.9.9");
+        FAIL() << "not limited";
+    } catch (const ServiceError& e) {
+        EXPECT_EQ(e.kind(), FailureKind::kRateLimited);
+        EXPECT_GT(e.retry_after_s(), 0);
+    }
+    EXPECT_FALSE(svc->Login("admin@acme.test", "admin-password", "8.8.8.8").token.token.empty());
+}
+
+TEST_F(WadeskServiceTest, SessionCapIsAConflict) {
+    auto c = *repo->FindCompany(admin.who.company_id);
+    for (int i = 1; i < c.max_sessions; ++i) svc->CreateSession(admin, "s" + std::to_string(i));
+    EXPECT_EQ(KindOf([&] { svc->CreateSession(admin, "one too many"); }), FailureKind::kConflict);
+}
+
+TEST_F(WadeskServiceTest, StatsFillThirtyDays) {
+    Connect();
+    svc->Send(admin, session.id, "79001234567", {"x", "", ""});
+    auto v = svc->Stats(admin);
+    ASSERT_EQ(v.stats.per_day.size(), 30u);
+    EXPECT_EQ(v.stats.per_day.back().outgoing, 1);
+    EXPECT_EQ(v.stats.per_day.front().outgoing, 0);
+    EXPECT_EQ(KindOf([&] { svc->Stats(manager); }), FailureKind::kForbidden);
+}
+
+}  // namespace
+}  // namespace wadesk::service
