@@ -1,17 +1,12 @@
 #!/usr/bin/env bash
-# `make run`: starts build/wadesk serve on SQLite in ./data (after `make build`), prints where it
-# listens and how to log in the first time. Extra arguments go to `wadesk serve`; the knobs of
-# docs/configuration.md (WADESK_LISTEN, DATABASE_URL, ...) apply as usual. Ctrl-C stops it.
+# `make run`: starts build/wadesk serve on SQLite in ./data (after `make build`). The server
+# prints where it listens and, while the database has no company, the exact command that creates
+# the first one. Extra arguments go to `wadesk serve`; the knobs of docs/configuration.md
+# (WADESK_LISTEN, DATABASE_URL, ...) apply as usual. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${BUILD:-build}
-bin=$build/wadesk
+bin=${BUILD:-build}/wadesk
 [ -x "$bin" ] || { echo "run.sh: $bin is missing; run 'make build' first" >&2; exit 1; }
 export WADESK_DATA_DIR=${WADESK_DATA_DIR:-$PWD/data}
-mkdir -p "$WADESK_DATA_DIR"
-
-echo "wadesk: data in $WADESK_DATA_DIR (${DATABASE_URL:-SQLite $WADESK_DATA_DIR/wadesk.db})"
-echo "wadesk: first login: $bin company create --name 'My company' --admin-email admin@example.com \\"
-echo "          --admin-password 'choose-a-long-password' --data $WADESK_DATA_DIR"
-echo "        then POST /api/auth/login (README.md has the whole tour); Ctrl-C stops the server."
+echo "wadesk: starting $bin serve (data directory $WADESK_DATA_DIR unless --data says otherwise; Ctrl-C stops it)"
 exec "$bin" serve "$@"

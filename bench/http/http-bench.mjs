@@ -6,15 +6,17 @@
 //   deep      GET .../chats/{chatId}/messages?page=8&limit=50             (the biggest chats)
 //   before    GET .../chats/{chatId}/messages?limit=50&before={messageId}  (cursor at depth 400)
 // each once paced near --rate req/s (wrk has no rate control: a few connections each wait
-// between requests; the achieved rate is reported) and once at maximum throughput. Prints a
+// between requests; the achieved rate is reported), once at maximum throughput, and once over a
+// single connection (the server's own time per request, without queueing). Prints a
 // Markdown table and, with --doc, writes it into docs/benchmarks.md between markers.
 //
 // Usage: node bench/http/http-bench.mjs --build build --backend sqlite|postgres
 //        [--pg-url postgres://...] [--sessions 5] [--chats 2000] [--messages 1000000]
-//        [--duration 15] [--rate 2000] [--doc docs/benchmarks.md] [--keep]
+//        [--duration 15] [--rate 2000] [--keep]
+// WADESK_BIN / WADESK_SEED_BIN override the binaries of --build.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -39,8 +41,8 @@ function parseArgs(argv) {
 
 const opt = parseArgs(process.argv.slice(2));
 const buildDir = path.resolve(repo, opt.build);
-const wadesk = path.join(buildDir, 'wadesk');
-const seeder = path.join(buildDir, 'wadesk-bench-seed');
+const wadesk = process.env.WADESK_BIN || path.join(buildDir, 'wadesk');
+const seeder = process.env.WADESK_SEED_BIN || path.join(buildDir, 'wadesk-bench-seed');
 const log = (...a) => console.error('[http-bench]', ...a);
 
 function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
@@ -183,7 +185,11 @@ async function main() {
             const pacedDelay = Math.max(1, Math.round(idealGap - overhead));
             const paced = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.pacedConnections, threads: opt.threads, delayMs: pacedDelay });
             const max = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.connections, threads: opt.threads, delayMs: 0 });
-            for (const [mode, r] of [[`paced (${opt.pacedConnections} conn, ${pacedDelay} ms gap)`, paced], [`max (${opt.connections} conn)`, max]]) {
+            // One connection, no gap: the server's own time per request, with no queueing.
+            const serial = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: Math.max(3, Math.round(opt.duration / 3)), connections: 1, threads: 1, delayMs: 0 });
+            const load1 = loadavg()[0];
+            for (const r of [paced, max, serial]) r.load1 = load1;
+            for (const [mode, r] of [[`paced (${opt.pacedConnections} conn, ${pacedDelay} ms gap)`, paced], [`max (${opt.connections} conn)`, max], ['serial (1 conn)', serial]]) {
                 results.push({ mix, mode, ...r });
                 log(`${opt.backend} ${mix} ${mode}: ${r.rps} req/s p50 ${r.p50} ms p99 ${r.p99} ms non2xx ${r.non2xx} ${r.errors}`);
             }

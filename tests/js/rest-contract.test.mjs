@@ -476,6 +476,16 @@ for (const backend of backends()) {
                 const r = await srv.req(m, p, { token: t.admin, body });
                 assertErr(r, 404);
             }
+            // Another company's id answers exactly like an id that exists nowhere.
+            for (const [mine, theirs] of [
+                [`/api/whatsapp/sessions/${newId()}`, `/api/whatsapp/sessions/${SB}`],
+                [`/api/whatsapp/sessions/${S}/chats/${newId()}`, `/api/whatsapp/sessions/${S}/chats/${CB}`],
+                [`/api/managers/${newId()}`, `/api/managers/${w.users.mgrB.userId}`],
+            ]) {
+                const a = await srv.req(mine.startsWith('/api/managers') ? 'PATCH' : 'GET', mine, { token: t.admin, body: mine.startsWith('/api/managers') ? { name: 'x' } : undefined });
+                const b = await srv.req(theirs.startsWith('/api/managers') ? 'PATCH' : 'GET', theirs, { token: t.admin, body: theirs.startsWith('/api/managers') ? { name: 'x' } : undefined });
+                assert.equal(b.text, a.text, `${theirs} differs from an unknown id`);
+            }
             assert.ok(!JSON.stringify(assertOk(await srv.get('/api/managers', t.admin))).includes(w.users.mgrB.userId));
             assert.ok(!JSON.stringify(assertOk(await srv.get('/api/whatsapp/sessions', t.admin))).includes(SB));
             // B's data is untouched.

@@ -240,11 +240,26 @@ for (const backend of backends()) {
             const sid = sess.json.data.sessionId;
             const sget = await srv.get(`/api/whatsapp/sessions/${sid}`, tokens.admin);
             assert.equal((sget.json.data.session ?? sget.json.data).name, kSqlish, show(sget));
+            // A password made of metacharacters logs in, and only with itself.
+            const pw = `${kSqlish} pw`;
+            const m2 = await srv.post('/api/managers', tokens.admin, { email: `sqlpw-${Date.now()}@example.test`, password: pw, name: 'Pw' });
+            assert.equal(m2.status, 201, show(m2));
+            const m2u = m2.json.data.user ?? m2.json.data;
+            await srv.login(m2u.email, pw);
+            assert.equal((await srv.post('/api/auth/login', undefined, { email: m2u.email, password: "' OR '1'='1" })).status, 401);
+            await srv.del(`/api/managers/${m2u.id}`, tokens.admin);
+            // Chat name and labels.
+            const named = await srv.patch(`/api/whatsapp/sessions/${sessionId}/chats/${C}`, tokens.admin, { name: kSqlish2 });
+            assert.equal(named.status, 200, show(named));
+            assert.equal((named.json.data.chat ?? named.json.data).name, kSqlish2);
             const chat = await srv.patch(`/api/whatsapp/sessions/${sessionId}/chats/${C}`, tokens.admin, { labels: [kSqlish, kSqlish2, '%', '_', '\\'] });
             assert.equal(chat.status, 200, show(chat));
             const cget = await srv.get(`/api/whatsapp/sessions/${sessionId}/chats/${C}`, tokens.admin);
             assert.deepEqual((cget.json.data.chat ?? cget.json.data).labels, [kSqlish, kSqlish2, '%', '_', '\\'], show(cget));
-            for (const q of [kSqlish, kSqlish2, '%', '_', "' OR 1=1 --", '\\']) {
+            // Search: the renamed chat is found by its literal name; wildcards match nothing.
+            const hit = await srv.get(`/api/whatsapp/sessions/${sessionId}/chats?search=${encodeURIComponent(kSqlish2)}`, tokens.admin);
+            assert.deepEqual(arrayIn(hit.json.data).map((c) => c.id), [C], show(hit));
+            for (const q of [kSqlish, '%', '_', "' OR 1=1 --", '\\']) {
                 const r = await srv.get(`/api/whatsapp/sessions/${sessionId}/chats?search=${encodeURIComponent(q)}`, tokens.admin);
                 assert.equal(r.status, 200, show(r));
                 assert.equal(arrayIn(r.json.data).length, 0, `search ${q} matched: ${show(r)}`);
@@ -268,7 +283,7 @@ for (const backend of backends()) {
             await srv.del(`/api/managers/${mgr.id}`, tokens.admin);
             if (e.status < 300) await srv.del(`/api/managers/${(e.json.data.user ?? e.json.data.manager ?? e.json.data).id}`, tokens.admin);
             await srv.del(`/api/whatsapp/sessions/${sid}?purge=true`, tokens.admin);
-            await srv.patch(`/api/whatsapp/sessions/${sessionId}/chats/${C}`, tokens.admin, { labels: [] });
+            await srv.patch(`/api/whatsapp/sessions/${sessionId}/chats/${C}`, tokens.admin, { labels: [], name: w.chats[1].name });
             base = await snapshot(w);
         });
 

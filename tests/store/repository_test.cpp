@@ -743,7 +743,8 @@ TEST_P(RepositoryTest, AuditIsNewestFirstAndScoped) {
 
 TEST_P(RepositoryTest, StatsCountPerUtcDayAndSession) {
     Company a = NewCompany(), b = NewCompany();
-    WaSession s1 = NewSession(a), s2 = NewSession(a);
+    WaSession s1 = repo_->CreateSession({.company_id = a.id, .name = "first", .created_at = 1000});
+    WaSession s2 = repo_->CreateSession({.company_id = a.id, .name = "second", .created_at = 2000});
     repo_->UpdateSession(s2.id, {.status = std::string(kStatusConnected)});
     Chat c1 = NewChat(s1, "79006660001@s.whatsapp.net");
     Chat c2 = NewChat(s1, "79006660002@s.whatsapp.net");

@@ -18,6 +18,12 @@ namespace {
 constexpr std::size_t kNodeCost = sizeof(Node);
 constexpr std::size_t kAttrCost = sizeof(Attr);
 
+// Markers of strings that contain no other string (so reading one never recurses).
+bool IsPlainStringMarker(std::uint8_t m) {
+    return (m >= 1 && m < kSingleByteTokenCount) || (m >= tag::kDictionary0 && m <= tag::kDictionary3) ||
+           m == tag::kBinary8 || m == tag::kBinary20 || m == tag::kBinary32 || m == tag::kHex8 || m == tag::kNibble8;
+}
+
 class Reader {
 public:
     Reader(BytesView data, const DecodeLimits& limits) : data_(data), limits_(limits) {}
@@ -179,10 +185,17 @@ private:
         std::string user, server;
         std::uint32_t device = 0, integrator = 0;
         if (!ReadJidPart(depth, user) || !ReadInt(2, device) || !ReadInt(2, integrator)) return false;
-        // The server is optional: when no valid string follows, it is "interop" and nothing is consumed.
+        // The server is optional: when no valid plain string (token, packed or raw) follows, it is
+        // "interop" and nothing is consumed. JID and list markers are never taken as the server, so
+        // the retry cannot recurse (backtracking over nested JIDs would be exponential).
         std::size_t mark = pos_;
         std::size_t budget_mark = budget_;
-        if (!ReadJidPart(depth, server) || server.empty()) {
+        bool have_server = false;
+        if (Remaining() > 0 && IsPlainStringMarker(data_[pos_])) {
+            std::uint8_t marker = data_[pos_++];
+            have_server = ReadString(marker, depth + 1, server) && !server.empty();
+        }
+        if (!have_server) {
             pos_ = mark;
             budget_ = budget_mark;
             error_ = Error{};

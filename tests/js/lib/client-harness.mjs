@@ -65,9 +65,13 @@ export class LineProcess {
   }
 }
 
-export async function startSim() {
-  const state = tempDir('wadesk-sim-');
-  const sim = new LineProcess(simBin(), ['serve', '--state', state.dir, '--log-level', 'warn'], 'wadesk-sim');
+// Starts the emulator. `stateDir` keeps its state across restarts (the caller removes it);
+// `listen` fixes the websocket address (default: any free port).
+export async function startSim({ stateDir, listen } = {}) {
+  const state = stateDir ? { dir: stateDir, remove: () => {} } : tempDir('wadesk-sim-');
+  const args = ['serve', '--state', state.dir, '--log-level', 'warn'];
+  if (listen) args.push('--listen', listen);
+  const sim = new LineProcess(simBin(), args, 'wadesk-sim');
   const [, rootKey] = await sim.waitFor(/^root-key ([0-9a-f]{64})$/);
   const [, wsUrl] = await sim.waitFor(/^listening on (ws:\/\/\S+)$/);
   const [, controlUrl] = await sim.waitFor(/^control on (http:\/\/\S+)$/);
@@ -83,10 +87,24 @@ export async function startSim() {
   return {
     rootKey, wsUrl, controlUrl, control,
     async close() { await sim.stop(); state.remove(); },
+    async kill() { await sim.stop('SIGKILL'); },
   };
 }
 
 export function startClient(sim, stateDir) {
   return new LineProcess(clientToolBin(),
     ['link', '--url', sim.wsUrl, '--trust-root', sim.rootKey, '--state', stateDir], 'wa-client-tool');
+}
+
+// A TCP port that was free a moment ago.
+export async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 
 #include "whatsapp/binary/encoder.h"
@@ -154,6 +155,42 @@ TEST(BinaryDecoder, NestedJidPairsAreBounded) {
     Bytes b = Hex("00f80219");
     for (int i = 0; i < 10000; ++i) b.push_back(tag::kJidPair);
     EXPECT_EQ(Code(DecodeStanza(b)), "too_deep");
+}
+
+TEST(BinaryDecoder, NestedInteropJidsDoNotBacktrackExponentially) {
+    // Regression (found by fuzzing): INTEROP_JID's optional server was retried after failures deep
+    // inside nested JIDs, which took exponential time on a chain of INTEROP_JID markers.
+    // The fuzzer input that exposed it (1091 bytes, mostly INTEROP_JID markers).
+    Bytes b = Hex(
+        "00f8414100f50514000000414141414141414141414141414141414141414141414141414141414141414141414141414141"
+        "414141414141414141414141f5f5f5f5f5f5ebf5f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5414141"
+        "06f630fdf6f525f6ff00bffeff006400414141414141414141414141416400f5f5f500f837ee01ee02ef7aee03ef01ee0000"
+        "00e806ef03ee07ef04ee08c7c7c705af0203f5f5f5ebf5f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5f5f5f5da4141414141"
+        "41414141414141414141414141414141414141414141414141414141414141f5f5f5f5f5f5ebf5f5f5f5f5f5f5f5f50405ff"
+        "f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f541414106f630fdf6f525f6ff002bfeff006400414141414141414141414141416400"
+        "f5f5f500f833ee01ee02ef7aee03ef01ee000000e806f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f541"
+        "414106f630fdf6f525f6ff00bffeff006400414141414141414141414141416400f5f5f500f837ee01ee02ef7aee03ef01ee"
+        "000000e806ef03ee07ef04ee08c7c7c705af0203f5f5f5ebf5f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5f5f5f5dadaee07"
+        "ef04000041414141414141414141414141414141414141414141414141414141414141414141414141414141414141414141"
+        "4141414141f5f5f5f5f5f5ebf5f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f541414106f630fdf6f525"
+        "f6ff00bffeff006400414141414141414141414141416400f5f5f500f837ee01ee02ef7aee03ef01ee000000e806ef03ee07"
+        "ef04ee08c7c7c705af0203f5f5f5ebf5f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5f5f5f5da414141414141414141414141"
+        "414141414141414141414141414141414141414141414141f5f5f5f5f5f5ebf5f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5"
+        "f5f5f5f5f5f5f5f5f541414106f630fdf6f525f6ff002bfeff006400414141414141414141414141416400f5f5f500f833ee"
+        "01ee02ef7aee03ef01ee000000e806f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f541414106f630fdf6"
+        "f525f6ff00bffeff006400414141414141414141414141416400f5f5f500f837ee01ee02ef7aee03ef01ee000000e806ef03"
+        "ee07ef04ee08c7c7c705af0203f5f5f5ebf5f5f5f5f5f5f5f5f50405fff5f5f5f5f5f5f5f5f5f5dadaee07ef04ee08f5f5f5"
+        "f5f5ef03ee07ef04ee08c7c7c705af0203f5f5f5ebf5f5f5f5f50000000000000003f5f5f5f50405ff6400f5f5f5f5f5f5f5"
+        "f5f5f5dadaee07ef04ee08f5f5f5f5f5f54141c7c7c7c7c7c74102f600fdf6f525f6ff00bffe414141ee08f5f5f5f5f5ef03"
+        "ee07ef04ee08c7c7c705af0203f5f5f5ebf5f5f5f5f50000000000000003f5f5f5f50405ff6400f5f5f5f5f5f5f5f5f5f5da"
+        "daee07ef04ee08f5f5f5f5f5f54141c7c7c7c7c7c74102f600fdf6f525f6ff00bffe41414141414141");
+    ASSERT_EQ(b.size(), 1091u);
+    auto start = std::chrono::steady_clock::now();
+    auto r = DecodeStanza(b);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    (void)r;
+    // Not a benchmark: linear decoding takes microseconds, the old behaviour took minutes.
+    EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 TEST(BinaryDecoder, NodeCountLimit) {

@@ -7,6 +7,7 @@
 #include "fake_server.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/pairing.h"
+#include "whatsapp/client/session.h"
 #include "whatsapp/crypto/primitives.h"
 
 namespace wadesk::wa {
@@ -862,6 +863,39 @@ TEST(Connection, SendsA1to1TextToThePeerAndOurPhone) {
     c.connection->Stop();
     EXPECT_FALSE(c.connection->SendText("15550002222@s.whatsapp.net", "x"));
     EXPECT_FALSE(Connection(c.config, c.creds, c.store, *c.signal, c.sink, c.events).SendText("bad", "x"));
+}
+
+}  // namespace
+}  // namespace wadesk::wa
+
+namespace wadesk::wa {
+namespace {
+
+TEST(ReconnectDelay, GrowsExponentiallyWithJitterUpToTheCap) {
+    ClientConfig config;  // 1 s base, 60 s cap, +/-20 %
+    for (int attempt = 0; attempt < 12; ++attempt) {
+        const double nominal = std::min(1000.0 * (1 << attempt), 60000.0);
+        for (int i = 0; i < 20; ++i) {
+            const auto d = ReconnectDelay(config, attempt).count();
+            EXPECT_GE(d, nominal * 0.8 - 1) << attempt;
+            EXPECT_LE(d, nominal * 1.2 + 1) << attempt;
+        }
+    }
+    // Jitter actually varies.
+    std::set<std::int64_t> seen;
+    for (int i = 0; i < 20; ++i) seen.insert(ReconnectDelay(config, 3).count());
+    EXPECT_GT(seen.size(), 1u);
+    EXPECT_LE(ReconnectDelay(config, 1000).count(), 72000);
+}
+
+TEST(SessionStatus, HasTheSpecNames) {
+    EXPECT_EQ(SessionStatusName(SessionStatus::kInitializing), "initializing");
+    EXPECT_EQ(SessionStatusName(SessionStatus::kQr), "qr");
+    EXPECT_EQ(SessionStatusName(SessionStatus::kConnected), "connected");
+    EXPECT_EQ(SessionStatusName(SessionStatus::kReconnecting), "reconnecting");
+    EXPECT_EQ(SessionStatusName(SessionStatus::kDisconnected), "disconnected");
+    EXPECT_EQ(SessionStatusName(SessionStatus::kLoggedOut), "logged_out");
+    EXPECT_EQ(SessionStatusName(SessionStatus::kFailed), "failed");
 }
 
 }  // namespace
