@@ -4,8 +4,9 @@
 //   wadesk-bench-store --db URL --company ID [--seconds 10] [--threads 4]
 //
 // For each mix (chats: ListChats page 1 of a session; messages: ListMessages page 1 of a chat;
-// deep: page 8 of 50; before: a keyset page at depth 400) runs `threads` closed-loop callers for
-// `seconds` and prints one JSON line per mix with the call count, rate and p50/p90/p99/max in ms.
+// deep: page 8 of 50; before: a keyset page at depth 400; stats: Stats over the last 30 days)
+// runs `threads` closed-loop callers for `seconds` and prints one JSON line per mix with the call
+// count, rate and p50/p90/p99/max in ms. Applies pending migrations first.
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        auto repo = wadesk::store::OpenRepository(o.db, false);
+        auto repo = wadesk::store::OpenRepository(o.db, true);
         std::vector<ChatQuery> chat_queries;
         std::vector<MessageQuery> first_pages, deep_pages, before_pages;
         for (const auto& session : repo->ListSessions(o.company)) {
@@ -75,11 +76,16 @@ int main(int argc, char** argv) {
         }
         if (chat_queries.empty() || deep_pages.empty()) throw std::runtime_error("nothing seeded for this company");
 
+        const std::int64_t thirty_days_ago =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count() -
+            30LL * 86'400'000;
         std::vector<std::pair<std::string, std::function<void(std::size_t)>>> mixes = {
             {"chats", [&](std::size_t i) { repo->ListChats(chat_queries[i % chat_queries.size()]); }},
             {"messages", [&](std::size_t i) { repo->ListMessages(first_pages[i % first_pages.size()]); }},
             {"deep", [&](std::size_t i) { repo->ListMessages(deep_pages[i % deep_pages.size()]); }},
             {"before", [&](std::size_t i) { repo->ListMessages(before_pages[i % before_pages.size()]); }},
+            {"stats", [&](std::size_t) { repo->Stats(o.company, thirty_days_ago); }},
         };
         for (auto& [name, call] : mixes) {
             std::vector<std::vector<double>> per_thread(o.threads);
@@ -90,7 +96,12 @@ int main(int argc, char** argv) {
                     std::size_t i = static_cast<std::size_t>(t) * 7919;
                     while (Clock::now() < end) {
                         auto start = Clock::now();
-                        call(i++);
+                        try {
+                            call(i++);
+                        } catch (const std::exception& e) {
+                            std::cerr << "wadesk-bench-store: " << e.what() << "\n";
+                            return;
+                        }
                         per_thread[t].push_back(
                             std::chrono::duration<double, std::milli>(Clock::now() - start).count());
                     }
@@ -100,7 +111,7 @@ int main(int argc, char** argv) {
             std::vector<double> all;
             for (auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
             std::sort(all.begin(), all.end());
-            boost::json::object line{{"mix", name},
+            boost::json::object line{{"mix", name}, {"threads", o.threads},
                                      {"calls", all.size()},
                                      {"per_second", static_cast<double>(all.size()) / o.seconds},
                                      {"p50_ms", Percentile(all, 0.50)},

@@ -5,7 +5,8 @@
 #   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout (default: all)
 # Knobs for the HTTP section (environment): WADESK_BENCH_BACKENDS (sqlite,postgres),
 # WADESK_BENCH_SESSIONS (5), WADESK_BENCH_CHATS (2000), WADESK_BENCH_MESSAGES (1000000),
-# WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000).
+# WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000),
+# WADESK_BIN / WADESK_SEED_BIN (binaries other than BUILD_DIR's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -45,7 +46,10 @@ bench_http() {
       --rate "${WADESK_BENCH_RATE:-2000}" >"$out"
     results+=("$out")
   done
-  node bench/http/report.mjs docs/benchmarks.md "make bench (scripts/run-bench.sh $build http)" "${results[@]}"
+  local cmd="scripts/run-bench.sh $build http"
+  if [ -n "${WADESK_BIN:-}" ]; then cmd="WADESK_BIN=$WADESK_BIN $cmd"; fi
+  if [ -n "${WADESK_BENCH_DURATION:-}" ]; then cmd="WADESK_BENCH_DURATION=$WADESK_BENCH_DURATION $cmd"; fi
+  node bench/http/report.mjs docs/benchmarks.md "$cmd" "${results[@]}"
 }
 
 # Socket.IO fan-out: wadesk's realtime stack and a reference socket.io@4 Node server under the

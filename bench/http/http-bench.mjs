@@ -72,7 +72,7 @@ async function wrk({ base, urlsFile, token, seconds, connections, threads, delay
     const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
     const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
     const errLine = /Socket errors:.*$/m.exec(stdout)?.[0] ?? '';
-    return { rps, p50: pct(50), p90: pct(90), p99: pct(99), requests, non2xx, errors: errLine, raw: stdout, args: `wrk ${args.join(' ')}` };
+    return { rps, p50: pct(50), p90: pct(90), p99: pct(99), requests, non2xx, errors: errLine, raw: stdout, args: `WADESK_BENCH_DELAY_MS=${delayMs} wrk ${args.join(' ')}` };
 }
 
 async function createDatabase() {

@@ -18,7 +18,7 @@ const lines = [];
 lines.push('<!-- http-bench:begin -->');
 lines.push('## HTTP read path (REST)');
 lines.push('');
-lines.push(`Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} by \`${command}\` (scripts/run-bench.sh → bench/http/http-bench.mjs).`);
+lines.push(`Measured ${new Date().toISOString().replace(/\.\d+Z$/, "Z")} by \`${command}\` (\`make bench\` runs it; see bench/http/http-bench.mjs).`);
 lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()};`
     + ` load generator and server share the same cores. ${wrkVersion}; ${pgVersion}.`);
 lines.push('');
@@ -43,6 +43,13 @@ for (const run of runs) {
     const paced = Object.fromEntries(run.results.filter((r) => r.mode.startsWith('paced')).map((r) => [r.mix, r]));
     const max = Object.fromEntries(run.results.filter((r) => r.mode.startsWith('max')).map((r) => [r.mix, r]));
     lines.push('');
+    const maxLoad = Math.max(...run.results.map((r) => r.load1 ?? 0));
+    if (maxLoad > cpus().length) {
+        lines.push(`The machine was shared while this ran (1-minute load average up to ${fmt(maxLoad, 1)} on ${cpus().length} cores):`
+            + ' the server and wrk got a fraction of a core, so these rows measure that contention as much as wadesk.'
+            + ' The "serial" rows are the closest to the server\'s own cost per request. Rerun `make bench` on an idle machine.');
+        lines.push('');
+    }
     const targetOk = Object.values(paced).every((r) => r.p99 < 10);
     lines.push(`Targets: p99 under 10 ms at ~2,000 req/s — ${targetOk ? 'met' : 'NOT met'} (paced p99: ${Object.entries(paced).map(([k, r]) => `${k} ${fmt(r.p99)} ms at ${fmt(r.rps, 0)}/s`).join(', ')}).`);
     if (max.deep && max.messages) {

@@ -9,6 +9,9 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "store/errors.h"
+#ifdef WADESK_WITH_WA_ENGINE
+#include "app/wa_engine.h"
+#endif
 
 namespace wadesk::app {
 
@@ -28,13 +31,13 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
 
     bool needs_data_dir = config.jwt_secret.empty() || config.master_key.empty() || config.database_url.empty();
     std::string jwt_secret = config.jwt_secret;
+    app->master_key_ = config.master_key;
     if (needs_data_dir) {
         if (jwt_secret.empty()) {
             auto s = LoadOrCreateSecret(config.data_dir, "jwt-secret", 32);
             if (!s) return s.error();
             jwt_secret = *s;
         }
-        app->master_key_ = config.master_key;
         if (app->master_key_.empty()) {
             auto s = LoadOrCreateSecret(config.data_dir, "master-key", 32);
             if (!s) return s.error();
@@ -70,9 +73,19 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
         return MakeError("database", "cannot open database " + RedactUrl(url) + ": " + e.what());
     }
 
-    // The WhatsApp engine is wired here once whatsapp/client provides one; until then sessions
-    // stay "initializing" and sends stay "pending" (see docs/api.md).
-    app->engine_ = std::make_unique<service::NullEngine>();
+    // The native engine when it is built in (WADESK_WA_ENGINE=none turns it off); otherwise the
+    // null engine, with which sessions stay "initializing" (see docs/api.md).
+#ifdef WADESK_WITH_WA_ENGINE
+    if (config.wa_engine == "native") {
+        WaEngineConfig wa;
+        wa.url = config.wa_url;
+        wa.trust_root_hex = config.wa_trust_root;
+        auto engine = MakeWaEngine(*app->repo_, app->master_key_, wa);
+        if (!engine) return MakeError("invalid_config", "WhatsApp engine: " + engine.error().message);
+        app->engine_ = std::move(*engine);
+    }
+#endif
+    if (!app->engine_) app->engine_ = std::make_unique<service::NullEngine>();
     app->service_ = std::make_unique<service::WadeskService>(*app->repo_, app->bus_, app->access_,
                                                              *app->authenticator_, *app->engine_);
     app->engine_->SetEvents(app->service_.get());

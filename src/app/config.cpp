@@ -97,6 +97,11 @@ const std::vector<Knob>& Knobs() {
          [](Config& c, const std::string& v) { return SetString(c.wa_url, v); }},
         {"wa-trust-root", "WADESK_WA_TRUST_ROOT", "WhatsApp certificate trust root for the engine",
          [](Config& c, const std::string& v) { return SetString(c.wa_trust_root, v); }},
+        {"wa-engine", "WADESK_WA_ENGINE", "native (the built-in WhatsApp client) or none (sessions stay initializing)",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v != "native" && v != "none") return "must be native or none";
+             return SetString(c.wa_engine, v);
+         }},
         {"log-level", "WADESK_LOG_LEVEL", "trace|debug|info|warn|error|off (default info)",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              for (const char* l : {"trace", "debug", "info", "warn", "error", "off"})

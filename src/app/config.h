@@ -30,6 +30,7 @@ struct Config {
     std::string master_key;              // empty: generated once, kept in <data_dir>/master-key
     std::string wa_url;                  // the WhatsApp endpoint for the engine (empty: its default)
     std::string wa_trust_root;           // the certificate trust root for the engine
+    std::string wa_engine = "native";    // native (when built in) | none
     std::string log_level = "info";
     std::string log_format = "text";     // text | json
     unsigned io_threads = 0;             // 0: one per core

@@ -562,31 +562,41 @@ net::awaitable<void> RealtimeServer::Impl::CompleteRecovery(std::shared_ptr<Conn
     // Replay from the durable log on the database executor, then answer CONNECT with the same
     // pid (the client then reports socket.recovered), the missed events, and what arrived live
     // meanwhile (minus what the replay already covered).
-    std::vector<store::Event> missed;
-    bool complete = false;
-    try {
-        auto company = conn->principal.company_id;
-        std::size_t cap = options.max_replay_events;
-        store::Repository* repo = repository;
-        std::tie(missed, complete) = co_await net::co_spawn(
-            db,
-            [repo, company, after, cap]() -> net::awaitable<std::pair<std::vector<store::Event>, bool>> {
-                std::vector<store::Event> all;
-                std::int64_t cursor = after;
-                constexpr int kPage = 500;
-                while (all.size() <= cap) {
-                    auto page = repo->ListEvents(company, cursor, kPage);
-                    for (auto& e : page) all.push_back(std::move(e));
-                    if (page.size() < static_cast<std::size_t>(kPage)) co_return std::make_pair(std::move(all), true);
-                    cursor = all.back().id;
+    // The blocking read runs as its own coroutine on the database executor. It copies what it
+    // needs, and every operand below is a named local: no temporaries live across a co_await.
+    using Loaded = std::pair<std::vector<store::Event>, bool>;
+    struct Load {
+        store::Repository* repo;
+        std::string company;
+        std::int64_t after;
+        std::size_t cap;
+        net::awaitable<Loaded> operator()() const {
+            Loaded out{{}, false};
+            std::int64_t cursor = after;
+            constexpr int kPage = 500;
+            while (out.first.size() <= cap) {
+                std::vector<store::Event> page = repo->ListEvents(company, cursor, kPage);
+                for (auto& e : page) out.first.push_back(std::move(e));
+                if (page.size() < static_cast<std::size_t>(kPage)) {
+                    out.second = true;
+                    break;
                 }
-                co_return std::make_pair(std::move(all), false);
-            },
-            net::use_awaitable);
+                cursor = out.first.back().id;
+            }
+            co_return out;
+        }
+    };
+    Loaded loaded{{}, false};
+    try {
+        Load load{repository, conn->principal.company_id, after, options.max_replay_events};
+        auto task = net::co_spawn(db, load, net::use_awaitable);
+        loaded = co_await std::move(task);
     } catch (const std::exception& e) {
         spdlog::warn("[realtime] replay for user {} failed: {}", conn->principal.user_id, e.what());
-        complete = false;
+        loaded.second = false;
     }
+    std::vector<store::Event>& missed = loaded.first;
+    bool complete = loaded.second;
     std::int64_t max_replayed = after;
     std::vector<SharedText> frames;
     if (complete) {
@@ -704,7 +714,8 @@ net::awaitable<bool> RealtimeServer::Impl::HandlePolling(beast::tcp_stream& stre
             co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
             co_return false;
         }
-        std::string body = co_await net::co_spawn(conn->strand, WaitPollBody(conn), net::use_awaitable);
+        auto wait = net::co_spawn(conn->strand, WaitPollBody(conn), net::use_awaitable);
+        std::string body = co_await std::move(wait);
         bool done = false;
         {
             std::lock_guard lock(conn->mu);

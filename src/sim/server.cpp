@@ -129,6 +129,7 @@ Result<void> SimServer::Unlink(std::string_view phone, std::uint16_t device_id) 
     Account* account = MutableAccount(phone);
     if (!account) return MakeError("no_account", "no such account");
     if (!account->devices.erase(device_id)) return MakeError("no_device", "no such linked device");
+    offline_.erase({account->phone, device_id});
     Persist();
     auto it = online_.find({account->phone, device_id});
     if (it != online_.end()) {
@@ -151,6 +152,21 @@ Result<std::vector<DeviceInfo>> SimServer::Devices(std::string_view phone) const
                                  online_.count({account->phone, id}) > 0});
     }
     return out;
+}
+
+std::size_t SimServer::QueuedFor(std::string_view phone, std::uint16_t device) const {
+    auto it = offline_.find({std::string(phone), device});
+    return it == offline_.end() ? 0 : it->second.size();
+}
+
+void SimServer::Deliver(const DeviceKey& to, Node stanza) {
+    if (auto it = online_.find(to); it != online_.end() && !it->second->closed()) {
+        it->second->Send(stanza);
+        return;
+    }
+    auto& q = offline_[to];
+    if (q.size() >= 1000) q.pop_front();  // bounded: the oldest is dropped
+    q.push_back(std::move(stanza));
 }
 
 void SimServer::Detach(SimConnection* conn) {
@@ -363,8 +379,18 @@ void SimConnection::StartLogin(const std::string& phone, std::uint16_t device) {
                                {"abprops", "1"},
                                {"location", "sim"},
                                {"creation", std::to_string(dev->paired_at)}}));
+    std::size_t flushed = 0;
+    if (auto q = server_.offline_.find({phone, device}); q != server_.offline_.end()) {
+        std::deque<Node> queued = std::move(q->second);
+        server_.offline_.erase(q);
+        for (Node& n : queued) {
+            n.attrs.Set("offline", "1");
+            Send(n);
+            ++flushed;
+        }
+    }
     Send(Node("ib", Attrs{{"from", std::string(kServer)}},
-              NodeList{Node("offline", Attrs{{"count", "0"}})}));
+              NodeList{Node("offline", Attrs{{"count", std::to_string(flushed)}})}));
     spdlog::info("[sim] {}:{} logged in", phone, device);
 }
 
@@ -409,8 +435,10 @@ void SimConnection::HandleStanza(const Node& node) {
         }
         return HandleIq(node);
     }
-    // presence, ib (unified_session, offline_batch), ack, receipt, notification: nothing to do
-    // until message routing exists.
+    if (phase_ != Phase::kLoggedIn) return;
+    if (node.tag == "message") return HandleMessage(node);
+    if (node.tag == "receipt") return HandleReceipt(node);
+    // presence, ib (unified_session, offline_batch), ack, notification: nothing to do.
 }
 
 }  // namespace wadesk::sim

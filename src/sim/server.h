@@ -76,6 +76,9 @@ private:
     void HandleIq(const wa::Node& iq);
     void HandleRegistrationReply(const wa::Node& iq);
     void StartLogin(const std::string& phone, std::uint16_t device);
+    // 1:1 routing (routing.cpp): messages, receipts.
+    void HandleMessage(const wa::Node& message);
+    void HandleReceipt(const wa::Node& receipt);
     void StartRegistration(const Key32& noise_key, const Bytes& payload_bytes);
     // Sends pair-success for a scanned QR.
     void SendPairSuccess(const Account& account, Registration& reg);
@@ -132,6 +135,8 @@ public:
 
     // Connections waiting for a QR scan.
     std::size_t PendingRegistrations() const { return pending_.size(); }
+    // Stanzas queued for an offline device.
+    std::size_t QueuedFor(std::string_view phone, std::uint16_t device) const;
 
     // Clock for stanza timestamps and certificates (tests may pin it).
     std::function<std::int64_t()> now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
@@ -145,12 +150,22 @@ private:
     // Resolves a PN or LID user (any device part ignored) to an account.
     Account* AccountForUser(const std::string& user, bool lid);
     void Detach(SimConnection* conn);
+    // Sends to the device's connection, or queues for its next login.
+    void Deliver(const DeviceKey& to, wa::Node stanza);
+
+    struct SentMessage {
+        DeviceKey sender;
+        std::string chat;
+    };
 
     SimState state_;
     std::string state_dir_;
     Bytes cert_chain_;
     std::map<Key32, SimConnection*> pending_;        // registering connections by noise key
     std::map<DeviceKey, SimConnection*> online_;     // logged-in connections
+    std::map<DeviceKey, std::deque<wa::Node>> offline_;  // stanzas for offline devices (in memory)
+    std::map<std::string, SentMessage> sent_;           // message id -> sender, to route receipts
+    std::deque<std::string> sent_order_;                // bounds sent_
 };
 
 }  // namespace wadesk::sim

@@ -66,9 +66,10 @@ TEST(Jwt, RejectsTamperedPayload) {
     auto out = JwtVerifier::Hs256(key).Verify(forged, 1500);
     ASSERT_FALSE(out);
     EXPECT_EQ(out.error().code, "invalid_token");
-    // A single flipped signature character is caught as well.
+    // A changed signature character is caught as well (not the last one: its low bits are padding).
     std::string flipped = token;
-    flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+    char& c = flipped[flipped.rfind('.') + 5];
+    c = c == 'A' ? 'Q' : 'A';
     EXPECT_FALSE(JwtVerifier::Hs256(key).Verify(flipped, 1500));
 }
 
@@ -110,6 +111,64 @@ TEST(Jwt, Rs256KeyMustBePem) {
     auto v = JwtVerifier::Rs256("not a key");
     ASSERT_FALSE(v);
     EXPECT_EQ(v.error().code, "invalid_key");
+}
+
+}  // namespace
+}  // namespace wadesk::auth
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+namespace wadesk::auth {
+namespace {
+
+// A fresh RSA key: the test signs RS256 tokens with OpenSSL directly, independent of jwt.cpp.
+struct RsaFixture {
+    EVP_PKEY* key = EVP_RSA_gen(2048);
+    ~RsaFixture() { EVP_PKEY_free(key); }
+    std::string PublicPem() const {
+        BIO* bio = BIO_new(BIO_s_mem());
+        PEM_write_bio_PUBKEY(bio, key);
+        char* data = nullptr;
+        long n = BIO_get_mem_data(bio, &data);
+        std::string pem(data, static_cast<std::size_t>(n));
+        BIO_free(bio);
+        return pem;
+    }
+    std::string Sign(const std::string& header_json, const std::string& payload_json) const {
+        std::string input = Base64UrlEncode(AsBytes(header_json)) + "." + Base64UrlEncode(AsBytes(payload_json));
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key);
+        std::size_t len = 0;
+        EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+        Bytes sig(len);
+        EVP_DigestSign(ctx, sig.data(), &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+        sig.resize(len);
+        EVP_MD_CTX_free(ctx);
+        return input + "." + Base64UrlEncode(sig);
+    }
+};
+
+TEST(Jwt, Rs256VerifiesWithThePublicKeyOnly) {
+    RsaFixture rsa;
+    auto v = JwtVerifier::Rs256(rsa.PublicPem());
+    ASSERT_TRUE(v) << v.error().message;
+    std::string token = rsa.Sign(R"({"alg":"RS256","typ":"JWT"})", R"({"sub":"ext-1","exp":2000})");
+    auto claims = v->Verify(token, 1500);
+    ASSERT_TRUE(claims) << claims.error().message;
+    EXPECT_EQ(claims->at("sub").as_string(), "ext-1");
+    // Another key's signature, a tampered payload, and the HS256-with-public-key confusion fail.
+    RsaFixture other;
+    EXPECT_FALSE(v->Verify(other.Sign(R"({"alg":"RS256"})", R"({"exp":2000})"), 1500));
+    std::string tampered = token;
+    tampered[tampered.find('.') + 2] ^= 1;
+    EXPECT_FALSE(v->Verify(tampered, 1500));
+    std::string pem = rsa.PublicPem();
+    std::string input = Base64UrlEncode(AsBytes(R"({"alg":"HS256"})")) + "." + Base64UrlEncode(AsBytes(R"({"exp":2000})"));
+    std::string confused = input + "." + Base64UrlEncode(HmacSha256(AsBytes(pem), AsBytes(input)));
+    EXPECT_FALSE(v->Verify(confused, 1500));
 }
 
 }  // namespace

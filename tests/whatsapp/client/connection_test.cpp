@@ -775,15 +775,13 @@ TEST(Connection, SendsA1to1TextToThePeerAndOurPhone) {
         return Node("user", {{"jid", jid}},
                     NodeList{Node("devices", {}, NodeList{Node("device-list", {}, std::move(devices))})});
     };
-    server.Send(IqResult(*usync_iq,
-                         NodeList{Node("usync", {},
-                                       NodeList{Node("list", {},
-                                                     NodeList{device_user("15551234567@s.whatsapp.net",
-                                                                          NodeList{Node("device", {{"id", "0"}}),
-                                                                                   Node("device", {{"id", "5"}, {"key-index", "1"}})}),
-                                                              device_user("15550002222@s.whatsapp.net",
-                                                                          NodeList{Node("device", {{"id", "0"}}),
-                                                                                   Node("device", {{"id", "9"}})})})})})));
+    auto usync_result = [&](NodeList users) {
+        return NodeList{Node("usync", {}, NodeList{Node("list", {}, std::move(users))})};
+    };
+    NodeList own_devices{Node("device", {{"id", "0"}}), Node("device", {{"id", "5"}, {"key-index", "1"}})};
+    NodeList peer_devices{Node("device", {{"id", "0"}}), Node("device", {{"id", "9"}})};
+    server.Send(IqResult(*usync_iq, usync_result(NodeList{device_user("15551234567@s.whatsapp.net", std::move(own_devices)),
+                                                          device_user("15550002222@s.whatsapp.net", std::move(peer_devices))})));
     Pump(*c.connection, c.sink, server, t);
 
     auto key_iq = server.Pop();
@@ -851,8 +849,8 @@ TEST(Connection, SendsA1to1TextToThePeerAndOurPhone) {
     Pump(*c.connection, c.sink, server, t);
     auto usync2 = server.Pop();
     ASSERT_TRUE(usync2);
-    server.Send(IqResult(*usync2, NodeList{Node("usync", {}, NodeList{Node("list", {},
-                                  NodeList{device_user("15550002222@s.whatsapp.net", NodeList{Node("device", {{"id", "0"}})})})})}));
+    server.Send(IqResult(
+        *usync2, usync_result(NodeList{device_user("15550002222@s.whatsapp.net", NodeList{Node("device", {{"id", "0"}})})})));
     Pump(*c.connection, c.sink, server, t);
     auto message2 = server.Pop();
     ASSERT_TRUE(message2);
