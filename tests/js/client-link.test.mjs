@@ -75,3 +75,28 @@ test('an unknown trust root is refused before anything is sent', async () => {
     state.remove();
   }
 });
+
+test('logout from the companion removes the device at the server', async () => {
+  const phone = '15550006666';
+  assert.equal((await sim.control('POST', '/accounts', { phone, name: 'Dan' })).status, 201);
+  const state = tempDir('wadesk-client-');
+  try {
+    const client = startClient(sim, state.dir);
+    const [, qr] = await client.waitFor(/^QR (\S+) \d+$/);
+    assert.equal((await sim.control('POST', `/accounts/${phone}/scan`, { qr })).status, 200);
+    const [, jid] = await client.waitFor(/^CONNECTED (\S+) /);
+    client.send('logout');
+    await client.waitFor(/^STATUS logged_out logout$/);
+    await client.exit;
+    // The server dropped the device: it is no longer listed for the account.
+    let listed = true;
+    for (let i = 0; i < 50 && listed; ++i) {
+      const devices = await sim.control('GET', `/accounts/${phone}/devices`);
+      listed = devices.body.devices.some((d) => d.jid === jid);
+      if (listed) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(listed, false, 'device still registered after logout');
+  } finally {
+    state.remove();
+  }
+});

@@ -256,14 +256,18 @@ for (const backend of backends()) {
             assert.equal(chat.status, 200, show(chat));
             const cget = await srv.get(`/api/whatsapp/sessions/${sessionId}/chats/${C}`, tokens.admin);
             assert.deepEqual((cget.json.data.chat ?? cget.json.data).labels, [kSqlish, kSqlish2, '%', '_', '\\'], show(cget));
-            // Search: the renamed chat is found by its literal name; wildcards match nothing.
+            // Search is a literal, case-insensitive substring of name or JID: the renamed chat is
+            // found by its name, and wildcard characters match only where they literally occur.
             const hit = await srv.get(`/api/whatsapp/sessions/${sessionId}/chats?search=${encodeURIComponent(kSqlish2)}`, tokens.admin);
             assert.deepEqual(arrayIn(hit.json.data).map((c) => c.id), [C], show(hit));
-            for (const q of [kSqlish, '%', '_', "' OR 1=1 --", '\\']) {
+            const everyChat = arrayIn((await srv.get(`/api/whatsapp/sessions/${sessionId}/chats?limit=200`, tokens.admin)).json.data);
+            for (const q of [kSqlish, kSqlish2, '%', '_', "' OR 1=1 --", '\\', "'", 'wa_chats']) {
                 const r = await srv.get(`/api/whatsapp/sessions/${sessionId}/chats?search=${encodeURIComponent(q)}`, tokens.admin);
                 assert.equal(r.status, 200, show(r));
-                assert.equal(arrayIn(r.json.data).length, 0, `search ${q} matched: ${show(r)}`);
+                const want = everyChat.filter((c) => `${c.name}\n${c.jid}`.toLowerCase().includes(q.toLowerCase())).map((c) => c.id).sort();
+                assert.deepEqual(arrayIn(r.json.data).map((c) => c.id).sort(), want, `search ${q}: ${show(r)}`);
             }
+            assert.equal(everyChat.filter((c) => c.name.includes('_')).length, 1, 'the fixture has one literal underscore');
             // Emails: refused (not an address) or stored verbatim; login with them fails cleanly.
             const e = await srv.post('/api/managers', tokens.admin, { email: `${kSqlish}@example.test`, password: 'a-long-password-1' });
             assert.ok([200, 201, 400, 422].includes(e.status) && (e.status >= 400 ? isErrorEnvelope(e) : true), show(e));

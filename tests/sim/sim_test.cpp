@@ -473,6 +473,76 @@ TEST_F(SimTest, BadBytesCloseTheConnectionWithoutCrashing) {
     }
 }
 
+TEST_F(SimTest, RoutesMessagesAcksReceiptsAndQueuesForOfflineDevices) {
+    constexpr char kBob[] = "15550002222";
+    const Account* bob_account = server.CreateAccount(kBob, "Bob").value();
+    auto alice_paired = Pair();  // Alice = kPhone, device 1
+    // Bob pairs through the same steps on his account.
+    auto bob_paired = std::make_unique<Client>(server);
+    auto refs = bob_paired->Register();
+    ASSERT_TRUE(server.Scan(kBob, bob_paired->Qr(refs[0])).has_value());
+    bob_paired->CompletePairing(bob_paired->Receive());
+    ASSERT_EQ(bob_paired->Receive().AttrOr("code", ""), "515");
+
+    auto alice = Login(*alice_paired, 1);
+    alice->Receive();
+    alice->Receive();
+
+    // Bob is offline: the message is acked to Alice and queued for Bob.
+    auto message = [&](std::string id) {
+        return Node("message", Attrs{{"id", id}, {"to", std::string(kBob) + "@s.whatsapp.net"}, {"type", "text"}},
+                    NodeList{Node("participants", {},
+                                  NodeList{Node("to", Attrs{{"jid", bob_account->lid + ":1@lid"}},
+                                                NodeList{Node("enc", Attrs{{"v", "2"}, {"type", "pkmsg"}}, Bytes{1, 2, 3})}),
+                                           Node("to", Attrs{{"jid", std::string(kPhone) + "@s.whatsapp.net"}},
+                                                NodeList{Node("enc", Attrs{{"v", "2"}, {"type", "pkmsg"}}, Bytes{4})})}),
+                             Node("device-identity", {}, Bytes{9, 9}),
+                             Node("reporting", {}, NodeList{})});
+    };
+    Node ack = alice->Query(message("3EB0AAAA"));
+    EXPECT_EQ(ack.tag, "ack");
+    EXPECT_EQ(ack.AttrOr("class", ""), "message");
+    EXPECT_EQ(ack.AttrOr("id", ""), "3EB0AAAA");
+    EXPECT_FALSE(ack.GetAttr("error").has_value());
+    EXPECT_EQ(server.QueuedFor(kBob, 1), 1u);
+    EXPECT_EQ(server.QueuedFor(kPhone, 0), 0u);  // the phone drops what it gets
+
+    // Bob logs in: the queued message comes first, marked offline, then the offline count.
+    auto bob = std::make_unique<Client>(server);
+    bob->noise_key = bob_paired->noise_key;
+    bob->Handshake(Client::LoginPayload(std::stoull(kBob), 1));
+    EXPECT_EQ(bob->Receive().tag, "success");
+    Node delivered = bob->Receive();
+    ASSERT_EQ(delivered.tag, "message");
+    EXPECT_EQ(delivered.AttrOr("offline", ""), "1");
+    EXPECT_EQ(delivered.AttrOr("from", ""), account->lid + ":1@lid");
+    EXPECT_EQ(delivered.AttrOr("sender_pn", ""), std::string(kPhone) + "@s.whatsapp.net");
+    EXPECT_EQ(delivered.AttrOr("notify", ""), "Sim Phone");
+    EXPECT_EQ(*delivered.Child("enc")->ContentBytes(), (Bytes{1, 2, 3}));
+    EXPECT_NE(delivered.Child("device-identity"), nullptr);
+    EXPECT_EQ(delivered.Child("reporting"), nullptr);
+    EXPECT_EQ(bob->Receive().Child("offline")->AttrOr("count", ""), "1");
+    EXPECT_EQ(server.QueuedFor(kBob, 1), 0u);
+
+    // Online delivery and Bob's read receipt routed back to Alice.
+    EXPECT_EQ(alice->Query(message("3EB0BBBB")).tag, "ack");
+    Node live = bob->Receive();
+    EXPECT_EQ(live.AttrOr("id", ""), "3EB0BBBB");
+    EXPECT_FALSE(live.GetAttr("offline").has_value());
+    Node rack = bob->Query(Node("receipt", Attrs{{"id", "3EB0BBBB"}, {"to", account->lid + ":1@lid"}, {"type", "read"}}));
+    EXPECT_EQ(rack.tag, "ack");
+    EXPECT_EQ(rack.AttrOr("class", ""), "receipt");
+    Node receipt = alice->Receive();
+    EXPECT_EQ(receipt.tag, "receipt");
+    EXPECT_EQ(receipt.AttrOr("id", ""), "3EB0BBBB");
+    EXPECT_EQ(receipt.AttrOr("type", ""), "read");
+    EXPECT_EQ(receipt.AttrOr("from", ""), std::string(kBob) + ":1@s.whatsapp.net");
+
+    // Unsupported chats are refused in the ack.
+    Node group = alice->Query(Node("message", Attrs{{"id", "3EB0CCCC"}, {"to", "1203630@g.us"}}, NodeList{}));
+    EXPECT_EQ(group.AttrOr("error", ""), "501");
+}
+
 TEST(SimState, JsonRoundTripAndPersistence) {
     const auto dir = std::filesystem::temp_directory_path() / ("wadesk-sim-test-" + ToHex(RandomBytes(6)));
     Key32 root;

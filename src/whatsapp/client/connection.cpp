@@ -128,11 +128,9 @@ struct Connection::Impl {
         phase = Phase::kClosed;
         qr_deadline.reset();
         next_ping.reset();
-        auto waiting = std::move(pending);
-        pending.clear();
+        pending.clear();  // outstanding IQ callbacks are dropped, not called: the connection is gone
         spdlog::debug("wa connection closed: {} {} {}", CloseKindName(info.kind), info.code, info.reason);
         sink.Close(info);
-        (void)waiting;  // callbacks are dropped, not called: the connection is gone
     }
 
     void Fail(CloseKind kind, std::string reason, int code = 0) { Close(CloseInfo{kind, code, std::move(reason)}); }
@@ -541,8 +539,7 @@ struct Connection::Impl {
         const std::string from(node.AttrOr("from", ""));
         auto from_jid = ParseJid(from);
         auto nack = [&](int code) {
-            Node ack("ack", {{"class", "receipt"}, {"id", id}, {"to", from}, {"error", std::to_string(code)}});
-            ack.attrs.Set("class", "message");
+            Node ack("ack", {{"class", "message"}, {"id", id}, {"to", from}, {"error", std::to_string(code)}});
             if (auto p = node.GetAttr("participant")) ack.attrs.Set("participant", std::string(*p));
             SendNode(ack);
         };

@@ -39,11 +39,6 @@ TEST(NoiseSymmetricState, MatchesReferenceVector) {
     EXPECT_EQ(Hex(read), kClientRead);
 }
 
-struct Pair {
-    Initiator client;
-    Responder server;
-};
-
 TEST(NoiseHandshake, FullHandshakeWithFixedKeysAndTransport) {
     Initiator client(Fixed(0x44), Fixed(0x11));
     Responder server(Fixed(0x33), wadesk::ToBytes("cert-chain"), Fixed(0x22));
