@@ -29,7 +29,7 @@ lines.push('synthetic producer thread publishing on the bus (one I/O thread). `s
 lines.push('with one room per session and the same producer in its event loop. Latency: producer wall clock in the payload');
 lines.push('to receipt in the client (same machine clock). Lost/duplicated: per client, every sequence number of its session.');
 lines.push('');
-lines.push('| server | clients | sessions | events/s × s | delivered | delivered/s | lost | dup | p50 ms | p99 ms | max ms | KB per idle socket | slow-client drops |');
+lines.push('| server | clients | sessions | events/s × s | delivered | delivered/s | lost | dup | p50 ms | p99 ms | max ms | KB per idle socket | client disconnects |');
 lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of runs) {
     lines.push(`| ${r.server === 'wadesk' ? 'wadesk' : 'socket.io@4 (Node)'} | ${r.clients} | ${r.sessions} | ${r.rate} × ${r.duration} | ${r.delivered}`
