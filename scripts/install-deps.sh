@@ -11,7 +11,7 @@ packages=(
   libssl-dev libpq-dev libsqlite3-dev libsodium-dev zlib1g-dev
   libprotobuf-dev protobuf-compiler libqrencode-dev libpng-dev
   libsignal-protocol-c-dev libspdlog-dev libfmt-dev libargon2-dev libgtest-dev
-  postgresql sqlite3 wrk nodejs
+  postgresql sqlite3 wrk nodejs jq curl
 )
 if [ "${WADESK_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
 if [ "${WADESK_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "realtime/protocol.h"
+#include "realtime/recipient_index.h"
 
 namespace wadesk::realtime {
 namespace net = boost::asio;
@@ -92,18 +93,16 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
     std::mutex sessions_mu;
     std::unordered_map<std::string, std::shared_ptr<Connection>> sessions;
 
-    // Authenticated sockets by company: copy-on-write snapshots, so a broadcast holds the lock
-    // only to copy one pointer.
-    using Subscribers = std::vector<std::shared_ptr<Connection>>;
-    std::mutex hub_mu;
-    std::unordered_map<std::string, std::shared_ptr<const Subscribers>> by_company;
+    // Authenticated sockets by company → user, with the per-session routes cached (see
+    // recipient_index.h): routing costs scale with recipients, not with sockets.
+    RecipientIndex<Connection> hub;
     std::atomic<std::int64_t> high_water{0};  // the newest event id seen on the bus
 
     std::mutex pid_mu;
     std::unordered_map<std::string, PidRecord> pids;
 
     struct Counters {
-        std::atomic<std::uint64_t> connected{0}, published{0}, enqueued{0}, slow{0}, protocol{0}, recoveries{0};
+        std::atomic<std::uint64_t> published{0}, enqueued{0}, slow{0}, protocol{0}, recoveries{0};
     } counters;
 
     void OnEvent(const store::Event& event);
@@ -238,54 +237,29 @@ void RealtimeServer::Impl::OnEvent(const store::Event& event) {
     std::int64_t seen = high_water.load(std::memory_order_relaxed);
     while (event.id > seen && !high_water.compare_exchange_weak(seen, event.id)) {
     }
-    std::shared_ptr<const Subscribers> subs;
-    {
-        std::lock_guard lock(hub_mu);
-        auto it = by_company.find(event.company_id);
-        if (it == by_company.end()) return;
-        subs = it->second;
+    auto recipients = hub.Resolve(access, event);
+    for (const auto& group : recipients.inactive) {
+        for (const auto& conn : group->subs) {
+            conn->kicked = true;  // benign race with the sweep: both only ever set it
+            conn->CloseGracefully(true);
+        }
     }
+    if (recipients.deliver->empty()) return;
     auto frame = EncodeEventFrame(event);
     if (!frame) {
         spdlog::error("[realtime] event {} not delivered: {}", event.id, frame.error().message);
         return;
     }
+    // Encoded once; every recipient queues the same immutable buffer.
     SharedText shared = Share(std::move(*frame));
-    for (const auto& conn : *subs) {
-        if (!access.IsActive(conn->principal.user_id)) {
-            conn->kicked = true;  // benign race with the sweep: both only ever set it
-            conn->CloseGracefully(true);
-            continue;
-        }
-        if (MayReceive(access, conn->principal, event)) conn->Deliver(event.id, shared);
-    }
+    for (const auto& group : *recipients.deliver)
+        for (const auto& conn : group->subs) conn->Deliver(event.id, shared);
 }
 
-void RealtimeServer::Impl::Subscribe(const std::shared_ptr<Connection>& conn) {
-    std::lock_guard lock(hub_mu);
-    auto& slot = by_company[conn->principal.company_id];
-    auto next = std::make_shared<Subscribers>();
-    if (slot) {
-        next->reserve(slot->size() + 1);
-        *next = *slot;
-    }
-    next->push_back(conn);
-    slot = std::move(next);
-    counters.connected.fetch_add(1, std::memory_order_relaxed);
-}
+void RealtimeServer::Impl::Subscribe(const std::shared_ptr<Connection>& conn) { hub.Add(conn->principal, conn); }
 
 void RealtimeServer::Impl::Unsubscribe(const Connection* conn, const std::string& company_id) {
-    std::lock_guard lock(hub_mu);
-    auto it = by_company.find(company_id);
-    if (it == by_company.end()) return;
-    auto next = std::make_shared<Subscribers>();
-    next->reserve(it->second->size());
-    for (const auto& c : *it->second)
-        if (c.get() != conn) next->push_back(c);
-    if (next->size() == it->second->size()) return;
-    counters.connected.fetch_sub(1, std::memory_order_relaxed);
-    if (next->empty()) by_company.erase(it);
-    else it->second = std::move(next);
+    hub.Remove(company_id, conn->principal.user_id, conn);
 }
 
 // Removes a finished connection everywhere; records its pid for recovery. Idempotent.
@@ -1026,10 +1000,7 @@ void RealtimeServer::Stop() {
         std::lock_guard lock(impl_->sessions_mu);
         impl_->sessions.clear();
     }
-    {
-        std::lock_guard lock(impl_->hub_mu);
-        impl_->by_company.clear();
-    }
+    impl_->hub.Clear();
     std::lock_guard lock(impl_->pid_mu);
     impl_->pids.clear();
 }
@@ -1064,7 +1035,7 @@ RealtimeStats RealtimeServer::Stats() const {
         std::lock_guard lock(impl_->sessions_mu);
         s.open_sessions = impl_->sessions.size();
     }
-    s.connected_sockets = impl_->counters.connected.load();
+    s.connected_sockets = impl_->hub.Count();
     s.events_published = impl_->counters.published.load();
     s.frames_enqueued = impl_->counters.enqueued.load();
     s.slow_disconnects = impl_->counters.slow.load();

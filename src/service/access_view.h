@@ -3,6 +3,7 @@
 // and updated in the same moment a grant, revoke, user change or session deletion commits, so
 // REST checks and the realtime fan-out see a change at once. Never blocks on the database;
 // safe to call from any thread, including I/O threads.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,9 @@ public:
     virtual bool CanManageChats(const auth::Principal& who, std::string_view session_id) const = 0;
     // False once the user is disabled or deleted: live sockets of that user are closed.
     virtual bool IsActive(std::string_view user_id) const = 0;
+    // A counter that changes before any mutation that may change an answer above returns, so a
+    // caller may cache answers keyed by it. 0 means unversioned: answers must not be cached.
+    virtual std::uint64_t Version() const { return 0; }
 };
 
 }  // namespace wadesk::service

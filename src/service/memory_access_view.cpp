@@ -7,6 +7,7 @@ namespace wadesk::service {
 void MemoryAccessView::Load(const std::vector<store::User>& users, const std::vector<store::WaSession>& sessions,
                             const std::vector<store::Access>& grants) {
     std::unique_lock lock(mutex_);
+    version_.fetch_add(1, std::memory_order_acq_rel);
     users_.clear();
     sessions_.clear();
     grants_.clear();
@@ -63,33 +64,39 @@ std::vector<std::string> MemoryAccessView::ReadableSessions(const auth::Principa
 
 void MemoryAccessView::PutUser(const store::User& user) {
     std::unique_lock lock(mutex_);
+    version_.fetch_add(1, std::memory_order_acq_rel);
     users_[user.id] = UserEntry{user.company_id, user.role, user.disabled};
 }
 
 void MemoryAccessView::RemoveUser(const std::string& user_id) {
     std::unique_lock lock(mutex_);
+    version_.fetch_add(1, std::memory_order_acq_rel);
     users_.erase(user_id);
     std::erase_if(grants_, [&](const auto& g) { return g.first.second == user_id; });
 }
 
 void MemoryAccessView::PutSession(const std::string& session_id, const std::string& company_id) {
     std::unique_lock lock(mutex_);
+    version_.fetch_add(1, std::memory_order_acq_rel);
     sessions_[session_id] = company_id;
 }
 
 void MemoryAccessView::RemoveSession(const std::string& session_id) {
     std::unique_lock lock(mutex_);
+    version_.fetch_add(1, std::memory_order_acq_rel);
     sessions_.erase(session_id);
     std::erase_if(grants_, [&](const auto& g) { return g.first.first == session_id; });
 }
 
 void MemoryAccessView::PutGrant(const store::Access& grant) {
     std::unique_lock lock(mutex_);
+    version_.fetch_add(1, std::memory_order_acq_rel);
     grants_[{grant.session_id, grant.user_id}] = Flags{grant.can_read, grant.can_write, grant.can_manage_chats};
 }
 
 void MemoryAccessView::RemoveGrant(const std::string& session_id, const std::string& user_id) {
     std::unique_lock lock(mutex_);
+    version_.fetch_add(1, std::memory_order_acq_rel);
     grants_.erase({session_id, user_id});
 }
 

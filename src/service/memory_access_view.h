@@ -2,6 +2,8 @@
 // The in-memory AccessView: users (company, role, disabled), sessions (company) and grants,
 // loaded once from the store and then changed by the service in the same moment the store
 // change commits. Readers take a shared lock and never touch the database.
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <shared_mutex>
 #include <string>
@@ -23,6 +25,7 @@ public:
     bool CanWrite(const auth::Principal& who, std::string_view session_id) const override;
     bool CanManageChats(const auth::Principal& who, std::string_view session_id) const override;
     bool IsActive(std::string_view user_id) const override;
+    std::uint64_t Version() const override { return version_.load(std::memory_order_acquire); }
 
     // The session ids of `who`'s company that `who` may read now.
     std::vector<std::string> ReadableSessions(const auth::Principal& who) const;
@@ -47,6 +50,7 @@ private:
         bool read = false, write = false, manage = false;
     };
     mutable std::shared_mutex mutex_;
+    std::atomic<std::uint64_t> version_{1};  // bumped under the unique lock by every mutation
     std::unordered_map<std::string, UserEntry> users_;
     std::unordered_map<std::string, std::string> sessions_;     // session id -> company id
     std::map<std::pair<std::string, std::string>, Flags> grants_;  // (session, user)

@@ -131,8 +131,11 @@ export class TestServer {
     }
 
     // Environment shared by `serve` and every CLI command so they open the same database.
+    // WhatsApp engine: none unless a suite asks for one (env: {WADESK_WA_ENGINE: 'native', ...}),
+    // so sessions of REST suites stay "initializing" instead of dialling WhatsApp from a box with
+    // no network.
     env() {
-        const e = { ...process.env, WADESK_DATA_DIR: this.dataDir, WADESK_JWT_SECRET: this.jwtSecret, ...this.extraEnv };
+        const e = { WADESK_WA_ENGINE: 'none', ...process.env, WADESK_DATA_DIR: this.dataDir, WADESK_JWT_SECRET: this.jwtSecret, ...this.extraEnv };
         delete e.DATABASE_URL;
         if (this.databaseUrl) e.DATABASE_URL = this.databaseUrl;
         return e;
