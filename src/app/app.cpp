@@ -9,9 +9,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "store/errors.h"
-#ifdef WADESK_WITH_WA_ENGINE
 #include "app/wa_engine.h"
-#endif
 
 namespace wadesk::app {
 
@@ -73,9 +71,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
         return MakeError("database", "cannot open database " + RedactUrl(url) + ": " + e.what());
     }
 
-    // The native engine when it is built in (WADESK_WA_ENGINE=none turns it off); otherwise the
-    // null engine, with which sessions stay "initializing" (see docs/api.md).
-#ifdef WADESK_WITH_WA_ENGINE
+    // The native engine; WADESK_WA_ENGINE=none runs the API without WhatsApp connectivity (the
+    // null engine: sessions stay "initializing", see docs/api.md).
     if (config.wa_engine == "native") {
         WaEngineConfig wa;
         wa.url = config.wa_url;
@@ -84,7 +81,6 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
         if (!engine) return MakeError("invalid_config", "WhatsApp engine: " + engine.error().message);
         app->engine_ = std::move(*engine);
     }
-#endif
     if (!app->engine_) app->engine_ = std::make_unique<service::NullEngine>();
     app->service_ = std::make_unique<service::WadeskService>(*app->repo_, app->bus_, app->access_,
                                                              *app->authenticator_, *app->engine_);

@@ -1,5 +1,4 @@
-// Installs the Socket.IO server (src/realtime) on the HTTP server. Compiled only when the
-// wadesk_realtime target exists; no_realtime.cpp stands in otherwise.
+// Installs the Socket.IO server (src/realtime) on the HTTP server.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 

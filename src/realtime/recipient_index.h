@@ -41,7 +41,8 @@ public:
         GroupList inactive;                        // users to disconnect (found while routing)
     };
 
-    // Adds `sub` under `who` (its company and user).
+    // Adds `sub` under `who` (its company and user). Sockets of one user that authenticated
+    // with different roles (a role change between connects) form separate groups.
     void Add(const auth::Principal& who, std::shared_ptr<Sub> sub) {
         {
             std::lock_guard lock(hub_mu_);
@@ -52,7 +53,7 @@ public:
             if (slot) {
                 next->users.reserve(slot->users.size() + 1);
                 for (const auto& g : slot->users) {
-                    if (!placed && g->principal.user_id == who.user_id) {
+                    if (!placed && g->principal.user_id == who.user_id && g->principal.role == who.role) {
                         auto grown = std::make_shared<Group>(*g);
                         grown->subs.push_back(sub);
                         next->users.push_back(std::move(grown));

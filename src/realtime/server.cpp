@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.h"
@@ -160,10 +161,11 @@ public:
     bool replaying = false;
     std::vector<std::pair<std::int64_t, SharedText>> stash;
 
-    // REQUIRES: mu held.
+    // REQUIRES: mu held. Wakes the waiting writer/poll once: the slot is cleared, so a burst of
+    // pushes before the waiter runs costs one post (the waiter re-checks the queue under mu).
     void WakeLocked() {
         for (auto* slot : {&poll_waiter, &ws_waiter}) {
-            if (auto t = *slot) net::post(t->get_executor(), [t] { t->cancel(); });
+            if (auto t = std::exchange(*slot, nullptr)) net::post(t->get_executor(), [t] { t->cancel(); });
         }
     }
 
