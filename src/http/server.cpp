@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +16,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <stdexcept>
@@ -97,6 +100,20 @@ net::awaitable<void> Server::Impl::WriteError(beast::tcp_stream& stream, int sta
     stream.expires_after(options.read_timeout);
     co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
     if (metrics) metrics->Record("-", "unmatched", status, 0);
+    // Lingering close: the client may still be sending the body we refused. Closing now would
+    // make the kernel answer with a reset that can destroy the response before the client reads
+    // it, so stop sending, then discard what arrives until EOF, 2 s or 16 MiB.
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    stream.expires_after(std::chrono::seconds(2));
+    std::size_t discarded = 0;
+    std::array<char, 16384> sink;
+    while (discarded < (16u << 20)) {
+        auto [rec, n] = co_await stream.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
+        if (rec) break;
+        discarded += n;
+    }
 }
 
 net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {

@@ -180,19 +180,14 @@ const std::string kStatsSessions =
     "SELECT id, status FROM wa_sessions WHERE company_id = $1 ORDER BY created_at, id";
 const std::string kStatsChats =
     "SELECT session_id, COUNT(*) FROM wa_chats WHERE company_id = $1 GROUP BY session_id";
-// Whole UTC days come from message_counts_daily (kept by RecordMessage); only the partial first
-// day of a `since` that is not midnight is counted from wa_messages, over the
-// (company_id, ts, session_id, from_me) index.
+// Whole UTC days come from message_counts_daily (kept by a trigger on wa_messages, migration
+// V003); only the partial first day of a `since` that is not midnight is counted from
+// wa_messages, over the (company_id, ts, session_id, from_me) index.
 const std::string kStatsDailyCounts =
     "SELECT day, session_id, incoming, outgoing FROM message_counts_daily WHERE company_id = $1 AND day >= $2";
 const std::string kStatsMessagesBetween =
     "SELECT session_id, from_me, COUNT(*) FROM wa_messages WHERE company_id = $1 AND ts >= $2 AND ts < $3 "
     "GROUP BY session_id, from_me";
-const std::string kBumpDailyCount =
-    "INSERT INTO message_counts_daily (company_id, session_id, day, incoming, outgoing) VALUES ($1, $2, $3, $4, $5) "
-    "ON CONFLICT (company_id, day, session_id) DO UPDATE SET "
-    "incoming = message_counts_daily.incoming + excluded.incoming, "
-    "outgoing = message_counts_daily.outgoing + excluded.outgoing";
 const std::string kPurgeSessionCounts = "DELETE FROM message_counts_daily WHERE company_id = $1 AND session_id = $2";
 
 // ---- credentials and health
@@ -895,8 +890,6 @@ RecordedMessage SqlRepository::RecordMessage(const Message& message) {
             if (auto existing = find_existing()) return duplicate(std::move(*existing));
             throw UniqueViolation("store: message id already exists");
         }
-        conn.Exec(kBumpDailyCount, {m.company_id, m.session_id, m.timestamp / kMsPerDay,
-                                    std::int64_t{m.from_me ? 0 : 1}, std::int64_t{m.from_me ? 1 : 0}});
         const std::int64_t unread = (!m.from_me && !m.from_history) ? 1 : 0;
         out.chat = ReadChat(conn.Query(kUpdateChatOnMessage, {m.chat_id, m.timestamp, Preview(m), unread, NowMs()})[0]);
         out.message = std::move(m);

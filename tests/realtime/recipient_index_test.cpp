@@ -135,6 +135,19 @@ TEST_F(RecipientIndexTest, AddAndRemoveChangeTheNextResolution) {
     EXPECT_TRUE(Names(index.Resolve(view, Ev("c1", "s1"))).empty());
 }
 
+TEST_F(RecipientIndexTest, SocketsOfOneUserWithDifferentRolesAreRoutedByTheirOwnRole) {
+    // m2's older socket still carries an admin principal (role changed between connects).
+    auto old_admin = std::make_shared<FakeSocket>(FakeSocket{"m2-old-admin"});
+    index.Add(auth::Principal{"m2", "c1", store::Role::kAdmin, ""}, old_admin);
+    EXPECT_EQ(Names(index.Resolve(view, Ev("c1", "s1", "whatsapp:qr"))),
+              (std::set<std::string>{"a1-A", "a1-B", "m2-old-admin"}));
+    EXPECT_EQ(Names(index.Resolve(view, Ev("c1", "s1"))),
+              (std::set<std::string>{"a1-A", "a1-B", "m1-A", "m1-B", "m2-old-admin"}));
+    EXPECT_TRUE(index.Remove("c1", "m2", old_admin.get()));
+    EXPECT_TRUE(index.Remove("c1", "m2", sockets["m2-A"].get()));
+    EXPECT_EQ(Names(index.Resolve(view, Ev("c1", "s2"))), (std::set<std::string>{"a1-A", "a1-B"}));
+}
+
 // Counts the checks made: routing asks per user, never per socket, and a versioned view is
 // asked again only after a change.
 class CountingAccess : public service::AccessView {
