@@ -1,8 +1,10 @@
 #include "store/sqlite/sqlite_database.h"
 
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <system_error>
+#include <thread>
 
 #include "core/clock.h"
 #include "store/detail/migrations.h"
@@ -217,7 +219,17 @@ SqliteDatabase::SqliteDatabase(const std::string& path, int readers) : path_(pat
         if (ec) throw ConnectionError("sqlite: cannot create directory " + parent.string() + ": " + ec.message());
     }
     writer_ = std::make_unique<SqliteConnection>(path);
-    writer_->ExecScript(kPragmasWriter);
+    // Switching a new database to WAL takes an exclusive lock without consulting the busy
+    // handler, so processes opening one database at the same moment retry here.
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);;) {
+        try {
+            writer_->ExecScript(kPragmasWriter);
+            break;
+        } catch (const StoreError&) {
+            if (std::chrono::steady_clock::now() >= deadline) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
     for (int i = 0; i < readers; ++i) {
         auto reader = std::make_unique<SqliteConnection>(path);
         reader->ExecScript(kPragmasReader);
