@@ -93,7 +93,15 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
     return app;
 }
 
-App::~App() = default;
+App::~App() {
+    // The engine goes first, detached from the service: stopping its connections must neither
+    // reach a destroyed service nor record them as disconnected, so that the next start resumes
+    // every session that was connected (graceful shutdown keeps sessions linked).
+    if (engine_) {
+        engine_->SetEvents(nullptr);
+        engine_.reset();
+    }
+}
 
 void App::PrintFirstLoginHelp(const std::string& program, const std::string& base_url) {
     std::fprintf(stderr,

@@ -3,6 +3,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -70,7 +71,7 @@ std::string UserOf(std::string_view jid) {
 // Translates one session's client events into EngineEvents.
 class Bridge final : public wa::SessionEvents {
 public:
-    Bridge(std::string session_id, service::EngineEvents*& events, store::Repository& repo)
+    Bridge(std::string session_id, std::atomic<service::EngineEvents*>& events, store::Repository& repo)
         : session_id_(std::move(session_id)), events_(events), repo_(repo) {}
 
     void OnQr(const std::string& text, std::chrono::seconds ttl) override {
@@ -79,11 +80,11 @@ public:
             spdlog::error("[WhatsApp] Session {}: QR rendering failed: {}", session_id_, png.error().message);
             return;
         }
-        if (events_) events_->OnQr(session_id_, text, *png, NowMs() + ttl.count() * 1000);
+        if (auto* ev = events_.load()) ev->OnQr(session_id_, text, *png, NowMs() + ttl.count() * 1000);
     }
 
     void OnConnected(const wa::Me& me) override {
-        if (events_) events_->OnReady(session_id_, UserOf(me.jid), me.name, me.jid);
+        if (auto* ev = events_.load()) ev->OnReady(session_id_, UserOf(me.jid), me.name, me.jid);
     }
 
     void OnStatus(wa::SessionStatus status, const std::string& reason) override {
@@ -97,11 +98,12 @@ public:
                 spdlog::error("[WhatsApp] Session {}: cannot delete credentials: {}", session_id_, e.what());
             }
         }
-        if (events_) events_->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
+        if (auto* ev = events_.load()) ev->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
     }
 
     bool OnMessage(const wa::IncomingMessage& m) override {
-        if (!events_) return false;
+        auto* ev = events_.load();
+        if (!ev) return false;
         service::IncomingMessage in;
         in.chat_jid = m.chat;
         in.chat_name = m.from_me ? std::string() : m.push_name;
@@ -115,7 +117,7 @@ public:
         in.body = m.text;
         in.timestamp_ms = m.timestamp > 0 ? m.timestamp * 1000 : NowMs();
         try {
-            return events_->OnIncomingMessage(session_id_, in);
+            return ev->OnIncomingMessage(session_id_, in);
         } catch (const std::exception& e) {
             spdlog::error("[WhatsApp] Session {}: storing message failed: {}", session_id_, e.what());
             return false;
@@ -128,17 +130,18 @@ public:
         else if (r.type == "read" || r.type == "read-self") status = "read";
         else if (r.type == "played") status = "played";
         else return;
-        if (!events_) return;
-        for (const auto& id : r.ids) events_->OnMessageStatus(session_id_, id, status);
+        auto* ev = events_.load();
+        if (!ev) return;
+        for (const auto& id : r.ids) ev->OnMessageStatus(session_id_, id, status);
     }
 
     void OnSendAck(const std::string& wa_id, int error) override {
-        if (error != 0 && events_) events_->OnMessageStatus(session_id_, wa_id, "failed");
+        if (auto* ev = events_.load(); error != 0 && ev) ev->OnMessageStatus(session_id_, wa_id, "failed");
     }
 
 private:
     std::string session_id_;
-    service::EngineEvents*& events_;
+    std::atomic<service::EngineEvents*>& events_;  // null once the service detached (shutdown)
     store::Repository& repo_;
 };
 
@@ -186,7 +189,7 @@ public:
             return;
         }
         repo_.DeleteCredentials(id);
-        if (events_) events_->OnStatus(id, "logged_out", "logout");
+        if (auto* ev = events_.load()) ev->OnStatus(id, "logged_out", "logout");
     }
 
     Result<std::string> RequestPairingCode(const std::string&, const std::string&) override {
@@ -198,9 +201,10 @@ public:
         if (!s) return;
         s->SendText(m.chat_jid, m.body,
                     [this, session_id = m.session_id, message_id = m.message_id](Result<std::string> r) {
-                        if (!events_) return;
+                        auto* ev = events_.load();
+                        if (!ev) return;
                         if (r) {
-                            events_->OnMessageSent(session_id, message_id, *r);
+                            ev->OnMessageSent(session_id, message_id, *r);
                         } else {
                             spdlog::warn("[WhatsApp] Session {}: send of {} failed: {}", session_id, message_id,
                                          r.error().code);
@@ -229,7 +233,7 @@ private:
     store::Repository& repo_;
     wa::crypto::Digest32 key_;
     wa::ClientConfig config_;
-    service::EngineEvents* events_ = nullptr;
+    std::atomic<service::EngineEvents*> events_{nullptr};
     net::io_context io_;
     net::executor_work_guard<net::io_context::executor_type> work_;
     std::vector<std::thread> threads_;

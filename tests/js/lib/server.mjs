@@ -242,6 +242,24 @@ export class TestServer {
 
     stderrTail(n = 4000) { return this.stderr.slice(-n); }
 
+    // Stops the process cleanly (SIGTERM) and starts it again on the same data directory and
+    // database: what an operator's restart does. Throws when it does not exit cleanly.
+    async restart() {
+        this.stopping = true;
+        this.proc.kill('SIGTERM');
+        const e = await Promise.race([this.exited, timeout(10000).then(() => null)]);
+        if (!e || !(e.code === 0 || (e.code === null && e.signal === 'SIGTERM'))) {
+            if (!e) this.proc.kill('SIGKILL');
+            throw new Error(`wadesk did not restart cleanly: ${JSON.stringify(e)}\n${this.stderrTail()}`);
+        }
+        this.stopping = false;
+        this.proc = null;
+        this.exit = null;
+        this.baseUrl = null;
+        this.stderr = '';
+        await this.start();
+    }
+
     // Stops the server (SIGTERM, then SIGKILL after 10 s) and removes its database. Throws when
     // the server had died on its own before, or did not exit cleanly on SIGTERM.
     async stop() {
