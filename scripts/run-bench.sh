@@ -2,7 +2,7 @@
 # make bench: runs the benchmarks against the binaries of BUILD_DIR (default build) and records
 # their results in docs/benchmarks.md. Each benchmark is one function below; a throwaway
 # PostgreSQL is started here for the PostgreSQL runs and stopped on exit.
-#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout (default: all)
+#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink (default: all)
 # Knobs for the HTTP section (environment): WADESK_BENCH_BACKENDS (sqlite,postgres),
 # WADESK_BENCH_SESSIONS (5), WADESK_BENCH_CHATS (2000), WADESK_BENCH_MESSAGES (1000000),
 # WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000),
@@ -54,7 +54,9 @@ bench_http() {
 
 # Socket.IO fan-out: wadesk's realtime stack and a reference socket.io@4 Node server under the
 # same load (bench/fanout/). Knobs: WADESK_FANOUT_CLIENTS (2000), WADESK_FANOUT_SESSIONS (20),
-# WADESK_FANOUT_RATE (2000 events/s), WADESK_FANOUT_DURATION (30 s), WADESK_FANOUT_WORKERS (2).
+# WADESK_FANOUT_RATE (2000 events/s), WADESK_FANOUT_DURATION (30 s), WADESK_FANOUT_WORKERS (2),
+# WADESK_FANOUT_CLIENT (lean | official socket.io-client), WADESK_FANOUT_DRAIN (10 s at most),
+# WADESK_FANOUT_IO_THREADS (wadesk's I/O threads, 0 = one per hardware thread).
 bench_fanout() {
   local results=() kind out
   for kind in wadesk reference; do
@@ -63,11 +65,29 @@ bench_fanout() {
     node bench/fanout/fanout-bench.mjs --server "$kind" --build "$build" \
       --clients "${WADESK_FANOUT_CLIENTS:-2000}" --sessions "${WADESK_FANOUT_SESSIONS:-20}" \
       --rate "${WADESK_FANOUT_RATE:-2000}" --duration "${WADESK_FANOUT_DURATION:-30}" \
-      --workers "${WADESK_FANOUT_WORKERS:-2}" >"$out"
+      --workers "${WADESK_FANOUT_WORKERS:-2}" --client "${WADESK_FANOUT_CLIENT:-lean}" \
+      --drain "${WADESK_FANOUT_DRAIN:-10}" --io-threads "${WADESK_FANOUT_IO_THREADS:-0}" >"$out"
     results+=("$out")
   done
   node bench/fanout/report.mjs docs/benchmarks.md "make bench (scripts/run-bench.sh $build fanout)" "${results[@]}"
 }
 
+# WhatsApp link: N sessions of wadesk serve linked through wadesk-sim (RSS per idle linked session,
+# reconnect time of all N after a restart) and M Baileys sockets in one Node process against the
+# same emulator (bench/walink/). Knobs: WADESK_WALINK_SESSIONS (1000), WADESK_WALINK_BAILEYS (100),
+# WADESK_WALINK_CONCURRENCY (50), WADESK_WALINK_SETTLE (idle seconds before reading RSS, 10).
+bench_walink() {
+  local out="$work/walink.json"
+  echo "=== WhatsApp link benchmark" >&2
+  node bench/walink/walink-bench.mjs --build "$build" --sessions "${WADESK_WALINK_SESSIONS:-1000}" \
+    --baileys "${WADESK_WALINK_BAILEYS:-100}" --concurrency "${WADESK_WALINK_CONCURRENCY:-50}" \
+    --settle "${WADESK_WALINK_SETTLE:-10}" >"$out"
+  local cmd="scripts/run-bench.sh $build walink"
+  if [ -n "${WADESK_WALINK_SESSIONS:-}" ]; then cmd="WADESK_WALINK_SESSIONS=$WADESK_WALINK_SESSIONS $cmd"; fi
+  if [ -n "${WADESK_WALINK_BAILEYS:-}" ]; then cmd="WADESK_WALINK_BAILEYS=$WADESK_WALINK_BAILEYS $cmd"; fi
+  node bench/walink/report.mjs docs/benchmarks.md "$cmd" "$out"
+}
+
 if want http; then bench_http; fi
 if want fanout; then bench_fanout; fi
+if want walink; then bench_walink; fi

@@ -1,12 +1,20 @@
-// The fan-out benchmark: N websocket clients (official socket.io-client) across S sessions,
-// a producer emitting RATE events/s for DURATION s, against one server; prints one JSON result.
+// The fan-out benchmark: N websocket clients across S sessions, a producer emitting RATE
+// events/s for DURATION s, against one server; prints one JSON result.
 //   node fanout-bench.mjs --server wadesk|reference --build DIR [--clients 2000] [--sessions 20]
-//                         [--rate 2000] [--duration 30] [--workers 2]
+//                         [--rate 2000] [--duration 30] [--workers 2] [--client lean|official]
+//                         [--drain 10] [--io-threads 0]
+// --client: lean-client.mjs (default; the same minimal Engine.IO/Socket.IO client against both
+// servers) or the official socket.io-client. --drain: after the producer stops, wait at most
+// this many seconds for outstanding deliveries (ends early once every expected event arrived);
+// what has not arrived then counts as lost. --io-threads: wadesk-bench-fanout's I/O threads
+// (0: one per hardware thread).
 // Measures: delivered events/s, p50/p99/max delivery latency (producer timestamp to client
-// receipt), events lost and duplicated, and server RSS per idle connected socket.
+// receipt), events lost and duplicated, server RSS per idle connected socket, and the CPU
+// seconds the server and the load clients used while the producer ran and the run drained.
 import { spawn, fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,13 +30,17 @@ const sessions = Number(opt('sessions', 20));
 const rate = Number(opt('rate', 2000));
 const duration = Number(opt('duration', 30));
 const workers = Number(opt('workers', 2));
+const client = opt('client', 'lean');
+const drainMax = Number(opt('drain', 10));
+const ioThreads = Number(opt('io-threads', 0));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function startServer() {
     const args = ['--clients', String(clients), '--sessions', String(sessions)];
     const proc = kind === 'reference'
         ? spawn(process.execPath, [path.join(here, 'reference-server.mjs'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn(path.join(build, 'wadesk-bench-fanout'), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        : spawn(path.join(build, 'wadesk-bench-fanout'), [...args, '--io-threads', String(ioThreads)],
+            { stdio: ['pipe', 'pipe', 'pipe'] });
     const lines = [];
     const waiters = [];
     createInterface({ input: proc.stdout }).on('line', (l) => {
@@ -60,6 +72,17 @@ function percentile(hist, p, bucketMs = 0.1) {
     return (hist.length - 1) * bucketMs;
 }
 
+// CPU seconds (user + system) a process has used so far; NaN when it cannot be read.
+function cpuSeconds(pid) {
+    try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime in clock ticks (USER_HZ 100)
+    } catch {
+        return NaN;
+    }
+}
+
 async function main() {
     const server = startServer();
     const url = await server.url;
@@ -79,7 +102,7 @@ async function main() {
         child.on('message', (m) => { const f = waiters.shift(); if (f) f(m); else inbox.push(m); });
         const next = () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise((r) => waiters.push(r)));
         kids.push({ child, next });
-        child.send({ cmd: 'connect', url, first, count, sessions, total });
+        child.send({ cmd: 'connect', url, first, count, sessions, total, client });
     }
     for (const k of kids) {
         const m = await k.next();
@@ -88,18 +111,33 @@ async function main() {
     const connectMs = Date.now() - t0;
     await sleep(3000);
     const idle = JSON.parse(await server.command('stats'));
+    const cpu = () => ({ server: cpuSeconds(server.proc.pid), clients: kids.reduce((a, k) => a + cpuSeconds(k.child.pid), 0) });
+    const cpu0 = cpu();
     const p0 = performance.now();
     const produced = await server.command(`produce ${rate} ${duration}`);
     const produceS = (performance.now() - p0) / 1000;
-    await sleep(3000);  // drain
+    // Drain: bounded; ends as soon as every expected delivery arrived.
+    const expectedTotal = Number(/produced (\d+)/.exec(produced)?.[1] ?? 0) * (clients / sessions);
+    const d0 = performance.now();
+    while ((performance.now() - d0) / 1000 < drainMax) {
+        let got = 0;
+        for (const k of kids) {
+            k.child.send({ cmd: 'count' });
+            got += (await k.next()).received;
+        }
+        if (got >= expectedTotal) break;
+        await sleep(250);
+    }
+    const drainS = (performance.now() - d0) / 1000;
+    const cpu1 = cpu();
     const hist = new Array(100001).fill(0);
-    let received = 0, duplicates = 0, disconnects = 0, missing = 0, expected = 0;
+    let received = 0, duplicates = 0, disconnects = 0, missing = 0, expected = 0, malformed = 0;
     for (const k of kids) {
         k.child.send({ cmd: 'report' });
         const r = await k.next();
         r.hist.forEach((v, i) => { hist[i] += v; });
         received += r.received; duplicates += r.duplicates; disconnects += r.disconnects;
-        missing += r.missing; expected += r.expected;
+        missing += r.missing; expected += r.expected; malformed += r.malformed;
     }
     const after = JSON.parse(await server.command('stats'));
     for (const k of kids) k.child.send({ cmd: 'close' });
@@ -107,11 +145,13 @@ async function main() {
     await sleep(500);
     server.proc.kill('SIGKILL');
     const result = {
-        server: kind, clients, sessions, rate, duration,
+        server: kind, client, clients, sessions, rate, duration, io_threads: kind === 'wadesk' ? ioThreads : 1,
         produced: Number(/produced (\d+)/.exec(produced)?.[1] ?? 0), produce_seconds: Number(produceS.toFixed(2)),
         connect_ms: connectMs,
         delivered: received, delivered_per_s: Math.round(received / produceS), expected, missing, duplicates,
-        disconnects,
+        disconnects, malformed, drain_seconds: Number(drainS.toFixed(2)),
+        server_cpu_s: Number((cpu1.server - cpu0.server).toFixed(2)),
+        clients_cpu_s: Number((cpu1.clients - cpu0.clients).toFixed(2)),
         p50_ms: percentile(hist, 0.5), p99_ms: percentile(hist, 0.99), max_ms: percentile(hist, 1),
         rss_kb_before: before.rss_kb, rss_kb_idle: idle.rss_kb, rss_kb_after: after.rss_kb,
         kb_per_idle_socket: Number(((idle.rss_kb - before.rss_kb) / clients).toFixed(2)),

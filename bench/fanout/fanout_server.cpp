@@ -2,7 +2,8 @@
 // server, the in-memory permission view and the event bus) with a synthetic event producer, for
 // the fan-out benchmark (scripts/run-bench.sh fanout). Not part of the product binary.
 //
-// Usage: wadesk-bench-fanout --clients N --sessions S
+// Usage: wadesk-bench-fanout --clients N --sessions S [--io-threads T]
+// (T: threads running the I/O context, 0 = one per hardware thread, the product's default)
 // Prints "listening on http://127.0.0.1:PORT" on stderr, then reads commands on stdin:
 //   produce RATE SECONDS   emit RATE events/s for SECONDS, round-robin over the sessions; each
 //                          payload carries {seq, ts} (ts: producer wall clock, ms, fractional);
@@ -62,10 +63,12 @@ double NowMsFractional() {
 
 int main(int argc, char** argv) {
     int clients = 2000, sessions = 20;
+    unsigned io_threads = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
         if (k == "--clients") clients = std::stoi(argv[i + 1]);
         else if (k == "--sessions") sessions = std::stoi(argv[i + 1]);
+        else if (k == "--io-threads") io_threads = static_cast<unsigned>(std::stoi(argv[i + 1]));
     }
     InitLogging("warn");
 
@@ -103,7 +106,7 @@ int main(int argc, char** argv) {
     service::EventBus bus;
     http::ServerOptions options;
     options.port = 0;
-    options.io_threads = 1;  // the machine has two cores; the load client needs the other
+    options.io_threads = io_threads;
     options.worker_threads = 1;
     http::Server server(options, [](http::Request&) {
         http::Response r;

@@ -116,6 +116,21 @@ void App::PrintFirstLoginHelp(const std::string& program, const std::string& bas
 }
 
 int App::Serve(const std::string& program) {
+    // A wrong master key must stop us before any session runs: otherwise sessions would fail
+    // one by one, or re-pair and overwrite what the right key could still open.
+    try {
+        if (auto key_ok = VerifyMasterKey(*repo_, master_key_); !key_ok) {
+            std::fprintf(stderr,
+                         "wadesk: refusing to start: the master key does not open the stored WhatsApp credentials "
+                         "(%s); set WADESK_MASTER_KEY (or restore %s/master-key) to the key they were sealed with. "
+                         "Nothing was changed.\n",
+                         key_ok.error().message.c_str(), config_.data_dir.c_str());
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wadesk: start-up failed: %s\n", e.what());
+        return 1;
+    }
     http::Metrics metrics;
     http::ServerOptions options;
     options.host = config_.listen_host;

@@ -125,6 +125,18 @@ const std::vector<Knob>& Knobs() {
          [](Config& c, const std::string& v) {
              return SetNumber<std::int64_t>(c.token_ttl_s, v, 60, 30LL * 24 * 3600);
          }},
+        {"sio-ping-interval", "WADESK_SIO_PING_INTERVAL_MS", "Socket.IO: ms between server pings (default 25000)",
+         [](Config& c, const std::string& v) {
+             return SetNumber<std::int64_t>(c.sio_ping_interval_ms, v, 100, 3600 * 1000);
+         }},
+        {"sio-ping-timeout", "WADESK_SIO_PING_TIMEOUT_MS", "Socket.IO: ms to wait for a pong before closing (default 20000)",
+         [](Config& c, const std::string& v) {
+             return SetNumber<std::int64_t>(c.sio_ping_timeout_ms, v, 100, 3600 * 1000);
+         }},
+        {"sio-max-payload", "WADESK_SIO_MAX_PAYLOAD", "Socket.IO: largest websocket message or polling body in bytes (default 1000000)",
+         [](Config& c, const std::string& v) {
+             return SetNumber<std::size_t>(c.sio_max_payload, v, 1024, 64 * 1024 * 1024);
+         }},
         {"bootstrap-company", "WADESK_BOOTSTRAP_COMPANY", "name of the first company created by serve",
          [](Config& c, const std::string& v) { return SetString(c.bootstrap_company, v); }},
         {"bootstrap-admin-email", "WADESK_BOOTSTRAP_ADMIN_EMAIL", "serve creates the first company and this admin when there is none",

@@ -37,6 +37,10 @@ struct Config {
     unsigned worker_threads = 4;         // the blocking (database) pool
     std::size_t body_limit = 1024 * 1024;
     std::int64_t token_ttl_s = 12 * 3600;
+    // Engine.IO (Socket.IO) transport, announced in the open packet.
+    std::int64_t sio_ping_interval_ms = 25000;  // WADESK_SIO_PING_INTERVAL_MS
+    std::int64_t sio_ping_timeout_ms = 20000;   // WADESK_SIO_PING_TIMEOUT_MS
+    std::size_t sio_max_payload = 1000000;      // WADESK_SIO_MAX_PAYLOAD: bytes of one frame / polling body
     std::string bootstrap_company = "Default company";
     std::string bootstrap_admin_email;   // with the password: `serve` creates the first company
     std::string bootstrap_admin_password;

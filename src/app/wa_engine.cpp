@@ -4,9 +4,12 @@
 #include <boost/asio/io_context.hpp>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include <sys/resource.h>
 
 #include "core/bytes.h"
 #include "core/clock.h"
@@ -21,6 +24,12 @@ namespace wadesk::app {
 namespace {
 
 namespace net = boost::asio;
+
+constexpr std::chrono::seconds kPairingCodeWait{15};
+
+wa::crypto::Digest32 CredentialKey(std::string_view master_key) {
+    return wa::crypto::Sha256({AsBytes("wadesk wa credentials v1"), AsBytes(master_key)});
+}
 
 // CredentialStore over the repository, encrypted at rest.
 class RepositoryCredentialStore final : public wa::CredentialStore {
@@ -192,8 +201,19 @@ public:
         if (auto* ev = events_.load()) ev->OnStatus(id, "logged_out", "logout");
     }
 
-    Result<std::string> RequestPairingCode(const std::string&, const std::string&) override {
-        return MakeError("engine_unavailable", "linking by pairing code is not supported by this engine yet");
+    // Blocks the calling (HTTP worker) thread until the session's strand has sent companion_hello
+    // and the server answered, at most kPairingCodeWait.
+    Result<std::string> RequestPairingCode(const std::string& id, const std::string& phone) override {
+        auto s = Find(id);
+        if (!s) return MakeError("session_not_pairing", "the session is not running; start it first");
+        auto promise = std::make_shared<std::promise<Result<std::string>>>();
+        auto answer = promise->get_future();
+        s->RequestPairingCode(phone, [promise](Result<std::string> r) { promise->set_value(std::move(r)); });
+        if (answer.wait_for(kPairingCodeWait) != std::future_status::ready)
+            return MakeError("engine_timeout", "WhatsApp did not answer the pairing-code request in time");
+        auto r = answer.get();
+        if (r) spdlog::info("[WhatsApp] Session {}: pairing code requested", id);
+        return r;
     }
 
     void Send(const service::OutgoingMessage& m) override {
@@ -243,8 +263,18 @@ private:
 
 }  // namespace
 
+// Every linked session holds a socket: lift the soft open-file limit to the hard one (commonly
+// 1024 → 524288) so a thousand sessions do not run out of descriptors.
+static void RaiseOpenFileLimit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("[WhatsApp] cannot raise the open-file limit");
+}
+
 Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, std::string_view master_key,
                                                        const WaEngineConfig& config) {
+    RaiseOpenFileLimit();
     wa::ClientConfig client;
     if (!config.url.empty()) {
         if (config.url.rfind("ws://", 0) != 0 && config.url.rfind("wss://", 0) != 0)
@@ -257,8 +287,25 @@ Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, s
             return MakeError("invalid_config", "WADESK_WA_TRUST_ROOT must be 64 hex digits");
         std::copy(root->begin(), root->end(), client.trust_root.begin());
     }
-    const auto key = wa::crypto::Sha256({AsBytes("wadesk wa credentials v1"), AsBytes(master_key)});
+    const auto key = CredentialKey(master_key);
     return std::unique_ptr<service::Engine>(new WaEngine(repo, key, std::move(client), config.threads));
+}
+
+Result<void> VerifyMasterKey(store::Repository& repo, std::string_view master_key) {
+    const auto key = CredentialKey(master_key);
+    const auto sessions =
+        repo.ListSessionsByStatus({store::kStatusInitializing, store::kStatusQr, store::kStatusConnected,
+                                   store::kStatusReconnecting, store::kStatusDisconnected, store::kStatusLoggedOut,
+                                   store::kStatusFailed});
+    for (const auto& s : sessions) {
+        RepositoryCredentialStore creds(repo, s.id, key);
+        try {
+            if (creds.Get(wa::store_keys::kCredentials)) return {};  // the first sealed blob decides
+        } catch (const std::exception& e) {
+            return MakeError("master_key_mismatch", "session " + s.id + ": " + e.what());
+        }
+    }
+    return {};
 }
 
 }  // namespace wadesk::app

@@ -29,4 +29,9 @@ struct WaEngineConfig {
 Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, std::string_view master_key,
                                                        const WaEngineConfig& config);
 
+// Opens one stored credential blob (the first session that has one) with the key derived from
+// `master_key`; only reads. Error "master_key_mismatch" when it does not decrypt (or is
+// malformed). OK when nothing is stored yet.
+Result<void> VerifyMasterKey(store::Repository& repo, std::string_view master_key);
+
 }  // namespace wadesk::app

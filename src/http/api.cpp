@@ -44,6 +44,29 @@ json::object PageJson(const store::Page<T>& page, int page_no, int limit, F view
     return o;
 }
 
+// PageJson's text, written directly: {"items":[...],"total":n,"page":p,"limit":l}.
+template <class T>
+Response PageResponse(const store::Page<T>& page, int page_no, int limit,
+                      void (*append)(std::string&, const T&)) {
+    std::string out;
+    out.reserve(64 + page.items.size() * 512);
+    out += "{\"items\":[";
+    bool first = true;
+    for (const auto& item : page.items) {
+        if (!first) out += ',';
+        first = false;
+        append(out, item);
+    }
+    out += "],\"total\":";
+    out += std::to_string(page.total);
+    out += ",\"page\":";
+    out += std::to_string(page_no);
+    out += ",\"limit\":";
+    out += std::to_string(limit);
+    out += '}';
+    return OkSerialized(out);
+}
+
 // An optional body: empty means {}, anything else must be a JSON object.
 json::object OptionalObject(const Request& req) {
     if (req.body.empty()) return {};
@@ -114,7 +137,9 @@ Response Api::Dispatch(Request& req) {
         resp = ErrorResponse(e.status(), e.code(), e.what());
         resp.headers = e.headers();
     } catch (const ServiceError& e) {
-        resp = ErrorResponse(StatusOf(e.kind()), e.code(), e.what());
+        // The engine's verdict on a pairing-code request for a number WhatsApp does not know.
+        const int status = e.code() == "phone_not_registered" ? 422 : StatusOf(e.kind());
+        resp = ErrorResponse(status, e.code(), e.what());
         if (e.kind() == FailureKind::kRateLimited)
             resp.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, e.retry_after_s())));
     } catch (const store::ConnectionError& e) {
@@ -311,7 +336,7 @@ void Api::Register() {
             else throw HttpError(400, "invalid_query", "query parameter 'assignedTo' must be a user id, 'me' or 'none'");
         }
         auto page = service_->ListChats(actor, req.Param("sessionId"), f);
-        return Ok(PageJson(page, f.page, f.limit, service::ChatView));
+        return PageResponse(page, f.page, f.limit, &service::AppendChatJson);
     });
     r.Add("GET", s + "/{sessionId}/chats/{chatId}", [this](Request& req) {
         Actor actor = Authenticate(req);
@@ -352,7 +377,7 @@ void Api::Register() {
         int limit = QueryInt(req, "limit", 50, 1, 200);
         std::string before = req.Query("before").value_or("");
         auto result = service_->ListMessages(actor, req.Param("sessionId"), req.Param("chatId"), page, limit, before);
-        return Ok(PageJson(result, before.empty() ? page : 1, limit, service::MessageView));
+        return PageResponse(result, before.empty() ? page : 1, limit, &service::AppendMessageJson);
     });
     r.Add("POST", s + "/{sessionId}/chats/{chatId}/send", [this](Request& req) {
         Actor actor = Authenticate(req);

@@ -54,6 +54,17 @@ Response Ok(json::value data, int status) {
     return r;
 }
 
+Response OkSerialized(std::string_view data_json, int status) {
+    static constexpr std::string_view kHead = "{\"success\":true,\"data\":";
+    Response r;
+    r.status = status;
+    r.body.reserve(kHead.size() + data_json.size() + 1);
+    r.body.append(kHead);
+    r.body.append(data_json);
+    r.body += '}';
+    return r;
+}
+
 Response ErrorResponse(int status, std::string_view code, std::string_view message) {
     json::object error;
     error["code"] = code;

@@ -20,6 +20,8 @@ bool IsValidUtf8(std::string_view s);
 
 // {"success":true,"data":data}
 Response Ok(boost::json::value data, int status = 200);
+// Ok for data already serialized as JSON text (a hot-path page written without a DOM).
+Response OkSerialized(std::string_view data_json, int status = 200);
 // {"success":false,"error":{"code":code,"message":message}}
 Response ErrorResponse(int status, std::string_view code, std::string_view message);
 

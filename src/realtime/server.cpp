@@ -6,9 +6,17 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/url/parse.hpp>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cerrno>
+#include <climits>
 #include <charconv>
 #include <map>
+#include <thread>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -19,6 +27,7 @@
 #include "core/log.h"
 #include "realtime/protocol.h"
 #include "realtime/recipient_index.h"
+#include "realtime/ws_frame.h"
 
 namespace wadesk::realtime {
 namespace net = boost::asio;
@@ -26,12 +35,15 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = net::ip::tcp;
-using WsStream = websocket::stream<beast::tcp_stream>;
+using WsStream = websocket::stream<beast::tcp_stream>;  // the handshake only
 
 namespace {
 
 constexpr std::size_t kMaxPacketsPerPost = 256;
 constexpr auto kWriteTimeout = std::chrono::seconds(10);
+constexpr std::int64_t kCloseGraceMs = 5000;    // a closing websocket's peer gets this long to close
+constexpr std::size_t kReadChunk = 16384;       // one non-blocking read from a websocket
+constexpr int kReadsPerWake = 8;                // then other sockets get their turn
 
 std::string NewOpaqueId() { return Base64UrlEncode(RandomBytes(15)); }
 
@@ -61,6 +73,9 @@ Query ParseQuery(std::string_view target) {
 }  // namespace
 
 class Connection;
+struct WsLink;
+// Websocket writers to schedule, gathered by the fan-out while it queues one event.
+using FlushBatch = std::vector<std::pair<std::shared_ptr<Connection>, std::shared_ptr<WsLink>>>;
 
 struct PidRecord {
     std::string user_id;
@@ -76,6 +91,8 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
         : io(std::move(io_ex)), db(std::move(db_ex)), authenticator(authn), access(acc), bus(b), repository(repo),
           options(opts), sweep_strand(net::make_strand(io)) {
         if (!repository) options.connection_state_recovery = false;
+        std::size_t n = options.io_shards ? options.io_shards : std::max(1u, std::thread::hardware_concurrency());
+        for (std::size_t i = 0; i < n; ++i) shards.push_back(net::make_strand(io));
     }
 
     net::any_io_executor io;
@@ -86,6 +103,10 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
     store::Repository* repository;
     RealtimeOptions options;
     net::strand<net::any_io_executor> sweep_strand;
+    // Connections are spread round-robin over these strands; each serialises the I/O of its
+    // connections, so N shards keep up to N I/O threads busy.
+    std::vector<net::strand<net::any_io_executor>> shards;
+    std::atomic<std::size_t> next_shard{0};
     std::shared_ptr<net::steady_timer> sweep_timer;
     service::EventBus::Subscription subscription;
     std::atomic<bool> stopped{false};
@@ -123,21 +144,51 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
     net::awaitable<bool> HandlePolling(beast::tcp_stream& stream, bhttp::request<bhttp::string_body>& req,
                                        const Query& q);
     net::awaitable<bool> HandleWebsocket(beast::tcp_stream& stream, bhttp::request<bhttp::string_body>& req,
-                                         const Query& q);
-    net::awaitable<void> RunWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsStream> ws, Channel channel);
-    net::awaitable<void> WriteWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsStream> ws);
+                                         const Query& q, beast::flat_buffer& buffer);
+    net::awaitable<void> RunWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsLink> link, Channel channel,
+                                      std::string early);
+};
+
+// The websocket transport after Beast's handshake: the raw socket, read with WsFrameReader and
+// written by Connection::Flush with one gather write of every frame queued (ws_frame.h). Only
+// touched on the connection's strand.
+struct WsLink {
+    WsLink(tcp::socket s, std::size_t max_message) : socket(std::move(s)), reader(max_message) {}
+    tcp::socket socket;
+    WsFrameReader reader;
+    // Writer state: frames taken from the queue and not yet fully written. The iovecs point
+    // into `out` (the shared frames, never copied), `headers` and `control`.
+    std::vector<SharedText> out;
+    std::vector<std::uint8_t> headers;
+    std::string control;
+    std::vector<iovec> iov;
+    std::size_t iov_done = 0;
+    bool close_sent = false;  // our close frame is written (or being written)
+    bool shut = false;        // the send side is shut down after our close frame
+
+    bool Writing() const { return iov_done < iov.size(); }
+    void ReleaseWriteBuffers() {
+        out = {};
+        headers = {};
+        control = {};
+        iov = {};
+        iov_done = 0;
+    }
 };
 
 // One Engine.IO session plus its Socket.IO socket on the default namespace. State is guarded
-// by `mu`; waits happen on per-waiter timers woken by posting a cancel to their executor.
+// by `mu`; a long poll waits on a timer woken by posting a cancel to its executor; the websocket
+// writer is a Flush posted to the strand when the first frame is queued.
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    Connection(RealtimeServer::Impl& srv, std::string sid, Transport transport, std::int64_t now)
-        : server(srv), strand(net::make_strand(srv.io)), engine(std::move(sid), transport, srv.options.engine, now),
+    Connection(RealtimeServer::Impl& srv, std::size_t shard_index, std::string sid, Transport transport,
+               std::int64_t now)
+        : server(srv), shard(shard_index), strand(srv.shards[shard_index]), engine(std::move(sid), transport, srv.options.engine, now),
           created_at(now) {}
 
     RealtimeServer::Impl& server;
-    net::strand<net::any_io_executor> strand;
+    std::size_t shard;                          // index into server.shards
+    net::strand<net::any_io_executor> strand;  // the shard's: every I/O of the connection runs here
 
     std::mutex mu;
     EngineSession engine;
@@ -147,8 +198,10 @@ public:
     bool poll_active = false;              // a polling GET is waiting or writing
     std::atomic<bool> kicked{false};       // server-side or explicit disconnect: no recovery record
     std::int64_t closing_since = 0;        // when a close began (0: open)
-    std::shared_ptr<net::steady_timer> poll_waiter, ws_waiter;
-    std::shared_ptr<WsStream> ws;          // the websocket transport once it is current
+    std::shared_ptr<net::steady_timer> poll_waiter;
+    std::shared_ptr<WsLink> ws;            // the websocket transport once it is current
+    bool flush_scheduled = false;          // a Flush is posted or waits for the socket to drain
+    std::string ws_control;                // websocket control frames (pong) to write first
     std::int64_t created_at;
     std::string query_token, authorization;
 
@@ -161,20 +214,25 @@ public:
     bool replaying = false;
     std::vector<std::pair<std::int64_t, SharedText>> stash;
 
-    // REQUIRES: mu held. Wakes the waiting writer/poll once: the slot is cleared, so a burst of
-    // pushes before the waiter runs costs one post (the waiter re-checks the queue under mu).
-    void WakeLocked() {
-        for (auto* slot : {&poll_waiter, &ws_waiter}) {
-            if (auto t = std::exchange(*slot, nullptr)) net::post(t->get_executor(), [t] { t->cancel(); });
+    // REQUIRES: mu held. Wakes the waiting poll, or schedules the websocket writer, once: a burst
+    // of pushes before the writer runs costs one wake-up (the writer takes everything under mu).
+    // With `batch`, the writer is not posted but appended there, for the caller to post one
+    // handler per shard (the fan-out path: one post per shard per event, not one per socket).
+    void WakeLocked(FlushBatch* batch = nullptr) {
+        if (auto t = std::exchange(poll_waiter, nullptr)) net::post(t->get_executor(), [t] { t->cancel(); });
+        if (ws && !flush_scheduled) {
+            flush_scheduled = true;
+            if (batch) batch->emplace_back(shared_from_this(), ws);
+            else net::post(strand, [self = shared_from_this(), link = ws] { self->Flush(link); });
         }
     }
 
     // REQUIRES: mu held. Queues a packet for the client; false when it overflowed (the caller
     // drops the client).
-    bool PushLocked(SharedText packet) {
+    bool PushLocked(SharedText packet, FlushBatch* batch = nullptr) {
         auto r = engine.Push(std::move(packet));
         if (r == EngineSession::PushResult::kOverflow) return false;
-        if (r == EngineSession::PushResult::kQueued) WakeLocked();
+        if (r == EngineSession::PushResult::kQueued) WakeLocked(batch);
         return true;
     }
 
@@ -190,44 +248,150 @@ public:
 
     // Drops the connection now, discarding what is queued.
     void Abort() {
-        std::shared_ptr<WsStream> socket;
+        std::shared_ptr<WsLink> link;
         {
             std::lock_guard lock(mu);
             if (engine.closed()) return;
             engine.MarkClosed();
             (void)engine.TakeOutbound();
+            ws_control.clear();
             if (closing_since == 0) closing_since = NowMs();
-            socket = ws;
+            link = ws;
             WakeLocked();
         }
-        if (socket) {
-            net::post(strand, [socket, self = shared_from_this()] {
+        if (link) {
+            net::post(strand, [link, self = shared_from_this()] {
                 boost::system::error_code ec;
-                beast::get_lowest_layer(*socket).socket().close(ec);
+                link->socket.close(ec);  // the reader sees it and finalizes
             });
         }
     }
 
     // An event frame from the bus (producer thread). Never blocks beyond the connection mutex.
-    void Deliver(std::int64_t id, const SharedText& frame) {
+    // False when the client overflowed and was dropped, or is closing.
+    bool Deliver(std::int64_t id, const SharedText& frame, FlushBatch& batch) {
         bool overflow = false;
         {
             std::lock_guard lock(mu);
-            if (engine.closing()) return;
+            if (engine.closing()) return false;
             if (replaying) {
                 if (stash.size() >= server.options.engine.max_queue_packets) overflow = true;
                 else stash.emplace_back(id, frame);
             } else {
-                overflow = !PushLocked(frame);
+                overflow = !PushLocked(frame, &batch);
             }
         }
-        if (overflow) {
-            server.counters.slow.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("[realtime] dropping slow client {} (outbound queue full)", principal.user_id);
-            Abort();
-        } else {
-            server.counters.enqueued.fetch_add(1, std::memory_order_relaxed);
+        if (!overflow) return true;
+        server.counters.slow.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("[realtime] dropping slow client {} (outbound queue full)", principal.user_id);
+        Abort();
+        return false;
+    }
+
+    // The websocket writer (on the strand): writes every queued frame with as few non-blocking
+    // gather writes as the socket accepts, waits for writability when the kernel buffer is
+    // full, and after a graceful close writes the close frame and shuts the send side.
+    void Flush(const std::shared_ptr<WsLink>& link) {
+        for (;;) {
+            if (!link->Writing()) {
+                link->ReleaseWriteBuffers();
+                if (link->shut) {
+                    std::lock_guard lock(mu);
+                    flush_scheduled = false;
+                    return;
+                }
+                bool send_close = false;
+                {
+                    std::lock_guard lock(mu);
+                    if (ws != link || engine.closed()) {
+                        flush_scheduled = false;
+                        return;
+                    }
+                    link->control.swap(ws_control);
+                    link->out = engine.TakeOutbound();
+                    if (link->control.empty() && link->out.empty()) {
+                        if (!engine.closing() || link->close_sent) {
+                            flush_scheduled = false;
+                            return;
+                        }
+                        send_close = true;
+                    }
+                }
+                if (send_close) {
+                    link->control = EncodeWsFrame(WsOpcode::kClose, EncodeWsClosePayload(kWsCloseNormal));
+                    link->close_sent = true;
+                }
+                BuildIov(*link);
+            }
+            boost::system::error_code ec;
+            if (!WriteSome(*link, ec)) {
+                if (ec == net::error::would_block || ec == net::error::try_again) {
+                    link->socket.async_wait(tcp::socket::wait_write,
+                                            [self = shared_from_this(), link](boost::system::error_code wec) {
+                                                if (!wec) return self->Flush(link);
+                                                std::lock_guard lock(self->mu);
+                                                self->flush_scheduled = false;
+                                            });
+                    return;
+                }
+                {
+                    std::lock_guard lock(mu);
+                    flush_scheduled = false;
+                }
+                Abort();
+                return;
+            }
+            if (!link->Writing() && link->close_sent && !link->shut) {
+                link->shut = true;
+                link->socket.shutdown(tcp::socket::shutdown_send, ec);  // the reader waits for the peer
+            }
         }
+    }
+
+private:
+    static void BuildIov(WsLink& link) {
+        link.iov.clear();
+        link.iov_done = 0;
+        link.iov.reserve(1 + 2 * link.out.size());
+        link.headers.resize(kWsMaxHeader * link.out.size());  // never reallocated below
+        if (!link.control.empty()) link.iov.push_back(iovec{link.control.data(), link.control.size()});
+        std::uint8_t* h = link.headers.data();
+        for (const auto& frame : link.out) {
+            std::size_t n = EncodeWsHeader(WsOpcode::kText, frame->size(), h);
+            link.iov.push_back(iovec{h, n});
+            link.iov.push_back(iovec{const_cast<char*>(frame->data()), frame->size()});
+            h += n;
+        }
+    }
+
+    // Non-blocking gather writes until everything taken is written (true) or the socket
+    // refuses more (false with would_block) or fails (false with the error).
+    static bool WriteSome(WsLink& link, boost::system::error_code& ec) {
+        while (link.Writing()) {
+            msghdr msg{};
+            msg.msg_iov = link.iov.data() + link.iov_done;
+            msg.msg_iovlen = std::min<std::size_t>(link.iov.size() - link.iov_done, IOV_MAX);
+            ssize_t n = ::sendmsg(link.socket.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                ec = boost::system::error_code(errno, boost::system::system_category());
+                return false;
+            }
+            auto left = static_cast<std::size_t>(n);
+            while (left > 0 && link.Writing()) {
+                iovec& v = link.iov[link.iov_done];
+                if (left >= v.iov_len) {
+                    left -= v.iov_len;
+                    ++link.iov_done;
+                } else {
+                    v.iov_base = static_cast<char*>(v.iov_base) + left;
+                    v.iov_len -= left;
+                    left = 0;
+                }
+            }
+            while (link.Writing() && link.iov[link.iov_done].iov_len == 0) ++link.iov_done;
+        }
+        return true;
     }
 };
 
@@ -254,8 +418,21 @@ void RealtimeServer::Impl::OnEvent(const store::Event& event) {
     }
     // Encoded once; every recipient queues the same immutable buffer.
     SharedText shared = Share(std::move(*frame));
+    std::uint64_t queued = 0;
+    FlushBatch batch;
     for (const auto& group : *recipients.deliver)
-        for (const auto& conn : group->subs) conn->Deliver(event.id, shared);
+        for (const auto& conn : group->subs) queued += conn->Deliver(event.id, shared, batch) ? 1 : 0;
+    counters.enqueued.fetch_add(queued, std::memory_order_relaxed);
+    if (batch.empty()) return;
+    // One post per shard wakes every writer of that shard that was idle.
+    std::vector<FlushBatch> per_shard(shards.size());
+    for (auto& entry : batch) per_shard[entry.first->shard].push_back(std::move(entry));
+    for (std::size_t i = 0; i < per_shard.size(); ++i) {
+        if (per_shard[i].empty()) continue;
+        net::post(shards[i], [writers = std::move(per_shard[i])] {
+            for (const auto& [conn, link] : writers) conn->Flush(link);
+        });
+    }
 }
 
 void RealtimeServer::Impl::Subscribe(const std::shared_ptr<Connection>& conn) { hub.Add(conn->principal, conn); }
@@ -314,7 +491,8 @@ std::shared_ptr<Connection> RealtimeServer::Impl::FindSession(const std::string&
 
 std::shared_ptr<Connection> RealtimeServer::Impl::NewSession(Transport transport, const Query& q,
                                                               std::string_view authorization) {
-    auto conn = std::make_shared<Connection>(*this, NewOpaqueId(), transport, NowMs());
+    std::size_t shard = next_shard.fetch_add(1, std::memory_order_relaxed) % shards.size();
+    auto conn = std::make_shared<Connection>(*this, shard, NewOpaqueId(), transport, NowMs());
     conn->query_token = q.token;
     conn->authorization = std::string(authorization);
     std::lock_guard lock(sessions_mu);
@@ -360,14 +538,19 @@ void RealtimeServer::Impl::SweepOnce() {
             conn->kicked = true;
             conn->CloseGracefully(true);
         }
-        // A polling session that was closed but whose client never came back for the close packet.
-        bool stale = false;
+        // A polling session that was closed but whose client never came back for the close packet;
+        // a websocket whose peer does not close after our close frame.
+        bool stale = false, stale_ws = false;
         {
             std::lock_guard lock(conn->mu);
-            stale = conn->engine.transport() == Transport::kPolling && conn->engine.closing() && !conn->poll_active &&
-                    conn->closing_since != 0 && now - conn->closing_since > options.engine.ping_timeout_ms;
+            bool polling = conn->engine.transport() == Transport::kPolling;
+            stale = polling && conn->engine.closing() && !conn->poll_active && conn->closing_since != 0 &&
+                    now - conn->closing_since > options.engine.ping_timeout_ms;
+            stale_ws = !polling && conn->engine.closing() && !conn->engine.closed() && conn->closing_since != 0 &&
+                       now - conn->closing_since > kCloseGraceMs;
         }
         if (stale) Finalize(conn);
+        if (stale_ws) conn->Abort();
     }
     std::lock_guard lock(pid_mu);
     std::erase_if(pids, [now](const auto& kv) { return kv.second.expires_at != 0 && kv.second.expires_at < now; });
@@ -739,7 +922,8 @@ net::awaitable<bool> RealtimeServer::Impl::HandlePolling(beast::tcp_stream& stre
 }
 
 net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& stream,
-                                                           bhttp::request<bhttp::string_body>& req, const Query& q) {
+                                                           bhttp::request<bhttp::string_body>& req, const Query& q,
+                                                           beast::flat_buffer& buffer) {
     if (!websocket::is_upgrade(req)) {
         co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
         co_return false;
@@ -760,8 +944,10 @@ net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& st
         conn = NewSession(Transport::kWebsocket, q, req[bhttp::field::authorization]);
     }
 
-    // Move the socket onto the connection's strand: every websocket operation and timer of the
-    // connection then runs there.
+    // Move the socket onto the connection's strand: every operation of the connection then runs
+    // there. Bytes the client sent after its upgrade request are handed to the frame reader.
+    std::string early = beast::buffers_to_string(buffer.data());
+    buffer.consume(buffer.size());
     boost::system::error_code ec;
     auto protocol = stream.socket().local_endpoint(ec).protocol();
     if (ec) {
@@ -780,31 +966,38 @@ net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& st
         co_return true;
     }
     socket.set_option(tcp::no_delay(true), ec);  // event frames are small: never wait for Nagle
-    auto ws = std::make_shared<WsStream>(std::move(socket));
-    ws->set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
-    ws->read_message_max(options.engine.max_payload);
-    ws->write_buffer_bytes(512);
-    ws->auto_fragment(false);
-    ws->set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(bhttp::field::server, "wadesk"); }));
     Channel channel = q.sid.empty() ? Channel::kPrimary : Channel::kProbe;
     auto self = shared_from_this();
     net::co_spawn(
         conn->strand,
-        [self, conn, ws, channel, r = std::make_shared<bhttp::request<bhttp::string_body>>(std::move(req))]() mutable
-            -> net::awaitable<void> {
-            auto [aec] = co_await ws->async_accept(*r, net::as_tuple(net::use_awaitable));
-            r.reset();  // the handshake request is not kept for the life of the socket
-            if (aec) {
-                if (channel == Channel::kProbe) {
-                    std::lock_guard lock(conn->mu);
-                    conn->engine.AbortUpgrade();
-                } else {
-                    self->Finalize(conn);
+        [self, conn, channel, early = std::move(early), socket = std::move(socket),
+         r = std::make_shared<bhttp::request<bhttp::string_body>>(std::move(req))]() mutable -> net::awaitable<void> {
+            // Beast answers the handshake (101, or 400 for a bad upgrade request); then the
+            // server reads and writes frames on the bare socket itself.
+            std::shared_ptr<WsLink> link;
+            {
+                WsStream ws(std::move(socket));
+                ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(),
+                                                              false});
+                ws.set_option(websocket::stream_base::decorator(
+                    [](websocket::response_type& res) { res.set(bhttp::field::server, "wadesk"); }));
+                auto [aec] = co_await ws.async_accept(*r, net::as_tuple(net::use_awaitable));
+                r.reset();  // the handshake request is not kept for the life of the socket
+                if (!aec) {
+                    link = std::make_shared<WsLink>(ws.next_layer().release_socket(), self->options.engine.max_payload);
+                    link->socket.non_blocking(true, aec);
                 }
-                co_return;
+                if (aec) {
+                    if (channel == Channel::kProbe) {
+                        std::lock_guard lock(conn->mu);
+                        conn->engine.AbortUpgrade();
+                    } else {
+                        self->Finalize(conn);
+                    }
+                    co_return;
+                }
             }
-            co_await self->RunWebsocket(conn, ws, channel);
+            co_await self->RunWebsocket(conn, link, channel, std::move(early));
         },
         [](std::exception_ptr e) {
             if (e) {
@@ -818,144 +1011,183 @@ net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& st
     co_return true;
 }
 
-net::awaitable<void> RealtimeServer::Impl::RunWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsStream> ws,
-                                                        Channel channel) {
-    if (channel == Channel::kPrimary) {
-        {
-            std::lock_guard lock(conn->mu);
-            conn->ws = ws;
-            conn->engine.Push(Share(conn->engine.OpenPacket()));
-        }
-        net::co_spawn(conn->strand, WriteWebsocket(conn, ws), net::detached);
-    }
-    beast::flat_buffer buffer;
-    bool primary = channel == Channel::kPrimary;
-    bool read_failed = false;
-    for (;;) {
-        auto [ec, n] = co_await ws->async_read(buffer, net::as_tuple(net::use_awaitable));
-        if (ec) {
-            read_failed = ec != websocket::error::message_too_big;
-            if (ec == websocket::error::message_too_big) {
-                counters.protocol.fetch_add(1, std::memory_order_relaxed);
-                spdlog::info("[realtime] closing session {}: frame over {} bytes", conn->engine.sid(),
-                             options.engine.max_payload);
-            }
-            break;
-        }
-        if (!ws->got_text()) {
-            counters.protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::info("[realtime] closing session {}: binary frame", conn->engine.sid());
-            std::lock_guard lock(conn->mu);
-            conn->engine.Push(Share(EncodeConnectError("binary frames are not supported", "binary_unsupported")));
-            conn->kicked = true;
-            break;
-        }
-        std::string text = beast::buffers_to_string(buffer.data());
-        buffer.consume(buffer.size());
-        buffer.shrink_to_fit();  // an idle socket holds no read buffer
-        auto packet = DecodeEioPacket(text);
-        if (!packet) {
-            counters.protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::info("[realtime] closing session {}: {}", conn->engine.sid(), packet.error().message);
-            conn->kicked = true;
-            break;
-        }
-        Channel ch = primary ? Channel::kPrimary : Channel::kProbe;
-        Result<EngineSession::Inbound> in = MakeError("closed", "closed");
-        if (!primary) {
-            {
-                std::lock_guard lock(conn->mu);
-                in = conn->engine.OnPacket(*packet, ch, NowMs());
-            }
-            if (!in) {
-                counters.protocol.fetch_add(1, std::memory_order_relaxed);
-                std::lock_guard lock(conn->mu);
-                conn->engine.AbortUpgrade();
-                co_return;  // only the probe fails; the polling session goes on
-            }
-            if (in->probe_reply) {
-                auto [wec, wn] = co_await ws->async_write(net::buffer(*in->probe_reply), net::as_tuple(net::use_awaitable));
-                if (wec) {
-                    std::lock_guard lock(conn->mu);
-                    conn->engine.AbortUpgrade();
-                    co_return;
-                }
-                std::lock_guard lock(conn->mu);
-                conn->WakeLocked();  // the pending poll answers with a noop
-            }
-            if (in->upgraded) {
-                primary = true;
-                {
-                    std::lock_guard lock(conn->mu);
-                    conn->ws = ws;
-                    conn->WakeLocked();
-                }
-                net::co_spawn(conn->strand, WriteWebsocket(conn, ws), net::detached);
-            }
-            continue;
-        }
-        std::vector<EioPacket> one;
-        one.push_back(std::move(*packet));
-        co_await ProcessInbound(conn, std::move(one), Channel::kPrimary);
-        std::lock_guard lock(conn->mu);
-        if (conn->engine.closing()) {
-            read_failed = conn->engine.closed();
-            break;
-        }
-    }
-    // The writer finalizes the session once the socket is closed: a protocol error flushes the
-    // reply first, a dead peer or a closed session drops what is queued.
-    if (primary) {
-        bool protocol_error = !read_failed;
-        if (protocol_error) conn->CloseGracefully(false);
-        else conn->Abort();
-    } else {
-        std::lock_guard lock(conn->mu);
-        conn->engine.AbortUpgrade();
-    }
+namespace {
+// Writes one frame on a websocket that has no writer yet (the upgrade probe), best effort.
+net::awaitable<bool> WriteProbeFrame(WsLink& link, WsOpcode opcode, std::string_view payload) {
+    std::string frame = EncodeWsFrame(opcode, payload);
+    auto [ec, n] = co_await net::async_write(link.socket, net::buffer(frame), net::as_tuple(net::use_awaitable));
+    co_return !ec;
 }
 
-net::awaitable<void> RealtimeServer::Impl::WriteWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsStream> ws) {
-    auto timer = std::make_shared<net::steady_timer>(co_await net::this_coro::executor);
-    bool graceful = false;
-    bool failed = false;
-    while (!failed) {
-        std::vector<SharedText> batch;
-        {
-            std::lock_guard lock(conn->mu);
-            if (conn->ws_waiter == timer) conn->ws_waiter.reset();
-            if (conn->engine.closed()) break;
-            batch = conn->engine.TakeOutbound();
-            if (batch.empty()) {
-                if (conn->engine.closing()) {
-                    graceful = true;
-                    break;
-                }
-                conn->ws_waiter = timer;
-                timer->expires_after(std::chrono::hours(1));
-            }
-        }
-        if (batch.empty()) {
-            co_await timer->async_wait(net::as_tuple(net::use_awaitable));
-            continue;
-        }
-        for (auto& packet : batch) {
-            ws->text(true);
-            auto [ec, n] = co_await ws->async_write(net::buffer(*packet), net::as_tuple(net::use_awaitable));
-            if (ec) {
-                failed = true;
+// Sends a close frame now when nothing else is half-written on the socket (best effort: the
+// connection is being dropped for a protocol error or answers the peer's close).
+void SendCloseNow(WsLink& link, std::uint16_t code) {
+    if (link.close_sent || link.Writing()) return;
+    link.close_sent = true;
+    std::string frame = EncodeWsFrame(WsOpcode::kClose, EncodeWsClosePayload(code));
+    (void)::send(link.socket.native_handle(), frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+}  // namespace
+
+net::awaitable<void> RealtimeServer::Impl::RunWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsLink> link,
+                                                        Channel channel, std::string early) {
+    bool primary = channel == Channel::kPrimary;
+    if (primary) {
+        std::lock_guard lock(conn->mu);
+        conn->ws = link;
+        conn->engine.Push(Share(conn->engine.OpenPacket()));
+        conn->WakeLocked();
+    }
+    // How the socket ends: kDrop closes it now; kGraceful lets the writer flush what is queued
+    // and send a close frame, then keeps reading until the peer closes (or the sweep gives up).
+    enum class End { kNone, kDrop, kGraceful };
+    End end = End::kNone;
+    bool draining = false;  // a graceful close is under way: inbound messages are ignored
+    std::vector<WsInbound> inbound;
+    std::string pending_input = std::move(early);
+    for (;;) {
+        if (pending_input.empty()) {
+            auto [wec] = co_await link->socket.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
+            if (wec) {
+                end = End::kDrop;
                 break;
             }
         }
+        // Read what is there (a bounded number of chunks per wake-up) into the reader.
+        thread_local std::array<char, kReadChunk> chunk;
+        Result<void> fed;
+        bool eof = false;
+        if (!pending_input.empty()) {
+            fed = link->reader.Feed(pending_input, inbound);
+            std::string().swap(pending_input);
+        }
+        for (int i = 0; fed && i < kReadsPerWake; ++i) {
+            boost::system::error_code rec;
+            std::size_t n = link->socket.read_some(net::buffer(chunk), rec);
+            if (rec == net::error::would_block || rec == net::error::try_again) break;
+            if (rec) {
+                eof = true;
+                break;
+            }
+            fed = link->reader.Feed(std::string_view(chunk.data(), n), inbound);
+            if (n < chunk.size()) break;
+        }
+        if (!fed) {
+            counters.protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("[realtime] closing session {}: {}", conn->engine.sid(), fed.error().message);
+            if (fed.error().code == "ws_too_big") {
+                spdlog::info("[realtime] closing session {}: frame over {} bytes", conn->engine.sid(),
+                             options.engine.max_payload);
+            }
+            SendCloseNow(*link, WsCloseCodeFor(fed.error()));
+            end = End::kDrop;
+        }
+        // Whatever completed before an error or the end of the stream is still handled.
+        for (auto& in : inbound) {
+            if (end == End::kDrop) break;
+            if (in.opcode == WsOpcode::kClose) {
+                SendCloseNow(*link, in.close_code == 1005 ? kWsCloseNormal : in.close_code);
+                end = End::kDrop;
+                break;
+            }
+            if (in.opcode == WsOpcode::kPong) continue;
+            if (in.opcode == WsOpcode::kPing) {
+                if (!primary) {
+                    if (!co_await WriteProbeFrame(*link, WsOpcode::kPong, in.payload)) end = End::kDrop;
+                    continue;
+                }
+                std::lock_guard lock(conn->mu);
+                conn->ws_control += EncodeWsFrame(WsOpcode::kPong, in.payload);
+                conn->WakeLocked();
+                continue;
+            }
+            if (draining) continue;
+            if (in.opcode == WsOpcode::kBinary) {
+                counters.protocol.fetch_add(1, std::memory_order_relaxed);
+                spdlog::info("[realtime] closing session {}: binary frame", conn->engine.sid());
+                if (!primary) {
+                    end = End::kDrop;
+                    break;
+                }
+                {
+                    std::lock_guard lock(conn->mu);
+                    conn->engine.Push(Share(EncodeConnectError("binary frames are not supported", "binary_unsupported")));
+                }
+                conn->kicked = true;
+                end = End::kGraceful;
+                break;
+            }
+            auto packet = DecodeEioPacket(in.payload);
+            if (!packet) {
+                counters.protocol.fetch_add(1, std::memory_order_relaxed);
+                spdlog::info("[realtime] closing session {}: {}", conn->engine.sid(), packet.error().message);
+                conn->kicked = true;
+                end = primary ? End::kGraceful : End::kDrop;
+                break;
+            }
+            if (!primary) {
+                Result<EngineSession::Inbound> result = MakeError("closed", "closed");
+                {
+                    std::lock_guard lock(conn->mu);
+                    result = conn->engine.OnPacket(*packet, Channel::kProbe, NowMs());
+                }
+                if (!result) {
+                    counters.protocol.fetch_add(1, std::memory_order_relaxed);
+                    end = End::kDrop;  // only the probe fails; the polling session goes on
+                    break;
+                }
+                if (result->probe_reply) {
+                    if (!co_await WriteProbeFrame(*link, WsOpcode::kText, *result->probe_reply)) {
+                        end = End::kDrop;
+                        break;
+                    }
+                    std::lock_guard lock(conn->mu);
+                    conn->WakeLocked();  // the pending poll answers with a noop
+                }
+                if (result->upgraded) {
+                    primary = true;
+                    std::lock_guard lock(conn->mu);
+                    conn->ws = link;  // what is queued moves to the websocket
+                    conn->WakeLocked();
+                }
+                continue;
+            }
+            std::vector<EioPacket> one;
+            one.push_back(std::move(*packet));
+            co_await ProcessInbound(conn, std::move(one), Channel::kPrimary);
+            std::lock_guard lock(conn->mu);
+            if (conn->engine.closed()) {
+                end = End::kDrop;
+                break;
+            }
+            if (conn->engine.closing()) draining = true;
+        }
+        inbound.clear();
+        if (end == End::kGraceful) {
+            conn->CloseGracefully(false);
+            draining = true;
+            end = End::kNone;
+        }
+        if (end == End::kDrop) break;
+        if (eof) {
+            end = End::kDrop;
+            break;
+        }
+        if (draining) {
+            std::lock_guard lock(conn->mu);
+            if (conn->engine.closed()) break;
+        }
     }
-    if (failed) conn->Abort();
-    if (graceful) {
-        beast::get_lowest_layer(*ws).expires_after(std::chrono::seconds(5));
-        auto [cec] = co_await ws->async_close(websocket::close_code::normal, net::as_tuple(net::use_awaitable));
-        (void)cec;
+    if (!primary) {
+        std::lock_guard lock(conn->mu);
+        conn->engine.AbortUpgrade();
+        boost::system::error_code ec;
+        link->socket.close(ec);
+        co_return;
     }
+    conn->Abort();  // discards what is still queued; a no-op when the session is already closed
     boost::system::error_code ec;
-    beast::get_lowest_layer(*ws).socket().close(ec);
+    link->socket.close(ec);
     Finalize(conn);
 }
 
@@ -1009,7 +1241,6 @@ void RealtimeServer::Stop() {
 
 net::awaitable<bool> RealtimeServer::HandleSocketIo(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                                     bhttp::request<bhttp::string_body> req) {
-    (void)buffer;
     auto impl = impl_;
     Query q = ParseQuery(req.target());
     if (!q.ok) {
@@ -1026,7 +1257,7 @@ net::awaitable<bool> RealtimeServer::HandleSocketIo(beast::tcp_stream& stream, b
         co_return false;
     }
     if (q.transport == "polling") co_return co_await impl->HandlePolling(stream, req, q);
-    if (q.transport == "websocket") co_return co_await impl->HandleWebsocket(stream, req, q);
+    if (q.transport == "websocket") co_return co_await impl->HandleWebsocket(stream, req, q, buffer);
     co_await WriteEioError(stream, req, EioHttpError::kUnknownTransport);
     co_return false;
 }

@@ -4,10 +4,12 @@
 // authentication at CONNECT, permission-filtered fan-out of the service layer's events, and
 // connection-state recovery replayed from the durable events table.
 //
-// Threads: connections run on strands of the I/O executor; the event producer (EventBus
-// publisher) only encodes each event once and appends it to bounded per-connection queues, so
-// it never waits for a client; a client whose queue overflows is disconnected. Blocking
-// Repository calls (recovery replay) run on the `db` executor.
+// Threads: connections are spread over `io_shards` strands of the I/O executor; the event
+// producer (EventBus publisher) only encodes each event once, appends it to bounded
+// per-connection queues and posts one wake-up per shard, so it never waits for a client; a
+// client whose queue overflows is disconnected. Websocket frames are written by the server
+// itself after Beast's handshake: everything queued for a socket goes out in one non-blocking
+// gather write. Blocking Repository calls (recovery replay) run on the `db` executor.
 //
 // Lifetime: construct, Start(), install as the HTTP server's UpgradeHandler; Stop() before the
 // io_context is torn down. The authenticator, access view, bus and repository must outlive it.
@@ -35,6 +37,9 @@ struct RealtimeOptions {
     std::size_t max_replay_events = 1000;   // more missed than this: not recovered (use /api/events)
     std::int64_t connect_timeout_ms = 45000;  // Engine.IO open but no Socket.IO CONNECT accepted
     std::int64_t sweep_interval_ms = 250;     // heartbeat / inactive-user sweep period
+    // Connections are spread over this many strands of the I/O executor (0: one per hardware
+    // thread); give the executor at least as many threads to use them all.
+    std::size_t io_shards = 0;
 };
 
 struct RealtimeStats {

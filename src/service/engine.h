@@ -77,7 +77,8 @@ public:
     // Unlinks the device at WhatsApp and forgets credentials (status "logged_out").
     virtual void Logout(const std::string& session_id) = 0;
     // Asks for an 8-character pairing code for `phone_digits`. Errors: "engine_unavailable",
-    // "session_not_pairing".
+    // "session_not_pairing", "phone_not_registered" (WhatsApp does not know the number),
+    // "engine_timeout" (no answer from WhatsApp).
     virtual Result<std::string> RequestPairingCode(const std::string& session_id, const std::string& phone_digits) = 0;
     virtual void Send(const OutgoingMessage& message) = 0;
     // Sends read receipts for `wa_message_ids` in `chat_jid` (empty: everything unread).

@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <charconv>
+
 #include "core/clock.h"
 
 namespace wadesk::service {
@@ -143,6 +145,190 @@ json::object EventView(const store::Event& e) {
     o["data"] = ec ? json::value(nullptr) : std::move(data);
     o["createdAt"] = IsoOrNull(e.created_at);
     return o;
+}
+
+// ---- direct serialization (must stay in step with ChatView / MessageView above)
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void AppendInt(std::string& out, std::int64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+}
+
+void AppendBool(std::string& out, bool v) { out += v ? "true" : "false"; }
+
+void AppendStringOrNull(std::string& out, const std::string& s) {
+    if (s.empty()) out += "null";
+    else AppendJsonString(out, s);
+}
+
+void Append2(char* p, int v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+}
+
+// FormatIsoMs without gmtime/snprintf: days to civil date (proleptic Gregorian, UTC).
+void AppendIsoOrNull(std::string& out, std::int64_t unix_ms) {
+    if (unix_ms == 0) {
+        out += "null";
+        return;
+    }
+    std::int64_t secs = unix_ms / 1000;
+    int ms = static_cast<int>(unix_ms % 1000);
+    if (ms < 0) {
+        ms += 1000;
+        --secs;
+    }
+    std::int64_t days = secs / 86400;
+    std::int64_t sod = secs % 86400;
+    if (sod < 0) {
+        sod += 86400;
+        --days;
+    }
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    if (year < 0 || year > 9999) {  // outside the fixed-width form: the reference formatter decides
+        AppendJsonString(out, FormatIsoMs(unix_ms));
+        return;
+    }
+    char buf[26] = "\"0000-00-00T00:00:00.000Z";
+    buf[25] = '"';
+    const int y = static_cast<int>(year);
+    Append2(buf + 1, y / 100);
+    Append2(buf + 3, y % 100);
+    Append2(buf + 6, month);
+    Append2(buf + 9, day);
+    Append2(buf + 12, static_cast<int>(sod / 3600));
+    Append2(buf + 15, static_cast<int>(sod / 60 % 60));
+    Append2(buf + 18, static_cast<int>(sod % 60));
+    buf[21] = static_cast<char>('0' + ms / 100);
+    Append2(buf + 22, ms % 100);
+    out.append(buf, 26);
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+    out.reserve(out.size() + s.size() + 2);
+    out += '"';
+    std::size_t run = 0;  // start of the pending run of bytes that need no escape
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default: {
+                char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+                out.append(u, 6);
+            }
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out += '"';
+}
+
+void AppendChatJson(std::string& out, const store::Chat& c) {
+    out += "{\"id\":";
+    AppendJsonString(out, c.id);
+    out += ",\"sessionId\":";
+    AppendJsonString(out, c.session_id);
+    out += ",\"jid\":";
+    AppendJsonString(out, c.jid);
+    out += ",\"name\":";
+    AppendJsonString(out, c.name);
+    out += ",\"isGroup\":";
+    AppendBool(out, c.is_group);
+    out += ",\"unreadCount\":";
+    AppendInt(out, c.unread_count);
+    out += ",\"lastMessage\":";
+    AppendStringOrNull(out, c.last_message);
+    out += ",\"lastMessageAt\":";
+    AppendIsoOrNull(out, c.last_message_at);
+    out += ",\"archived\":";
+    AppendBool(out, c.archived);
+    out += ",\"pinned\":";
+    AppendBool(out, c.pinned);
+    out += ",\"muted\":";
+    AppendBool(out, c.muted);
+    out += ",\"assignedTo\":";
+    AppendStringOrNull(out, c.assigned_to);
+    out += ",\"labels\":[";
+    for (std::size_t i = 0; i < c.labels.size(); ++i) {
+        if (i) out += ',';
+        AppendJsonString(out, c.labels[i]);
+    }
+    out += "]}";
+}
+
+void AppendMessageJson(std::string& out, const store::Message& m) {
+    out += "{\"id\":";
+    AppendJsonString(out, m.id);
+    out += ",\"waMessageId\":";
+    AppendStringOrNull(out, m.wa_message_id);
+    out += ",\"chatId\":";
+    AppendJsonString(out, m.chat_id);
+    out += ",\"sessionId\":";
+    AppendJsonString(out, m.session_id);
+    out += ",\"fromMe\":";
+    AppendBool(out, m.from_me);
+    out += ",\"sender\":{\"jid\":";
+    AppendStringOrNull(out, m.sender_jid);
+    out += ",\"name\":";
+    AppendStringOrNull(out, m.sender_name);
+    out += ",\"phone\":";
+    AppendStringOrNull(out, m.sender_phone);
+    out += "},\"type\":";
+    AppendJsonString(out, m.type);
+    out += ",\"body\":";
+    AppendJsonString(out, m.body);
+    out += ",\"media\":";
+    if (m.media) {
+        out += "{\"mimetype\":";
+        AppendJsonString(out, m.media->mimetype);
+        out += ",\"size\":";
+        AppendInt(out, m.media->size);
+        out += ",\"fileName\":";
+        AppendStringOrNull(out, m.media->file_name);
+        out += ",\"url\":";
+        AppendStringOrNull(out, m.media->url);
+        out += '}';
+    } else {
+        out += "null";
+    }
+    out += ",\"quotedMessageId\":";
+    AppendStringOrNull(out, m.quoted_message_id);
+    out += ",\"timestamp\":";
+    AppendIsoOrNull(out, m.timestamp);
+    out += ",\"status\":";
+    AppendJsonString(out, m.status);
+    out += ",\"sentBy\":";
+    AppendStringOrNull(out, m.sent_by);
+    out += ",\"clientMessageId\":";
+    AppendStringOrNull(out, m.client_message_id);
+    out += ",\"edited\":";
+    AppendBool(out, m.edited);
+    out += ",\"deleted\":";
+    AppendBool(out, m.deleted);
+    out += '}';
 }
 
 }  // namespace wadesk::service

@@ -5,6 +5,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <string>
+#include <string_view>
+
 #include "store/model.h"
 
 namespace wadesk::service {
@@ -19,5 +22,13 @@ boost::json::object MessageView(const store::Message& message);
 boost::json::object AuditView(const store::AuditEntry& entry);
 // {id, name, sessionId, data, createdAt}; data is the parsed payload (null if unparsable).
 boost::json::object EventView(const store::Event& event);
+
+// The serialized text of ChatView / MessageView appended to `out`, byte for byte what
+// boost::json::serialize gives for the view (same key order, escaping and time format), built
+// without a DOM: the list endpoints write pages of these on the hot path.
+void AppendChatJson(std::string& out, const store::Chat& chat);
+void AppendMessageJson(std::string& out, const store::Message& message);
+// A JSON string literal (quotes included) for `s`, escaped as boost::json::serialize does.
+void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace wadesk::service

@@ -108,6 +108,10 @@ store::WaSession WadeskService::VisibleSession(const Actor& actor, const std::st
     return *s;
 }
 
+void WadeskService::ReadableSession(const Actor& actor, const std::string& id) const {
+    if (!IsWellFormedId(id) || !access_.CanRead(actor.who, id)) NotFound("session");
+}
+
 store::User WadeskService::OwnManager(const Actor& actor, const std::string& id) {
     if (!IsWellFormedId(id)) NotFound("manager");
     auto u = repo_.FindUser(actor.who.company_id, id);
@@ -503,10 +507,10 @@ void WadeskService::Revoke(const Actor& actor, const std::string& session_id, co
 
 store::Page<store::Chat> WadeskService::ListChats(const Actor& actor, const std::string& session_id,
                                                   const ChatFilter& f) {
-    store::WaSession s = VisibleSession(actor, session_id);
+    ReadableSession(actor, session_id);
     store::ChatQuery q;
-    q.company_id = s.company_id;
-    q.session_id = s.id;
+    q.company_id = actor.who.company_id;
+    q.session_id = session_id;
     q.page = f.page;
     q.limit = f.limit;
     q.search = f.search;
@@ -562,20 +566,29 @@ store::Chat WadeskService::MarkRead(const Actor& actor, const std::string& sessi
 store::Page<store::Message> WadeskService::ListMessages(const Actor& actor, const std::string& session_id,
                                                         const std::string& chat_ref, int page, int limit,
                                                         const std::string& before) {
-    store::WaSession s = VisibleSession(actor, session_id);
-    store::Chat chat = RequireChat(actor, s.id, chat_ref);
-    if (!before.empty()) {
-        if (!IsWellFormedId(before) || !repo_.FindMessage(s.company_id, s.id, before))
-            Fail(FailureKind::kBadInput, "invalid_query", "query parameter 'before' must be a message id of this session");
-    }
+    ReadableSession(actor, session_id);
+    auto ref = ParseChatRef(chat_ref);
+    if (!ref) NotFound("chat");
     store::MessageQuery q;
-    q.company_id = s.company_id;
-    q.session_id = s.id;
-    q.chat_id = chat.id;
+    q.company_id = actor.who.company_id;
+    q.session_id = session_id;
+    if (ref->kind == ChatRef::Kind::kId) {
+        q.chat_id = ref->value;
+    } else {
+        auto chat = repo_.FindChatByJid(q.company_id, session_id, ref->value);
+        if (!chat) NotFound("chat");
+        q.chat_id = chat->id;
+    }
     q.page = page;
     q.limit = limit;
-    q.before = before;
-    return repo_.ListMessages(q);
+    // A malformed cursor is reported after the chat check, like an unknown one.
+    const bool bad_cursor = !before.empty() && !IsWellFormedId(before);
+    q.before = bad_cursor ? std::string() : before;
+    store::ChatMessages result = repo_.ListChatMessages(q);
+    if (!result.chat_found) NotFound("chat");
+    if (bad_cursor || !result.cursor_found)
+        Fail(FailureKind::kBadInput, "invalid_query", "query parameter 'before' must be a message id of this session");
+    return std::move(result.page);
 }
 
 SendResult WadeskService::Send(const Actor& actor, const std::string& session_id, const std::string& chat_ref,

@@ -178,6 +178,9 @@ public:
 private:
     void RequireAdmin(const Actor& actor) const;
     store::WaSession VisibleSession(const Actor& actor, const std::string& id);
+    // The read paths' check, from memory only: the access view knows every session with its
+    // company, so a readable session exists and belongs to the actor's company.
+    void ReadableSession(const Actor& actor, const std::string& id) const;
     store::User OwnManager(const Actor& actor, const std::string& id);
     std::optional<store::Chat> ResolveChat(const Actor& actor, const std::string& session_id,
                                            const std::string& chat_ref);

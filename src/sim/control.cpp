@@ -130,6 +130,26 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
         if (!r) return FromError(r.error());
         return Json(200, json::object{{"device_id", r->device_id}, {"jid", r->jid}, {"lid_jid", r->lid_jid}});
     }
+    if (seg.size() == 3 && seg[2] == "pair-code") {
+        if (method == "POST") {
+            auto o = Body(body, err);
+            if (!o) return err;
+            auto code = StringField(*o, "code");
+            if (!code) return Fail(400, "bad_request", "field 'code' (string) is required");
+            auto r = server.EnterLinkCode(phone, *code);
+            if (!r) return FromError(r.error());
+            return Json(200, json::object{{"ref", r->ref}, {"status", r->status}});
+        }
+        if (method == "GET") {
+            const LinkCodeAttempt* a = server.LinkCodeStatus(phone);
+            if (!a) return Fail(404, "no_attempt", "no pairing code was entered for this account");
+            json::object out{{"ref", a->ref}, {"status", a->status}};
+            if (!a->message.empty()) out["message"] = a->message;
+            if (a->status == "paired") out["device_id"] = a->device_id;
+            return Json(200, std::move(out));
+        }
+        return Fail(405, "method_not_allowed", "use GET or POST");
+    }
     if (seg.size() == 3 && seg[2] == "devices") {
         if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
         return Json(200, json::object{{"devices", DevicesJson(server.Devices(phone).value())}});

@@ -8,6 +8,8 @@
 //   POST   /accounts/{phone}/scan {"qr"}         {"device_id","jid","lid_jid"}  (404/409 on no match)
 //   GET    /accounts/{phone}/devices             {"devices":[{"id","jid","lid_jid","key_index","platform","paired_at","online"}]}
 //   DELETE /accounts/{phone}/devices/{id}        {"ok":true}   unlink from the phone side
+//   POST   /accounts/{phone}/pair-code {"code"}  {"ref","status":"waiting"}  the phone enters a pairing code
+//   GET    /accounts/{phone}/pair-code           {"ref","status","message"?,"device_id"?}  its outcome
 // account = {"phone","name","lid","jid","lid_jid","identity_key","devices":[...]}.
 // Errors: {"error":{"code","message"}} with 400, 404, 405 or 409.
 #include <string>

@@ -112,11 +112,12 @@ void SimConnection::HandleIq(const Node& iq) {
                 if (!crypto::Verify(dev.identity, msg, *sig)) return SendIqError(iq, 406, "bad-signature");
                 dev.signed_prekey = SignedPreKey{*id, *value, Key32{}, *sig};
             }
-            server_.Persist();
+            server_.Persist(*me);
             return SendIqResult(iq);
         }
         if (type == "get" && iq.Child("key")) {
             NodeList users;
+            std::vector<const Account*> changed;  // accounts whose one-time prekeys were popped
             for (const Node* u : iq.Child("key")->Children("user")) {
                 const std::string jid_text(u->AttrOr("jid", ""));
                 auto jid = wa::ParseJid(jid_text);
@@ -127,6 +128,7 @@ void SimConnection::HandleIq(const Node& iq) {
                         otk = acct->prekeys.front();
                         acct->prekeys.erase(acct->prekeys.begin());
                         RefillPhonePrekeys(*acct, 20);  // the phone keeps its pool stocked
+                        changed.push_back(acct);
                     }
                     users.push_back(Bundle(jid_text, acct->registration_id, acct->identity.pub, acct->signed_prekey, otk));
                     continue;
@@ -137,6 +139,7 @@ void SimConnection::HandleIq(const Node& iq) {
                     if (!d.prekeys.empty()) {
                         otk = d.prekeys.front();
                         d.prekeys.erase(d.prekeys.begin());
+                        changed.push_back(acct);
                     }
                     users.push_back(Bundle(jid_text, d.registration_id, d.identity, d.signed_prekey, otk));
                     continue;
@@ -144,7 +147,9 @@ void SimConnection::HandleIq(const Node& iq) {
                 users.emplace_back("user", Attrs{{"jid", jid_text}},
                                    NodeList{Node("error", Attrs{{"code", "404"}, {"text", "item-not-found"}})});
             }
-            server_.Persist();
+            std::sort(changed.begin(), changed.end());
+            changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+            for (const Account* a : changed) server_.Persist(*a);
             return SendIqResult(iq, {Node("list", Attrs{}, std::move(users))});
         }
         return SendIqError(iq, 501, "feature-not-implemented");
@@ -228,7 +233,7 @@ void SimConnection::HandleIq(const Node& iq) {
         if (!self) return SendIqError(iq, 403, "forbidden");
         SendIqResult(iq);
         me->devices.erase(device_);
-        server_.Persist();
+        server_.Persist(*me);
         spdlog::info("[sim] {}:{} logged out (remove-companion-device)", phone_, device_);
         return Terminate(std::nullopt, "device removed itself");
     }

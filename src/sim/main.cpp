@@ -6,11 +6,14 @@
 //   wadesk-sim scan           --control HOST:PORT --phone DIGITS --qr QR
 //   wadesk-sim devices        --control HOST:PORT --phone DIGITS
 //   wadesk-sim unlink         --control HOST:PORT --phone DIGITS --device N
+//   wadesk-sim pair-code      --control HOST:PORT --phone DIGITS --code XXXX-XXXX [--wait SECONDS]
 #include <boost/json.hpp>
 
 #include <iostream>
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "core/log.h"
 #include "sim/net.h"
@@ -23,7 +26,8 @@ constexpr const char* kUsage =
     "       wadesk-sim accounts --control HOST:PORT\n"
     "       wadesk-sim scan --control HOST:PORT --phone DIGITS --qr QR\n"
     "       wadesk-sim devices --control HOST:PORT --phone DIGITS\n"
-    "       wadesk-sim unlink --control HOST:PORT --phone DIGITS --device N\n";
+    "       wadesk-sim unlink --control HOST:PORT --phone DIGITS --device N\n"
+    "       wadesk-sim pair-code --control HOST:PORT --phone DIGITS --code XXXX-XXXX [--wait SECONDS]\n";
 
 int Usage(const std::string& why) {
     std::cerr << "wadesk-sim: " << why << "\n" << kUsage;
@@ -89,6 +93,35 @@ int main(int argc, char** argv) {
     if (command == "unlink") {
         if (get("phone").empty() || get("device").empty()) return Usage("--phone and --device are required");
         return Call(opts, "DELETE", "/accounts/" + get("phone") + "/devices/" + get("device"));
+    }
+    if (command == "pair-code") {
+        // Enters the code at the phone, then waits for companion_finish to tell whether it was right.
+        if (get("phone").empty() || get("code").empty()) return Usage("--phone and --code are required");
+        if (get("control").empty()) return Usage("--control HOST:PORT is required");
+        const int wait_s = opts.count("wait") ? std::atoi(get("wait").c_str()) : 20;
+        const std::string route = "/accounts/" + get("phone") + "/pair-code";
+        auto r = wadesk::sim::ControlRequest(get("control"), "POST", route,
+                                             json::serialize(json::object{{"code", get("code")}}));
+        if (!r) {
+            std::cerr << "wadesk-sim: " << r.error().message << "\n";
+            return 1;
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(std::max(0, wait_s));
+        while (r->status == 200) {
+            boost::system::error_code ec;
+            auto v = json::parse(r->body, ec);
+            const bool waiting = !ec && v.is_object() && v.as_object().contains("status") &&
+                                 v.as_object().at("status") == "waiting";
+            if (!waiting || std::chrono::steady_clock::now() >= deadline) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            r = wadesk::sim::ControlRequest(get("control"), "GET", route, "");
+            if (!r) {
+                std::cerr << "wadesk-sim: " << r.error().message << "\n";
+                return 1;
+            }
+        }
+        std::cout << r->body << std::endl;
+        return r->status == 200 && r->body.find("\"status\":\"paired\"") != std::string::npos ? 0 : 1;
     }
     return Usage("unknown command " + command);
 }

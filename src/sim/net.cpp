@@ -6,6 +6,8 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <deque>
 #include <iostream>
@@ -188,6 +190,11 @@ net::awaitable<void> Accept(tcp::acceptor& acceptor, SimServer& server, Handler 
 }  // namespace
 
 int Serve(const ServeOptions& options) {
+    // One descriptor per connected device: lift the soft open-file limit to the hard one.
+    if (rlimit limit{}; getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &limit);
+    }
     auto server = SimServer::Open(options.state_dir);
     if (!server) {
         std::cerr << "wadesk-sim: " << server.error().message << "\n";

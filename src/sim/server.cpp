@@ -63,6 +63,12 @@ void SimServer::Persist() {
     if (auto r = SaveState(state_dir_, state_); !r) spdlog::error("[sim] cannot save state: {}", r.error().message);
 }
 
+void SimServer::Persist(const Account& account) {
+    if (state_dir_.empty()) return;
+    if (auto r = SaveAccount(state_dir_, account); !r)
+        spdlog::error("[sim] cannot save account {}: {}", account.phone, r.error().message);
+}
+
 Result<const Account*> SimServer::CreateAccount(std::string phone, std::string name) {
     if (phone.starts_with('+')) phone.erase(0, 1);
     if (phone.size() < 5 || phone.size() > 15 || !std::all_of(phone.begin(), phone.end(), ::isdigit) ||
@@ -73,7 +79,7 @@ Result<const Account*> SimServer::CreateAccount(std::string phone, std::string n
     Account a = NewAccount(state_, phone, std::move(name), kPhonePrekeys);
     state_.lid_to_phone[a.lid] = phone;
     auto [it, _] = state_.accounts.emplace(phone, std::move(a));
-    Persist();
+    Persist(it->second);
     spdlog::info("[sim] account {} created (lid {})", phone, it->second.lid);
     return &it->second;
 }
@@ -112,17 +118,24 @@ Result<ScanResult> SimServer::Scan(std::string_view phone, std::string_view qr) 
         return MakeError("identity_mismatch", "QR identity differs from the registration identity");
     }
     if (reg.pairing) return MakeError("already_scanned", "this device is already being paired");
-    const std::uint16_t device_id = account->next_device_id++;
-    const std::uint32_t key_index = account->next_key_index++;
-    Persist();
-    reg.pairing = BuildAdvPairing(*account, data->identity, data->adv_secret, key_index, now());
-    reg.phone = account->phone;
+    ScanResult result = BeginPairing(*account, *conn, data->adv_secret, data->platform_id);
+    spdlog::info("[sim] {} scanned a QR: pairing device {}", account->phone, result.device_id);
+    return result;
+}
+
+ScanResult SimServer::BeginPairing(Account& account, SimConnection& conn, BytesView adv_secret,
+                                   std::string_view platform_id) {
+    auto& reg = *conn.registration_;
+    const std::uint16_t device_id = account.next_device_id++;
+    const std::uint32_t key_index = account.next_key_index++;
+    Persist(account);
+    reg.pairing = BuildAdvPairing(account, reg.identity, adv_secret, key_index, now());
+    reg.phone = account.phone;
     reg.device_id = device_id;
-    reg.platform = PlatformName(data->platform_id);
-    conn->SendPairSuccess(*account, reg);
-    spdlog::info("[sim] {} scanned a QR: pairing device {}", account->phone, device_id);
-    return ScanResult{device_id, DeviceJid(account->phone, device_id, wa::kServerUser),
-                      DeviceJid(account->lid, device_id, wa::kServerLid)};
+    reg.platform = PlatformName(platform_id);
+    conn.SendPairSuccess(account, reg);
+    return ScanResult{device_id, DeviceJid(account.phone, device_id, wa::kServerUser),
+                      DeviceJid(account.lid, device_id, wa::kServerLid)};
 }
 
 Result<void> SimServer::Unlink(std::string_view phone, std::uint16_t device_id) {
@@ -130,7 +143,7 @@ Result<void> SimServer::Unlink(std::string_view phone, std::uint16_t device_id) 
     if (!account) return MakeError("no_account", "no such account");
     if (!account->devices.erase(device_id)) return MakeError("no_device", "no such linked device");
     offline_.erase({account->phone, device_id});
-    Persist();
+    Persist(*account);
     auto it = online_.find({account->phone, device_id});
     if (it != online_.end()) {
         SimConnection* conn = it->second;
@@ -348,7 +361,7 @@ void SimConnection::HandleRegistrationReply(const Node& iq) {
     dev.device_signature = *device_sig;
     dev.adv_details = reg.pairing->details;
     account->devices[dev.id] = std::move(dev);
-    server_.Persist();
+    server_.Persist(*account);
     spdlog::info("[sim] {} linked device {}", account->phone, reg.device_id);
     Terminate(Node("stream:error", Attrs{{"code", "515"}}), "paired, restart required");
 }
@@ -431,6 +444,7 @@ void SimConnection::HandleStanza(const Node& node) {
         if (phase_ == Phase::kRegistering) {
             // Before pairing only pings are meaningful.
             if (node.AttrOr("xmlns", "") == "w:p") return SendIqResult(node);
+            if (node.AttrOr("xmlns", "") == "md" && node.Child("link_code_companion_reg")) return HandleLinkCodeIq(node);
             return SendIqError(node, 401, "not-authorized");
         }
         return HandleIq(node);

@@ -67,6 +67,17 @@ private:
         std::uint16_t device_id = 0;
         std::string platform;
         std::string pair_success_id;
+        // Linking by pairing code (§5.2), from companion_hello; see link_code_iq.cpp.
+        struct LinkCode {
+            std::string phone;
+            Bytes wrapped_companion_ephemeral;  // 80 bytes
+            std::string ref;
+            std::string platform_id;
+            // Set when a code was entered at the phone (primary_hello sent):
+            std::optional<KeyPair> primary_ephemeral;
+            Key32 companion_ephemeral{};  // unwrapped with the entered code (garbage if it was wrong)
+        };
+        std::optional<LinkCode> link_code;
     };
 
     void HandleFrame(const Bytes& frame);
@@ -80,6 +91,8 @@ private:
     void HandleMessage(const wa::Node& message);
     void HandleReceipt(const wa::Node& receipt);
     void StartRegistration(const Key32& noise_key, const Bytes& payload_bytes);
+    // link_code_companion_reg IQs before pairing: companion_hello and companion_finish (§5.2).
+    void HandleLinkCodeIq(const wa::Node& iq);
     // Sends pair-success for a scanned QR.
     void SendPairSuccess(const Account& account, Registration& reg);
 
@@ -117,6 +130,14 @@ struct ScanResult {
     std::string lid_jid;
 };
 
+// The latest pairing-code attempt of an account (in memory).
+struct LinkCodeAttempt {
+    std::string ref;
+    std::string status;  // "waiting" (primary_hello sent), "paired", "wrong_code", "failed"
+    std::string message;
+    std::uint16_t device_id = 0;  // when paired
+};
+
 class SimServer {
 public:
     // state_dir empty: in-memory only (tests).
@@ -132,6 +153,12 @@ public:
     Result<ScanResult> Scan(std::string_view phone, std::string_view qr);
     Result<void> Unlink(std::string_view phone, std::uint16_t device_id);
     Result<std::vector<DeviceInfo>> Devices(std::string_view phone) const;
+    // The phone enters a pairing code shown by a companion that sent companion_hello for this
+    // account: unwraps the companion's ephemeral with the code and sends primary_hello. Whether
+    // the code was right shows at companion_finish (LinkCodeStatus). Errors: no_account, bad_code,
+    // no_waiting_device.
+    Result<LinkCodeAttempt> EnterLinkCode(std::string_view phone, std::string_view code);
+    const LinkCodeAttempt* LinkCodeStatus(std::string_view phone) const;
 
     // Connections waiting for a QR scan.
     std::size_t PendingRegistrations() const { return pending_.size(); }
@@ -145,8 +172,14 @@ private:
     friend class SimConnection;
     using DeviceKey = std::pair<std::string, std::uint16_t>;
 
+    // Saves the whole state (keys and every account).
     void Persist();
+    // Saves one account (after a change to it or its devices).
+    void Persist(const Account& account);
     Account* MutableAccount(std::string_view phone);
+    // Allocates the device id and key index and sends pair-success with `adv_secret` (QR scan and
+    // pairing code alike).
+    ScanResult BeginPairing(Account& account, SimConnection& conn, BytesView adv_secret, std::string_view platform_id);
     // Resolves a PN or LID user (any device part ignored) to an account.
     Account* AccountForUser(const std::string& user, bool lid);
     void Detach(SimConnection* conn);
@@ -166,6 +199,7 @@ private:
     std::map<DeviceKey, std::deque<wa::Node>> offline_;  // stanzas for offline devices (in memory)
     std::map<std::string, SentMessage> sent_;           // message id -> sender, to route receipts
     std::deque<std::string> sent_order_;                // bounds sent_
+    std::map<std::string, LinkCodeAttempt> link_attempts_;  // by phone
 };
 
 }  // namespace wadesk::sim

@@ -132,7 +132,72 @@ void RefillPhonePrekeys(Account& account, std::size_t count) {
     }
 }
 
-std::string StateToJson(const SimState& state) {
+namespace {
+
+json::object AccountJson(const Account& a) {
+    json::array devices;
+    for (const auto& [id, d] : a.devices) {
+        devices.push_back(json::object{{"id", d.id},
+                                       {"noise_key", H(d.noise_key)},
+                                       {"identity", H(d.identity)},
+                                       {"registration_id", d.registration_id},
+                                       {"signed_prekey", SpkJson(d.signed_prekey)},
+                                       {"prekeys", PreKeysJson(d.prekeys)},
+                                       {"key_index", d.key_index},
+                                       {"platform", d.platform},
+                                       {"paired_at", d.paired_at},
+                                       {"account_signature", ToHex(d.account_signature)},
+                                       {"device_signature", ToHex(d.device_signature)},
+                                       {"adv_details", ToHex(d.adv_details)}});
+    }
+    return json::object{{"phone", a.phone},
+                        {"name", a.name},
+                        {"lid", a.lid},
+                        {"identity", KeyPairJson(a.identity)},
+                        {"registration_id", a.registration_id},
+                        {"signed_prekey", SpkJson(a.signed_prekey)},
+                        {"prekeys", PreKeysJson(a.prekeys)},
+                        {"next_prekey_id", a.next_prekey_id},
+                        {"raw_id", a.raw_id},
+                        {"next_key_index", a.next_key_index},
+                        {"next_device_id", a.next_device_id},
+                        {"devices", std::move(devices)}};
+}
+
+Account AccountFrom(const json::object& ao) {
+    Account a;
+    a.phone = Str(ao, "phone");
+    a.name = Str(ao, "name");
+    a.lid = Str(ao, "lid");
+    a.identity = KeyPairFrom(Obj(Field(ao, "identity")));
+    a.registration_id = static_cast<std::uint32_t>(Int(ao, "registration_id"));
+    a.signed_prekey = SpkFrom(Obj(Field(ao, "signed_prekey")));
+    a.prekeys = PreKeysFrom(Arr(ao, "prekeys"));
+    a.next_prekey_id = static_cast<std::uint32_t>(Int(ao, "next_prekey_id"));
+    a.raw_id = static_cast<std::uint32_t>(Int(ao, "raw_id"));
+    a.next_key_index = static_cast<std::uint32_t>(Int(ao, "next_key_index"));
+    a.next_device_id = static_cast<std::uint16_t>(Int(ao, "next_device_id"));
+    for (const auto& dv : Arr(ao, "devices")) {
+        const auto& d = Obj(dv);
+        Device dev;
+        dev.id = static_cast<std::uint16_t>(Int(d, "id"));
+        dev.noise_key = Key(d, "noise_key");
+        dev.identity = Key(d, "identity");
+        dev.registration_id = static_cast<std::uint32_t>(Int(d, "registration_id"));
+        dev.signed_prekey = SpkFrom(Obj(Field(d, "signed_prekey")));
+        dev.prekeys = PreKeysFrom(Arr(d, "prekeys"));
+        dev.key_index = static_cast<std::uint32_t>(Int(d, "key_index"));
+        dev.platform = Str(d, "platform");
+        dev.paired_at = Int(d, "paired_at");
+        dev.account_signature = Hex(d, "account_signature");
+        dev.device_signature = Hex(d, "device_signature");
+        dev.adv_details = Hex(d, "adv_details");
+        a.devices[dev.id] = std::move(dev);
+    }
+    return a;
+}
+
+json::object StateRoot(const SimState& state) {
     json::object root;
     root["version"] = 1;
     root["keys"] = json::object{{"root", KeyPairJson(state.keys.root)},
@@ -140,36 +205,44 @@ std::string StateToJson(const SimState& state) {
                                 {"server_static", KeyPairJson(state.keys.server_static)},
                                 {"not_before", state.keys.not_before},
                                 {"not_after", state.keys.not_after}};
-    json::array accounts;
-    for (const auto& [phone, a] : state.accounts) {
-        json::array devices;
-        for (const auto& [id, d] : a.devices) {
-            devices.push_back(json::object{{"id", d.id},
-                                           {"noise_key", H(d.noise_key)},
-                                           {"identity", H(d.identity)},
-                                           {"registration_id", d.registration_id},
-                                           {"signed_prekey", SpkJson(d.signed_prekey)},
-                                           {"prekeys", PreKeysJson(d.prekeys)},
-                                           {"key_index", d.key_index},
-                                           {"platform", d.platform},
-                                           {"paired_at", d.paired_at},
-                                           {"account_signature", ToHex(d.account_signature)},
-                                           {"device_signature", ToHex(d.device_signature)},
-                                           {"adv_details", ToHex(d.adv_details)}});
-        }
-        accounts.push_back(json::object{{"phone", a.phone},
-                                        {"name", a.name},
-                                        {"lid", a.lid},
-                                        {"identity", KeyPairJson(a.identity)},
-                                        {"registration_id", a.registration_id},
-                                        {"signed_prekey", SpkJson(a.signed_prekey)},
-                                        {"prekeys", PreKeysJson(a.prekeys)},
-                                        {"next_prekey_id", a.next_prekey_id},
-                                        {"raw_id", a.raw_id},
-                                        {"next_key_index", a.next_key_index},
-                                        {"next_device_id", a.next_device_id},
-                                        {"devices", std::move(devices)}});
+    return root;
+}
+
+// Writes `text` to `file` through a temporary file and a rename.
+Result<void> WriteAtomically(const std::filesystem::path& file, std::string_view text) {
+    namespace fs = std::filesystem;
+    fs::path tmp = file;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) return MakeError("state_io", "cannot write " + tmp.string());
     }
+    std::error_code ec;
+    fs::rename(tmp, file, ec);
+    if (ec) return MakeError("state_io", "cannot replace " + file.string() + ": " + ec.message());
+    return {};
+}
+
+Result<std::string> ReadFile(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    if (!in.good() && !in.eof()) return MakeError("state_io", "cannot read " + file.string());
+    return Result<std::string>(boost::system::in_place_value, buf.str());
+}
+
+std::filesystem::path AccountFile(const std::string& dir, const std::string& phone) {
+    return std::filesystem::path(dir) / "accounts" / (phone + ".json");
+}
+
+}  // namespace
+
+std::string StateToJson(const SimState& state) {
+    json::object root = StateRoot(state);
+    json::array accounts;
+    for (const auto& [phone, a] : state.accounts) accounts.push_back(AccountJson(a));
     root["accounts"] = std::move(accounts);
     return json::serialize(root);
 }
@@ -188,36 +261,7 @@ Result<SimState> StateFromJson(std::string_view text) {
         s.keys.not_before = static_cast<std::uint64_t>(Int(keys, "not_before"));
         s.keys.not_after = static_cast<std::uint64_t>(Int(keys, "not_after"));
         for (const auto& av : Arr(root, "accounts")) {
-            const auto& ao = Obj(av);
-            Account a;
-            a.phone = Str(ao, "phone");
-            a.name = Str(ao, "name");
-            a.lid = Str(ao, "lid");
-            a.identity = KeyPairFrom(Obj(Field(ao, "identity")));
-            a.registration_id = static_cast<std::uint32_t>(Int(ao, "registration_id"));
-            a.signed_prekey = SpkFrom(Obj(Field(ao, "signed_prekey")));
-            a.prekeys = PreKeysFrom(Arr(ao, "prekeys"));
-            a.next_prekey_id = static_cast<std::uint32_t>(Int(ao, "next_prekey_id"));
-            a.raw_id = static_cast<std::uint32_t>(Int(ao, "raw_id"));
-            a.next_key_index = static_cast<std::uint32_t>(Int(ao, "next_key_index"));
-            a.next_device_id = static_cast<std::uint16_t>(Int(ao, "next_device_id"));
-            for (const auto& dv : Arr(ao, "devices")) {
-                const auto& d = Obj(dv);
-                Device dev;
-                dev.id = static_cast<std::uint16_t>(Int(d, "id"));
-                dev.noise_key = Key(d, "noise_key");
-                dev.identity = Key(d, "identity");
-                dev.registration_id = static_cast<std::uint32_t>(Int(d, "registration_id"));
-                dev.signed_prekey = SpkFrom(Obj(Field(d, "signed_prekey")));
-                dev.prekeys = PreKeysFrom(Arr(d, "prekeys"));
-                dev.key_index = static_cast<std::uint32_t>(Int(d, "key_index"));
-                dev.platform = Str(d, "platform");
-                dev.paired_at = Int(d, "paired_at");
-                dev.account_signature = Hex(d, "account_signature");
-                dev.device_signature = Hex(d, "device_signature");
-                dev.adv_details = Hex(d, "adv_details");
-                a.devices[dev.id] = std::move(dev);
-            }
+            Account a = AccountFrom(Obj(av));
             s.lid_to_phone[a.lid] = a.phone;
             s.accounts[a.phone] = std::move(a);
         }
@@ -227,10 +271,23 @@ Result<SimState> StateFromJson(std::string_view text) {
     }
 }
 
+std::string AccountToJson(const Account& account) { return json::serialize(AccountJson(account)); }
+
+Result<Account> AccountFromJson(std::string_view text) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) return MakeError("bad_state", "account file is not JSON: " + ec.message());
+    try {
+        return AccountFrom(Obj(v));
+    } catch (const BadState& e) {
+        return MakeError("bad_state", e.what);
+    }
+}
+
 Result<SimState> LoadOrCreateState(const std::string& dir, std::int64_t now_seconds) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    fs::create_directories(dir, ec);
+    fs::create_directories(fs::path(dir) / "accounts", ec);
     if (ec) return MakeError("state_io", "cannot create state directory " + dir + ": " + ec.message());
     const fs::path file = fs::path(dir) / "state.json";
     if (!fs::exists(file)) {
@@ -239,27 +296,41 @@ Result<SimState> LoadOrCreateState(const std::string& dir, std::int64_t now_seco
         if (auto r = SaveState(dir, s); !r) return r.error();
         return s;
     }
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    if (!in.good() && !in.eof()) return MakeError("state_io", "cannot read " + file.string());
-    return StateFromJson(buf.str());
+    auto text = ReadFile(file);
+    if (!text) return text.error();
+    auto state = StateFromJson(*text);
+    if (!state) return state.error();
+    // Accounts in their own files replace those of the same phone in state.json (older layout).
+    for (const auto& entry : fs::directory_iterator(fs::path(dir) / "accounts", ec)) {
+        if (entry.path().extension() != ".json") continue;
+        auto account_text = ReadFile(entry.path());
+        if (!account_text) return account_text.error();
+        auto account = AccountFromJson(*account_text);
+        if (!account) return MakeError("bad_state", entry.path().string() + ": " + account.error().message);
+        if (auto old = state->accounts.find(account->phone); old != state->accounts.end())
+            state->lid_to_phone.erase(old->second.lid);
+        state->lid_to_phone[account->lid] = account->phone;
+        state->accounts[account->phone] = std::move(*account);
+    }
+    if (ec) return MakeError("state_io", "cannot list " + dir + "/accounts: " + ec.message());
+    return state;
+}
+
+Result<void> SaveAccount(const std::string& dir, const Account& account) {
+    return WriteAtomically(AccountFile(dir, account.phone), AccountToJson(account));
 }
 
 Result<void> SaveState(const std::string& dir, const SimState& state) {
     namespace fs = std::filesystem;
-    const fs::path file = fs::path(dir) / "state.json";
-    const fs::path tmp = fs::path(dir) / "state.json.tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << StateToJson(state);
-        out.flush();
-        if (!out) return MakeError("state_io", "cannot write " + tmp.string());
-    }
     std::error_code ec;
-    fs::rename(tmp, file, ec);
-    if (ec) return MakeError("state_io", "cannot replace " + file.string() + ": " + ec.message());
-    return {};
+    fs::create_directories(fs::path(dir) / "accounts", ec);
+    if (ec) return MakeError("state_io", "cannot create state directory " + dir + ": " + ec.message());
+    for (const auto& [phone, a] : state.accounts) {
+        if (auto r = SaveAccount(dir, a); !r) return r;
+    }
+    json::object root = StateRoot(state);
+    root["accounts"] = json::array();
+    return WriteAtomically(fs::path(dir) / "state.json", json::serialize(root));
 }
 
 }  // namespace wadesk::sim

@@ -1,7 +1,9 @@
 #pragma once
 // The emulator's persistent state: its Noise certificate keys and the accounts of the emulated
-// phones with their linked (companion) devices. Stored as one JSON file (`<dir>/state.json`),
-// rewritten atomically (temp file + rename) after every change.
+// phones with their linked (companion) devices. Stored as JSON: `<dir>/state.json` holds the
+// keys, `<dir>/accounts/<phone>.json` one account each; a file is rewritten atomically (temp file
+// + rename) after every change of what it holds, so a change costs one account's size however
+// many accounts exist. Accounts inside state.json (the older single-file layout) are still read.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -90,8 +92,16 @@ void RefillPhonePrekeys(Account& account, std::size_t count);
 std::string StateToJson(const SimState& state);
 Result<SimState> StateFromJson(std::string_view json);
 
-// Loads `<dir>/state.json`, or creates the directory and a fresh state (new keys) when absent.
+// One account as JSON (the element of StateToJson's "accounts"). Load errors: "bad_state".
+std::string AccountToJson(const Account& account);
+Result<Account> AccountFromJson(std::string_view json);
+
+// Loads `<dir>/state.json` and `<dir>/accounts/*.json`, or creates the directory and a fresh state
+// (new keys) when absent.
 Result<SimState> LoadOrCreateState(const std::string& dir, std::int64_t now_seconds);
+// Writes the keys and every account.
 Result<void> SaveState(const std::string& dir, const SimState& state);
+// Writes one account's file.
+Result<void> SaveAccount(const std::string& dir, const Account& account);
 
 }  // namespace wadesk::sim

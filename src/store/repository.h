@@ -71,6 +71,13 @@ struct Page {
     std::int64_t total = 0;                  // rows matching the filter, all pages
 };
 
+// A chat's message listing in one read: the chat's scope, its message count and the page.
+struct ChatMessages {
+    bool chat_found = false;    // false: no such chat in (company, session); page is empty
+    bool cursor_found = true;   // false: `before` names no message of (company, session); no items
+    Page<Message> page;         // a cursor of another chat of the session selects no items
+};
+
 // What RecordMessage did.
 struct RecordedMessage {
     Message message;   // the stored row (the existing one when it was a duplicate)
@@ -162,6 +169,8 @@ public:
     virtual std::optional<Message> FindMessageByClientId(std::string_view session_id,
                                                          std::string_view client_message_id) = 0;
     virtual Page<Message> ListMessages(const MessageQuery& query) = 0;  // newest first (timestamp, id)
+    // ListMessages that also tells a missing chat and an unknown `before` apart from an empty page.
+    virtual ChatMessages ListChatMessages(const MessageQuery& query) = 0;
     // Moves a message's status forward only (pending < sent < delivered < read < played;
     // failed from pending only). Returns the row when it changed, nullopt otherwise.
     virtual std::optional<Message> AdvanceMessageStatus(std::string_view session_id, std::string_view id,

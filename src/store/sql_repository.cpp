@@ -123,6 +123,9 @@ const std::string kDeleteChat = "DELETE FROM wa_chats WHERE id = $1";
 const std::string kMarkChatRead =
     "UPDATE wa_chats SET unread_count = 0, updated_at = $4 WHERE company_id = $1 AND session_id = $2 AND id = $3 "
     "RETURNING " + kChatCols;
+// Chats per (company, session), kept by triggers (V004): the unfiltered listing's total.
+const std::string kSessionChatCount =
+    "SELECT chats FROM session_chat_counts WHERE company_id = $1 AND session_id = $2";
 const std::string kChatActivityOrder = " ORDER BY last_message_at DESC, id DESC";
 const std::string kUpdateChatOnMessage =
     "UPDATE wa_chats SET "
@@ -146,11 +149,13 @@ const std::string kSelectMessageInSession =
     "SELECT " + kMessageCols + " FROM wa_messages WHERE session_id = $1 AND id = $2";
 // Message listings first check that the chat belongs to (company, session), then touch
 // wa_messages by chat_id alone, so the planner has one obvious index: (chat_id, ts DESC, id DESC).
-const std::string kChatInScope = "SELECT 1 FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3";
-const std::string kCountChatMessages = "SELECT COUNT(*) FROM wa_messages WHERE chat_id = $1";
+// The chat's scope check and its message count (kept by triggers, V004) in one row.
+const std::string kChatMessageCount =
+    "SELECT message_count FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3";
 const std::string kListMessagesPage =
     "SELECT " + kMessageCols + " FROM wa_messages WHERE chat_id = $1 ORDER BY ts DESC, id DESC LIMIT $2 OFFSET $3";
-const std::string kSelectCursor = "SELECT ts FROM wa_messages WHERE chat_id = $1 AND id = $2";
+const std::string kSelectCursor =
+    "SELECT chat_id, ts FROM wa_messages WHERE company_id = $1 AND session_id = $2 AND id = $3";
 // Keyset seek: (ts, id) < (cursor ts, cursor id). The ts <= $2 range is what the
 // (chat_id, ts DESC, id DESC) index seeks on; the OR only filters rows of the cursor's own ts.
 const std::string kListMessagesBefore =
@@ -795,6 +800,7 @@ Page<Chat> SqlRepository::ListChats(const ChatQuery& query) {
         where += " AND (lower(name) LIKE " + p + " ESCAPE '\\' OR lower(jid) LIKE " + p + " ESCAPE '\\')";
         params.emplace_back("%" + EscapeLike(query.search) + "%");
     }
+    const bool unfiltered = params.size() == 2 && !query.unread;
     const int limit = ClampLimit(query.limit);
     Params page_params = params;
     std::string page_sql = "SELECT " + kChatCols + where + kChatActivityOrder + " LIMIT " + next();
@@ -804,7 +810,12 @@ Page<Chat> SqlRepository::ListChats(const ChatQuery& query) {
 
     Page<Chat> out;
     db_->Read([&](Connection& conn) {
-        out.total = conn.Query("SELECT COUNT(*)" + where, params)[0].Int(0);
+        if (unfiltered) {
+            Rows count = conn.Query(kSessionChatCount, {query.company_id, query.session_id});
+            out.total = count.empty() ? 0 : count[0].Int(0);
+        } else {
+            out.total = conn.Query("SELECT COUNT(*)" + where, params)[0].Int(0);
+        }
         out.items = All<Chat>(conn.Query(page_sql, page_params), ReadChat);
     });
     return out;
@@ -926,22 +937,30 @@ std::optional<Message> SqlRepository::FindMessageByClientId(std::string_view ses
     return out;
 }
 
-Page<Message> SqlRepository::ListMessages(const MessageQuery& query) {
+Page<Message> SqlRepository::ListMessages(const MessageQuery& query) { return ListChatMessages(query).page; }
+
+ChatMessages SqlRepository::ListChatMessages(const MessageQuery& query) {
     const int limit = ClampLimit(query.limit);
-    Page<Message> out;
+    ChatMessages out;
     db_->Read([&](Connection& conn) {
-        if (conn.Query(kChatInScope, {query.company_id, query.session_id, query.chat_id}).empty()) return;
-        out.total = conn.Query(kCountChatMessages, {query.chat_id})[0].Int(0);
+        Rows chat = conn.Query(kChatMessageCount, {query.company_id, query.session_id, query.chat_id});
+        if (chat.empty()) return;
+        out.chat_found = true;
+        out.page.total = chat[0].Int(0);
         if (query.before.empty()) {
-            out.items = All<Message>(
+            out.page.items = All<Message>(
                 conn.Query(kListMessagesPage, {query.chat_id, std::int64_t{limit}, OffsetOf(query.page, limit)}),
                 ReadMessage);
             return;
         }
-        Rows cursor = conn.Query(kSelectCursor, {query.chat_id, query.before});
-        if (cursor.empty()) return;  // a cursor outside this chat selects nothing
-        out.items = All<Message>(
-            conn.Query(kListMessagesBefore, {query.chat_id, cursor[0].Int(0), query.before, std::int64_t{limit}}),
+        Rows cursor = conn.Query(kSelectCursor, {query.company_id, query.session_id, query.before});
+        if (cursor.empty()) {
+            out.cursor_found = false;
+            return;
+        }
+        if (cursor[0].Text(0) != query.chat_id) return;  // a cursor of another chat selects nothing
+        out.page.items = All<Message>(
+            conn.Query(kListMessagesBefore, {query.chat_id, cursor[0].Int(1), query.before, std::int64_t{limit}}),
             ReadMessage);
     });
     return out;

@@ -63,6 +63,7 @@ public:
     std::optional<Message> FindMessageByClientId(std::string_view session_id,
                                                  std::string_view client_message_id) override;
     Page<Message> ListMessages(const MessageQuery& query) override;
+    ChatMessages ListChatMessages(const MessageQuery& query) override;
     std::optional<Message> AdvanceMessageStatus(std::string_view session_id, std::string_view id,
                                                 std::string_view status) override;
     std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,

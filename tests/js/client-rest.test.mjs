@@ -7,7 +7,7 @@
 // link again with `start`; unlink from the phone → `logged_out`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestServer, sleep } from './lib/server.mjs';
+import { TestServer, sleep, until } from './lib/server.mjs';
 import { io } from 'socket.io-client';
 import { startSim, startClient, tempDir } from './lib/client-harness.mjs';
 
@@ -30,16 +30,6 @@ after(async () => {
   await srv?.stop();
   await sim?.close();
 });
-
-async function until(what, fn, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 // A Socket.IO connection of the admin that records every event it receives.
 function listen(base, tok) {

@@ -72,14 +72,17 @@ describe('realtime back-pressure', () => {
         await waitFor(() => frames.some((f) => f.startsWith('40{')), 'slow client connected');
         slow._socket.pause();  // stops reading: the kernel buffers fill, then the server queue
 
-        const rate = 5000, seconds = 6;
+        // Enough bytes (~10 MB) to fill both kernel socket buffers of the slow client (the
+        // server coalesces frames into large segments, so they hold several MB) and then its
+        // server-side queue.
+        const rate = 20000, seconds = 5;
         const t0 = performance.now();
         const produced = await command(`produce ${rate} ${seconds}`, 'produced', 60000);
         const took = (performance.now() - t0) / 1000;
         assert.equal(produced, `produced ${rate * seconds}`);
         assert.ok(took < seconds * 1.5, `the producer was held back: ${took.toFixed(2)} s for ${seconds} s of events`);
 
-        await waitFor(() => received === rate * seconds, `the reading client gets all ${rate * seconds} events (has ${received})`, 15000);
+        await waitFor(() => received === rate * seconds, `the reading client gets all ${rate * seconds} events (has ${received})`, 40000);
         const stats = JSON.parse(await command('stats', '{'));
         assert.equal(stats.slow_disconnects, 1, `exactly the slow client was dropped: ${JSON.stringify(stats)}`);
         assert.equal(stats.sockets, 1);

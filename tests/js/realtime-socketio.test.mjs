@@ -4,7 +4,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 
-import { backends } from './lib/server.mjs';
+import { backends, TestServer } from './lib/server.mjs';
+import { startSim } from './lib/client-harness.mjs';
 import { buildRealtimeWorld, connect, newMark, produce, record, sleep, waitFor, withMark } from './lib/realtime-world.mjs';
 
 // After a witness socket received an event, how long others get to (wrongly) receive it too.
@@ -261,3 +262,118 @@ for (const backend of backends()) {
         });
     });
 }
+
+// whatsapp:qr comes from a real engine: wadesk runs its native WhatsApp client against the
+// emulator (wadesk-sim), so starting a session produces real QR events. The same server runs
+// with non-default Engine.IO settings (WADESK_SIO_*), which the open packet and the heartbeat
+// must follow.
+describe('realtime whatsapp:qr and Engine.IO settings (native engine against the emulator)', () => {
+    let sim;
+    let srv;
+    let tokens;
+    let managerId;
+    const open = [];
+    const track = (s) => { open.push(s); return s; };
+    const kPingInterval = 1500, kPingTimeout = 2500, kMaxPayload = 4096;
+
+    before(async () => {
+        sim = await startSim();
+        srv = new TestServer({
+            backend: 'sqlite',
+            env: {
+                WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey,
+                WADESK_SIO_PING_INTERVAL_MS: String(kPingInterval), WADESK_SIO_PING_TIMEOUT_MS: String(kPingTimeout),
+                WADESK_SIO_MAX_PAYLOAD: String(kMaxPayload),
+            },
+        });
+        const company = await srv.createCompany({ name: 'QR Co' });
+        const manager = await srv.createUser({ companyId: company.companyId });
+        managerId = manager.userId;
+        await srv.start();
+        tokens = {
+            admin: await srv.login(company.adminEmail, company.adminPassword),
+            manager: await srv.login(manager.email, manager.password),
+        };
+    });
+    after(async () => {
+        for (const s of open) s.close();
+        await srv?.stop();
+        await sim?.close();
+    });
+
+    it('announces and applies the configured pingInterval, pingTimeout and maxPayload', async () => {
+        const hs = await fetch(`${srv.baseUrl}/socket.io/?EIO=4&transport=polling`);
+        const text = await hs.text();
+        assert.match(text, /^0\{/);
+        const info = JSON.parse(text.slice(1));
+        assert.equal(info.pingInterval, kPingInterval);
+        assert.equal(info.pingTimeout, kPingTimeout);
+        assert.equal(info.maxPayload, kMaxPayload);
+
+        // The heartbeat follows the setting: a ping within pingInterval (plus the sweep period).
+        const raw = await rawSocket(srv.baseUrl);
+        const t0 = Date.now();
+        await waitFor(() => raw.frames.includes('2'), 'a server ping', kPingInterval + 1500);
+        assert.ok(Date.now() - t0 >= kPingInterval - 600, `ping after ${Date.now() - t0} ms`);
+        // Without a pong the session ends within pingTimeout (plus the sweep period).
+        const pinged = Date.now();
+        await waitFor(() => raw.closed() !== null, 'close after a missed pong', kPingTimeout + 2000);
+        assert.ok(Date.now() - pinged >= kPingTimeout - 600);
+
+        // A frame within maxPayload is accepted, one over it closes with 1009.
+        const ok = await rawSocket(srv.baseUrl);
+        ok.ws.send(`40${JSON.stringify({ token: tokens.admin, pad: 'x'.repeat(kMaxPayload - 1000) })}`);
+        await waitFor(() => ok.frames.some((f) => typeof f === 'string' && f.startsWith('40{')), 'CONNECT reply');
+        ok.ws.send(`4${'x'.repeat(kMaxPayload + 1)}`);
+        await waitFor(() => ok.closed() !== null, 'close after an oversize frame');
+        assert.equal(ok.closed().code, 1009);
+
+        // The official client keeps its connection across several heartbeats.
+        const client = track(await connect(srv.baseUrl, { auth: { token: tokens.admin }, transports: ['websocket'] }));
+        await sleep(kPingInterval * 2 + 500);
+        assert.ok(client.connected);
+    });
+
+    it('whatsapp:qr reaches admins only, never a manager with canRead on the session', async () => {
+        // A session whose first QR is out; then it is logged out, so that `start` below makes
+        // a fresh QR while the manager holds canRead and both sockets are live.
+        const id = (await srv.ok(srv.post('/api/whatsapp/sessions', tokens.admin, { name: 'qr' }), 'create')).sessionId;
+        const deadline = Date.now() + 20000;
+        for (;;) {
+            const q = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}/qr`, tokens.admin), 'qr');
+            if (q.qrCode) break;
+            if (Date.now() > deadline) throw new Error('no QR from the engine');
+            await sleep(100);
+        }
+        await srv.ok(srv.post(`/api/whatsapp/sessions/${id}/disconnect`, tokens.admin), 'disconnect');
+        await srv.ok(srv.post(`/api/whatsapp/sessions/${id}/access`, tokens.admin, {
+            managerId, canRead: true, canWrite: false, canManageChats: false,
+        }), 'grant');
+
+        const admin = track(await connect(srv.baseUrl, { auth: { token: tokens.admin }, transports: ['websocket'] }));
+        const manager = track(await connect(srv.baseUrl, { auth: { token: tokens.manager } }));  // polling → websocket
+        const alog = record(admin);
+        const mlog = record(manager);
+
+        await srv.ok(srv.post(`/api/whatsapp/sessions/${id}/start`, tokens.admin), 'start');
+        await waitFor(() => alog.some((e) => e.name === 'whatsapp:qr' && e.data.sessionId === id), 'whatsapp:qr at the admin', 20000);
+        const qr = alog.find((e) => e.name === 'whatsapp:qr');
+        assert.match(qr.data.qrCode, /^data:image\/png;base64,/);
+        assert.match(qr.data.qr, /^https:\/\/wa\.me\/settings\/linked_devices#/);
+        assert.equal(typeof qr.data.eventId, 'number');
+
+        // The manager's socket is live and sees this session's other events ...
+        await waitFor(() => mlog.some((e) => e.name === 'whatsapp:session_status' && e.data.sessionId === id),
+            'whatsapp:session_status at the manager');
+        await sleep(kSettleMs);
+        // ... but never its QR.
+        assert.deepEqual(mlog.filter((e) => e.name === 'whatsapp:qr'), []);
+        assert.ok(alog.some((e) => e.name === 'whatsapp:session_status' && e.data.sessionId === id));
+
+        // The REST history applies the same rule.
+        const hist = async (tok) => (await srv.ok(srv.get('/api/events?after=0&limit=200', tok), 'events'));
+        const names = (page) => page.items.map((e) => e.name);
+        assert.ok(names(await hist(tokens.admin)).includes('whatsapp:qr'));
+        assert.ok(!names(await hist(tokens.manager)).includes('whatsapp:qr'));
+    });
+});

@@ -8,6 +8,8 @@
 
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "sim/control.h"
 #include "whatsapp/binary/decoder.h"
@@ -567,6 +569,75 @@ TEST(SimState, JsonRoundTripAndPersistence) {
     EXPECT_EQ(StateFromJson("{").error().code, "bad_state");
     EXPECT_EQ(StateFromJson("{\"keys\":{}}").error().code, "bad_state");
     std::filesystem::remove_all(dir);
+}
+
+// Each account lives in its own file, so saving one change does not rewrite every account; a
+// state.json of the older layout (accounts inline) still loads, and an account file wins over it.
+TEST(SimState, OneFilePerAccountAndOlderLayout) {
+    namespace fs = std::filesystem;
+    const auto dir = fs::temp_directory_path() / ("wadesk-sim-test-" + ToHex(RandomBytes(6)));
+    {
+        auto server = SimServer::Open(dir.string());
+        ASSERT_TRUE(server.has_value()) << server.error().message;
+        ASSERT_TRUE((*server)->CreateAccount("15550003333", "Three").has_value());
+        ASSERT_TRUE((*server)->CreateAccount("15550004444", "Four").has_value());
+    }
+    ASSERT_TRUE(fs::exists(dir / "accounts" / "15550003333.json"));
+    ASSERT_TRUE(fs::exists(dir / "accounts" / "15550004444.json"));
+    auto account_of = [&](const std::string& phone) {
+        std::ifstream in(dir / "accounts" / (phone + ".json"));
+        std::stringstream text;
+        text << in.rdbuf();
+        return AccountFromJson(text.str());
+    };
+    auto three = account_of("15550003333");
+    ASSERT_TRUE(three.has_value()) << three.error().message;
+    EXPECT_EQ(three->name, "Three");
+    {
+        std::ifstream in(dir / "state.json");
+        std::stringstream text;
+        text << in.rdbuf();
+        auto keys_only = StateFromJson(text.str());
+        ASSERT_TRUE(keys_only.has_value());
+        EXPECT_TRUE(keys_only->accounts.empty());
+    }
+
+    // Older layout: everything in state.json, no account files.
+    auto full = SimServer::Open(dir.string());
+    ASSERT_TRUE(full.has_value());
+    SimState state = (*full)->state();
+    full->reset();
+    fs::remove_all(dir / "accounts");
+    {
+        std::ofstream out(dir / "state.json", std::ios::trunc);
+        out << StateToJson(state);
+    }
+    {
+        auto server = SimServer::Open(dir.string());
+        ASSERT_TRUE(server.has_value()) << server.error().message;
+        ASSERT_NE((*server)->FindAccount("15550004444"), nullptr);
+        EXPECT_EQ((*server)->FindAccount("15550004444")->name, "Four");
+        EXPECT_EQ((*server)->RootKey(), state.keys.root.pub);
+    }
+    // An account file overrides the inline copy of the same phone.
+    Account renamed = state.accounts.at("15550003333");
+    renamed.name = "Three again";
+    ASSERT_TRUE(SaveAccount(dir.string(), renamed).has_value());
+    {
+        auto server = SimServer::Open(dir.string());
+        ASSERT_TRUE(server.has_value());
+        EXPECT_EQ((*server)->FindAccount("15550003333")->name, "Three again");
+        EXPECT_EQ((*server)->state().accounts.size(), 2u);
+    }
+    // A corrupt account file is reported, not skipped.
+    {
+        std::ofstream out(dir / "accounts" / "15550004444.json", std::ios::trunc);
+        out << "{\"phone\":";
+    }
+    auto broken = SimServer::Open(dir.string());
+    ASSERT_FALSE(broken.has_value());
+    EXPECT_EQ(broken.error().code, "bad_state");
+    fs::remove_all(dir);
 }
 
 TEST(SimControl, Routes) {

@@ -1010,4 +1010,80 @@ TEST_P(RepositoryTest, ConcurrentWritersAndReaders) {
     EXPECT_EQ(repo_->ListChats({.company_id = a.id, .session_id = s.id}).total, kWriters + 1);
 }
 
+// ------------------------------------------------------------------ listing totals (V004 counts)
+
+TEST_P(RepositoryTest, ListingTotalsStayExactThroughEveryChange) {
+    Company a = NewCompany(), b = NewCompany();
+    WaSession s = NewSession(a), other = NewSession(a);
+    auto chats_total = [&](const WaSession& session) {
+        return repo_->ListChats({.company_id = session.company_id, .session_id = session.id}).total;
+    };
+    auto messages_total = [&](const Chat& chat) {
+        return repo_->ListMessages({.company_id = a.id, .session_id = chat.session_id, .chat_id = chat.id}).total;
+    };
+    EXPECT_EQ(chats_total(s), 0);
+
+    Chat c1 = NewChat(s, "79001000001@s.whatsapp.net");
+    Chat c2 = NewChat(s, "79001000002@s.whatsapp.net");
+    Chat lid = NewChat(s, "4242@lid");
+    NewChat(other, "79001000001@s.whatsapp.net");
+    NewChat(s, "79001000001@s.whatsapp.net");  // the same chat again: no new row
+    EXPECT_EQ(chats_total(s), 3);
+    EXPECT_EQ(chats_total(other), 1);
+    EXPECT_EQ(repo_->ListChats({.company_id = b.id, .session_id = s.id}).total, 0);
+
+    for (int i = 0; i < 5; ++i) repo_->RecordMessage(IncomingMessage(c1, "A" + std::to_string(i), 1000 + i));
+    repo_->RecordMessage(IncomingMessage(c1, "A0", 5000));  // duplicate: not counted
+    repo_->RecordMessage(IncomingMessage(c2, "B0", 2000));
+    repo_->RecordMessage(IncomingMessage(lid, "L0", 3000));
+    repo_->RecordMessage(IncomingMessage(lid, "L1", 3001));
+    EXPECT_EQ(messages_total(c1), 5);
+    EXPECT_EQ(messages_total(c2), 1);
+    EXPECT_EQ(messages_total(lid), 2);
+
+    // Folding the LID chat into c2 moves its messages and drops its row.
+    Chat merged = NewChat(s, "79001000002@s.whatsapp.net", "4242@lid");
+    EXPECT_EQ(merged.id, c2.id);
+    EXPECT_EQ(messages_total(c2), 3);
+    EXPECT_EQ(messages_total(lid), 0);
+    EXPECT_EQ(chats_total(s), 2);
+    EXPECT_EQ(repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c2.id, .limit = 200}).items.size(),
+              3u);
+
+    // ListChatMessages tells a missing chat and an unknown cursor apart from an empty page.
+    auto found = repo_->ListChatMessages({.company_id = a.id, .session_id = s.id, .chat_id = c1.id, .limit = 2});
+    EXPECT_TRUE(found.chat_found);
+    EXPECT_TRUE(found.cursor_found);
+    EXPECT_EQ(found.page.total, 5);
+    ASSERT_EQ(found.page.items.size(), 2u);
+    auto next = repo_->ListChatMessages(
+        {.company_id = a.id, .session_id = s.id, .chat_id = c1.id, .limit = 10, .before = found.page.items[1].id});
+    EXPECT_TRUE(next.cursor_found);
+    EXPECT_EQ(next.page.items.size(), 3u);
+    EXPECT_FALSE(repo_->ListChatMessages({.company_id = b.id, .session_id = s.id, .chat_id = c1.id}).chat_found);
+    EXPECT_FALSE(repo_->ListChatMessages({.company_id = a.id, .session_id = other.id, .chat_id = c1.id}).chat_found);
+    EXPECT_FALSE(repo_->ListChatMessages({.company_id = a.id, .session_id = s.id, .chat_id = lid.id}).chat_found);
+    auto unknown = repo_->ListChatMessages(
+        {.company_id = a.id, .session_id = s.id, .chat_id = c1.id, .before = NewId()});
+    EXPECT_TRUE(unknown.chat_found);
+    EXPECT_FALSE(unknown.cursor_found);
+    EXPECT_TRUE(unknown.page.items.empty());
+    EXPECT_EQ(unknown.page.total, 5);
+    auto b0 = repo_->FindMessageByWaId(s.id, "B0");
+    ASSERT_TRUE(b0);
+    auto elsewhere = repo_->ListChatMessages(  // a cursor of another chat of the session selects nothing
+        {.company_id = a.id, .session_id = s.id, .chat_id = c1.id, .before = b0->id});
+    EXPECT_TRUE(elsewhere.cursor_found);
+    EXPECT_TRUE(elsewhere.page.items.empty());
+
+    // Purging the session removes its chats and messages from the counts.
+    ASSERT_TRUE(repo_->DeleteSession(a.id, s.id, true));
+    EXPECT_EQ(chats_total(s), 0);
+    EXPECT_EQ(chats_total(other), 1);
+    Chat again = NewChat(other, "79001000009@s.whatsapp.net");
+    repo_->RecordMessage(IncomingMessage(again, "Z0", 9000));
+    EXPECT_EQ(chats_total(other), 2);
+    EXPECT_EQ(messages_total(again), 1);
+}
+
 }  // namespace wadesk::store::testing

@@ -12,6 +12,7 @@
 #include "whatsapp/binary/encoder.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/pairing.h"
+#include "whatsapp/client/pairing_code.h"
 #include "whatsapp/client/qr.h"
 #include "whatsapp/noise/cert_chain.h"
 #include "whatsapp/noise/frame.h"
@@ -104,6 +105,15 @@ struct Connection::Impl {
     std::vector<std::string> refs;
     std::size_t next_ref = 0;
     std::optional<TimePoint> qr_deadline;
+    // Pairing by code (§5.2), after RequestPairingCode.
+    struct LinkCode {
+        std::string code;
+        std::string phone_jid;
+        crypto::KeyPair ephemeral;
+        std::string ref;  // from the companion_hello result
+    };
+    std::optional<LinkCode> link_code;
+    std::optional<TimePoint> link_code_deadline;
 
     // IQs.
     struct PendingIq {
@@ -127,6 +137,7 @@ struct Connection::Impl {
         if (phase == Phase::kClosed) return;
         phase = Phase::kClosed;
         qr_deadline.reset();
+        link_code_deadline.reset();
         next_ping.reset();
         pending.clear();  // outstanding IQ callbacks are dropped, not called: the connection is gone
         spdlog::debug("wa connection closed: {} {} {}", CloseKindName(info.kind), info.code, info.reason);
@@ -360,9 +371,96 @@ struct Connection::Impl {
         events.OnQr(text, ttl);
     }
 
+    // ---- pairing by code (§5.2)
+    void RequestPairingCode(const std::string& phone, std::function<void(Result<std::string>)> done) {
+        if (phase != Phase::kPairing || creds.Registered())
+            return done(MakeError("session_not_pairing", "the session is not waiting to be linked"));
+        if (phone.size() < 7 || phone.size() > 15 || phone[0] == '0' ||
+            !std::all_of(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return done(MakeError("bad_phone", "phone number must be 7-15 digits in international form"));
+        LinkCode lc;
+        lc.code = NewPairingCode();
+        lc.phone_jid = phone + "@s.whatsapp.net";
+        lc.ephemeral = crypto::GenerateKeyPair();
+        auto wrapped = WrapEphemeral(lc.code, lc.ephemeral.pub, RandomBytes(32), RandomBytes(16));
+        if (!wrapped) return done(wrapped.error());
+        const std::string platform_display = config.browser + " (" + config.os_name + ")";
+        Node reg("link_code_companion_reg",
+                 {{"jid", lc.phone_jid}, {"stage", "companion_hello"}, {"should_show_push_notification", "true"}},
+                 NodeList{BytesNode("link_code_pairing_wrapped_companion_ephemeral_pub", std::move(*wrapped)),
+                          BytesNode("companion_server_auth_key_pub", crypto::ToBytes(creds.noise.pub)),
+                          BytesNode("companion_platform_id", ToBytes(config.platform_id)),
+                          BytesNode("companion_platform_display", ToBytes(platform_display)),
+                          BytesNode("link_code_pairing_nonce", ToBytes("0"))});
+        link_code = std::move(lc);
+        SendIq(Node("iq", {{"xmlns", "md"}, {"type", "set"}}, NodeList{std::move(reg)}),
+               [this, code = link_code->code, done = std::move(done)](const Node* r) {
+                   if (!link_code || link_code->code != code) return done(MakeError("pairing_code_refused", "superseded"));
+                   if (!r) return done(MakeError("iq_timeout", "the server did not answer companion_hello"));
+                   if (r->AttrOr("type", "") != "result") {
+                       const Node* e = r->Child("error");
+                       const bool unknown = e && e->AttrOr("code", "") == "404";
+                       link_code.reset();
+                       return done(unknown ? MakeError("phone_not_registered", "this number is not on WhatsApp")
+                                           : MakeError("pairing_code_refused", "the server refused companion_hello"));
+                   }
+                   if (const Node* reg_node = r->Child("link_code_companion_reg")) {
+                       if (const Node* ref = reg_node->Child("link_code_pairing_ref"); ref && ref->ContentBytes())
+                           link_code->ref = ToString(*ref->ContentBytes());
+                   }
+                   qr_deadline.reset();  // the code replaces the QR codes
+                   link_code_deadline = now + kPairingCodeTtl;
+                   done(Result<std::string>(boost::system::in_place_value, code));
+               });
+    }
+
+    void HandlePrimaryHello(const Node& notification) {
+        const Node* reg = notification.Child("link_code_companion_reg");
+        if (!reg || !link_code || creds.Registered() || phase != Phase::kPairing) return;
+        auto bytes_of = [&](std::string_view tag) -> const Bytes* {
+            const Node* n = reg->Child(tag);
+            return n ? n->ContentBytes() : nullptr;
+        };
+        const Bytes* ref = bytes_of("link_code_pairing_ref");
+        const Bytes* primary_identity = bytes_of("primary_identity_pub");
+        const Bytes* wrapped = bytes_of("link_code_pairing_wrapped_primary_ephemeral_pub");
+        if (!ref || !primary_identity || !wrapped) {
+            spdlog::warn("wa: primary_hello lacks ref, identity or wrapped key");
+            return;
+        }
+        if (!link_code->ref.empty() && ToString(*ref) != link_code->ref) {
+            spdlog::warn("wa: primary_hello for another pairing ref");
+            return;
+        }
+        auto identity = crypto::ToKey32(*primary_identity);
+        auto primary_ephemeral = UnwrapEphemeral(link_code->code, *wrapped);
+        if (!identity || !primary_ephemeral) {
+            spdlog::warn("wa: malformed primary_hello");
+            return;
+        }
+        auto finish = BuildCompanionFinish(link_code->ephemeral, *primary_ephemeral, creds.identity, *identity,
+                                           RandomBytes(32), RandomBytes(32), RandomBytes(12));
+        if (!finish) {
+            spdlog::warn("wa: cannot answer primary_hello: {}", finish.error().code);
+            return;
+        }
+        // pair-success will be keyed with this secret (a wrong code on the phone gives a different
+        // one, and the phone then fails to open the bundle).
+        creds.adv_secret = finish->adv_secret;
+        Node reg_out("link_code_companion_reg", {{"jid", link_code->phone_jid}, {"stage", "companion_finish"}},
+                     NodeList{BytesNode("link_code_pairing_wrapped_key_bundle", std::move(finish->wrapped_key_bundle)),
+                              BytesNode("companion_identity_public", crypto::ToBytes(creds.identity.pub)),
+                              BytesNode("link_code_pairing_ref", *ref)});
+        SendIq(Node("iq", {{"xmlns", "md"}, {"type", "set"}}, NodeList{std::move(reg_out)}), [](const Node* r) {
+            if (r && r->AttrOr("type", "") == "error")
+                spdlog::info("wa: companion_finish refused (wrong code entered on the phone?)");
+        });
+    }
+
     void HandlePairSuccess(const Node& iq, const Node& ps) {
         if (creds.Registered()) return;
         qr_deadline.reset();
+        link_code_deadline.reset();
         const std::string id(iq.AttrOr("id", ""));
         auto reply_error = [&](int code, std::string text) {
             Node error("iq", {{"to", kServerJid}, {"type", "error"}, {"id", id}},
@@ -498,6 +596,8 @@ struct Connection::Impl {
 
     void HandleNotification(const Node& node) {
         SendAck(node);
+        if (node.AttrOr("type", "") == "link_code_companion_reg" && node.AttrOr("from", "") == kServerFrom)
+            return HandlePrimaryHello(node);
         if (node.AttrOr("type", "") == "encrypt" && node.AttrOr("from", "") == kServerFrom) {
             if (const Node* count = node.Child("count")) {
                 const auto n = ParseInt(count->AttrOr("value", "")).value_or(0);
@@ -601,6 +701,8 @@ struct Connection::Impl {
         if (!Open()) return;
         if (phase == Phase::kHandshake && now >= handshake_deadline) return Fail(CloseKind::kTransient, "handshake_timeout", 408);
         if (qr_deadline && now >= *qr_deadline) ShowNextQr();
+        if (link_code_deadline && now >= *link_code_deadline)
+            return Fail(CloseKind::kQrTimeout, "pairing_code_timeout", 408);
         if (!Open()) return;
         for (auto it = pending.begin(); it != pending.end();) {
             if (now >= it->second.deadline) {
@@ -629,6 +731,7 @@ struct Connection::Impl {
         };
         if (phase == Phase::kHandshake) take(handshake_deadline);
         if (qr_deadline) take(*qr_deadline);
+        if (link_code_deadline) take(*link_code_deadline);
         for (const auto& [id, p] : pending) take(p.deadline);
         if (phase == Phase::kConnected || phase == Phase::kLoggingIn) {
             take(last_receive + config.idle_timeout);
@@ -788,6 +891,9 @@ void Connection::Stop() { impl_->Fail(CloseKind::kStopped, "stopped"); }
 void Connection::SendNode(const Node& node) { impl_->SendNode(node); }
 std::string Connection::SendIq(Node iq, std::function<void(const Node*)> on_response) {
     return impl_->SendIq(std::move(iq), std::move(on_response));
+}
+void Connection::RequestPairingCode(std::string phone_digits, std::function<void(Result<std::string>)> done) {
+    impl_->RequestPairingCode(phone_digits, std::move(done));
 }
 Result<std::string> Connection::SendText(std::string_view to_jid, std::string_view text) {
     return impl_->SendText(to_jid, text);

@@ -116,6 +116,14 @@ public:
     // Sends remove-companion-device and closes with kLoggedOut. REQUIRES: connected.
     void Logout();
 
+    // Links by pairing code (wa-protocol §5.2) instead of a QR scan: sends companion_hello for
+    // `phone_digits` and gives `done` the 8-character code once the server accepted it (code
+    // entered on the phone -> primary_hello -> companion_finish -> pair-success as with a QR).
+    // QR rotation stops; the code is given up after kPairingCodeTtl (close kQrTimeout,
+    // "pairing_code_timeout"). Errors: session_not_pairing (no pair-device yet, or already
+    // paired), bad_phone, phone_not_registered (server 404), pairing_code_refused, iq_timeout.
+    void RequestPairingCode(std::string phone_digits, std::function<void(Result<std::string>)> done);
+
     // Sends a stanza (encrypted). Ignored unless the handshake is done and not closed.
     void SendNode(const Node& node);
     // Sends an IQ (an id is assigned when it has none); `on_response` gets the result or error

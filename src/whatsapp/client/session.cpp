@@ -76,6 +76,19 @@ Result<Endpoint> ParseEndpoint(const std::string& url) {
     return e;
 }
 
+// One TLS client context for every session of the process, made on the first wss:// connect:
+// loading the system CA store costs ~0.5 MB and tens of ms per context. SSL_CTX is safe to share
+// between threads once configured.
+ssl::context& SharedTlsContext() {
+    static ssl::context* const context = [] {
+        auto* c = new ssl::context(ssl::context::tls_client);
+        c->set_default_verify_paths();
+        c->set_verify_mode(ssl::verify_peer);
+        return c;
+    }();
+    return *context;
+}
+
 // What one live connection needs, shared by its reader, writer and timer coroutines.
 struct Link : ConnectionSink {
     explicit Link(const net::any_io_executor& ex) : wake(ex), tick(ex) {}
@@ -168,11 +181,7 @@ struct Session::Impl : ClientEvents {
           config(std::move(config_)),
           store(store_),
           events(events_),
-          backoff(strand),
-          tls(ssl::context::tls_client) {
-        tls.set_default_verify_paths();
-        tls.set_verify_mode(ssl::verify_peer);
-    }
+          backoff(strand) {}
 
     net::io_context& io;
     net::strand<net::io_context::executor_type> strand;
@@ -180,7 +189,6 @@ struct Session::Impl : ClientEvents {
     CredentialStore& store;
     SessionEvents& events;
     net::steady_timer backoff;
-    ssl::context tls;
 
     Credentials creds;
     std::unique_ptr<SignalManager> signal;
@@ -285,7 +293,7 @@ struct Session::Impl : ClientEvents {
             co_return co_await Drive<Ws>(l, *ep);
         }
         using Ws = websocket::stream<ssl::stream<beast::tcp_stream>>;
-        auto l = std::make_shared<WsLink<Ws>>(strand, strand, tls);
+        auto l = std::make_shared<WsLink<Ws>>(strand, strand, SharedTlsContext());
         beast::get_lowest_layer(l->ws).expires_after(config.handshake_timeout);
         auto [cec, endpoint] =
             co_await beast::get_lowest_layer(l->ws).async_connect(results, net::as_tuple(net::use_awaitable));
@@ -402,6 +410,18 @@ void Session::SendText(std::string to_jid, std::string text, std::function<void(
         auto r = s.link->conn->SendText(to, text);
         s.link->Rearm();
         if (done) done(std::move(r));
+    });
+}
+
+void Session::RequestPairingCode(std::string phone_digits, std::function<void(Result<std::string>)> done) {
+    net::post(impl_->strand, [self = shared_from_this(), phone = std::move(phone_digits), done = std::move(done)] {
+        Impl& s = *self->impl_;
+        if (!s.link || !s.link->conn || s.link->closed) {
+            done(MakeError("session_not_pairing", "the session is not connected to WhatsApp"));
+            return;
+        }
+        s.link->conn->RequestPairingCode(phone, done);
+        s.link->Rearm();
     });
 }
 

@@ -52,6 +52,10 @@ public:
     // arrives as OnSendAck / OnReceipt).
     void SendText(std::string to_jid, std::string text, std::function<void(Result<std::string>)> done);
     void MarkRead(std::string chat_jid, std::string sender_jid, std::vector<std::string> ids);
+    // Link by pairing code instead of QR (Connection::RequestPairingCode); `done` runs on the
+    // strand with the 8-character code or an error (session_not_pairing when no connection is
+    // waiting to be linked).
+    void RequestPairingCode(std::string phone_digits, std::function<void(Result<std::string>)> done);
 
     struct Impl;
 

@@ -331,6 +331,17 @@ function parseCliJson(stdout) {
 
 export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
+// Polls `fn` every 100 ms until it returns a truthy value, which it returns; throws after timeoutMs.
+export async function until(what, fn, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
 // Like sleep, but does not keep the process alive (for timeouts raced against other promises).
 function timeout(ms) { return new Promise((r) => setTimeout(r, ms).unref()); }
 

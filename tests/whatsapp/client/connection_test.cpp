@@ -7,6 +7,7 @@
 #include "fake_server.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/pairing.h"
+#include "whatsapp/client/pairing_code.h"
 #include "whatsapp/client/session.h"
 #include "whatsapp/crypto/primitives.h"
 
@@ -894,6 +895,198 @@ TEST(SessionStatus, HasTheSpecNames) {
     EXPECT_EQ(SessionStatusName(SessionStatus::kDisconnected), "disconnected");
     EXPECT_EQ(SessionStatusName(SessionStatus::kLoggedOut), "logged_out");
     EXPECT_EQ(SessionStatusName(SessionStatus::kFailed), "failed");
+}
+
+}  // namespace
+}  // namespace wadesk::wa
+
+// ---- pairing by code (§5.2) ---------------------------------------------------------------------
+
+namespace wadesk::wa {
+namespace {
+
+struct CodeRequest {
+    std::optional<Result<std::string>> answer;
+    std::function<void(Result<std::string>)> Callback() {
+        return [this](Result<std::string> r) { answer = std::move(r); };
+    }
+};
+
+// Companion registered and shown a QR; the server's pair-device ack already popped.
+void StartRegistration(Companion& c, FakeServerConnection& server, TimePoint t) {
+    c.Connect(t);
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_TRUE(server.Handshaken());
+    server.Send(PairDevice(6));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_TRUE(server.Pop());
+}
+
+TEST(Connection, PairsByCodeThroughPrimaryHelloAndCompanionFinish) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    FakeServerConnection server(keys);
+    TimePoint t = Clock::now();
+    c.Connect(t);
+    Pump(*c.connection, c.sink, server, t);
+    CodeRequest early;
+    c.connection->RequestPairingCode("15551234567", early.Callback());
+    ASSERT_TRUE(early.answer);
+    EXPECT_EQ(early.answer->error().code, "session_not_pairing");  // no pair-device yet
+
+    server.Send(PairDevice(6));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_TRUE(server.Pop());
+    CodeRequest bad;
+    c.connection->RequestPairingCode("1555abc4567", bad.Callback());
+    ASSERT_TRUE(bad.answer);
+    EXPECT_EQ(bad.answer->error().code, "bad_phone");
+
+    CodeRequest req;
+    c.connection->RequestPairingCode("15551234567", req.Callback());
+    Pump(*c.connection, c.sink, server, t);
+    auto hello = server.Pop();
+    ASSERT_TRUE(hello);
+    EXPECT_EQ(hello->AttrOr("xmlns", ""), "md");
+    EXPECT_EQ(hello->AttrOr("type", ""), "set");
+    const Node* reg = hello->Child("link_code_companion_reg");
+    ASSERT_NE(reg, nullptr);
+    EXPECT_EQ(reg->AttrOr("jid", ""), "15551234567@s.whatsapp.net");
+    EXPECT_EQ(reg->AttrOr("stage", ""), "companion_hello");
+    const Bytes* wrapped = ChildBytes(*reg, "link_code_pairing_wrapped_companion_ephemeral_pub");
+    ASSERT_TRUE(wrapped);
+    ASSERT_EQ(wrapped->size(), kWrappedEphemeralSize);
+    ASSERT_TRUE(ChildBytes(*reg, "companion_server_auth_key_pub"));
+    EXPECT_EQ(*ChildBytes(*reg, "companion_server_auth_key_pub"), crypto::ToBytes(c.creds.noise.pub));
+    EXPECT_EQ(ToString(*ChildBytes(*reg, "companion_platform_id")), "1");
+    EXPECT_EQ(ToString(*ChildBytes(*reg, "companion_platform_display")), "Chrome (Ubuntu)");
+    EXPECT_FALSE(req.answer) << "the code is reported once the server accepted companion_hello";
+
+    server.Send(IqResult(*hello, {Node("link_code_companion_reg", {},
+                                       NodeList{Node("link_code_pairing_ref", {}, ToBytes("2@coderef"))})}));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_TRUE(req.answer);
+    ASSERT_TRUE(*req.answer);
+    const std::string code = **req.answer;
+    EXPECT_TRUE(IsPairingCode(code)) << code;
+
+    // The phone: the companion ephemeral opens with the code; its own goes back wrapped the same way.
+    const crypto::Key32 companion_eph = UnwrapEphemeral(code, *wrapped).value();
+    const crypto::KeyPair primary_eph = crypto::GenerateKeyPair();
+    auto send_primary_hello = [&](std::string_view typed_code) {
+        server.Send(Node(
+            "notification", {{"from", "s.whatsapp.net"}, {"type", "link_code_companion_reg"}, {"id", "n1"}},
+            NodeList{Node("link_code_companion_reg", {{"stage", "primary_hello"}},
+                          NodeList{Node("link_code_pairing_ref", {}, ToBytes("2@coderef")),
+                                   Node("primary_identity_pub", {}, crypto::ToBytes(phone.identity.pub)),
+                                   Node("link_code_pairing_wrapped_primary_ephemeral_pub", {},
+                                        WrapEphemeral(typed_code, primary_eph.pub, RandomBytes(32), RandomBytes(16))
+                                            .value())})}));
+        Pump(*c.connection, c.sink, server, t);
+        auto ack = server.Pop();
+        EXPECT_TRUE(ack && ack->tag == "ack");
+        auto finish = server.Pop();
+        EXPECT_TRUE(finish);
+        return finish;
+    };
+    auto finish = send_primary_hello(code);
+    ASSERT_TRUE(finish);
+    const Node* fin = finish->Child("link_code_companion_reg");
+    ASSERT_NE(fin, nullptr);
+    EXPECT_EQ(fin->AttrOr("stage", ""), "companion_finish");
+    EXPECT_EQ(ToString(*ChildBytes(*fin, "link_code_pairing_ref")), "2@coderef");
+    EXPECT_EQ(*ChildBytes(*fin, "companion_identity_public"), crypto::ToBytes(c.creds.identity.pub));
+    const Bytes bundle = *ChildBytes(*fin, "link_code_pairing_wrapped_key_bundle");
+    ASSERT_EQ(bundle.size(), kWrappedKeyBundleSize);
+
+    // The phone opens the bundle with the secret it shares with the companion ephemeral.
+    const crypto::Key32 shared = crypto::SharedSecret(primary_eph.priv, companion_eph).value();
+    const Bytes bundle_key = crypto::Hkdf(crypto::View(shared), BytesView(bundle).subspan(0, 32),
+                                          AsBytes("link_code_pairing_key_bundle_encryption_key"), 32).value();
+    auto plain = crypto::AesGcmDecrypt(bundle_key, BytesView(bundle).subspan(32, 12), BytesView(bundle).subspan(44), {});
+    ASSERT_TRUE(plain);
+    ASSERT_EQ(plain->size(), 96u);
+    EXPECT_EQ(Bytes(plain->begin(), plain->begin() + 32), crypto::ToBytes(c.creds.identity.pub));
+    EXPECT_EQ(Bytes(plain->begin() + 32, plain->begin() + 64), crypto::ToBytes(phone.identity.pub));
+    const crypto::Key32 identity_shared = crypto::SharedSecret(phone.identity.priv, c.creds.identity.pub).value();
+    const Bytes adv = crypto::Hkdf(Concat({crypto::View(shared), crypto::View(identity_shared),
+                                           BytesView(*plain).subspan(64)}),
+                                   {}, AsBytes("adv_secret"), 32).value();
+    server.Send(IqResult(*finish));
+
+    // pair-success keyed with the derived adv secret is accepted like a QR pairing.
+    QrParts as_if_scanned;
+    as_if_scanned.identity_pub = crypto::ToBytes(c.creds.identity.pub);
+    as_if_scanned.adv_secret = adv;
+    server.Send(PairSuccess(phone.Container(as_if_scanned)));
+    Pump(*c.connection, c.sink, server, t);
+    auto sign = server.Pop();
+    ASSERT_TRUE(sign);
+    EXPECT_EQ(sign->AttrOr("type", ""), "result");
+    ASSERT_NE(sign->Child("pair-device-sign"), nullptr);
+    ASSERT_TRUE(c.events.paired);
+    EXPECT_EQ(c.events.paired->jid, kDeviceJid);
+    EXPECT_TRUE(c.creds.Registered());
+    EXPECT_FALSE(c.sink.closed);
+}
+
+TEST(Connection, PairingCodeStopsQrRotationAndExpires) {
+    ServerKeys keys;
+    Companion c(keys);
+    FakeServerConnection server(keys);
+    TimePoint t = Clock::now();
+    StartRegistration(c, server, t);
+    CodeRequest req;
+    c.connection->RequestPairingCode("15551234567", req.Callback());
+    Pump(*c.connection, c.sink, server, t);
+    auto hello = server.Pop();
+    ASSERT_TRUE(hello);
+    server.Send(IqResult(*hello));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_TRUE(req.answer && *req.answer);
+    ASSERT_EQ(c.events.qrs.size(), 1u);
+    t += 179s;
+    c.connection->OnTick(t);
+    EXPECT_EQ(c.events.qrs.size(), 1u) << "no QR rotation while a code is out";
+    EXPECT_FALSE(c.sink.closed);
+    t += 1s;
+    c.connection->OnTick(t);
+    ASSERT_TRUE(c.sink.closed);
+    EXPECT_EQ(c.sink.closed->kind, CloseKind::kQrTimeout);
+    EXPECT_EQ(c.sink.closed->reason, "pairing_code_timeout");
+}
+
+TEST(Connection, PairingCodeForAnUnknownNumberIsReported) {
+    ServerKeys keys;
+    Companion c(keys);
+    FakeServerConnection server(keys);
+    TimePoint t = Clock::now();
+    StartRegistration(c, server, t);
+    CodeRequest req;
+    c.connection->RequestPairingCode("19990001111", req.Callback());
+    Pump(*c.connection, c.sink, server, t);
+    auto hello = server.Pop();
+    ASSERT_TRUE(hello);
+    server.Send(Node("iq", {{"from", "s.whatsapp.net"}, {"type", "error"}, {"id", std::string(hello->AttrOr("id", ""))}},
+                     NodeList{Node("error", {{"code", "404"}, {"text", "item-not-found"}})}));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_TRUE(req.answer);
+    ASSERT_FALSE(*req.answer);
+    EXPECT_EQ(req.answer->error().code, "phone_not_registered");
+    // QR pairing still works: the refs keep rotating.
+    t += 60s;
+    c.connection->OnTick(t);
+    EXPECT_EQ(c.events.qrs.size(), 2u);
+    // A primary_hello without a code out is ignored (only acked).
+    server.Send(Node("notification", {{"from", "s.whatsapp.net"}, {"type", "link_code_companion_reg"}, {"id", "n2"}},
+                     NodeList{Node("link_code_companion_reg", {}, NodeList{})}));
+    Pump(*c.connection, c.sink, server, t);
+    auto ack = server.Pop();
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->tag, "ack");
+    EXPECT_FALSE(server.Pop());
+    EXPECT_FALSE(c.sink.closed);
 }
 
 }  // namespace

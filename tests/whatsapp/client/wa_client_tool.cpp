@@ -11,8 +11,9 @@
 //   RECEIPT <type> <from> <id>
 //   ACK <id> <error>
 //   SENT <id> | SEND_ERROR <code>
+//   PAIRCODE <code> | PAIRCODE_ERROR <code>
 //   STATUS <status> <reason>
-// Commands on stdin, one per line: `send <jid> <text>`, `logout`, `stop`.
+// Commands on stdin, one per line: `send <jid> <text>`, `paircode <phone digits>`, `logout`, `stop`.
 // The process exits 0 when the session reaches a final status (disconnected, logged_out, failed)
 // or on SIGINT/SIGTERM (after stopping the session).
 #include <boost/asio.hpp>
@@ -163,6 +164,11 @@ int main(int argc, char** argv) {
                 session->Logout();
             } else if (line == "stop") {
                 session->Stop();
+            } else if (line.rfind("paircode ", 0) == 0) {
+                session->RequestPairingCode(line.substr(9), [](Result<std::string> r) {
+                    if (r) Print("PAIRCODE " + *r);
+                    else Print("PAIRCODE_ERROR " + r.error().code);
+                });
             } else if (line.rfind("send ", 0) == 0) {
                 std::string rest = line.substr(5);
                 auto space = rest.find(' ');
