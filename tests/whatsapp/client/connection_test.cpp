@@ -922,6 +922,14 @@ void StartRegistration(Companion& c, FakeServerConnection& server, TimePoint t) 
     ASSERT_TRUE(server.Pop());
 }
 
+// A registered companion asks for a code for `phone`; returns the companion_hello the server got.
+std::optional<Node> RequestCode(Companion& c, FakeServerConnection& server, TimePoint t, const std::string& phone,
+                                CodeRequest& req) {
+    c.connection->RequestPairingCode(phone, req.Callback());
+    Pump(*c.connection, c.sink, server, t);
+    return server.Pop();
+}
+
 TEST(Connection, PairsByCodeThroughPrimaryHelloAndCompanionFinish) {
     ServerKeys keys;
     Companion c(keys);
@@ -944,9 +952,7 @@ TEST(Connection, PairsByCodeThroughPrimaryHelloAndCompanionFinish) {
     EXPECT_EQ(bad.answer->error().code, "bad_phone");
 
     CodeRequest req;
-    c.connection->RequestPairingCode("15551234567", req.Callback());
-    Pump(*c.connection, c.sink, server, t);
-    auto hello = server.Pop();
+    auto hello = RequestCode(c, server, t, "15551234567", req);
     ASSERT_TRUE(hello);
     EXPECT_EQ(hello->AttrOr("xmlns", ""), "md");
     EXPECT_EQ(hello->AttrOr("type", ""), "set");
@@ -1038,9 +1044,7 @@ TEST(Connection, PairingCodeStopsQrRotationAndExpires) {
     TimePoint t = Clock::now();
     StartRegistration(c, server, t);
     CodeRequest req;
-    c.connection->RequestPairingCode("15551234567", req.Callback());
-    Pump(*c.connection, c.sink, server, t);
-    auto hello = server.Pop();
+    auto hello = RequestCode(c, server, t, "15551234567", req);
     ASSERT_TRUE(hello);
     server.Send(IqResult(*hello));
     Pump(*c.connection, c.sink, server, t);
@@ -1064,9 +1068,7 @@ TEST(Connection, PairingCodeForAnUnknownNumberIsReported) {
     TimePoint t = Clock::now();
     StartRegistration(c, server, t);
     CodeRequest req;
-    c.connection->RequestPairingCode("19990001111", req.Callback());
-    Pump(*c.connection, c.sink, server, t);
-    auto hello = server.Pop();
+    auto hello = RequestCode(c, server, t, "19990001111", req);
     ASSERT_TRUE(hello);
     server.Send(Node("iq", {{"from", "s.whatsapp.net"}, {"type", "error"}, {"id", std::string(hello->AttrOr("id", ""))}},
                      NodeList{Node("error", {{"code", "404"}, {"text", "item-not-found"}})}));
