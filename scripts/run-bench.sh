@@ -55,8 +55,9 @@ bench_http() {
 # Socket.IO fan-out: wadesk's realtime stack and a reference socket.io@4 Node server under the
 # same load (bench/fanout/). Knobs: WADESK_FANOUT_CLIENTS (2000), WADESK_FANOUT_SESSIONS (20),
 # WADESK_FANOUT_RATE (2000 events/s), WADESK_FANOUT_DURATION (30 s), WADESK_FANOUT_WORKERS (2),
-# WADESK_FANOUT_CLIENT (lean | official socket.io-client), WADESK_FANOUT_DRAIN (10 s at most),
-# WADESK_FANOUT_IO_THREADS (wadesk's I/O threads, 0 = one per hardware thread).
+# WADESK_FANOUT_CLIENT (native | lean | official socket.io-client), WADESK_FANOUT_DRAIN (10 s at most),
+# WADESK_FANOUT_IO_THREADS (wadesk's I/O threads, 0 = one per hardware thread),
+# WADESK_FANOUT_COALESCE_MS (wadesk's write coalescing interval; unset = the product default).
 bench_fanout() {
   local results=() kind out
   for kind in wadesk reference; do
@@ -65,7 +66,8 @@ bench_fanout() {
     node bench/fanout/fanout-bench.mjs --server "$kind" --build "$build" \
       --clients "${WADESK_FANOUT_CLIENTS:-2000}" --sessions "${WADESK_FANOUT_SESSIONS:-20}" \
       --rate "${WADESK_FANOUT_RATE:-2000}" --duration "${WADESK_FANOUT_DURATION:-30}" \
-      --workers "${WADESK_FANOUT_WORKERS:-2}" --client "${WADESK_FANOUT_CLIENT:-lean}" \
+      --workers "${WADESK_FANOUT_WORKERS:-2}" --client "${WADESK_FANOUT_CLIENT:-native}" \
+      ${WADESK_FANOUT_COALESCE_MS:+--coalesce-ms "$WADESK_FANOUT_COALESCE_MS"} \
       --drain "${WADESK_FANOUT_DRAIN:-10}" --io-threads "${WADESK_FANOUT_IO_THREADS:-0}" >"$out"
     results+=("$out")
   done

@@ -1,13 +1,15 @@
 // The fan-out benchmark: N websocket clients across S sessions, a producer emitting RATE
 // events/s for DURATION s, against one server; prints one JSON result.
 //   node fanout-bench.mjs --server wadesk|reference --build DIR [--clients 2000] [--sessions 20]
-//                         [--rate 2000] [--duration 30] [--workers 2] [--client lean|official]
+//                         [--rate 2000] [--duration 30] [--workers 2] [--client native|lean|official]
 //                         [--drain 10] [--io-threads 0]
-// --client: lean-client.mjs (default; the same minimal Engine.IO/Socket.IO client against both
-// servers) or the official socket.io-client. --drain: after the producer stops, wait at most
-// this many seconds for outstanding deliveries (ends early once every expected event arrived);
-// what has not arrived then counts as lost. --io-threads: wadesk-bench-fanout's I/O threads
-// (0: one per hardware thread).
+// --client: the load clients, the same against both servers: native (default; C++ over epoll,
+// bench/fanout/load_client.cpp, the cheapest on the shared cores), lean (lean-client.mjs, the
+// same minimal Engine.IO/Socket.IO client in Node) or official (socket.io-client). --drain:
+// after the producer stops, wait at most this many seconds for outstanding deliveries (ends
+// early once every expected event arrived); what has not arrived then counts as lost.
+// --io-threads: wadesk-bench-fanout's I/O threads (0: one per hardware thread). --coalesce-ms:
+// its RealtimeOptions::write_coalesce_ms (default: the product's default).
 // Measures: delivered events/s, p50/p99/max delivery latency (producer timestamp to client
 // receipt), events lost and duplicated, server RSS per idle connected socket, and the CPU
 // seconds the server and the load clients used while the producer ran and the run drained.
@@ -30,16 +32,18 @@ const sessions = Number(opt('sessions', 20));
 const rate = Number(opt('rate', 2000));
 const duration = Number(opt('duration', 30));
 const workers = Number(opt('workers', 2));
-const client = opt('client', 'lean');
+const client = opt('client', 'native');
 const drainMax = Number(opt('drain', 10));
 const ioThreads = Number(opt('io-threads', 0));
+const coalesceMs = opt('coalesce-ms', null);  // wadesk-bench-fanout's default when not given
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function startServer() {
     const args = ['--clients', String(clients), '--sessions', String(sessions)];
     const proc = kind === 'reference'
         ? spawn(process.execPath, [path.join(here, 'reference-server.mjs'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn(path.join(build, 'wadesk-bench-fanout'), [...args, '--io-threads', String(ioThreads)],
+        : spawn(path.join(build, 'wadesk-bench-fanout'),
+            [...args, '--io-threads', String(ioThreads), ...(coalesceMs === null ? [] : ['--coalesce-ms', coalesceMs])],
             { stdio: ['pipe', 'pipe', 'pipe'] });
     const lines = [];
     const waiters = [];
@@ -83,6 +87,30 @@ function cpuSeconds(pid) {
     }
 }
 
+// One load-client process holding clients [first, first+count): the native client
+// (wadesk-bench-fanout-client, line commands on stdin, JSON lines on stdout) or a Node worker
+// (load-worker.mjs with the lean or the official client, IPC messages). Both answer the same
+// commands — count, report, close — with the same messages.
+function startLoadWorker({ url, first, count, sessions, total }) {
+    const inbox = [];
+    const waiters = [];
+    const deliver = (m) => { const f = waiters.shift(); if (f) f(m); else inbox.push(m); };
+    const next = () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise((r) => waiters.push(r)));
+    if (client === 'native') {
+        const port = new URL(url).port;
+        const child = spawn(path.join(build, 'wadesk-bench-fanout-client'),
+            ['--port', port, '--first', String(first), '--count', String(count), '--sessions', String(sessions),
+                '--total', String(total)], { stdio: ['pipe', 'pipe', 'inherit'] });
+        createInterface({ input: child.stdout }).on('line', (l) => deliver(JSON.parse(l)));
+        child.on('exit', (code) => { if (code) deliver({ type: 'error', message: `load client exited (${code})` }); });
+        return { pid: child.pid, next, send: (cmd) => child.stdin.write(`${cmd}\n`) };
+    }
+    const child = fork(path.join(here, 'load-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', deliver);
+    child.send({ cmd: 'connect', url, first, count, sessions, total, client });
+    return { pid: child.pid, next, send: (cmd) => child.send({ cmd }) };
+}
+
 async function main() {
     const server = startServer();
     const url = await server.url;
@@ -96,13 +124,7 @@ async function main() {
         const first = w * per;
         const count = Math.min(per, clients - first);
         if (count <= 0) break;
-        const child = fork(path.join(here, 'load-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-        const inbox = [];
-        const waiters = [];
-        child.on('message', (m) => { const f = waiters.shift(); if (f) f(m); else inbox.push(m); });
-        const next = () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise((r) => waiters.push(r)));
-        kids.push({ child, next });
-        child.send({ cmd: 'connect', url, first, count, sessions, total, client });
+        kids.push(startLoadWorker({ url, first, count, sessions, total }));
     }
     for (const k of kids) {
         const m = await k.next();
@@ -111,7 +133,7 @@ async function main() {
     const connectMs = Date.now() - t0;
     await sleep(3000);
     const idle = JSON.parse(await server.command('stats'));
-    const cpu = () => ({ server: cpuSeconds(server.proc.pid), clients: kids.reduce((a, k) => a + cpuSeconds(k.child.pid), 0) });
+    const cpu = () => ({ server: cpuSeconds(server.proc.pid), clients: kids.reduce((a, k) => a + cpuSeconds(k.pid), 0) });
     const cpu0 = cpu();
     const p0 = performance.now();
     const produced = await server.command(`produce ${rate} ${duration}`);
@@ -122,7 +144,7 @@ async function main() {
     while ((performance.now() - d0) / 1000 < drainMax) {
         let got = 0;
         for (const k of kids) {
-            k.child.send({ cmd: 'count' });
+            k.send('count');
             got += (await k.next()).received;
         }
         if (got >= expectedTotal) break;
@@ -133,14 +155,14 @@ async function main() {
     const hist = new Array(100001).fill(0);
     let received = 0, duplicates = 0, disconnects = 0, missing = 0, expected = 0, malformed = 0;
     for (const k of kids) {
-        k.child.send({ cmd: 'report' });
+        k.send('report');
         const r = await k.next();
         r.hist.forEach((v, i) => { hist[i] += v; });
         received += r.received; duplicates += r.duplicates; disconnects += r.disconnects;
         missing += r.missing; expected += r.expected; malformed += r.malformed;
     }
     const after = JSON.parse(await server.command('stats'));
-    for (const k of kids) k.child.send({ cmd: 'close' });
+    for (const k of kids) k.send('close');
     server.proc.stdin.write('quit\n');
     await sleep(500);
     server.proc.kill('SIGKILL');
@@ -152,7 +174,9 @@ async function main() {
         disconnects, malformed, drain_seconds: Number(drainS.toFixed(2)),
         server_cpu_s: Number((cpu1.server - cpu0.server).toFixed(2)),
         clients_cpu_s: Number((cpu1.clients - cpu0.clients).toFixed(2)),
-        p50_ms: percentile(hist, 0.5), p99_ms: percentile(hist, 0.99), max_ms: percentile(hist, 1),
+        write_coalesce_ms: kind === 'wadesk' ? after.write_coalesce_ms : null,
+        p10_ms: percentile(hist, 0.1), p50_ms: percentile(hist, 0.5), p90_ms: percentile(hist, 0.9),
+        p99_ms: percentile(hist, 0.99), max_ms: percentile(hist, 1),
         rss_kb_before: before.rss_kb, rss_kb_idle: idle.rss_kb, rss_kb_after: after.rss_kb,
         kb_per_idle_socket: Number(((idle.rss_kb - before.rss_kb) / clients).toFixed(2)),
         server_stats: after,

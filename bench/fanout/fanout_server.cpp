@@ -2,8 +2,9 @@
 // server, the in-memory permission view and the event bus) with a synthetic event producer, for
 // the fan-out benchmark (scripts/run-bench.sh fanout). Not part of the product binary.
 //
-// Usage: wadesk-bench-fanout --clients N --sessions S [--io-threads T]
-// (T: threads running the I/O context, 0 = one per hardware thread, the product's default)
+// Usage: wadesk-bench-fanout --clients N --sessions S [--io-threads T] [--coalesce-ms C]
+// (T: threads running the I/O context, 0 = one per hardware thread, the product's default;
+// C: RealtimeOptions::write_coalesce_ms)
 // Prints "listening on http://127.0.0.1:PORT" on stderr, then reads commands on stdin:
 //   produce RATE SECONDS   emit RATE events/s for SECONDS, round-robin over the sessions; each
 //                          payload carries {seq, ts} (ts: producer wall clock, ms, fractional);
@@ -64,11 +65,13 @@ double NowMsFractional() {
 int main(int argc, char** argv) {
     int clients = 2000, sessions = 20;
     unsigned io_threads = 0;
+    realtime::RealtimeOptions rt_options;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
         if (k == "--clients") clients = std::stoi(argv[i + 1]);
         else if (k == "--sessions") sessions = std::stoi(argv[i + 1]);
         else if (k == "--io-threads") io_threads = static_cast<unsigned>(std::stoi(argv[i + 1]));
+        else if (k == "--coalesce-ms") rt_options.write_coalesce_ms = std::stoll(argv[i + 1]);
     }
     InitLogging("warn");
 
@@ -116,7 +119,7 @@ int main(int argc, char** argv) {
     });
     unsigned short port = server.Listen();
     realtime::RealtimeServer rt(server.IoContext().get_executor(), server.WorkerPool().get_executor(), authenticator,
-                                access, bus, nullptr);
+                                access, bus, nullptr, rt_options);
     rt.Start();
     server.SetUpgradeHandler(&rt);
     std::fprintf(stderr, "listening on http://127.0.0.1:%u\n", port);
@@ -149,7 +152,7 @@ int main(int argc, char** argv) {
                 std::cout << "{\"rss_kb\":" << RssKb() << ",\"open_sessions\":" << s.open_sessions
                           << ",\"sockets\":" << s.connected_sockets << ",\"published\":" << s.events_published
                           << ",\"enqueued\":" << s.frames_enqueued << ",\"slow_disconnects\":" << s.slow_disconnects
-                          << "}" << std::endl;
+                          << ",\"write_coalesce_ms\":" << rt_options.write_coalesce_ms << "}" << std::endl;
             } else if (cmd == "quit") {
                 break;
             }

@@ -20,12 +20,15 @@ lines.push(`Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} by \`${
 lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()};`
     + ` load average at report time ${loadavg().map((l) => l.toFixed(1)).join(' ')}. Server and load clients share the same cores.`);
 lines.push('');
-const clientKind = runs[0]?.client === 'official' ? 'the official `socket.io-client` 4.8.1' : '`bench/fanout/lean-client.mjs`';
-lines.push(`Method: N websocket clients (${clientKind}, the same client against both servers, spread over several Node`);
-lines.push('processes) connect with distinct tokens; client i may read session s(i mod S) only, so each event reaches N/S clients.');
-lines.push('The lean client speaks just enough Engine.IO v4 / Socket.IO v5 (handshake, CONNECT with auth, pongs, EVENT) and reads');
-lines.push('only `seq` and `ts` from the frame bytes: socket.io-client parsing ~200,000 messages/s saturates the shared cores, so');
-lines.push('the run would measure the client instead of the server. After 3 s idle the server\'s RSS is read (memory per idle');
+const clientKind = {
+    official: 'the official `socket.io-client` 4.8.1 in several Node processes',
+    lean: '`bench/fanout/lean-client.mjs` in several Node processes',
+}[runs[0]?.client] ?? '`wadesk-bench-fanout-client` (bench/fanout/load_client.cpp), one epoll thread per process, several processes';
+lines.push(`Method: N websocket clients (${clientKind}; the same client against both servers) connect with distinct`);
+lines.push('tokens; client i may read session s(i mod S) only, so each event reaches N/S clients. The load client speaks just');
+lines.push('enough Engine.IO v4 / Socket.IO v5 (handshake, CONNECT with auth, pongs, EVENT) and reads only `seq` and `ts` from');
+lines.push('the frame bytes: server and clients share two cores, and every CPU-second the clients spend is taken from the server');
+lines.push('(socket.io-client parsing ~200,000 messages/s alone saturates them). After 3 s idle the server\'s RSS is read (memory per idle');
 lines.push('socket = RSS growth since before the first connect / N). The producer then emits the stated rate round-robin over the');
 lines.push('sessions for the stated time; the run then drains for at most the stated time (ending once everything arrived).');
 lines.push('`wadesk` = `wadesk-bench-fanout`: the real HTTP server, `realtime::RealtimeServer`, `MemoryAccessView` and `EventBus`');
@@ -35,11 +38,13 @@ lines.push('the client (same machine clock). Lost: per client, every sequence nu
 lines.push('the drain ended. CPU: seconds of CPU used by the server process and by the load clients from the start of');
 lines.push('production to the end of the drain.');
 lines.push('');
-lines.push('| server | clients | sessions | events/s × s | delivered | delivered/s | lost | dup | p50 ms | p99 ms | max ms | KB per idle socket | client disconnects | drain s | server CPU s | clients CPU s |');
-lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push('| server | clients | sessions | events/s × s | delivered | delivered/s | lost | dup | p50 ms | p90 ms | p99 ms | max ms | KB per idle socket | client disconnects | drain s | server CPU s | clients CPU s |');
+lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+const label = (r) => (r.server === 'wadesk'
+    ? `wadesk (io threads ${r.io_threads || 'auto'}, coalesce ${r.write_coalesce_ms ?? '?'} ms)` : 'socket.io@4 (Node)');
 for (const r of runs) {
-    lines.push(`| ${r.server === 'wadesk' ? 'wadesk' : 'socket.io@4 (Node)'} | ${r.clients} | ${r.sessions} | ${r.rate} × ${r.duration} | ${r.delivered}`
-        + ` | ${r.delivered_per_s} | ${r.missing} | ${r.duplicates} | ${fmt(r.p50_ms)} | ${fmt(r.p99_ms)} | ${fmt(r.max_ms)}`
+    lines.push(`| ${label(r)} | ${r.clients} | ${r.sessions} | ${r.rate} × ${r.duration} | ${r.delivered}`
+        + ` | ${r.delivered_per_s} | ${r.missing} | ${r.duplicates} | ${fmt(r.p50_ms)} | ${fmt(r.p90_ms)} | ${fmt(r.p99_ms)} | ${fmt(r.max_ms)}`
         + ` | ${fmt(r.kb_per_idle_socket, 2)} | ${r.disconnects} | ${fmt(r.drain_seconds, 2)} | ${fmt(r.server_cpu_s, 2)} | ${fmt(r.clients_cpu_s, 2)} |`);
 }
 lines.push('');

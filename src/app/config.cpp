@@ -137,6 +137,11 @@ const std::vector<Knob>& Knobs() {
          [](Config& c, const std::string& v) {
              return SetNumber<std::size_t>(c.sio_max_payload, v, 1024, 64 * 1024 * 1024);
          }},
+        {"sio-write-coalesce", "WADESK_SIO_WRITE_COALESCE_MS",
+         "Socket.IO: under load, event writes per socket at most one per this many ms; 0 writes each at once (default 20)",
+         [](Config& c, const std::string& v) {
+             return SetNumber<std::int64_t>(c.sio_write_coalesce_ms, v, 0, 1000);
+         }},
         {"bootstrap-company", "WADESK_BOOTSTRAP_COMPANY", "name of the first company created by serve",
          [](Config& c, const std::string& v) { return SetString(c.bootstrap_company, v); }},
         {"bootstrap-admin-email", "WADESK_BOOTSTRAP_ADMIN_EMAIL", "serve creates the first company and this admin when there is none",

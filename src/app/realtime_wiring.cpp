@@ -13,6 +13,7 @@ std::shared_ptr<void> StartRealtime(http::Server& server, App& app) {
     options.engine.ping_interval_ms = app.config().sio_ping_interval_ms;
     options.engine.ping_timeout_ms = app.config().sio_ping_timeout_ms;
     options.engine.max_payload = app.config().sio_max_payload;
+    options.write_coalesce_ms = app.config().sio_write_coalesce_ms;
     auto rt = std::make_shared<realtime::RealtimeServer>(server.IoContext().get_executor(),
                                                          server.WorkerPool().get_executor(), app.authenticator(),
                                                          app.access_view(), app.bus(), &app.repository(), options);

@@ -36,9 +36,13 @@ EngineSession::PushResult EngineSession::Push(SharedText packet) {
 
 std::vector<SharedText> EngineSession::TakeOutbound() {
     std::vector<SharedText> out;
-    out.swap(queue_);
-    queued_bytes_ = 0;
+    TakeOutbound(out);
     return out;
+}
+
+void EngineSession::TakeOutbound(std::vector<SharedText>& into) {
+    into.swap(queue_);
+    queued_bytes_ = 0;
 }
 
 std::string EngineSession::TakePollBody() {

@@ -58,6 +58,9 @@ public:
     std::size_t QueuedBytes() const { return queued_bytes_; }
     // Websocket writer: everything queued, oldest first.
     std::vector<SharedText> TakeOutbound();
+    // The same into `into` (which must be empty), keeping `into`'s buffer for the next packets:
+    // a writer that hands back its emptied vector each time queues without allocating.
+    void TakeOutbound(std::vector<SharedText>& into);
     // Polling GET: the body to answer with (packets joined by the record separator), at most
     // max_payload bytes unless a single packet is larger. While an upgrade is under way and
     // nothing is queued this is a noop packet, so the client's pending poll completes.

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <thread>
 #include <mutex>
@@ -74,7 +75,8 @@ Query ParseQuery(std::string_view target) {
 
 class Connection;
 struct WsLink;
-// Websocket writers to schedule, gathered by the fan-out while it queues one event.
+// Websocket writers to schedule, gathered by the fan-out while it queues one event (one batch
+// per shard).
 using FlushBatch = std::vector<std::pair<std::shared_ptr<Connection>, std::shared_ptr<WsLink>>>;
 
 struct PidRecord {
@@ -92,7 +94,7 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
           options(opts), sweep_strand(net::make_strand(io)) {
         if (!repository) options.connection_state_recovery = false;
         std::size_t n = options.io_shards ? options.io_shards : std::max(1u, std::thread::hardware_concurrency());
-        for (std::size_t i = 0; i < n; ++i) shards.push_back(net::make_strand(io));
+        for (std::size_t i = 0; i < n; ++i) shards.push_back(std::make_unique<Shard>(io));
     }
 
     net::any_io_executor io;
@@ -103,9 +105,18 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
     store::Repository* repository;
     RealtimeOptions options;
     net::strand<net::any_io_executor> sweep_strand;
-    // Connections are spread round-robin over these strands; each serialises the I/O of its
-    // connections, so N shards keep up to N I/O threads busy.
-    std::vector<net::strand<net::any_io_executor>> shards;
+    // Connections are spread round-robin over shards; each shard's strand serialises the I/O of
+    // its connections, so N shards keep up to N I/O threads busy. The event writes a shard holds
+    // back to coalesce them (RealtimeOptions::write_coalesce_ms) are touched only on its strand.
+    struct Shard {
+        explicit Shard(const net::any_io_executor& io) : strand(net::make_strand(io)), timer(strand) {}
+        net::strand<net::any_io_executor> strand;
+        net::steady_timer timer;                            // ends the hold
+        FlushBatch held;                                    // writers waiting for the timer
+        std::chrono::steady_clock::time_point last_flush{};  // when event frames last went out
+        bool holding = false;                               // the timer is armed
+    };
+    std::vector<std::unique_ptr<Shard>> shards;
     std::atomic<std::size_t> next_shard{0};
     std::shared_ptr<net::steady_timer> sweep_timer;
     service::EventBus::Subscription subscription;
@@ -128,6 +139,8 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
     } counters;
 
     void OnEvent(const store::Event& event);
+    void FlushEvents(Shard& shard, FlushBatch writers);
+    void FlushHeld(Shard& shard);
     void Subscribe(const std::shared_ptr<Connection>& conn);
     void Unsubscribe(const Connection* conn, const std::string& company_id);
     void Finalize(const std::shared_ptr<Connection>& conn);
@@ -167,11 +180,20 @@ struct WsLink {
     bool shut = false;        // the send side is shut down after our close frame
 
     bool Writing() const { return iov_done < iov.size(); }
-    void ReleaseWriteBuffers() {
-        out = {};
-        headers = {};
+    // After a complete write: drops the frames written and keeps the buffers for the next write,
+    // unless a burst made them large (an idle socket holds a few hundred bytes at most).
+    void ResetWriteBuffers() {
+        constexpr std::size_t kKeepFrames = 16;
+        if (out.capacity() > kKeepFrames) {
+            out = {};
+            headers = {};
+            iov = {};
+        } else {
+            out.clear();
+            headers.clear();
+            iov.clear();
+        }
         control = {};
-        iov = {};
         iov_done = 0;
     }
 };
@@ -183,7 +205,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 public:
     Connection(RealtimeServer::Impl& srv, std::size_t shard_index, std::string sid, Transport transport,
                std::int64_t now)
-        : server(srv), shard(shard_index), strand(srv.shards[shard_index]), engine(std::move(sid), transport, srv.options.engine, now),
+        : server(srv), shard(shard_index), strand(srv.shards[shard_index]->strand), engine(std::move(sid), transport, srv.options.engine, now),
           created_at(now) {}
 
     RealtimeServer::Impl& server;
@@ -210,9 +232,11 @@ public:
     std::string pid;
     std::int64_t baseline = 0;
 
-    // Recovery: live events that arrive while the replay runs wait here.
+    // Recovery: live events that arrive while the replay runs wait here; live events up to
+    // replayed_through were part of the replay and are not queued again.
     bool replaying = false;
     std::vector<std::pair<std::int64_t, SharedText>> stash;
+    std::int64_t replayed_through = 0;
 
     // REQUIRES: mu held. Wakes the waiting poll, or schedules the websocket writer, once: a burst
     // of pushes before the writer runs costs one wake-up (the writer takes everything under mu).
@@ -269,16 +293,17 @@ public:
 
     // An event frame from the bus (producer thread). Never blocks beyond the connection mutex.
     // False when the client overflowed and was dropped, or is closing.
-    bool Deliver(std::int64_t id, const SharedText& frame, FlushBatch& batch) {
+    bool Deliver(std::int64_t id, const SharedText& frame, std::vector<FlushBatch>& per_shard) {
         bool overflow = false;
         {
             std::lock_guard lock(mu);
             if (engine.closing()) return false;
+            if (id <= replayed_through) return true;
             if (replaying) {
                 if (stash.size() >= server.options.engine.max_queue_packets) overflow = true;
                 else stash.emplace_back(id, frame);
             } else {
-                overflow = !PushLocked(frame, &batch);
+                overflow = !PushLocked(frame, &per_shard[shard]);
             }
         }
         if (!overflow) return true;
@@ -294,7 +319,7 @@ public:
     void Flush(const std::shared_ptr<WsLink>& link) {
         for (;;) {
             if (!link->Writing()) {
-                link->ReleaseWriteBuffers();
+                link->ResetWriteBuffers();
                 if (link->shut) {
                     std::lock_guard lock(mu);
                     flush_scheduled = false;
@@ -308,7 +333,7 @@ public:
                         return;
                     }
                     link->control.swap(ws_control);
-                    link->out = engine.TakeOutbound();
+                    engine.TakeOutbound(link->out);
                     if (link->control.empty() && link->out.empty()) {
                         if (!engine.closing() || link->close_sent) {
                             flush_scheduled = false;
@@ -419,20 +444,48 @@ void RealtimeServer::Impl::OnEvent(const store::Event& event) {
     // Encoded once; every recipient queues the same immutable buffer.
     SharedText shared = Share(std::move(*frame));
     std::uint64_t queued = 0;
-    FlushBatch batch;
-    for (const auto& group : *recipients.deliver)
-        for (const auto& conn : group->subs) queued += conn->Deliver(event.id, shared, batch) ? 1 : 0;
-    counters.enqueued.fetch_add(queued, std::memory_order_relaxed);
-    if (batch.empty()) return;
-    // One post per shard wakes every writer of that shard that was idle.
     std::vector<FlushBatch> per_shard(shards.size());
-    for (auto& entry : batch) per_shard[entry.first->shard].push_back(std::move(entry));
+    for (const auto& group : *recipients.deliver)
+        for (const auto& conn : group->subs) queued += conn->Deliver(event.id, shared, per_shard) ? 1 : 0;
+    counters.enqueued.fetch_add(queued, std::memory_order_relaxed);
+    // One post per shard wakes every writer of that shard that was idle.
     for (std::size_t i = 0; i < per_shard.size(); ++i) {
         if (per_shard[i].empty()) continue;
-        net::post(shards[i], [writers = std::move(per_shard[i])] {
-            for (const auto& [conn, link] : writers) conn->Flush(link);
+        Shard& shard = *shards[i];
+        net::post(shard.strand, [self = shared_from_this(), &shard, writers = std::move(per_shard[i])]() mutable {
+            self->FlushEvents(shard, std::move(writers));
         });
     }
+}
+
+// On the shard's strand. Writes now when the shard's last event write is at least
+// write_coalesce_ms old (an idle shard's first event goes out at once); otherwise holds the
+// writers until that much time has passed since it. Under load each socket thus gets at most
+// one write per interval, carrying every frame queued meanwhile: fewer, fuller TCP segments for
+// at most write_coalesce_ms of added latency.
+void RealtimeServer::Impl::FlushEvents(Shard& shard, FlushBatch writers) {
+    const auto interval = std::chrono::milliseconds(options.write_coalesce_ms);
+    const auto now = std::chrono::steady_clock::now();
+    if (interval.count() <= 0 || stopped || (!shard.holding && now - shard.last_flush >= interval)) {
+        shard.last_flush = now;
+        for (const auto& [conn, link] : writers) conn->Flush(link);
+        return;
+    }
+    if (shard.held.empty()) shard.held = std::move(writers);
+    else shard.held.insert(shard.held.end(), std::make_move_iterator(writers.begin()), std::make_move_iterator(writers.end()));
+    if (shard.holding) return;
+    shard.holding = true;
+    shard.timer.expires_at(shard.last_flush + interval);
+    // Also runs when Stop() cancels the timer: what is held is written then.
+    shard.timer.async_wait([self = shared_from_this(), &shard](boost::system::error_code) { self->FlushHeld(shard); });
+}
+
+void RealtimeServer::Impl::FlushHeld(Shard& shard) {
+    shard.holding = false;
+    shard.last_flush = std::chrono::steady_clock::now();
+    FlushBatch held;
+    held.swap(shard.held);
+    for (const auto& [conn, link] : held) conn->Flush(link);
 }
 
 void RealtimeServer::Impl::Subscribe(const std::shared_ptr<Connection>& conn) { hub.Add(conn->principal, conn); }
@@ -786,6 +839,7 @@ net::awaitable<void> RealtimeServer::Impl::CompleteRecovery(std::shared_ptr<Conn
             if (id > max_replayed || !complete) overflow = overflow || !conn->PushLocked(f);
         conn->stash.clear();
         conn->stash.shrink_to_fit();
+        if (complete) conn->replayed_through = max_replayed;
     }
     if (overflow) {
         counters.slow.fetch_add(1, std::memory_order_relaxed);
@@ -1228,6 +1282,7 @@ void RealtimeServer::Stop() {
         }
         if (polling) impl_->Finalize(conn);
     }
+    for (auto& shard : impl_->shards) net::post(shard->strand, [s = shard.get()] { s->timer.cancel(); });
     // Whatever still runs holds its connection itself; the server keeps none, so tearing the
     // io_context down later destroys each connection with its last coroutine.
     {

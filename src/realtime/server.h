@@ -9,7 +9,8 @@
 // per-connection queues and posts one wake-up per shard, so it never waits for a client; a
 // client whose queue overflows is disconnected. Websocket frames are written by the server
 // itself after Beast's handshake: everything queued for a socket goes out in one non-blocking
-// gather write. Blocking Repository calls (recovery replay) run on the `db` executor.
+// gather write, coalesced under load (RealtimeOptions::write_coalesce_ms). Blocking Repository
+// calls (recovery replay) run on the `db` executor.
 //
 // Lifetime: construct, Start(), install as the HTTP server's UpgradeHandler; Stop() before the
 // io_context is torn down. The authenticator, access view, bus and repository must outlive it.
@@ -40,6 +41,12 @@ struct RealtimeOptions {
     // Connections are spread over this many strands of the I/O executor (0: one per hardware
     // thread); give the executor at least as many threads to use them all.
     std::size_t io_shards = 0;
+    // Event write coalescing: a shard that wrote event frames less than this many ms ago holds
+    // further event writes until this long after that write, then writes every socket once with
+    // all it has queued. Under load: at most one write per socket per interval; when idle: the
+    // first event goes out at once. 0: every event is written at once. Control frames (pong,
+    // CONNECT answers, close) are never held back by themselves.
+    std::int64_t write_coalesce_ms = 20;
 };
 
 struct RealtimeStats {

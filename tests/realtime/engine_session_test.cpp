@@ -67,6 +67,29 @@ TEST(EngineSession, QueueOverflowsOnPacketsAndBytes) {
     EXPECT_EQ(s.QueuedBytes(), 64u);
 }
 
+TEST(EngineSession, TakeOutboundIntoAVectorHandsBackItsBuffer) {
+    EngineSession s("sid1", Transport::kWebsocket, SmallOptions(), 0);
+    std::vector<SharedText> writer;
+    writer.reserve(8);
+    const auto* spare = writer.data();
+    ASSERT_EQ(s.Push(Text("a")), EngineSession::PushResult::kQueued);
+    ASSERT_EQ(s.Push(Text("b")), EngineSession::PushResult::kQueued);
+    s.TakeOutbound(writer);
+    ASSERT_EQ(writer.size(), 2u);
+    EXPECT_EQ(*writer[0], "a");
+    EXPECT_EQ(*writer[1], "b");
+    EXPECT_EQ(s.QueuedBytes(), 0u);
+    EXPECT_FALSE(s.HasOutbound());
+    // The queue now owns the writer's old buffer: the next packet lands in it, and the bounds
+    // count from zero again.
+    writer.clear();
+    ASSERT_EQ(s.Push(Text("c")), EngineSession::PushResult::kQueued);
+    s.TakeOutbound(writer);
+    ASSERT_EQ(writer.size(), 1u);
+    EXPECT_EQ(*writer[0], "c");
+    EXPECT_EQ(writer.data(), spare);
+}
+
 TEST(EngineSession, PollBodyJoinsUpToMaxPayload) {
     EngineSession s("sid1", Transport::kPolling, SmallOptions(), 0);
     EXPECT_EQ(s.TakePollBody(), "");

@@ -6,9 +6,9 @@ import { TestServer, sleep } from './server.mjs';
 
 // Company A: admin, mgrRead (canRead on S1 only), mgrNone (no grant), mgrOff (canRead on S1,
 // disabled during a test); sessions S1, S2 with one chat each. Company B: admin, session SB
-// with one chat.
-export async function buildRealtimeWorld(backend) {
-    const srv = new TestServer({ backend });
+// with one chat. `env`: extra server environment.
+export async function buildRealtimeWorld(backend, env = {}) {
+    const srv = new TestServer({ backend, env });
     const A = await srv.createCompany({ name: 'Realtime A' });
     const B = await srv.createCompany({ name: 'Realtime B' });
     const users = {
