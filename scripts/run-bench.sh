@@ -71,6 +71,17 @@ bench_fanout() {
       --drain "${WADESK_FANOUT_DRAIN:-10}" --io-threads "${WADESK_FANOUT_IO_THREADS:-0}" >"$out"
     results+=("$out")
   done
+  # The machine's floor: plain loopback TCP, one write per event (events/s × clients/sessions
+  # writes/s) and one write per 4 events, 130-byte events.
+  local clients=${WADESK_FANOUT_CLIENTS:-2000} per_client=$(( ${WADESK_FANOUT_RATE:-2000} / ${WADESK_FANOUT_SESSIONS:-20} ))
+  local batch
+  for batch in 1 4; do
+    out="$work/fanout-floor-$batch.json"
+    echo "=== loopback floor: $batch event(s) per write" >&2
+    "$build/wadesk-bench-loopback-floor" --connections "$clients" --rate $(( per_client / batch )) \
+      --seconds 10 --bytes $(( 130 * batch )) >"$out"
+    results+=("$out")
+  done
   node bench/fanout/report.mjs docs/benchmarks.md "make bench (scripts/run-bench.sh $build fanout)" "${results[@]}"
 }
 

@@ -175,6 +175,10 @@ async function main() {
         server_cpu_s: Number((cpu1.server - cpu0.server).toFixed(2)),
         clients_cpu_s: Number((cpu1.clients - cpu0.clients).toFixed(2)),
         write_coalesce_ms: kind === 'wadesk' ? after.write_coalesce_ms : null,
+        // wadesk: socket writes during production and drain, and the server's CPU per write.
+        websocket_writes: kind === 'wadesk' ? after.websocket_writes - idle.websocket_writes : null,
+        server_us_per_write: kind === 'wadesk' && after.websocket_writes > idle.websocket_writes
+            ? Number(((cpu1.server - cpu0.server) / (after.websocket_writes - idle.websocket_writes) * 1e6).toFixed(2)) : null,
         p10_ms: percentile(hist, 0.1), p50_ms: percentile(hist, 0.5), p90_ms: percentile(hist, 0.9),
         p99_ms: percentile(hist, 0.99), max_ms: percentile(hist, 1),
         rss_kb_before: before.rss_kb, rss_kb_idle: idle.rss_kb, rss_kb_after: after.rss_kb,

@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
                 std::cout << "{\"rss_kb\":" << RssKb() << ",\"open_sessions\":" << s.open_sessions
                           << ",\"sockets\":" << s.connected_sockets << ",\"published\":" << s.events_published
                           << ",\"enqueued\":" << s.frames_enqueued << ",\"slow_disconnects\":" << s.slow_disconnects
+                          << ",\"websocket_writes\":" << s.websocket_writes
                           << ",\"write_coalesce_ms\":" << rt_options.write_coalesce_ms << "}" << std::endl;
             } else if (cmd == "quit") {
                 break;

@@ -11,6 +11,7 @@ const runs = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boo
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const ours = runs.find((r) => r.server === 'wadesk');
 const ref = runs.find((r) => r.server === 'reference');
+const floors = runs.filter((r) => r.us_per_write !== undefined);
 
 const lines = [];
 lines.push('<!-- fanout-bench:begin -->');
@@ -42,16 +43,36 @@ lines.push('| server | clients | sessions | events/s × s | delivered | delivere
 lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 const label = (r) => (r.server === 'wadesk'
     ? `wadesk (io threads ${r.io_threads || 'auto'}, coalesce ${r.write_coalesce_ms ?? '?'} ms)` : 'socket.io@4 (Node)');
-for (const r of runs) {
+for (const r of runs.filter((x) => x.server)) {
     lines.push(`| ${label(r)} | ${r.clients} | ${r.sessions} | ${r.rate} × ${r.duration} | ${r.delivered}`
         + ` | ${r.delivered_per_s} | ${r.missing} | ${r.duplicates} | ${fmt(r.p50_ms)} | ${fmt(r.p90_ms)} | ${fmt(r.p99_ms)} | ${fmt(r.max_ms)}`
         + ` | ${fmt(r.kb_per_idle_socket, 2)} | ${r.disconnects} | ${fmt(r.drain_seconds, 2)} | ${fmt(r.server_cpu_s, 2)} | ${fmt(r.clients_cpu_s, 2)} |`);
 }
 lines.push('');
+if (ours?.websocket_writes) {
+    lines.push(`wadesk wrote ${ours.websocket_writes} times to its sockets (${fmt(ours.delivered / ours.websocket_writes, 2)} events per write,`
+        + ` ${fmt(ours.websocket_writes / ours.produce_seconds / ours.clients, 1)} writes per socket per second),`
+        + ` ${fmt(ours.server_us_per_write, 2)} µs of server CPU per write.`);
+    lines.push('');
+}
 if (ours && ref) {
     const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : 'n/a');
     lines.push(`Ratio wadesk / socket.io@4: delivered/s ${ratio(ours.delivered_per_s, ref.delivered_per_s)}, p50 ${ratio(ours.p50_ms, ref.p50_ms)},`
         + ` p99 ${ratio(ours.p99_ms, ref.p99_ms)}, memory per idle socket ${ratio(ours.kb_per_idle_socket, ref.kb_per_idle_socket)}.`);
+    lines.push('');
+}
+if (floors.length) {
+    lines.push('The machine\'s floor (`wadesk-bench-loopback-floor`, bench/fanout/loopback_floor.cpp): plain TCP over loopback, no');
+    lines.push('protocol: one process writes one message per connection per round with one `send()` each, paced; a second process');
+    lines.push('reads them with epoll, one `read()` per ready socket. CPU per write and per read is what any server and any client');
+    lines.push('pay here per TCP segment, on the same two cores.');
+    lines.push('');
+    lines.push('| connections | writes/s asked | bytes per write | writes/s done | µs CPU per write | µs CPU per read | cores used |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+    for (const f of floors) {
+        lines.push(`| ${f.connections} | ${f.connections * f.rate} | ${f.bytes} | ${Math.round(f.writes_per_s)} | ${fmt(f.us_per_write, 2)}`
+            + ` | ${fmt(f.us_per_read, 2)} | ${fmt((f.writer_cpu_s + f.reader_cpu_s) / f.seconds, 2)} |`);
+    }
     lines.push('');
 }
 if (ours) {

@@ -135,7 +135,7 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
     std::unordered_map<std::string, PidRecord> pids;
 
     struct Counters {
-        std::atomic<std::uint64_t> published{0}, enqueued{0}, slow{0}, protocol{0}, recoveries{0};
+        std::atomic<std::uint64_t> published{0}, enqueued{0}, slow{0}, protocol{0}, recoveries{0}, writes{0};
     } counters;
 
     void OnEvent(const store::Event& event);
@@ -347,6 +347,7 @@ public:
                     link->close_sent = true;
                 }
                 BuildIov(*link);
+                server.counters.writes.fetch_add(1, std::memory_order_relaxed);
             }
             boost::system::error_code ec;
             if (!WriteSome(*link, ec)) {
@@ -1329,6 +1330,7 @@ RealtimeStats RealtimeServer::Stats() const {
     s.slow_disconnects = impl_->counters.slow.load();
     s.protocol_errors = impl_->counters.protocol.load();
     s.recoveries = impl_->counters.recoveries.load();
+    s.websocket_writes = impl_->counters.writes.load();
     return s;
 }
 

@@ -57,6 +57,7 @@ struct RealtimeStats {
     std::uint64_t slow_disconnects = 0;     // clients dropped for queue overflow
     std::uint64_t protocol_errors = 0;      // connections closed for bad packets
     std::uint64_t recoveries = 0;           // successful connection-state recoveries
+    std::uint64_t websocket_writes = 0;     // gather writes of queued frames (each ends in one or more sendmsg)
 };
 
 class RealtimeServer final : public http::UpgradeHandler {
