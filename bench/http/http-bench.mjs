@@ -13,6 +13,9 @@
 // Usage: node bench/http/http-bench.mjs --build build --backend sqlite|postgres
 //        [--pg-url postgres://...] [--sessions 5] [--chats 2000] [--messages 1000000]
 //        [--duration 15] [--rate 2000] [--keep]
+//        [--db-url URL --admin-email E --admin-password P]   (reuse a database seeded before by
+//        wadesk-bench-seed with that admin: no seeding, nothing dropped; before/after comparisons
+//        then run on the very same rows)   [--mixes deep,before] (a subset of the four mixes)
 // WADESK_BIN / WADESK_SEED_BIN override the binaries of --build.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
@@ -28,13 +31,14 @@ const repo = path.resolve(here, '..', '..');
 
 function parseArgs(argv) {
     const o = { build: 'build', backend: 'sqlite', sessions: 5, chats: 2000, messages: 1000000, duration: 15,
-        rate: 2000, connections: 32, pacedConnections: 16, threads: 2, doc: null, keep: false, pgUrl: process.env.WADESK_BENCH_PG_URL };
+        rate: 2000, connections: 32, pacedConnections: 16, threads: 2, doc: null, keep: false, pgUrl: process.env.WADESK_BENCH_PG_URL,
+        dbUrl: null, adminEmail: null, adminPassword: null, mixes: 'chats,messages,deep,before' };
     for (let i = 0; i < argv.length; i++) {
         const k = argv[i].replace(/^--/, '');
         const camel = k.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
         if (k === 'keep') { o.keep = true; continue; }
         const v = argv[++i];
-        o[camel] = ['build', 'backend', 'doc', 'pgUrl'].includes(camel) ? v : Number(v);
+        o[camel] = ['build', 'backend', 'doc', 'pgUrl', 'dbUrl', 'adminEmail', 'adminPassword', 'mixes'].includes(camel) ? v : Number(v);
     }
     return o;
 }
@@ -76,6 +80,11 @@ async function wrk({ base, urlsFile, token, seconds, connections, threads, delay
 }
 
 async function createDatabase() {
+    if (opt.dbUrl) {
+        if (!opt.adminEmail || !opt.adminPassword) throw new Error('--db-url needs --admin-email and --admin-password');
+        const dir = mkdtempSync(path.join(tmpdir(), 'wadesk-bench-'));
+        return { dataDir: dir, url: opt.dbUrl, env: { DATABASE_URL: opt.dbUrl }, reused: true, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    }
     if (opt.backend === 'sqlite') {
         const dir = mkdtempSync(path.join(tmpdir(), 'wadesk-bench-'));
         const url = `sqlite://${path.join(dir, 'wadesk.db')}`;
@@ -105,22 +114,27 @@ function parseJsonOut(stdout) {
 }
 
 async function main() {
-    for (const f of [wadesk, seeder]) if (!existsSync(f)) throw new Error(`missing ${f} (build it first)`);
+    for (const f of opt.dbUrl ? [wadesk] : [wadesk, seeder]) if (!existsSync(f)) throw new Error(`missing ${f} (build it first)`);
     const db = await createDatabase();
     const env = { ...process.env, ...db.env, WADESK_DATA_DIR: db.dataDir, WADESK_JWT_SECRET: randomBytes(32).toString('hex') };
     let server = null;
     try {
-        const email = `bench-admin-${Date.now()}@example.test`;
-        const password = `bench-${randomBytes(8).toString('hex')}`;
-        // The seeder creates the schema, the company, its admin and the bulk rows.
-        const seedArgs = ['--db', db.url, '--sessions', String(opt.sessions), '--chats', String(opt.chats),
-            '--messages', String(opt.messages), '--admin-email', email, '--admin-password', password];
-        log(`seeding: ${path.basename(seeder)} ${seedArgs.join(' ')}`);
-        const t0 = Date.now();
-        const seeded = await execFileP(seeder, seedArgs, { env, maxBuffer: 1 << 24, timeout: 3600000 });
-        const seedSeconds = (Date.now() - t0) / 1000;
-        const seedOut = parseJsonOut(seeded.stdout);
-        log(`seeded ${seedOut.chats} chats, ${seedOut.messages} messages in ${seedSeconds.toFixed(1)} s`);
+        const email = db.reused ? opt.adminEmail : `bench-admin-${Date.now()}@example.test`;
+        const password = db.reused ? opt.adminPassword : `bench-${randomBytes(8).toString('hex')}`;
+        let seedSeconds = 0;
+        if (db.reused) {
+            log(`reusing ${db.url} (seeded before; not seeded again)`);
+        } else {
+            // The seeder creates the schema, the company, its admin and the bulk rows.
+            const seedArgs = ['--db', db.url, '--sessions', String(opt.sessions), '--chats', String(opt.chats),
+                '--messages', String(opt.messages), '--admin-email', email, '--admin-password', password];
+            log(`seeding: ${path.basename(seeder)} ${seedArgs.join(' ')}`);
+            const t0 = Date.now();
+            const seeded = await execFileP(seeder, seedArgs, { env, maxBuffer: 1 << 24, timeout: 3600000 });
+            seedSeconds = (Date.now() - t0) / 1000;
+            const seedOut = parseJsonOut(seeded.stdout);
+            log(`seeded ${seedOut.chats} chats, ${seedOut.messages} messages in ${seedSeconds.toFixed(1)} s`);
+        }
 
         server = spawn(wadesk, ['serve', '--listen', '127.0.0.1:0', '--data', db.dataDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
@@ -174,7 +188,7 @@ async function main() {
         log(`urls: chats ${files.chats.length}, messages ${files.messages.length}, deep ${files.deep.length}, before ${files.before.length}`);
 
         const results = [];
-        for (const mix of ['chats', 'messages', 'deep', 'before']) {
+        for (const mix of ['chats', 'messages', 'deep', 'before'].filter((m) => opt.mixes.split(',').includes(m))) {
             // Warm up caches and the pool for a few seconds, unmeasured.
             await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: 8, threads: 1, delayMs: 0 });
             // Each paced connection's cycle is gap + latency; a short probe measures the latency

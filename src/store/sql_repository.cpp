@@ -152,10 +152,25 @@ const std::string kSelectMessageInSession =
 // The chat's scope check and its message count (kept by triggers, V004) in one row.
 const std::string kChatMessageCount =
     "SELECT message_count FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3";
+// The same row plus the `before` cursor message of (company, session), if any: (message_count,
+// cursor chat_id, cursor ts); the cursor columns are NULL when $4 names no message there.
+const std::string kChatMessageCountAndCursor =
+    "SELECT c.message_count, m.chat_id, m.ts FROM wa_chats c "
+    "LEFT JOIN wa_messages m ON m.id = $4 AND m.company_id = c.company_id AND m.session_id = c.session_id "
+    "WHERE c.company_id = $1 AND c.session_id = $2 AND c.id = $3";
+// The first page: the newest $2 rows, straight off the index.
+const std::string kListMessagesFirstPage =
+    "SELECT " + kMessageCols + " FROM wa_messages WHERE chat_id = $1 ORDER BY ts DESC, id DESC LIMIT $2";
+// A later page without reading the rows it skips: the subquery finds the page's first (ts, id)
+// from the index alone (an index-only scan in PostgreSQL once the visibility map is set; a
+// covering index in SQLite), then a keyset seek fetches just the page. Same rows, in the same
+// order, as ORDER BY ts DESC, id DESC LIMIT $2 OFFSET $3; past the end the subquery is empty,
+// the comparison NULL and the page empty. (The first page skips nothing, so it does without the
+// subquery, which would only add an index probe to the most frequent listing.)
 const std::string kListMessagesPage =
-    "SELECT " + kMessageCols + " FROM wa_messages WHERE chat_id = $1 ORDER BY ts DESC, id DESC LIMIT $2 OFFSET $3";
-const std::string kSelectCursor =
-    "SELECT chat_id, ts FROM wa_messages WHERE company_id = $1 AND session_id = $2 AND id = $3";
+    "SELECT " + kMessageCols +
+    " FROM wa_messages WHERE chat_id = $1 AND (ts, id) <= (SELECT ts, id FROM wa_messages WHERE chat_id = $1 "
+    "ORDER BY ts DESC, id DESC LIMIT 1 OFFSET $3) ORDER BY ts DESC, id DESC LIMIT $2";
 // Keyset seek: (ts, id) < (cursor ts, cursor id). The ts <= $2 range is what the
 // (chat_id, ts DESC, id DESC) index seeks on; the OR only filters rows of the cursor's own ts.
 const std::string kListMessagesBefore =
@@ -943,24 +958,31 @@ ChatMessages SqlRepository::ListChatMessages(const MessageQuery& query) {
     const int limit = ClampLimit(query.limit);
     ChatMessages out;
     db_->Read([&](Connection& conn) {
-        Rows chat = conn.Query(kChatMessageCount, {query.company_id, query.session_id, query.chat_id});
-        if (chat.empty()) return;
-        out.chat_found = true;
-        out.page.total = chat[0].Int(0);
         if (query.before.empty()) {
+            Rows chat = conn.Query(kChatMessageCount, {query.company_id, query.session_id, query.chat_id});
+            if (chat.empty()) return;
+            out.chat_found = true;
+            out.page.total = chat[0].Int(0);
+            const std::int64_t offset = OffsetOf(query.page, limit);
             out.page.items = All<Message>(
-                conn.Query(kListMessagesPage, {query.chat_id, std::int64_t{limit}, OffsetOf(query.page, limit)}),
+                offset == 0 ? conn.Query(kListMessagesFirstPage, {query.chat_id, std::int64_t{limit}})
+                            : conn.Query(kListMessagesPage, {query.chat_id, std::int64_t{limit}, offset}),
                 ReadMessage);
             return;
         }
-        Rows cursor = conn.Query(kSelectCursor, {query.company_id, query.session_id, query.before});
-        if (cursor.empty()) {
+        // Two statements: scope, count and cursor in one row, then the keyset seek.
+        Rows chat =
+            conn.Query(kChatMessageCountAndCursor, {query.company_id, query.session_id, query.chat_id, query.before});
+        if (chat.empty()) return;
+        out.chat_found = true;
+        out.page.total = chat[0].Int(0);
+        if (chat[0].IsNull(1)) {
             out.cursor_found = false;
             return;
         }
-        if (cursor[0].Text(0) != query.chat_id) return;  // a cursor of another chat selects nothing
+        if (chat[0].Text(1) != query.chat_id) return;  // a cursor of another chat selects nothing
         out.page.items = All<Message>(
-            conn.Query(kListMessagesBefore, {query.chat_id, cursor[0].Int(1), query.before, std::int64_t{limit}}),
+            conn.Query(kListMessagesBefore, {query.chat_id, chat[0].Int(2), query.before, std::int64_t{limit}}),
             ReadMessage);
     });
     return out;

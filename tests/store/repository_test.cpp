@@ -687,6 +687,148 @@ TEST_P(RepositoryTest, KeysetCursorIsExactAcrossEqualTimestamps) {
     EXPECT_TRUE(hidden.items.empty());
 }
 
+// The page-number listing finds the page start from the index and then seeks; it must give
+// exactly what ORDER BY ts DESC, id DESC LIMIT/OFFSET gives, including inside runs of equal
+// timestamps that cross page boundaries.
+TEST_P(RepositoryTest, PageNumbersEqualPlainOffsetAcrossEqualTimestamps) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79005550100@s.whatsapp.net");
+    Chat other = NewChat(s, "79005550199@s.whatsapp.net");
+    // 47 messages: a run of 20 with one timestamp, runs of 5, and a few singles; the other chat
+    // gets messages at the same timestamps, interleaved.
+    std::vector<std::pair<std::int64_t, std::string>> expected;
+    for (int i = 0; i < 47; ++i) {
+        const int k = i * 17 % 47;  // shuffled insertion order
+        const std::int64_t ts = k < 20 ? 7000 : (k < 40 ? 2000 + 1000 * ((k - 20) / 5) : 100 * k);
+        expected.emplace_back(ts, repo_->RecordMessage(IncomingMessage(c, "P" + std::to_string(k), ts)).message.id);
+        if (i % 4 == 0) repo_->RecordMessage(IncomingMessage(other, "Q" + std::to_string(k), ts));
+    }
+    std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) { return x > y; });
+    const int n = static_cast<int>(expected.size());
+
+    auto* sql = dynamic_cast<SqlRepository*>(repo_.get());
+    ASSERT_NE(sql, nullptr);
+    auto plain_offset = [&](int limit, std::int64_t offset) {
+        std::vector<std::string> ids;
+        sql->database().Read([&](detail::Connection& conn) {
+            detail::Rows rows = conn.Query(
+                "SELECT id FROM wa_messages WHERE chat_id = $1 ORDER BY ts DESC, id DESC LIMIT $2 OFFSET $3",
+                {c.id, std::int64_t{limit}, offset});
+            for (std::size_t i = 0; i < rows.size(); ++i) ids.push_back(rows[i].Text(0));
+        });
+        return ids;
+    };
+
+    for (int limit : {1, 3, 7, 10, 20, 46, 47, 200}) {
+        std::vector<std::string> all;
+        const int pages = (n + limit - 1) / limit;
+        for (int page_no = 1; page_no <= pages + 2; ++page_no) {
+            auto listed = repo_->ListChatMessages(
+                {.company_id = a.id, .session_id = s.id, .chat_id = c.id, .page = page_no, .limit = limit});
+            EXPECT_TRUE(listed.chat_found);
+            EXPECT_EQ(listed.page.total, n);
+            std::vector<std::string> ids;
+            for (const auto& m : listed.page.items) {
+                EXPECT_EQ(m.chat_id, c.id);
+                ids.push_back(m.id);
+            }
+            const std::int64_t offset = static_cast<std::int64_t>(page_no - 1) * limit;
+            EXPECT_EQ(ids, plain_offset(limit, offset)) << "limit " << limit << " page " << page_no;
+            const std::size_t want = page_no <= pages ? std::min(limit, n - (page_no - 1) * limit) : 0;
+            EXPECT_EQ(ids.size(), want) << "limit " << limit << " page " << page_no;
+            all.insert(all.end(), ids.begin(), ids.end());
+        }
+        // Consecutive pages neither overlap nor leave a gap: together they are the whole chat in order.
+        ASSERT_EQ(all.size(), expected.size()) << "limit " << limit;
+        for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], expected[i].second) << "limit " << limit << " #" << i;
+    }
+    // Page 0 and negative pages are the first page; a page far past the end is empty.
+    auto first = repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c.id, .page = 1, .limit = 5});
+    for (int page_no : {0, -3}) {
+        auto p = repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c.id, .page = page_no, .limit = 5});
+        ASSERT_EQ(p.items.size(), first.items.size());
+        for (std::size_t i = 0; i < p.items.size(); ++i) EXPECT_EQ(p.items[i].id, first.items[i].id);
+    }
+    auto far = repo_->ListChatMessages(
+        {.company_id = a.id, .session_id = s.id, .chat_id = c.id, .page = 2'000'000'000, .limit = 1000});
+    EXPECT_TRUE(far.chat_found);
+    EXPECT_TRUE(far.page.items.empty());
+    EXPECT_EQ(far.page.total, n);
+    // A chat without messages has no pages at all.
+    Chat empty = NewChat(s, "79005550188@s.whatsapp.net");
+    auto none = repo_->ListChatMessages({.company_id = a.id, .session_id = s.id, .chat_id = empty.id, .page = 1});
+    EXPECT_TRUE(none.chat_found);
+    EXPECT_TRUE(none.page.items.empty());
+    EXPECT_EQ(none.page.total, 0);
+}
+
+// The `before` listing reads the chat, its count and the cursor in one statement; every case
+// of the cursor keeps its meaning.
+TEST_P(RepositoryTest, BeforeCursorCases) {
+    Company a = NewCompany(), b = NewCompany();
+    WaSession s = NewSession(a), s2 = NewSession(a, "second");
+    WaSession sb = NewSession(b);
+    Chat c = NewChat(s, "79005550200@s.whatsapp.net");
+    Chat other = NewChat(s, "79005550299@s.whatsapp.net");
+    Chat in_s2 = NewChat(s2, "79005550200@s.whatsapp.net");
+    Chat in_b = NewChat(sb, "79005550200@s.whatsapp.net");
+    std::vector<std::pair<std::int64_t, std::string>> expected;
+    for (int i = 0; i < 12; ++i) {
+        const std::int64_t ts = 1000 * (1 + i / 4);  // runs of 4 equal timestamps
+        expected.emplace_back(ts, repo_->RecordMessage(IncomingMessage(c, "C" + std::to_string(i), ts)).message.id);
+    }
+    std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) { return x > y; });
+    const std::string other_id = repo_->RecordMessage(IncomingMessage(other, "O", 1500)).message.id;
+    const std::string s2_id = repo_->RecordMessage(IncomingMessage(in_s2, "S2", 1500)).message.id;
+    const std::string b_id = repo_->RecordMessage(IncomingMessage(in_b, "B", 1500)).message.id;
+
+    auto list = [&](const std::string& before, int limit = 50) {
+        return repo_->ListChatMessages(
+            {.company_id = a.id, .session_id = s.id, .chat_id = c.id, .limit = limit, .before = before});
+    };
+    // Every message of the chat as cursor, inside and at the edges of equal-timestamp runs.
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+        auto r = list(expected[k].second);
+        EXPECT_TRUE(r.chat_found);
+        EXPECT_TRUE(r.cursor_found);
+        EXPECT_EQ(r.page.total, 12);
+        ASSERT_EQ(r.page.items.size(), expected.size() - k - 1) << "cursor #" << k;
+        for (std::size_t i = 0; i < r.page.items.size(); ++i) EXPECT_EQ(r.page.items[i].id, expected[k + 1 + i].second);
+        auto two = list(expected[k].second, 2);
+        EXPECT_EQ(two.page.items.size(), std::min<std::size_t>(2, expected.size() - k - 1));
+    }
+    // The oldest message: found, nothing older.
+    auto oldest = list(expected.back().second);
+    EXPECT_TRUE(oldest.cursor_found);
+    EXPECT_TRUE(oldest.page.items.empty());
+    EXPECT_EQ(oldest.page.total, 12);
+    // Unknown ids, and messages of another session or company, are no cursor here.
+    for (const std::string& unknown : {NewId(), s2_id, b_id, std::string("'; DROP TABLE wa_messages; --")}) {
+        auto r = list(unknown);
+        EXPECT_TRUE(r.chat_found) << unknown;
+        EXPECT_FALSE(r.cursor_found) << unknown;
+        EXPECT_TRUE(r.page.items.empty()) << unknown;
+        EXPECT_EQ(r.page.total, 12) << unknown;
+    }
+    // Another chat's message of the same session: a cursor, but it selects nothing here.
+    auto foreign = list(other_id);
+    EXPECT_TRUE(foreign.chat_found);
+    EXPECT_TRUE(foreign.cursor_found);
+    EXPECT_TRUE(foreign.page.items.empty());
+    EXPECT_EQ(foreign.page.total, 12);
+    // A chat outside (company, session) is not found, whatever the cursor.
+    auto hidden = repo_->ListChatMessages(
+        {.company_id = b.id, .session_id = s.id, .chat_id = c.id, .before = expected[0].second});
+    EXPECT_FALSE(hidden.chat_found);
+    EXPECT_TRUE(hidden.page.items.empty());
+    EXPECT_EQ(hidden.page.total, 0);
+    auto missing_chat = repo_->ListChatMessages(
+        {.company_id = a.id, .session_id = s.id, .chat_id = NewId(), .before = expected[0].second});
+    EXPECT_FALSE(missing_chat.chat_found);
+    EXPECT_TRUE(missing_chat.page.items.empty());
+}
+
 // ------------------------------------------------------------------ events, audit, stats
 
 TEST_P(RepositoryTest, EventIdsIncreaseAndAreScoped) {
