@@ -138,7 +138,7 @@ const std::vector<Knob>& Knobs() {
              return SetNumber<std::size_t>(c.sio_max_payload, v, 1024, 64 * 1024 * 1024);
          }},
         {"sio-write-coalesce", "WADESK_SIO_WRITE_COALESCE_MS",
-         "Socket.IO: under load, event writes per socket at most one per this many ms; 0 writes each at once (default 20)",
+         "Socket.IO: under load, event writes per socket at most one per this many ms; 0 writes each at once (default 10)",
          [](Config& c, const std::string& v) {
              return SetNumber<std::int64_t>(c.sio_write_coalesce_ms, v, 0, 1000);
          }},

@@ -41,7 +41,7 @@ struct Config {
     std::int64_t sio_ping_interval_ms = 25000;  // WADESK_SIO_PING_INTERVAL_MS
     std::int64_t sio_ping_timeout_ms = 20000;   // WADESK_SIO_PING_TIMEOUT_MS
     std::size_t sio_max_payload = 1000000;      // WADESK_SIO_MAX_PAYLOAD: bytes of one frame / polling body
-    std::int64_t sio_write_coalesce_ms = 20;    // WADESK_SIO_WRITE_COALESCE_MS (RealtimeOptions::write_coalesce_ms)
+    std::int64_t sio_write_coalesce_ms = 10;    // WADESK_SIO_WRITE_COALESCE_MS (RealtimeOptions::write_coalesce_ms)
     std::string bootstrap_company = "Default company";
     std::string bootstrap_admin_email;   // with the password: `serve` creates the first company
     std::string bootstrap_admin_password;

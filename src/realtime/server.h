@@ -46,7 +46,7 @@ struct RealtimeOptions {
     // all it has queued. Under load: at most one write per socket per interval; when idle: the
     // first event goes out at once. 0: every event is written at once. Control frames (pong,
     // CONNECT answers, close) are never held back by themselves.
-    std::int64_t write_coalesce_ms = 20;
+    std::int64_t write_coalesce_ms = 10;
 };
 
 struct RealtimeStats {
