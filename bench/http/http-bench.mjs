@@ -196,7 +196,16 @@ async function main() {
             const idealGap = (opt.pacedConnections * 1000) / opt.rate;
             const probe = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: opt.pacedConnections, threads: opt.threads, delayMs: Math.max(1, Math.round(idealGap)) });
             const overhead = Math.max(0, (opt.pacedConnections * 1000) / probe.rps - Math.max(1, Math.round(idealGap)));
-            const pacedDelay = Math.max(1, Math.round(idealGap - overhead));
+            let pacedDelay = Math.max(1, Math.round(idealGap - overhead));
+            // The gap is whole milliseconds and the latency moves with the load, so check it with
+            // short probes and step it until the rate is within 8 % of the target (or cannot get
+            // closer): the paced rows must measure the latency at the target rate, not above it.
+            for (let step = 0; step < 4; step++) {
+                const check = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: opt.pacedConnections, threads: opt.threads, delayMs: pacedDelay });
+                if (check.rps > opt.rate * 1.08) pacedDelay += 1;
+                else if (check.rps < opt.rate * 0.92 && pacedDelay > 1) pacedDelay -= 1;
+                else break;
+            }
             const paced = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.pacedConnections, threads: opt.threads, delayMs: pacedDelay });
             const max = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.connections, threads: opt.threads, delayMs: 0 });
             // One connection, no gap: the server's own time per request, with no queueing.
