@@ -70,6 +70,29 @@ TEST_F(ConfigTest, ListenForms) {
         EXPECT_FALSE(ParseConfig({"--listen", bad}, {}, nullptr)) << bad;
 }
 
+TEST_F(ConfigTest, SocketIoWriteCoalescing) {
+    auto d = ParseConfig({}, {}, nullptr);
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ(d->sio_write_coalesce_ms, 10);
+    for (const char* ok : {"0", "1000"}) {
+        auto c = ParseConfig({}, {{"WADESK_SIO_WRITE_COALESCE_MS", ok}}, nullptr);
+        ASSERT_TRUE(c) << ok << ": " << c.error().message;
+        EXPECT_EQ(c->sio_write_coalesce_ms, std::stoll(ok));
+    }
+    auto flag = ParseConfig({"--sio-write-coalesce", "25"}, {}, nullptr);
+    ASSERT_TRUE(flag) << flag.error().message;
+    EXPECT_EQ(flag->sio_write_coalesce_ms, 25);
+    auto empty = ParseConfig({}, {{"WADESK_SIO_WRITE_COALESCE_MS", ""}}, nullptr);  // empty = unset
+    ASSERT_TRUE(empty) << empty.error().message;
+    EXPECT_EQ(empty->sio_write_coalesce_ms, 10);
+    for (const char* bad : {"-1", "1001", "ten", "5ms"}) {
+        auto c = ParseConfig({}, {{"WADESK_SIO_WRITE_COALESCE_MS", bad}}, nullptr);
+        ASSERT_FALSE(c) << bad;
+        EXPECT_EQ(c.error().code, "invalid_config");
+        EXPECT_NE(c.error().message.find("WADESK_SIO_WRITE_COALESCE_MS"), std::string::npos) << c.error().message;
+    }
+}
+
 TEST_F(ConfigTest, BadValuesAreClearErrors) {
     auto c = ParseConfig({}, {{"WADESK_WORKER_THREADS", "lots"}}, nullptr);
     ASSERT_FALSE(c);
