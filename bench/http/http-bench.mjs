@@ -191,20 +191,20 @@ async function main() {
         for (const mix of ['chats', 'messages', 'deep', 'before'].filter((m) => opt.mixes.split(',').includes(m))) {
             // Warm up caches and the pool for a few seconds, unmeasured.
             await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: 8, threads: 1, delayMs: 0 });
-            // Each paced connection's cycle is gap + latency; a short probe measures the latency
-            // part so the gap can be set for the target rate.
-            const idealGap = (opt.pacedConnections * 1000) / opt.rate;
-            const probe = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: opt.pacedConnections, threads: opt.threads, delayMs: Math.max(1, Math.round(idealGap)) });
-            const overhead = Math.max(0, (opt.pacedConnections * 1000) / probe.rps - Math.max(1, Math.round(idealGap)));
-            let pacedDelay = Math.max(1, Math.round(idealGap - overhead));
-            // The gap is whole milliseconds and the latency moves with the load, so check it with
-            // short probes and step it until the rate is within 8 % of the target (or cannot get
-            // closer): the paced rows must measure the latency at the target rate, not above it.
-            for (let step = 0; step < 4; step++) {
+            // Each paced connection's cycle is gap + latency, so C connections send about
+            // C * 1000 / (gap + latency) req/s. The gap may be fractional (rotate.lua keeps it on
+            // average). Short probes measure the rate at a gap, infer the latency part, and set
+            // the gap for the target, until the rate is within 4 % of it: the paced rows must
+            // measure the latency at the target rate, not above or below it.
+            const cycleAt = (rps) => (opt.pacedConnections * 1000) / rps;
+            const target = cycleAt(opt.rate);
+            let pacedDelay = Math.max(0.5, target / 2);
+            for (let step = 0; step < 5; step++) {
                 const check = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: 3, connections: opt.pacedConnections, threads: opt.threads, delayMs: pacedDelay });
-                if (check.rps > opt.rate * 1.08) pacedDelay += 1;
-                else if (check.rps < opt.rate * 0.92 && pacedDelay > 1) pacedDelay -= 1;
-                else break;
+                log(`${mix} probe: gap ${pacedDelay} ms -> ${check.rps} req/s`);
+                if (Math.abs(check.rps - opt.rate) <= opt.rate * 0.04) break;
+                const latency = Math.max(0, cycleAt(check.rps) - pacedDelay);
+                pacedDelay = Math.round(Math.max(0.1, target - latency) * 10) / 10;
             }
             const paced = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.pacedConnections, threads: opt.threads, delayMs: pacedDelay });
             const max = await wrk({ base, urlsFile: urlFiles[mix], token, seconds: opt.duration, connections: opt.connections, threads: opt.threads, delayMs: 0 });

@@ -187,17 +187,13 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
         unsigned version = breq.version();
 
         ++in_flight;
-        Response resp = co_await net::co_spawn(
-            workers,
-            [this, &req]() -> net::awaitable<Response> {
-                try {
-                    co_return dispatcher(req);
-                } catch (const std::exception& e) {
-                    spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
-                    co_return ErrorResponse(500, "internal_error", "internal server error");
-                }
-            },
-            net::use_awaitable);
+        Response resp;
+        try {  // on a worker thread already: handlers may block on the database
+            resp = dispatcher(req);
+        } catch (const std::exception& e) {
+            spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
+            resp = ErrorResponse(500, "internal_error", "internal server error");
+        }
         --in_flight;
 
         bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
@@ -222,7 +218,11 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
 
 net::awaitable<void> Server::Impl::Accept() {
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), net::as_tuple(net::use_awaitable));
+        // A connection lives on a strand of the worker pool: it reads, dispatches (handlers block
+        // on the database there) and writes without a hand-off between threads per request,
+        // which costs more than parsing on this kind of machine. A Socket.IO upgrade moves its
+        // socket onto the io_context (realtime::RealtimeServer).
+        auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(workers), net::as_tuple(net::use_awaitable));
         if (ec) {
             if (ec == net::error::operation_aborted || stopping) co_return;
             spdlog::warn("[http] accept failed: {}", ec.message());
@@ -258,6 +258,7 @@ net::awaitable<void> Server::Impl::Shutdown() {
         co_await timer.async_wait(net::as_tuple(net::use_awaitable));
     }
     ioc.stop();
+    workers.stop();  // idle keep-alive connections wait on the pool; their reads are abandoned
 }
 
 Server::Server(ServerOptions options, Dispatcher dispatcher, Metrics* metrics)

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "core/clock.h"
 
@@ -219,15 +221,42 @@ void AppendIsoOrNull(std::string& out, std::int64_t unix_ms) {
 
 }  // namespace
 
+namespace {
+
+// True when any of the 8 bytes of v is a control character (< 0x20), '"' or '\\': the bytes a
+// JSON string must escape. Bytes >= 0x80 (UTF-8) never count. (The classic "has a zero byte"
+// test: exact as a yes/no answer, which is all that is asked here.)
+bool NeedsEscape8(std::uint64_t v) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    auto has_zero = [](std::uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; };
+    const bool control = ((v - kOnes * 0x20) & ~v & kHigh) != 0;
+    return control || has_zero(v ^ (kOnes * '"')) || has_zero(v ^ (kOnes * '\\'));
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
     out.reserve(out.size() + s.size() + 2);
     out += '"';
     std::size_t run = 0;  // start of the pending run of bytes that need no escape
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (s.size() - i >= 8) {  // skip clean 8-byte blocks without looking at each byte
+            std::uint64_t block;
+            std::memcpy(&block, s.data() + i, 8);
+            if (!NeedsEscape8(block)) {
+                i += 8;
+                continue;
+            }
+        }
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            ++i;
+            continue;
+        }
         out.append(s.data() + run, i - run);
-        run = i + 1;
+        run = ++i;
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;

@@ -126,6 +126,9 @@ const std::string kMarkChatRead =
 // Chats per (company, session), kept by triggers (V004): the unfiltered listing's total.
 const std::string kSessionChatCount =
     "SELECT chats FROM session_chat_counts WHERE company_id = $1 AND session_id = $2";
+// The same as a column of a listing of (company $1, session $2): a scalar subquery, computed once.
+const std::string kSessionChatCountColumn = "(" + kSessionChatCount + ")";
+constexpr std::size_t kChatTotalColumn = 17;  // the column after kChatCols
 const std::string kChatActivityOrder = " ORDER BY last_message_at DESC, id DESC";
 const std::string kUpdateChatOnMessage =
     "UPDATE wa_chats SET "
@@ -147,35 +150,45 @@ const std::string kSelectMessageByClientId =
     " FROM wa_messages WHERE session_id = $1 AND client_message_id = $2 AND client_message_id <> ''";
 const std::string kSelectMessageInSession =
     "SELECT " + kMessageCols + " FROM wa_messages WHERE session_id = $1 AND id = $2";
-// Message listings first check that the chat belongs to (company, session), then touch
-// wa_messages by chat_id alone, so the planner has one obvious index: (chat_id, ts DESC, id DESC).
-// The chat's scope check and its message count (kept by triggers, V004) in one row.
-const std::string kChatMessageCount =
-    "SELECT message_count FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3";
-// The same row plus the `before` cursor message of (company, session), if any: (message_count,
-// cursor chat_id, cursor ts); the cursor columns are NULL when $4 names no message there.
+// Message listings touch wa_messages by chat_id alone, so the planner has one obvious index:
+// (chat_id, ts DESC, id DESC). A listing is one statement: the chat's scope check is an
+// uncorrelated EXISTS (evaluated once: a one-time filter in PostgreSQL, a once-only subroutine in
+// SQLite) that lets rows through only when chat $3 belongs to (company $1, session $2), and the
+// chat's message count (kept by triggers, V004) rides along as the last column. (Comparing
+// chat_id with a scalar subquery instead would hide the chat id from PostgreSQL's planner, which
+// then scans the whole table.) An empty result is ambiguous (no such chat, an empty page, an
+// unknown cursor) and is resolved by kChatMessageCountAndCursor, which runs only then.
+const std::string kScopedMessages =
+    "SELECT " + kMessageCols +
+    ", (SELECT message_count FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3) "
+    "FROM wa_messages WHERE chat_id = $3 "
+    "AND EXISTS (SELECT 1 FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3)";
+constexpr std::size_t kMessageCountColumn = 25;  // the column after kMessageCols
+const std::string kNewestFirstLimit4 = " ORDER BY ts DESC, id DESC LIMIT $4";
+// The first page: the newest $4 rows, straight off the index.
+const std::string kListMessagesFirstPage = kScopedMessages + kNewestFirstLimit4;
+// A later page without reading the rows it skips: the subquery finds the page's first (ts, id)
+// from the index alone (an index-only scan in PostgreSQL once the visibility map is set; a
+// covering index in SQLite), then a keyset seek fetches just the page. Same rows, in the same
+// order, as ORDER BY ts DESC, id DESC LIMIT $4 OFFSET $5; past the end the subquery is empty,
+// the comparison NULL and the page empty. (The first page skips nothing, so it does without the
+// subquery, which would only add an index probe to the most frequent listing.)
+const std::string kListMessagesPage =
+    kScopedMessages +
+    " AND (ts, id) <= (SELECT ts, id FROM wa_messages WHERE chat_id = $3 ORDER BY ts DESC, id DESC LIMIT 1 OFFSET $5)" +
+    kNewestFirstLimit4;
+// Keyset seek after the cursor $5: (ts, id) < (cursor ts, cursor id), the cursor looked up in
+// this chat only (a cursor of another chat, or none, selects nothing).
+const std::string kListMessagesBefore =
+    kScopedMessages + " AND (ts, id) < (SELECT ts, id FROM wa_messages WHERE id = $5 AND chat_id = $3)" +
+    kNewestFirstLimit4;
+// What an empty listing meant: (message_count, cursor chat_id, cursor ts) when chat $3 belongs to
+// (company $1, session $2), no row otherwise; the cursor columns are NULL when $4 names no
+// message of (company, session).
 const std::string kChatMessageCountAndCursor =
     "SELECT c.message_count, m.chat_id, m.ts FROM wa_chats c "
     "LEFT JOIN wa_messages m ON m.id = $4 AND m.company_id = c.company_id AND m.session_id = c.session_id "
     "WHERE c.company_id = $1 AND c.session_id = $2 AND c.id = $3";
-// The first page: the newest $2 rows, straight off the index.
-const std::string kListMessagesFirstPage =
-    "SELECT " + kMessageCols + " FROM wa_messages WHERE chat_id = $1 ORDER BY ts DESC, id DESC LIMIT $2";
-// A later page without reading the rows it skips: the subquery finds the page's first (ts, id)
-// from the index alone (an index-only scan in PostgreSQL once the visibility map is set; a
-// covering index in SQLite), then a keyset seek fetches just the page. Same rows, in the same
-// order, as ORDER BY ts DESC, id DESC LIMIT $2 OFFSET $3; past the end the subquery is empty,
-// the comparison NULL and the page empty. (The first page skips nothing, so it does without the
-// subquery, which would only add an index probe to the most frequent listing.)
-const std::string kListMessagesPage =
-    "SELECT " + kMessageCols +
-    " FROM wa_messages WHERE chat_id = $1 AND (ts, id) <= (SELECT ts, id FROM wa_messages WHERE chat_id = $1 "
-    "ORDER BY ts DESC, id DESC LIMIT 1 OFFSET $3) ORDER BY ts DESC, id DESC LIMIT $2";
-// Keyset seek: (ts, id) < (cursor ts, cursor id). The ts <= $2 range is what the
-// (chat_id, ts DESC, id DESC) index seeks on; the OR only filters rows of the cursor's own ts.
-const std::string kListMessagesBefore =
-    "SELECT " + kMessageCols +
-    " FROM wa_messages WHERE chat_id = $1 AND ts <= $2 AND (ts < $2 OR id < $3) ORDER BY ts DESC, id DESC LIMIT $4";
 const std::string kAdvanceStatus =
     "UPDATE wa_messages SET status = $3 WHERE session_id = $1 AND id = $2 AND status IN ($4, $5, $6, $7) "
     "RETURNING " + kMessageCols;
@@ -229,7 +242,7 @@ constexpr int kUpsertChatAttempts = 4;
 std::string S(std::string_view v) { return std::string(v); }
 
 const char* RoleName(Role role) { return role == Role::kAdmin ? "admin" : "manager"; }
-Role ParseRole(const std::string& s) { return s == "admin" ? Role::kAdmin : Role::kManager; }
+Role ParseRole(std::string_view s) { return s == "admin" ? Role::kAdmin : Role::kManager; }
 
 int ClampLimit(int limit) { return std::clamp(limit, 1, kMaxLimit); }
 std::int64_t OffsetOf(int page, int limit) { return static_cast<std::int64_t>(std::max(page, 1) - 1) * limit; }
@@ -323,7 +336,7 @@ Message ReadMessage(const Row& r) {
     m.type = r.Text(9);
     m.body = r.Text(10);
     if (r.Bool(11)) {
-        m.media = MediaInfo{r.Text(12), r.Int(13), r.Text(14), r.Text(15)};
+        m.media = MediaInfo{std::string(r.Text(12)), r.Int(13), std::string(r.Text(14)), std::string(r.Text(15))};
     }
     m.quoted_message_id = r.Text(16);
     m.timestamp = r.Int(17);
@@ -815,23 +828,30 @@ Page<Chat> SqlRepository::ListChats(const ChatQuery& query) {
         where += " AND (lower(name) LIKE " + p + " ESCAPE '\\' OR lower(jid) LIKE " + p + " ESCAPE '\\')";
         params.emplace_back("%" + EscapeLike(query.search) + "%");
     }
+    // The unfiltered listing (the console's default view) is one statement: its total, kept by
+    // triggers, rides along as a last column computed once; only an empty page asks for it apart.
     const bool unfiltered = params.size() == 2 && !query.unread;
     const int limit = ClampLimit(query.limit);
     Params page_params = params;
-    std::string page_sql = "SELECT " + kChatCols + where + kChatActivityOrder + " LIMIT " + next();
+    std::string page_sql = "SELECT " + kChatCols;
+    if (unfiltered) page_sql += ", " + kSessionChatCountColumn;
+    page_sql += where + kChatActivityOrder + " LIMIT " + next();
     page_params.emplace_back(std::int64_t{limit});
     page_sql += " OFFSET $" + std::to_string(page_params.size() + 1);
     page_params.emplace_back(OffsetOf(query.page, limit));
 
     Page<Chat> out;
     db_->Read([&](Connection& conn) {
-        if (unfiltered) {
+        Rows rows = conn.Query(page_sql, page_params);
+        out.items = All<Chat>(rows, ReadChat);
+        if (!unfiltered) {
+            out.total = conn.Query("SELECT COUNT(*)" + where, params)[0].Int(0);
+        } else if (!rows.empty()) {
+            out.total = rows[0].Int(kChatTotalColumn);
+        } else {
             Rows count = conn.Query(kSessionChatCount, {query.company_id, query.session_id});
             out.total = count.empty() ? 0 : count[0].Int(0);
-        } else {
-            out.total = conn.Query("SELECT COUNT(*)" + where, params)[0].Int(0);
         }
-        out.items = All<Chat>(conn.Query(page_sql, page_params), ReadChat);
     });
     return out;
 }
@@ -955,35 +975,33 @@ std::optional<Message> SqlRepository::FindMessageByClientId(std::string_view ses
 Page<Message> SqlRepository::ListMessages(const MessageQuery& query) { return ListChatMessages(query).page; }
 
 ChatMessages SqlRepository::ListChatMessages(const MessageQuery& query) {
-    const int limit = ClampLimit(query.limit);
+    const std::int64_t limit = ClampLimit(query.limit);
+    const std::int64_t offset = OffsetOf(query.page, limit);
     ChatMessages out;
     db_->Read([&](Connection& conn) {
-        if (query.before.empty()) {
-            Rows chat = conn.Query(kChatMessageCount, {query.company_id, query.session_id, query.chat_id});
-            if (chat.empty()) return;
+        Params params{query.company_id, query.session_id, query.chat_id, limit};
+        const std::string* sql = &kListMessagesFirstPage;
+        if (!query.before.empty()) {
+            sql = &kListMessagesBefore;
+            params.emplace_back(query.before);
+        } else if (offset > 0) {
+            sql = &kListMessagesPage;
+            params.emplace_back(offset);
+        }
+        Rows rows = conn.Query(*sql, params);
+        if (!rows.empty()) {
             out.chat_found = true;
-            out.page.total = chat[0].Int(0);
-            const std::int64_t offset = OffsetOf(query.page, limit);
-            out.page.items = All<Message>(
-                offset == 0 ? conn.Query(kListMessagesFirstPage, {query.chat_id, std::int64_t{limit}})
-                            : conn.Query(kListMessagesPage, {query.chat_id, std::int64_t{limit}, offset}),
-                ReadMessage);
+            out.page.total = rows[0].Int(kMessageCountColumn);
+            out.page.items = All<Message>(rows, ReadMessage);
             return;
         }
-        // Two statements: scope, count and cursor in one row, then the keyset seek.
+        // Nothing listed: tell a missing chat and an unknown cursor apart from an empty page.
         Rows chat =
             conn.Query(kChatMessageCountAndCursor, {query.company_id, query.session_id, query.chat_id, query.before});
         if (chat.empty()) return;
         out.chat_found = true;
         out.page.total = chat[0].Int(0);
-        if (chat[0].IsNull(1)) {
-            out.cursor_found = false;
-            return;
-        }
-        if (chat[0].Text(1) != query.chat_id) return;  // a cursor of another chat selects nothing
-        out.page.items = All<Message>(
-            conn.Query(kListMessagesBefore, {query.chat_id, chat[0].Int(2), query.before, std::int64_t{limit}}),
-            ReadMessage);
+        out.cursor_found = query.before.empty() || !chat[0].IsNull(1);
     });
     return out;
 }
@@ -1064,7 +1082,7 @@ CompanyStats SqlRepository::Stats(std::string_view company_id, std::int64_t sinc
     CompanyStats out;
     db_->Read([&](Connection& conn) {
         Rows sessions = conn.Query(kStatsSessions, {S(company_id)});
-        std::map<std::string, std::size_t> index;
+        std::map<std::string, std::size_t, std::less<>> index;
         for (std::size_t i = 0; i < sessions.size(); ++i) {
             SessionStats s;
             s.session_id = sessions[i].Text(0);
@@ -1081,7 +1099,7 @@ CompanyStats SqlRepository::Stats(std::string_view company_id, std::int64_t sinc
             out.total_chats += chats[i].Int(1);
         }
         std::map<std::int64_t, DailyCount> days;
-        auto add = [&](std::int64_t day, const std::string& session_id, std::int64_t incoming, std::int64_t outgoing) {
+        auto add = [&](std::int64_t day, std::string_view session_id, std::int64_t incoming, std::int64_t outgoing) {
             days[day].incoming += incoming;
             days[day].outgoing += outgoing;
             auto it = index.find(session_id);

@@ -41,6 +41,31 @@ TEST(ViewsTest, StringEscapingMatchesBoostJson) {
     }
 }
 
+// The escaper skips clean 8-byte blocks whole: a byte that needs escaping must be found at every
+// offset within and across blocks, next to plain ASCII and next to UTF-8 (high-bit) bytes.
+TEST(ViewsTest, StringEscapingFindsEverySpecialByteAtEveryOffset) {
+    const std::string specials = std::string("\"\\\x01\x1f\n\t", 6) + std::string(1, '\0');
+    for (const std::string& filler : {std::string(1, 'a'), std::string("\xd0\xbf"), std::string("\x7f\x20~")}) {
+        for (std::size_t len = 1; len <= 26; ++len) {
+            std::string base;
+            while (base.size() < len) base += filler;
+            base.resize(len);
+            for (std::size_t pos = 0; pos < len; ++pos) {
+                for (char special : specials) {
+                    std::string s = base;
+                    s[pos] = special;
+                    std::string out;
+                    AppendJsonString(out, s);
+                    ASSERT_EQ(out, boost::json::serialize(boost::json::value(s))) << "len " << len << " pos " << pos;
+                }
+            }
+            std::string out;
+            AppendJsonString(out, base);
+            ASSERT_EQ(out, boost::json::serialize(boost::json::value(base)));
+        }
+    }
+}
+
 TEST(ViewsTest, ChatJsonMatchesChatView) {
     store::Chat c;
     c.id = "01h000000000000000000000aa";

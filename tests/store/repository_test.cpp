@@ -400,6 +400,11 @@ TEST_P(RepositoryTest, ListChatsOrdersByActivityAndFilters) {
     auto page2 = repo_->ListChats({.company_id = a.id, .session_id = s.id, .page = 2, .limit = 3});
     EXPECT_EQ(page2.total, 7);
     ASSERT_EQ(page2.items.size(), 3u);
+    // Past the end the page is empty and the total still exact (the unfiltered total otherwise
+    // rides along with the page's rows).
+    auto past = repo_->ListChats({.company_id = a.id, .session_id = s.id, .page = 4, .limit = 3});
+    EXPECT_TRUE(past.items.empty());
+    EXPECT_EQ(past.total, 7);
     EXPECT_EQ(page2.items[0].id, chats[2].id);
 
     auto archived = repo_->ListChats({.company_id = a.id, .session_id = s.id, .archived = true});
@@ -715,7 +720,7 @@ TEST_P(RepositoryTest, PageNumbersEqualPlainOffsetAcrossEqualTimestamps) {
             detail::Rows rows = conn.Query(
                 "SELECT id FROM wa_messages WHERE chat_id = $1 ORDER BY ts DESC, id DESC LIMIT $2 OFFSET $3",
                 {c.id, std::int64_t{limit}, offset});
-            for (std::size_t i = 0; i < rows.size(); ++i) ids.push_back(rows[i].Text(0));
+            for (std::size_t i = 0; i < rows.size(); ++i) ids.emplace_back(rows[i].Text(0));
         });
         return ids;
     };

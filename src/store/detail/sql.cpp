@@ -6,28 +6,27 @@
 
 namespace wadesk::store::detail {
 
-namespace {
-const std::string kEmpty;
-}  // namespace
+bool Row::IsNull(std::size_t i) const { return rows_->At(index_, i).null; }
 
-const std::string& Row::Text(std::size_t i) const {
-    const auto& column = (*columns_)[i];
-    return column ? *column : kEmpty;
+std::string_view Row::Text(std::size_t i) const {
+    const Rows::Cell& cell = rows_->At(index_, i);
+    if (cell.external) return std::string_view(cell.external, cell.size);
+    return std::string_view(rows_->bytes_).substr(cell.offset, cell.size);
 }
 
 std::int64_t Row::Int(std::size_t i) const {
-    const auto& column = (*columns_)[i];
-    if (!column || column->empty()) return 0;
+    const std::string_view column = Text(i);
+    if (column.empty()) return 0;
     std::int64_t value = 0;
-    auto [end, ec] = std::from_chars(column->data(), column->data() + column->size(), value);
-    if (ec != std::errc() || end != column->data() + column->size()) {
+    auto [end, ec] = std::from_chars(column.data(), column.data() + column.size(), value);
+    if (ec != std::errc() || end != column.data() + column.size()) {
         throw StoreError("store: column " + std::to_string(i) + " is not an integer");
     }
     return value;
 }
 
 bool Row::Bool(std::size_t i) const {
-    const std::string& v = Text(i);
+    const std::string_view v = Text(i);
     return v == "1" || v == "t" || v == "true";
 }
 

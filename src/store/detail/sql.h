@@ -6,7 +6,7 @@
 // normalized spelling: booleans "1"/"0", integers in decimal, blobs as raw bytes, NULL as nullopt.
 #include <cstdint>
 #include <functional>
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,24 +22,62 @@ struct Blob {
 using Param = std::variant<std::nullptr_t, std::int64_t, bool, std::string, Blob>;
 using Params = std::vector<Param>;
 
+class Rows;
+
+// One row of a Rows; valid while its Rows lives. Text views point into the Rows.
 class Row {
 public:
-    explicit Row(const std::vector<std::optional<std::string>>& columns) : columns_(&columns) {}
-    bool IsNull(std::size_t i) const { return !(*columns_)[i].has_value(); }
-    const std::string& Text(std::size_t i) const;  // "" for NULL
-    std::int64_t Int(std::size_t i) const;         // 0 for NULL; throws StoreError on non-numbers
+    Row(const Rows& rows, std::size_t index) : rows_(&rows), index_(index) {}
+    bool IsNull(std::size_t i) const;
+    std::string_view Text(std::size_t i) const;  // "" for NULL
+    std::int64_t Int(std::size_t i) const;       // 0 for NULL; throws StoreError on non-numbers
     bool Bool(std::size_t i) const;
 
 private:
-    const std::vector<std::optional<std::string>>* columns_;
+    const Rows* rows_;
+    std::size_t index_;
 };
 
-struct Rows {
-    std::vector<std::vector<std::optional<std::string>>> data;
+// A result set. Drivers append cells in row-major order, `columns` per row. A cell's bytes are
+// either copied into the Rows' own buffer (AddCell) or left where the driver's result holds
+// them (AddExternalCell, with the result kept alive by KeepAlive), so a 50-row page costs a
+// couple of allocations, not one per cell.
+class Rows {
+public:
+    explicit Rows(std::size_t columns = 0) : columns_(columns) {}
 
-    bool empty() const { return data.empty(); }
-    std::size_t size() const { return data.size(); }
-    Row operator[](std::size_t i) const { return Row(data[i]); }
+    void Reserve(std::size_t rows, std::size_t copied_bytes) {
+        cells_.reserve(rows * columns_);
+        bytes_.reserve(copied_bytes);
+    }
+    void AddCell(std::string_view bytes) {
+        cells_.push_back(Cell{nullptr, bytes_.size(), bytes.size(), false});
+        bytes_.append(bytes);
+    }
+    // REQUIRES: bytes stay valid while the Rows lives (static, or owned by KeepAlive's owner).
+    void AddExternalCell(std::string_view bytes) { cells_.push_back(Cell{bytes.data(), 0, bytes.size(), false}); }
+    void AddNull() { cells_.push_back(Cell{nullptr, 0, 0, true}); }
+    void KeepAlive(std::shared_ptr<const void> owner) { owner_ = std::move(owner); }
+
+    std::size_t columns() const { return columns_; }
+    bool empty() const { return cells_.empty(); }
+    std::size_t size() const { return columns_ ? cells_.size() / columns_ : 0; }
+    Row operator[](std::size_t i) const { return Row(*this, i); }
+
+private:
+    friend class Row;
+    struct Cell {
+        const char* external;  // null: the bytes are bytes_[offset, offset + size)
+        std::size_t offset;
+        std::size_t size;
+        bool null;
+    };
+    const Cell& At(std::size_t row, std::size_t column) const { return cells_[row * columns_ + column]; }
+
+    std::size_t columns_;
+    std::string bytes_;
+    std::vector<Cell> cells_;
+    std::shared_ptr<const void> owner_;
 };
 
 // One database connection. Not thread-safe: a Database hands it to one caller at a time.

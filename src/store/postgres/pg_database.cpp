@@ -120,35 +120,37 @@ PgResultPtr PgConnection::Run(const std::string& sql, const detail::Params& para
 
 detail::Rows PgConnection::Query(const std::string& sql, const detail::Params& params) {
     PgResultPtr result = Run(sql, params);
-    PGresult* r = result.get();
+    const PGresult* r = result.get();
     const int rows = PQntuples(r);
     const int columns = PQnfields(r);
     std::vector<Oid> types(columns);
     for (int c = 0; c < columns; ++c) types[c] = PQftype(r, c);
-    detail::Rows out;
-    out.data.reserve(rows);
+    // Text cells stay in the PGresult, which the Rows keeps; only bytea is decoded into a copy.
+    detail::Rows out(static_cast<std::size_t>(columns));
+    out.Reserve(static_cast<std::size_t>(rows), 0);
     for (int i = 0; i < rows; ++i) {
-        auto& row = out.data.emplace_back();
-        row.reserve(columns);
         for (int c = 0; c < columns; ++c) {
             if (PQgetisnull(r, i, c)) {
-                row.emplace_back(std::nullopt);
+                out.AddNull();
                 continue;
             }
             const char* value = PQgetvalue(r, i, c);
             if (types[c] == kBoolOid) {
-                row.emplace_back(value[0] == 't' ? "1" : "0");
+                out.AddExternalCell(value[0] == 't' ? "1" : "0");
             } else if (types[c] == kByteaOid) {
                 std::size_t size = 0;
-                unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(value), &size);
-                if (!bytes) throw StoreError("postgres: cannot decode a bytea value");
-                row.emplace_back(std::string(reinterpret_cast<const char*>(bytes), size));
-                PQfreemem(bytes);
+                unsigned char* decoded = PQunescapeBytea(reinterpret_cast<const unsigned char*>(value), &size);
+                if (!decoded) throw StoreError("postgres: cannot decode a bytea value");
+                out.AddCell(std::string_view(reinterpret_cast<const char*>(decoded), size));
+                PQfreemem(decoded);
             } else {
-                row.emplace_back(std::string(value, static_cast<std::size_t>(PQgetlength(r, i, c))));
+                out.AddExternalCell(std::string_view(value, static_cast<std::size_t>(PQgetlength(r, i, c))));
             }
         }
     }
+    out.KeepAlive(std::shared_ptr<const void>(result.release(), [](const void* p) {
+        PQclear(const_cast<PGresult*>(static_cast<const PGresult*>(p)));
+    }));
     return out;
 }
 

@@ -159,27 +159,25 @@ detail::Rows SqliteConnection::Query(const std::string& sql, const detail::Param
     sqlite3_stmt* stmt = Prepare(sql);
     ResetGuard guard(stmt);
     Bind(stmt, params);
-    detail::Rows rows;
     const int columns = sqlite3_column_count(stmt);
+    detail::Rows rows(static_cast<std::size_t>(columns));
     for (;;) {
         int rc = sqlite3_step(stmt);
         if (rc == SQLITE_DONE) break;
         if (rc != SQLITE_ROW) Fail(rc, "step");
-        auto& row = rows.data.emplace_back();
-        row.reserve(columns);
         for (int c = 0; c < columns; ++c) {
             switch (sqlite3_column_type(stmt, c)) {
-                case SQLITE_NULL: row.emplace_back(std::nullopt); break;
+                case SQLITE_NULL: rows.AddNull(); break;
                 case SQLITE_BLOB: {
                     const void* data = sqlite3_column_blob(stmt, c);
                     int size = sqlite3_column_bytes(stmt, c);
-                    row.emplace_back(std::string(static_cast<const char*>(data), static_cast<std::size_t>(size)));
+                    rows.AddCell(std::string_view(static_cast<const char*>(data), static_cast<std::size_t>(size)));
                     break;
                 }
                 default: {
                     const unsigned char* text = sqlite3_column_text(stmt, c);
                     int size = sqlite3_column_bytes(stmt, c);
-                    row.emplace_back(std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)));
+                    rows.AddCell(std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)));
                 }
             }
         }
