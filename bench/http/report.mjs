@@ -26,7 +26,8 @@ lines.push('Method: a fresh database per backend is filled by `wadesk-bench-seed
 lines.push('logs in, and wrk (`bench/http/rotate.lua`: bearer header, rotating paths) drives each mix for the stated');
 lines.push('duration after a 3 s warm-up. wrk has no rate control, so the "paced" rows use 16 connections that each');
 lines.push('wait a gap after every response (fractional gaps are kept on average); short probes set the gap until the rate');
-lines.push('is within 4 % of 2,000 req/s, and the achieved rate is what the table shows.');
+lines.push('is within 4 % of 2,000 req/s, and a measured run that lands more than 5 % off is repeated with a corrected gap');
+lines.push('(twice at most); the achieved rate is what the table shows.');
 lines.push('"max" rows use more connections and no gap; "serial" rows one connection, no gap (the server\'s own time per');
 lines.push('request without queueing). Latency is wrk\'s (--latency), from request written to response read.');
 lines.push('Mixes: `chats` = `GET .../sessions/{id}/chats?limit=50` over every session; `messages` = `GET .../chats/{id}/messages?limit=50`');
