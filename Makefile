@@ -19,6 +19,8 @@ build: deps configure
 run: build
 	@scripts/run.sh
 
+# The web console's tests drive Debian's Chromium, so `make test` installs it too.
+test: export WADESK_WITH_BROWSER := 1
 test: build
 	@scripts/run-tests.sh $(BUILD)
 

@@ -188,6 +188,7 @@ int App::Serve(const std::string& program) {
     spdlog::info("database {}, data directory {}, realtime {}", RedactUrl(config_.DatabaseUrl()), config_.data_dir,
                  realtime ? "on" : "off");
     std::fprintf(stderr, "listening on %s\n", base_url.c_str());
+    std::fprintf(stderr, "web console: %s/ (sign in with a company user)\n", base_url.c_str());
     std::fflush(stderr);
     server.Run();
     realtime.reset();

@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include "http/console_assets.h"
+
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
@@ -183,6 +185,18 @@ void Api::Register() {
         resp.body = std::move(out);
         return resp;
     }, false);
+    // --- the web console: static files; it signs in with the API like any client
+    auto console_asset = [](std::string_view name) {
+        const ConsoleAsset* asset = FindConsoleAsset(name);
+        if (!asset) throw HttpError(404, "not_found", "no such console file");
+        Response resp;
+        resp.content_type = std::string(asset->content_type);
+        resp.body = std::string(asset->body);
+        resp.headers.emplace_back("Cache-Control", "no-cache");
+        return resp;
+    };
+    r.Add("GET", "/", [console_asset](Request&) { return console_asset("index.html"); }, false);
+    r.Add("GET", "/console/{file}", [console_asset](Request& req) { return console_asset(req.Param("file")); }, false);
     r.Add("GET", "/api/openapi.json", [](Request&) {
         Response resp;
         resp.body = std::string(OpenApiDocument());

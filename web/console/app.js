@@ -1,0 +1,258 @@
+// wadesk web console: signs in with the REST API, lists the accounts (sessions) the user may read,
+// their chats and messages, sends replies, links new accounts by QR (admins), and stays current
+// through the Socket.IO event stream. Plain browser JavaScript, no build step, no dependencies.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const state = { token: sessionStorage.getItem('wadesk.token'), user: null, sessions: [], session: null, chats: [], chat: null, messages: [] };
+
+// ---- REST
+
+async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (state.token) headers.authorization = `Bearer ${state.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await res.json().catch(() => null);
+  if (res.status === 401 && path !== '/api/auth/login') { signOut(); throw new Error('signed out: ' + (json?.error?.message ?? res.status)); }
+  if (!res.ok || !json?.success) throw new Error(json?.error?.message ?? `HTTP ${res.status}`);
+  return json.data;
+}
+const items = (data) => (Array.isArray(data) ? data : data.items ?? []);
+const sessionPath = (s) => `/api/whatsapp/sessions/${encodeURIComponent(s.id)}`;
+const chatPath = (s, c) => `${sessionPath(s)}/chats/${encodeURIComponent(c.id)}`;
+
+function showError(where, err) { $(where).textContent = err ? String(err.message ?? err) : ''; }
+
+// ---- Socket.IO (Engine.IO v4 over a websocket: just what the console needs)
+
+let socket = null;
+function connectEvents() {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/socket.io/?EIO=4&transport=websocket`;
+  const ws = new WebSocket(url);
+  socket = ws;
+  const setLive = (text, live) => { $('live').textContent = text; $('live').classList.toggle('live', live); };
+  ws.onmessage = (e) => {
+    const packet = String(e.data);
+    if (packet[0] === '0') ws.send('40' + JSON.stringify({ token: state.token }));  // open → CONNECT
+    else if (packet === '2') ws.send('3');  // ping → pong
+    else if (packet.startsWith('40')) setLive('live', true);
+    else if (packet.startsWith('44')) setLive('refused', false);
+    else if (packet.startsWith('42')) {
+      const [name, data] = JSON.parse(packet.slice(2));
+      onEvent(name, data || {});
+    }
+  };
+  ws.onclose = () => {
+    setLive('offline', false);
+    if (socket === ws && state.token) setTimeout(() => { if (socket === ws) connectEvents(); }, 2000);
+  };
+}
+
+function onEvent(name, data) {
+  if (name === 'whatsapp:qr' && state.session?.id === data.sessionId) showQr(data.qrCode);
+  if (['whatsapp:ready', 'whatsapp:session_status', 'whatsapp:disconnected'].includes(name)) loadSessions().catch((e) => showError('app-error', e));
+  if (data.sessionId !== state.session?.id) return;
+  if (name === 'whatsapp:chat_updated' && data.chat) upsertChat(data.chat);
+  if ((name === 'whatsapp:message' || name === 'whatsapp:message_sent') && data.message && data.chatId === state.chat?.id) upsertMessage(data.message);
+  if (name === 'whatsapp:message_status') {
+    const m = state.messages.find((x) => x.id === data.messageId);
+    if (m) { m.status = data.status; renderMessages(); }
+  }
+}
+
+// ---- sign in / out
+
+async function signIn(email, password) {
+  const data = await api('POST', '/api/auth/login', { email, password });
+  state.token = data.token;
+  sessionStorage.setItem('wadesk.token', state.token);
+  await enter();
+}
+
+function signOut() {
+  state.token = null;
+  sessionStorage.removeItem('wadesk.token');
+  if (socket) { const s = socket; socket = null; s.close(); }
+  $('app').hidden = true;
+  $('login').hidden = false;
+}
+
+async function enter() {
+  state.user = await api('GET', '/api/auth/me');
+  $('who').textContent = `${state.user.name || state.user.email} (${state.user.role})`;
+  $('new-session').hidden = state.user.role !== 'admin';
+  $('login').hidden = true;
+  $('app').hidden = false;
+  connectEvents();
+  await loadSessions();
+}
+
+// ---- sessions
+
+async function loadSessions() {
+  state.sessions = items(await api('GET', '/api/whatsapp/sessions'));
+  if (state.session) state.session = state.sessions.find((s) => s.id === state.session.id) ?? null;
+  const list = $('sessions');
+  list.replaceChildren(...state.sessions.map((s) => {
+    const li = document.createElement('li');
+    li.dataset.id = s.id;
+    li.classList.toggle('selected', s.id === state.session?.id);
+    const title = document.createElement('span');
+    title.textContent = s.displayName || s.name || s.phoneNumber || s.id;
+    const status = document.createElement('small');
+    status.className = 'status';
+    status.textContent = s.phoneNumber ? `${s.status} · +${s.phoneNumber}` : s.status;
+    li.append(title, status);
+    li.onclick = () => selectSession(s).catch((e) => showError('app-error', e));
+    return li;
+  }));
+  if (!state.session && state.sessions.length) await selectSession(state.sessions[0]);
+  else if (state.session) await refreshQr();
+}
+
+async function selectSession(s) {
+  state.session = s;
+  state.chat = null;
+  for (const li of $('sessions').children) li.classList.toggle('selected', li.dataset.id === s.id);
+  await refreshQr();
+  await loadChats();
+  renderMessages();
+}
+
+async function refreshQr() {
+  const s = state.session;
+  if (!s || state.user.role !== 'admin' || (s.status !== 'qr' && s.status !== 'initializing')) { showQr(null); return; }
+  const qr = await api('GET', `${sessionPath(s)}/qr`);
+  showQr(qr.qrCode);
+}
+
+function showQr(dataUrl) {
+  $('qr').hidden = !dataUrl;
+  if (dataUrl) $('qr-image').src = dataUrl;
+}
+
+// ---- chats
+
+async function loadChats() {
+  const s = state.session;
+  const search = $('chat-search').value.trim();
+  const q = new URLSearchParams({ limit: '100' });
+  if (search) q.set('search', search);
+  const page = await api('GET', `${sessionPath(s)}/chats?${q}`);
+  if (state.session !== s) return;
+  state.chats = items(page);
+  renderChats();
+}
+
+function upsertChat(chat) {
+  const i = state.chats.findIndex((c) => c.id === chat.id);
+  if (i >= 0) state.chats[i] = chat; else state.chats.push(chat);
+  state.chats.sort((a, b) => String(b.lastMessageAt ?? '').localeCompare(String(a.lastMessageAt ?? '')) || b.id.localeCompare(a.id));
+  if (state.chat?.id === chat.id) state.chat = chat;
+  renderChats();
+}
+
+function renderChats() {
+  $('chats').replaceChildren(...state.chats.map((c) => {
+    const li = document.createElement('li');
+    li.dataset.id = c.id;
+    li.classList.toggle('selected', c.id === state.chat?.id);
+    if (c.unreadCount > 0) {
+      const badge = document.createElement('span');
+      badge.className = 'unread';
+      badge.textContent = String(c.unreadCount);
+      li.append(badge);
+    }
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = c.name || c.jid.replace(/@.*/, '');
+    const last = document.createElement('small');
+    last.textContent = c.lastMessage ?? '';
+    li.append(name, last);
+    li.onclick = () => selectChat(c).catch((e) => showError('app-error', e));
+    return li;
+  }));
+}
+
+// ---- messages
+
+async function selectChat(chat) {
+  state.chat = chat;
+  state.messages = [];
+  renderChats();
+  await loadMessages();
+  if (chat.unreadCount > 0) upsertChat(await api('POST', `${chatPath(state.session, chat)}/read`));
+}
+
+async function loadMessages(before) {
+  const s = state.session, c = state.chat;
+  const q = new URLSearchParams({ limit: '50' });
+  if (before) q.set('before', before);
+  const page = await api('GET', `${chatPath(s, c)}/messages?${q}`);
+  if (state.chat !== c) return;
+  const older = items(page).reverse();
+  state.messages = before ? older.concat(state.messages) : older;
+  $('older').hidden = state.messages.length >= page.total;
+  renderMessages();
+}
+
+function upsertMessage(m) {
+  const i = state.messages.findIndex((x) => x.id === m.id);
+  if (i >= 0) state.messages[i] = m; else state.messages.push(m);
+  renderMessages();
+}
+
+const kStatusMarks = { pending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓ read', played: '✓✓ played', failed: '⚠ failed' };
+
+function renderMessages() {
+  $('chat-title').textContent = state.chat ? (state.chat.name || state.chat.jid) : 'Pick a chat';
+  $('send-form').hidden = !state.chat;
+  if (!state.chat) $('older').hidden = true;
+  $('messages').replaceChildren(...(state.chat ? state.messages : []).map((m) => {
+    const li = document.createElement('li');
+    li.dataset.id = m.id;
+    li.classList.toggle('mine', m.fromMe);
+    const body = document.createElement('span');
+    body.className = 'body';
+    body.textContent = m.deleted ? '(deleted)' : (m.body || `(${m.type})`);
+    const meta = document.createElement('small');
+    meta.className = 'meta';
+    const when = m.timestamp ? new Date(m.timestamp).toLocaleString() : '';
+    meta.textContent = m.fromMe ? `${when} ${kStatusMarks[m.status] ?? m.status}` : `${m.sender?.name ?? ''} ${when}`;
+    li.append(body, meta);
+    return li;
+  }));
+  $('messages').lastElementChild?.scrollIntoView({ block: 'end' });
+}
+
+async function send(text) {
+  const m = await api('POST', `${chatPath(state.session, state.chat)}/send`, { message: text, clientMessageId: crypto.randomUUID() });
+  upsertMessage(m);
+}
+
+// ---- wiring
+
+$('login-form').onsubmit = (e) => {
+  e.preventDefault();
+  showError('login-error', null);
+  signIn($('login-email').value, $('login-password').value).catch((err) => showError('login-error', err));
+};
+$('logout').onclick = () => signOut();
+$('new-session').onclick = () => {
+  api('POST', '/api/whatsapp/sessions', { name: 'WhatsApp' })
+    .then(async (created) => { await loadSessions(); await selectSession(state.sessions.find((s) => s.id === (created.sessionId ?? created.id)) ?? state.sessions[0]); })
+    .catch((e) => showError('app-error', e));
+};
+let searchTimer = null;
+$('chat-search').oninput = () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => state.session && loadChats().catch((e) => showError('app-error', e)), 250); };
+$('older').onclick = () => loadMessages(state.messages[0]?.id).catch((e) => showError('app-error', e));
+$('send-form').onsubmit = (e) => {
+  e.preventDefault();
+  const text = $('send-text').value.trim();
+  if (!text) return;
+  showError('app-error', null);
+  send(text).then(() => { $('send-text').value = ''; }).catch((err) => showError('app-error', err));
+};
+
+if (state.token) enter().catch(() => signOut()); else signOut();
