@@ -138,6 +138,63 @@ test('a manager without a grant sees no account and cannot link one', async () =
   }
 });
 
+test('Team: the admin adds a manager and ticks rights on an account; the manager then works it; unticking takes it away', async () => {
+  const token = await srv.login(company.adminEmail, company.adminPassword);
+  const created = await srv.ok(srv.post('/api/whatsapp/sessions', token, { name: 'Support line' }), 'create session');
+  const admin = await browser.newPage();
+  const manager = await browser.newPage();
+  try {
+    await signIn(admin, company.adminEmail, company.adminPassword);
+    await admin.waitForSelector('#app:not([hidden])');
+    await admin.click(`#sessions li[data-id="${created.sessionId}"]`);
+    await admin.click('#team');
+    await admin.waitForSelector('#team-pane:not([hidden])');
+    await admin.waitForFunction(() => document.getElementById('team-session').textContent === 'Support line');
+
+    // A new manager, added from the page, appears with no rights.
+    await admin.fill('#manager-name', 'Nina');
+    await admin.fill('#manager-email', 'nina@example.test');
+    await admin.fill('#manager-password', 'nina-password-1');
+    await admin.click('#manager-form button[type=submit]');
+    const row = admin.locator('#grants tbody tr', { hasText: 'nina@example.test' });
+    await row.waitFor();
+    assert.deepEqual(await row.locator('input').evaluateAll((b) => b.map((x) => x.checked)), [false, false, false]);
+    const nina = (await srv.ok(srv.get('/api/managers', token), 'managers')).find((m) => m.email === 'nina@example.test');
+    assert.ok(nina, 'the manager exists');
+
+    // Ticking Read and Write stores exactly that grant.
+    await row.locator('input[name=canRead]').check();
+    await admin.waitForFunction((id) => document.querySelector(`#grants tr[data-id="${id}"]`)?.dataset.saved?.includes('"canRead":true'), nina.id);
+    await row.locator('input[name=canWrite]').check();
+    await admin.waitForFunction((id) => document.querySelector(`#grants tr[data-id="${id}"]`)?.dataset.saved?.includes('"canWrite":true'), nina.id);
+    let grants = await srv.ok(srv.get(`/api/whatsapp/sessions/${created.sessionId}/access`, token), 'grants');
+    assert.deepEqual(grants.map((g) => [g.managerId, g.canRead, g.canWrite, g.canManageChats]), [[nina.id, true, true, false]]);
+
+    // The manager signs in and sees that account, and only that one, with no Team or link buttons.
+    await signIn(manager, 'nina@example.test', 'nina-password-1');
+    await manager.waitForSelector('#app:not([hidden])');
+    await manager.waitForFunction(() => document.querySelectorAll('#sessions li').length === 1);
+    assert.equal(await manager.getAttribute('#sessions li', 'data-id'), created.sessionId);
+    assert.equal(await manager.isHidden('#team'), true);
+    assert.equal(await manager.isHidden('#new-session'), true);
+
+    // Unticking everything revokes the grant; after a reload the manager sees no account.
+    await row.locator('input[name=canWrite]').uncheck();
+    await admin.waitForFunction((id) => document.querySelector(`#grants tr[data-id="${id}"]`)?.dataset.saved?.includes('"canWrite":false'), nina.id);
+    await row.locator('input[name=canRead]').uncheck();
+    await admin.waitForFunction((id) => document.querySelector(`#grants tr[data-id="${id}"]`)?.dataset.saved?.includes('"canRead":false'), nina.id);
+    grants = await srv.ok(srv.get(`/api/whatsapp/sessions/${created.sessionId}/access`, token), 'grants');
+    assert.deepEqual(grants, []);
+    await manager.reload();
+    await manager.waitForSelector('#app:not([hidden])');
+    await manager.waitForFunction(() => document.getElementById('live').textContent === 'live');
+    assert.equal(await manager.locator('#sessions li').count(), 0);
+  } finally {
+    await admin.close();
+    await manager.close();
+  }
+});
+
 test('console files are served with their types; an unknown one is a 404 envelope', async () => {
   for (const [path, type] of [['/', /text\/html/], ['/console/app.js', /javascript/], ['/console/app.css', /text\/css/]]) {
     const r = await fetch(`${srv.baseUrl}${path}`);

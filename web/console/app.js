@@ -1,10 +1,11 @@
 // wadesk web console: signs in with the REST API, lists the accounts (sessions) the user may read,
 // their chats and messages, sends replies, links new accounts by QR (admins), and stays current
-// through the Socket.IO event stream. Plain browser JavaScript, no build step, no dependencies.
+// through the Socket.IO event stream; admins manage managers and their rights on each account
+// (Team). Plain browser JavaScript, no build step, no dependencies.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem('wadesk.token'), user: null, sessions: [], session: null, chats: [], chat: null, messages: [] };
+const state = { token: sessionStorage.getItem('wadesk.token'), user: null, sessions: [], session: null, chats: [], chat: null, messages: [], team: false };
 
 // ---- REST
 
@@ -76,12 +77,14 @@ function signOut() {
   if (socket) { const s = socket; socket = null; s.close(); }
   $('app').hidden = true;
   $('login').hidden = false;
+  if (state.team) showTeam(false);
 }
 
 async function enter() {
   state.user = await api('GET', '/api/auth/me');
   $('who').textContent = `${state.user.name || state.user.email} (${state.user.role})`;
   $('new-session').hidden = state.user.role !== 'admin';
+  $('team').hidden = state.user.role !== 'admin';
   $('login').hidden = true;
   $('app').hidden = false;
   connectEvents();
@@ -116,6 +119,7 @@ async function selectSession(s) {
   state.chat = null;
   for (const li of $('sessions').children) li.classList.toggle('selected', li.dataset.id === s.id);
   await refreshQr();
+  if (state.team) await loadTeam();
   await loadChats();
   renderMessages();
 }
@@ -231,6 +235,60 @@ async function send(text) {
   upsertMessage(m);
 }
 
+// ---- team (admins): managers and their rights on the selected account
+
+async function loadTeam() {
+  const s = state.session;
+  const [managers, grants] = await Promise.all([
+    api('GET', '/api/managers'),
+    s ? api('GET', `${sessionPath(s)}/access`) : Promise.resolve([]),
+  ]);
+  if (state.session !== s) return;
+  $('team-session').textContent = s ? (s.displayName || s.name || s.id) : 'no account';
+  const byManager = new Map(items(grants).map((g) => [g.managerId, g]));
+  $('grants').tBodies[0].replaceChildren(...items(managers).map((m) => {
+    const tr = document.createElement('tr');
+    tr.dataset.id = m.id;
+    const who = document.createElement('td');
+    who.textContent = m.name || m.email;
+    const email = document.createElement('small');
+    email.textContent = ` ${m.email}${m.disabled ? ' (disabled)' : ''}`;
+    who.append(email);
+    tr.append(who);
+    const grant = byManager.get(m.id);
+    for (const right of ['canRead', 'canWrite', 'canManageChats']) {
+      const td = document.createElement('td');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.name = right;
+      box.checked = Boolean(grant?.[right]);
+      box.disabled = !s;
+      box.onchange = () => saveGrant(tr).catch((e) => { showError('team-error', e); loadTeam().catch(() => {}); });
+      td.append(box);
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+// One manager's row of checkboxes → the grant: replaced, or revoked when nothing is ticked.
+async function saveGrant(row) {
+  showError('team-error', null);
+  const flags = Object.fromEntries([...row.querySelectorAll('input')].map((b) => [b.name, b.checked]));
+  const base = `${sessionPath(state.session)}/access`;
+  if (!flags.canRead && !flags.canWrite && !flags.canManageChats) await api('DELETE', `${base}/${encodeURIComponent(row.dataset.id)}`);
+  else await api('POST', base, { managerId: row.dataset.id, ...flags });
+  row.dataset.saved = JSON.stringify(flags);
+}
+
+function showTeam(on) {
+  state.team = on;
+  document.querySelector('main').classList.toggle('team', on);
+  $('team').classList.toggle('active', on);
+  $('team-pane').hidden = !on;
+  if (on) loadTeam().catch((e) => showError('team-error', e));
+}
+
 // ---- wiring
 
 $('login-form').onsubmit = (e) => {
@@ -239,6 +297,16 @@ $('login-form').onsubmit = (e) => {
   signIn($('login-email').value, $('login-password').value).catch((err) => showError('login-error', err));
 };
 $('logout').onclick = () => signOut();
+$('team').onclick = () => showTeam(!state.team);
+$('manager-form').onsubmit = (e) => {
+  e.preventDefault();
+  showError('team-error', null);
+  const body = { email: $('manager-email').value.trim(), password: $('manager-password').value };
+  if ($('manager-name').value.trim()) body.name = $('manager-name').value.trim();
+  api('POST', '/api/managers', body)
+    .then(() => { $('manager-form').reset(); return loadTeam(); })
+    .catch((err) => showError('team-error', err));
+};
 $('new-session').onclick = () => {
   api('POST', '/api/whatsapp/sessions', { name: 'WhatsApp' })
     .then(async (created) => { await loadSessions(); await selectSession(state.sessions.find((s) => s.id === (created.sessionId ?? created.id)) ?? state.sessions[0]); })
