@@ -122,8 +122,12 @@ public:
         in.sender_jid = sender ? sender->ToNonAd().ToString() : m.sender;
         in.sender_name = m.push_name;
         if (sender && sender->IsPnUser()) in.sender_phone = sender->user;
-        in.type = m.text.empty() ? "unsupported" : "text";
-        in.body = m.text;
+        in.type = m.content.type;
+        in.body = m.content.body;
+        in.quoted_wa_message_id = m.content.quoted_id;
+        if (m.content.media) {  // what the message says of its file; the bytes stay on WhatsApp's servers
+            in.media = store::MediaInfo{m.content.media->mimetype, m.content.media->size, m.content.media->file_name, {}};
+        }
         in.timestamp_ms = m.timestamp > 0 ? m.timestamp * 1000 : NowMs();
         try {
             return ev->OnIncomingMessage(session_id_, in);

@@ -11,6 +11,7 @@
 // - OnIncomingMessage returns only after the message is committed; the engine acknowledges the
 //   message to WhatsApp after it returns true (invariant 2), and does not ack on false.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,8 @@ struct IncomingMessage {
     std::string sender_phone;
     std::string type = "text";
     std::string body;
-    std::string quoted_wa_message_id;
+    std::string quoted_wa_message_id;         // replied-to or reacted-to message
+    std::optional<store::MediaInfo> media;    // file metadata of image/video/audio/document/sticker
     std::int64_t timestamp_ms = 0;
     bool from_history = false;
 };

@@ -808,6 +808,7 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
     m.sender_phone = in.sender_phone;
     m.type = in.type;
     m.body = in.body;
+    m.media = in.media;
     if (!in.quoted_wa_message_id.empty())
         if (auto q = repo_.FindMessageByWaId(s->id, in.quoted_wa_message_id)) m.quoted_message_id = q->id;
     m.timestamp = in.timestamp_ms ? in.timestamp_ms : NowMs();

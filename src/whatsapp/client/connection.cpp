@@ -680,6 +680,7 @@ struct Connection::Impl {
                 msg.text = inner.conversation();
             else if (inner.has_extendedtextmessage())
                 msg.text = inner.extendedtextmessage().text();
+            msg.content = DescribeMessage(*content);
             msg.message = SerializeProto(*content);
             decrypted = true;
         }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/bytes.h"
+#include "whatsapp/proto/message_util.h"
 #include "core/result.h"
 #include "whatsapp/binary/node.h"
 #include "whatsapp/client/config.h"
@@ -60,6 +61,7 @@ struct IncomingMessage {
     bool from_me = false;
     std::int64_t timestamp = 0;  // unix seconds
     std::string text;            // conversation / extendedTextMessage text; empty for other types
+    MessageContent content;      // kind, text or caption, media metadata, quoted / reacted-to id
     Bytes message;               // the decrypted Message protobuf (unwrapped from deviceSentMessage)
 };
 

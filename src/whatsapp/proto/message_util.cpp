@@ -1,5 +1,7 @@
 #include "whatsapp/proto/message_util.h"
 
+#include <cstdio>
+
 namespace wadesk::wa {
 
 const Message& UnwrapMessage(const Message& message) {
@@ -25,6 +27,76 @@ const Message& UnwrapMessage(const Message& message) {
         m = inner;
     }
     return *m;
+}
+
+namespace {
+
+template <class M>
+MessageContent::Media MediaOf(const M& m) {
+    return MessageContent::Media{m.mimetype(), static_cast<std::int64_t>(m.filelength()), {}};
+}
+
+std::string LocationText(const Message::LocationMessage& l) {
+    std::string out = l.name();
+    if (!l.address().empty()) out += out.empty() ? l.address() : ", " + l.address();
+    char coords[64];
+    std::snprintf(coords, sizeof coords, "%s(%.6f, %.6f)", out.empty() ? "" : " ", l.degreeslatitude(),
+                  l.degreeslongitude());
+    return out + coords;
+}
+
+}  // namespace
+
+MessageContent DescribeMessage(const Message& message) {
+    const Message& m = UnwrapMessage(message);
+    MessageContent c;
+    const ContextInfo* context = nullptr;
+    if (m.has_conversation()) {
+        c.type = "text";
+        c.body = m.conversation();
+    } else if (m.has_extendedtextmessage()) {
+        c.type = "text";
+        c.body = m.extendedtextmessage().text();
+        context = &m.extendedtextmessage().contextinfo();
+    } else if (m.has_imagemessage()) {
+        c.type = "image";
+        c.body = m.imagemessage().caption();
+        c.media = MediaOf(m.imagemessage());
+        context = &m.imagemessage().contextinfo();
+    } else if (m.has_videomessage()) {
+        c.type = "video";
+        c.body = m.videomessage().caption();
+        c.media = MediaOf(m.videomessage());
+        context = &m.videomessage().contextinfo();
+    } else if (m.has_audiomessage()) {
+        c.type = m.audiomessage().ptt() ? "voice" : "audio";
+        c.media = MediaOf(m.audiomessage());
+        context = &m.audiomessage().contextinfo();
+    } else if (m.has_documentmessage()) {
+        c.type = "document";
+        c.body = m.documentmessage().caption();
+        c.media = MediaOf(m.documentmessage());
+        c.media->file_name = m.documentmessage().filename();
+        context = &m.documentmessage().contextinfo();
+    } else if (m.has_stickermessage()) {
+        c.type = "sticker";
+        c.media = MediaOf(m.stickermessage());
+        context = &m.stickermessage().contextinfo();
+    } else if (m.has_locationmessage()) {
+        c.type = "location";
+        c.body = LocationText(m.locationmessage());
+        context = &m.locationmessage().contextinfo();
+    } else if (m.has_contactmessage()) {
+        c.type = "contact";
+        c.body = m.contactmessage().displayname();
+        context = &m.contactmessage().contextinfo();
+    } else if (m.has_reactionmessage()) {
+        c.type = "reaction";
+        c.body = m.reactionmessage().text();
+        c.quoted_id = m.reactionmessage().key().id();
+    }
+    if (context) c.quoted_id = context->stanzaid();
+    return c;
 }
 
 }  // namespace wadesk::wa

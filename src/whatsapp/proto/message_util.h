@@ -3,6 +3,8 @@
 //
 // Parsing peer bytes never throws: ParseProto returns an Error (code "bad_protobuf") for
 // malformed input.
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/bytes.h"
@@ -31,5 +33,25 @@ Bytes SerializeProto(const M& message) {
 // ephemeral, documentWithCaption, viewOnceV2, viewOnceV2Extension, edited) and
 // deviceSentMessage.message, at most 8 levels deep. Returns `message` itself when unwrapped.
 const Message& UnwrapMessage(const Message& message);
+
+// What a chat shows of a message.
+struct MessageContent {
+    struct Media {
+        std::string mimetype;
+        std::int64_t size = 0;   // fileLength, bytes
+        std::string file_name;  // documents only
+    };
+    // text, image, video, audio, voice (audio recorded as a voice note), document, sticker,
+    // location, contact, reaction; "unsupported" for anything else (polls, protocol messages...).
+    std::string type = "unsupported";
+    // The text, a caption, a location as "name, address (lat, lon)", a contact's display name,
+    // a reaction's emoji ("" when a reaction is taken back); "" for unsupported content.
+    std::string body;
+    std::optional<Media> media;  // for image, video, audio, voice, document, sticker
+    std::string quoted_id;       // the message id it replies to (contextInfo.stanzaId) or reacts to
+};
+
+// Describes UnwrapMessage(message).
+MessageContent DescribeMessage(const Message& message);
 
 }  // namespace wadesk::wa

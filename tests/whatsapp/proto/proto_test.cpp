@@ -138,5 +138,96 @@ TEST(WaProto, UnknownFieldsSurviveRoundTrip) {
     EXPECT_EQ(SerializeProto(*m), in);
 }
 
+
+// What a chat shows of each kind of content, through the wrappers a phone adds.
+TEST(WaProto, DescribeMessageKinds) {
+    Message text;
+    text.set_conversation("hi");
+    MessageContent c = DescribeMessage(text);
+    EXPECT_EQ(c.type, "text");
+    EXPECT_EQ(c.body, "hi");
+    EXPECT_FALSE(c.media.has_value());
+
+    Message reply;
+    reply.mutable_extendedtextmessage()->set_text("yes");
+    reply.mutable_extendedtextmessage()->mutable_contextinfo()->set_stanzaid("3EB0QUOTED");
+    c = DescribeMessage(reply);
+    EXPECT_EQ(c.type, "text");
+    EXPECT_EQ(c.quoted_id, "3EB0QUOTED");
+
+    Message image;  // inside an ephemeral wrapper, as in a chat with disappearing messages
+    auto* img = image.mutable_ephemeralmessage()->mutable_message()->mutable_imagemessage();
+    img->set_mimetype("image/jpeg");
+    img->set_filelength(48213);
+    img->set_caption("the receipt");
+    c = DescribeMessage(image);
+    EXPECT_EQ(c.type, "image");
+    EXPECT_EQ(c.body, "the receipt");
+    ASSERT_TRUE(c.media.has_value());
+    EXPECT_EQ(c.media->mimetype, "image/jpeg");
+    EXPECT_EQ(c.media->size, 48213);
+
+    Message voice;
+    voice.mutable_audiomessage()->set_ptt(true);
+    voice.mutable_audiomessage()->set_mimetype("audio/ogg; codecs=opus");
+    EXPECT_EQ(DescribeMessage(voice).type, "voice");
+    voice.mutable_audiomessage()->set_ptt(false);
+    EXPECT_EQ(DescribeMessage(voice).type, "audio");
+
+    Message doc;  // documentWithCaptionMessage wraps a document that has a caption
+    auto* d = doc.mutable_documentwithcaptionmessage()->mutable_message()->mutable_documentmessage();
+    d->set_mimetype("application/pdf");
+    d->set_filename("invoice-42.pdf");
+    d->set_filelength(1000);
+    d->set_caption("invoice");
+    c = DescribeMessage(doc);
+    EXPECT_EQ(c.type, "document");
+    EXPECT_EQ(c.body, "invoice");
+    ASSERT_TRUE(c.media.has_value());
+    EXPECT_EQ(c.media->file_name, "invoice-42.pdf");
+
+    Message video;
+    video.mutable_videomessage()->set_mimetype("video/mp4");
+    EXPECT_EQ(DescribeMessage(video).type, "video");
+    Message sticker;
+    sticker.mutable_stickermessage()->set_mimetype("image/webp");
+    EXPECT_EQ(DescribeMessage(sticker).type, "sticker");
+    EXPECT_TRUE(DescribeMessage(sticker).media.has_value());
+
+    Message location;
+    auto* l = location.mutable_locationmessage();
+    l->set_degreeslatitude(55.7539);
+    l->set_degreeslongitude(37.6049);
+    l->set_name("Cafe");
+    l->set_address("Tverskoy Blvd 26");
+    c = DescribeMessage(location);
+    EXPECT_EQ(c.type, "location");
+    EXPECT_EQ(c.body, "Cafe, Tverskoy Blvd 26 (55.753900, 37.604900)");
+    l->clear_name();
+    l->clear_address();
+    EXPECT_EQ(DescribeMessage(location).body, "(55.753900, 37.604900)");
+
+    Message contact;
+    contact.mutable_contactmessage()->set_displayname("Ivan Petrov");
+    c = DescribeMessage(contact);
+    EXPECT_EQ(c.type, "contact");
+    EXPECT_EQ(c.body, "Ivan Petrov");
+
+    Message reaction;
+    reaction.mutable_reactionmessage()->mutable_key()->set_id("3EB0TARGET");
+    reaction.mutable_reactionmessage()->set_text("👍");
+    c = DescribeMessage(reaction);
+    EXPECT_EQ(c.type, "reaction");
+    EXPECT_EQ(c.body, "👍");
+    EXPECT_EQ(c.quoted_id, "3EB0TARGET");
+
+    Message protocol;
+    protocol.mutable_protocolmessage();
+    c = DescribeMessage(protocol);
+    EXPECT_EQ(c.type, "unsupported");
+    EXPECT_EQ(c.body, "");
+    EXPECT_EQ(DescribeMessage(Message()).type, "unsupported");
+}
+
 }  // namespace
 }  // namespace wadesk::wa

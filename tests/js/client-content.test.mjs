@@ -1,0 +1,95 @@
+// Incoming content other than text, end to end: an unmodified Baileys companion on a customer's
+// account relays image, voice, document, location, contact and reaction messages (their file
+// bytes never leave; only what the message says of them travels) to a session of wadesk's
+// native engine through the emulator. Each is stored with the SPEC's type, its caption or
+// summary as body, its file metadata as media, and a reaction points at the message it reacts to.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestServer, until } from './lib/server.mjs';
+import { startSim, tempDir } from './lib/client-harness.mjs';
+import { BaileysClient, cleanup } from './lib/sim-harness.mjs';
+
+const SHOP = '15550003333';
+const CUSTOMER = '15550002222';
+
+let sim;
+let srv;
+let token;
+let customer;
+let customerAuth;
+
+before(async () => {
+  sim = await startSim();
+  srv = new TestServer({
+    backend: 'sqlite',
+    env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey },
+  });
+  const company = await srv.createCompany({ name: 'Content Co' });
+  await srv.start();
+  token = await srv.login(company.adminEmail, company.adminPassword);
+});
+
+after(async () => {
+  await customer?.end();
+  if (customerAuth) cleanup(customerAuth);
+  await srv?.stop();
+  await sim?.close();
+});
+
+test('image, voice, document, location, contact and reaction arrive typed, with body and media metadata', async () => {
+  for (const [phone, name] of [[SHOP, 'Shop'], [CUSTOMER, 'Customer']]) {
+    assert.equal((await sim.control('POST', '/accounts', { phone, name })).status, 201);
+  }
+  // Link the shop's account to wadesk.
+  const id = (await srv.ok(srv.post('/api/whatsapp/sessions', token, { name: 'shop' }), 'create')).sessionId;
+  const qr = await until('a QR', async () => {
+    const r = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}/qr`, token), 'qr');
+    return r.qr ? r : null;
+  });
+  assert.equal((await sim.control('POST', `/accounts/${SHOP}/scan`, { qr: qr.qr })).status, 200);
+  await until('connected', async () => {
+    const s = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}`, token), 'session');
+    return s.status === 'connected' ? s : null;
+  });
+
+  // The customer's companion: pair, restart after 515, open.
+  customerAuth = tempDir('wadesk-content-auth-').dir;
+  const pairing = await new BaileysClient(sim, customerAuth).connect();
+  const { qr: customerQr } = await pairing.waitForQr();
+  assert.equal((await sim.control('POST', `/accounts/${CUSTOMER}/scan`, { qr: customerQr })).status, 200);
+  assert.equal((await pairing.waitForClose()).statusCode, 515);
+  await pairing.flushCreds();
+  customer = await new BaileysClient(sim, customerAuth).connect();
+  await customer.waitForOpen();
+
+  const to = `${SHOP}@s.whatsapp.net`;
+  const fakeFile = { url: 'https://mmg.whatsapp.net/v/t62/none', mediaKey: Buffer.alloc(32, 7),
+    fileSha256: Buffer.alloc(32, 1), fileEncSha256: Buffer.alloc(32, 2), directPath: '/v/t62/none' };
+  const sent = [
+    ['IMG1', { imageMessage: { ...fakeFile, mimetype: 'image/jpeg', fileLength: 48213, caption: 'the receipt' } }],
+    ['VOICE1', { audioMessage: { ...fakeFile, mimetype: 'audio/ogg; codecs=opus', fileLength: 9000, seconds: 4, ptt: true } }],
+    ['DOC1', { documentMessage: { ...fakeFile, mimetype: 'application/pdf', fileLength: 1000, fileName: 'invoice-42.pdf' } }],
+    ['LOC1', { locationMessage: { degreesLatitude: 55.7539, degreesLongitude: 37.6049, name: 'Cafe', address: 'Tverskoy Blvd 26' } }],
+    ['VCARD1', { contactMessage: { displayName: 'Ivan Petrov', vcard: 'BEGIN:VCARD\nVERSION:3.0\nFN:Ivan Petrov\nEND:VCARD' } }],
+    ['REACT1', { reactionMessage: { key: { remoteJid: to, fromMe: true, id: 'IMG1' }, text: '👍', senderTimestampMs: Date.now() } }],
+  ];
+  for (const [messageId, message] of sent) await customer.sock.relayMessage(to, message, { messageId });
+
+  const chatId = await until('the customer chat', async () => {
+    const page = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}/chats`, token), 'chats');
+    return page.items.find((c) => c.jid === `${CUSTOMER}@s.whatsapp.net`)?.id;
+  });
+  const byWaId = await until('all six stored', async () => {
+    const page = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}/chats/${chatId}/messages?limit=50`, token), 'messages');
+    return page.items.length === sent.length ? Object.fromEntries(page.items.map((m) => [m.waMessageId, m])) : null;
+  }, 30000);
+
+  const pick = (m) => ({ type: m.type, body: m.body, media: m.media });
+  assert.deepEqual(pick(byWaId.IMG1), { type: 'image', body: 'the receipt', media: { mimetype: 'image/jpeg', size: 48213, fileName: null, url: null } });
+  assert.deepEqual(pick(byWaId.VOICE1), { type: 'voice', body: '', media: { mimetype: 'audio/ogg; codecs=opus', size: 9000, fileName: null, url: null } });
+  assert.deepEqual(pick(byWaId.DOC1), { type: 'document', body: '', media: { mimetype: 'application/pdf', size: 1000, fileName: 'invoice-42.pdf', url: null } });
+  assert.deepEqual(pick(byWaId.LOC1), { type: 'location', body: 'Cafe, Tverskoy Blvd 26 (55.753900, 37.604900)', media: null });
+  assert.deepEqual(pick(byWaId.VCARD1), { type: 'contact', body: 'Ivan Petrov', media: null });
+  assert.deepEqual(pick(byWaId.REACT1), { type: 'reaction', body: '👍', media: null });
+  assert.equal(byWaId.REACT1.quotedMessageId, byWaId.IMG1.id, 'the reaction points at the image it reacts to');
+});
