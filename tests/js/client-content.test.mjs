@@ -2,9 +2,11 @@
 // account relays image, voice, document, location, contact and reaction messages (their file
 // bytes never leave; only what the message says of them travels) to a session of wadesk's
 // native engine through the emulator. Each is stored with the SPEC's type, its caption or
-// summary as body, its file metadata as media, and a reaction points at the message it reacts to.
+// summary as body, its file metadata as media, and a reaction points at the message it reacts to;
+// the web console (in Chromium) shows each with a mark for its kind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
 import { TestServer, until } from './lib/server.mjs';
 import { startSim, tempDir } from './lib/client-harness.mjs';
 import { BaileysClient, cleanup } from './lib/sim-harness.mjs';
@@ -15,6 +17,7 @@ const CUSTOMER = '15550002222';
 let sim;
 let srv;
 let token;
+let company;
 let customer;
 let customerAuth;
 
@@ -24,7 +27,7 @@ before(async () => {
     backend: 'sqlite',
     env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey },
   });
-  const company = await srv.createCompany({ name: 'Content Co' });
+  company = await srv.createCompany({ name: 'Content Co' });
   await srv.start();
   token = await srv.login(company.adminEmail, company.adminPassword);
 });
@@ -92,4 +95,22 @@ test('image, voice, document, location, contact and reaction arrive typed, with 
   assert.deepEqual(pick(byWaId.VCARD1), { type: 'contact', body: 'Ivan Petrov', media: null });
   assert.deepEqual(pick(byWaId.REACT1), { type: 'reaction', body: '👍', media: null });
   assert.equal(byWaId.REACT1.quotedMessageId, byWaId.IMG1.id, 'the reaction points at the image it reacts to');
+
+  // The console lists them, each with the mark of its kind (all six share one second, so their
+  // order is the ids' order; compared as a set).
+  const browser = await chromium.launch({ executablePath: process.env.WADESK_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${srv.baseUrl}/`);
+    await page.fill('#login-email', company.adminEmail);
+    await page.fill('#login-password', company.adminPassword);
+    await page.click('#login-form button[type=submit]');
+    await page.click(`#chats li[data-id="${chatId}"]`);
+    await page.waitForFunction((n) => document.querySelectorAll('#messages li .body').length === n, sent.length);
+    const lines = await page.locator('#messages li .body').allTextContents();
+    assert.deepEqual(lines.sort(), ['📷 the receipt', '🎤 voice', '📄 invoice-42.pdf', '📍 Cafe, Tverskoy Blvd 26 (55.753900, 37.604900)',
+      '👤 Ivan Petrov', '↩ reacted 👍'].sort());
+  } finally {
+    await browser.close();
+  }
 });

@@ -207,6 +207,17 @@ function upsertMessage(m) {
   renderMessages();
 }
 
+// A message as one line of text: a mark for its kind, then its text, caption or file name.
+const kTypeMarks = { image: '📷', video: '🎬', audio: '🎵', voice: '🎤', document: '📄', sticker: '🏷', location: '📍', contact: '👤', reaction: '↩' };
+function contentText(m) {
+  const text = m.body || m.media?.fileName || '';
+  if (m.type === 'text') return text;
+  if (m.type === 'reaction') return text ? `${kTypeMarks.reaction} reacted ${text}` : `${kTypeMarks.reaction} took a reaction back`;
+  const mark = kTypeMarks[m.type];
+  if (!mark) return `(${m.type})`;
+  return text ? `${mark} ${text}` : `${mark} ${m.type}`;
+}
+
 const kStatusMarks = { pending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓ read', played: '✓✓ played', failed: '⚠ failed' };
 
 function renderMessages() {
@@ -219,7 +230,7 @@ function renderMessages() {
     li.classList.toggle('mine', m.fromMe);
     const body = document.createElement('span');
     body.className = 'body';
-    body.textContent = m.deleted ? '(deleted)' : (m.body || `(${m.type})`);
+    body.textContent = m.deleted ? '(deleted)' : contentText(m);
     const meta = document.createElement('small');
     meta.className = 'meta';
     const when = m.timestamp ? new Date(m.timestamp).toLocaleString() : '';
