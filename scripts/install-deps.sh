@@ -14,7 +14,8 @@ packages=(
   postgresql sqlite3 wrk nodejs jq curl
 )
 if [ "${WADESK_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
-if [ "${WADESK_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
+# The console tests drive headless Chromium; a font keeps its text layout like a desktop's.
+if [ "${WADESK_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium fonts-liberation); fi
 
 missing=()
 for p in "${packages[@]}"; do
