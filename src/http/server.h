@@ -1,9 +1,11 @@
 #pragma once
-// The HTTP/1.1 server: one io_context run by a thread per core, one coroutine per connection,
-// keep-alive, header/body limits, read timeouts, graceful shutdown on SIGINT/SIGTERM. Request
-// handling (routing, auth, the database) runs on a separate thread pool: the connection's
-// coroutine co_awaits it, so no I/O thread ever blocks. This is the only place Beast is used
-// for plain HTTP; handlers see http::Request / http::Response.
+// The HTTP/1.1 server: one coroutine per connection, keep-alive, header/body limits, read
+// timeouts, graceful shutdown on SIGINT/SIGTERM. The io_context (a thread per core) accepts
+// connections and carries Socket.IO websockets; each HTTP connection lives on a strand of the
+// worker pool, where it reads, runs its handler (routing, auth, the database: blocking is
+// allowed there) and writes, with no hand-off between threads per request. So no I/O thread
+// ever blocks. This is the only place Beast is used for plain HTTP; handlers see
+// http::Request / http::Response.
 #include <chrono>
 #include <cstddef>
 #include <functional>
