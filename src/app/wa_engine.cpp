@@ -3,6 +3,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <map>
@@ -22,6 +23,16 @@
 namespace wadesk::app {
 
 namespace {
+
+// A message's time in ms. WhatsApp states whole seconds; the ms part is taken from the arrival
+// time, capped to the stated second: a message that arrives within its second gets its arrival
+// time, a later one (offline delivery) the last ms of its second. The stated second is kept, and
+// a reply that arrives right after our own message (stamped to the ms) sorts after it.
+std::int64_t MessageTimeMs(std::int64_t stated_seconds, std::int64_t now_ms) {
+    if (stated_seconds <= 0) return now_ms;
+    const std::int64_t stated_ms = stated_seconds * 1000;
+    return stated_ms + std::clamp<std::int64_t>(now_ms - stated_ms, 0, 999);
+}
 
 namespace net = boost::asio;
 
@@ -128,7 +139,7 @@ public:
         if (m.content.media) {  // what the message says of its file; the bytes stay on WhatsApp's servers
             in.media = store::MediaInfo{m.content.media->mimetype, m.content.media->size, m.content.media->file_name, {}};
         }
-        in.timestamp_ms = m.timestamp > 0 ? m.timestamp * 1000 : NowMs();
+        in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
         try {
             return ev->OnIncomingMessage(session_id_, in);
         } catch (const std::exception& e) {

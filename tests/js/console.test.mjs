@@ -85,10 +85,24 @@ test('admin links an account by QR, sees a customer message arrive live, answers
     await page.waitForFunction(() => /connected · \+15550004444/.test(document.querySelector('#sessions li .status')?.textContent ?? ''), null, { timeout: 20000 });
     await page.waitForSelector('#qr', { state: 'hidden' });
 
-    // A customer writes: the chat appears in the list without a reload.
+    // The shop writes first to a customer's number (no chat yet): the first message creates the
+    // chat, the page switches to it, and the customer receives the text.
     const [, customerQr] = await customer.waitFor(/^QR (\S+) \d+$/);
     assert.equal((await sim.control('POST', `/accounts/${customerPhone}/scan`, { qr: customerQr })).status, 200);
     await customer.waitFor(/^CONNECTED /);
+    await page.fill('#new-chat-number', `+${customerPhone}`);
+    await page.click('#new-chat-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('chat-title').textContent === '+15550005555');
+    await page.fill('#send-text', 'Hello from Console Shop!');
+    await page.click('#send-form button[type=submit]');
+    const [, firstChat, , , firstText] = await customer.waitFor(/^MESSAGE (\S+) (\S+) (\S+) (.*)$/, 20000);
+    assert.equal(firstText, 'Hello from Console Shop!');
+    assert.equal(firstChat, `${phone}@s.whatsapp.net`);
+    await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 1
+      && document.querySelector('#chats li').classList.contains('selected'));
+
+    // The customer answers at once: the chat's last line and its unread count change without a
+    // reload (the answer counts as newer than the shop's message sent within the same second).
     customer.send(`send ${phone}@s.whatsapp.net hello, is my order ready?`);
     await page.waitForFunction(() => [...document.querySelectorAll('#chats li small')].some((e) => e.textContent.includes('is my order ready')), null, { timeout: 20000 });
     const unread = await page.textContent('#chats li .unread');
@@ -109,12 +123,13 @@ test('admin links an account by QR, sees a customer message arrive live, answers
     assert.equal(chat, `${phone}@s.whatsapp.net`);
     await page.waitForFunction(() => {
       const mine = [...document.querySelectorAll('#messages li.mine')];
-      return mine.length === 1 && mine[0].querySelector('.body').textContent === 'Yes, it ships today.'
-        && /✓/.test(mine[0].querySelector('.meta').textContent);
+      const last = mine[mine.length - 1];
+      return mine.length === 2 && last.querySelector('.body').textContent === 'Yes, it ships today.'
+        && /✓/.test(last.querySelector('.meta').textContent);
     }, null, { timeout: 20000 });
     assert.equal(await page.inputValue('#send-text'), '');
     const stored = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}/chats/${chats.items[0].id}/messages`, token), 'messages');
-    assert.deepEqual(stored.items.map((m) => m.body), ['Yes, it ships today.', 'hello, is my order ready?']);
+    assert.deepEqual(stored.items.map((m) => m.body), ['Yes, it ships today.', 'hello, is my order ready?', 'Hello from Console Shop!']);
   } finally {
     await customer.stop();
     customerState.remove();

@@ -243,7 +243,28 @@ function renderMessages() {
 
 async function send(text) {
   const m = await api('POST', `${chatPath(state.session, state.chat)}/send`, { message: text, clientMessageId: crypto.randomUUID() });
+  if (state.chat.draft) {  // the first message created the chat: switch to it
+    const chat = await api('GET', `${sessionPath(state.session)}/chats/${encodeURIComponent(m.chatId)}`);
+    upsertChat(chat);
+    state.chat = chat;
+    renderChats();
+  }
   upsertMessage(m);
+}
+
+// A chat with a customer who has not written yet: the API names it by number until the first
+// message creates it.
+function openDraftChat(number) {
+  const digits = number.replace(/[^0-9]/g, '');
+  const existing = state.chats.find((c) => c.jid === `${digits}@s.whatsapp.net`);
+  if (existing) return selectChat(existing);
+  state.chat = { id: digits, jid: `${digits}@s.whatsapp.net`, name: `+${digits}`, draft: true };
+  state.messages = [];
+  $('older').hidden = true;
+  renderChats();
+  renderMessages();
+  $('send-text').focus();
+  return Promise.resolve();
 }
 
 // ---- team (admins): managers and their rights on the selected account
@@ -325,6 +346,12 @@ $('new-session').onclick = () => {
 };
 let searchTimer = null;
 $('chat-search').oninput = () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => state.session && loadChats().catch((e) => showError('app-error', e)), 250); };
+$('new-chat-form').onsubmit = (e) => {
+  e.preventDefault();
+  if (!state.session) return;
+  showError('app-error', null);
+  openDraftChat($('new-chat-number').value).then(() => { $('new-chat-number').value = ''; }).catch((err) => showError('app-error', err));
+};
 $('older').onclick = () => loadMessages(state.messages[0]?.id).catch((e) => showError('app-error', e));
 $('send-form').onsubmit = (e) => {
   e.preventDefault();
