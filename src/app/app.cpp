@@ -143,7 +143,8 @@ int App::Serve(const std::string& program) {
     http::Server server(options, [&api](http::Request& req) { return api->Dispatch(req); }, &metrics);
     http::ApiOptions api_options;
     api_options.version = WADESK_VERSION;
-    api_options.extra_metrics = [&server](std::string& out) {
+    api_options.extra_metrics = [&server, this](std::string& out) {
+        if (engine_) engine_->RenderMetrics(out);
         out += "# HELP wadesk_db_pool_threads Threads of the database worker pool.\n"
                "# TYPE wadesk_db_pool_threads gauge\nwadesk_db_pool_threads " +
                std::to_string(server.WorkerThreads()) + "\n";

@@ -2,6 +2,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -61,16 +62,29 @@ public:
         return std::move(*plain);
     }
 
-    void Put(std::string_view key, BytesView value) override {
-        Bytes nonce = RandomBytes(12);
-        auto sealed = wa::crypto::AesGcmEncrypt(key_, nonce, value, Aad(key));
-        if (!sealed) throw std::runtime_error("credential encryption failed");
-        repo_.PutCredential(session_id_, key, Base64Encode(Concat({nonce, *sealed})));
-    }
+    void Put(std::string_view key, BytesView value) override { repo_.PutCredential(session_id_, key, Seal(key, value)); }
 
     void Delete(std::string_view key) override { repo_.DeleteCredential(session_id_, key); }
 
+    // Writes a receive's credential changes inside the transaction that stores its message.
+    void Commit(store::Transaction& tx, const wa::CredentialWrites& writes) const {
+        for (const auto& w : writes) {
+            if (w.value) tx.PutCredential(session_id_, w.key, Seal(w.key, *w.value));
+            else tx.DeleteCredential(session_id_, w.key);
+        }
+    }
+
+    const std::string& session_id() const { return session_id_; }
+
 private:
+    // nonce (12 bytes) || AES-256-GCM(value), base64.
+    std::string Seal(std::string_view key, BytesView value) const {
+        Bytes nonce = RandomBytes(12);
+        auto sealed = wa::crypto::AesGcmEncrypt(key_, nonce, value, Aad(key));
+        if (!sealed) throw std::runtime_error("credential encryption failed");
+        return Base64Encode(Concat({nonce, *sealed}));
+    }
+
     Bytes Aad(std::string_view key) const {
         Bytes aad = ToBytes(session_id_);
         aad.push_back(0);
@@ -91,8 +105,9 @@ std::string UserOf(std::string_view jid) {
 // Translates one session's client events into EngineEvents.
 class Bridge final : public wa::SessionEvents {
 public:
-    Bridge(std::string session_id, std::atomic<service::EngineEvents*>& events, store::Repository& repo)
-        : session_id_(std::move(session_id)), events_(events), repo_(repo) {}
+    Bridge(std::string session_id, std::atomic<service::EngineEvents*>& events, store::Repository& repo,
+           const RepositoryCredentialStore& credentials)
+        : session_id_(std::move(session_id)), events_(events), repo_(repo), credentials_(credentials) {}
 
     void OnQr(const std::string& text, std::chrono::seconds ttl) override {
         auto png = wa::QrDataUrl(text);
@@ -121,29 +136,22 @@ public:
         if (auto* ev = events_.load()) ev->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
     }
 
-    bool OnMessage(const wa::IncomingMessage& m) override {
+    // Called on the session's receive lane; commits the message with the receive's credential
+    // writes. Protocol-only stanzas (and unreadable ones with no chat to show them in) commit the
+    // writes alone.
+    bool OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites& writes) override {
         auto* ev = events_.load();
         if (!ev) return false;
-        service::IncomingMessage in;
-        in.chat_jid = m.chat;
-        in.chat_name = m.from_me ? std::string() : m.push_name;
-        in.wa_message_id = m.id;
-        in.from_me = m.from_me;
-        auto sender = wa::ParseJid(m.sender);
-        in.sender_jid = sender ? sender->ToNonAd().ToString() : m.sender;
-        in.sender_name = m.push_name;
-        if (sender && sender->IsPnUser()) in.sender_phone = sender->user;
-        in.type = m.content.type;
-        in.body = m.content.body;
-        in.quoted_wa_message_id = m.content.quoted_id;
-        if (m.content.media) {  // what the message says of its file; the bytes stay on WhatsApp's servers
-            in.media = store::MediaInfo{m.content.media->mimetype, m.content.media->size, m.content.media->file_name, {}};
-        }
-        in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
         try {
-            return ev->OnIncomingMessage(session_id_, in);
+            const bool shown = m.kind != wa::MessageKind::kProtocol && !m.chat.empty();
+            if (!shown) {
+                if (!writes.empty()) repo_.Transact([&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
+                return true;
+            }
+            return ev->OnIncomingMessage(session_id_, ToServiceMessage(m),
+                                         [&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
         } catch (const std::exception& e) {
-            spdlog::error("[WhatsApp] Session {}: storing message failed: {}", session_id_, e.what());
+            spdlog::error("[WhatsApp] Session {}: storing message {} failed: {}", session_id_, m.id, e.what());
             return false;
         }
     }
@@ -164,15 +172,50 @@ public:
     }
 
 private:
+    static service::IncomingMessage ToServiceMessage(const wa::IncomingMessage& m) {
+        service::IncomingMessage in;
+        switch (m.kind) {
+            case wa::MessageKind::kUndecryptable: in.kind = service::IncomingKind::kUndecryptable; break;
+            case wa::MessageKind::kRevoke: in.kind = service::IncomingKind::kRevoke; break;
+            case wa::MessageKind::kEdit: in.kind = service::IncomingKind::kEdit; break;
+            default: in.kind = service::IncomingKind::kContent; break;
+        }
+        in.target_wa_message_id = m.target_id;
+        in.failure = m.failure;
+        in.chat_jid = m.chat;
+        in.chat_name = m.from_me || m.is_group ? std::string() : m.push_name;
+        in.is_group = m.is_group;
+        in.wa_message_id = m.id;
+        in.from_me = m.from_me;
+        auto sender = wa::ParseJid(m.sender);
+        in.sender_jid = sender ? sender->ToNonAd().ToString() : m.sender;
+        in.sender_name = m.push_name;
+        if (sender && sender->IsPnUser()) in.sender_phone = sender->user;
+        in.type = m.content.type;
+        in.body = m.content.body;
+        in.quoted_wa_message_id = m.content.quoted_id;
+        if (m.content.media) {  // what the message says of its file; the bytes stay on WhatsApp's servers
+            in.media = store::MediaInfo{m.content.media->mimetype, m.content.media->size, m.content.media->file_name, {}};
+        }
+        in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
+        return in;
+    }
+
     std::string session_id_;
     std::atomic<service::EngineEvents*>& events_;  // null once the service detached (shutdown)
     store::Repository& repo_;
+    const RepositoryCredentialStore& credentials_;
 };
 
 class WaEngine final : public service::Engine {
 public:
-    WaEngine(store::Repository& repo, wa::crypto::Digest32 key, wa::ClientConfig config, int threads)
-        : repo_(repo), key_(key), config_(std::move(config)), work_(net::make_work_guard(io_)) {
+    WaEngine(store::Repository& repo, wa::crypto::Digest32 key, wa::ClientConfig config, int threads,
+             int receive_threads)
+        : repo_(repo),
+          key_(key),
+          config_(std::move(config)),
+          work_(net::make_work_guard(io_)),
+          receive_pool_(static_cast<std::size_t>(std::max(1, receive_threads))) {
         for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { io_.run(); });
     }
 
@@ -182,10 +225,41 @@ public:
             for (auto& [id, entry] : sessions_) entry.session->Stop();
         }
         work_.reset();
-        // Give the sessions a moment to close politely, then stop.
+        // Give the sessions a moment to close politely, then stop. Stanzas still in a receive
+        // lane were not receipted: WhatsApp redelivers them.
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         io_.stop();
         for (auto& t : threads_) t.join();
+        receive_pool_.stop();
+        receive_pool_.join();
+    }
+
+    void RenderMetrics(std::string& out) override {
+        const auto& st = lane_stats_;
+        auto line = [&out](const char* name, const char* type, const char* help, std::int64_t value) {
+            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+                   std::to_string(value) + "\n";
+        };
+        line("wadesk_receive_queue_depth", "gauge", "WhatsApp stanzas waiting in receive lanes or being committed.",
+             st.queued.load());
+        line("wadesk_receive_committed_total", "counter", "Received stanzas committed and answered.",
+             st.committed.load());
+        line("wadesk_receive_commit_failures_total", "counter", "Receive commits that failed and were tried again.",
+             st.commit_failures.load());
+        line("wadesk_receive_retry_receipts_total", "counter", "Stanzas we could not decrypt and asked to be resent.",
+             st.undecryptable.load());
+        out += "# HELP wadesk_receive_commit_seconds Time from a stanza's arrival to its commit.\n"
+               "# TYPE wadesk_receive_commit_seconds histogram\n";
+        std::int64_t cumulative = 0;
+        for (std::size_t i = 0; i < st.latency_buckets.size(); ++i) {
+            cumulative += st.latency_buckets[i].load();
+            const std::string le = i < wa::ReceiveLaneStats::kBucketsMs.size()
+                                       ? std::to_string(wa::ReceiveLaneStats::kBucketsMs[i] / 1000.0)
+                                       : std::string("+Inf");
+            out += "wadesk_receive_commit_seconds_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+        }
+        out += "wadesk_receive_commit_seconds_sum " + std::to_string(st.latency_sum_us.load() / 1e6) + "\n";
+        out += "wadesk_receive_commit_seconds_count " + std::to_string(cumulative) + "\n";
     }
 
     void SetEvents(service::EngineEvents* events) override { events_ = events; }
@@ -196,8 +270,10 @@ public:
         if (it == sessions_.end()) {
             Entry entry;
             entry.store = std::make_unique<RepositoryCredentialStore>(repo_, s.id, key_);
-            entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_);
-            entry.session = wa::Session::Create(io_, config_, *entry.store, *entry.bridge);
+            entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store);
+            entry.session =
+                wa::Session::Create(io_, config_, *entry.store, *entry.bridge, &receive_pool_, &lane_stats_);
+            PruneInbox(s.id);
             it = sessions_.emplace(s.id, std::move(entry)).first;
         }
         it->second.session->Start();
@@ -253,6 +329,17 @@ public:
     }
 
 private:
+    // Buffered plaintexts outlive any redelivery WhatsApp makes (it keeps undelivered messages
+    // for weeks, but a receipt is lost only around a crash); a week is plenty.
+    void PruneInbox(const std::string& session_id) {
+        constexpr std::int64_t kInboxKeepMs = 7LL * 24 * 3600 * 1000;
+        try {
+            repo_.PruneCredentials(session_id, wa::store_keys::kInboxPrefix, NowMs() - kInboxKeepMs);
+        } catch (const std::exception& e) {
+            spdlog::warn("[WhatsApp] Session {}: cannot prune the receive buffer: {}", session_id, e.what());
+        }
+    }
+
     struct Entry {
         std::unique_ptr<RepositoryCredentialStore> store;
         std::unique_ptr<Bridge> bridge;
@@ -272,6 +359,8 @@ private:
     net::io_context io_;
     net::executor_work_guard<net::io_context::executor_type> work_;
     std::vector<std::thread> threads_;
+    net::thread_pool receive_pool_;  // the receive lanes of every session: decrypt and commit
+    wa::ReceiveLaneStats lane_stats_;
     std::mutex mutex_;
     std::map<std::string, Entry> sessions_;
 };
@@ -303,7 +392,8 @@ Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, s
         std::copy(root->begin(), root->end(), client.trust_root.begin());
     }
     const auto key = CredentialKey(master_key);
-    return std::unique_ptr<service::Engine>(new WaEngine(repo, key, std::move(client), config.threads));
+    return std::unique_ptr<service::Engine>(
+        new WaEngine(repo, key, std::move(client), config.threads, config.receive_threads));
 }
 
 Result<void> VerifyMasterKey(store::Repository& repo, std::string_view master_key) {

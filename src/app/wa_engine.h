@@ -22,7 +22,8 @@ namespace wadesk::app {
 struct WaEngineConfig {
     std::string url;             // empty: wss://web.whatsapp.com/ws/chat
     std::string trust_root_hex;  // empty: WhatsApp's root key
-    int threads = 1;
+    int threads = 1;          // socket threads (Noise, framing, stanza dispatch)
+    int receive_threads = 2;  // the receive lanes' pool: decrypt and commit, never on a socket thread
 };
 
 // Error "invalid_config" when the trust root is not 64 hex digits or the URL is not ws(s)://.

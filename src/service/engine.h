@@ -8,15 +8,19 @@
 //   work onto the engine's own executors and return.
 // - EngineEvents methods do blocking database work: the engine calls them from a thread where
 //   blocking is allowed (its own worker or the shared worker pool), never from an I/O strand.
-// - OnIncomingMessage returns only after the message is committed; the engine acknowledges the
-//   message to WhatsApp after it returns true (invariant 2), and does not ack on false.
+// - OnIncomingMessage returns only after the message is committed, in one transaction with the
+//   engine's own writes for it (`also`: the Signal state its decryption advanced, the buffered
+//   plaintext); the engine acknowledges the message to WhatsApp after it returns true
+//   (invariant 2), and does not ack on false (then nothing of it was stored).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
 #include "store/model.h"
+#include "store/repository.h"
 
 namespace wadesk::service {
 
@@ -28,7 +32,18 @@ struct OutgoingMessage {
     std::string quoted_wa_message_id;  // empty when not a reply
 };
 
+// What an incoming stanza means for the stored messages.
+enum class IncomingKind {
+    kContent,        // a message to store and show
+    kUndecryptable,  // stored and shown as "undecryptable"; a later resend under the same id replaces it
+    kRevoke,         // the sender deleted `target_wa_message_id` for everyone
+    kEdit,           // the sender changed `target_wa_message_id` to `type`/`body`
+};
+
 struct IncomingMessage {
+    IncomingKind kind = IncomingKind::kContent;
+    std::string target_wa_message_id;         // kRevoke / kEdit
+    std::string failure;                      // kUndecryptable: why, for logs
     std::string chat_jid;
     std::string chat_lid;         // LID alias when known
     std::string chat_name;        // push name or group subject, may be empty
@@ -57,8 +72,12 @@ public:
                          const std::string& jid) = 0;
     // Any other status change of SPEC §3 (with a reason such as "qr_timeout", "unlinked_from_phone").
     virtual void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) = 0;
-    // Commits the message (deduplicated by wa_message_id); true when it is durably stored.
-    virtual bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message) = 0;
+    // Commits the message (deduplicated by wa_message_id), its events and `also`'s writes in one
+    // transaction; true when durably stored. `also` may run more than once (a retried
+    // transaction) and writes only through the transaction it is given.
+    using CommitHook = std::function<void(store::Transaction& tx)>;
+    virtual bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message,
+                                   const CommitHook& also) = 0;
     // The engine gave our outgoing row `message_id` its WhatsApp id and handed it to the server.
     virtual void OnMessageSent(const std::string& session_id, const std::string& message_id,
                                const std::string& wa_message_id) = 0;
@@ -86,6 +105,8 @@ public:
     // Sends read receipts for `wa_message_ids` in `chat_jid` (empty: everything unread).
     virtual void MarkRead(const std::string& session_id, const std::string& chat_jid,
                           const std::vector<std::string>& wa_message_ids) = 0;
+    // Appends the engine's own series (Prometheus text format) to `out`.
+    virtual void RenderMetrics(std::string& /*out*/) {}
 };
 
 // The engine of a build without the WhatsApp client: accepts every call and never reports

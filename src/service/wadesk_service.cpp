@@ -150,15 +150,19 @@ void WadeskService::WriteAudit(const Actor* actor, const std::string& company_id
                  target_id, e.ip);
 }
 
-void WadeskService::Emit(const std::string& company_id, const std::string& session_id, const std::string& name,
-                         const json::object& payload) {
+store::Event WadeskService::MakeEvent(const std::string& company_id, const std::string& session_id,
+                                     const std::string& name, const json::object& payload) {
     store::Event e;
     e.company_id = company_id;
     e.session_id = session_id;
     e.name = name;
     e.payload_json = json::serialize(payload);
-    store::Event stored = repo_.AppendEvent(e);
-    bus_.Publish(stored);
+    return e;
+}
+
+void WadeskService::Emit(const std::string& company_id, const std::string& session_id, const std::string& name,
+                         const json::object& payload) {
+    bus_.Publish(repo_.AppendEvent(MakeEvent(company_id, session_id, name, payload)));
 }
 
 void WadeskService::ApplySessionChange(const store::WaSession& s) {
@@ -786,43 +790,115 @@ void WadeskService::OnStatus(const std::string& session_id, const std::string& s
     spdlog::info("[WhatsApp] Session {} is {}{}{}", s->id, status, reason.empty() ? "" : ": ", reason);
 }
 
-bool WadeskService::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in) {
+bool WadeskService::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in,
+                                     const CommitHook& also) {
     auto s = repo_.FindSessionById(session_id);
     if (!s) return false;
+    std::vector<store::Event> events;
+    repo_.Transact([&](store::Transaction& tx) {
+        events.clear();  // a retried transaction starts over
+        if (also) also(tx);
+        if (in.kind == IncomingKind::kRevoke || in.kind == IncomingKind::kEdit) return ApplyChange(tx, *s, in, events);
+        RecordIncoming(tx, *s, in, events);
+    });
+    for (const store::Event& e : events) bus_.Publish(e);
+    if (!events.empty()) {
+        if (in.kind == IncomingKind::kUndecryptable)
+            spdlog::warn("[WhatsApp] Session {}: message {} could not be decrypted ({}); stored as undecryptable, "
+                         "a resend was asked for",
+                         s->id, in.wa_message_id, in.failure);
+        else if (in.kind == IncomingKind::kContent && !in.from_history)
+            spdlog::info("[WhatsApp] Saved message for session {}: {}", s->id, Preview(in.body));
+    }
+    return true;
+}
+
+void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in,
+                                   std::vector<store::Event>& events) {
     store::Chat c;
-    c.company_id = s->company_id;
-    c.session_id = s->id;
+    c.company_id = s.company_id;
+    c.session_id = s.id;
     c.jid = in.chat_jid;
     c.lid = in.chat_lid;
     c.name = in.chat_name;
     c.is_group = in.is_group;
-    store::Chat chat = repo_.UpsertChat(c);
+    store::Chat chat = tx.UpsertChat(c);
     store::Message m;
-    m.company_id = s->company_id;
-    m.session_id = s->id;
+    m.company_id = s.company_id;
+    m.session_id = s.id;
     m.chat_id = chat.id;
     m.wa_message_id = in.wa_message_id;
     m.from_me = in.from_me;
     m.sender_jid = in.sender_jid;
     m.sender_name = in.sender_name;
     m.sender_phone = in.sender_phone;
-    m.type = in.type;
-    m.body = in.body;
-    m.media = in.media;
+    m.type = in.kind == IncomingKind::kUndecryptable ? std::string(store::kMessageUndecryptable) : in.type;
+    m.body = in.kind == IncomingKind::kUndecryptable ? std::string() : in.body;
+    if (in.kind == IncomingKind::kContent) m.media = in.media;
     if (!in.quoted_wa_message_id.empty())
-        if (auto q = repo_.FindMessageByWaId(s->id, in.quoted_wa_message_id)) m.quoted_message_id = q->id;
+        if (auto q = tx.FindMessageByWaId(s.id, in.quoted_wa_message_id)) m.quoted_message_id = q->id;
     m.timestamp = in.timestamp_ms ? in.timestamp_ms : NowMs();
     m.status = in.from_me ? "sent" : "delivered";
     m.from_history = in.from_history;
-    store::RecordedMessage rec = repo_.RecordMessage(m);
-    if (rec.inserted && !in.from_history) {
-        Emit(s->company_id, s->id, "whatsapp:message",
-             {{"sessionId", s->id}, {"chatId", rec.chat.id}, {"message", MessageView(rec.message)}});
-        Emit(s->company_id, s->id, "whatsapp:chat_updated",
-             {{"sessionId", s->id}, {"chatId", rec.chat.id}, {"chat", ChatView(rec.chat)}});
-        spdlog::info("[WhatsApp] Saved message for session {}: {}", s->id, Preview(in.body));
+    store::RecordedMessage rec = tx.RecordMessage(m);
+    if (rec.inserted) {
+        if (in.from_history) return;
+        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:message",
+                                                  {{"sessionId", s.id}, {"chatId", rec.chat.id},
+                                                   {"message", MessageView(rec.message)}})));
+        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:chat_updated",
+                                                  {{"sessionId", s.id}, {"chatId", rec.chat.id},
+                                                   {"chat", ChatView(rec.chat)}})));
+        return;
     }
-    return true;
+    // The resend that heals an undecryptable message arrives under the same id: it replaces it.
+    if (in.kind != IncomingKind::kContent || rec.message.type != store::kMessageUndecryptable) return;
+    store::Message healed = rec.message;
+    healed.type = m.type;
+    healed.body = m.body;
+    healed.media = m.media;
+    healed.quoted_message_id = m.quoted_message_id;
+    if (auto updated = tx.UpdateMessageContent(healed)) {
+        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
+                                                  {{"sessionId", s.id}, {"chatId", updated->chat_id},
+                                                   {"message", MessageView(*updated)}})));
+    }
+}
+
+// Revoke and edit: only the message's own sender may change it; a change to a message we never
+// stored changes nothing (the stanza is still settled: there is nothing to redeliver it for).
+void WadeskService::ApplyChange(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in,
+                                std::vector<store::Event>& events) {
+    auto target = tx.FindMessageByWaId(s.id, in.target_wa_message_id);
+    if (!target) {
+        spdlog::info("[WhatsApp] Session {}: {} of unknown message {}", s.id,
+                     in.kind == IncomingKind::kRevoke ? "revoke" : "edit", in.target_wa_message_id);
+        return;
+    }
+    const bool same_sender = target->from_me == in.from_me &&
+                             (in.from_me || target->sender_jid == in.sender_jid ||
+                              (!in.sender_phone.empty() && target->sender_phone == in.sender_phone));
+    if (!same_sender) {
+        spdlog::warn("[WhatsApp] Session {}: ignored a change of message {} by someone who did not send it", s.id,
+                     in.target_wa_message_id);
+        return;
+    }
+    store::Message changed = *target;
+    if (in.kind == IncomingKind::kRevoke) {
+        if (changed.deleted) return;
+        changed.deleted = true;
+        changed.body.clear();
+        changed.media.reset();
+    } else {
+        if (changed.deleted || (changed.edited && changed.body == in.body)) return;
+        changed.edited = true;
+        changed.body = in.body;
+    }
+    if (auto updated = tx.UpdateMessageContent(changed)) {
+        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
+                                                  {{"sessionId", s.id}, {"chatId", updated->chat_id},
+                                                   {"message", MessageView(*updated)}})));
+    }
 }
 
 void WadeskService::OnMessageSent(const std::string& session_id, const std::string& message_id,

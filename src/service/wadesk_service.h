@@ -169,7 +169,8 @@ public:
     void OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
                  const std::string& jid) override;
     void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) override;
-    bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message) override;
+    bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message,
+                           const CommitHook& also) override;
     void OnMessageSent(const std::string& session_id, const std::string& message_id,
                        const std::string& wa_message_id) override;
     void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
@@ -190,6 +191,15 @@ private:
                     const boost::json::object& details = {});
     void Emit(const std::string& company_id, const std::string& session_id, const std::string& name,
               const boost::json::object& payload);
+    // An event not stored yet: append it in a transaction, publish it after the commit.
+    static store::Event MakeEvent(const std::string& company_id, const std::string& session_id, const std::string& name,
+                                  const boost::json::object& payload);
+    // The statements of one incoming message inside the receive transaction; the events it
+    // appended go to `events`, to publish once committed.
+    void RecordIncoming(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in,
+                        std::vector<store::Event>& events);
+    void ApplyChange(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in,
+                     std::vector<store::Event>& events);
     void ApplySessionChange(const store::WaSession& session);
     void ValidateNewUser(const NewUser& user) const;
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wadesk::store {
@@ -102,7 +103,8 @@ struct Message {
     std::string sender_jid;
     std::string sender_name;
     std::string sender_phone;
-    std::string type = "text";     // text image video audio voice document sticker location contact reaction system unsupported
+    std::string type = "text";     // text image video audio voice document sticker location contact reaction system
+                                   // unsupported, or kMessageUndecryptable
     std::string body;
     std::optional<MediaInfo> media;
     std::string quoted_message_id;
@@ -115,6 +117,10 @@ struct Message {
     bool from_history = false;     // imported by history sync: triggers no notification
     std::int64_t created_at = 0;
 };
+
+// The type of a message that could not be decrypted (yet): shown as "waiting for this message";
+// the sender's resend under the same WhatsApp id replaces it with the real content.
+inline constexpr std::string_view kMessageUndecryptable = "undecryptable";
 
 // A durable event: the Socket.IO stream and GET /api/events both read these.
 struct Event {

@@ -9,6 +9,7 @@
 //   another company is "not found" (std::nullopt / false), never an error that reveals it.
 // - Failures throw the StoreError hierarchy of store/errors.h; "not found" is not a failure.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,9 +107,33 @@ struct CompanyStats {
     std::vector<SessionStats> per_session;
 };
 
+// A unit of work: the statements of one use case, committed together by Repository::Transact.
+// The methods mean what the Repository methods of the same names mean, but run inside the open
+// transaction. Valid only inside the Transact callback; one thread.
+class Transaction {
+public:
+    virtual ~Transaction() = default;
+    virtual Chat UpsertChat(const Chat& chat) = 0;
+    virtual RecordedMessage RecordMessage(const Message& message) = 0;
+    virtual std::optional<Message> FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) = 0;
+    // Rewrites a stored message's content: type, body, media, quoted_message_id, edited, deleted
+    // (found by message.session_id and message.id). Returns the row after the change; nullopt
+    // when there is no such message. The chat's preview follows when it is the chat's last message.
+    virtual std::optional<Message> UpdateMessageContent(const Message& message) = 0;
+    virtual Event AppendEvent(const Event& event) = 0;
+    virtual void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) = 0;
+    virtual void DeleteCredential(std::string_view session_id, std::string_view key) = 0;
+};
+
 class Repository {
 public:
     virtual ~Repository() = default;
+
+    // Runs `fn` in one write transaction: committed when fn returns, rolled back when it throws
+    // (the exception then propagates). When concurrent writers collide (UniqueViolation, e.g. two
+    // nodes creating one chat) the transaction is rolled back and fn runs again, a few times, so
+    // fn must have no effect outside `tx` until Transact returns.
+    virtual void Transact(const std::function<void(Transaction& tx)>& fn) = 0;
 
     // --- companies
     virtual Company CreateCompany(const Company& company) = 0;  // id/created_at filled if empty
@@ -196,6 +221,10 @@ public:
     virtual void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) = 0;
     virtual void DeleteCredential(std::string_view session_id, std::string_view key) = 0;
     virtual void DeleteCredentials(std::string_view session_id) = 0;
+    // Deletes the session's credentials whose key starts with `key_prefix` and that were last
+    // written before `before_ms`; returns how many.
+    virtual std::int64_t PruneCredentials(std::string_view session_id, std::string_view key_prefix,
+                                          std::int64_t before_ms) = 0;
 
     // --- health
     virtual bool Ping() = 0;  // true when the database answers

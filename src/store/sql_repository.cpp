@@ -192,6 +192,13 @@ const std::string kChatMessageCountAndCursor =
 const std::string kAdvanceStatus =
     "UPDATE wa_messages SET status = $3 WHERE session_id = $1 AND id = $2 AND status IN ($4, $5, $6, $7) "
     "RETURNING " + kMessageCols;
+const std::string kUpdateMessageContent =
+    "UPDATE wa_messages SET type = $3, body = $4, has_media = $5, media_mimetype = $6, media_size = $7, "
+    "media_file_name = $8, media_url = $9, quoted_message_id = $10, edited = $11, deleted = $12 "
+    "WHERE session_id = $1 AND id = $2 RETURNING " + kMessageCols;
+// A chat's preview follows an edit or deletion of its last message.
+const std::string kRefreshChatPreview =
+    "UPDATE wa_chats SET last_message = $3 WHERE id = $1 AND last_message_at = $2";
 const std::string kSetMessageWaId =
     "UPDATE wa_messages SET wa_message_id = $3 WHERE session_id = $1 AND id = $2 RETURNING " + kMessageCols;
 
@@ -231,13 +238,15 @@ const std::string kUpsertCredential =
     "ON CONFLICT (session_id, cred_key) DO UPDATE SET cred_value = excluded.cred_value, "
     "updated_at = excluded.updated_at";
 const std::string kDeleteCredential = "DELETE FROM wa_credentials WHERE session_id = $1 AND cred_key = $2";
+// Keys in [$2, $3): every key that starts with a prefix, as a range of the primary key.
+const std::string kPruneCredentials =
+    "DELETE FROM wa_credentials WHERE session_id = $1 AND cred_key >= $2 AND cred_key < $3 AND updated_at < $4";
 const std::string kPing = "SELECT 1";
 const std::string kListAllUsers = "SELECT " + kUserCols + " FROM users ORDER BY company_id, created_at, id";
 const std::string kCountCompanies = "SELECT COUNT(*) FROM companies";
 
 constexpr int kMaxLimit = 1000;
 constexpr std::int64_t kMsPerDay = 86'400'000;  // days are ts / kMsPerDay, as in SQL
-constexpr int kUpsertChatAttempts = 4;
 
 std::string S(std::string_view v) { return std::string(v); }
 
@@ -462,6 +471,202 @@ std::vector<std::string> ParseLabels(std::string_view json) {
 }
 
 SqlRepository::SqlRepository(std::unique_ptr<detail::Database> db) : db_(std::move(db)) {}
+
+// ---------------------------------------------------------------- unit of work
+
+namespace {
+
+// Transaction over one driver connection inside Database::Write.
+class SqlTransaction final : public Transaction {
+public:
+    SqlTransaction(Connection& conn, const detail::Dialect& dialect) : conn_(conn), dialect_(dialect) {}
+
+    Chat UpsertChat(const Chat& chat) override;
+    RecordedMessage RecordMessage(const Message& message) override;
+    std::optional<Message> FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) override {
+        if (wa_message_id.empty()) return std::nullopt;
+        return First<Message>(conn_.Query(kSelectMessageByWaId, {S(session_id), S(wa_message_id)}), ReadMessage);
+    }
+    std::optional<Message> UpdateMessageContent(const Message& m) override {
+        const MediaInfo media = m.media.value_or(MediaInfo{});
+        auto out = First<Message>(conn_.Query(kUpdateMessageContent,
+                                              {m.session_id, m.id, m.type, m.body, m.media.has_value(), media.mimetype,
+                                               media.size, media.file_name, media.url, m.quoted_message_id, m.edited,
+                                               m.deleted}),
+                                  ReadMessage);
+        if (out) conn_.Exec(kRefreshChatPreview, {out->chat_id, out->timestamp, Preview(*out)});
+        return out;
+    }
+    Event AppendEvent(const Event& event) override;
+    void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) override {
+        conn_.Exec(kUpsertCredential, {S(session_id), S(key), Blob{S(value)}, NowMs()});
+    }
+    void DeleteCredential(std::string_view session_id, std::string_view key) override {
+        conn_.Exec(kDeleteCredential, {S(session_id), S(key)});
+    }
+
+private:
+    Connection& conn_;
+    const detail::Dialect& dialect_;
+};
+
+Chat SqlTransaction::UpsertChat(const Chat& chat) {
+    if (chat.jid.empty()) throw ConstraintViolation("store: a chat needs a jid");
+    const std::string& lock = dialect_.for_update;
+    std::optional<Chat> by_jid =
+        First<Chat>(conn_.Query(kSelectChatByJid + lock, {chat.company_id, chat.session_id, chat.jid}),
+                    ReadChat);
+    if (!by_jid) {
+        by_jid = First<Chat>(
+            conn_.Query(kSelectChatByLid + lock, {chat.company_id, chat.session_id, chat.jid}), ReadChat);
+    }
+    std::optional<Chat> by_lid;
+    if (!chat.lid.empty()) {
+        by_lid = First<Chat>(
+            conn_.Query(kSelectChatByLid + lock, {chat.company_id, chat.session_id, chat.lid}), ReadChat);
+        if (!by_lid) {
+            by_lid = First<Chat>(
+                conn_.Query(kSelectChatByJid + lock, {chat.company_id, chat.session_id, chat.lid}),
+                ReadChat);
+        }
+    }
+    const std::int64_t now = NowMs();
+    if (!by_jid && !by_lid) {
+        if (conn_.Query(kSessionInCompany, {chat.company_id, chat.session_id}).empty()) {
+            throw ConstraintViolation("store: chat names a session outside its company");
+        }
+        Chat out = chat;
+        if (out.id.empty()) out.id = NewId();
+        out.created_at = now;
+        out.updated_at = now;
+        conn_.Exec(kInsertChat, ChatParams(out));
+        return out;
+    }
+    Chat keep = by_jid ? *by_jid : *by_lid;
+    if (by_jid && by_lid && by_jid->id != by_lid->id) {
+        // Two rows turned out to be one contact: fold the LID row into the PN row.
+        const Chat& other = *by_lid;
+        conn_.Exec(kMoveChatMessages, {other.id, keep.id});
+        conn_.Exec(kDeleteChat, {other.id});
+        keep.unread_count += other.unread_count;
+        if (other.last_message_at > keep.last_message_at) {
+            keep.last_message_at = other.last_message_at;
+            keep.last_message = other.last_message;
+        }
+        if (keep.name.empty()) keep.name = other.name;
+        if (keep.assigned_to.empty()) keep.assigned_to = other.assigned_to;
+        for (const std::string& label : other.labels) {
+            if (std::find(keep.labels.begin(), keep.labels.end(), label) == keep.labels.end()) {
+                keep.labels.push_back(label);
+            }
+        }
+        keep.archived = keep.archived && other.archived;
+        keep.pinned = keep.pinned || other.pinned;
+        keep.muted = keep.muted || other.muted;
+    }
+    // The phone-number JID is canonical; a LID seen first becomes the alias.
+    if (IsLid(keep.jid) && !IsLid(chat.jid)) {
+        if (keep.lid.empty()) keep.lid = keep.jid;
+        keep.jid = chat.jid;
+    }
+    if (!chat.lid.empty() && chat.lid != keep.jid) keep.lid = chat.lid;
+    if (!chat.name.empty()) keep.name = chat.name;
+    keep.is_group = keep.is_group || chat.is_group;
+    keep.updated_at = now;
+    WriteChat(conn_, keep);
+    return keep;
+}
+
+RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
+    RecordedMessage out;
+    // Locking the chat row serializes writers of one chat (PostgreSQL; SQLite has one writer).
+    std::optional<Chat> chat = First<Chat>(
+        conn_.Query(kSelectChatInSession + dialect_.for_update, {message.session_id, message.chat_id}),
+        ReadChat);
+    if (!chat || (!message.company_id.empty() && chat->company_id != message.company_id)) {
+        throw ConstraintViolation("store: message.chat_id does not name a chat of the message's session");
+    }
+    auto find_existing = [&]() -> std::optional<Message> {
+        if (!message.wa_message_id.empty()) {
+            auto m = First<Message>(conn_.Query(kSelectMessageByWaId, {message.session_id, message.wa_message_id}),
+                                    ReadMessage);
+            if (m) return m;
+        }
+        if (!message.client_message_id.empty()) {
+            return First<Message>(
+                conn_.Query(kSelectMessageByClientId, {message.session_id, message.client_message_id}),
+                ReadMessage);
+        }
+        return std::nullopt;
+    };
+    auto duplicate = [&](Message existing) {
+        out.message = std::move(existing);
+        out.chat = First<Chat>(conn_.Query(kSelectChatInSession, {out.message.session_id, out.message.chat_id}),
+                               ReadChat)
+                       .value_or(*chat);
+        out.inserted = false;
+    };
+    if (auto existing = find_existing()) {
+        duplicate(std::move(*existing));
+        return out;
+    }
+
+    Message m = message;
+    if (m.id.empty()) m.id = NewId();
+    m.company_id = chat->company_id;
+    if (m.created_at == 0) m.created_at = NowMs();
+    if (m.timestamp == 0) m.timestamp = m.created_at;
+    const MediaInfo media = m.media.value_or(MediaInfo{});
+    Rows inserted = conn_.Query(
+        kInsertMessage,
+        {m.id, m.company_id, m.session_id, m.chat_id, m.wa_message_id, m.from_me, m.sender_jid, m.sender_name,
+         m.sender_phone, m.type, m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
+         media.url, m.quoted_message_id, m.timestamp, m.status, m.sent_by, m.client_message_id, m.edited,
+         m.deleted, m.from_history, m.created_at});
+    if (inserted.empty()) {
+        // A concurrent writer stored the same message first (the unique index decided).
+        if (auto existing = find_existing()) {
+            duplicate(std::move(*existing));
+            return out;
+        }
+        throw UniqueViolation("store: message id already exists");
+    }
+    const std::int64_t unread = (!m.from_me && !m.from_history) ? 1 : 0;
+    out.chat = ReadChat(conn_.Query(kUpdateChatOnMessage, {m.chat_id, m.timestamp, Preview(m), unread, NowMs()})[0]);
+    out.message = std::move(m);
+    out.inserted = true;
+    return out;
+}
+
+Event SqlTransaction::AppendEvent(const Event& event) {
+    Event e = event;
+    if (e.payload_json.empty()) e.payload_json = "{}";
+    if (!dialect_.serialize_events.empty()) conn_.Query(dialect_.serialize_events, {});
+    e.created_at = NowMs();
+    e.id = conn_.Query(kInsertEvent, {e.company_id, e.session_id, e.name, e.payload_json, e.created_at})[0].Int(0);
+    return e;
+}
+
+}  // namespace
+
+// Concurrent writers that collide on a unique index (PostgreSQL) run again and then find the
+// winner's row; SQLite serializes writers and never gets here.
+constexpr int kTransactAttempts = 4;
+
+void SqlRepository::Transact(const std::function<void(Transaction&)>& fn) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            db_->Write([&](Connection& conn) {
+                SqlTransaction tx(conn, db_->dialect());
+                fn(tx);
+            });
+            return;
+        } catch (const UniqueViolation&) {
+            if (attempt >= kTransactAttempts) throw;
+        }
+    }
+}
+
 
 // ---------------------------------------------------------------- companies
 
@@ -713,82 +918,9 @@ std::vector<Access> SqlRepository::ListAllAccess() {
 // ---------------------------------------------------------------- chats
 
 Chat SqlRepository::UpsertChat(const Chat& chat) {
-    if (chat.jid.empty()) throw ConstraintViolation("store: a chat needs a jid");
-    // Under PostgreSQL two callers may insert the same new chat at once; the loser of the unique
-    // index race runs again and finds the winner's row.
-    for (int attempt = 1;; ++attempt) {
-        try {
-            Chat out;
-            db_->Write([&](Connection& conn) {
-                const std::string& lock = db_->dialect().for_update;
-                std::optional<Chat> by_jid =
-                    First<Chat>(conn.Query(kSelectChatByJid + lock, {chat.company_id, chat.session_id, chat.jid}),
-                                ReadChat);
-                if (!by_jid) {
-                    by_jid = First<Chat>(
-                        conn.Query(kSelectChatByLid + lock, {chat.company_id, chat.session_id, chat.jid}), ReadChat);
-                }
-                std::optional<Chat> by_lid;
-                if (!chat.lid.empty()) {
-                    by_lid = First<Chat>(
-                        conn.Query(kSelectChatByLid + lock, {chat.company_id, chat.session_id, chat.lid}), ReadChat);
-                    if (!by_lid) {
-                        by_lid = First<Chat>(
-                            conn.Query(kSelectChatByJid + lock, {chat.company_id, chat.session_id, chat.lid}),
-                            ReadChat);
-                    }
-                }
-                const std::int64_t now = NowMs();
-                if (!by_jid && !by_lid) {
-                    if (conn.Query(kSessionInCompany, {chat.company_id, chat.session_id}).empty()) {
-                        throw ConstraintViolation("store: chat names a session outside its company");
-                    }
-                    out = chat;
-                    if (out.id.empty()) out.id = NewId();
-                    out.created_at = now;
-                    out.updated_at = now;
-                    conn.Exec(kInsertChat, ChatParams(out));
-                    return;
-                }
-                Chat keep = by_jid ? *by_jid : *by_lid;
-                if (by_jid && by_lid && by_jid->id != by_lid->id) {
-                    // Two rows turned out to be one contact: fold the LID row into the PN row.
-                    const Chat& other = *by_lid;
-                    conn.Exec(kMoveChatMessages, {other.id, keep.id});
-                    conn.Exec(kDeleteChat, {other.id});
-                    keep.unread_count += other.unread_count;
-                    if (other.last_message_at > keep.last_message_at) {
-                        keep.last_message_at = other.last_message_at;
-                        keep.last_message = other.last_message;
-                    }
-                    if (keep.name.empty()) keep.name = other.name;
-                    if (keep.assigned_to.empty()) keep.assigned_to = other.assigned_to;
-                    for (const std::string& label : other.labels) {
-                        if (std::find(keep.labels.begin(), keep.labels.end(), label) == keep.labels.end()) {
-                            keep.labels.push_back(label);
-                        }
-                    }
-                    keep.archived = keep.archived && other.archived;
-                    keep.pinned = keep.pinned || other.pinned;
-                    keep.muted = keep.muted || other.muted;
-                }
-                // The phone-number JID is canonical; a LID seen first becomes the alias.
-                if (IsLid(keep.jid) && !IsLid(chat.jid)) {
-                    if (keep.lid.empty()) keep.lid = keep.jid;
-                    keep.jid = chat.jid;
-                }
-                if (!chat.lid.empty() && chat.lid != keep.jid) keep.lid = chat.lid;
-                if (!chat.name.empty()) keep.name = chat.name;
-                keep.is_group = keep.is_group || chat.is_group;
-                keep.updated_at = now;
-                WriteChat(conn, keep);
-                out = keep;
-            });
-            return out;
-        } catch (const UniqueViolation&) {
-            if (attempt >= kUpsertChatAttempts) throw;
-        }
-    }
+    Chat out;
+    Transact([&](Transaction& tx) { out = tx.UpsertChat(chat); });
+    return out;
 }
 
 std::optional<Chat> SqlRepository::FindChat(std::string_view company_id, std::string_view session_id,
@@ -889,58 +1021,7 @@ std::optional<Chat> SqlRepository::MarkChatRead(std::string_view company_id, std
 
 RecordedMessage SqlRepository::RecordMessage(const Message& message) {
     RecordedMessage out;
-    db_->Write([&](Connection& conn) {
-        // Locking the chat row serializes writers of one chat (PostgreSQL; SQLite has one writer).
-        std::optional<Chat> chat = First<Chat>(
-            conn.Query(kSelectChatInSession + db_->dialect().for_update, {message.session_id, message.chat_id}),
-            ReadChat);
-        if (!chat || (!message.company_id.empty() && chat->company_id != message.company_id)) {
-            throw ConstraintViolation("store: message.chat_id does not name a chat of the message's session");
-        }
-        auto find_existing = [&]() -> std::optional<Message> {
-            if (!message.wa_message_id.empty()) {
-                auto m = First<Message>(conn.Query(kSelectMessageByWaId, {message.session_id, message.wa_message_id}),
-                                        ReadMessage);
-                if (m) return m;
-            }
-            if (!message.client_message_id.empty()) {
-                return First<Message>(
-                    conn.Query(kSelectMessageByClientId, {message.session_id, message.client_message_id}),
-                    ReadMessage);
-            }
-            return std::nullopt;
-        };
-        auto duplicate = [&](Message existing) {
-            out.message = std::move(existing);
-            out.chat = First<Chat>(conn.Query(kSelectChatInSession, {out.message.session_id, out.message.chat_id}),
-                                   ReadChat)
-                           .value_or(*chat);
-            out.inserted = false;
-        };
-        if (auto existing = find_existing()) return duplicate(std::move(*existing));
-
-        Message m = message;
-        if (m.id.empty()) m.id = NewId();
-        m.company_id = chat->company_id;
-        if (m.created_at == 0) m.created_at = NowMs();
-        if (m.timestamp == 0) m.timestamp = m.created_at;
-        const MediaInfo media = m.media.value_or(MediaInfo{});
-        Rows inserted = conn.Query(
-            kInsertMessage,
-            {m.id, m.company_id, m.session_id, m.chat_id, m.wa_message_id, m.from_me, m.sender_jid, m.sender_name,
-             m.sender_phone, m.type, m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
-             media.url, m.quoted_message_id, m.timestamp, m.status, m.sent_by, m.client_message_id, m.edited,
-             m.deleted, m.from_history, m.created_at});
-        if (inserted.empty()) {
-            // A concurrent writer stored the same message first (the unique index decided).
-            if (auto existing = find_existing()) return duplicate(std::move(*existing));
-            throw UniqueViolation("store: message id already exists");
-        }
-        const std::int64_t unread = (!m.from_me && !m.from_history) ? 1 : 0;
-        out.chat = ReadChat(conn.Query(kUpdateChatOnMessage, {m.chat_id, m.timestamp, Preview(m), unread, NowMs()})[0]);
-        out.message = std::move(m);
-        out.inserted = true;
-    });
+    Transact([&](Transaction& tx) { out = tx.RecordMessage(message); });
     return out;
 }
 
@@ -1035,14 +1116,9 @@ std::optional<Message> SqlRepository::SetMessageWaId(std::string_view session_id
 // ---------------------------------------------------------------- events and audit
 
 Event SqlRepository::AppendEvent(const Event& event) {
-    Event e = event;
-    if (e.payload_json.empty()) e.payload_json = "{}";
-    db_->Write([&](Connection& conn) {
-        if (!db_->dialect().serialize_events.empty()) conn.Query(db_->dialect().serialize_events, {});
-        e.created_at = NowMs();
-        e.id = conn.Query(kInsertEvent, {e.company_id, e.session_id, e.name, e.payload_json, e.created_at})[0].Int(0);
-    });
-    return e;
+    Event out;
+    Transact([&](Transaction& tx) { out = tx.AppendEvent(event); });
+    return out;
 }
 
 std::vector<Event> SqlRepository::ListEvents(std::string_view company_id, std::int64_t after_id, int limit) {
@@ -1147,13 +1223,24 @@ std::optional<std::string> SqlRepository::GetCredential(std::string_view session
 }
 
 void SqlRepository::PutCredential(std::string_view session_id, std::string_view key, std::string_view value) {
-    db_->Write([&](Connection& conn) {
-        conn.Exec(kUpsertCredential, {S(session_id), S(key), Blob{S(value)}, NowMs()});
-    });
+    Transact([&](Transaction& tx) { tx.PutCredential(session_id, key, value); });
 }
 
 void SqlRepository::DeleteCredential(std::string_view session_id, std::string_view key) {
-    db_->Write([&](Connection& conn) { conn.Exec(kDeleteCredential, {S(session_id), S(key)}); });
+    Transact([&](Transaction& tx) { tx.DeleteCredential(session_id, key); });
+}
+
+std::int64_t SqlRepository::PruneCredentials(std::string_view session_id, std::string_view key_prefix,
+                                             std::int64_t before_ms) {
+    std::int64_t n = 0;
+    db_->Write([&](Connection& conn) {
+        if (key_prefix.empty() || static_cast<unsigned char>(key_prefix.back()) == 0xFF)
+            throw ConstraintViolation("store: a credential prefix must be non-empty and end below 0xFF");
+        std::string end(key_prefix);
+        end.back() = static_cast<char>(end.back() + 1);
+        n = conn.Exec(kPruneCredentials, {S(session_id), S(key_prefix), end, before_ms});
+    });
+    return n;
 }
 
 void SqlRepository::DeleteCredentials(std::string_view session_id) {

@@ -16,6 +16,8 @@ public:
     // The driver underneath, for tools (the benchmark seeder) that bulk-load around the interface.
     detail::Database& database() { return *db_; }
 
+    void Transact(const std::function<void(Transaction& tx)>& fn) override;
+
     Company CreateCompany(const Company& company) override;
     std::optional<Company> FindCompany(std::string_view id) override;
 
@@ -81,6 +83,8 @@ public:
     void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) override;
     void DeleteCredential(std::string_view session_id, std::string_view key) override;
     void DeleteCredentials(std::string_view session_id) override;
+    std::int64_t PruneCredentials(std::string_view session_id, std::string_view key_prefix,
+                                  std::int64_t before_ms) override;
 
     bool Ping() override;
 

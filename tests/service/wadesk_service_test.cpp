@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -140,6 +141,120 @@ TEST_F(WadeskServiceTest, SendStoresPendingOnceAndHandsItToTheEngine) {
     EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, first.message.id)->status, "read");
 }
 
+// What a receive commits is one transaction: the engine's writes (here a credential) roll back
+// with the message when the transaction fails.
+TEST_F(WadeskServiceTest, IncomingMessageAndTheEnginesWritesCommitTogether) {
+    Connect();
+    IncomingMessage in;
+    in.chat_jid = "79005556600@s.whatsapp.net";
+    in.wa_message_id = "ATOM1";
+    in.sender_jid = in.chat_jid;
+    in.body = "atomic";
+    events.clear();
+    EXPECT_THROW(engine.events_->OnIncomingMessage(session.id, in,
+                                                   [&](store::Transaction& tx) {
+                                                       tx.PutCredential(session.id, "inbox/x", "plain");
+                                                       throw std::runtime_error("disk full");
+                                                   }),
+                 std::runtime_error);
+    EXPECT_FALSE(repo->FindMessageByWaId(session.id, "ATOM1"));
+    EXPECT_FALSE(repo->GetCredential(session.id, "inbox/x"));
+    EXPECT_TRUE(events.empty()) << "nothing is published for what was not committed";
+    EXPECT_TRUE(engine.events_->OnIncomingMessage(
+        session.id, in, [&](store::Transaction& tx) { tx.PutCredential(session.id, "inbox/x", "plain"); }));
+    EXPECT_TRUE(repo->FindMessageByWaId(session.id, "ATOM1"));
+    EXPECT_EQ(*repo->GetCredential(session.id, "inbox/x"), "plain");
+    // Each published event is already in the durable log, for replay.
+    auto logged = repo->ListEvents(admin.who.company_id, 0, 100);
+    for (const auto& e : events) {
+        EXPECT_TRUE(std::any_of(logged.begin(), logged.end(), [&](const store::Event& l) { return l.id == e.id; }));
+    }
+    EXPECT_EQ(EventNames(), (std::vector<std::string>{"whatsapp:message", "whatsapp:chat_updated"}));
+}
+
+TEST_F(WadeskServiceTest, AnUndecryptableMessageIsShownThenHealedByTheResend) {
+    Connect();
+    IncomingMessage in;
+    in.kind = IncomingKind::kUndecryptable;
+    in.failure = "signal_invalid_mac";
+    in.chat_jid = "79005556611@s.whatsapp.net";
+    in.wa_message_id = "HEAL1";
+    in.sender_jid = in.chat_jid;
+    events.clear();
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
+    auto stored = repo->FindMessageByWaId(session.id, "HEAL1");
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->type, "undecryptable");
+    EXPECT_EQ(EventNames(), (std::vector<std::string>{"whatsapp:message", "whatsapp:chat_updated"}));
+    // A second failed attempt adds nothing.
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
+    EXPECT_EQ(events.size(), 2u);
+    in.kind = IncomingKind::kContent;
+    in.type = "text";
+    in.body = "here it is";
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
+    auto healed = repo->FindMessageByWaId(session.id, "HEAL1");
+    ASSERT_TRUE(healed);
+    EXPECT_EQ(healed->id, stored->id);
+    EXPECT_EQ(healed->type, "text");
+    EXPECT_EQ(healed->body, "here it is");
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[2].name, "whatsapp:message_updated");
+    EXPECT_EQ(svc->ListMessages(admin, session.id, "79005556611", 1, 50, "").total, 1);
+}
+
+TEST_F(WadeskServiceTest, RevokeAndEditChangeTheSendersMessageOnly) {
+    Connect();
+    IncomingMessage in;
+    in.chat_jid = "79005556622@s.whatsapp.net";
+    in.wa_message_id = "ORIG1";
+    in.sender_jid = in.chat_jid;
+    in.sender_phone = "79005556622";
+    in.body = "teh price is 10";
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
+    events.clear();
+
+    IncomingMessage edit = in;
+    edit.kind = IncomingKind::kEdit;
+    edit.wa_message_id = "EDIT1";
+    edit.target_wa_message_id = "ORIG1";
+    edit.body = "the price is 10";
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, edit, nullptr));
+    auto m = repo->FindMessageByWaId(session.id, "ORIG1");
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(m->edited);
+    EXPECT_EQ(m->body, "the price is 10");
+    EXPECT_FALSE(repo->FindMessageByWaId(session.id, "EDIT1")) << "an edit is no message of its own";
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].name, "whatsapp:message_updated");
+    auto payload = boost::json::parse(events[0].payload_json).as_object();
+    EXPECT_EQ(payload["message"].as_object()["body"].as_string(), "the price is 10");
+    EXPECT_EQ(payload["message"].as_object()["edited"].as_bool(), true);
+
+    // Somebody else cannot revoke it; our own devices cannot revoke a contact's message either.
+    IncomingMessage forged = edit;
+    forged.kind = IncomingKind::kRevoke;
+    forged.sender_jid = "79009999999@s.whatsapp.net";
+    forged.sender_phone = "79009999999";
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, forged, nullptr));
+    forged = edit;
+    forged.kind = IncomingKind::kRevoke;
+    forged.from_me = true;
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, forged, nullptr));
+    EXPECT_FALSE(repo->FindMessageByWaId(session.id, "ORIG1")->deleted);
+
+    IncomingMessage revoke = edit;
+    revoke.kind = IncomingKind::kRevoke;
+    revoke.wa_message_id = "REV1";
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, revoke, nullptr));
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, revoke, nullptr));  // redelivered: no second event
+    m = repo->FindMessageByWaId(session.id, "ORIG1");
+    EXPECT_TRUE(m->deleted);
+    EXPECT_EQ(m->body, "");
+    EXPECT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[1].name, "whatsapp:message_updated");
+}
+
 TEST_F(WadeskServiceTest, IncomingMessagesAreCommittedOnceAndCounted) {
     Connect();
     IncomingMessage in;
@@ -148,8 +263,8 @@ TEST_F(WadeskServiceTest, IncomingMessagesAreCommittedOnceAndCounted) {
     in.sender_jid = in.chat_jid;
     in.body = "Hi there";
     in.timestamp_ms = NowMs();
-    EXPECT_TRUE(engine.events_->OnIncomingMessage(session.id, in));
-    EXPECT_TRUE(engine.events_->OnIncomingMessage(session.id, in));  // redelivery
+    EXPECT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
+    EXPECT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));  // redelivery
     auto chats = svc->ListChats(admin, session.id, ChatFilter{});
     ASSERT_EQ(chats.total, 1);
     EXPECT_EQ(chats.items[0].unread_count, 1);

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/ids.h"
 #include "store/detail/migrations.h"
 #include "store/errors.h"
@@ -989,6 +990,94 @@ TEST_P(RepositoryTest, CredentialsRoundTripBinaryValues) {
     EXPECT_EQ(*repo_->GetCredential(s2.id, "noise"), "other");
     // Credentials belong to an existing session.
     EXPECT_THROW(repo_->PutCredential(NewId(), "k", "v"), ConstraintViolation);
+}
+
+TEST_P(RepositoryTest, PrunesCredentialsByPrefixAndAge) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a), other = NewSession(a);
+    repo_->PutCredential(s.id, "inbox/aa", "1");
+    repo_->PutCredential(s.id, "inbox/bb", "2");
+    repo_->PutCredential(s.id, "inbox0", "not under the prefix");
+    repo_->PutCredential(s.id, "inbo", "not under the prefix");
+    repo_->PutCredential(s.id, "session/x/0", "3");
+    repo_->PutCredential(other.id, "inbox/aa", "other session");
+    EXPECT_EQ(repo_->PruneCredentials(s.id, "inbox/", NowMs() - 60'000), 0) << "all are newer than the cut";
+    EXPECT_EQ(repo_->PruneCredentials(s.id, "inbox/", NowMs() + 60'000), 2);
+    EXPECT_FALSE(repo_->GetCredential(s.id, "inbox/aa"));
+    EXPECT_FALSE(repo_->GetCredential(s.id, "inbox/bb"));
+    EXPECT_TRUE(repo_->GetCredential(s.id, "inbox0"));
+    EXPECT_TRUE(repo_->GetCredential(s.id, "inbo"));
+    EXPECT_TRUE(repo_->GetCredential(s.id, "session/x/0"));
+    EXPECT_TRUE(repo_->GetCredential(other.id, "inbox/aa"));
+}
+
+// ------------------------------------------------------------------ units of work
+
+// The receive pipeline's guarantee: the Signal state, the message and its event commit together
+// or not at all.
+TEST_P(RepositoryTest, ATransactionCommitsEverythingOrNothing) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    auto write_all = [&](Transaction& tx, const std::string& wa_id) {
+        tx.PutCredential(s.id, "session/x/0", "ratchet-" + wa_id);
+        Chat chat = tx.UpsertChat({.company_id = a.id, .session_id = s.id, .jid = "79001112233@s.whatsapp.net"});
+        Message m;
+        m.session_id = s.id;
+        m.chat_id = chat.id;
+        m.wa_message_id = wa_id;
+        m.body = "hello " + wa_id;
+        m.timestamp = 1000;
+        RecordedMessage rec = tx.RecordMessage(m);
+        EXPECT_TRUE(rec.inserted);
+        tx.AppendEvent({.company_id = a.id, .session_id = s.id, .name = "whatsapp:message"});
+    };
+    EXPECT_THROW(repo_->Transact([&](Transaction& tx) {
+        write_all(tx, "W1");
+        throw std::runtime_error("the commit fails");
+    }),
+                 std::runtime_error);
+    EXPECT_FALSE(repo_->GetCredential(s.id, "session/x/0"));
+    EXPECT_FALSE(repo_->FindMessageByWaId(s.id, "W1"));
+    EXPECT_FALSE(repo_->FindChatByJid(a.id, s.id, "79001112233@s.whatsapp.net"));
+    EXPECT_TRUE(repo_->ListEvents(a.id, 0, 10).empty());
+
+    repo_->Transact([&](Transaction& tx) { write_all(tx, "W2"); });
+    EXPECT_EQ(*repo_->GetCredential(s.id, "session/x/0"), "ratchet-W2");
+    auto stored = repo_->FindMessageByWaId(s.id, "W2");
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->body, "hello W2");
+    EXPECT_EQ(repo_->ListEvents(a.id, 0, 10).size(), 1u);
+}
+
+TEST_P(RepositoryTest, UpdatesAMessagesContentAndTheChatPreviewFollows) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79001112244@s.whatsapp.net");
+    Message older = repo_->RecordMessage(IncomingMessage(c, "E1", 1000, "older")).message;
+    Message last = repo_->RecordMessage(IncomingMessage(c, "E2", 2000, "last")).message;
+    Message edited = last;
+    edited.body = "last, edited";
+    edited.edited = true;
+    repo_->Transact([&](Transaction& tx) {
+        auto out = tx.UpdateMessageContent(edited);
+        ASSERT_TRUE(out);
+        EXPECT_EQ(out->body, "last, edited");
+        EXPECT_TRUE(out->edited);
+        EXPECT_EQ(out->wa_message_id, "E2");
+    });
+    EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->last_message, "last, edited");
+    Message gone = older;
+    gone.deleted = true;
+    gone.body.clear();
+    repo_->Transact([&](Transaction& tx) { ASSERT_TRUE(tx.UpdateMessageContent(gone)); });
+    auto reread = repo_->FindMessage(a.id, s.id, older.id);
+    ASSERT_TRUE(reread);
+    EXPECT_TRUE(reread->deleted);
+    EXPECT_EQ(reread->body, "");
+    EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->last_message, "last, edited") << "not the last message: no change";
+    Message missing = older;
+    missing.id = NewId();
+    repo_->Transact([&](Transaction& tx) { EXPECT_FALSE(tx.UpdateMessageContent(missing)); });
 }
 
 // ------------------------------------------------------------------ migrations

@@ -314,6 +314,9 @@ std::optional<TimePoint> Connection::NextDeadline() const { return impl_->NextDe
 void Connection::OnTransportClosed(std::string reason) { impl_->Fail(CloseKind::kTransient, std::move(reason)); }
 void Connection::Stop() { impl_->Fail(CloseKind::kStopped, "stopped"); }
 void Connection::SendNode(const Node& node) { impl_->SendNode(node); }
+void Connection::CompleteMessage(const Node& stanza, const MessageOutcome& outcome) {
+    impl_->CompleteMessage(stanza, outcome);
+}
 std::string Connection::SendIq(Node iq, std::function<void(const Node*)> on_response) {
     return impl_->SendIq(std::move(iq), std::move(on_response));
 }

@@ -52,7 +52,17 @@ struct CloseInfo {
     std::string reason;  // short machine-readable reason ("qr_timeout", "device_removed", ...)
 };
 
+// What a received stanza carried, once decrypted.
+enum class MessageKind {
+    kContent,        // something to show: text, media, location, contact, reaction...
+    kUndecryptable,  // could not be read (why: `failure`); a retry may still bring it
+    kRevoke,         // the sender deleted message `target_id` for everyone
+    kEdit,           // the sender changed message `target_id`; `content` is the new content
+    kProtocol,       // protocol data only (history sync, app-state keys...): no message to show
+};
+
 struct IncomingMessage {
+    MessageKind kind = MessageKind::kContent;
     std::string id;
     std::string chat;        // chat JID (the peer for 1:1, destinationJid for our own sends)
     std::string sender;      // sender device JID
@@ -63,6 +73,10 @@ struct IncomingMessage {
     std::string text;            // conversation / extendedTextMessage text; empty for other types
     MessageContent content;      // kind, text or caption, media metadata, quoted / reacted-to id
     Bytes message;               // the decrypted Message protobuf (unwrapped from deviceSentMessage)
+    std::string target_id;       // kRevoke / kEdit: the message it changes
+    std::string failure;         // kUndecryptable: why ("signal_no_session", "bad_protobuf", ...)
+    bool is_group = false;       // the chat is a group (chat = the group JID)
+    int retry_count = 0;         // the <enc count> of a resend after our retry receipt
 };
 
 struct ReceiptEvent {
@@ -82,12 +96,41 @@ public:
     virtual void OnPaired(const Me& /*me*/) {}
     // Logged in and the after-login sequence is done.
     virtual void OnConnected(const Me& /*me*/) {}
-    // Called before the receipt is sent. Return true once the message is durably committed: only
-    // then is the receipt sent; on false nothing is sent and the server redelivers later.
-    virtual bool OnMessage(const IncomingMessage& /*message*/) { return true; }
+    // A decrypted stanza, before anything is sent back. `writes` are the credential changes its
+    // decryption made (Signal ratchet, consumed pre-key, the buffered plaintext, protocol data)
+    // when the receive runs in a write batch (Session does; empty otherwise): commit them and the
+    // message in one transaction and return true; only then is the receipt sent. On false
+    // nothing was stored and nothing is sent: the writes are dropped, the Signal state is as
+    // before, and WhatsApp redelivers the stanza later.
+    virtual bool OnMessage(const IncomingMessage& /*message*/, const CredentialWrites& /*writes*/) { return true; }
+    // Session only: a <message> stanza arrived. Return true to take it over (decrypt and commit
+    // it elsewhere, then call Connection::CompleteMessage); false lets the connection process it
+    // inline on its own thread.
+    virtual bool TakeMessage(const Node& /*stanza*/) { return false; }
     virtual void OnReceipt(const ReceiptEvent& /*receipt*/) {}
     // Server ack of one of our sends (error 0 = accepted).
     virtual void OnSendAck(const std::string& /*message_id*/, int /*error*/) {}
+};
+
+// What the connection sends back for a received <message> stanza (wa-protocol §8).
+struct MessageOutcome {
+    enum class Reply {
+        kReceipt,  // settled: a receipt of `receipt` kind (the receipt is the ack)
+        kRetry,    // not decrypted: retry receipt number `retry_count`, then an ack of the failed copy
+        kNack,     // refused: <ack error=nack_code>
+        kNone,     // not stored (the commit failed): nothing is sent, WhatsApp redelivers it
+    };
+    enum class ReceiptKind {
+        kDelivery,  // "" or "inactive", as our presence says
+        kSender,    // our own device's copy of a message we sent: type sender, recipient = chat
+        kPeer,      // protocol traffic between our own devices: type peer_msg
+        kHistSync,  // a history-sync notification: type hist_sync, to our own user
+    };
+    Reply reply = Reply::kNone;
+    ReceiptKind receipt = ReceiptKind::kDelivery;
+    int nack_code = 0;
+    int retry_count = 0;
+    std::string recipient;  // kSender: the chat
 };
 
 class ConnectionSink {
@@ -135,6 +178,10 @@ public:
     // 1:1 text send: usync + key fetch + Signal per device + stanza. Returns the message id;
     // the outcome arrives as OnSendAck. Error when not connected or the JID is not a user.
     Result<std::string> SendText(std::string_view to_jid, std::string_view text);
+    // Sends what `outcome` says for a <message> stanza taken over by ClientEvents::TakeMessage
+    // (receipt, retry receipt, NACK, or nothing). Ignored once closed.
+    void CompleteMessage(const Node& stanza, const MessageOutcome& outcome);
+
     // Read receipts for messages of one chat.
     Result<void> MarkRead(std::string_view chat_jid, std::string_view sender_jid, const std::vector<std::string>& ids);
 

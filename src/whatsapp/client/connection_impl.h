@@ -17,6 +17,7 @@
 
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/connection.h"
+#include "whatsapp/client/receive.h"
 #include "whatsapp/noise/frame.h"
 #include "whatsapp/noise/handshake.h"
 #include "whatsapp/proto/message_util.h"
@@ -78,6 +79,7 @@ struct Connection::Impl {
     std::string iq_prefix;
     std::uint64_t iq_counter = 1;
     bool sent_available = false;
+    RetryCounter retries;  // retry receipts sent per message id (inline receiving)
 
     // One 1:1 send in flight: devices from usync, then bundles, then one stanza.
     struct SendJob {
@@ -129,8 +131,9 @@ struct Connection::Impl {
     void HandleNotification(const Node& node);
     void HandleReceipt(const Node& node);
     void HandleAck(const Node& node);
-    bool IsOwnUser(const Jid& jid) const;
     void HandleMessage(const Node& node);
+    void CompleteMessage(const Node& node, const MessageOutcome& outcome);
+    void SendRetryReceipt(const Node& node, int count);
 
     // connection_send.cpp
     Result<std::string> SendText(std::string_view to, std::string_view text);

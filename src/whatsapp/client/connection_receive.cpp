@@ -1,6 +1,7 @@
 #include "whatsapp/client/connection_impl.h"
 
 #include "core/log.h"
+#include "whatsapp/client/receive.h"
 
 namespace wadesk::wa {
 
@@ -38,71 +39,94 @@ void Connection::Impl::HandleAck(const Node& node) {
     events.OnSendAck(std::string(node.AttrOr("id", "")), error);
 }
 
-bool Connection::Impl::IsOwnUser(const Jid& jid) const {
-    if (!creds.me) return false;
-    auto pn = ParseJid(creds.me->jid);
-    auto lid = ParseJid(creds.me->lid);
-    return (pn && pn->user == jid.user && jid.IsPnUser()) || (lid && lid->user == jid.user && jid.IsLid());
+// A <message> goes to the session's receive lane when there is one (Session takes it), else it is
+// received here, inline.
+void Connection::Impl::HandleMessage(const Node& node) {
+    if (events.TakeMessage(node)) return;
+    ReceiveContext ctx{creds, signal, nullptr, store, events, retries};
+    CompleteMessage(node, ReceiveMessage(ctx, node));
 }
 
-void Connection::Impl::HandleMessage(const Node& node) {
+void Connection::Impl::CompleteMessage(const Node& node, const MessageOutcome& outcome) {
+    if (!Open()) return;
     const std::string id(node.AttrOr("id", ""));
     const std::string from(node.AttrOr("from", ""));
-    auto from_jid = ParseJid(from);
-    auto nack = [&](int code) {
-        Node ack("ack", {{"class", "message"}, {"id", id}, {"to", from}, {"error", std::to_string(code)}});
-        if (auto p = node.GetAttr("participant")) ack.attrs.Set("participant", std::string(*p));
-        SendNode(ack);
-    };
-    if (!from_jid) return nack(487);
-    if (from_jid->IsGroup() || from_jid->IsBroadcast()) return nack(500);  // sender keys: not yet
-    IncomingMessage msg;
-    msg.id = id;
-    msg.sender = from;
-    msg.sender_alt = std::string(node.AttrOr("sender_lid", node.AttrOr("sender_pn", "")));
-    msg.push_name = std::string(node.AttrOr("notify", ""));
-    msg.timestamp = ParseInt(node.AttrOr("t", "0")).value_or(0);
-    msg.from_me = IsOwnUser(*from_jid);
-    msg.chat = msg.from_me ? std::string(node.AttrOr("recipient", "")) : from_jid->ToNonAd().ToString();
-
-    auto address = SignalAddressFromJid(from);
-    if (!address) return nack(487);
-    bool decrypted = false;
-    for (const Node* enc : node.Children("enc")) {
-        const std::string_view type = enc->AttrOr("type", "");
-        if ((type != "pkmsg" && type != "msg") || !enc->ContentBytes()) continue;
-        auto plain = signal.Decrypt(*address, type == "pkmsg" ? CiphertextType::kPkMsg : CiphertextType::kMsg,
-                                    *enc->ContentBytes());
-        if (!plain) {
-            spdlog::warn("wa: cannot decrypt message {}: {}", id, plain.error().code);
-            continue;
+    switch (outcome.reply) {
+        case MessageOutcome::Reply::kNone:
+            return;
+        case MessageOutcome::Reply::kNack: {
+            Node ack("ack", {{"class", "message"}, {"id", id}, {"to", from}, {"error", std::to_string(outcome.nack_code)}});
+            if (auto p = node.GetAttr("participant")) ack.attrs.Set("participant", std::string(*p));
+            if (auto r = node.GetAttr("recipient")) ack.attrs.Set("recipient", std::string(*r));
+            return SendNode(ack);
         }
-        Result<Bytes> unpadded = enc->AttrOr("v", "2") == "3" ? Result<Bytes>(*plain) : UnpadMessage(*plain);
-        if (!unpadded) continue;
-        auto parsed = ParseProto<Message>(*unpadded);
-        if (!parsed) continue;
-        const Message* content = &*parsed;
-        if (parsed->has_devicesentmessage()) {
-            if (msg.chat.empty() || msg.from_me) msg.chat = parsed->devicesentmessage().destinationjid();
-            content = &parsed->devicesentmessage().message();
-        }
-        const Message& inner = UnwrapMessage(*content);
-        if (inner.has_conversation())
-            msg.text = inner.conversation();
-        else if (inner.has_extendedtextmessage())
-            msg.text = inner.extendedtextmessage().text();
-        msg.content = DescribeMessage(*content);
-        msg.message = SerializeProto(*content);
-        decrypted = true;
+        case MessageOutcome::Reply::kRetry:
+            SendRetryReceipt(node, outcome.retry_count);
+            // The failed copy is settled (as whatsmeow does); the resend comes under the same id.
+            return SendNode(Node("ack", {{"class", "message"}, {"id", id}, {"to", from}}));
+        case MessageOutcome::Reply::kReceipt:
+            break;
     }
-    if (!decrypted) return nack(500);
-    if (!events.OnMessage(msg)) return;
     Node receipt("receipt", {{"id", id}, {"to", from}});
-    if (msg.from_me) {
-        receipt.attrs.Set("type", "sender");
-        if (!msg.chat.empty()) receipt.attrs.Set("recipient", msg.chat);
-    } else if (!sent_available) {
-        receipt.attrs.Set("type", "inactive");
+    if (auto p = node.GetAttr("participant")) receipt.attrs.Set("participant", std::string(*p));
+    switch (outcome.receipt) {
+        case MessageOutcome::ReceiptKind::kSender:
+            receipt.attrs.Set("type", "sender");
+            if (!outcome.recipient.empty()) receipt.attrs.Set("recipient", outcome.recipient);
+            break;
+        case MessageOutcome::ReceiptKind::kPeer:
+            receipt.attrs.Set("type", "peer_msg");
+            break;
+        case MessageOutcome::ReceiptKind::kHistSync:
+            if (creds.me) {
+                if (auto own = ParseJid(creds.me->jid)) receipt.attrs.Set("to", own->ToNonAd().ToString());
+            }
+            receipt.attrs.Set("type", "hist_sync");
+            break;
+        case MessageOutcome::ReceiptKind::kDelivery:
+            if (!sent_available) receipt.attrs.Set("type", "inactive");
+            break;
+    }
+    SendNode(receipt);
+}
+
+// wa-protocol §8.1: <retry count id t v>, our registration id, and from the second attempt on
+// <keys> with a fresh one-time pre-key (kept, never uploaded), the signed pre-key and our
+// signed device identity, so the sender can start a new session without a key fetch.
+void Connection::Impl::SendRetryReceipt(const Node& node, int count) {
+    const std::string id(node.AttrOr("id", ""));
+    Node receipt("receipt", {{"id", id}, {"to", std::string(node.AttrOr("from", ""))}, {"type", "retry"}});
+    if (auto p = node.GetAttr("participant")) receipt.attrs.Set("participant", std::string(*p));
+    if (auto r = node.GetAttr("recipient")) receipt.attrs.Set("recipient", std::string(*r));
+    if (node.AttrOr("category", "") == "peer") receipt.attrs.Set("category", "peer");
+    receipt.AddChild(Node("retry", {{"count", std::to_string(count)},
+                                    {"id", id},
+                                    {"t", std::string(node.AttrOr("t", "0"))},
+                                    {"v", "1"},
+                                    {"error", "0"}}));
+    receipt.AddChild(BytesNode("registration", BigEndian(creds.registration_id, 4)));
+    if (count >= 2) {
+        auto keys = signal.GeneratePreKeys(creds.next_pre_key_id, 1);
+        if (keys && !keys->empty()) {
+            creds.next_pre_key_id = keys->back().id + 1;
+            SaveCredentials();
+            const PreKeyPublic& key = keys->front();
+            NodeList children;
+            children.push_back(BytesNode("type", Bytes{0x05}));
+            children.push_back(BytesNode("identity", crypto::ToBytes(creds.identity.pub)));
+            children.push_back(Node("key", {}, NodeList{BytesNode("id", BigEndian(key.id, 3)),
+                                                        BytesNode("value", crypto::ToBytes(key.pub))}));
+            children.push_back(Node(
+                "skey", {},
+                NodeList{BytesNode("id", BigEndian(creds.signed_pre_key.id, 3)),
+                         BytesNode("value", crypto::ToBytes(creds.signed_pre_key.key.pub)),
+                         BytesNode("signature", Bytes(creds.signed_pre_key.signature.begin(),
+                                                      creds.signed_pre_key.signature.end()))}));
+            if (!creds.account.empty()) children.push_back(BytesNode("device-identity", creds.account));
+            receipt.AddChild(Node("keys", {}, std::move(children)));
+        } else {
+            spdlog::warn("wa: no pre-key for the retry receipt of {}", id);
+        }
     }
     SendNode(receipt);
 }

@@ -11,9 +11,11 @@
 #include <boost/url/parse.hpp>
 
 #include <deque>
+#include <mutex>
 #include <random>
 
 #include "core/log.h"
+#include "whatsapp/client/receive.h"
 
 namespace wadesk::wa {
 
@@ -91,12 +93,15 @@ ssl::context& SharedTlsContext() {
 
 // What one live connection needs, shared by its reader, writer and timer coroutines.
 struct Link : ConnectionSink {
-    explicit Link(const net::any_io_executor& ex) : wake(ex), tick(ex) {}
+    explicit Link(const net::any_io_executor& ex) : wake(ex), tick(ex), resume(ex) {}
 
     std::deque<Bytes> out;
-    net::steady_timer wake;  // the writer's "queue changed" signal
-    net::steady_timer tick;  // the Connection's next deadline
+    net::steady_timer wake;    // the writer's "queue changed" signal
+    net::steady_timer tick;    // the Connection's next deadline
+    net::steady_timer resume;  // the reader's "the receive lane has room again" signal
     std::optional<CloseInfo> closed;
+    std::atomic<bool> open{true};   // !closed, readable from the receive lane
+    std::atomic<int> in_lane{0};    // this connection's stanzas in the receive lane
     std::unique_ptr<Connection> conn;
 
     void SendBytes(Bytes data) override {
@@ -105,8 +110,10 @@ struct Link : ConnectionSink {
     }
     void Close(const CloseInfo& info) override {
         if (!closed) closed = info;
+        open = false;
         wake.cancel();
         tick.cancel();
+        resume.cancel();
     }
     // After any call into conn: the deadline may have moved.
     void Rearm() { tick.cancel(); }
@@ -132,6 +139,12 @@ net::awaitable<void> ReadLoop(std::shared_ptr<WsLink<Ws>> link) {
         link->conn->OnData(BytesView(static_cast<const std::uint8_t*>(data.data()), data.size()), Clock::now());
         buffer.consume(buffer.size());
         link->Rearm();
+        // Backpressure: a full receive lane stops the reading (the lane wakes us, or we look again).
+        while (link->in_lane.load() >= Session::kMaxLaneDepth && !link->closed) {
+            link->resume.expires_after(std::chrono::milliseconds(50));
+            co_await link->resume.async_wait(net::as_tuple(net::use_awaitable));
+        }
+        if (link->closed) co_return;
     }
 }
 
@@ -175,23 +188,46 @@ net::awaitable<CloseInfo> WriteLoop(std::shared_ptr<WsLink<Ws>> link) {
 // ---- Impl --------------------------------------------------------------------------------------
 
 struct Session::Impl : ClientEvents {
-    Impl(net::io_context& io_, ClientConfig config_, CredentialStore& store_, SessionEvents& events_)
+    Impl(net::io_context& io_, ClientConfig config_, CredentialStore& store_, SessionEvents& events_,
+         net::thread_pool* pool, ReceiveLaneStats* stats_)
         : io(io_),
           strand(net::make_strand(io_)),
           config(std::move(config_)),
           store(store_),
+          batching(store_),
           events(events_),
-          backoff(strand) {}
+          backoff(strand),
+          lane_executor(pool ? net::any_io_executor(pool->get_executor()) : net::any_io_executor(io_.get_executor())),
+          lane_retry(lane_executor),
+          stats(stats_ ? stats_ : &own_stats) {}
 
     net::io_context& io;
     net::strand<net::io_context::executor_type> strand;
     ClientConfig config;
     CredentialStore& store;
+    BatchingCredentialStore batching;  // what the Signal state and the connection write through
     SessionEvents& events;
     net::steady_timer backoff;
+    std::weak_ptr<Session> self;
 
     Credentials creds;
-    std::unique_ptr<SignalManager> signal;
+    std::shared_ptr<SignalManager> signal;
+
+    // The receive lane: stanzas taken from the connection, processed in order off the strand.
+    struct LaneJob {
+        std::shared_ptr<Link> link;
+        Node stanza;
+        Clock::time_point arrived;
+    };
+    net::any_io_executor lane_executor;
+    net::steady_timer lane_retry;     // backoff after a failed commit (used by the lane only)
+    std::mutex lane_mutex;            // guards lane and lane_active
+    std::deque<LaneJob> lane;
+    bool lane_active = false;         // a drain is scheduled or running
+    int lane_failures = 0;            // consecutive failed commits (lane only)
+    RetryCounter lane_retries;        // lane only
+    ReceiveLaneStats own_stats;
+    ReceiveLaneStats* stats;
     bool running = false;
     bool stop_requested = false;
     bool logout_requested = false;
@@ -218,7 +254,78 @@ struct Session::Impl : ClientEvents {
         SetStatus(SessionStatus::kConnected, "");
         events.OnConnected(me);
     }
-    bool OnMessage(const IncomingMessage& m) override { return events.OnMessage(m); }
+    bool OnMessage(const IncomingMessage& m, const CredentialWrites& writes) override {
+        return events.OnMessage(m, writes);
+    }
+
+    // On the strand: queue the stanza for the receive lane.
+    bool TakeMessage(const Node& stanza) override {
+        if (!link) return false;
+        link->in_lane.fetch_add(1);
+        stats->queued.fetch_add(1);
+        std::lock_guard guard(lane_mutex);
+        lane.push_back(LaneJob{link, stanza, Clock::now()});
+        if (!lane_active) {
+            lane_active = true;
+            net::post(lane_executor, [keep = self.lock(), this] { DrainLane(); });
+        }
+        return true;
+    }
+
+    // On the lane: processes queued stanzas in order until the lane is empty or a commit fails
+    // (then it comes back after a backoff and tries the same stanza again).
+    void DrainLane() {
+        for (;;) {
+            LaneJob* job = nullptr;
+            {
+                std::lock_guard guard(lane_mutex);
+                if (lane.empty()) {
+                    lane_active = false;
+                    return;
+                }
+                job = &lane.front();  // only this drain pops, so the reference stays valid
+            }
+            std::shared_ptr<Link> l = job->link;
+            if (l->open) {
+                std::optional<MessageOutcome> outcome;
+                std::shared_ptr<SignalManager> sig = signal;
+                try {
+                    auto hold = sig->Lock();
+                    ReceiveContext ctx{creds, *sig, &batching, batching, *this, lane_retries};
+                    outcome = ReceiveMessage(ctx, job->stanza);
+                } catch (const std::exception& e) {
+                    spdlog::error("wa: receiving a message failed: {}", e.what());
+                }
+                if (!outcome || outcome->reply == MessageOutcome::Reply::kNone) {
+                    if (l->open) {
+                        stats->commit_failures.fetch_add(1);
+                        const int shift = std::min(lane_failures++, 6);
+                        lane_retry.expires_after(std::chrono::milliseconds(100) * (1 << shift));
+                        lane_retry.async_wait([keep = self.lock(), this](boost::system::error_code) { DrainLane(); });
+                        return;
+                    }
+                    // The connection is gone: WhatsApp redelivers what was not receipted.
+                } else {
+                    lane_failures = 0;
+                    stats->committed.fetch_add(1);
+                    if (outcome->reply == MessageOutcome::Reply::kRetry) stats->undecryptable.fetch_add(1);
+                    stats->RecordLatency(
+                        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - job->arrived));
+                    net::post(strand, [l, stanza = std::move(job->stanza), out = *outcome] {
+                        if (l->closed || !l->conn) return;
+                        l->conn->CompleteMessage(stanza, out);
+                        l->Rearm();
+                    });
+                }
+            }
+            {
+                std::lock_guard guard(lane_mutex);
+                lane.pop_front();
+            }
+            stats->queued.fetch_sub(1);
+            if (l->in_lane.fetch_sub(1) == kMaxLaneDepth) net::post(strand, [l] { l->resume.cancel(); });
+        }
+    }
     void OnReceipt(const ReceiptEvent& r) override { events.OnReceipt(r); }
     void OnSendAck(const std::string& id, int error) override { events.OnSendAck(id, error); }
 
@@ -231,9 +338,9 @@ struct Session::Impl : ClientEvents {
             creds = GenerateCredentials();
             store.Put(store_keys::kCredentials, EncodeCredentials(creds));
         }
-        auto manager = SignalManager::Create(store, creds);
+        auto manager = SignalManager::Create(batching, creds);
         if (!manager) return manager.error();
-        signal = std::move(*manager);
+        signal = std::shared_ptr<SignalManager>(std::move(*manager));
         return {};
     }
 
@@ -255,7 +362,7 @@ struct Session::Impl : ClientEvents {
         l->ws.binary(true);
         l->ws.read_message_max(16u << 20);
 
-        l->conn = std::make_unique<Connection>(config, creds, store, *signal, *l, *this);
+        l->conn = std::make_unique<Connection>(config, creds, batching, *signal, *l, *this);
         link = l;
         if (stop_requested) l->conn->Stop();
         else l->conn->Start(Clock::now());
@@ -344,8 +451,20 @@ Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
 std::shared_ptr<Session> Session::Create(net::io_context& io, ClientConfig config, CredentialStore& store,
-                                         SessionEvents& events) {
-    return std::shared_ptr<Session>(new Session(std::make_unique<Impl>(io, std::move(config), store, events)));
+                                         SessionEvents& events, net::thread_pool* lane_pool,
+                                         ReceiveLaneStats* stats) {
+    auto session = std::shared_ptr<Session>(
+        new Session(std::make_unique<Impl>(io, std::move(config), store, events, lane_pool, stats)));
+    session->impl_->self = session;
+    return session;
+}
+
+void ReceiveLaneStats::RecordLatency(std::chrono::microseconds latency) {
+    const double ms = static_cast<double>(latency.count()) / 1000.0;
+    std::size_t i = 0;
+    while (i < kBucketsMs.size() && ms > kBucketsMs[i]) ++i;
+    latency_buckets[i].fetch_add(1);
+    latency_sum_us.fetch_add(latency.count());
 }
 
 void Session::Start() {

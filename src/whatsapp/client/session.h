@@ -8,6 +8,10 @@
 // All work runs as coroutines on the session's own strand of the given io_context; an idle
 // session holds no thread. Public methods are thread-safe (they post to the strand). Events are
 // delivered on the strand: handlers must not block for long.
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +24,7 @@
 
 namespace boost::asio {
 class io_context;
+class thread_pool;
 }
 
 namespace wadesk::wa {
@@ -34,12 +39,32 @@ public:
     virtual void OnStatus(SessionStatus /*status*/, const std::string& /*reason*/) {}
 };
 
+// What the receive lanes of a process have done; shared by its sessions, read by /metrics.
+struct ReceiveLaneStats {
+    std::atomic<std::int64_t> queued{0};        // stanzas waiting in lanes or being processed
+    std::atomic<std::int64_t> committed{0};     // stanzas processed and committed
+    std::atomic<std::int64_t> commit_failures{0};  // commits that failed and were tried again
+    std::atomic<std::int64_t> undecryptable{0}; // stanzas answered with a retry receipt
+    // Time from a stanza's arrival to its commit, as a histogram with these upper bounds (ms).
+    static constexpr std::array<double, 8> kBucketsMs = {1, 2, 5, 10, 25, 50, 100, 250};
+    std::array<std::atomic<std::int64_t>, kBucketsMs.size() + 1> latency_buckets{};  // last: +Inf
+    std::atomic<std::int64_t> latency_sum_us{0};
+    void RecordLatency(std::chrono::microseconds latency);
+};
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    // REQUIRES: store and events outlive the session (until OnStatus reports a final status
-    // after Stop/Logout, or the io_context is stopped).
+    // Received <message> stanzas are decrypted and committed on the session's receive lane: in
+    // arrival order, one at a time, on `lane_pool` (the io_context itself when null), never on the
+    // socket's strand. The socket stops reading while kMaxLaneDepth stanzas wait (backpressure);
+    // a commit that fails is tried again, in order, with backoff, for as long as the connection
+    // lives (then WhatsApp redelivers what was not receipted).
+    // REQUIRES: store, events, lane_pool and stats outlive the session (until OnStatus reports a
+    // final status after Stop/Logout, or the io_context is stopped).
     static std::shared_ptr<Session> Create(boost::asio::io_context& io, ClientConfig config, CredentialStore& store,
-                                           SessionEvents& events);
+                                           SessionEvents& events, boost::asio::thread_pool* lane_pool = nullptr,
+                                           ReceiveLaneStats* stats = nullptr);
+    static constexpr int kMaxLaneDepth = 64;
     ~Session();
 
     // Loads or creates credentials and connects (pairing by QR when not yet linked).

@@ -1,5 +1,7 @@
 #include "whatsapp/client/signal_manager.h"
 
+#include <mutex>
+
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <signal/curve.h>
@@ -204,6 +206,7 @@ Bytes FormatDeviceList(const std::vector<int>& devices) {
 // ---- Impl ---------------------------------------------------------------------------------------
 
 struct SignalManager::Impl {
+    std::recursive_mutex mutex;  // see SignalManager::Lock
     CredentialStore& store;
     const Credentials& creds;
     signal_context* context = nullptr;
@@ -412,6 +415,10 @@ struct SignalManager::Impl {
 SignalManager::SignalManager(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SignalManager::~SignalManager() = default;
 
+std::unique_lock<std::recursive_mutex> SignalManager::Lock() {
+    return std::unique_lock<std::recursive_mutex>(impl_->mutex);
+}
+
 Result<std::unique_ptr<SignalManager>> SignalManager::Create(CredentialStore& store, const Credentials& creds) {
     auto impl = std::make_unique<Impl>(store, creds);
     Impl* u = impl.get();
@@ -477,6 +484,7 @@ Result<std::unique_ptr<SignalManager>> SignalManager::Create(CredentialStore& st
 }
 
 Result<std::vector<PreKeyPublic>> SignalManager::GeneratePreKeys(std::uint32_t first_id, std::uint32_t count) {
+    auto hold = Lock();
     constexpr std::uint32_t kMaxId = 0xFFFFFE;
     std::vector<PreKeyPublic> out;
     out.reserve(count);
@@ -505,6 +513,7 @@ Result<std::vector<PreKeyPublic>> SignalManager::GeneratePreKeys(std::uint32_t f
 }
 
 Result<void> SignalManager::ProcessBundle(const SignalAddress& address, const PreKeyBundle& bundle) {
+    auto hold = Lock();
     auto addr = impl_->Address(address);
     if (!addr) return addr.error();
     if (bundle.signed_pre_key_signature.size() != crypto::kSignatureSize)
@@ -533,17 +542,20 @@ Result<void> SignalManager::ProcessBundle(const SignalAddress& address, const Pr
 }
 
 bool SignalManager::HasSession(const SignalAddress& address) {
+    auto hold = Lock();
     auto addr = impl_->Address(address);
     if (!addr) return false;
     return signal_protocol_session_contains_session(impl_->store_context, &*addr) == 1;
 }
 
 void SignalManager::DeleteSession(const SignalAddress& address) {
+    auto hold = Lock();
     auto addr = impl_->Address(address);
     if (addr) signal_protocol_session_delete_session(impl_->store_context, &*addr);
 }
 
 Result<Ciphertext> SignalManager::Encrypt(const SignalAddress& address, BytesView plaintext) {
+    auto hold = Lock();
     auto addr = impl_->Address(address);
     if (!addr) return addr.error();
     if (!HasSession(address)) return MakeError("signal_no_session", "no session with " + address.name);
@@ -563,6 +575,7 @@ Result<Ciphertext> SignalManager::Encrypt(const SignalAddress& address, BytesVie
 }
 
 Result<Bytes> SignalManager::Decrypt(const SignalAddress& address, CiphertextType type, BytesView ciphertext) {
+    auto hold = Lock();
     auto addr = impl_->Address(address);
     if (!addr) return addr.error();
     if (ciphertext.empty()) return MakeError("signal_invalid_message", "empty ciphertext");

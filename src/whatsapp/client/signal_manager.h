@@ -4,10 +4,13 @@
 // whose callbacks read and write the CredentialStore (sessions, one-time pre-keys, identities,
 // sender keys); the identity key pair, registration id and signed pre-key come from Credentials.
 //
-// Not thread-safe: one manager per session, used from the session's strand.
+// One manager per session. Every method holds the manager's lock, so threads may share it; a
+// caller that needs a unit of work to stay whole (the receive lane: decrypt, then commit the
+// state it wrote) holds Lock() across the unit.
 // Remote identities are trusted on first use and replaced on change (as WhatsApp clients do).
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +67,9 @@ public:
     ~SignalManager();
     SignalManager(const SignalManager&) = delete;
     SignalManager& operator=(const SignalManager&) = delete;
+
+    // The manager's (recursive) lock: while held, no other thread runs a method of this manager.
+    std::unique_lock<std::recursive_mutex> Lock();
 
     // Generates `count` one-time pre-keys with ids first_id, first_id+1, ... (wrapping within
     // 1..0xFFFFFE), stores their private halves and returns the public halves to upload.

@@ -698,20 +698,34 @@ TEST(Connection, ReceivesA1to1MessageAndReceiptsIt) {
     EXPECT_EQ(receipt->AttrOr("to", ""), "15550002222@s.whatsapp.net");
     EXPECT_EQ(receipt->AttrOr("type", ""), "");  // we announced presence: a plain delivery receipt
 
-    // A message that does not decrypt is NACKed, not receipted, and not reported.
+    // A message that does not decrypt is reported as undecryptable (never dropped silently), the
+    // sender is asked for a resend by retry receipt, and the failed copy is settled.
     server.Send(Node("message", {{"from", "15550002222@s.whatsapp.net"}, {"id", "3EB0BBBB"}, {"t", "1"}},
                      NodeList{Node("enc", {{"v", "2"}, {"type", "msg"}}, Bytes{0x33, 1, 2, 3})}));
     Pump(*c.connection, c.sink, server, t);
-    EXPECT_EQ(c.events.messages.size(), 1u);
-    auto nack = server.Pop();
-    ASSERT_TRUE(nack);
-    EXPECT_EQ(nack->tag, "ack");
-    EXPECT_EQ(nack->AttrOr("error", ""), "500");
+    ASSERT_EQ(c.events.messages.size(), 2u);
+    EXPECT_EQ(c.events.messages[1].kind, MessageKind::kUndecryptable);
+    EXPECT_EQ(c.events.messages[1].id, "3EB0BBBB");
+    EXPECT_EQ(c.events.messages[1].chat, "15550002222@s.whatsapp.net");
+    auto retry = server.Pop();
+    ASSERT_TRUE(retry);
+    EXPECT_EQ(retry->tag, "receipt");
+    EXPECT_EQ(retry->AttrOr("type", ""), "retry");
+    EXPECT_EQ(retry->AttrOr("to", ""), "15550002222@s.whatsapp.net");
+    ASSERT_TRUE(retry->Child("retry"));
+    EXPECT_EQ(retry->Child("retry")->AttrOr("count", ""), "1");
+    EXPECT_EQ(retry->Child("retry")->AttrOr("id", ""), "3EB0BBBB");
+    EXPECT_TRUE(retry->Child("registration"));
+    EXPECT_FALSE(retry->Child("keys")) << "keys come with the second attempt";
+    auto ack = server.Pop();
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->tag, "ack");
+    EXPECT_EQ(ack->AttrOr("error", ""), "");
 }
 
 TEST(Connection, ReceiptIsWithheldWhenTheMessageIsNotCommitted) {
     struct Refusing : testing::RecordingEvents {
-        bool OnMessage(const IncomingMessage&) override { return false; }
+        bool OnMessage(const IncomingMessage&, const CredentialWrites&) override { return false; }
     };
     ServerKeys keys;
     Companion c(keys);

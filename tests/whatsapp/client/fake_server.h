@@ -130,7 +130,7 @@ struct RecordingEvents : ClientEvents {
     void OnQr(const std::string& text, std::chrono::seconds ttl) override { qrs.emplace_back(text, ttl); }
     void OnPaired(const Me& me) override { paired = me; }
     void OnConnected(const Me& me) override { connected = me; }
-    bool OnMessage(const IncomingMessage& m) override {
+    bool OnMessage(const IncomingMessage& m, const CredentialWrites&) override {
         messages.push_back(m);
         return true;
     }

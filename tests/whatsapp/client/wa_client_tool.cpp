@@ -99,7 +99,7 @@ public:
     }
     void OnPaired(const Me& me) override { Print("PAIRED " + me.jid + " " + me.lid); }
     void OnConnected(const Me& me) override { Print("CONNECTED " + me.jid + " " + me.lid + " " + OneLine(me.name)); }
-    bool OnMessage(const IncomingMessage& m) override {
+    bool OnMessage(const IncomingMessage& m, const CredentialWrites&) override {
         Print("MESSAGE " + m.chat + " " + m.sender + " " + m.id + " " + OneLine(m.text));
         return true;
     }
