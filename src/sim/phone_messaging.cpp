@@ -246,7 +246,7 @@ void SimServer::PhoneOnMessage(Account& me, const Node& message) {
         }
         spdlog::info("[sim] phone {}: cannot decrypt {} from {}: {}", me.phone, id, from, padded.error().message);
         const int count = ++party->retries[{id, sender_device}];
-        if (count <= kMaxRetries) PhoneSendRetryReceipt(me, *party, message, count);
+        if (count <= kMaxRetries) PhoneSendRetryReceipt(me, message, count);
         return;
     }
     auto plain = UnpadPlaintext(*padded);
@@ -269,8 +269,7 @@ void SimServer::PhoneOnMessage(Account& me, const Node& message) {
     RouteReceipt({me.phone, 0}, Node("receipt", Attrs{{"id", id}, {"to", from}}));
 }
 
-void SimServer::PhoneSendRetryReceipt(Account& me, PhoneParty& party, const Node& message, int count) {
-    (void)party;
+void SimServer::PhoneSendRetryReceipt(Account& me, const Node& message, int count) {
     const std::string id(message.AttrOr("id", ""));
     const auto otk = IssuePhonePrekey(me);
     Persist(me);

@@ -219,7 +219,8 @@ private:
     void PhoneOnMessage(Account& account, const wa::Node& message);
     void PhoneOnReceipt(Account& account, const wa::Node& receipt);
     void PhoneAnswerRetry(Account& account, PhoneParty& party, const wa::Node& receipt);
-    void PhoneSendRetryReceipt(Account& account, PhoneParty& party, const wa::Node& message, int count);
+    // A retry receipt (§8.1) for `message`, with <keys> (a fresh one-time prekey) from count 1.
+    void PhoneSendRetryReceipt(Account& account, const wa::Node& message, int count);
     // The stored bundle of a device (0 = a phone), popping one of its one-time prekeys.
     std::optional<PeerBundle> StoredBundle(Account& account, std::uint16_t device);
 
