@@ -215,6 +215,34 @@ describe('emulated phone as a Signal party, with a Baileys companion', () => {
             .filter((r) => r.id === after.json.id && r.type === 'retry');
         assert.equal(stillRetried.length, 0, 'only the next message was broken');
     });
+
+    test('CLI verbs: send, inbox, receipts, read, break-next', async () => {
+        const sent = await sim.cli('send', '--phone', A, '--to', `${b.lid}@lid`, '--text', 'via the cli',
+            '--addressing', 'lid', '--id', '3ACLI0000000000001');
+        assert.equal(sent.code, 0, JSON.stringify(sent));
+        assert.equal(sent.json.id, '3ACLI0000000000001');
+        assert.ok(sent.json.devices.includes(`${b.lid}:1@lid`));
+        const got = await upserts.next((m) => m.key.id === '3ACLI0000000000001' && textOf(m), 'the CLI text');
+        assert.equal(textOf(got), 'via the cli');
+        const inbox = await sim.cli('inbox', '--phone', B);
+        assert.equal(inbox.code, 0);
+        const entry = inbox.json.messages.find((m) => m.id === '3ACLI0000000000001');
+        assert.equal(entry.text, 'via the cli');
+        assert.equal(entry.chat, `${a.lid}@lid`);
+        const read = await sim.cli('read', '--phone', B, '--chat', `${a.lid}@lid`, '--ids', '3ACLI0000000000001');
+        assert.equal(read.code, 0, JSON.stringify(read));
+        const receipts = await until(sim, `/accounts/${A}/receipts`,
+            (j) => j.receipts.find((r) => r.id === '3ACLI0000000000001' && r.type === 'read'), 'B\'s phone read receipt');
+        assert.equal(receipts.from, `${b.lid}@lid`);
+        const cliReceipts = await sim.cli('receipts', '--phone', A);
+        assert.equal(cliReceipts.code, 0);
+        assert.ok(cliReceipts.json.receipts.some((r) => r.id === '3ACLI0000000000001' && r.type === 'read'));
+        const badDevice = await sim.cli('break-next', '--phone', A, '--to', `${B}:9@s.whatsapp.net`);
+        assert.equal(badDevice.code, 1);
+        assert.equal(badDevice.json.error.code, 'no_device');
+        const usage = await sim.cli('send', '--phone', A, '--to', B);
+        assert.equal(usage.code, 2);
+    });
 });
 
 // Baileys leaves un-cleared timers behind; see sim-baileys.test.mjs.
