@@ -9,6 +9,7 @@ import { BaileysClient, SimProcess, cleanup, tempDir } from './lib/sim-harness.m
 
 const A = '15550007777';
 const B = '15550008888';
+const C = '15550009999';
 
 async function pairAndOpen(sim, phone) {
     const authDir = tempDir('wadesk-sim-auth-');
@@ -123,6 +124,7 @@ describe('emulated phone as a Signal party, with a Baileys companion', () => {
     let a;
     let b;
     let bob;
+    let carol;
     let upserts;
     let statuses;
     let updates;
@@ -138,8 +140,10 @@ describe('emulated phone as a Signal party, with a Baileys companion', () => {
     });
     after(async () => {
         await bob?.client.end();
+        await carol?.client.end();
         const status = await sim.stop();
         if (bob) cleanup(bob.authDir);
+        if (carol) cleanup(carol.authDir);
         assert.equal(status.code, 0, sim.stderr);
     });
 
@@ -214,6 +218,24 @@ describe('emulated phone as a Signal party, with a Baileys companion', () => {
         const stillRetried = (await sim.control('GET', `/accounts/${A}/receipts`)).json.receipts
             .filter((r) => r.id === after.json.id && r.type === 'retry');
         assert.equal(stillRetried.length, 0, 'only the next message was broken');
+    });
+
+    test('break-next on the first message (a pkmsg) to a fresh companion: retried, decrypts once', async () => {
+        const c = await sim.createAccount(C, 'Carol');
+        carol = await pairAndOpen(sim, C);
+        const carolUpserts = recordUpserts(carol.client);
+        const brk = await sim.control('POST', `/accounts/${A}/break-next`, { to: `${c.lid}:1@lid` });
+        assert.equal(brk.status, 200, JSON.stringify(brk.json));
+        const sent = await sim.control('POST', `/accounts/${A}/send`, { to: `${c.lid}@lid`, text: 'first and broken', addressing: 'lid' });
+        assert.equal(sent.status, 200, JSON.stringify(sent.json));
+        const id = sent.json.id;
+        const got = await carolUpserts.next((m) => m.key.id === id && textOf(m), 'the resent first text');
+        assert.equal(textOf(got), 'first and broken');
+        const retry = await until(sim, `/accounts/${A}/receipts`, receiptFrom(id, `${c.lid}:1@lid`, 'retry'), 'the retry receipt');
+        assert.equal(retry.count, 1);
+        const next = await sim.control('POST', `/accounts/${A}/send`, { to: `${c.lid}@lid`, text: 'second', addressing: 'lid' });
+        await carolUpserts.next((m) => m.key.id === next.json.id && textOf(m), 'the second text');
+        assert.equal(carolUpserts.seen.filter((m) => m.key.id === id && textOf(m)).length, 1, 'emitted once');
     });
 
     test('CLI verbs: send, inbox, receipts, read, break-next', async () => {
