@@ -17,7 +17,11 @@ ControlResponse Fail(int status, std::string_view code, std::string_view message
 }
 
 int StatusFor(const Error& e) {
-    if (e.code == "no_account" || e.code == "no_device" || e.code == "no_waiting_device") return 404;
+    if (e.code == "no_account" || e.code == "no_device" || e.code == "no_waiting_device" || e.code == "no_recipient" ||
+        e.code == "no_message") {
+        return 404;
+    }
+    if (e.code.starts_with("signal_")) return 500;
     if (e.code == "account_exists" || e.code == "already_scanned") return 409;
     return 400;
 }
@@ -149,6 +153,65 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
             return Json(200, std::move(out));
         }
         return Fail(405, "method_not_allowed", "use GET or POST");
+    }
+    if (seg.size() == 3 && seg[2] == "send") {
+        if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+        auto o = Body(body, err);
+        if (!o) return err;
+        auto to = StringField(*o, "to");
+        auto text = StringField(*o, "text");
+        if (!to || !text) return Fail(400, "bad_request", "fields 'to' and 'text' (strings) are required");
+        const auto addressing = StringField(*o, "addressing").value_or("pn");
+        if (addressing != "pn" && addressing != "lid") return Fail(400, "bad_request", "'addressing' is pn or lid");
+        auto r = server.PhoneSend(phone, *to, *text, addressing == "lid" ? Addressing::kLid : Addressing::kPn,
+                                  StringField(*o, "id").value_or(""));
+        if (!r) return FromError(r.error());
+        json::array devices;
+        for (const auto& d : r->devices) devices.emplace_back(d);
+        return Json(200, json::object{{"id", r->id}, {"devices", std::move(devices)}});
+    }
+    if (seg.size() == 3 && seg[2] == "inbox") {
+        if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
+        json::array messages;
+        for (const auto& m : server.PhoneInbox(phone).value()) {
+            messages.push_back(json::object{{"id", m.id}, {"from", m.from}, {"chat", m.chat}, {"text", m.text},
+                                            {"type", m.type}, {"t", m.t}, {"count", m.count}});
+        }
+        return Json(200, json::object{{"messages", std::move(messages)}});
+    }
+    if (seg.size() == 3 && seg[2] == "receipts") {
+        if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
+        json::array receipts;
+        for (const auto& r : server.PhoneReceipts(phone).value()) {
+            receipts.push_back(json::object{{"id", r.id}, {"from", r.from}, {"type", r.type}, {"count", r.count}});
+        }
+        return Json(200, json::object{{"receipts", std::move(receipts)}});
+    }
+    if (seg.size() == 3 && seg[2] == "read") {
+        if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+        auto o = Body(body, err);
+        if (!o) return err;
+        auto chat = StringField(*o, "chat");
+        std::vector<std::string> ids;
+        if (auto it = o->find("ids"); it != o->end() && it->value().is_array()) {
+            for (const auto& v : it->value().as_array()) {
+                if (v.is_string()) ids.emplace_back(v.as_string());
+            }
+        }
+        if (!chat || ids.empty()) return Fail(400, "bad_request", "fields 'chat' (string) and 'ids' (strings) are required");
+        auto r = server.PhoneRead(phone, *chat, ids);
+        if (!r) return FromError(r.error());
+        return Json(200, json::object{{"ok", true}});
+    }
+    if (seg.size() == 3 && seg[2] == "break-next") {
+        if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+        auto o = Body(body, err);
+        if (!o) return err;
+        auto to = StringField(*o, "to");
+        if (!to) return Fail(400, "bad_request", "field 'to' (a device JID) is required");
+        auto r = server.BreakNext(phone, *to);
+        if (!r) return FromError(r.error());
+        return Json(200, json::object{{"ok", true}});
     }
     if (seg.size() == 3 && seg[2] == "devices") {
         if (method != "GET") return Fail(405, "method_not_allowed", "use GET");

@@ -10,8 +10,14 @@
 //   DELETE /accounts/{phone}/devices/{id}        {"ok":true}   unlink from the phone side
 //   POST   /accounts/{phone}/pair-code {"code"}  {"ref","status":"waiting"}  the phone enters a pairing code
 //   GET    /accounts/{phone}/pair-code           {"ref","status","message"?,"device_id"?}  its outcome
+//   POST   /accounts/{phone}/send {"to","text","addressing"?: "pn"|"lid","id"?}
+//                                                {"id","devices":[jid...]}  the phone sends a text
+//   GET    /accounts/{phone}/inbox               {"messages":[{"id","from","chat","text","type","t","count"}]}
+//   POST   /accounts/{phone}/read {"chat","ids"} {"ok":true}   read receipts from the phone
+//   POST   /accounts/{phone}/break-next {"to"}   {"ok":true}   the phone's next message to that device fails
+//   GET    /accounts/{phone}/receipts            {"receipts":[{"id","from","type","count"}]}
 // account = {"phone","name","lid","jid","lid_jid","identity_key","devices":[...]}.
-// Errors: {"error":{"code","message"}} with 400, 404, 405 or 409.
+// Errors: {"error":{"code","message"}} with 400, 404, 405, 409 or 500 (signal_*).
 #include <string>
 #include <string_view>
 

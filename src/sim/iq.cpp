@@ -123,13 +123,9 @@ void SimConnection::HandleIq(const Node& iq) {
                 auto jid = wa::ParseJid(jid_text);
                 Account* acct = jid ? server_.AccountForUser(jid->user, jid->IsLid()) : nullptr;
                 if (jid && acct && jid->device == 0) {
-                    std::optional<PreKey> otk;
-                    if (!acct->prekeys.empty()) {
-                        otk = acct->prekeys.front();
-                        acct->prekeys.erase(acct->prekeys.begin());
-                        RefillPhonePrekeys(*acct, 20);  // the phone keeps its pool stocked
-                        changed.push_back(acct);
-                    }
+                    // The phone keeps the private half until a pkmsg uses it, and its pool stocked.
+                    std::optional<PreKey> otk = IssuePhonePrekey(*acct);
+                    changed.push_back(acct);
                     users.push_back(Bundle(jid_text, acct->registration_id, acct->identity.pub, acct->signed_prekey, otk));
                     continue;
                 }

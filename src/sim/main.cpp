@@ -7,6 +7,11 @@
 //   wadesk-sim devices        --control HOST:PORT --phone DIGITS
 //   wadesk-sim unlink         --control HOST:PORT --phone DIGITS --device N
 //   wadesk-sim pair-code      --control HOST:PORT --phone DIGITS --code XXXX-XXXX [--wait SECONDS]
+//   wadesk-sim send           --control HOST:PORT --phone DIGITS --to DIGITS|JID --text TEXT [--addressing pn|lid] [--id ID]
+//   wadesk-sim inbox          --control HOST:PORT --phone DIGITS
+//   wadesk-sim receipts       --control HOST:PORT --phone DIGITS
+//   wadesk-sim read           --control HOST:PORT --phone DIGITS --chat JID --ids ID[,ID...]
+//   wadesk-sim break-next     --control HOST:PORT --phone DIGITS --to DEVICE-JID
 #include <boost/json.hpp>
 
 #include <iostream>
@@ -27,7 +32,12 @@ constexpr const char* kUsage =
     "       wadesk-sim scan --control HOST:PORT --phone DIGITS --qr QR\n"
     "       wadesk-sim devices --control HOST:PORT --phone DIGITS\n"
     "       wadesk-sim unlink --control HOST:PORT --phone DIGITS --device N\n"
-    "       wadesk-sim pair-code --control HOST:PORT --phone DIGITS --code XXXX-XXXX [--wait SECONDS]\n";
+    "       wadesk-sim pair-code --control HOST:PORT --phone DIGITS --code XXXX-XXXX [--wait SECONDS]\n"
+    "       wadesk-sim send --control HOST:PORT --phone DIGITS --to DIGITS|JID --text TEXT [--addressing pn|lid] [--id ID]\n"
+    "       wadesk-sim inbox --control HOST:PORT --phone DIGITS\n"
+    "       wadesk-sim receipts --control HOST:PORT --phone DIGITS\n"
+    "       wadesk-sim read --control HOST:PORT --phone DIGITS --chat JID --ids ID[,ID...]\n"
+    "       wadesk-sim break-next --control HOST:PORT --phone DIGITS --to DEVICE-JID\n";
 
 int Usage(const std::string& why) {
     std::cerr << "wadesk-sim: " << why << "\n" << kUsage;
@@ -93,6 +103,34 @@ int main(int argc, char** argv) {
     if (command == "unlink") {
         if (get("phone").empty() || get("device").empty()) return Usage("--phone and --device are required");
         return Call(opts, "DELETE", "/accounts/" + get("phone") + "/devices/" + get("device"));
+    }
+    if (command == "send") {
+        if (get("phone").empty() || get("to").empty() || get("text").empty())
+            return Usage("--phone, --to and --text are required");
+        json::object body{{"to", get("to")}, {"text", get("text")}, {"addressing", opts.count("addressing") ? get("addressing") : "pn"}};
+        if (opts.count("id")) body["id"] = get("id");
+        return Call(opts, "POST", "/accounts/" + get("phone") + "/send", json::serialize(body));
+    }
+    if (command == "inbox" || command == "receipts") {
+        if (get("phone").empty()) return Usage("--phone is required");
+        return Call(opts, "GET", "/accounts/" + get("phone") + "/" + command);
+    }
+    if (command == "read") {
+        if (get("phone").empty() || get("chat").empty() || get("ids").empty())
+            return Usage("--phone, --chat and --ids are required");
+        json::array ids;
+        std::string list = get("ids");
+        for (std::size_t start = 0; start <= list.size();) {
+            const auto comma = std::min(list.find(',', start), list.size());
+            if (comma > start) ids.emplace_back(list.substr(start, comma - start));
+            start = comma + 1;
+        }
+        return Call(opts, "POST", "/accounts/" + get("phone") + "/read",
+                    json::serialize(json::object{{"chat", get("chat")}, {"ids", std::move(ids)}}));
+    }
+    if (command == "break-next") {
+        if (get("phone").empty() || get("to").empty()) return Usage("--phone and --to are required");
+        return Call(opts, "POST", "/accounts/" + get("phone") + "/break-next", json::serialize(json::object{{"to", get("to")}}));
     }
     if (command == "pair-code") {
         // Enters the code at the phone, then waits for companion_finish to tell whether it was right.

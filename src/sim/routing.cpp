@@ -1,7 +1,14 @@
 // 1:1 message routing (wa-protocol §7-§9): the server acks a client's <message>, fans its
-// per-device <enc> payloads out to the addressed devices (or queues them), and routes delivery /
-// read receipts back to the sender's devices. Ciphertext is relayed opaquely; the emulated phones
-// (device 0) drop what is addressed to them.
+// per-device <enc> payloads out to the addressed devices (or queues them), routes delivery / read
+// receipts back to the sender's devices and retry receipts to the one device they name (§8.1).
+// Ciphertext is relayed opaquely. The emulated phones (device 0) take part through the same
+// routes: RouteMessage / RouteReceipt with sender device 0, and Deliver hands them what is
+// addressed to device 0 (phone_messaging.cpp).
+//
+// Redelivery: a <message> sent to a connection stays unsettled until that device sends a receipt
+// for its id of any type but `retry` (every copy settles) or an <ack class='message'> (only the
+// oldest copy settles: the NACK that follows a retry receipt must not cancel the resend). When the
+// connection goes away, the unsettled messages go back to the front of the device's offline queue.
 #include <spdlog/spdlog.h>
 
 #include "sim/server.h"
@@ -27,17 +34,26 @@ void SimConnection::HandleMessage(const Node& message) {
         Send(Node("ack", Attrs{{"class", "message"}, {"id", id}, {"from", to}, {"t", now}, {"error", "400"}}));
         return;
     }
-    Account* me = server_.MutableAccount(phone_);
-    if (!me) return;
+    if (!server_.MutableAccount(phone_)) return;
     if (!chat->IsUserServer()) {
         // Groups, broadcasts, newsletters: not emulated.
         Send(Node("ack", Attrs{{"class", "message"}, {"id", id}, {"from", to}, {"t", now}, {"error", "501"}}));
         return;
     }
     Send(Node("ack", Attrs{{"class", "message"}, {"id", id}, {"from", to}, {"t", now}}));
+    server_.RouteMessage({phone_, device_}, message);
+}
+
+void SimServer::RouteMessage(const DeviceKey& sender_key, const Node& message) {
+    const auto& [sender_phone, sender_device] = sender_key;
+    Account* me = MutableAccount(sender_phone);
+    if (!me) return;
+    const std::string id(message.AttrOr("id", ""));
+    const std::string to(message.AttrOr("to", ""));
+    const auto now = std::to_string(this->now());
 
     // (device jid, enc nodes) pairs: <participants><to jid><enc/>…</to></participants>, or a
-    // top-level <enc> addressed to `to` itself.
+    // top-level <enc> addressed to `to` itself (a resend after a retry receipt).
     std::vector<std::pair<std::string, std::vector<const Node*>>> targets;
     if (const Node* participants = message.Child("participants")) {
         for (const Node* t : participants->Children("to")) {
@@ -48,20 +64,31 @@ void SimConnection::HandleMessage(const Node& message) {
     }
     const Node* device_identity = message.Child("device-identity");
     const std::string type(message.AttrOr("type", "text"));
+    // An own-device copy names the real chat: `recipient` when the stanza went to one device.
+    const std::string own_chat(message.AttrOr("recipient", to));
+
+    // Known before the fan-out: a phone receiving a copy receipts it at once.
+    sent_[id] = SentMessage{sender_key, own_chat};
+    sent_order_.push_back(id);
+    while (sent_order_.size() > kSentMemory) {
+        sent_.erase(sent_order_.front());
+        sent_order_.pop_front();
+    }
 
     std::size_t routed = 0;
     for (const auto& [jid_text, encs] : targets) {
         auto jid = wa::ParseJid(jid_text);
         if (!jid || encs.empty()) continue;
-        Account* acct = server_.AccountForUser(jid->user, jid->IsLid());
-        if (!acct || jid->device == 0 || !acct->devices.count(jid->device)) continue;  // phones drop
-        if (acct->phone == phone_ && jid->device == device_) continue;                 // not back to sender
+        Account* acct = AccountForUser(jid->user, jid->IsLid());
+        if (!acct || (jid->device != 0 && !acct->devices.count(jid->device))) continue;
+        if (acct->phone == sender_phone && jid->device == sender_device) continue;  // not back to sender
         const bool lid_domain = jid->IsLid();
         const std::string from_user = lid_domain ? me->lid : me->phone;
-        const std::string from = wa::Jid::Make(from_user, lid_domain ? wa::kServerLid : wa::kServerUser, device_).ToString();
+        const std::string from =
+            wa::Jid::Make(from_user, lid_domain ? wa::kServerLid : wa::kServerUser, sender_device).ToString();
         Attrs attrs{{"from", from}, {"id", id}, {"t", now}, {"type", type}};
-        if (acct->phone == phone_) {
-            attrs.Add("recipient", to);  // our own other device: a sent-message copy
+        if (acct->phone == sender_phone) {
+            attrs.Add("recipient", own_chat);  // our own other device: a sent-message copy
         } else {
             attrs.Add("notify", me->name);
             if (lid_domain) {
@@ -77,16 +104,10 @@ void SimConnection::HandleMessage(const Node& message) {
             pkmsg |= e->AttrOr("type", "") == "pkmsg";
         }
         if (pkmsg && device_identity) children.push_back(*device_identity);
-        server_.Deliver({acct->phone, jid->device}, Node("message", std::move(attrs), std::move(children)));
+        Deliver({acct->phone, jid->device}, Node("message", std::move(attrs), std::move(children)));
         ++routed;
     }
-    server_.sent_[id] = SimServer::SentMessage{{phone_, device_}, to};
-    server_.sent_order_.push_back(id);
-    while (server_.sent_order_.size() > kSentMemory) {
-        server_.sent_.erase(server_.sent_order_.front());
-        server_.sent_order_.pop_front();
-    }
-    spdlog::debug("[sim] message {} from {}:{} routed to {} device(s)", id, phone_, device_, routed);
+    spdlog::debug("[sim] message {} from {}:{} routed to {} device(s)", id, sender_phone, sender_device, routed);
 }
 
 void SimConnection::HandleReceipt(const Node& receipt) {
@@ -96,34 +117,77 @@ void SimConnection::HandleReceipt(const Node& receipt) {
     Attrs ack{{"class", "receipt"}, {"id", id}, {"from", to.empty() ? std::string("s.whatsapp.net") : to}};
     if (!type.empty()) ack.Add("type", type);
     Send(Node("ack", std::move(ack)));
-    if (type == "sender" || type == "peer_msg" || type == "hist_sync" || type == "retry") return;
+    if (type != "retry") {
+        server_.Settle({phone_, device_}, id, /*all_copies=*/true);
+        if (const Node* list = receipt.Child("list")) {
+            for (const Node* item : list->Children("item")) server_.Settle({phone_, device_}, std::string(item->AttrOr("id", "")), true);
+        }
+    }
+    server_.RouteReceipt({phone_, device_}, receipt);
+}
 
-    Account* me = server_.MutableAccount(phone_);
+void SimConnection::HandleAck(const Node& ack) {
+    // A client's NACK (or plain ack) of a message it could not handle settles that one copy.
+    if (ack.AttrOr("class", "") != "message") return;
+    server_.Settle({phone_, device_}, std::string(ack.AttrOr("id", "")), /*all_copies=*/false);
+}
+
+void SimServer::RouteReceipt(const DeviceKey& from_key, const Node& receipt) {
+    const auto& [from_phone, from_device] = from_key;
+    const std::string id(receipt.AttrOr("id", ""));
+    const std::string type(receipt.AttrOr("type", ""));
+    if (type == "sender" || type == "peer_msg" || type == "hist_sync") return;
+    Account* me = MutableAccount(from_phone);
     if (!me) return;
+    const auto now = std::to_string(this->now());
+
+    if (type == "retry") {
+        // Only to the device named in `to` (§8.1), else the device that sent the message.
+        auto to = wa::ParseJid(receipt.AttrOr("to", ""));
+        Account* target = to ? AccountForUser(to->user, to->IsLid()) : nullptr;
+        std::optional<DeviceKey> dest;
+        if (target && (to->device == 0 || target->devices.count(to->device))) dest = DeviceKey{target->phone, to->device};
+        if (!dest) {
+            auto it = sent_.find(id);
+            if (it == sent_.end()) return;
+            dest = it->second.sender;
+        }
+        const bool lid_domain = to && to->IsLid();
+        Attrs attrs{{"from", wa::Jid::Make(lid_domain ? me->lid : me->phone, lid_domain ? wa::kServerLid : wa::kServerUser,
+                                           from_device)
+                                 .ToString()},
+                    {"id", id},
+                    {"t", now},
+                    {"type", "retry"}};
+        if (auto r = receipt.GetAttr("recipient")) attrs.Add("recipient", std::string(*r));
+        const auto kids = receipt.Children();
+        NodeList children(kids.begin(), kids.end());
+        Deliver(*dest, Node("receipt", std::move(attrs), std::move(children)));
+        return;
+    }
+
     // The receipt names one id, plus more in <list><item id/></list>.
     std::vector<std::string> ids{id};
     if (const Node* list = receipt.Child("list")) {
         for (const Node* item : list->Children("item")) ids.emplace_back(item->AttrOr("id", ""));
     }
-    const auto now = std::to_string(server_.now());
     for (const auto& msg_id : ids) {
-        auto it = server_.sent_.find(msg_id);
-        if (it == server_.sent_.end()) continue;
-        const auto& [sender_phone, sender_device] = it->second.sender;
-        Account* sender = server_.MutableAccount(sender_phone);
-        if (!sender || sender_phone == phone_) continue;
+        auto it = sent_.find(msg_id);
+        if (it == sent_.end()) continue;
+        const auto [sender_phone, sender_device] = it->second.sender;
+        Account* sender = MutableAccount(sender_phone);
+        if (!sender || sender_phone == from_phone) continue;
         // Address the receipt in the domain the sender used for the chat.
         auto chat = wa::ParseJid(it->second.chat);
         const bool lid_domain = chat && chat->IsLid();
         const std::string from =
-            wa::Jid::Make(lid_domain ? me->lid : me->phone, lid_domain ? wa::kServerLid : wa::kServerUser, device_)
+            wa::Jid::Make(lid_domain ? me->lid : me->phone, lid_domain ? wa::kServerLid : wa::kServerUser, from_device)
                 .ToString();
         Attrs attrs{{"from", from}, {"id", msg_id}, {"t", now}};
         if (!type.empty()) attrs.Add("type", type);
-        // Every linked device of the sender hears about it.
-        for (const auto& [dev_id, dev] : sender->devices) {
-            server_.Deliver({sender_phone, dev_id}, Node("receipt", attrs));
-        }
+        // Every device of the sender hears about it: its phone and its linked companions.
+        Deliver({sender_phone, 0}, Node("receipt", attrs));
+        for (const auto& [dev_id, dev] : sender->devices) Deliver({sender_phone, dev_id}, Node("receipt", attrs));
     }
 }
 

@@ -143,6 +143,7 @@ Result<void> SimServer::Unlink(std::string_view phone, std::uint16_t device_id) 
     if (!account) return MakeError("no_account", "no such account");
     if (!account->devices.erase(device_id)) return MakeError("no_device", "no such linked device");
     offline_.erase({account->phone, device_id});
+    unsettled_.erase({account->phone, device_id});
     Persist(*account);
     auto it = online_.find({account->phone, device_id});
     if (it != online_.end()) {
@@ -172,14 +173,51 @@ std::size_t SimServer::QueuedFor(std::string_view phone, std::uint16_t device) c
     return it == offline_.end() ? 0 : it->second.size();
 }
 
+std::size_t SimServer::UnsettledFor(std::string_view phone, std::uint16_t device) const {
+    auto it = unsettled_.find({std::string(phone), device});
+    return it == unsettled_.end() ? 0 : it->second.size();
+}
+
+namespace {
+constexpr std::size_t kQueueLimit = 1000;  // per device, offline and unsettled alike
+}  // namespace
+
 void SimServer::Deliver(const DeviceKey& to, Node stanza) {
+    if (to.second == 0) {
+        // The emulated phone is always there: it handles the stanza now.
+        Account* account = MutableAccount(to.first);
+        if (!account) return;
+        if (stanza.tag == "message") PhoneOnMessage(*account, stanza);
+        if (stanza.tag == "receipt") PhoneOnReceipt(*account, stanza);
+        return;
+    }
     if (auto it = online_.find(to); it != online_.end() && !it->second->closed()) {
         it->second->Send(stanza);
+        if (stanza.tag == "message") {
+            auto& u = unsettled_[to];
+            if (u.size() >= kQueueLimit) u.pop_front();
+            u.push_back(std::move(stanza));
+        }
         return;
     }
     auto& q = offline_[to];
-    if (q.size() >= 1000) q.pop_front();  // bounded: the oldest is dropped
+    if (q.size() >= kQueueLimit) q.pop_front();  // bounded: the oldest is dropped
     q.push_back(std::move(stanza));
+}
+
+void SimServer::Settle(const DeviceKey& device, const std::string& id, bool all_copies) {
+    auto it = unsettled_.find(device);
+    if (it == unsettled_.end() || id.empty()) return;
+    auto& q = it->second;
+    for (auto m = q.begin(); m != q.end();) {
+        if (m->AttrOr("id", "") != id) {
+            ++m;
+            continue;
+        }
+        m = q.erase(m);
+        if (!all_copies) break;
+    }
+    if (q.empty()) unsettled_.erase(it);
 }
 
 void SimServer::Detach(SimConnection* conn) {
@@ -187,7 +225,20 @@ void SimServer::Detach(SimConnection* conn) {
         it = it->second == conn ? pending_.erase(it) : std::next(it);
     }
     for (auto it = online_.begin(); it != online_.end();) {
-        it = it->second == conn ? online_.erase(it) : std::next(it);
+        if (it->second != conn) {
+            ++it;
+            continue;
+        }
+        // What the device got but never settled is delivered again at its next login, first.
+        if (auto u = unsettled_.find(it->first); u != unsettled_.end()) {
+            auto& q = offline_[it->first];
+            q.insert(q.begin(), std::make_move_iterator(u->second.begin()), std::make_move_iterator(u->second.end()));
+            while (q.size() > kQueueLimit) q.pop_front();
+            spdlog::debug("[sim] {}:{} left with {} unsettled message(s): queued again", it->first.first,
+                          it->first.second, u->second.size());
+            unsettled_.erase(u);
+        }
+        it = online_.erase(it);
     }
 }
 
@@ -398,7 +449,7 @@ void SimConnection::StartLogin(const std::string& phone, std::uint16_t device) {
         server_.offline_.erase(q);
         for (Node& n : queued) {
             n.attrs.Set("offline", "1");
-            Send(n);
+            server_.Deliver({phone, device}, std::move(n));  // online now: sent and tracked
             ++flushed;
         }
     }
@@ -452,6 +503,7 @@ void SimConnection::HandleStanza(const Node& node) {
     if (phase_ != Phase::kLoggedIn) return;
     if (node.tag == "message") return HandleMessage(node);
     if (node.tag == "receipt") return HandleReceipt(node);
+    if (node.tag == "ack") return HandleAck(node);
     // presence, ib (unified_session, offline_batch), ack, notification: nothing to do.
 }
 

@@ -15,6 +15,7 @@
 #include "core/bytes.h"
 #include "core/result.h"
 #include "sim/phone.h"
+#include "sim/phone_party.h"
 #include "sim/state.h"
 #include "whatsapp/binary/node.h"
 #include "whatsapp/noise/frame.h"
@@ -87,9 +88,10 @@ private:
     void HandleIq(const wa::Node& iq);
     void HandleRegistrationReply(const wa::Node& iq);
     void StartLogin(const std::string& phone, std::uint16_t device);
-    // 1:1 routing (routing.cpp): messages, receipts.
+    // 1:1 routing (routing.cpp): messages, receipts, and the client's NACKs.
     void HandleMessage(const wa::Node& message);
     void HandleReceipt(const wa::Node& receipt);
+    void HandleAck(const wa::Node& ack);
     void StartRegistration(const Key32& noise_key, const Bytes& payload_bytes);
     // link_code_companion_reg IQs before pairing: companion_hello and companion_finish (§5.2).
     void HandleLinkCodeIq(const wa::Node& iq);
@@ -160,10 +162,29 @@ public:
     Result<LinkCodeAttempt> EnterLinkCode(std::string_view phone, std::string_view code);
     const LinkCodeAttempt* LinkCodeStatus(std::string_view phone) const;
 
+    // The phone as a Signal party (phone_messaging.cpp).
+    // Sends a text from the phone of `phone` to the account named by `to` (digits, a PN or a LID
+    // JID): Signal-encrypted for every device of the recipient and, DSM-wrapped, for the sender's
+    // own companions; routed like a companion's message (route_message). `id` empty: a new id.
+    // Errors: no_account, no_recipient, bad_request, signal_*.
+    Result<PhoneSendResult> PhoneSend(std::string_view phone, std::string_view to, std::string_view text,
+                                      Addressing addressing, std::string id = {});
+    // What the phone decrypted / the receipts it got for its own messages. Error: no_account.
+    Result<std::vector<InboxEntry>> PhoneInbox(std::string_view phone);
+    Result<std::vector<PhoneReceipt>> PhoneReceipts(std::string_view phone);
+    // The phone marks messages of `chat` read: a read receipt to the senders' devices for each id
+    // it has in its inbox. Errors: no_account, bad_request (bad chat JID or no id), no_message.
+    Result<void> PhoneRead(std::string_view phone, std::string_view chat, const std::vector<std::string>& ids);
+    // The phone's next message to `device_jid` (PN or LID device JID) fails its MAC check there.
+    // Errors: no_account, no_device.
+    Result<void> BreakNext(std::string_view phone, std::string_view device_jid);
+
     // Connections waiting for a QR scan.
     std::size_t PendingRegistrations() const { return pending_.size(); }
     // Stanzas queued for an offline device.
     std::size_t QueuedFor(std::string_view phone, std::uint16_t device) const;
+    // <message>s delivered to the device's connection and not yet settled.
+    std::size_t UnsettledFor(std::string_view phone, std::uint16_t device) const;
 
     // Clock for stanza timestamps and certificates (tests may pin it).
     std::function<std::int64_t()> now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
@@ -183,8 +204,25 @@ private:
     // Resolves a PN or LID user (any device part ignored) to an account.
     Account* AccountForUser(const std::string& user, bool lid);
     void Detach(SimConnection* conn);
-    // Sends to the device's connection, or queues for its next login.
+    // Sends to the device's connection, or queues for its next login; a device 0 (a phone) handles
+    // it at once. A <message> sent to a connection stays unsettled until the device settles it.
     void Deliver(const DeviceKey& to, wa::Node stanza);
+    // Redelivery: `device` acknowledged message `id` with a receipt (every copy settles) or a NACK
+    // (`all_copies` false: only the oldest copy, the one that failed).
+    void Settle(const DeviceKey& device, const std::string& id, bool all_copies);
+    // Routing shared by connections and phones (routing.cpp). The caller has acked the stanza.
+    void RouteMessage(const DeviceKey& sender, const wa::Node& message);
+    void RouteReceipt(const DeviceKey& from, const wa::Node& receipt);
+
+    // The phone's side (phone_messaging.cpp).
+    PhoneParty* Party(Account& account);
+    void PhoneOnMessage(Account& account, const wa::Node& message);
+    void PhoneOnReceipt(Account& account, const wa::Node& receipt);
+    void PhoneAnswerRetry(Account& account, PhoneParty& party, const wa::Node& receipt);
+    // A retry receipt (§8.1) for `message`, with <keys> (a fresh one-time prekey) from count 1.
+    void PhoneSendRetryReceipt(Account& account, const wa::Node& message, int count);
+    // The stored bundle of a device (0 = a phone), popping one of its one-time prekeys.
+    std::optional<PeerBundle> StoredBundle(Account& account, std::uint16_t device);
 
     struct SentMessage {
         DeviceKey sender;
@@ -197,6 +235,10 @@ private:
     std::map<Key32, SimConnection*> pending_;        // registering connections by noise key
     std::map<DeviceKey, SimConnection*> online_;     // logged-in connections
     std::map<DeviceKey, std::deque<wa::Node>> offline_;  // stanzas for offline devices (in memory)
+    // <message>s sent to a connection and not yet settled by a receipt or NACK from that device, in
+    // order; they go back to the front of offline_ when the connection goes away.
+    std::map<DeviceKey, std::deque<wa::Node>> unsettled_;
+    std::map<std::string, PhoneParty> parties_;          // by phone
     std::map<std::string, SentMessage> sent_;           // message id -> sender, to route receipts
     std::deque<std::string> sent_order_;                // bounds sent_
     std::map<std::string, LinkCodeAttempt> link_attempts_;  // by phone

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -96,6 +97,22 @@ std::vector<PreKey> PreKeysFrom(const json::array& a) {
     return out;
 }
 
+json::object SessionsJson(const std::map<std::string, Bytes>& sessions) {
+    json::object o;
+    for (const auto& [name, record] : sessions) o[name] = ToHex(record);
+    return o;
+}
+std::map<std::string, Bytes> SessionsFrom(const json::object& o) {
+    std::map<std::string, Bytes> out;
+    for (const auto& [name, v] : o) {
+        if (!v.is_string()) throw BadState{"session record is not a string"};
+        auto b = FromHex(v.as_string());
+        if (!b) throw BadState{"session record is not hex"};
+        out[std::string(name)] = std::move(*b);
+    }
+    return out;
+}
+
 }  // namespace
 
 ServerKeys GenerateServerKeys(std::int64_t now_seconds) {
@@ -132,6 +149,18 @@ void RefillPhonePrekeys(Account& account, std::size_t count) {
     }
 }
 
+std::optional<PreKey> IssuePhonePrekey(Account& account, std::size_t refill) {
+    constexpr std::size_t kIssuedMemory = 500;
+    RefillPhonePrekeys(account, std::max<std::size_t>(refill, 1));
+    if (account.prekeys.empty()) return std::nullopt;
+    PreKey key = account.prekeys.front();
+    account.prekeys.erase(account.prekeys.begin());
+    account.issued_prekeys.push_back(key);
+    if (account.issued_prekeys.size() > kIssuedMemory) account.issued_prekeys.erase(account.issued_prekeys.begin());
+    RefillPhonePrekeys(account, refill);
+    return key;
+}
+
 namespace {
 
 json::object AccountJson(const Account& a) {
@@ -157,6 +186,8 @@ json::object AccountJson(const Account& a) {
                         {"registration_id", a.registration_id},
                         {"signed_prekey", SpkJson(a.signed_prekey)},
                         {"prekeys", PreKeysJson(a.prekeys)},
+                        {"issued_prekeys", PreKeysJson(a.issued_prekeys)},
+                        {"phone_sessions", SessionsJson(a.phone_sessions)},
                         {"next_prekey_id", a.next_prekey_id},
                         {"raw_id", a.raw_id},
                         {"next_key_index", a.next_key_index},
@@ -173,6 +204,9 @@ Account AccountFrom(const json::object& ao) {
     a.registration_id = static_cast<std::uint32_t>(Int(ao, "registration_id"));
     a.signed_prekey = SpkFrom(Obj(Field(ao, "signed_prekey")));
     a.prekeys = PreKeysFrom(Arr(ao, "prekeys"));
+    // Absent in files written before the phones became Signal parties.
+    if (ao.contains("issued_prekeys")) a.issued_prekeys = PreKeysFrom(Arr(ao, "issued_prekeys"));
+    if (ao.contains("phone_sessions")) a.phone_sessions = SessionsFrom(Obj(Field(ao, "phone_sessions")));
     a.next_prekey_id = static_cast<std::uint32_t>(Int(ao, "next_prekey_id"));
     a.raw_id = static_cast<std::uint32_t>(Int(ao, "raw_id"));
     a.next_key_index = static_cast<std::uint32_t>(Int(ao, "next_key_index"));

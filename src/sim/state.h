@@ -57,6 +57,12 @@ struct Account {
     std::uint32_t registration_id = 0;
     SignedPreKey signed_prekey;
     std::vector<PreKey> prekeys;  // device 0's one-time prekeys (popped by key fetches)
+    // One-time prekeys handed out (key fetch, retry receipt) and not yet used by a pkmsg; the
+    // phone keeps their private halves until then (the oldest are forgotten beyond 500).
+    std::vector<PreKey> issued_prekeys;
+    // The phone's Signal sessions, serialized by libsignal, by "<address name>.<device>"; the
+    // name is the peer's LID address (`<lid>_1`), see phone_signal.h.
+    std::map<std::string, Bytes> phone_sessions;
     std::uint32_t next_prekey_id = 1;
     std::uint32_t raw_id = 0;
     std::uint32_t next_key_index = 1;
@@ -87,6 +93,11 @@ Account NewAccount(const SimState& state, std::string phone, std::string name, s
 
 // Tops up device 0's one-time prekeys to `count`.
 void RefillPhonePrekeys(Account& account, std::size_t count);
+
+// Hands out one of device 0's one-time prekeys (key fetch, retry receipt): moves it to
+// issued_prekeys, where the phone keeps its private half for the pkmsg that uses it, and tops the
+// pool up to `refill`. nullopt only when the pool is empty and refill is 0.
+std::optional<PreKey> IssuePhonePrekey(Account& account, std::size_t refill = 20);
 
 // JSON (de)serialization. Load errors: "bad_state".
 std::string StateToJson(const SimState& state);

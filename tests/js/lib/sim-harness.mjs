@@ -113,7 +113,7 @@ export class SimProcess {
     }
 }
 
-const silent = pino({ level: 'silent' });
+const silent = pino({ level: process.env.BAILEYS_LOG || 'silent' });
 
 // One Baileys socket over a multi-file auth state, with its connection.update events recorded.
 export class BaileysClient {

@@ -1,0 +1,66 @@
+#pragma once
+// What an emulated phone keeps as a Signal party (phone_messaging.cpp), in memory: the messages it
+// decrypted (its inbox), the plaintexts it sent (to answer retry receipts, §8.1), the receipts it
+// got for them, and the devices whose next message it must break on purpose. Its Signal sessions
+// and prekeys live in the Account (saved with the account file); everything here is lost on a
+// sim restart.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/bytes.h"
+#include "sim/phone_signal.h"
+
+namespace wadesk::sim {
+
+// A message the phone decrypted.
+struct InboxEntry {
+    std::string id;
+    std::string from;  // the sender device as the stanza named it
+    std::string chat;  // the sender's user JID, or the DSM destination for an own companion's copy
+    std::string text;  // conversation / extendedText text, captions; "" for other content
+    std::string type;  // "text", "image", ... or the Message field name ("protocolMessage", ...)
+    std::int64_t t = 0;
+    int count = 0;  // the <enc count> retry counter it arrived with (0 = first delivery)
+};
+
+// A receipt for one of the phone's own messages.
+struct PhoneReceipt {
+    std::string id;
+    std::string from;  // the receipting device
+    std::string type;  // "" = delivered, "read", "retry", ...
+    int count = 0;     // retry receipts: <retry count>
+};
+
+struct PhoneSendResult {
+    std::string id;
+    std::vector<std::string> devices;  // device JIDs encrypted to
+};
+
+enum class Addressing { kPn, kLid };
+
+struct PhoneParty {
+    using DeviceKey = std::pair<std::string, std::uint16_t>;  // (account phone, device)
+
+    struct Sent {
+        std::string chat;   // the chat JID as addressed (PN or LID)
+        Bytes message;      // serialized Message (not padded, not DSM-wrapped)
+        std::string type;   // stanza type
+        std::map<DeviceKey, int> answered;  // retry receipts answered per device (at most 5)
+    };
+
+    std::unique_ptr<PhoneSignal> signal;
+    std::deque<InboxEntry> inbox;                 // the newest 1000
+    std::deque<PhoneReceipt> receipts;            // the newest 1000
+    std::map<std::string, Sent> sent;             // by message id, the newest 512
+    std::deque<std::string> sent_order;
+    std::set<DeviceKey> break_next;               // devices whose next message gets a bad MAC
+    std::map<std::pair<std::string, DeviceKey>, int> retries;  // (id, sender device) -> retry receipts sent
+};
+
+}  // namespace wadesk::sim
