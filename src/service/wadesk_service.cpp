@@ -88,8 +88,12 @@ void WadeskService::LoadViews() {
     for (const auto& s : sessions) session_status_[s.id] = s.status;
 }
 
+// A linked session is resumed unless someone stopped it (disconnected, logged out, failed): a
+// crash can leave it "initializing" (each start reports that before it is connected again).
 void WadeskService::ResumeSessions() {
-    for (const auto& s : repo_.ListSessionsByStatus({store::kStatusConnected, store::kStatusReconnecting})) {
+    for (const auto& s : repo_.ListSessionsByStatus(
+             {store::kStatusConnected, store::kStatusReconnecting, store::kStatusInitializing})) {
+        if (s.status == store::kStatusInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
         spdlog::info("[WhatsApp] Resuming session {}", s.id);
         engine_.Start(s);
     }

@@ -105,6 +105,19 @@ TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
     EXPECT_TRUE(engine.sent.empty());
 }
 
+// A crash while a linked session was starting again leaves it "initializing": the next start
+// must resume it all the same; a session that was never linked is not dialled at boot.
+TEST_F(WadeskServiceTest, ResumesLinkedSessionsACrashLeftInitializing) {
+    Connect();
+    auto unlinked = svc->CreateSession(admin, "not linked yet");
+    engine.events_->OnStatus(session.id, "initializing", "");
+    ASSERT_EQ(repo->FindSessionById(session.id)->status, "initializing");
+    engine.started.clear();
+    svc->ResumeSessions();
+    EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
+    (void)unlinked;
+}
+
 TEST_F(WadeskServiceTest, QrAndReadyFromTheEngineReachStoreEventsAndRest) {
     engine.events_->OnQr(session.id, "2@ref,key", "data:image/png;base64,AAAA", NowMs() + 20000);
     auto qr = svc->GetQr(admin, session.id);

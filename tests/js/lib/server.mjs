@@ -260,6 +260,19 @@ export class TestServer {
         await this.start();
     }
 
+    // Kills the process with SIGKILL (a crash: nothing is flushed, nothing closes politely) and
+    // waits for it to be gone; start() runs it again on the same data directory and database.
+    async crash() {
+        this.stopping = true;
+        this.proc.kill('SIGKILL');
+        await this.exited;
+        this.stopping = false;
+        this.proc = null;
+        this.exit = null;
+        this.baseUrl = null;
+        this.stderr = '';
+    }
+
     // Stops the server (SIGTERM, then SIGKILL after 10 s) and removes its database. Throws when
     // the server had died on its own before, or did not exit cleanly on SIGTERM.
     async stop() {
