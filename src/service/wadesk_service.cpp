@@ -806,6 +806,7 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
     m.sender_jid = in.sender_jid;
     m.sender_name = in.sender_name;
     m.sender_phone = in.sender_phone;
+    m.sender_lid = in.sender_lid;
     m.type = in.type;
     m.body = in.body;
     m.media = in.media;

@@ -8,6 +8,7 @@ using namespace detail;
 
 void Connection::Impl::HandleNotification(const Node& node) {
     SendAck(node);
+    signal.lid_map().LearnFromDevicesNotification(node);  // LID (§13 source 8)
     if (node.AttrOr("type", "") == "link_code_companion_reg" && node.AttrOr("from", "") == kServerFrom)
         return HandlePrimaryHello(node);
     if (node.AttrOr("type", "") == "encrypt" && node.AttrOr("from", "") == kServerFrom) {
@@ -65,6 +66,7 @@ void Connection::Impl::HandleMessage(const Node& node) {
     msg.from_me = IsOwnUser(*from_jid);
     msg.chat = msg.from_me ? std::string(node.AttrOr("recipient", "")) : from_jid->ToNonAd().ToString();
 
+    signal.lid_map().LearnFromStanzaAttributes(node);  // LID (§13 source 4): before decrypting
     auto address = SignalAddressFromJid(from);
     if (!address) return nack(487);
     bool decrypted = false;
@@ -86,6 +88,7 @@ void Connection::Impl::HandleMessage(const Node& node) {
             if (msg.chat.empty() || msg.from_me) msg.chat = parsed->devicesentmessage().destinationjid();
             content = &parsed->devicesentmessage().message();
         }
+        if (msg.from_me) signal.lid_map().LearnFromOwnMessage(*content);  // LID (§13 source 7)
         const Message& inner = UnwrapMessage(*content);
         if (inner.has_conversation())
             msg.text = inner.conversation();
@@ -96,6 +99,8 @@ void Connection::Impl::HandleMessage(const Node& node) {
         decrypted = true;
     }
     if (!decrypted) return nack(500);
+    if (msg.sender_alt.empty()) msg.sender_alt = signal.lid_map().AlternateUserJid(from);  // LID
+    msg.chat_alt = signal.lid_map().AlternateUserJid(msg.chat);                          // LID
     if (!events.OnMessage(msg)) return;
     Node receipt("receipt", {{"id", id}, {"to", from}});
     if (msg.from_me) {

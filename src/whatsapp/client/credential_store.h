@@ -45,6 +45,7 @@ std::string SessionDevices(std::string_view address_name);                   // 
 std::string PreKey(std::uint32_t id);                                        // "prekey/<id>"
 std::string SignedPreKey(std::uint32_t id);                                  // "signed-prekey/<id>"
 std::string Identity(std::string_view address_name, int device_id);          // "identity/<name>/<dev>"
+std::string IdentityDevices(std::string_view address_name);                  // "identity-devices/<name>"
 std::string SenderKey(std::string_view group_id, std::string_view address_name, int device_id);
 }  // namespace store_keys
 
