@@ -66,14 +66,16 @@ bool LidMap::Learn(std::string_view pn_user, std::string_view lid_user) {
     // Each side is unique: drop the pairs that held either side.
     if (old_lid && *old_lid != lid_user) Forget({}, *old_lid);
     if (old_pn && *old_pn != pn_user) Forget(*old_pn, {});
+    const std::string pn(pn_user), lid(lid_user);
+    // Migrate before the pair is stored: a failure in between leaves the pair unknown (it is
+    // learned, and migrated, again next time) rather than PN records no lookup reaches.
+    if (listener_) listener_(pn, lid);
     store_.Put(store_keys::LidForPn(pn_user), AsBytes(lid_user));
     store_.Put(store_keys::PnForLid(lid_user), AsBytes(pn_user));
-    const std::string pn(pn_user), lid(lid_user);
     pn_to_lid_.insert_or_assign(pn, lid);
     lid_to_pn_.insert_or_assign(lid, pn);
     missing_.erase(CacheKey(kPnPrefix, pn));
     missing_.erase(CacheKey(kLidPrefix, lid));
-    if (listener_) listener_(pn, lid);
     return true;
 }
 

@@ -9,9 +9,11 @@
 //   rest like every other credential) under "lid-map/pn/<pn>" = lid and "lid-map/lid/<lid>" = pn.
 //   An in-memory cache (positive and negative) sits in front of it; the cache stays coherent
 //   because every write to those keys goes through this object (one LidMap per session).
-// - Listener: after a pair is stored that was not already known exactly, the listener (set by
-//   the SignalManager that owns the map) is called with (pn_user, lid_user) so Signal state can
-//   be migrated eagerly. It is not called for a pair that was already stored.
+// - Listener: for a pair that was not already known exactly, the listener (set by the
+//   SignalManager that owns the map) is called with (pn_user, lid_user) so Signal state is
+//   migrated eagerly, just before the pair is stored (so an interrupted migration is redone when
+//   the pair is learned again, never left behind a stored pair). It is not called for a pair
+//   that was already stored.
 // - Devices: a device JID resolves by keeping the device number and swapping user and server:
 //   `<pn>:5@s.whatsapp.net` ↔ `<lid>:5@lid`; `hosted` ↔ `hosted.lid` the same way.
 // - Input from peers (stanza attributes, protobuf payloads) is never trusted to be well formed:
