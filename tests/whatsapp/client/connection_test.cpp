@@ -1271,6 +1271,7 @@ TEST(ConnectionLid, SendsByLidOnceTheMappingIsKnown) {
     Pump(*c.connection, c.sink, server, t);
     auto message = server.Pop();
     ASSERT_TRUE(message);
+    ASSERT_EQ(message->tag, "message");
     EXPECT_EQ(message->AttrOr("to", ""), "15550002222@s.whatsapp.net");
     EXPECT_EQ(message->Child("participants")->Children("to")[0]->AttrOr("jid", ""), "15550002222@s.whatsapp.net");
     // The session the bundle built is keyed by the LID address.
@@ -1291,7 +1292,7 @@ TEST(ConnectionLid, SendsByLidOnceTheMappingIsKnown) {
     Pump(*c.connection, c.sink, server, t);
     auto message2 = server.Pop();
     ASSERT_TRUE(message2);
-    EXPECT_EQ(message2->tag, "message");
+    ASSERT_EQ(message2->tag, "message") << "no key fetch: the session is found under the LID address";
     EXPECT_EQ(message2->AttrOr("to", ""), "100000000000022@lid");
     EXPECT_EQ(message2->AttrOr("peer_recipient_pn", ""), "15550002222@s.whatsapp.net");
     const Node* to = message2->Child("participants")->Children("to")[0];
