@@ -30,7 +30,7 @@ Pair Split(const std::string& primary, const std::string& alternate) {
 void FillIdentities(const wa::IncomingMessage& m, service::IncomingMessage& out) {
     const Pair chat = Split(m.chat, m.chat_alt);
     out.chat_jid = chat.pn.empty() ? chat.seen : chat.pn;
-    out.chat_lid = chat.lid;
+    out.chat_lid = chat.pn.empty() ? std::string() : chat.lid;  // a LID-only chat's JID is its LID
     const Pair sender = Split(m.sender, m.sender_alt);
     out.sender_jid = sender.pn.empty() ? sender.seen : sender.pn;
     out.sender_lid = sender.lid;

@@ -6,7 +6,8 @@
 // other one (IncomingMessage::chat_alt / sender_alt). FillIdentities turns that into the
 // service's fields so that both domains land in one chat:
 //   chat_jid      the PN user JID when known (canonical), else the JID as seen (a LID, a group)
-//   chat_lid      the LID user JID when known, else empty
+//   chat_lid      the LID alias of a PN chat when known, else empty (a chat known only by its LID
+//                 has the LID as chat_jid, as the store keeps it)
 //   sender_jid    the sender's PN user JID when known, else its user JID as seen
 //   sender_phone  the PN digits when known, else empty
 //   sender_lid    the sender's LID user JID when known, else empty

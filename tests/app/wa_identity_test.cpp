@@ -39,7 +39,7 @@ TEST(WaIdentity, UnknownAlternateKeepsWhatWasSeen) {
 
     auto lid_only = Fill("100000000000022@lid", "", "100000000000022:3@lid", "");
     EXPECT_EQ(lid_only.chat_jid, "100000000000022@lid");
-    EXPECT_EQ(lid_only.chat_lid, "100000000000022@lid");
+    EXPECT_EQ(lid_only.chat_lid, "");
     EXPECT_EQ(lid_only.sender_jid, "100000000000022@lid");
     EXPECT_EQ(lid_only.sender_phone, "");
     EXPECT_EQ(lid_only.sender_lid, "100000000000022@lid");
