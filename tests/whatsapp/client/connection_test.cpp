@@ -1223,6 +1223,55 @@ TEST(ConnectionLid, LidMsgWithoutAnyMappingStillFails) {
     EXPECT_EQ(nack->tag, "ack");
 }
 
+TEST(ConnectionLid, OwnMigrationSyncAndDevicesNotificationFeedTheMap) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    auto& server = *live.server;
+    const SignalAddress us{"15551234567", 5};
+
+    // Our own phone (device 0 of our account) sends LID_MIGRATION_MAPPING_SYNC (§13 source 7).
+    Peer own_phone;
+    ASSERT_TRUE(own_phone.signal->ProcessBundle(us, OwnBundle(c, live.uploaded[1])));
+    LIDMigrationMappingSyncPayload payload;
+    auto* mapping = payload.add_pntolidmappings();
+    mapping->set_pn(15550007777);
+    mapping->set_assignedlid(100000000000077);
+    Message m;
+    m.mutable_protocolmessage()->set_type(Message::ProtocolMessage::LID_MIGRATION_MAPPING_SYNC);
+    m.mutable_protocolmessage()->mutable_lidmigrationmappingsyncmessage()->set_encodedmappingpayload(
+        std::string(AsString(SerializeProto(payload))));
+    auto ct = own_phone.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(ct);
+    server.Send(TextStanza({{"from", "15551234567@s.whatsapp.net"}, {"id", "3EB0S1"}, {"t", "1"}, {"type", "text"},
+                            {"category", "peer"}},
+                           *ct));
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_EQ(c.signal->lid_map().LidForPn("15550007777"), "100000000000077");
+
+    // The same payload from someone else's account is not taken.
+    Peer stranger;
+    ASSERT_TRUE(stranger.signal->ProcessBundle(us, OwnBundle(c, live.uploaded[2])));
+    payload.mutable_pntolidmappings(0)->set_pn(15550008888);
+    m.mutable_protocolmessage()->mutable_lidmigrationmappingsyncmessage()->set_encodedmappingpayload(
+        std::string(AsString(SerializeProto(payload))));
+    auto ct2 = stranger.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(ct2);
+    server.Send(TextStanza({{"from", "15550003333@s.whatsapp.net"}, {"id", "3EB0S2"}, {"t", "1"}, {"type", "text"}},
+                           *ct2));
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_FALSE(c.signal->lid_map().LidForPn("15550008888"));
+
+    // A devices notification names the user's LID (§13 source 8).
+    server.Send(Node("notification", {{"from", "15550009999@s.whatsapp.net"}, {"type", "devices"}, {"id", "n1"},
+                                      {"lid", "100000000000099@lid"}},
+                     NodeList{Node("add")}));
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_EQ(c.signal->lid_map().PnForLid("100000000000099"), "15550009999");
+}
+
 TEST(ConnectionLid, OwnPairIsLearnedAtLogin) {
     ServerKeys keys;
     Companion c(keys);
