@@ -7,9 +7,9 @@ namespace wadesk::app {
 namespace {
 
 struct Pair {
-    std::string pn;   // user@s.whatsapp.net, or empty
-    std::string lid;  // user@lid, or empty
-    std::string seen; // the primary JID without device (or as given when it does not parse)
+    std::string pn;    // user@s.whatsapp.net, or empty
+    std::string lid;   // user@lid, or empty
+    std::string seen;  // the primary JID without device (or as given when it does not parse)
 };
 
 Pair Split(const std::string& primary, const std::string& alternate) {

@@ -43,7 +43,9 @@ std::optional<std::string> LidMap::Lookup(std::string_view prefix, std::string_v
 
 std::optional<std::string> LidMap::LidForPn(std::string_view pn_user) { return Lookup(kPnPrefix, pn_user, pn_to_lid_); }
 
-std::optional<std::string> LidMap::PnForLid(std::string_view lid_user) { return Lookup(kLidPrefix, lid_user, lid_to_pn_); }
+std::optional<std::string> LidMap::PnForLid(std::string_view lid_user) {
+    return Lookup(kLidPrefix, lid_user, lid_to_pn_);
+}
 
 void LidMap::Forget(std::string_view pn_user, std::string_view lid_user) {
     if (!pn_user.empty()) {

@@ -95,11 +95,11 @@ private:
     Listener listener_;
     std::map<std::string, std::string, std::less<>> pn_to_lid_;  // cache of stored pairs
     std::map<std::string, std::string, std::less<>> lid_to_pn_;
-    std::set<std::string, std::less<>> missing_;                 // "pn/<u>" / "lid/<u>" known absent
+    std::set<std::string, std::less<>> missing_;  // "pn/<u>" / "lid/<u>" known absent
 };
 
 namespace store_keys {
-std::string LidForPn(std::string_view pn_user);  // "lid-map/pn/<pn>"
+std::string LidForPn(std::string_view pn_user);   // "lid-map/pn/<pn>"
 std::string PnForLid(std::string_view lid_user);  // "lid-map/lid/<lid>"
 }  // namespace store_keys
 

@@ -1135,8 +1135,8 @@ TEST(ConnectionLid, PnThenLidStanzasOfOneDeviceDecryptOnOneSession) {
     auto first = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
     ASSERT_TRUE(first);
     // By PN, with no alternate attribute: the session is built under the PN address.
-    server.Send(TextStanza({{"from", std::string(kPeerPnDevice)}, {"id", "3EB0L1"}, {"t", "1700000000"}, {"type", "text"}},
-                           *first));
+    server.Send(TextStanza(
+        {{"from", std::string(kPeerPnDevice)}, {"id", "3EB0L1"}, {"t", "1700000000"}, {"type", "text"}}, *first));
     Pump(*c.connection, c.sink, server, t);
     ASSERT_EQ(c.events.messages.size(), 1u);
     EXPECT_EQ(c.events.messages[0].chat, "15550002222@s.whatsapp.net");
@@ -1150,8 +1150,11 @@ TEST(ConnectionLid, PnThenLidStanzasOfOneDeviceDecryptOnOneSession) {
     ASSERT_TRUE(second);
     ASSERT_EQ(second->type, CiphertextType::kPkMsg) << "the peer has not heard from us yet";
     // A pkmsg that reuses the established session still decrypts on it; send a real msg too below.
-    server.Send(TextStanza({{"from", std::string(kPeerLidDevice)}, {"id", "3EB0L2"}, {"t", "1700000001"},
-                            {"type", "text"}, {"sender_pn", "15550002222@s.whatsapp.net"}},
+    server.Send(TextStanza({{"from", std::string(kPeerLidDevice)},
+                            {"id", "3EB0L2"},
+                            {"t", "1700000001"},
+                            {"type", "text"},
+                            {"sender_pn", "15550002222@s.whatsapp.net"}},
                            *second));
     Pump(*c.connection, c.sink, server, t);
     ASSERT_EQ(c.events.messages.size(), 2u) << "the LID stanza must decrypt";
@@ -1178,8 +1181,11 @@ TEST(ConnectionLid, PnThenLidStanzasOfOneDeviceDecryptOnOneSession) {
     auto third = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
     ASSERT_TRUE(third);
     ASSERT_EQ(third->type, CiphertextType::kMsg);
-    server.Send(TextStanza({{"from", std::string(kPeerPnDevice)}, {"id", "3EB0L3"}, {"t", "1700000002"},
-                            {"type", "text"}, {"sender_lid", "100000000000022@lid"}},
+    server.Send(TextStanza({{"from", std::string(kPeerPnDevice)},
+                            {"id", "3EB0L3"},
+                            {"t", "1700000002"},
+                            {"type", "text"},
+                            {"sender_lid", "100000000000022@lid"}},
                            *third));
     Pump(*c.connection, c.sink, server, t);
     ASSERT_EQ(c.events.messages.size(), 3u);
@@ -1245,9 +1251,9 @@ TEST(ConnectionLid, OwnMigrationSyncAndDevicesNotificationFeedTheMap) {
         std::string(AsString(SerializeProto(payload))));
     auto ct = own_phone.signal->Encrypt(us, PadMessage(SerializeProto(m)));
     ASSERT_TRUE(ct);
-    server.Send(TextStanza({{"from", "15551234567@s.whatsapp.net"}, {"id", "3EB0S1"}, {"t", "1"}, {"type", "text"},
-                            {"category", "peer"}},
-                           *ct));
+    server.Send(TextStanza(
+        {{"from", "15551234567@s.whatsapp.net"}, {"id", "3EB0S1"}, {"t", "1"}, {"type", "text"}, {"category", "peer"}},
+        *ct));
     Pump(*c.connection, c.sink, server, t);
     EXPECT_EQ(c.signal->lid_map().LidForPn("15550007777"), "100000000000077");
 
@@ -1259,15 +1265,16 @@ TEST(ConnectionLid, OwnMigrationSyncAndDevicesNotificationFeedTheMap) {
         std::string(AsString(SerializeProto(payload))));
     auto ct2 = stranger.signal->Encrypt(us, PadMessage(SerializeProto(m)));
     ASSERT_TRUE(ct2);
-    server.Send(TextStanza({{"from", "15550003333@s.whatsapp.net"}, {"id", "3EB0S2"}, {"t", "1"}, {"type", "text"}},
-                           *ct2));
+    server.Send(
+        TextStanza({{"from", "15550003333@s.whatsapp.net"}, {"id", "3EB0S2"}, {"t", "1"}, {"type", "text"}}, *ct2));
     Pump(*c.connection, c.sink, server, t);
     EXPECT_FALSE(c.signal->lid_map().LidForPn("15550008888"));
 
     // A devices notification names the user's LID (§13 source 8).
-    server.Send(Node("notification", {{"from", "15550009999@s.whatsapp.net"}, {"type", "devices"}, {"id", "n1"},
-                                      {"lid", "100000000000099@lid"}},
-                     NodeList{Node("add")}));
+    server.Send(Node(
+        "notification",
+        {{"from", "15550009999@s.whatsapp.net"}, {"type", "devices"}, {"id", "n1"}, {"lid", "100000000000099@lid"}},
+        NodeList{Node("add")}));
     Pump(*c.connection, c.sink, server, t);
     EXPECT_EQ(c.signal->lid_map().PnForLid("100000000000099"), "15550009999");
 }
@@ -1308,15 +1315,16 @@ TEST(ConnectionLid, SendsByLidOnceTheMappingIsKnown) {
     ASSERT_TRUE(usync_iq);
     server.Send(IqResult(*usync_iq, usync_result(NodeList{
                                         device_user("15551234567@s.whatsapp.net", NodeList{}, "100000000000011@lid"),
-                                        device_user("15550002222@s.whatsapp.net", NodeList{Node("device", {{"id", "0"}})},
-                                                    "100000000000022@lid")})));
+                                        device_user("15550002222@s.whatsapp.net",
+                                                    NodeList{Node("device", {{"id", "0"}})}, "100000000000022@lid")})));
     Pump(*c.connection, c.sink, server, t);
     EXPECT_EQ(c.signal->lid_map().LidForPn("15550002222"), "100000000000022");
     auto key_iq = server.Pop();
     ASSERT_TRUE(key_iq);
     ASSERT_EQ(key_iq->Child("key")->Children("user").size(), 1u);
     EXPECT_EQ(key_iq->Child("key")->Children("user")[0]->AttrOr("jid", ""), "15550002222@s.whatsapp.net");
-    server.Send(IqResult(*key_iq, NodeList{Node("list", {}, NodeList{peer.BundleNode("15550002222@s.whatsapp.net", 0)})}));
+    server.Send(
+        IqResult(*key_iq, NodeList{Node("list", {}, NodeList{peer.BundleNode("15550002222@s.whatsapp.net", 0)})}));
     Pump(*c.connection, c.sink, server, t);
     auto message = server.Pop();
     ASSERT_TRUE(message);
@@ -1334,7 +1342,8 @@ TEST(ConnectionLid, SendsByLidOnceTheMappingIsKnown) {
     auto usync2 = server.Pop();
     ASSERT_TRUE(usync2);
     std::set<std::string> asked;
-    for (const Node* u : usync2->Child("usync")->Child("list")->Children("user")) asked.insert(std::string(u->AttrOr("jid", "")));
+    for (const Node* u : usync2->Child("usync")->Child("list")->Children("user"))
+        asked.insert(std::string(u->AttrOr("jid", "")));
     EXPECT_EQ(asked, (std::set<std::string>{"15551234567@s.whatsapp.net", "100000000000022@lid"}));
     server.Send(IqResult(*usync2, usync_result(NodeList{device_user("100000000000022@lid",
                                                                     NodeList{Node("device", {{"id", "0"}})}, "")})));
@@ -1348,13 +1357,14 @@ TEST(ConnectionLid, SendsByLidOnceTheMappingIsKnown) {
     EXPECT_EQ(to->AttrOr("jid", ""), "100000000000022@lid");
     // It continues the ratchet of the first send (the peer has not answered: still a pkmsg of
     // the same session, which the peer decrypts).
-    auto plain1 = peer.signal->Decrypt(SignalAddress{"15551234567", 5}, CiphertextType::kPkMsg,
-                                       *message->Child("participants")->Children("to")[0]->Child("enc")->ContentBytes());
+    auto plain1 =
+        peer.signal->Decrypt(SignalAddress{"15551234567", 5}, CiphertextType::kPkMsg,
+                             *message->Child("participants")->Children("to")[0]->Child("enc")->ContentBytes());
     ASSERT_TRUE(plain1) << plain1.error().message;
-    auto plain2 = peer.signal->Decrypt(SignalAddress{"15551234567", 5},
-                                       to->Child("enc")->AttrOr("type", "") == "pkmsg" ? CiphertextType::kPkMsg
-                                                                                       : CiphertextType::kMsg,
-                                       *to->Child("enc")->ContentBytes());
+    auto plain2 = peer.signal->Decrypt(
+        SignalAddress{"15551234567", 5},
+        to->Child("enc")->AttrOr("type", "") == "pkmsg" ? CiphertextType::kPkMsg : CiphertextType::kMsg,
+        *to->Child("enc")->ContentBytes());
     ASSERT_TRUE(plain2) << plain2.error().message;
     EXPECT_EQ(ParseProto<Message>(UnpadMessage(*plain2).value())->conversation(), "two");
 }
