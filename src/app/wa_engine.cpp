@@ -1,4 +1,5 @@
 #include "app/wa_engine.h"
+#include "app/wa_identity.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -182,15 +183,12 @@ private:
         }
         in.target_wa_message_id = m.target_id;
         in.failure = m.failure;
-        in.chat_jid = m.chat;
+        FillIdentities(m, in);  // chat_jid/chat_lid, sender_jid/sender_phone/sender_lid (§13)
         in.chat_name = m.from_me || m.is_group ? std::string() : m.push_name;
         in.is_group = m.is_group;
         in.wa_message_id = m.id;
         in.from_me = m.from_me;
-        auto sender = wa::ParseJid(m.sender);
-        in.sender_jid = sender ? sender->ToNonAd().ToString() : m.sender;
         in.sender_name = m.push_name;
-        if (sender && sender->IsPnUser()) in.sender_phone = sender->user;
         in.type = m.content.type;
         in.body = m.content.body;
         in.quoted_wa_message_id = m.content.quoted_id;

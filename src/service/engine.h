@@ -44,7 +44,7 @@ struct IncomingMessage {
     IncomingKind kind = IncomingKind::kContent;
     std::string target_wa_message_id;         // kRevoke / kEdit
     std::string failure;                      // kUndecryptable: why, for logs
-    std::string chat_jid;
+    std::string chat_jid;         // canonical: the PN JID of a contact when known (wa-protocol §13)
     std::string chat_lid;         // LID alias when known
     std::string chat_name;        // push name or group subject, may be empty
     bool is_group = false;
@@ -52,7 +52,8 @@ struct IncomingMessage {
     bool from_me = false;         // sent from the phone itself
     std::string sender_jid;
     std::string sender_name;
-    std::string sender_phone;
+    std::string sender_phone;     // digits, when the sender's PN is known
+    std::string sender_lid;       // the sender's LID user JID when known
     std::string type = "text";
     std::string body;
     std::string quoted_wa_message_id;         // replied-to or reacted-to message

@@ -68,11 +68,32 @@ json::object AccessGrantView(const store::Access& a) {
     return o;
 }
 
+namespace {
+
+// A contact's two identities (wa-protocol §13): the phone number (digits of a PN chat JID) and
+// the LID (the stored alias, or the JID itself for a chat only known by LID); empty when unknown.
+std::string ChatPhone(const store::Chat& c) {
+    constexpr std::string_view kPn = "@s.whatsapp.net";
+    if (c.is_group || !c.jid.ends_with(kPn)) return {};
+    std::string user = c.jid.substr(0, c.jid.size() - kPn.size());
+    if (user.empty() || user.find_first_not_of("0123456789") != std::string::npos) return {};
+    return user;
+}
+
+std::string ChatLid(const store::Chat& c) {
+    if (!c.lid.empty()) return c.lid;
+    return c.jid.ends_with("@lid") ? c.jid : std::string();
+}
+
+}  // namespace
+
 json::object ChatView(const store::Chat& c) {
     json::object o;
     o["id"] = c.id;
     o["sessionId"] = c.session_id;
     o["jid"] = c.jid;
+    o["phone"] = OrNull(ChatPhone(c));
+    o["lid"] = OrNull(ChatLid(c));
     o["name"] = c.name;
     o["isGroup"] = c.is_group;
     o["unreadCount"] = c.unread_count;
@@ -99,6 +120,7 @@ json::object MessageView(const store::Message& m) {
     sender["jid"] = OrNull(m.sender_jid);
     sender["name"] = OrNull(m.sender_name);
     sender["phone"] = OrNull(m.sender_phone);
+    sender["lid"] = OrNull(m.sender_lid);
     o["sender"] = std::move(sender);
     o["type"] = m.type;
     o["body"] = m.body;
@@ -282,6 +304,10 @@ void AppendChatJson(std::string& out, const store::Chat& c) {
     AppendJsonString(out, c.session_id);
     out += ",\"jid\":";
     AppendJsonString(out, c.jid);
+    out += ",\"phone\":";
+    AppendStringOrNull(out, ChatPhone(c));
+    out += ",\"lid\":";
+    AppendStringOrNull(out, ChatLid(c));
     out += ",\"name\":";
     AppendJsonString(out, c.name);
     out += ",\"isGroup\":";
@@ -325,6 +351,8 @@ void AppendMessageJson(std::string& out, const store::Message& m) {
     AppendStringOrNull(out, m.sender_name);
     out += ",\"phone\":";
     AppendStringOrNull(out, m.sender_phone);
+    out += ",\"lid\":";
+    AppendStringOrNull(out, m.sender_lid);
     out += "},\"type\":";
     AppendJsonString(out, m.type);
     out += ",\"body\":";

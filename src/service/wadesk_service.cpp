@@ -836,6 +836,7 @@ void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSessio
     m.sender_jid = in.sender_jid;
     m.sender_name = in.sender_name;
     m.sender_phone = in.sender_phone;
+    m.sender_lid = in.sender_lid;
     m.type = in.kind == IncomingKind::kUndecryptable ? std::string(store::kMessageUndecryptable) : in.type;
     m.body = in.kind == IncomingKind::kUndecryptable ? std::string() : in.body;
     if (in.kind == IncomingKind::kContent) m.media = in.media;

@@ -102,7 +102,8 @@ struct Message {
     bool from_me = false;
     std::string sender_jid;
     std::string sender_name;
-    std::string sender_phone;
+    std::string sender_phone;      // digits, when the sender's phone number is known
+    std::string sender_lid;        // the sender's LID (user@lid) when known, else empty
     std::string type = "text";     // text image video audio voice document sticker location contact reaction system
                                    // unsupported, or kMessageUndecryptable
     std::string body;

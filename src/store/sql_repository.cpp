@@ -38,7 +38,7 @@ const std::string kChatCols =
 const std::string kMessageCols =
     "id, company_id, session_id, chat_id, wa_message_id, from_me, sender_jid, sender_name, sender_phone, type, body, "
     "has_media, media_mimetype, media_size, media_file_name, media_url, quoted_message_id, ts, status, sent_by, "
-    "client_message_id, edited, deleted, from_history, created_at";
+    "client_message_id, edited, deleted, from_history, created_at, sender_lid";
 const std::string kEventCols = "id, company_id, session_id, name, payload_json, created_at";
 const std::string kAuditCols =
     "id, company_id, user_id, action, target_type, target_id, details_json, ip, created_at";
@@ -140,7 +140,7 @@ const std::string kUpdateChatOnMessage =
 const std::string kInsertMessage =
     "INSERT INTO wa_messages (" + kMessageCols +
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "
-    "$23, $24, $25) ON CONFLICT DO NOTHING RETURNING id";
+    "$23, $24, $25, $26) ON CONFLICT DO NOTHING RETURNING id";
 const std::string kSelectMessage =
     "SELECT " + kMessageCols + " FROM wa_messages WHERE company_id = $1 AND session_id = $2 AND id = $3";
 const std::string kSelectMessageByWaId =
@@ -163,7 +163,7 @@ const std::string kScopedMessages =
     ", (SELECT message_count FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3) "
     "FROM wa_messages WHERE chat_id = $3 "
     "AND EXISTS (SELECT 1 FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3)";
-constexpr std::size_t kMessageCountColumn = 25;  // the column after kMessageCols
+constexpr std::size_t kMessageCountColumn = 26;  // the column after kMessageCols
 const std::string kNewestFirstLimit4 = " ORDER BY ts DESC, id DESC LIMIT $4";
 // The first page: the newest $4 rows, straight off the index.
 const std::string kListMessagesFirstPage = kScopedMessages + kNewestFirstLimit4;
@@ -356,6 +356,7 @@ Message ReadMessage(const Row& r) {
     m.deleted = r.Bool(22);
     m.from_history = r.Bool(23);
     m.created_at = r.Int(24);
+    m.sender_lid = r.Text(25);
     return m;
 }
 
@@ -622,7 +623,7 @@ RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
         {m.id, m.company_id, m.session_id, m.chat_id, m.wa_message_id, m.from_me, m.sender_jid, m.sender_name,
          m.sender_phone, m.type, m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
          media.url, m.quoted_message_id, m.timestamp, m.status, m.sent_by, m.client_message_id, m.edited,
-         m.deleted, m.from_history, m.created_at});
+         m.deleted, m.from_history, m.created_at, m.sender_lid});
     if (inserted.empty()) {
         // A concurrent writer stored the same message first (the unique index decided).
         if (auto existing = find_existing()) {

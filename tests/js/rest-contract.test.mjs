@@ -35,7 +35,7 @@ function msOf(v) {
     return t;
 }
 
-const kChatFields = ['id', 'jid', 'name', 'isGroup', 'unreadCount', 'lastMessage', 'lastMessageAt', 'archived',
+const kChatFields = ['id', 'jid', 'phone', 'lid', 'name', 'isGroup', 'unreadCount', 'lastMessage', 'lastMessageAt', 'archived',
     'pinned', 'muted', 'assignedTo', 'labels'];
 const kMessageFields = ['id', 'waMessageId', 'chatId', 'sessionId', 'fromMe', 'sender', 'type', 'body',
     'timestamp', 'status'];

@@ -112,6 +112,43 @@ TEST(ViewsTest, MessageJsonMatchesMessageView) {
     EXPECT_EQ(MessageText(m), boost::json::serialize(MessageView(m)));
 }
 
+TEST(ViewsTest, ChatsAndSendersCarryPhoneAndLid) {
+    store::Chat c;
+    c.id = "01h000000000000000000000aa";
+    c.jid = "79001234567@s.whatsapp.net";
+    c.lid = "100000000000022@lid";
+    auto v = ChatView(c);
+    EXPECT_EQ(v.at("phone"), "79001234567");
+    EXPECT_EQ(v.at("lid"), "100000000000022@lid");
+    EXPECT_EQ(ChatText(c), boost::json::serialize(v));
+    // Known only by LID: the LID is the JID, no phone.
+    c.jid = "100000000000022@lid";
+    c.lid.clear();
+    v = ChatView(c);
+    EXPECT_TRUE(v.at("phone").is_null());
+    EXPECT_EQ(v.at("lid"), "100000000000022@lid");
+    EXPECT_EQ(ChatText(c), boost::json::serialize(v));
+    // Groups have neither.
+    c.jid = "120363000000000000@g.us";
+    c.is_group = true;
+    v = ChatView(c);
+    EXPECT_TRUE(v.at("phone").is_null());
+    EXPECT_TRUE(v.at("lid").is_null());
+    EXPECT_EQ(ChatText(c), boost::json::serialize(v));
+
+    store::Message m;
+    m.sender_jid = "79001234567@s.whatsapp.net";
+    m.sender_phone = "79001234567";
+    m.sender_lid = "100000000000022@lid";
+    auto mv = MessageView(m);
+    EXPECT_EQ(mv.at("sender").at("phone"), "79001234567");
+    EXPECT_EQ(mv.at("sender").at("lid"), "100000000000022@lid");
+    EXPECT_EQ(MessageText(m), boost::json::serialize(mv));
+    m.sender_lid.clear();
+    EXPECT_TRUE(MessageView(m).at("sender").at("lid").is_null());
+    EXPECT_EQ(MessageText(m), boost::json::serialize(MessageView(m)));
+}
+
 TEST(ViewsTest, TimesMatchFormatIsoMsAcrossTheCalendar) {
     // Leap days, century rules, before 1970, the edges of the four-digit years and beyond them.
     const std::int64_t day = 86'400'000;

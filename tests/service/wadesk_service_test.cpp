@@ -287,6 +287,60 @@ TEST_F(WadeskServiceTest, IncomingMessagesAreCommittedOnceAndCounted) {
     EXPECT_EQ(engine.read, std::vector<std::string>{"79005556677@s.whatsapp.net"});
 }
 
+TEST_F(WadeskServiceTest, PhoneNumberAndLidOfOneContactAreOneChatWithBothIdentities) {
+    Connect();
+    // First seen by LID only (the pair is not known yet), then by phone number with the LID
+    // alias, then by LID with both: one chat, PN canonical, senders with phone and LID.
+    IncomingMessage by_lid;
+    by_lid.chat_jid = "100000000000077@lid";
+    by_lid.wa_message_id = "L1";
+    by_lid.sender_jid = "100000000000077@lid";
+    by_lid.sender_lid = "100000000000077@lid";
+    by_lid.body = "first";
+    by_lid.timestamp_ms = 1000;
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, by_lid, nullptr));
+    IncomingMessage by_pn;
+    by_pn.chat_jid = "79005556677@s.whatsapp.net";
+    by_pn.chat_lid = "100000000000077@lid";
+    by_pn.wa_message_id = "P1";
+    by_pn.sender_jid = "79005556677@s.whatsapp.net";
+    by_pn.sender_phone = "79005556677";
+    by_pn.sender_lid = "100000000000077@lid";
+    by_pn.body = "second";
+    by_pn.timestamp_ms = 2000;
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, by_pn, nullptr));
+    IncomingMessage again = by_pn;
+    again.wa_message_id = "L2";
+    again.body = "third";
+    again.timestamp_ms = 3000;
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, again, nullptr));
+
+    auto chats = svc->ListChats(admin, session.id, ChatFilter{});
+    ASSERT_EQ(chats.total, 1);
+    EXPECT_EQ(chats.items[0].jid, "79005556677@s.whatsapp.net");
+    EXPECT_EQ(chats.items[0].lid, "100000000000077@lid");
+    EXPECT_EQ(svc->ListMessages(admin, session.id, "100000000000077@lid", 1, 50, "").total, 3);
+    auto page = svc->ListMessages(admin, session.id, "79005556677", 1, 50, "");
+    ASSERT_EQ(page.total, 3);
+    EXPECT_EQ(page.items[0].sender_phone, "79005556677");
+    EXPECT_EQ(page.items[0].sender_lid, "100000000000077@lid");
+
+    // The events carry the same views: the chat's phone and LID, the sender's phone and LID.
+    const store::Event* last_message = nullptr;
+    const store::Event* last_chat = nullptr;
+    for (const auto& e : events) {
+        if (e.name == "whatsapp:message") last_message = &e;
+        if (e.name == "whatsapp:chat_updated") last_chat = &e;
+    }
+    ASSERT_TRUE(last_message && last_chat);
+    auto message = boost::json::parse(last_message->payload_json).as_object();
+    EXPECT_EQ(message.at("message").at("sender").at("phone"), "79005556677");
+    EXPECT_EQ(message.at("message").at("sender").at("lid"), "100000000000077@lid");
+    auto chat = boost::json::parse(last_chat->payload_json).as_object();
+    EXPECT_EQ(chat.at("chat").at("phone"), "79005556677");
+    EXPECT_EQ(chat.at("chat").at("lid"), "100000000000077@lid");
+}
+
 TEST_F(WadeskServiceTest, ManagerRightsFollowGrantsAtOnce) {
     Connect();
     EXPECT_TRUE(svc->ListSessions(manager).empty());

@@ -445,6 +445,41 @@ TEST_P(RepositoryTest, ListChatsOrdersByActivityAndFilters) {
 
 // ------------------------------------------------------------------ messages
 
+TEST_P(RepositoryTest, SenderPhoneAndLidAreStoredAndListed) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    Chat c = NewChat(s, "79005556677@s.whatsapp.net", "100000000000077@lid");
+    Message both = IncomingMessage(c, "ID1", 1000, "by pn");
+    both.sender_jid = "79005556677@s.whatsapp.net";
+    both.sender_phone = "79005556677";
+    both.sender_lid = "100000000000077@lid";
+    RecordedMessage r = repo_->RecordMessage(both);
+    ASSERT_TRUE(r.inserted);
+    Message lid_only = IncomingMessage(c, "ID2", 2000, "by lid");
+    lid_only.sender_jid = "100000000000077@lid";
+    lid_only.sender_lid = "100000000000077@lid";
+    repo_->RecordMessage(lid_only);
+
+    auto stored = repo_->FindMessage(a.id, s.id, r.message.id);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->sender_phone, "79005556677");
+    EXPECT_EQ(stored->sender_lid, "100000000000077@lid");
+    EXPECT_EQ(repo_->FindMessageByWaId(s.id, "ID2")->sender_lid, "100000000000077@lid");
+    EXPECT_EQ(repo_->FindMessageByWaId(s.id, "ID2")->sender_phone, "");
+    // The listing reads the column too (and the chat's count after it).
+    auto page = repo_->ListMessages({.company_id = a.id, .session_id = s.id, .chat_id = c.id});
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.total, 2);
+    EXPECT_EQ(page.items[0].wa_message_id, "ID2");
+    EXPECT_EQ(page.items[0].sender_lid, "100000000000077@lid");
+    EXPECT_EQ(page.items[1].sender_lid, "100000000000077@lid");
+    EXPECT_EQ(page.items[1].sender_phone, "79005556677");
+    // A message without a known LID keeps it empty.
+    Message plain = IncomingMessage(c, "ID3", 3000, "x");
+    repo_->RecordMessage(plain);
+    EXPECT_EQ(repo_->FindMessageByWaId(s.id, "ID3")->sender_lid, "");
+}
+
 TEST_P(RepositoryTest, RecordMessageUpdatesTheChatInOneStep) {
     Company a = NewCompany();
     WaSession s = NewSession(a);

@@ -66,7 +66,10 @@ struct IncomingMessage {
     std::string id;
     std::string chat;        // chat JID (the peer for 1:1, destinationJid for our own sends)
     std::string sender;      // sender device JID
-    std::string sender_alt;  // sender_lid / sender_pn when given
+    std::string sender_alt;  // the sender user in the other domain (LID for a PN sender, PN for a LID
+                             // sender): sender_lid / sender_pn, else from the session's LidMap; empty
+                             // when unknown
+    std::string chat_alt;    // the chat in the other domain, from the LidMap; empty when unknown
     std::string push_name;
     bool from_me = false;
     std::int64_t timestamp = 0;  // unix seconds

@@ -93,6 +93,8 @@ void Connection::Impl::HandleSuccess(const Node& node) {
         creds.me->lid = std::string(*lid);
         SaveCredentials();
     }
+    // Own PN↔LID pair (§13 source 2); migrates our own devices' sessions to the LID address.
+    if (!creds.me->lid.empty()) signal.lid_map().LearnJids(creds.me->jid, creds.me->lid);
     next_ping = now + config.ping_interval;
     // After-login sequence (§6): pre-key count (upload when low), passive active, then
     // digest and privacy settings.

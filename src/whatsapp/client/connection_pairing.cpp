@@ -150,6 +150,7 @@ void Connection::Impl::HandlePairSuccess(const Node& iq, const Node& ps) {
     creds.me = me;
     creds.account = paired->account;
     SaveCredentials();
+    if (!me.lid.empty()) signal.lid_map().LearnJids(me.jid, me.lid);  // own PN↔LID pair (§13 source 1)
 
     Node sign("pair-device-sign", {},
               NodeList{Node("device-identity", {{"key-index", std::to_string(paired->key_index)}},

@@ -9,6 +9,7 @@ using namespace detail;
 
 void Connection::Impl::HandleNotification(const Node& node) {
     SendAck(node);
+    signal.lid_map().LearnFromDevicesNotification(node);  // LID (§13 source 8)
     if (node.AttrOr("type", "") == "link_code_companion_reg" && node.AttrOr("from", "") == kServerFrom)
         return HandlePrimaryHello(node);
     if (node.AttrOr("type", "") == "encrypt" && node.AttrOr("from", "") == kServerFrom) {

@@ -20,6 +20,7 @@ Result<std::string> Connection::Impl::SendText(std::string_view to, std::string_
     auto own = ParseJid(creds.me->jid);
     if (!own) return MakeError("bad_credentials", "own JID is malformed");
     const Jid own_user = own->ToNonAd();
+    if (job->peer != own_user) job->peer = signal.lid_map().ToLid(job->peer);  // LID (§13): by LID when known
 
     NodeList users{Node("user", {{"jid", own_user.ToString()}})};
     if (job->peer != own_user) users.push_back(Node("user", {{"jid", job->peer.ToString()}}));
@@ -34,6 +35,7 @@ Result<std::string> Connection::Impl::SendText(std::string_view to, std::string_
                const Node* list = r->Child("usync") ? r->Child("usync")->Child("list") : nullptr;
                if (!list) return events.OnSendAck(job->id, 500);
                for (const Node* user : list->Children("user")) {
+                   signal.lid_map().LearnFromUsyncUser(*user);  // LID (§13 source 3)
                    auto user_jid = ParseJid(user->AttrOr("jid", ""));
                    const Node* devices = user->Child("devices");
                    const Node* device_list = devices ? devices->Child("device-list") : nullptr;
@@ -130,6 +132,8 @@ void Connection::Impl::EncryptAndSend(const std::shared_ptr<SendJob>& job) {
     if (!peer_reached) return events.OnSendAck(job->id, 404);
     Node message("message", {{"id", job->id}, {"to", job->peer.ToString()}, {"type", "text"}},
                  NodeList{Node("participants", {}, std::move(participants))});
+    if (auto pn = signal.lid_map().AlternateUserJid(job->peer.ToString()); job->peer.IsLid() && !pn.empty())
+        message.attrs.Set("peer_recipient_pn", pn);  // LID (§13): a LID send names the PN too
     if (any_pkmsg) message.AddChild(BytesNode("device-identity", creds.account));
     SendNode(message);
 }

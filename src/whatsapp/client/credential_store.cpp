@@ -70,6 +70,9 @@ std::string SignedPreKey(std::uint32_t id) { return fmt::format("signed-prekey/{
 std::string Identity(std::string_view address_name, int device_id) {
     return fmt::format("identity/{}/{}", address_name, device_id);
 }
+std::string IdentityDevices(std::string_view address_name) {
+    return fmt::format("identity-devices/{}", address_name);
+}
 std::string SenderKey(std::string_view group_id, std::string_view address_name, int device_id) {
     return fmt::format("sender-key/{}/{}/{}", group_id, address_name, device_id);
 }

@@ -84,6 +84,7 @@ std::string SessionDevices(std::string_view address_name);                   // 
 std::string PreKey(std::uint32_t id);                                        // "prekey/<id>"
 std::string SignedPreKey(std::uint32_t id);                                  // "signed-prekey/<id>"
 std::string Identity(std::string_view address_name, int device_id);          // "identity/<name>/<dev>"
+std::string IdentityDevices(std::string_view address_name);                  // "identity-devices/<name>"
 std::string SenderKey(std::string_view group_id, std::string_view address_name, int device_id);
 // The plaintext of a received ciphertext, kept with the message's commit so that a redelivered
 // stanza yields the same message instead of a Signal "duplicate" failure: "inbox/<sha256 hex>".

@@ -44,6 +44,7 @@ void Classify(ReceiveContext& ctx, const Message& parsed, IncomingMessage& msg, 
         if (msg.chat.empty() || msg.from_me) msg.chat = parsed.devicesentmessage().destinationjid();
         content = &parsed.devicesentmessage().message();
     }
+    if (msg.from_me) ctx.signal.lid_map().LearnFromOwnMessage(*content);  // LID_MIGRATION_MAPPING_SYNC (§13 source 7)
     const Message& inner = UnwrapMessage(*content);
     if (inner.has_protocolmessage()) {
         const auto& pm = inner.protocolmessage();
@@ -140,6 +141,10 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
     if (node.AttrOr("category", "") == "peer") out.receipt = MessageOutcome::ReceiptKind::kPeer;
 
     if (ctx.batch) ctx.batch->Begin();
+    // PN<->LID pairs the stanza states (§13 source 4), before decrypting: the Signal address
+    // then resolves to the one canonical (LID) session whichever domain the stanza used.
+    LidMap& lids = ctx.signal.lid_map();
+    lids.LearnFromStanzaAttributes(node);
     bool decrypted = false;
     bool duplicate = false;
     bool malformed = false;  // decrypted, but the plaintext is not a message: NACK, no retry
@@ -195,6 +200,7 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
         decrypted = true;
     }
     msg.retry_count = seen_count;
+    if (msg.sender_alt.empty()) msg.sender_alt = lids.AlternateUserJid(msg.sender);
 
     if (decrypted) {
         Classify(ctx, *parsed, msg, out);
@@ -225,6 +231,7 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
             out.reply = MessageOutcome::Reply::kReceipt;
         }
     }
+    if (!msg.chat.empty()) msg.chat_alt = lids.AlternateUserJid(msg.chat);
     if (msg.from_me && out.receipt == MessageOutcome::ReceiptKind::kDelivery) {
         out.receipt = MessageOutcome::ReceiptKind::kSender;
         out.recipient = msg.chat;

@@ -297,6 +297,7 @@ struct Session::Impl : ClientEvents {
                     spdlog::error("wa: receiving a message failed: {}", e.what());
                 }
                 if (!outcome || outcome->reply == MessageOutcome::Reply::kNone) {
+                    sig->lid_map().ClearCache();  // pairs learned in the rolled-back unit are not stored
                     if (l->open) {
                         stats->commit_failures.fetch_add(1);
                         const int shift = std::min(lane_failures++, 6);

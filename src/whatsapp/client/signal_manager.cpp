@@ -11,8 +11,11 @@
 #include <signal/session_pre_key.h>
 #include <signal/signal_protocol.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+
+#include "core/log.h"
 
 namespace wadesk::wa {
 
@@ -211,19 +214,73 @@ struct SignalManager::Impl {
     const Credentials& creds;
     signal_context* context = nullptr;
     signal_protocol_store_context* store_context = nullptr;
+    LidMap lid_map;
+    std::uint64_t identity_changes = 0;
 
-    Impl(CredentialStore& s, const Credentials& c) : store(s), creds(c) {}
+    Impl(CredentialStore& s, const Credentials& c) : store(s), creds(c), lid_map(s, &mutex) {}
     ~Impl() {
         if (store_context) signal_protocol_store_context_destroy(store_context);
         if (context) signal_context_destroy(context);
     }
 
-    void AddSessionDevice(std::string_view name, int device) {
-        auto list = ParseDeviceList(store.Get(store_keys::SessionDevices(name)));
+    // Adds `device` to the device list stored under `list_key` ("session-devices/…" or
+    // "identity-devices/…").
+    void AddDevice(const std::string& list_key, int device) {
+        auto list = ParseDeviceList(store.Get(list_key));
         for (int d : list)
             if (d == device) return;
         list.push_back(device);
-        store.Put(store_keys::SessionDevices(name), FormatDeviceList(list));
+        store.Put(list_key, FormatDeviceList(list));
+    }
+    void AddSessionDevice(std::string_view name, int device) { AddDevice(store_keys::SessionDevices(name), device); }
+
+    // §13: the name sessions and identities of `name` live under. A PN name ("<digits>") with a
+    // known LID becomes "<lid>_1"; a hosted PN name ("<digits>_128") becomes "<lid>_129".
+    std::string CanonicalName(std::string_view name) {
+        std::string_view user = name;
+        std::string_view lid_suffix = "_1";
+        if (name.ends_with("_128")) {
+            user = name.substr(0, name.size() - 4);
+            lid_suffix = "_129";
+        } else if (name.find('_') != std::string_view::npos) {
+            return std::string(name);  // already a LID (or hosted LID) name
+        }
+        auto lid = lid_map.LidForPn(user);
+        if (!lid) return std::string(name);
+        return *lid + std::string(lid_suffix);
+    }
+    std::string CanonicalName(const signal_protocol_address* a) { return CanonicalName(NameOf(a)); }
+
+    // Moves every session and identity of `from` to `to` (the PN copy wins on conflict) and
+    // deletes the `from` copies and device lists.
+    void MoveAddress(const std::string& from, const std::string& to) {
+        auto session_devices = ParseDeviceList(store.Get(store_keys::SessionDevices(from)));
+        auto identity_devices = ParseDeviceList(store.Get(store_keys::IdentityDevices(from)));
+        for (int d : session_devices) {
+            if (std::find(identity_devices.begin(), identity_devices.end(), d) == identity_devices.end())
+                identity_devices.push_back(d);  // identities saved before the identity index existed
+        }
+        for (int d : session_devices) {
+            if (auto v = store.Get(store_keys::Session(from, d))) {
+                store.Put(store_keys::Session(to, d), *v);
+                AddSessionDevice(to, d);
+                store.Delete(store_keys::Session(from, d));
+            }
+        }
+        for (int d : identity_devices) {
+            if (auto v = store.Get(store_keys::Identity(from, d))) {
+                store.Put(store_keys::Identity(to, d), *v);
+                AddDevice(store_keys::IdentityDevices(to), d);
+                store.Delete(store_keys::Identity(from, d));
+            }
+        }
+        if (!session_devices.empty()) store.Delete(store_keys::SessionDevices(from));
+        if (!identity_devices.empty()) store.Delete(store_keys::IdentityDevices(from));
+    }
+
+    void MigrateToLid(const std::string& pn_user, const std::string& lid_user) {
+        MoveAddress(pn_user, lid_user + "_1");
+        MoveAddress(pn_user + "_128", lid_user + "_129");
     }
     void RemoveSessionDevice(std::string_view name, int device) {
         auto list = ParseDeviceList(store.Get(store_keys::SessionDevices(name)));
@@ -251,7 +308,7 @@ struct SignalManager::Impl {
                            void* u) {
         return Guarded([&] {
             auto* self = static_cast<Impl*>(u);
-            auto v = self->store.Get(store_keys::Session(NameOf(a), a->device_id));
+            auto v = self->store.Get(store_keys::Session(self->CanonicalName(a), a->device_id));
             if (!v) return 0;
             *record = signal_buffer_create(v->data(), v->size());
             if (user_record) *user_record = nullptr;
@@ -261,7 +318,8 @@ struct SignalManager::Impl {
     static int GetSubDeviceSessions(signal_int_list** sessions, const char* name, size_t name_len, void* u) {
         return Guarded([&] {
             auto* self = static_cast<Impl*>(u);
-            auto devices = ParseDeviceList(self->store.Get(store_keys::SessionDevices({name, name_len})));
+            auto devices =
+                ParseDeviceList(self->store.Get(store_keys::SessionDevices(self->CanonicalName({name, name_len}))));
             signal_int_list* list = signal_int_list_alloc();
             if (!list) return SG_ERR_NOMEM;
             int count = 0;
@@ -277,30 +335,32 @@ struct SignalManager::Impl {
     static int StoreSession(const signal_protocol_address* a, uint8_t* record, size_t len, uint8_t*, size_t, void* u) {
         return Guarded([&] {
             auto* self = static_cast<Impl*>(u);
-            self->store.Put(store_keys::Session(NameOf(a), a->device_id), BytesView(record, len));
-            self->AddSessionDevice(NameOf(a), a->device_id);
+            const std::string name = self->CanonicalName(a);
+            self->store.Put(store_keys::Session(name, a->device_id), BytesView(record, len));
+            self->AddSessionDevice(name, a->device_id);
             return SG_SUCCESS;
         });
     }
     static int ContainsSession(const signal_protocol_address* a, void* u) {
         return Guarded([&] {
             auto* self = static_cast<Impl*>(u);
-            return self->store.Get(store_keys::Session(NameOf(a), a->device_id)) ? 1 : 0;
+            return self->store.Get(store_keys::Session(self->CanonicalName(a), a->device_id)) ? 1 : 0;
         });
     }
     static int DeleteSessionCb(const signal_protocol_address* a, void* u) {
         return Guarded([&] {
             auto* self = static_cast<Impl*>(u);
-            const bool had = self->store.Get(store_keys::Session(NameOf(a), a->device_id)).has_value();
-            self->store.Delete(store_keys::Session(NameOf(a), a->device_id));
-            self->RemoveSessionDevice(NameOf(a), a->device_id);
+            const std::string name = self->CanonicalName(a);
+            const bool had = self->store.Get(store_keys::Session(name, a->device_id)).has_value();
+            self->store.Delete(store_keys::Session(name, a->device_id));
+            self->RemoveSessionDevice(name, a->device_id);
             return had ? 1 : 0;
         });
     }
     static int DeleteAllSessions(const char* name, size_t name_len, void* u) {
         return Guarded([&] {
             auto* self = static_cast<Impl*>(u);
-            std::string_view n(name, name_len);
+            const std::string n = self->CanonicalName({name, name_len});
             auto devices = ParseDeviceList(self->store.Get(store_keys::SessionDevices(n)));
             for (int d : devices) self->store.Delete(store_keys::Session(n, d));
             self->store.Delete(store_keys::SessionDevices(n));
@@ -378,10 +438,20 @@ struct SignalManager::Impl {
     static int SaveIdentity(const signal_protocol_address* a, uint8_t* key, size_t len, void* u) {
         return Guarded([&] {
             auto* self = static_cast<Impl*>(u);
-            if (key)
-                self->store.Put(store_keys::Identity(NameOf(a), a->device_id), BytesView(key, len));
-            else
-                self->store.Delete(store_keys::Identity(NameOf(a), a->device_id));
+            const std::string name = self->CanonicalName(a);
+            const std::string k = store_keys::Identity(name, a->device_id);
+            if (!key) {
+                self->store.Delete(k);
+                return SG_SUCCESS;
+            }
+            const BytesView value(key, len);
+            if (auto old = self->store.Get(k)) {
+                if (std::equal(old->begin(), old->end(), value.begin(), value.end())) return SG_SUCCESS;
+                ++self->identity_changes;
+                spdlog::info("wa: identity of {}.{} changed", name, a->device_id);
+            }
+            self->store.Put(k, value);
+            self->AddDevice(store_keys::IdentityDevices(name), a->device_id);
             return SG_SUCCESS;
         });
     }
@@ -422,6 +492,7 @@ std::unique_lock<std::recursive_mutex> SignalManager::Lock() {
 Result<std::unique_ptr<SignalManager>> SignalManager::Create(CredentialStore& store, const Credentials& creds) {
     auto impl = std::make_unique<Impl>(store, creds);
     Impl* u = impl.get();
+    u->lid_map.SetListener([u](const std::string& pn, const std::string& lid) { u->MigrateToLid(pn, lid); });
     int rc = signal_context_create(&u->context, u);
     if (rc < 0) return SignalError(rc, "signal_context_create");
 
@@ -596,6 +667,22 @@ Result<Bytes> SignalManager::Decrypt(const SignalAddress& address, CiphertextTyp
     if (rc < 0) return SignalError(rc, type == CiphertextType::kPkMsg ? "decrypt pkmsg" : "decrypt msg");
     return ToBytesFrom(plain.p);
 }
+
+LidMap& SignalManager::lid_map() { return impl_->lid_map; }
+
+SignalAddress SignalManager::Canonical(const SignalAddress& address) {
+    return SignalAddress{impl_->CanonicalName(address.name), address.device};
+}
+
+void SignalManager::MigrateToLid(const std::string& pn_user, const std::string& lid_user) {
+    impl_->MigrateToLid(pn_user, lid_user);
+}
+
+std::optional<Bytes> SignalManager::RemoteIdentity(const SignalAddress& address) {
+    return impl_->store.Get(store_keys::Identity(impl_->CanonicalName(address.name), address.device));
+}
+
+std::uint64_t SignalManager::identity_changes() const { return impl_->identity_changes; }
 
 // ---- free functions -------------------------------------------------------------------------------
 

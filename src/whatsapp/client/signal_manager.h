@@ -8,6 +8,15 @@
 // caller that needs a unit of work to stay whole (the receive lane: decrypt, then commit the
 // state it wrote) holds Lock() across the unit.
 // Remote identities are trusted on first use and replaced on change (as WhatsApp clients do).
+//
+// Canonical addresses (wa-protocol §13): the manager owns the session's LidMap. Every session
+// and identity access (the libsignal store callbacks, HasSession, Encrypt, Decrypt, ...) first
+// resolves the address: a PN address `<pn>.<dev>` whose user has a known LID becomes
+// `<lid>_1.<dev>` (hosted `_128` → `_129`), so one device has one session whichever domain a
+// stanza used. When the map learns a new pair, the PN sessions and identity keys of all that
+// user's devices are moved to the LID address at once and the PN copies deleted (on conflict the
+// PN record wins, as Baileys and whatsmeow do); a moved identity compares equal afterwards.
+// Sender keys are kept under the address they were stored with (not resolved, not moved).
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -20,6 +29,7 @@
 #include "core/result.h"
 #include "whatsapp/client/credential_store.h"
 #include "whatsapp/client/credentials.h"
+#include "whatsapp/client/lid_map.h"
 
 namespace wadesk::wa {
 
@@ -85,6 +95,21 @@ public:
     Result<Ciphertext> Encrypt(const SignalAddress& address, BytesView plaintext);
     // Decrypts a pkmsg (creating the session, consuming the one-time pre-key) or a msg.
     Result<Bytes> Decrypt(const SignalAddress& address, CiphertextType type, BytesView ciphertext);
+
+    // The session's PN↔LID map; learning a pair through it migrates Signal state (above).
+    LidMap& lid_map();
+    // The address sessions and identities of `address` are stored under.
+    SignalAddress Canonical(const SignalAddress& address);
+    // Moves the PN sessions and identity keys of every device of `pn_user` (and its hosted
+    // devices) to the LID address of `lid_user`, deleting the PN copies. Idempotent. Called by
+    // the map's listener; public for tests and for callers that learn a pair some other way.
+    void MigrateToLid(const std::string& pn_user, const std::string& lid_user);
+    // The stored identity key (33 bytes, 0x05 ‖ pub) of a remote device, resolved; nullopt when
+    // none is stored.
+    std::optional<Bytes> RemoteIdentity(const SignalAddress& address);
+    // How many times a stored remote identity was replaced by a different key (an "identity
+    // changed" event). Re-saving an equal key, in either domain, does not count.
+    std::uint64_t identity_changes() const;
 
     struct Impl;
 

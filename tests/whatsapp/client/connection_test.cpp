@@ -1107,3 +1107,282 @@ TEST(Connection, PairingCodeForAnUnknownNumberIsReported) {
 
 }  // namespace
 }  // namespace wadesk::wa
+
+// ---- LID (wa-protocol §13): one session and one chat per contact whichever domain is used ------
+
+namespace wadesk::wa {
+namespace {
+
+constexpr std::string_view kPeerPnDevice = "15550002222:3@s.whatsapp.net";
+constexpr std::string_view kPeerLidDevice = "100000000000022:3@lid";
+
+PreKeyBundle OwnBundle(const Companion& c, const PreKeyPublic& one_time) {
+    PreKeyBundle bundle;
+    bundle.registration_id = c.creds.registration_id;
+    bundle.identity = c.creds.identity.pub;
+    bundle.signed_pre_key_id = c.creds.signed_pre_key.id;
+    bundle.signed_pre_key = c.creds.signed_pre_key.key.pub;
+    bundle.signed_pre_key_signature.assign(c.creds.signed_pre_key.signature.begin(),
+                                           c.creds.signed_pre_key.signature.end());
+    bundle.pre_key = one_time;
+    return bundle;
+}
+
+Node TextStanza(Attrs attrs, const Ciphertext& ct) {
+    return Node("message", std::move(attrs),
+                NodeList{Node("enc", {{"v", "2"}, {"type", std::string(CiphertextTypeName(ct.type))}}, ct.bytes)});
+}
+
+TEST(ConnectionLid, PnThenLidStanzasOfOneDeviceDecryptOnOneSession) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    auto& server = *live.server;
+    const SignalAddress us{"15551234567", 5};
+
+    Peer peer;
+    ASSERT_TRUE(peer.signal->ProcessBundle(us, OwnBundle(c, live.uploaded[0])));
+    Message m;
+    m.set_conversation("first, by phone number");
+    auto first = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(first);
+    // By PN, with no alternate attribute: the session is built under the PN address.
+    server.Send(TextStanza(
+        {{"from", std::string(kPeerPnDevice)}, {"id", "3EB0L1"}, {"t", "1700000000"}, {"type", "text"}}, *first));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_EQ(c.events.messages.size(), 1u);
+    EXPECT_EQ(c.events.messages[0].chat, "15550002222@s.whatsapp.net");
+    EXPECT_EQ(c.events.messages[0].chat_alt, "");
+    ASSERT_TRUE(server.Pop());  // receipt
+    ASSERT_TRUE(c.store.Get(store_keys::Session("15550002222", 3)));
+
+    // Then by LID (sender_pn names the phone number): a msg on the session the pkmsg built.
+    m.set_conversation("second, by LID");
+    auto second = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(second);
+    ASSERT_EQ(second->type, CiphertextType::kPkMsg) << "the peer has not heard from us yet";
+    // A pkmsg that reuses the established session still decrypts on it; send a real msg too below.
+    server.Send(TextStanza({{"from", std::string(kPeerLidDevice)},
+                            {"id", "3EB0L2"},
+                            {"t", "1700000001"},
+                            {"type", "text"},
+                            {"sender_pn", "15550002222@s.whatsapp.net"}},
+                           *second));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_EQ(c.events.messages.size(), 2u) << "the LID stanza must decrypt";
+    const IncomingMessage& by_lid = c.events.messages[1];
+    EXPECT_EQ(by_lid.text, "second, by LID");
+    EXPECT_EQ(by_lid.chat, "100000000000022@lid");
+    EXPECT_EQ(by_lid.chat_alt, "15550002222@s.whatsapp.net");
+    EXPECT_EQ(by_lid.sender_alt, "15550002222@s.whatsapp.net");
+    auto receipt = server.Pop();
+    ASSERT_TRUE(receipt);
+    EXPECT_EQ(receipt->tag, "receipt");
+    EXPECT_EQ(receipt->AttrOr("to", ""), kPeerLidDevice);
+    // One session for the device, under the LID address.
+    EXPECT_FALSE(c.store.Get(store_keys::Session("15550002222", 3)));
+    EXPECT_TRUE(c.store.Get(store_keys::Session("100000000000022_1", 3)));
+    EXPECT_EQ(c.signal->identity_changes(), 0u);
+
+    // We answer (by PN, as the API would); the peer's reply is then a plain msg, sent by PN again,
+    // and it decrypts on the same LID-keyed session.
+    auto reply = c.signal->Encrypt(SignalAddress{"15550002222", 3}, PadMessage(ToBytes("ok")));
+    ASSERT_TRUE(reply);
+    ASSERT_TRUE(peer.signal->Decrypt(us, reply->type, reply->bytes));
+    m.set_conversation("third, by PN again");
+    auto third = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(third);
+    ASSERT_EQ(third->type, CiphertextType::kMsg);
+    server.Send(TextStanza({{"from", std::string(kPeerPnDevice)},
+                            {"id", "3EB0L3"},
+                            {"t", "1700000002"},
+                            {"type", "text"},
+                            {"sender_lid", "100000000000022@lid"}},
+                           *third));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_EQ(c.events.messages.size(), 3u);
+    EXPECT_EQ(c.events.messages[2].chat, "15550002222@s.whatsapp.net");
+    EXPECT_EQ(c.events.messages[2].chat_alt, "100000000000022@lid");
+    // Both domains name one contact: {PN, LID} is the same pair for every message.
+    for (const auto& msg : c.events.messages) {
+        if (msg.id == "3EB0L1") continue;  // nothing was known yet
+        const bool pn_chat = msg.chat.ends_with("@s.whatsapp.net");
+        EXPECT_EQ(pn_chat ? msg.chat : msg.chat_alt, "15550002222@s.whatsapp.net") << msg.id;
+        EXPECT_EQ(pn_chat ? msg.chat_alt : msg.chat, "100000000000022@lid") << msg.id;
+    }
+}
+
+TEST(ConnectionLid, LidMsgWithoutAnyMappingStillFails) {
+    // Control for the test above: with no alternate attribute the LID msg has no session.
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    auto& server = *live.server;
+    const SignalAddress us{"15551234567", 5};
+    Peer peer;
+    ASSERT_TRUE(peer.signal->ProcessBundle(us, OwnBundle(c, live.uploaded[0])));
+    Message m;
+    m.set_conversation("x");
+    auto first = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    server.Send(TextStanza({{"from", std::string(kPeerPnDevice)}, {"id", "3EB0M1"}, {"t", "1"}}, *first));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_TRUE(server.Pop());
+    auto reply = c.signal->Encrypt(SignalAddress{"15550002222", 3}, PadMessage(ToBytes("ok")));
+    ASSERT_TRUE(peer.signal->Decrypt(us, reply->type, reply->bytes));
+    auto second = peer.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_EQ(second->type, CiphertextType::kMsg);
+    server.Send(TextStanza({{"from", std::string(kPeerLidDevice)}, {"id", "3EB0M2"}, {"t", "2"}}, *second));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_EQ(c.events.messages.size(), 2u);
+    EXPECT_EQ(c.events.messages[1].kind, MessageKind::kUndecryptable) << "reported, never dropped";
+    auto retry = server.Pop();
+    ASSERT_TRUE(retry);
+    EXPECT_EQ(retry->AttrOr("type", ""), "retry") << "no session: the sender is asked for a resend";
+}
+
+TEST(ConnectionLid, OwnMigrationSyncAndDevicesNotificationFeedTheMap) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    auto& server = *live.server;
+    const SignalAddress us{"15551234567", 5};
+
+    // Our own phone (device 0 of our account) sends LID_MIGRATION_MAPPING_SYNC (§13 source 7).
+    Peer own_phone;
+    ASSERT_TRUE(own_phone.signal->ProcessBundle(us, OwnBundle(c, live.uploaded[1])));
+    LIDMigrationMappingSyncPayload payload;
+    auto* mapping = payload.add_pntolidmappings();
+    mapping->set_pn(15550007777);
+    mapping->set_assignedlid(100000000000077);
+    Message m;
+    m.mutable_protocolmessage()->set_type(Message::ProtocolMessage::LID_MIGRATION_MAPPING_SYNC);
+    m.mutable_protocolmessage()->mutable_lidmigrationmappingsyncmessage()->set_encodedmappingpayload(
+        std::string(AsString(SerializeProto(payload))));
+    auto ct = own_phone.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(ct);
+    server.Send(TextStanza(
+        {{"from", "15551234567@s.whatsapp.net"}, {"id", "3EB0S1"}, {"t", "1"}, {"type", "text"}, {"category", "peer"}},
+        *ct));
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_EQ(c.signal->lid_map().LidForPn("15550007777"), "100000000000077");
+
+    // The same payload from someone else's account is not taken.
+    Peer stranger;
+    ASSERT_TRUE(stranger.signal->ProcessBundle(us, OwnBundle(c, live.uploaded[2])));
+    payload.mutable_pntolidmappings(0)->set_pn(15550008888);
+    m.mutable_protocolmessage()->mutable_lidmigrationmappingsyncmessage()->set_encodedmappingpayload(
+        std::string(AsString(SerializeProto(payload))));
+    auto ct2 = stranger.signal->Encrypt(us, PadMessage(SerializeProto(m)));
+    ASSERT_TRUE(ct2);
+    server.Send(
+        TextStanza({{"from", "15550003333@s.whatsapp.net"}, {"id", "3EB0S2"}, {"t", "1"}, {"type", "text"}}, *ct2));
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_FALSE(c.signal->lid_map().LidForPn("15550008888"));
+
+    // A devices notification names the user's LID (§13 source 8).
+    server.Send(Node(
+        "notification",
+        {{"from", "15550009999@s.whatsapp.net"}, {"type", "devices"}, {"id", "n1"}, {"lid", "100000000000099@lid"}},
+        NodeList{Node("add")}));
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_EQ(c.signal->lid_map().PnForLid("100000000000099"), "15550009999");
+}
+
+TEST(ConnectionLid, OwnPairIsLearnedAtLogin) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    EXPECT_EQ(c.signal->lid_map().LidForPn("15551234567"), "100000000000011");
+    EXPECT_EQ(c.signal->lid_map().PnForLid("100000000000011"), "15551234567");
+}
+
+TEST(ConnectionLid, SendsByLidOnceTheMappingIsKnown) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    auto& server = *live.server;
+    Peer peer;
+    auto device_user = [](std::string jid, NodeList devices, std::string lid) {
+        NodeList children{Node("devices", {}, NodeList{Node("device-list", {}, std::move(devices))})};
+        if (!lid.empty()) children.push_back(Node("lid", {{"val", lid}}));
+        return Node("user", {{"jid", jid}}, std::move(children));
+    };
+    auto usync_result = [&](NodeList users) {
+        return NodeList{Node("usync", {}, NodeList{Node("list", {}, std::move(users))})};
+    };
+
+    // First send: only the PN is known. The usync answer names the LID; the devices stay in the
+    // form the usync listed them (PN).
+    auto id = c.connection->SendText("15550002222@s.whatsapp.net", "one");
+    ASSERT_TRUE(id);
+    Pump(*c.connection, c.sink, server, t);
+    auto usync_iq = server.Pop();
+    ASSERT_TRUE(usync_iq);
+    server.Send(IqResult(*usync_iq, usync_result(NodeList{
+                                        device_user("15551234567@s.whatsapp.net", NodeList{}, "100000000000011@lid"),
+                                        device_user("15550002222@s.whatsapp.net",
+                                                    NodeList{Node("device", {{"id", "0"}})}, "100000000000022@lid")})));
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_EQ(c.signal->lid_map().LidForPn("15550002222"), "100000000000022");
+    auto key_iq = server.Pop();
+    ASSERT_TRUE(key_iq);
+    ASSERT_EQ(key_iq->Child("key")->Children("user").size(), 1u);
+    EXPECT_EQ(key_iq->Child("key")->Children("user")[0]->AttrOr("jid", ""), "15550002222@s.whatsapp.net");
+    server.Send(
+        IqResult(*key_iq, NodeList{Node("list", {}, NodeList{peer.BundleNode("15550002222@s.whatsapp.net", 0)})}));
+    Pump(*c.connection, c.sink, server, t);
+    auto message = server.Pop();
+    ASSERT_TRUE(message);
+    ASSERT_EQ(message->tag, "message");
+    EXPECT_EQ(message->AttrOr("to", ""), "15550002222@s.whatsapp.net");
+    EXPECT_EQ(message->Child("participants")->Children("to")[0]->AttrOr("jid", ""), "15550002222@s.whatsapp.net");
+    // The session the bundle built is keyed by the LID address.
+    EXPECT_TRUE(c.store.Get(store_keys::Session("100000000000022_1", 0)));
+    EXPECT_FALSE(c.store.Get(store_keys::Session("15550002222", 0)));
+
+    // Second send to the same PN: addressed by LID, with peer_recipient_pn; no key fetch needed.
+    auto id2 = c.connection->SendText("15550002222@s.whatsapp.net", "two");
+    ASSERT_TRUE(id2);
+    Pump(*c.connection, c.sink, server, t);
+    auto usync2 = server.Pop();
+    ASSERT_TRUE(usync2);
+    std::set<std::string> asked;
+    for (const Node* u : usync2->Child("usync")->Child("list")->Children("user"))
+        asked.insert(std::string(u->AttrOr("jid", "")));
+    EXPECT_EQ(asked, (std::set<std::string>{"15551234567@s.whatsapp.net", "100000000000022@lid"}));
+    server.Send(IqResult(*usync2, usync_result(NodeList{device_user("100000000000022@lid",
+                                                                    NodeList{Node("device", {{"id", "0"}})}, "")})));
+    Pump(*c.connection, c.sink, server, t);
+    auto message2 = server.Pop();
+    ASSERT_TRUE(message2);
+    ASSERT_EQ(message2->tag, "message") << "no key fetch: the session is found under the LID address";
+    EXPECT_EQ(message2->AttrOr("to", ""), "100000000000022@lid");
+    EXPECT_EQ(message2->AttrOr("peer_recipient_pn", ""), "15550002222@s.whatsapp.net");
+    const Node* to = message2->Child("participants")->Children("to")[0];
+    EXPECT_EQ(to->AttrOr("jid", ""), "100000000000022@lid");
+    // It continues the ratchet of the first send (the peer has not answered: still a pkmsg of
+    // the same session, which the peer decrypts).
+    auto plain1 =
+        peer.signal->Decrypt(SignalAddress{"15551234567", 5}, CiphertextType::kPkMsg,
+                             *message->Child("participants")->Children("to")[0]->Child("enc")->ContentBytes());
+    ASSERT_TRUE(plain1) << plain1.error().message;
+    auto plain2 = peer.signal->Decrypt(
+        SignalAddress{"15551234567", 5},
+        to->Child("enc")->AttrOr("type", "") == "pkmsg" ? CiphertextType::kPkMsg : CiphertextType::kMsg,
+        *to->Child("enc")->ContentBytes());
+    ASSERT_TRUE(plain2) << plain2.error().message;
+    EXPECT_EQ(ParseProto<Message>(UnpadMessage(*plain2).value())->conversation(), "two");
+}
+
+}  // namespace
+}  // namespace wadesk::wa
