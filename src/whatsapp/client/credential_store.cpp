@@ -32,6 +32,10 @@ std::string Identity(std::string_view address_name, int device_id) {
 std::string SenderKey(std::string_view group_id, std::string_view address_name, int device_id) {
     return fmt::format("sender-key/{}/{}/{}", group_id, address_name, device_id);
 }
+std::string SentMessage(std::string_view message_id) { return fmt::format("{}{}", kSentPrefix, message_id); }
+std::string SentRetries(std::string_view message_id, std::string_view device_jid) {
+    return fmt::format("{}{}/retries/{}", kSentPrefix, message_id, device_jid);
+}
 }  // namespace store_keys
 
 }  // namespace wadesk::wa

@@ -46,6 +46,10 @@ std::string PreKey(std::uint32_t id);                                        // 
 std::string SignedPreKey(std::uint32_t id);                                  // "signed-prekey/<id>"
 std::string Identity(std::string_view address_name, int device_id);          // "identity/<name>/<dev>"
 std::string SenderKey(std::string_view group_id, std::string_view address_name, int device_id);
+// The plaintext of our sends, kept to answer retry receipts (§8.1), and their resend counters.
+inline constexpr std::string_view kSentPrefix = "sent/";
+std::string SentMessage(std::string_view message_id);                        // "sent/<id>"
+std::string SentRetries(std::string_view message_id, std::string_view device_jid);  // "sent/<id>/retries/<jid>"
 }  // namespace store_keys
 
 }  // namespace wadesk::wa
