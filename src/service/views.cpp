@@ -115,6 +115,7 @@ json::object MessageView(const store::Message& m) {
     o["quotedMessageId"] = OrNull(m.quoted_message_id);
     o["timestamp"] = IsoOrNull(m.timestamp);
     o["status"] = m.status;
+    o["failureReason"] = OrNull(m.failure_reason);
     o["sentBy"] = OrNull(m.sent_by);
     o["clientMessageId"] = OrNull(m.client_message_id);
     o["edited"] = m.edited;

@@ -68,6 +68,11 @@ public:
                                                 std::string_view status) override;
     std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
                                           std::string_view wa_message_id) override;
+    std::optional<Message> FailMessage(std::string_view session_id, std::string_view id,
+                                       std::string_view reason) override;
+    std::vector<Message> ListPendingOutgoing(std::string_view session_id, int limit) override;
+    std::vector<Message> ListRecentIncoming(std::string_view session_id, std::string_view chat_id,
+                                            int limit) override;
 
     Event AppendEvent(const Event& event) override;
     std::vector<Event> ListEvents(std::string_view company_id, std::int64_t after_id, int limit) override;
@@ -81,6 +86,8 @@ public:
     void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) override;
     void DeleteCredential(std::string_view session_id, std::string_view key) override;
     void DeleteCredentials(std::string_view session_id) override;
+    std::int64_t DeleteCredentialsBefore(std::string_view session_id, std::string_view key_prefix,
+                                         std::int64_t before_ms) override;
 
     bool Ping() override;
 
