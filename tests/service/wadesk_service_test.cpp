@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -269,6 +270,7 @@ TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
     Connect();
     auto first = svc->Send(admin, session.id, "79001234567", {"one", "", ""});
     engine.events_->OnStatus(session.id, "reconnecting", "transport");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a later millisecond: a defined order
     auto second = svc->Send(admin, session.id, "79001234567", {"two", "", ""});  // accepted while reconnecting
     ASSERT_EQ(engine.sent.size(), 2u);
     engine.sent.clear();
