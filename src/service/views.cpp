@@ -350,6 +350,8 @@ void AppendMessageJson(std::string& out, const store::Message& m) {
     AppendIsoOrNull(out, m.timestamp);
     out += ",\"status\":";
     AppendJsonString(out, m.status);
+    out += ",\"failureReason\":";
+    AppendStringOrNull(out, m.failure_reason);
     out += ",\"sentBy\":";
     AppendStringOrNull(out, m.sent_by);
     out += ",\"clientMessageId\":";
