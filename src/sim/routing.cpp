@@ -96,7 +96,23 @@ void SimConnection::HandleReceipt(const Node& receipt) {
     Attrs ack{{"class", "receipt"}, {"id", id}, {"from", to.empty() ? std::string("s.whatsapp.net") : to}};
     if (!type.empty()) ack.Add("type", type);
     Send(Node("ack", std::move(ack)));
-    if (type == "sender" || type == "peer_msg" || type == "hist_sync" || type == "retry") return;
+    if (type == "retry") {
+        // Retry receipts (§8.1 server routing): to the one device that sent the message, from the
+        // retrying device, children unchanged. The sender answers with a re-encrypted copy.
+        auto it = server_.sent_.find(id);
+        Account* me = server_.MutableAccount(phone_);
+        if (it == server_.sent_.end() || !me || it->second.sender.first == phone_) return;
+        auto chat = wa::ParseJid(it->second.chat);
+        const bool lid_domain = chat && chat->IsLid();
+        const std::string from =
+            wa::Jid::Make(lid_domain ? me->lid : me->phone, lid_domain ? wa::kServerLid : wa::kServerUser, device_)
+                .ToString();
+        Attrs attrs{{"from", from}, {"id", id}, {"t", std::to_string(server_.now())}, {"type", "retry"}};
+        NodeList children(receipt.Children().begin(), receipt.Children().end());
+        server_.Deliver(it->second.sender, Node("receipt", std::move(attrs), std::move(children)));
+        return;
+    }
+    if (type == "sender" || type == "peer_msg" || type == "hist_sync") return;
 
     Account* me = server_.MutableAccount(phone_);
     if (!me) return;
