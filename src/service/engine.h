@@ -63,7 +63,9 @@ public:
     virtual void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) = 0;
     // Commits the message (deduplicated by wa_message_id); true when it is durably stored.
     virtual bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message) = 0;
-    // The engine gave our outgoing row `message_id` its WhatsApp id and handed it to the server.
+    // The engine gave our outgoing row `message_id` its WhatsApp id and handed it to the server
+    // (for engines that choose ids themselves; the native engine sends with
+    // OutgoingMessage::wa_message_id and reports the server's ack as OnMessageStatus "sent").
     virtual void OnMessageSent(const std::string& session_id, const std::string& message_id,
                                const std::string& wa_message_id) = 0;
     // A status for a message: "sent" (the server accepted it), "delivered", "read", "played".
