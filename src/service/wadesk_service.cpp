@@ -698,6 +698,11 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     return SendResult{rec.message, true};
 }
 
+void WadeskService::Forget(const std::string& session_id, const std::string& message_id) {
+    std::lock_guard lock(send_mutex_);
+    if (auto it = handed_.find(session_id); it != handed_.end()) it->second.erase(message_id);
+}
+
 void WadeskService::HandToEngine(const store::WaSession& s, const store::Message& m) {
     {
         std::lock_guard lock(send_mutex_);
@@ -707,10 +712,15 @@ void WadeskService::HandToEngine(const store::WaSession& s, const store::Message
     out.session_id = s.id;
     out.message_id = m.id;
     out.wa_message_id = m.wa_message_id;
+    if (out.wa_message_id.empty()) {  // a row stored before ids were given at creation
+        out.wa_message_id = NewWaMessageId();
+        repo_.SetMessageWaId(s.id, m.id, out.wa_message_id);
+    }
     out.body = m.body;
     if (auto chat = repo_.FindChat(s.company_id, s.id, m.chat_id)) out.chat_jid = chat->jid;
     if (!m.quoted_message_id.empty()) {
-        if (auto q = repo_.FindMessage(s.company_id, s.id, m.quoted_message_id)) {
+        auto q = repo_.FindMessage(s.company_id, s.id, m.quoted_message_id);
+        if (q && !q->wa_message_id.empty()) {  // WhatsApp can only quote what it knows by id
             out.quoted_wa_message_id = q->wa_message_id;
             out.quoted_sender_jid = UserJid(q->from_me ? s.jid : q->sender_jid);
             out.quoted_body = q->body;
@@ -897,6 +907,7 @@ void WadeskService::OnMessageStatus(const std::string& session_id, const std::st
                                     const std::string& status) {
     auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
     if (!m) return;
+    if (m->status == "pending") Forget(session_id, m->id);
     if (auto changed = repo_.AdvanceMessageStatus(session_id, m->id, status))
         Emit(changed->company_id, session_id, "whatsapp:message_status",
              {{"sessionId", session_id}, {"chatId", changed->chat_id}, {"messageId", changed->id},
@@ -907,6 +918,7 @@ void WadeskService::OnMessageFailed(const std::string& session_id, const std::st
                                     const std::string& reason) {
     auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
     if (!m || !m->from_me) return;
+    Forget(session_id, m->id);
     auto failed = repo_.FailMessage(session_id, m->id, reason);
     if (!failed) return;
     spdlog::warn("[WhatsApp] Session {}: message {} failed: {}", session_id, failed->id, reason);

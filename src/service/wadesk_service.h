@@ -198,6 +198,8 @@ private:
     // Hands `m` (an outgoing row of session `s`) to the engine unless it was already handed in
     // the session's current connection (see handed_).
     void HandToEngine(const store::WaSession& s, const store::Message& m);
+    // Drops a message that left "pending" from handed_ (it is never handed again anyway).
+    void Forget(const std::string& session_id, const std::string& message_id);
 
     store::Repository& repo_;
     EventBus& bus_;
