@@ -1308,6 +1308,41 @@ TEST(ConnectionRetry, ReceiptWithoutKeysFetchesAFreshBundle) {
     EXPECT_EQ(DecryptFromUs(reinstalled, *resend->Child("enc")).conversation(), "hello again");
 }
 
+TEST(ConnectionRetry, ChangedRegistrationDropsTheOldSessionBeforeTheFetch) {
+    SendFixture f;
+    const std::string id = "3EB0RETRYREGISTRATION01";
+    f.SendThrough(OutgoingText{id, "15550002222@s.whatsapp.net", "x", {}});
+    const SignalAddress web{"15550002222", 7};
+    ASSERT_TRUE(f.c.signal->HasSession(web));
+    auto refuse_fetch = [&] {
+        auto key_iq = f.server.Pop();
+        ASSERT_TRUE(key_iq);
+        ASSERT_EQ(key_iq->AttrOr("xmlns", ""), "encrypt");
+        f.server.Send(Node("iq", {{"id", std::string(key_iq->AttrOr("id", ""))}, {"type", "error"}, {"from", "s.whatsapp.net"}},
+                           NodeList{Node("error", {{"code", "500"}})}));
+        f.Pump();
+        EXPECT_FALSE(f.server.Pop().has_value()) << "no bundle, no resend";
+    };
+    // The same registration: the session stays (the fetched bundle would replace it).
+    Node same = SendFixture::RetryReceipt(id, "15550002222:7@s.whatsapp.net", 1, nullptr);
+    const std::uint32_t reg = f.peer_web.creds.registration_id;
+    for (auto& child : std::get<NodeList>(same.content))
+        if (child.tag == "registration")
+            child.content = Bytes{static_cast<std::uint8_t>(reg >> 24), static_cast<std::uint8_t>(reg >> 16),
+                                  static_cast<std::uint8_t>(reg >> 8), static_cast<std::uint8_t>(reg)};
+    f.server.Send(same);
+    f.Pump();
+    EXPECT_EQ(f.server.Pop()->tag, "ack");
+    refuse_fetch();
+    EXPECT_TRUE(f.c.signal->HasSession(web));
+    // Another registration (the device was re-registered): the old session is gone at once.
+    f.server.Send(SendFixture::RetryReceipt(id, "15550002222:7@s.whatsapp.net", 2, nullptr));
+    f.Pump();
+    EXPECT_EQ(f.server.Pop()->tag, "ack");
+    refuse_fetch();
+    EXPECT_FALSE(f.c.signal->HasSession(web));
+}
+
 TEST(ConnectionRetry, AnswersAreBoundedPerMessageAndDevice) {
     SendFixture f;
     const std::string id = "3EB0RETRYBOUND000000001";
