@@ -39,6 +39,7 @@ std::int64_t MessageTimeMs(std::int64_t stated_seconds, std::int64_t now_ms) {
 namespace net = boost::asio;
 
 constexpr std::chrono::seconds kPairingCodeWait{15};
+constexpr std::chrono::milliseconds kKeepSentMessages = std::chrono::hours(24 * 7);
 
 wa::crypto::Digest32 CredentialKey(std::string_view master_key) {
     return wa::crypto::Sha256({AsBytes("wadesk wa credentials v1"), AsBytes(master_key)});
@@ -120,6 +121,7 @@ public:
     }
 
     void OnConnected(const wa::Me& me) override {
+        PruneKept();
         if (auto* ev = events_.load()) ev->OnReady(session_id_, UserOf(me.jid), me.name, me.jid);
     }
 
@@ -168,8 +170,17 @@ public:
         for (const auto& id : r.ids) ev->OnMessageStatus(session_id_, id, status);
     }
 
+    // Send path: the server's ack makes a message "sent"; an error ack or a send that could not
+    // go out makes it "failed" with a reason.
     void OnSendAck(const std::string& wa_id, int error) override {
-        if (auto* ev = events_.load(); error != 0 && ev) ev->OnMessageStatus(session_id_, wa_id, "failed");
+        auto* ev = events_.load();
+        if (!ev) return;
+        if (error == 0) ev->OnMessageStatus(session_id_, wa_id, "sent");
+        else ev->OnMessageFailed(session_id_, wa_id, "server_error_" + std::to_string(error));
+    }
+
+    void OnSendFailed(const std::string& wa_id, const std::string& reason) override {
+        if (auto* ev = events_.load()) ev->OnMessageFailed(session_id_, wa_id, reason);
     }
 
 private:
@@ -197,6 +208,24 @@ private:
         }
         in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
         return in;
+    }
+
+    // What the client keeps for a while is pruned at each connect: the plaintext of our sends,
+    // to answer retry receipts (wa-protocol §8.1; the phone stops asking long before), and the
+    // plaintext of received stanzas, to recognise a redelivery (WhatsApp redelivers what was not
+    // receipted at the next connect, so a week is plenty).
+    void PruneKept() {
+        constexpr std::int64_t kKeepInboxMs = 7LL * 24 * 3600 * 1000;
+        try {
+            const auto sent = repo_.PruneCredentials(session_id_, wa::store_keys::kSentPrefix,
+                                                     NowMs() - kKeepSentMessages.count());
+            const auto inbox = repo_.PruneCredentials(session_id_, wa::store_keys::kInboxPrefix, NowMs() - kKeepInboxMs);
+            if (sent + inbox > 0)
+                spdlog::info("[WhatsApp] Session {}: pruned {} kept sent and {} received plaintext(s)", session_id_,
+                             sent, inbox);
+        } catch (const std::exception& e) {
+            spdlog::error("[WhatsApp] Session {}: pruning kept plaintexts failed: {}", session_id_, e.what());
+        }
     }
 
     std::string session_id_;
@@ -271,7 +300,6 @@ public:
             entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store);
             entry.session =
                 wa::Session::Create(io_, config_, *entry.store, *entry.bridge, &receive_pool_, &lane_stats_);
-            PruneInbox(s.id);
             it = sessions_.emplace(s.id, std::move(entry)).first;
         }
         it->second.session->Start();
@@ -307,37 +335,32 @@ public:
 
     void Send(const service::OutgoingMessage& m) override {
         auto s = Find(m.session_id);
-        if (!s) return;
-        s->SendText(m.chat_jid, m.body,
-                    [this, session_id = m.session_id, message_id = m.message_id](Result<std::string> r) {
-                        auto* ev = events_.load();
-                        if (!ev) return;
-                        if (r) {
-                            ev->OnMessageSent(session_id, message_id, *r);
-                        } else {
-                            spdlog::warn("[WhatsApp] Session {}: send of {} failed: {}", session_id, message_id,
-                                         r.error().code);
-                        }
-                    });
+        if (!s) return;  // not started: the message stays pending until the session is ready
+        wa::OutgoingText out;
+        out.id = m.wa_message_id;
+        out.to = m.chat_jid;
+        out.text = m.body;
+        if (!m.quoted_wa_message_id.empty())
+            out.quote = wa::OutgoingText::Quote{m.quoted_wa_message_id, m.quoted_sender_jid, m.quoted_body};
+        s->Send(std::move(out), [this, session_id = m.session_id, message_id = m.message_id,
+                                 wa_id = m.wa_message_id](Result<std::string> r) {
+            auto* ev = events_.load();
+            if (!ev || r) return;  // under way: the server's ack reports it (Bridge::OnSendAck)
+            if (r.error().code == "not_connected") {
+                spdlog::info("[WhatsApp] Session {}: {} waits for the connection", session_id, message_id);
+                return;
+            }
+            spdlog::warn("[WhatsApp] Session {}: send of {} failed: {}", session_id, message_id, r.error().code);
+            ev->OnMessageFailed(session_id, wa_id, r.error().code);
+        });
     }
 
-    void MarkRead(const std::string& session_id, const std::string& chat_jid,
+    void MarkRead(const std::string& session_id, const std::string& chat_jid, const std::string& sender_jid,
                   const std::vector<std::string>& ids) override {
-        if (auto s = Find(session_id)) s->MarkRead(chat_jid, "", ids);
+        if (auto s = Find(session_id)) s->MarkRead(chat_jid, sender_jid, ids);
     }
 
 private:
-    // Buffered plaintexts outlive any redelivery WhatsApp makes (it keeps undelivered messages
-    // for weeks, but a receipt is lost only around a crash); a week is plenty.
-    void PruneInbox(const std::string& session_id) {
-        constexpr std::int64_t kInboxKeepMs = 7LL * 24 * 3600 * 1000;
-        try {
-            repo_.PruneCredentials(session_id, wa::store_keys::kInboxPrefix, NowMs() - kInboxKeepMs);
-        } catch (const std::exception& e) {
-            spdlog::warn("[WhatsApp] Session {}: cannot prune the receive buffer: {}", session_id, e.what());
-        }
-    }
-
     struct Entry {
         std::unique_ptr<RepositoryCredentialStore> store;
         std::unique_ptr<Bridge> bridge;

@@ -27,9 +27,13 @@ namespace wadesk::service {
 struct OutgoingMessage {
     std::string session_id;
     std::string message_id;       // our row id (status pending)
+    std::string wa_message_id;    // its WhatsApp id, given when the row was created: every
+                                  // (re)send uses it, so the recipient sees one message
     std::string chat_jid;         // canonical recipient JID
     std::string body;
     std::string quoted_wa_message_id;  // empty when not a reply
+    std::string quoted_sender_jid;     // the quoted message's sender (user JID; ours for our own)
+    std::string quoted_body;           // the quoted message's text
 };
 
 // What an incoming stanza means for the stored messages.
@@ -80,11 +84,19 @@ public:
     virtual bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message,
                                    const CommitHook& also) = 0;
     // The engine gave our outgoing row `message_id` its WhatsApp id and handed it to the server.
+    // The engine gave our outgoing row `message_id` its WhatsApp id and handed it to the server
+    // (for engines that choose ids themselves; the native engine sends with
+    // OutgoingMessage::wa_message_id and reports the server's ack as OnMessageStatus "sent").
     virtual void OnMessageSent(const std::string& session_id, const std::string& message_id,
                                const std::string& wa_message_id) = 0;
-    // A receipt for a message: "delivered", "read", "played", or "failed" (our send failed).
+    // A status for a message: "sent" (the server accepted it), "delivered", "read", "played".
     virtual void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
                                  const std::string& status) = 0;
+    // Our send `wa_message_id` could not go out ("no_devices", "key_fetch_failed",
+    // "encryption_failed", "usync_failed", "server_error_<code>", ...). Not called when the
+    // session was merely not connected: the message stays pending and leaves on OnReady.
+    virtual void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
+                                 const std::string& reason) = 0;
 };
 
 class Engine {
@@ -102,9 +114,13 @@ public:
     // "session_not_pairing", "phone_not_registered" (WhatsApp does not know the number),
     // "engine_timeout" (no answer from WhatsApp).
     virtual Result<std::string> RequestPairingCode(const std::string& session_id, const std::string& phone_digits) = 0;
+    // Hands one message to the session. When the session is not connected nothing is sent and
+    // nothing is reported (the service sends pending messages again on OnReady). Handing the same
+    // wa_message_id twice to one connection sends it once.
     virtual void Send(const OutgoingMessage& message) = 0;
-    // Sends read receipts for `wa_message_ids` in `chat_jid` (empty: everything unread).
-    virtual void MarkRead(const std::string& session_id, const std::string& chat_jid,
+    // Sends one read receipt for `wa_message_ids` (non-empty) in `chat_jid`; `sender_jid` names
+    // their sender in a group chat (empty for 1:1). Dropped when the session is not connected.
+    virtual void MarkRead(const std::string& session_id, const std::string& chat_jid, const std::string& sender_jid,
                           const std::vector<std::string>& wa_message_ids) = 0;
     // Appends the engine's own series (Prometheus text format) to `out`.
     virtual void RenderMetrics(std::string& /*out*/) {}
@@ -122,7 +138,7 @@ public:
         return MakeError("engine_unavailable", "the WhatsApp engine is not available in this build");
     }
     void Send(const OutgoingMessage&) override {}
-    void MarkRead(const std::string&, const std::string&, const std::vector<std::string>&) override {}
+    void MarkRead(const std::string&, const std::string&, const std::string&, const std::vector<std::string>&) override {}
 };
 
 }  // namespace wadesk::service

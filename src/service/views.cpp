@@ -137,6 +137,7 @@ json::object MessageView(const store::Message& m) {
     o["quotedMessageId"] = OrNull(m.quoted_message_id);
     o["timestamp"] = IsoOrNull(m.timestamp);
     o["status"] = m.status;
+    o["failureReason"] = OrNull(m.failure_reason);
     o["sentBy"] = OrNull(m.sent_by);
     o["clientMessageId"] = OrNull(m.client_message_id);
     o["edited"] = m.edited;
@@ -377,6 +378,8 @@ void AppendMessageJson(std::string& out, const store::Message& m) {
     AppendIsoOrNull(out, m.timestamp);
     out += ",\"status\":";
     AppendJsonString(out, m.status);
+    out += ",\"failureReason\":";
+    AppendStringOrNull(out, m.failure_reason);
     out += ",\"sentBy\":";
     AppendStringOrNull(out, m.sent_by);
     out += ",\"clientMessageId\":";

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "auth/password.h"
+#include "core/bytes.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -63,6 +64,25 @@ void ValidateName(const std::string& name, std::size_t max = 200) {
 bool IsLive(const std::string& status) {
     return status == store::kStatusConnected || status == store::kStatusReconnecting;
 }
+
+// A new WhatsApp message id as WhatsApp Web makes them: "3EB0" + 18 uppercase hex digits.
+std::string NewWaMessageId() {
+    std::string hex = ToHex(RandomBytes(9));
+    for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return "3EB0" + hex;
+}
+
+// "user:device@server" -> "user@server".
+std::string UserJid(const std::string& jid) {
+    const auto at = jid.find('@');
+    const auto colon = jid.find(':');
+    if (at == std::string::npos || colon == std::string::npos || colon > at) return jid;
+    return jid.substr(0, colon) + jid.substr(at);
+}
+
+// Bounds of the read receipts of one mark-read and of one reconnect flush.
+constexpr int kMaxReadReceiptIds = 200;
+constexpr int kMaxFlushMessages = 500;
 
 std::string Preview(const std::string& text) {
     if (text.size() <= 120) return text;
@@ -563,9 +583,19 @@ store::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& ses
 store::Chat WadeskService::MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     store::WaSession s = VisibleSession(actor, session_id);
     store::Chat chat = RequireChat(actor, s.id, chat_ref);
+    // The unread incoming messages are the newest `unread_count` ones; read before zeroing.
+    std::vector<store::Message> unread;
+    if (chat.unread_count > 0)
+        unread = repo_.ListRecentIncoming(s.id, chat.id, std::min<int>(chat.unread_count, kMaxReadReceiptIds));
     auto updated = repo_.MarkChatRead(s.company_id, s.id, chat.id);
     if (!updated) NotFound("chat");
-    if (IsLive(s.status)) engine_.MarkRead(s.id, chat.jid, {});
+    if (IsLive(s.status) && !unread.empty()) {
+        // One receipt per sender: 1:1 chats have one; a group names each sender as participant.
+        std::map<std::string, std::vector<std::string>> by_sender;
+        for (auto it = unread.rbegin(); it != unread.rend(); ++it)  // oldest first
+            by_sender[chat.is_group ? it->sender_jid : std::string()].push_back(it->wa_message_id);
+        for (const auto& [sender, ids] : by_sender) engine_.MarkRead(s.id, chat.jid, sender, ids);
+    }
     WriteAudit(&actor, s.company_id, "chat.read", "chat", chat.id);
     Emit(s.company_id, s.id, "whatsapp:chat_updated", {{"sessionId", s.id}, {"chatId", chat.id}, {"chat", ChatView(*updated)}});
     return *updated;
@@ -632,7 +662,6 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
         Fail(FailureKind::kUnavailable, "session_not_connected",
              "session is " + s.status + "; messages can be sent once it is connected");
 
-    std::string quoted_wa_id;
     std::string quoted_id;
     if (!req.quoted_message_id.empty()) {
         std::optional<store::Message> quoted;
@@ -641,7 +670,6 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
         if (!quoted || (chat && quoted->chat_id != chat->id))
             Fail(FailureKind::kUnprocessable, "invalid_quoted_message", "quotedMessageId is not a message of this chat");
         quoted_id = quoted->id;
-        quoted_wa_id = quoted->wa_message_id;
     }
     if (!chat) {
         store::Chat c;
@@ -664,6 +692,7 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     m.quoted_message_id = quoted_id;
     m.timestamp = NowMs();
     m.status = "pending";
+    m.wa_message_id = NewWaMessageId();  // fixed now: a re-send after a reconnect keeps it
     m.sent_by = actor.who.user_id;
     m.client_message_id = req.client_message_id;
     store::RecordedMessage rec = repo_.RecordMessage(m);
@@ -672,9 +701,41 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     Emit(s.company_id, s.id, "whatsapp:message_sent",
          {{"sessionId", s.id}, {"chatId", chat->id}, {"message", MessageView(rec.message)}});
     Emit(s.company_id, s.id, "whatsapp:chat_updated", {{"sessionId", s.id}, {"chatId", chat->id}, {"chat", ChatView(rec.chat)}});
-    engine_.Send(OutgoingMessage{s.id, rec.message.id, rec.chat.jid, text, quoted_wa_id});
+    HandToEngine(s, rec.message);
     spdlog::info("[WhatsApp] Message sent for session {}: {}", s.id, Preview(text));
     return SendResult{rec.message, true};
+}
+
+void WadeskService::Forget(const std::string& session_id, const std::string& message_id) {
+    std::lock_guard lock(send_mutex_);
+    if (auto it = handed_.find(session_id); it != handed_.end()) it->second.erase(message_id);
+}
+
+void WadeskService::HandToEngine(const store::WaSession& s, const store::Message& m) {
+    {
+        std::lock_guard lock(send_mutex_);
+        if (!handed_[s.id].insert(m.id).second) return;
+    }
+    OutgoingMessage out;
+    out.session_id = s.id;
+    out.message_id = m.id;
+    out.wa_message_id = m.wa_message_id;
+    if (out.wa_message_id.empty()) {  // a row stored before ids were given at creation
+        out.wa_message_id = NewWaMessageId();
+        repo_.SetMessageWaId(s.id, m.id, out.wa_message_id);
+    }
+    out.body = m.body;
+    if (auto chat = repo_.FindChat(s.company_id, s.id, m.chat_id)) out.chat_jid = chat->jid;
+    if (!m.quoted_message_id.empty()) {
+        auto q = repo_.FindMessage(s.company_id, s.id, m.quoted_message_id);
+        if (q && !q->wa_message_id.empty()) {  // WhatsApp can only quote what it knows by id
+            out.quoted_wa_message_id = q->wa_message_id;
+            out.quoted_sender_jid = UserJid(q->from_me ? s.jid : q->sender_jid);
+            out.quoted_body = q->body;
+        }
+    }
+    if (out.chat_jid.empty()) return;
+    engine_.Send(out);
 }
 
 // --- stats, audit, events
@@ -773,6 +834,15 @@ void WadeskService::OnReady(const std::string& session_id, const std::string& ph
     Emit(s->company_id, s->id, "whatsapp:ready", {{"sessionId", s->id}, {"phoneNumber", phone}, {"displayName", name}});
     Emit(s->company_id, s->id, "whatsapp:session_status", {{"sessionId", s->id}, {"status", s->status}, {"reason", nullptr}});
     spdlog::info("[WhatsApp] Session {} authorized as {}", s->id, phone);
+    // A new connection: what was handed to the last one and is still pending leaves now, oldest
+    // first, once each (same WhatsApp id, so a copy the last connection got out is deduplicated).
+    {
+        std::lock_guard lock(send_mutex_);
+        handed_.erase(s->id);
+    }
+    const auto pending = repo_.ListPendingOutgoing(s->id, kMaxFlushMessages);
+    for (const auto& m : pending) HandToEngine(*s, m);
+    if (!pending.empty()) spdlog::info("[WhatsApp] Session {}: sending {} pending message(s)", s->id, pending.size());
 }
 
 void WadeskService::OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) {
@@ -918,10 +988,24 @@ void WadeskService::OnMessageStatus(const std::string& session_id, const std::st
                                     const std::string& status) {
     auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
     if (!m) return;
+    if (m->status == "pending") Forget(session_id, m->id);
     if (auto changed = repo_.AdvanceMessageStatus(session_id, m->id, status))
         Emit(changed->company_id, session_id, "whatsapp:message_status",
              {{"sessionId", session_id}, {"chatId", changed->chat_id}, {"messageId", changed->id},
               {"status", changed->status}});
+}
+
+void WadeskService::OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
+                                    const std::string& reason) {
+    auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
+    if (!m || !m->from_me) return;
+    Forget(session_id, m->id);
+    auto failed = repo_.FailMessage(session_id, m->id, reason);
+    if (!failed) return;
+    spdlog::warn("[WhatsApp] Session {}: message {} failed: {}", session_id, failed->id, reason);
+    Emit(failed->company_id, session_id, "whatsapp:message_status",
+         {{"sessionId", session_id}, {"chatId", failed->chat_id}, {"messageId", failed->id}, {"status", failed->status},
+          {"reason", reason}});
 }
 
 }  // namespace wadesk::service

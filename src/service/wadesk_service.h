@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -175,6 +176,8 @@ public:
                        const std::string& wa_message_id) override;
     void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
                          const std::string& status) override;
+    void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
+                         const std::string& reason) override;
 
 private:
     void RequireAdmin(const Actor& actor) const;
@@ -202,6 +205,11 @@ private:
                      std::vector<store::Event>& events);
     void ApplySessionChange(const store::WaSession& session);
     void ValidateNewUser(const NewUser& user) const;
+    // Hands `m` (an outgoing row of session `s`) to the engine unless it was already handed in
+    // the session's current connection (see handed_).
+    void HandToEngine(const store::WaSession& s, const store::Message& m);
+    // Drops a message that left "pending" from handed_ (it is never handed again anyway).
+    void Forget(const std::string& session_id, const std::string& message_id);
 
     store::Repository& repo_;
     EventBus& bus_;
@@ -213,6 +221,10 @@ private:
     mutable std::mutex state_mutex_;
     std::map<std::string, QrState> qr_;                    // pending QR per session
     std::map<std::string, std::string> session_status_;    // session id -> status, for metrics
+    // Outgoing message ids handed to the engine since the session's last OnReady: the REST send
+    // and the reconnect flush both hand pending messages, and each is handed once per connection.
+    std::mutex send_mutex_;
+    std::map<std::string, std::set<std::string>> handed_;  // session id -> message ids
 };
 
 }  // namespace wadesk::service

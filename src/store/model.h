@@ -117,6 +117,7 @@ struct Message {
     bool deleted = false;
     bool from_history = false;     // imported by history sync: triggers no notification
     std::int64_t created_at = 0;
+    std::string failure_reason;    // why status is "failed" ("no_devices", "server_error_479", ...); else empty
 };
 
 // The type of a message that could not be decrypted (yet): shown as "waiting for this message";

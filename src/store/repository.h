@@ -203,6 +203,19 @@ public:
     // Sets wa_message_id on an outgoing row once the engine has assigned one.
     virtual std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
                                                   std::string_view wa_message_id) = 0;
+    // Moves an outgoing message that could not be sent (status pending or sent) to "failed" with
+    // `reason`. Returns the row when it changed; nullopt when it is unknown or already further on
+    // (delivered, read, played, failed).
+    virtual std::optional<Message> FailMessage(std::string_view session_id, std::string_view id,
+                                               std::string_view reason) = 0;
+    // The session's outgoing messages still "pending", oldest first (ts, id), at most `limit`
+    // (1..1000): what is sent again once the session is connected.
+    virtual std::vector<Message> ListPendingOutgoing(std::string_view session_id, int limit) = 0;
+    // The newest `limit` (1..1000) incoming, non-history messages of the chat that carry a
+    // WhatsApp id, newest first: the ones a read receipt names when the chat is marked read
+    // (the caller bounds `limit` by the chat's unread count).
+    virtual std::vector<Message> ListRecentIncoming(std::string_view session_id, std::string_view chat_id,
+                                                    int limit) = 0;
 
     // --- events (durable, for replay)
     virtual Event AppendEvent(const Event& event) = 0;  // assigns id and created_at

@@ -38,7 +38,7 @@ const std::string kChatCols =
 const std::string kMessageCols =
     "id, company_id, session_id, chat_id, wa_message_id, from_me, sender_jid, sender_name, sender_phone, type, body, "
     "has_media, media_mimetype, media_size, media_file_name, media_url, quoted_message_id, ts, status, sent_by, "
-    "client_message_id, edited, deleted, from_history, created_at, sender_lid";
+    "client_message_id, edited, deleted, from_history, created_at, sender_lid, failure_reason";
 const std::string kEventCols = "id, company_id, session_id, name, payload_json, created_at";
 const std::string kAuditCols =
     "id, company_id, user_id, action, target_type, target_id, details_json, ip, created_at";
@@ -140,7 +140,7 @@ const std::string kUpdateChatOnMessage =
 const std::string kInsertMessage =
     "INSERT INTO wa_messages (" + kMessageCols +
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "
-    "$23, $24, $25, $26) ON CONFLICT DO NOTHING RETURNING id";
+    "$23, $24, $25, $26, $27) ON CONFLICT DO NOTHING RETURNING id";
 const std::string kSelectMessage =
     "SELECT " + kMessageCols + " FROM wa_messages WHERE company_id = $1 AND session_id = $2 AND id = $3";
 const std::string kSelectMessageByWaId =
@@ -163,7 +163,7 @@ const std::string kScopedMessages =
     ", (SELECT message_count FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3) "
     "FROM wa_messages WHERE chat_id = $3 "
     "AND EXISTS (SELECT 1 FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3)";
-constexpr std::size_t kMessageCountColumn = 26;  // the column after kMessageCols
+constexpr std::size_t kMessageCountColumn = 27;  // the column after kMessageCols
 const std::string kNewestFirstLimit4 = " ORDER BY ts DESC, id DESC LIMIT $4";
 // The first page: the newest $4 rows, straight off the index.
 const std::string kListMessagesFirstPage = kScopedMessages + kNewestFirstLimit4;
@@ -199,6 +199,17 @@ const std::string kUpdateMessageContent =
 // A chat's preview follows an edit or deletion of its last message.
 const std::string kRefreshChatPreview =
     "UPDATE wa_chats SET last_message = $3 WHERE id = $1 AND last_message_at = $2";
+const std::string kFailMessage =
+    "UPDATE wa_messages SET status = 'failed', failure_reason = $3 WHERE session_id = $1 AND id = $2 "
+    "AND status IN ('pending', 'sent') RETURNING " + kMessageCols;
+// Over the partial index wa_messages_pending (V006).
+const std::string kListPendingOutgoing =
+    "SELECT " + kMessageCols + " FROM wa_messages WHERE session_id = $1 AND status = 'pending' AND from_me = $2 "
+    "ORDER BY ts, id LIMIT $3";
+// Over (chat_id, ts DESC, id DESC); the session check keeps another session's chat id out.
+const std::string kListRecentIncoming =
+    "SELECT " + kMessageCols + " FROM wa_messages WHERE chat_id = $2 AND session_id = $1 AND from_me = $3 "
+    "AND from_history = $3 AND wa_message_id <> '' ORDER BY ts DESC, id DESC LIMIT $4";
 const std::string kSetMessageWaId =
     "UPDATE wa_messages SET wa_message_id = $3 WHERE session_id = $1 AND id = $2 RETURNING " + kMessageCols;
 
@@ -357,6 +368,7 @@ Message ReadMessage(const Row& r) {
     m.from_history = r.Bool(23);
     m.created_at = r.Int(24);
     m.sender_lid = r.Text(25);
+    m.failure_reason = r.Text(26);
     return m;
 }
 
@@ -623,7 +635,7 @@ RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
         {m.id, m.company_id, m.session_id, m.chat_id, m.wa_message_id, m.from_me, m.sender_jid, m.sender_name,
          m.sender_phone, m.type, m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
          media.url, m.quoted_message_id, m.timestamp, m.status, m.sent_by, m.client_message_id, m.edited,
-         m.deleted, m.from_history, m.created_at, m.sender_lid});
+         m.deleted, m.from_history, m.created_at, m.sender_lid, m.failure_reason});
     if (inserted.empty()) {
         // A concurrent writer stored the same message first (the unique index decided).
         if (auto existing = find_existing()) {
@@ -1110,6 +1122,34 @@ std::optional<Message> SqlRepository::SetMessageWaId(std::string_view session_id
     std::optional<Message> out;
     db_->Write([&](Connection& conn) {
         out = First<Message>(conn.Query(kSetMessageWaId, {S(session_id), S(id), S(wa_message_id)}), ReadMessage);
+    });
+    return out;
+}
+
+std::optional<Message> SqlRepository::FailMessage(std::string_view session_id, std::string_view id,
+                                                  std::string_view reason) {
+    std::optional<Message> out;
+    db_->Write([&](Connection& conn) {
+        out = First<Message>(conn.Query(kFailMessage, {S(session_id), S(id), S(reason)}), ReadMessage);
+    });
+    return out;
+}
+
+std::vector<Message> SqlRepository::ListPendingOutgoing(std::string_view session_id, int limit) {
+    std::vector<Message> out;
+    const std::int64_t n = std::clamp(limit, 1, kMaxLimit);
+    db_->Read([&](Connection& conn) {
+        out = All<Message>(conn.Query(kListPendingOutgoing, {S(session_id), true, n}), ReadMessage);
+    });
+    return out;
+}
+
+std::vector<Message> SqlRepository::ListRecentIncoming(std::string_view session_id, std::string_view chat_id,
+                                                       int limit) {
+    std::vector<Message> out;
+    const std::int64_t n = std::clamp(limit, 1, kMaxLimit);
+    db_->Read([&](Connection& conn) {
+        out = All<Message>(conn.Query(kListRecentIncoming, {S(session_id), S(chat_id), false, n}), ReadMessage);
     });
     return out;
 }

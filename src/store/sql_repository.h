@@ -70,6 +70,11 @@ public:
                                                 std::string_view status) override;
     std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
                                           std::string_view wa_message_id) override;
+    std::optional<Message> FailMessage(std::string_view session_id, std::string_view id,
+                                       std::string_view reason) override;
+    std::vector<Message> ListPendingOutgoing(std::string_view session_id, int limit) override;
+    std::vector<Message> ListRecentIncoming(std::string_view session_id, std::string_view chat_id,
+                                            int limit) override;
 
     Event AppendEvent(const Event& event) override;
     std::vector<Event> ListEvents(std::string_view company_id, std::int64_t after_id, int limit) override;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -29,11 +30,15 @@ public:
         return Result<std::string>(boost::system::in_place_value, "ABCD1234");
     }
     void Send(const OutgoingMessage& m) override { sent.push_back(m); }
-    void MarkRead(const std::string&, const std::string& jid, const std::vector<std::string>&) override {
+    void MarkRead(const std::string&, const std::string& jid, const std::string& sender,
+                  const std::vector<std::string>& ids) override {
         read.push_back(jid);
+        read_senders.push_back(sender);
+        read_ids.push_back(ids);
     }
     EngineEvents* events_ = nullptr;
-    std::vector<std::string> started, logged_out, read;
+    std::vector<std::string> started, logged_out, read, read_senders;
+    std::vector<std::vector<std::string>> read_ids;
     std::vector<OutgoingMessage> sent;
 };
 
@@ -408,6 +413,109 @@ TEST_F(WadeskServiceTest, StatsFillThirtyDays) {
     EXPECT_EQ(v.stats.per_day.back().outgoing, 1);
     EXPECT_EQ(v.stats.per_day.front().outgoing, 0);
     EXPECT_EQ(KindOf([&] { svc->Stats(manager); }), FailureKind::kForbidden);
+}
+
+// ---- send path: WhatsApp ids at creation, quotes, failures, reconnect flush, read receipts
+
+TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEngine) {
+    Connect();
+    IncomingMessage in;
+    in.chat_jid = "79005556677@s.whatsapp.net";
+    in.wa_message_id = "3EB0FROMCUSTOMER";
+    in.sender_jid = in.chat_jid;
+    in.body = "Is it in stock?";
+    in.timestamp_ms = NowMs();
+    ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
+    auto quoted = repo->FindMessageByWaId(session.id, "3EB0FROMCUSTOMER");
+    ASSERT_TRUE(quoted);
+    auto reply = svc->Send(admin, session.id, "79005556677", {"Yes", quoted->id, ""});
+    EXPECT_EQ(reply.message.wa_message_id.size(), 22u);
+    EXPECT_EQ(reply.message.wa_message_id.substr(0, 4), "3EB0");
+    EXPECT_EQ(reply.message.status, "pending");
+    ASSERT_EQ(engine.sent.size(), 1u);
+    EXPECT_EQ(engine.sent[0].wa_message_id, reply.message.wa_message_id);
+    EXPECT_EQ(engine.sent[0].quoted_wa_message_id, "3EB0FROMCUSTOMER");
+    EXPECT_EQ(engine.sent[0].quoted_sender_jid, "79005556677@s.whatsapp.net");
+    EXPECT_EQ(engine.sent[0].quoted_body, "Is it in stock?");
+    // Quoting our own message names our own user JID (no device part).
+    auto again = svc->Send(admin, session.id, "79005556677", {"And in blue", reply.message.id, ""});
+    ASSERT_EQ(engine.sent.size(), 2u);
+    EXPECT_EQ(engine.sent[1].quoted_wa_message_id, reply.message.wa_message_id);
+    EXPECT_EQ(engine.sent[1].quoted_sender_jid, "79000000000@s.whatsapp.net");
+    EXPECT_EQ(engine.sent[1].quoted_body, "Yes");
+    // The server's ack makes it sent.
+    engine.events_->OnMessageStatus(session.id, again.message.wa_message_id, "sent");
+    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, again.message.id)->status, "sent");
+}
+
+TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
+    Connect();
+    auto first = svc->Send(admin, session.id, "79001234567", {"one", "", ""});
+    engine.events_->OnStatus(session.id, "reconnecting", "transport");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a later millisecond: a defined order
+    auto second = svc->Send(admin, session.id, "79001234567", {"two", "", ""});  // accepted while reconnecting
+    ASSERT_EQ(engine.sent.size(), 2u);
+    engine.sent.clear();
+    // Back: both are still pending (no server ack came), so both go to the new connection,
+    // oldest first, with the ids they were created with.
+    Connect();
+    ASSERT_EQ(engine.sent.size(), 2u);
+    EXPECT_EQ(engine.sent[0].message_id, first.message.id);
+    EXPECT_EQ(engine.sent[0].wa_message_id, first.message.wa_message_id);
+    EXPECT_EQ(engine.sent[1].message_id, second.message.id);
+    EXPECT_EQ(engine.sent[1].body, "two");
+    EXPECT_EQ(engine.sent[1].chat_jid, "79001234567@s.whatsapp.net");
+    // Acked ones do not leave again; the next connection gets only what is still pending.
+    engine.events_->OnMessageStatus(session.id, first.message.wa_message_id, "sent");
+    engine.sent.clear();
+    Connect();
+    ASSERT_EQ(engine.sent.size(), 1u);
+    EXPECT_EQ(engine.sent[0].message_id, second.message.id);
+}
+
+TEST_F(WadeskServiceTest, SendFailureIsStoredWithItsReasonAndEmitted) {
+    Connect();
+    auto sent = svc->Send(admin, session.id, "79001234567", {"hello", "", ""});
+    events.clear();
+    engine.events_->OnMessageFailed(session.id, sent.message.wa_message_id, "no_devices");
+    auto stored = repo->FindMessage(admin.who.company_id, session.id, sent.message.id);
+    EXPECT_EQ(stored->status, "failed");
+    EXPECT_EQ(stored->failure_reason, "no_devices");
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].name, "whatsapp:message_status");
+    auto payload = boost::json::parse(events[0].payload_json).as_object();
+    EXPECT_EQ(payload.at("status").as_string(), "failed");
+    EXPECT_EQ(payload.at("reason").as_string(), "no_devices");
+    EXPECT_EQ(payload.at("messageId").as_string(), sent.message.id);
+    auto page = svc->ListMessages(admin, session.id, sent.message.chat_id, 1, 50, "");
+    EXPECT_EQ(page.items[0].failure_reason, "no_devices");
+    // A failed message is not sent again on the next connection.
+    engine.sent.clear();
+    Connect();
+    EXPECT_TRUE(engine.sent.empty());
+}
+
+TEST_F(WadeskServiceTest, MarkReadSendsReceiptsForTheUnreadIncomingMessages) {
+    Connect();
+    const std::int64_t t0 = NowMs();
+    std::int64_t step = 0;
+    for (const char* id : {"3EB0IN1", "3EB0IN2", "3EB0IN3"}) {
+        IncomingMessage in;
+        in.chat_jid = "79005556677@s.whatsapp.net";
+        in.wa_message_id = id;
+        in.sender_jid = in.chat_jid;
+        in.body = id;
+        in.timestamp_ms = t0 + 10 * step++;
+        ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
+    }
+    svc->Send(admin, session.id, "79005556677", {"ours", "", ""});
+    svc->MarkRead(admin, session.id, "79005556677");
+    ASSERT_EQ(engine.read_ids.size(), 1u);
+    EXPECT_EQ(engine.read_ids[0], (std::vector<std::string>{"3EB0IN1", "3EB0IN2", "3EB0IN3"}));
+    EXPECT_EQ(engine.read_senders[0], "") << "1:1: no participant";
+    // Nothing unread: no receipt.
+    svc->MarkRead(admin, session.id, "79005556677");
+    EXPECT_EQ(engine.read_ids.size(), 1u);
 }
 
 }  // namespace

@@ -1358,3 +1358,115 @@ TEST_P(RepositoryTest, ListingTotalsStayExactThroughEveryChange) {
 }
 
 }  // namespace wadesk::store::testing
+
+// ------------------------------------------------------------------ send path (V006)
+
+namespace wadesk::store::testing {
+
+TEST_P(RepositoryTest, FailedMessagesKeepTheirReason) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a), s2 = NewSession(a);
+    Chat c = NewChat(s, "79005550000@s.whatsapp.net");
+    Message m = IncomingMessage(c, "", 1000);
+    m.from_me = true;
+    m.status = "pending";
+    const std::string pending = repo_->RecordMessage(m).message.id;
+    EXPECT_EQ(repo_->FindMessage(a.id, s.id, pending)->failure_reason, "");
+    EXPECT_FALSE(repo_->FailMessage(s2.id, pending, "no_devices")) << "another session does not reach it";
+    auto failed = repo_->FailMessage(s.id, pending, "no_devices");
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->status, "failed");
+    EXPECT_EQ(failed->failure_reason, "no_devices");
+    EXPECT_EQ(repo_->FindMessage(a.id, s.id, pending)->failure_reason, "no_devices");
+    EXPECT_FALSE(repo_->FailMessage(s.id, pending, "again")) << "failed once";
+    EXPECT_EQ(repo_->FindMessage(a.id, s.id, pending)->failure_reason, "no_devices");
+    // A message the server accepted can still be refused by an error ack; a delivered one cannot.
+    const std::string sent = repo_->RecordMessage(m).message.id;
+    repo_->AdvanceMessageStatus(s.id, sent, "sent");
+    EXPECT_EQ(repo_->FailMessage(s.id, sent, "server_error_479")->failure_reason, "server_error_479");
+    const std::string delivered = repo_->RecordMessage(m).message.id;
+    repo_->AdvanceMessageStatus(s.id, delivered, "delivered");
+    EXPECT_FALSE(repo_->FailMessage(s.id, delivered, "late"));
+    EXPECT_EQ(repo_->FindMessage(a.id, s.id, delivered)->status, "delivered");
+    // The reason is part of what RecordMessage stores.
+    Message with_reason = m;
+    with_reason.status = "failed";
+    with_reason.failure_reason = "usync_failed";
+    EXPECT_EQ(repo_->RecordMessage(with_reason).message.failure_reason, "usync_failed");
+}
+
+TEST_P(RepositoryTest, PendingOutgoingAreListedOldestFirstPerSession) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a), s2 = NewSession(a);
+    Chat c = NewChat(s, "79005551111@s.whatsapp.net");
+    Chat c2 = NewChat(s2, "79005551111@s.whatsapp.net");
+    auto outgoing = [&](const Chat& chat, std::int64_t ts, const std::string& status) {
+        Message m = IncomingMessage(chat, "", ts);
+        m.from_me = true;
+        m.status = status;
+        return repo_->RecordMessage(m).message.id;
+    };
+    const std::string late = outgoing(c, 3000, "pending");
+    const std::string early = outgoing(c, 1000, "pending");
+    outgoing(c, 2000, "sent");
+    outgoing(c, 1500, "failed");
+    outgoing(c2, 500, "pending");
+    Message incoming = IncomingMessage(c, "IN1", 100);
+    incoming.status = "pending";  // an incoming row is never re-sent, whatever its status
+    repo_->RecordMessage(incoming);
+    auto pending = repo_->ListPendingOutgoing(s.id, 10);
+    ASSERT_EQ(pending.size(), 2u);
+    EXPECT_EQ(pending[0].id, early);
+    EXPECT_EQ(pending[1].id, late);
+    EXPECT_EQ(repo_->ListPendingOutgoing(s.id, 1).size(), 1u);
+    repo_->AdvanceMessageStatus(s.id, early, "sent");
+    ASSERT_EQ(repo_->ListPendingOutgoing(s.id, 10).size(), 1u);
+    EXPECT_EQ(repo_->ListPendingOutgoing(s.id, 10)[0].id, late);
+}
+
+TEST_P(RepositoryTest, RecentIncomingAreTheChatsNewestReceivedMessages) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a), s2 = NewSession(a);
+    Chat c = NewChat(s, "79005552222@s.whatsapp.net");
+    Chat other = NewChat(s, "79005553333@s.whatsapp.net");
+    repo_->RecordMessage(IncomingMessage(c, "A", 1000));
+    repo_->RecordMessage(IncomingMessage(c, "B", 2000));
+    repo_->RecordMessage(IncomingMessage(c, "C", 3000));
+    repo_->RecordMessage(IncomingMessage(other, "D", 4000));
+    Message mine = IncomingMessage(c, "MINE", 5000);
+    mine.from_me = true;
+    repo_->RecordMessage(mine);
+    Message history = IncomingMessage(c, "OLD", 6000);
+    history.from_history = true;
+    repo_->RecordMessage(history);
+    repo_->RecordMessage(IncomingMessage(c, "", 7000));  // no WhatsApp id: nothing to name
+    auto recent = repo_->ListRecentIncoming(s.id, c.id, 2);
+    ASSERT_EQ(recent.size(), 2u);
+    EXPECT_EQ(recent[0].wa_message_id, "C");
+    EXPECT_EQ(recent[1].wa_message_id, "B");
+    EXPECT_EQ(repo_->ListRecentIncoming(s.id, c.id, 10).size(), 3u);
+    EXPECT_TRUE(repo_->ListRecentIncoming(s2.id, c.id, 10).empty()) << "the chat of another session";
+}
+
+TEST_P(RepositoryTest, CredentialsArePrunedByPrefixAndAge) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a), s2 = NewSession(a);
+    repo_->PutCredential(s.id, "sent/3EB0A", "a");
+    repo_->PutCredential(s.id, "sent/3EB0A/retries/1@s.whatsapp.net", "1");
+    repo_->PutCredential(s.id, "sentXB", "not under the prefix");
+    repo_->PutCredential(s.id, "creds", "kept");
+    repo_->PutCredential(s2.id, "sent/3EB0C", "other session");
+    EXPECT_EQ(repo_->PruneCredentials(s.id, "sent/", NowMs() - 60'000), 0) << "younger than the cut";
+    EXPECT_EQ(repo_->PruneCredentials(s.id, "sent/", NowMs() + 60'000), 2);
+    EXPECT_FALSE(repo_->GetCredential(s.id, "sent/3EB0A"));
+    EXPECT_FALSE(repo_->GetCredential(s.id, "sent/3EB0A/retries/1@s.whatsapp.net"));
+    EXPECT_TRUE(repo_->GetCredential(s.id, "sentXB"));
+    EXPECT_TRUE(repo_->GetCredential(s.id, "creds"));
+    EXPECT_TRUE(repo_->GetCredential(s2.id, "sent/3EB0C"));
+    // LIKE metacharacters in the prefix are literal: "sent_" does not match "sentXB".
+    EXPECT_EQ(repo_->PruneCredentials(s.id, "sent_", NowMs() + 60'000), 0);
+    EXPECT_EQ(repo_->PruneCredentials(s.id, "%", NowMs() + 60'000), 0);
+    EXPECT_TRUE(repo_->GetCredential(s.id, "sentXB"));
+}
+
+}  // namespace wadesk::store::testing

@@ -58,7 +58,7 @@ function onEvent(name, data) {
   if ((name === 'whatsapp:message' || name === 'whatsapp:message_sent') && data.message && data.chatId === state.chat?.id) upsertMessage(data.message);
   if (name === 'whatsapp:message_status') {
     const m = state.messages.find((x) => x.id === data.messageId);
-    if (m) { m.status = data.status; renderMessages(); }
+    if (m) { m.status = data.status; if (data.reason) m.failureReason = data.reason; renderMessages(); }
   }
 }
 
@@ -234,7 +234,8 @@ function renderMessages() {
     const meta = document.createElement('small');
     meta.className = 'meta';
     const when = m.timestamp ? new Date(m.timestamp).toLocaleString() : '';
-    meta.textContent = m.fromMe ? `${when} ${kStatusMarks[m.status] ?? m.status}` : `${m.sender?.name ?? ''} ${when}`;
+    const why = m.status === 'failed' && m.failureReason ? ` (${m.failureReason})` : '';
+    meta.textContent = m.fromMe ? `${when} ${kStatusMarks[m.status] ?? m.status}${why}` : `${m.sender?.name ?? ''} ${when}`;
     li.append(body, meta);
     return li;
   }));

@@ -324,7 +324,14 @@ void Connection::RequestPairingCode(std::string phone_digits, std::function<void
     impl_->RequestPairingCode(phone_digits, std::move(done));
 }
 Result<std::string> Connection::SendText(std::string_view to_jid, std::string_view text) {
-    return impl_->SendText(to_jid, text);
+    OutgoingText out;
+    out.to = std::string(to_jid);
+    out.text = std::string(text);
+    return impl_->Send(out);
+}
+
+Result<std::string> Connection::Send(const OutgoingText& message) {
+    return impl_->Send(message);
 }
 
 void Connection::Logout() {

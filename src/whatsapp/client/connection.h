@@ -82,6 +82,20 @@ struct IncomingMessage {
     int retry_count = 0;         // the <enc count> of a resend after our retry receipt
 };
 
+// One outgoing 1:1 text (Connection::Send).
+struct OutgoingText {
+    std::string id;    // the WhatsApp message id; empty: NewMessageId(). A re-send keeps its id
+    std::string to;    // the chat: a user JID (PN or LID)
+    std::string text;
+    // Set when replying: the message goes out as extendedTextMessage with contextInfo.
+    struct Quote {
+        std::string stanza_id;    // the quoted message's WhatsApp id
+        std::string participant;  // its sender's user JID (our own JID for our messages)
+        std::string text;         // its text, carried as quotedMessage.conversation
+    };
+    std::optional<Quote> quote;
+};
+
 struct ReceiptEvent {
     std::vector<std::string> ids;
     std::string from;    // the device that sent the receipt
@@ -113,6 +127,10 @@ public:
     virtual void OnReceipt(const ReceiptEvent& /*receipt*/) {}
     // Server ack of one of our sends (error 0 = accepted).
     virtual void OnSendAck(const std::string& /*message_id*/, int /*error*/) {}
+    // One of our sends could not go out: `reason` is "no_devices", "usync_failed",
+    // "key_fetch_failed" or "encryption_failed". Not reported when the connection closes while the
+    // send is under way: the message did not fail, it is sent again on the next connection.
+    virtual void OnSendFailed(const std::string& /*message_id*/, const std::string& /*reason*/) {}
 };
 
 // What the connection sends back for a received <message> stanza (wa-protocol §8).
@@ -181,6 +199,12 @@ public:
     // 1:1 text send: usync + key fetch + Signal per device + stanza. Returns the message id;
     // the outcome arrives as OnSendAck. Error when not connected or the JID is not a user.
     Result<std::string> SendText(std::string_view to_jid, std::string_view text);
+    // The same for a full OutgoingText (own id, quote). Before the stanza leaves, the plaintext is
+    // kept in the CredentialStore under store_keys::SentMessage(id) so that a retry receipt
+    // (wa-protocol §8.1) can be answered; the owner prunes old ones (store_keys::kSentPrefix).
+    // Failures after the call arrive as OnSendFailed / OnSendAck(error).
+    Result<std::string> Send(const OutgoingText& message);
+
     // Sends what `outcome` says for a <message> stanza taken over by ClientEvents::TakeMessage
     // (receipt, retry receipt, NACK, or nothing). Ignored once closed.
     void CompleteMessage(const Node& stanza, const MessageOutcome& outcome);

@@ -6,12 +6,14 @@
 //   connection_pairing.cpp  QR refs, pair-success, pairing by code
 //   connection_receive.cpp  <message>, <receipt>, <notification>, <ack> in
 //   connection_send.cpp     1:1 sends (usync, bundles, Signal per device), read receipts out
+//   connection_retry.cpp    answers to retry receipts (§8.1): re-encrypt a kept send for one device
 // REQUIRES (as for Connection): every call on one thread/strand.
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,11 @@ struct Connection::Impl {
         Message message;
         std::vector<Jid> devices;
     };
+    // Retry receipts answered per (message id, requesting device); persisted beside the kept
+    // plaintext (store_keys::SentRetries) so that a reconnect does not reset the bound.
+    static constexpr int kMaxRetryAnswers = 5;
+    // Ids Send started on this connection: handing the same id twice sends it once.
+    std::set<std::string> started_sends;
 
     Impl(const ClientConfig& c, Credentials& cr, CredentialStore& s, SignalManager& sig, ConnectionSink& k,
          ClientEvents& e);
@@ -136,10 +143,20 @@ struct Connection::Impl {
     void SendRetryReceipt(const Node& node, int count);
 
     // connection_send.cpp
-    Result<std::string> SendText(std::string_view to, std::string_view text);
+    Result<std::string> Send(const OutgoingText& out);
+    // usync for the peer's and our own devices, then FetchMissingSessions and EncryptAndSend.
+    void StartSendJob(const std::shared_ptr<SendJob>& job);
     void FetchMissingSessions(const std::shared_ptr<SendJob>& job);
     void ProcessBundleNode(const Node& user);
     void EncryptAndSend(const std::shared_ptr<SendJob>& job);
+    // A bundle node (<user> of a key fetch, or a retry receipt's <keys>) → PreKeyBundle.
+    static std::optional<PreKeyBundle> ParseBundle(const Node& keys, std::optional<std::uint32_t> registration);
+
+    // connection_retry.cpp
+    // REQUIRES: `receipt` is a <receipt type='retry'>, already acked.
+    void HandleRetryReceipt(const Node& receipt);
+    void ResendToDevice(const std::string& id, const Jid& chat, const Message& message, const Jid& device,
+                        const std::string& device_text, int count);
 };
 
 }  // namespace wadesk::wa

@@ -31,7 +31,8 @@ void Connection::Impl::HandleReceipt(const Node& node) {
     if (const Node* list = node.Child("list")) {
         for (const Node* item : list->Children("item")) r.ids.emplace_back(item->AttrOr("id", ""));
     }
-    if (r.type != "retry") events.OnReceipt(r);
+    if (r.type == "retry") return HandleRetryReceipt(node);  // send path: connection_retry.cpp
+    events.OnReceipt(r);
 }
 
 void Connection::Impl::HandleAck(const Node& node) {

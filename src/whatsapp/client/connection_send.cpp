@@ -9,16 +9,37 @@ namespace wadesk::wa {
 
 using namespace detail;
 
-Result<std::string> Connection::Impl::SendText(std::string_view to, std::string_view text) {
+Result<std::string> Connection::Impl::Send(const OutgoingText& out) {
     if (phase != Phase::kConnected) return MakeError("not_connected", "session is not connected");
-    auto peer = ParseJid(to);
+    auto peer = ParseJid(out.to);
     if (!peer || !peer->IsUserServer()) return MakeError("bad_jid", "recipient must be a user JID");
     auto job = std::make_shared<SendJob>();
-    job->id = NewMessageId();
+    job->id = out.id.empty() ? NewMessageId() : out.id;
+    if (!started_sends.insert(job->id).second) return Result<std::string>(boost::system::in_place_value, job->id);
     job->peer = peer->ToNonAd();
-    job->message.set_conversation(std::string(text));
-    auto own = ParseJid(creds.me->jid);
-    if (!own) return MakeError("bad_credentials", "own JID is malformed");
+    if (out.quote) {
+        auto* ext = job->message.mutable_extendedtextmessage();
+        ext->set_text(out.text);
+        auto* context = ext->mutable_contextinfo();
+        context->set_stanzaid(out.quote->stanza_id);
+        auto participant = ParseJid(out.quote->participant);
+        context->set_participant(participant ? participant->ToNonAd().ToString() : out.quote->participant);
+        context->mutable_quotedmessage()->set_conversation(out.quote->text);
+    } else {
+        job->message.set_conversation(out.text);
+    }
+    // Kept for retry receipts as the own-device form: it carries the chat and the message.
+    Message kept;
+    kept.mutable_devicesentmessage()->set_destinationjid(job->peer.ToString());
+    *kept.mutable_devicesentmessage()->mutable_message() = job->message;
+    store.Put(store_keys::SentMessage(job->id), SerializeProto(kept));
+    StartSendJob(job);
+    return Result<std::string>(boost::system::in_place_value, job->id);
+}
+
+void Connection::Impl::StartSendJob(const std::shared_ptr<SendJob>& job) {
+    auto own = ParseJid(creds.me ? creds.me->jid : "");
+    if (!own) return events.OnSendFailed(job->id, "bad_credentials");
     const Jid own_user = own->ToNonAd();
     if (job->peer != own_user) job->peer = signal.lid_map().ToLid(job->peer);  // LID (§13): by LID when known
 
@@ -29,11 +50,13 @@ Result<std::string> Connection::Impl::SendText(std::string_view to, std::string_
                 {"last", "true"}, {"index", "0"}},
                NodeList{Node("query", {}, NodeList{Node("devices", {{"version", "2"}}), Node("lid")}),
                         Node("list", {}, std::move(users))});
+    // A closed connection drops this callback: the send is then neither done nor failed.
     SendIq(Node("iq", {{"xmlns", "usync"}, {"type", "get"}}, NodeList{std::move(usync)}),
            [this, job, own = *own](const Node* r) {
-               if (!r || r->AttrOr("type", "") != "result") return events.OnSendAck(job->id, 500);
+               if (!r || r->AttrOr("type", "") != "result") return events.OnSendFailed(job->id, "usync_failed");
                const Node* list = r->Child("usync") ? r->Child("usync")->Child("list") : nullptr;
-               if (!list) return events.OnSendAck(job->id, 500);
+               if (!list) return events.OnSendFailed(job->id, "usync_failed");
+               job->devices.clear();
                for (const Node* user : list->Children("user")) {
                    signal.lid_map().LearnFromUsyncUser(*user);  // LID (§13 source 3)
                    auto user_jid = ParseJid(user->AttrOr("jid", ""));
@@ -49,9 +72,11 @@ Result<std::string> Connection::Impl::SendText(std::string_view to, std::string_
                        job->devices.push_back(device);
                    }
                }
+               const bool peer_listed = std::any_of(job->devices.begin(), job->devices.end(),
+                                                    [&](const Jid& d) { return d.user == job->peer.user; });
+               if (!peer_listed) return events.OnSendFailed(job->id, "no_devices");
                FetchMissingSessions(job);
            });
-    return Result<std::string>(boost::system::in_place_value, job->id);
 }
 
 void Connection::Impl::FetchMissingSessions(const std::shared_ptr<SendJob>& job) {
@@ -63,7 +88,7 @@ void Connection::Impl::FetchMissingSessions(const std::shared_ptr<SendJob>& job)
     if (users.empty()) return EncryptAndSend(job);
     SendIq(Node("iq", {{"xmlns", "encrypt"}, {"type", "get"}}, NodeList{Node("key", {}, std::move(users))}),
            [this, job](const Node* r) {
-               if (!r || r->AttrOr("type", "") != "result") return events.OnSendAck(job->id, 500);
+               if (!r || r->AttrOr("type", "") != "result") return events.OnSendFailed(job->id, "key_fetch_failed");
                if (const Node* list = r->Child("list")) {
                    for (const Node* user : list->Children("user")) ProcessBundleNode(*user);
                }
@@ -71,35 +96,47 @@ void Connection::Impl::FetchMissingSessions(const std::shared_ptr<SendJob>& job)
            });
 }
 
-void Connection::Impl::ProcessBundleNode(const Node& user) {
-    auto address = SignalAddressFromJid(user.AttrOr("jid", ""));
-    if (!address || user.Child("error")) return;
+std::optional<PreKeyBundle> Connection::Impl::ParseBundle(const Node& keys,
+                                                          std::optional<std::uint32_t> registration) {
     auto bytes_of = [&](const Node* n) -> const Bytes* { return n ? n->ContentBytes() : nullptr; };
-    const Node* skey = user.Child("skey");
-    const Bytes* identity = bytes_of(user.Child("identity"));
-    auto reg = FromBigEndian(bytes_of(user.Child("registration")));
-    if (!skey || !identity || !reg) return;
+    const Node* skey = keys.Child("skey");
+    const Bytes* identity = bytes_of(keys.Child("identity"));
+    auto reg = registration ? registration : FromBigEndian(bytes_of(keys.Child("registration")));
+    if (!skey || !identity || !reg) return std::nullopt;
     auto spk_id = FromBigEndian(bytes_of(skey->Child("id")));
     const Bytes* spk = bytes_of(skey->Child("value"));
     const Bytes* sig = bytes_of(skey->Child("signature"));
-    if (!spk_id || !spk || !sig) return;
+    if (!spk_id || !spk || !sig) return std::nullopt;
+    // A key may come with the 0x05 type prefix (33 bytes); the bundle holds the raw 32.
+    auto key32 = [](const Bytes& b) {
+        if (b.size() == 33 && b[0] == 5) return crypto::ToKey32(BytesView(b.data() + 1, 32));
+        return crypto::ToKey32(b);
+    };
     PreKeyBundle bundle;
     bundle.registration_id = *reg;
-    auto id_key = crypto::ToKey32(*identity);
-    auto spk_key = crypto::ToKey32(*spk);
-    if (!id_key || !spk_key) return;
+    auto id_key = key32(*identity);
+    auto spk_key = key32(*spk);
+    if (!id_key || !spk_key) return std::nullopt;
     bundle.identity = *id_key;
     bundle.signed_pre_key_id = *spk_id;
     bundle.signed_pre_key = *spk_key;
     bundle.signed_pre_key_signature = *sig;
-    if (const Node* key = user.Child("key")) {
+    if (const Node* key = keys.Child("key")) {
         auto pk_id = FromBigEndian(bytes_of(key->Child("id")));
         const Bytes* pk = bytes_of(key->Child("value"));
         if (pk_id && pk) {
-            if (auto pk_key = crypto::ToKey32(*pk)) bundle.pre_key = PreKeyPublic{*pk_id, *pk_key};
+            if (auto pk_key = key32(*pk)) bundle.pre_key = PreKeyPublic{*pk_id, *pk_key};
         }
     }
-    if (auto r = signal.ProcessBundle(*address, bundle); !r)
+    return bundle;
+}
+
+void Connection::Impl::ProcessBundleNode(const Node& user) {
+    auto address = SignalAddressFromJid(user.AttrOr("jid", ""));
+    if (!address || user.Child("error")) return;
+    auto bundle = ParseBundle(user, std::nullopt);
+    if (!bundle) return;
+    if (auto r = signal.ProcessBundle(*address, *bundle); !r)
         spdlog::warn("wa: bundle for {} rejected: {}", user.AttrOr("jid", ""), r.error().code);
 }
 
@@ -113,23 +150,24 @@ void Connection::Impl::EncryptAndSend(const std::shared_ptr<SendJob>& job) {
     const Bytes plain_own = SerializeProto(dsm);
     NodeList participants;
     bool any_pkmsg = false;
+    bool peer_has_session = false;
+    bool peer_reached = false;
     for (const Jid& d : job->devices) {
         auto address = SignalAddressFromJid(d.ToString());
         if (!address || !signal.HasSession(*address)) continue;
         const bool own_device = own && d.user == own->user && d.server == own->server;
+        peer_has_session = peer_has_session || d.user == job->peer.user;
         auto ct = signal.Encrypt(*address, PadMessage(own_device ? plain_own : plain_peer));
         if (!ct) continue;
+        peer_reached = peer_reached || d.user == job->peer.user;
         any_pkmsg = any_pkmsg || ct->type == CiphertextType::kPkMsg;
         participants.push_back(
             Node("to", {{"jid", d.ToString()}},
                  NodeList{Node("enc", {{"v", "2"}, {"type", std::string(CiphertextTypeName(ct->type))}},
                                std::move(ct->bytes))}));
     }
-    const bool peer_reached = std::any_of(participants.begin(), participants.end(), [&](const Node& n) {
-        auto j = ParseJid(n.AttrOr("jid", ""));
-        return j && j->user == job->peer.user;
-    });
-    if (!peer_reached) return events.OnSendAck(job->id, 404);
+    if (!peer_has_session) return events.OnSendFailed(job->id, "key_fetch_failed");
+    if (!peer_reached) return events.OnSendFailed(job->id, "encryption_failed");
     Node message("message", {{"id", job->id}, {"to", job->peer.ToString()}, {"type", "text"}},
                  NodeList{Node("participants", {}, std::move(participants))});
     if (auto pn = signal.lid_map().AlternateUserJid(job->peer.ToString()); job->peer.IsLid() && !pn.empty())

@@ -82,6 +82,10 @@ std::string Inbox(BytesView ciphertext) {
 }
 std::string HistoryNotification(std::string_view message_id) { return fmt::format("history/{}", message_id); }
 std::string AppStateKey(BytesView key_id) { return "appstate-key/" + ToHex(key_id); }
+std::string SentMessage(std::string_view message_id) { return fmt::format("{}{}", kSentPrefix, message_id); }
+std::string SentRetries(std::string_view message_id, std::string_view device_jid) {
+    return fmt::format("{}{}/retries/{}", kSentPrefix, message_id, device_jid);
+}
 }  // namespace store_keys
 
 }  // namespace wadesk::wa

@@ -94,6 +94,10 @@ std::string Inbox(BytesView ciphertext);
 std::string HistoryNotification(std::string_view message_id);
 // An app-state sync key shared by the phone: "appstate-key/<key id hex>".
 std::string AppStateKey(BytesView key_id);
+// The plaintext of our sends, kept to answer retry receipts (§8.1), and their resend counters.
+inline constexpr std::string_view kSentPrefix = "sent/";
+std::string SentMessage(std::string_view message_id);                        // "sent/<id>"
+std::string SentRetries(std::string_view message_id, std::string_view device_jid);  // "sent/<id>/retries/<jid>"
 }  // namespace store_keys
 
 }  // namespace wadesk::wa

@@ -24,13 +24,6 @@ std::int64_t ParseSeconds(std::string_view s) {
     return ec == std::errc() && p == s.data() + s.size() ? v : 0;
 }
 
-bool IsOwnUser(const Credentials& creds, const Jid& jid) {
-    if (!creds.me) return false;
-    auto pn = ParseJid(creds.me->jid);
-    auto lid = ParseJid(creds.me->lid);
-    return (pn && pn->user == jid.user && jid.IsPnUser()) || (lid && lid->user == jid.user && jid.IsLid());
-}
-
 // A Signal failure that a fresh session can heal, so a retry receipt is worth sending (§8.1).
 // A duplicate is not one: it is a stanza already handled.
 bool HealsWithRetry(const std::string& code) {
@@ -92,6 +85,13 @@ void Classify(ReceiveContext& ctx, const Message& parsed, IncomingMessage& msg, 
 }
 
 }  // namespace
+
+bool IsOwnUser(const Credentials& creds, const Jid& jid) {
+    if (!creds.me) return false;
+    auto pn = ParseJid(creds.me->jid);
+    auto lid = ParseJid(creds.me->lid);
+    return (pn && pn->user == jid.user && jid.IsPnUser()) || (lid && lid->user == jid.user && jid.IsLid());
+}
 
 int RetryCounter::Next(const std::string& id, int seen_count) {
     auto it = counts_.find(id);

@@ -19,6 +19,7 @@
 #include <map>
 #include <string>
 
+#include "whatsapp/binary/jid.h"
 #include "whatsapp/binary/node.h"
 #include "whatsapp/client/connection.h"
 #include "whatsapp/client/credential_store.h"
@@ -55,6 +56,9 @@ struct ReceiveContext {
     ClientEvents& events;
     RetryCounter& retries;
 };
+
+// True when `jid` is a user or device of our own account (its PN or its LID).
+bool IsOwnUser(const Credentials& creds, const Jid& jid);
 
 // Processes one <message> stanza. REQUIRES: nothing else uses ctx.signal or ctx.store meanwhile.
 MessageOutcome ReceiveMessage(ReceiveContext& ctx, const Node& stanza);

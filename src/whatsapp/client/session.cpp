@@ -329,6 +329,7 @@ struct Session::Impl : ClientEvents {
     }
     void OnReceipt(const ReceiptEvent& r) override { events.OnReceipt(r); }
     void OnSendAck(const std::string& id, int error) override { events.OnSendAck(id, error); }
+    void OnSendFailed(const std::string& id, const std::string& reason) override { events.OnSendFailed(id, reason); }
 
     Result<void> LoadCredentials() {
         if (auto blob = store.Get(store_keys::kCredentials)) {
@@ -528,6 +529,19 @@ void Session::SendText(std::string to_jid, std::string text, std::function<void(
             return;
         }
         auto r = s.link->conn->SendText(to, text);
+        s.link->Rearm();
+        if (done) done(std::move(r));
+    });
+}
+
+void Session::Send(OutgoingText message, std::function<void(Result<std::string>)> done) {
+    net::post(impl_->strand, [self = shared_from_this(), message = std::move(message), done = std::move(done)] {
+        Impl& s = *self->impl_;
+        if (!s.link || !s.link->conn || s.link->closed) {
+            if (done) done(MakeError("not_connected", "session is not connected"));
+            return;
+        }
+        auto r = s.link->conn->Send(message);
         s.link->Rearm();
         if (done) done(std::move(r));
     });

@@ -76,6 +76,9 @@ public:
     // 1:1 text; `done` gets the WhatsApp message id once the stanza is queued (delivery status
     // arrives as OnSendAck / OnReceipt).
     void SendText(std::string to_jid, std::string text, std::function<void(Result<std::string>)> done);
+    // Any 1:1 text (own id, quote): as SendText. Error "not_connected" when no connection is up:
+    // nothing was sent, the caller sends again on the next OnConnected.
+    void Send(OutgoingText message, std::function<void(Result<std::string>)> done);
     void MarkRead(std::string chat_jid, std::string sender_jid, std::vector<std::string> ids);
     // Link by pairing code instead of QR (Connection::RequestPairingCode); `done` runs on the
     // strand with the 8-character code or an error (session_not_pairing when no connection is

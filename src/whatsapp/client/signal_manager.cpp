@@ -625,6 +625,18 @@ void SignalManager::DeleteSession(const SignalAddress& address) {
     if (addr) signal_protocol_session_delete_session(impl_->store_context, &*addr);
 }
 
+std::optional<std::uint32_t> SignalManager::RemoteRegistrationId(const SignalAddress& address) {
+    auto addr = impl_->Address(address);
+    if (!addr || !HasSession(address)) return std::nullopt;
+    session_cipher* cipher = nullptr;
+    if (session_cipher_create(&cipher, impl_->store_context, &*addr, impl_->context) < 0) return std::nullopt;
+    std::uint32_t id = 0;
+    const int rc = session_cipher_get_remote_registration_id(cipher, &id);
+    session_cipher_free(cipher);
+    if (rc < 0) return std::nullopt;
+    return id;
+}
+
 Result<Ciphertext> SignalManager::Encrypt(const SignalAddress& address, BytesView plaintext) {
     auto hold = Lock();
     auto addr = impl_->Address(address);

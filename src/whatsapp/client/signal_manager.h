@@ -90,6 +90,8 @@ public:
     Result<void> ProcessBundle(const SignalAddress& address, const PreKeyBundle& bundle);
     bool HasSession(const SignalAddress& address);
     void DeleteSession(const SignalAddress& address);
+    // The registration id the session with `address` was built for; nullopt without a session.
+    std::optional<std::uint32_t> RemoteRegistrationId(const SignalAddress& address);
 
     // Encrypts plaintext (already padded) for an existing session.
     Result<Ciphertext> Encrypt(const SignalAddress& address, BytesView plaintext);

@@ -1110,6 +1110,8 @@ TEST(Connection, PairingCodeForAnUnknownNumberIsReported) {
 
 // ---- LID (wa-protocol §13): one session and one chat per contact whichever domain is used ------
 
+// ---- send path: quotes, failures, retry receipts (wa-protocol §7, §8.1) ------------------------
+
 namespace wadesk::wa {
 namespace {
 
@@ -1382,6 +1384,307 @@ TEST(ConnectionLid, SendsByLidOnceTheMappingIsKnown) {
         *to->Child("enc")->ContentBytes());
     ASSERT_TRUE(plain2) << plain2.error().message;
     EXPECT_EQ(ParseProto<Message>(UnpadMessage(*plain2).value())->conversation(), "two");
+}
+
+// ---- send path: quotes, failures, retry receipts (wa-protocol §7, §8.1) ------------------------
+
+Node DeviceUser(std::string jid, NodeList devices) {
+    return Node("user", {{"jid", std::move(jid)}},
+                NodeList{Node("devices", {}, NodeList{Node("device-list", {}, std::move(devices))})});
+}
+
+Node UsyncResult(const Node& iq, NodeList users) {
+    return IqResult(iq, NodeList{Node("usync", {}, NodeList{Node("list", {}, std::move(users))})});
+}
+
+// A logged-in companion, a peer with a phone (device 0) and a companion (device 7), and our phone.
+struct SendFixture {
+    ServerKeys keys;
+    Companion c{keys};
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    FakeServerConnection& server = *live.server;
+    Peer peer_phone;  // 15550002222, device 0
+    Peer peer_web;    // 15550002222:7
+    Peer own_phone;   // 15551234567, device 0
+
+    void Pump() { testing::Pump(*c.connection, c.sink, server, t); }
+
+    // Sends `out` through usync and key fetch; returns the <message> stanza that left.
+    Node SendThrough(const OutgoingText& out) {
+        auto id = c.connection->Send(out);
+        EXPECT_TRUE(id);
+        Pump();
+        auto usync = server.Pop();
+        EXPECT_TRUE(usync && usync->AttrOr("xmlns", "") == "usync");
+        server.Send(UsyncResult(
+            *usync, NodeList{DeviceUser("15551234567@s.whatsapp.net", NodeList{Node("device", {{"id", "0"}})}),
+                             DeviceUser("15550002222@s.whatsapp.net",
+                                        NodeList{Node("device", {{"id", "0"}}),
+                                                 Node("device", {{"id", "7"}, {"key-index", "1"}})})}));
+        Pump();
+        auto key_iq = server.Pop();
+        EXPECT_TRUE(key_iq && key_iq->AttrOr("xmlns", "") == "encrypt");
+        server.Send(IqResult(*key_iq, NodeList{Node("list", {},
+                                                    NodeList{own_phone.BundleNode("15551234567@s.whatsapp.net", 0),
+                                                             peer_phone.BundleNode("15550002222@s.whatsapp.net", 0),
+                                                             peer_web.BundleNode("15550002222:7@s.whatsapp.net", 0)})}));
+        Pump();
+        auto message = server.Pop();
+        EXPECT_TRUE(message && message->tag == "message");
+        return message ? *message : Node("none");
+    }
+
+    // The retry receipt `device` sends when it cannot decrypt `id`; with its keys when `with_keys`.
+    static Node RetryReceipt(const std::string& id, const std::string& from, int count, const Peer* with_keys,
+                             std::size_t pre_key = 1) {
+        Node receipt("receipt", {{"from", from}, {"id", id}, {"type", "retry"}, {"t", "1700000001"}},
+                     NodeList{Node("retry", {{"count", std::to_string(count)}, {"id", id}, {"t", "1700000000"},
+                                             {"v", "1"}, {"error", "0"}})});
+        if (!with_keys) {
+            receipt.AddChild(Peer::BytesNode("registration", Bytes{0, 0, 0, 42}));
+            return receipt;
+        }
+        Node bundle = with_keys->BundleNode(from, pre_key);
+        NodeList keys;
+        for (const Node& child : bundle.Children()) {
+            if (child.tag == "registration") receipt.AddChild(child);
+            else keys.push_back(child);
+        }
+        receipt.AddChild(Node("keys", {}, std::move(keys)));
+        return receipt;
+    }
+};
+
+// What `receiver` reads from an <enc> addressed to it by our companion.
+Message DecryptFromUs(Peer& receiver, const Node& enc) {
+    auto type = enc.AttrOr("type", "") == "pkmsg" ? CiphertextType::kPkMsg : CiphertextType::kMsg;
+    auto plain = receiver.signal->Decrypt(SignalAddress{"15551234567", 5}, type, *enc.ContentBytes());
+    EXPECT_TRUE(plain) << (plain ? "" : plain.error().message);
+    if (!plain) return Message();
+    return ParseProto<Message>(UnpadMessage(*plain).value()).value();
+}
+
+TEST(ConnectionSend, QuotedReplyCarriesContextInfoOnTheWire) {
+    SendFixture f;
+    OutgoingText out;
+    out.id = "3EB0QUOTEDREPLY0000001";
+    out.to = "15550002222@s.whatsapp.net";
+    out.text = "yes, tomorrow";
+    out.quote = OutgoingText::Quote{"3EB0ORIGINAL", "15550002222:3@s.whatsapp.net", "can we meet?"};
+    Node message = f.SendThrough(out);
+    EXPECT_EQ(message.AttrOr("id", ""), out.id) << "the caller's id is the stanza's id";
+    const Node* to_peer = nullptr;
+    for (const Node* to : message.Child("participants")->Children("to"))
+        if (to->AttrOr("jid", "") == "15550002222@s.whatsapp.net") to_peer = to;
+    ASSERT_NE(to_peer, nullptr);
+    Message got = DecryptFromUs(f.peer_phone, *to_peer->Child("enc"));
+    EXPECT_FALSE(got.has_conversation());
+    ASSERT_TRUE(got.has_extendedtextmessage());
+    EXPECT_EQ(got.extendedtextmessage().text(), "yes, tomorrow");
+    const auto& context = got.extendedtextmessage().contextinfo();
+    EXPECT_EQ(context.stanzaid(), "3EB0ORIGINAL");
+    EXPECT_EQ(context.participant(), "15550002222@s.whatsapp.net") << "the sender's user JID, no device";
+    EXPECT_EQ(context.quotedmessage().conversation(), "can we meet?");
+}
+
+TEST(ConnectionSend, FailuresAreReportedWithAReason) {
+    SendFixture f;
+    // A server error ack.
+    Node sent = f.SendThrough(OutgoingText{"3EB0REJECTED00000000001", "15550002222@s.whatsapp.net", "x", {}});
+    f.server.Send(Node("ack", {{"class", "message"}, {"id", "3EB0REJECTED00000000001"},
+                               {"from", "15550002222@s.whatsapp.net"}, {"error", "479"}}));
+    f.Pump();
+    ASSERT_EQ(f.c.events.acks.size(), 1u);
+    EXPECT_EQ(f.c.events.acks[0], (std::pair<std::string, int>{"3EB0REJECTED00000000001", 479}));
+
+    // A number without devices.
+    ASSERT_TRUE(f.c.connection->Send(OutgoingText{"3EB0NODEVICES0000000001", "15550009999@s.whatsapp.net", "x", {}}));
+    f.Pump();
+    auto usync = f.server.Pop();
+    ASSERT_TRUE(usync);
+    f.server.Send(UsyncResult(*usync, NodeList{DeviceUser("15550009999@s.whatsapp.net", NodeList{})}));
+    f.Pump();
+    EXPECT_FALSE(f.server.Pop().has_value()) << "nothing is sent";
+
+    // A key fetch the server refuses.
+    ASSERT_TRUE(f.c.connection->Send(OutgoingText{"3EB0NOKEYS000000000001", "15550008888@s.whatsapp.net", "x", {}}));
+    f.Pump();
+    usync = f.server.Pop();
+    ASSERT_TRUE(usync);
+    f.server.Send(UsyncResult(*usync, NodeList{DeviceUser("15550008888@s.whatsapp.net", NodeList{Node("device", {{"id", "0"}})})}));
+    f.Pump();
+    auto key_iq = f.server.Pop();
+    ASSERT_TRUE(key_iq);
+    f.server.Send(Node("iq", {{"id", std::string(key_iq->AttrOr("id", ""))}, {"type", "error"}, {"from", "s.whatsapp.net"}},
+                       NodeList{Node("error", {{"code", "500"}})}));
+    f.Pump();
+    using Failure = std::pair<std::string, std::string>;
+    EXPECT_EQ(f.c.events.send_failures,
+              (std::vector<Failure>{{"3EB0NODEVICES0000000001", "no_devices"}, {"3EB0NOKEYS000000000001", "key_fetch_failed"}}));
+
+    // The same id handed again to this connection is not sent again.
+    ASSERT_TRUE(f.c.connection->Send(OutgoingText{"3EB0REJECTED00000000001", "15550002222@s.whatsapp.net", "x", {}}));
+    f.Pump();
+    EXPECT_FALSE(f.server.Pop().has_value());
+}
+
+TEST(ConnectionRetry, ReceiptWithKeysGetsANewSessionAndTheSameIdForThatDeviceOnly) {
+    SendFixture f;
+    const std::string id = "3EB0RETRYWITHKEYS000001";
+    Node first = f.SendThrough(OutgoingText{id, "15550002222@s.whatsapp.net", "did you get this?", {}});
+    ASSERT_EQ(first.Child("participants")->Children("to").size(), 3u);
+
+    // The peer's web client lost its session with us (reinstalled: new keys) and asks again.
+    Peer reinstalled;
+    f.server.Send(SendFixture::RetryReceipt(id, "15550002222:7@s.whatsapp.net", 2, &reinstalled));
+    f.Pump();
+    auto ack = f.server.Pop();
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->tag, "ack");
+    EXPECT_EQ(ack->AttrOr("class", ""), "receipt");
+    EXPECT_EQ(ack->AttrOr("type", ""), "retry");
+    auto resend = f.server.Pop();
+    ASSERT_TRUE(resend);
+    EXPECT_EQ(resend->tag, "message");
+    EXPECT_EQ(resend->AttrOr("id", ""), id);
+    EXPECT_EQ(resend->AttrOr("to", ""), "15550002222:7@s.whatsapp.net");
+    EXPECT_EQ(resend->AttrOr("device_fanout", ""), "false");
+    EXPECT_EQ(resend->Child("participants"), nullptr) << "for that one device only";
+    ASSERT_EQ(resend->Children("enc").size(), 1u);
+    const Node& enc = *resend->Child("enc");
+    EXPECT_EQ(enc.AttrOr("count", ""), "2");
+    EXPECT_EQ(enc.AttrOr("type", ""), "pkmsg") << "a new session from the receipt's keys";
+    ASSERT_NE(resend->Child("device-identity"), nullptr);
+    EXPECT_EQ(*resend->Child("device-identity")->ContentBytes(), f.c.creds.account);
+    // Only the reinstalled device can read it: the session was built from its <keys>.
+    Message got = DecryptFromUs(reinstalled, enc);
+    EXPECT_EQ(got.conversation(), "did you get this?");
+    EXPECT_FALSE(f.server.Pop().has_value());
+
+    // A retry for a message we do not have is acked and dropped.
+    f.server.Send(SendFixture::RetryReceipt("3EB0NOTOURS", "15550002222:7@s.whatsapp.net", 1, &reinstalled, 2));
+    f.Pump();
+    auto ack2 = f.server.Pop();
+    ASSERT_TRUE(ack2);
+    EXPECT_EQ(ack2->tag, "ack");
+    EXPECT_FALSE(f.server.Pop().has_value());
+}
+
+TEST(ConnectionRetry, ReceiptWithoutKeysFetchesAFreshBundle) {
+    SendFixture f;
+    const std::string id = "3EB0RETRYNOKEYS00000001";
+    f.SendThrough(OutgoingText{id, "15550002222@s.whatsapp.net", "hello again", {}});
+    Peer reinstalled;
+    f.server.Send(SendFixture::RetryReceipt(id, "15550002222:7@s.whatsapp.net", 1, nullptr));
+    f.Pump();
+    EXPECT_EQ(f.server.Pop()->tag, "ack");
+    auto key_iq = f.server.Pop();
+    ASSERT_TRUE(key_iq);
+    EXPECT_EQ(key_iq->AttrOr("xmlns", ""), "encrypt");
+    const Node* user = key_iq->Child("key")->Child("user");
+    ASSERT_NE(user, nullptr);
+    EXPECT_EQ(user->AttrOr("jid", ""), "15550002222:7@s.whatsapp.net");
+    EXPECT_EQ(user->AttrOr("reason", ""), "identity");
+    f.server.Send(IqResult(*key_iq, NodeList{Node("list", {}, NodeList{reinstalled.BundleNode("15550002222:7@s.whatsapp.net", 3)})}));
+    f.Pump();
+    auto resend = f.server.Pop();
+    ASSERT_TRUE(resend);
+    EXPECT_EQ(resend->AttrOr("id", ""), id);
+    EXPECT_EQ(resend->AttrOr("to", ""), "15550002222:7@s.whatsapp.net");
+    EXPECT_EQ(resend->Child("enc")->AttrOr("count", ""), "1");
+    EXPECT_EQ(DecryptFromUs(reinstalled, *resend->Child("enc")).conversation(), "hello again");
+}
+
+TEST(ConnectionRetry, ChangedRegistrationDropsTheOldSessionBeforeTheFetch) {
+    SendFixture f;
+    const std::string id = "3EB0RETRYREGISTRATION01";
+    f.SendThrough(OutgoingText{id, "15550002222@s.whatsapp.net", "x", {}});
+    const SignalAddress web{"15550002222", 7};
+    ASSERT_TRUE(f.c.signal->HasSession(web));
+    auto refuse_fetch = [&] {
+        auto key_iq = f.server.Pop();
+        ASSERT_TRUE(key_iq);
+        ASSERT_EQ(key_iq->AttrOr("xmlns", ""), "encrypt");
+        f.server.Send(Node("iq", {{"id", std::string(key_iq->AttrOr("id", ""))}, {"type", "error"}, {"from", "s.whatsapp.net"}},
+                           NodeList{Node("error", {{"code", "500"}})}));
+        f.Pump();
+        EXPECT_FALSE(f.server.Pop().has_value()) << "no bundle, no resend";
+    };
+    // The same registration: the session stays (the fetched bundle would replace it).
+    Node same = SendFixture::RetryReceipt(id, "15550002222:7@s.whatsapp.net", 1, nullptr);
+    const std::uint32_t reg = f.peer_web.creds.registration_id;
+    for (auto& child : std::get<NodeList>(same.content))
+        if (child.tag == "registration")
+            child.content = Bytes{static_cast<std::uint8_t>(reg >> 24), static_cast<std::uint8_t>(reg >> 16),
+                                  static_cast<std::uint8_t>(reg >> 8), static_cast<std::uint8_t>(reg)};
+    f.server.Send(same);
+    f.Pump();
+    EXPECT_EQ(f.server.Pop()->tag, "ack");
+    refuse_fetch();
+    EXPECT_TRUE(f.c.signal->HasSession(web));
+    // Another registration (the device was re-registered): the old session is gone at once.
+    f.server.Send(SendFixture::RetryReceipt(id, "15550002222:7@s.whatsapp.net", 2, nullptr));
+    f.Pump();
+    EXPECT_EQ(f.server.Pop()->tag, "ack");
+    refuse_fetch();
+    EXPECT_FALSE(f.c.signal->HasSession(web));
+}
+
+TEST(ConnectionRetry, AnswersAreBoundedPerMessageAndDevice) {
+    SendFixture f;
+    const std::string id = "3EB0RETRYBOUND000000001";
+    f.SendThrough(OutgoingText{id, "15550002222@s.whatsapp.net", "x", {}});
+    Peer reinstalled;
+    int resends = 0;
+    for (int count = 1; count <= 8; ++count) {
+        f.server.Send(SendFixture::RetryReceipt(id, "15550002222:7@s.whatsapp.net", count, &reinstalled,
+                                                static_cast<std::size_t>(count % 5)));
+        f.Pump();
+        while (auto n = f.server.Pop()) resends += n->tag == "message";
+    }
+    EXPECT_EQ(resends, 5);
+    // Another device of the same chat has its own counter.
+    Peer other;
+    f.server.Send(SendFixture::RetryReceipt(id, "15550002222:8@s.whatsapp.net", 1, &other));
+    f.Pump();
+    int other_resends = 0;
+    while (auto n = f.server.Pop()) other_resends += n->tag == "message";
+    EXPECT_EQ(other_resends, 1);
+}
+
+TEST(ConnectionRetry, ReceiptFromAPhoneWithoutDevicePartResendsToEveryDevice) {
+    SendFixture f;
+    const std::string id = "3EB0RETRYPHONE000000001";
+    f.SendThrough(OutgoingText{id, "15550002222@s.whatsapp.net", "for every device", {}});
+    Peer reinstalled_phone;
+    f.server.Send(SendFixture::RetryReceipt(id, "15550002222@s.whatsapp.net", 1, &reinstalled_phone));
+    f.Pump();
+    EXPECT_EQ(f.server.Pop()->tag, "ack");
+    auto usync = f.server.Pop();
+    ASSERT_TRUE(usync);
+    EXPECT_EQ(usync->AttrOr("xmlns", ""), "usync") << "the device list is asked again";
+    f.server.Send(UsyncResult(
+        *usync, NodeList{DeviceUser("15551234567@s.whatsapp.net", NodeList{Node("device", {{"id", "0"}})}),
+                         DeviceUser("15550002222@s.whatsapp.net", NodeList{Node("device", {{"id", "0"}}),
+                                                                            Node("device", {{"id", "7"}, {"key-index", "1"}})})}));
+    f.Pump();
+    auto resend = f.server.Pop();
+    ASSERT_TRUE(resend);
+    EXPECT_EQ(resend->tag, "message");
+    EXPECT_EQ(resend->AttrOr("id", ""), id);
+    EXPECT_EQ(resend->AttrOr("to", ""), "15550002222@s.whatsapp.net");
+    std::set<std::string> devices;
+    const Node* phone_to = nullptr;
+    for (const Node* to : resend->Child("participants")->Children("to")) {
+        devices.insert(std::string(to->AttrOr("jid", "")));
+        if (to->AttrOr("jid", "") == "15550002222@s.whatsapp.net") phone_to = to;
+    }
+    EXPECT_EQ(devices, (std::set<std::string>{"15551234567@s.whatsapp.net", "15550002222@s.whatsapp.net",
+                                              "15550002222:7@s.whatsapp.net"}));
+    ASSERT_NE(phone_to, nullptr);
+    EXPECT_EQ(DecryptFromUs(reinstalled_phone, *phone_to->Child("enc")).conversation(), "for every device");
 }
 
 }  // namespace

@@ -136,6 +136,8 @@ struct RecordingEvents : ClientEvents {
     }
     void OnReceipt(const ReceiptEvent& r) override { receipts.push_back(r); }
     void OnSendAck(const std::string& id, int error) override { acks.emplace_back(id, error); }
+    std::vector<std::pair<std::string, std::string>> send_failures;
+    void OnSendFailed(const std::string& id, const std::string& reason) override { send_failures.emplace_back(id, reason); }
 };
 
 // Moves bytes both ways until quiet.

@@ -8,6 +8,7 @@
 //   PAIRED <jid> <lid>
 //   CONNECTED <jid> <lid> <name>
 //   MESSAGE <chat> <sender> <id> <text>
+//   QUOTE <id> <quoted id> <quoted participant> <quoted text>   (after MESSAGE, for a reply)
 //   RECEIPT <type> <from> <id>
 //   ACK <id> <error>
 //   SENT <id> | SEND_ERROR <code>
@@ -101,6 +102,12 @@ public:
     void OnConnected(const Me& me) override { Print("CONNECTED " + me.jid + " " + me.lid + " " + OneLine(me.name)); }
     bool OnMessage(const IncomingMessage& m, const CredentialWrites&) override {
         Print("MESSAGE " + m.chat + " " + m.sender + " " + m.id + " " + OneLine(m.text));
+        if (auto parsed = ParseProto<Message>(m.message); parsed && parsed->has_extendedtextmessage() &&
+                                                          parsed->extendedtextmessage().has_contextinfo()) {
+            const auto& context = parsed->extendedtextmessage().contextinfo();
+            Print("QUOTE " + m.id + " " + context.stanzaid() + " " + context.participant() + " " +
+                  OneLine(context.quotedmessage().conversation()));
+        }
         return true;
     }
     void OnReceipt(const ReceiptEvent& r) override {
