@@ -9,7 +9,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "store/errors.h"
-#include "app/wa_engine.h"
+#include "engine/native_engine.h"
 
 namespace wadesk::app {
 
@@ -74,10 +74,11 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
     // The native engine; WADESK_WA_ENGINE=none runs the API without WhatsApp connectivity (the
     // null engine: sessions stay "initializing", see docs/api.md).
     if (config.wa_engine == "native") {
-        WaEngineConfig wa;
+        engine::WaEngineConfig wa;
         wa.url = config.wa_url;
         wa.trust_root_hex = config.wa_trust_root;
-        auto engine = MakeWaEngine(*app->repo_, app->master_key_, wa);
+        wa.receive_threads = static_cast<int>(config.wa_receive_threads);
+        auto engine = engine::MakeWaEngine(*app->repo_, app->master_key_, wa);
         if (!engine) return MakeError("invalid_config", "WhatsApp engine: " + engine.error().message);
         app->engine_ = std::move(*engine);
     }
@@ -119,7 +120,7 @@ int App::Serve(const std::string& program) {
     // A wrong master key must stop us before any session runs: otherwise sessions would fail
     // one by one, or re-pair and overwrite what the right key could still open.
     try {
-        if (auto key_ok = VerifyMasterKey(*repo_, master_key_); !key_ok) {
+        if (auto key_ok = engine::VerifyMasterKey(*repo_, master_key_); !key_ok) {
             std::fprintf(stderr,
                          "wadesk: refusing to start: the master key does not open the stored WhatsApp credentials "
                          "(%s); set WADESK_MASTER_KEY (or restore %s/master-key) to the key they were sealed with. "

@@ -418,6 +418,7 @@ void WadeskService::DeleteSession(const Actor& actor, const std::string& id, boo
     {
         std::lock_guard lock(state_mutex_);
         session_status_.erase(s.id);
+        session_company_.erase(s.id);
         qr_.erase(s.id);
     }
     WriteAudit(&actor, s.company_id, "session.delete", "session", s.id, {{"purge", purge}});
@@ -866,8 +867,22 @@ void WadeskService::OnStatus(const std::string& session_id, const std::string& s
 
 bool WadeskService::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in,
                                      const CommitHook& also) {
-    auto s = repo_.FindSessionById(session_id);
-    if (!s) return false;
+    // A session's company never changes: the receive path looks it up once, not per message.
+    std::optional<store::WaSession> s;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (auto it = session_company_.find(session_id); it != session_company_.end()) {
+            s.emplace();
+            s->id = session_id;
+            s->company_id = it->second;
+        }
+    }
+    if (!s) {
+        s = repo_.FindSessionById(session_id);
+        if (!s) return false;
+        std::lock_guard lock(state_mutex_);
+        session_company_[s->id] = s->company_id;
+    }
     std::vector<store::Event> events;
     repo_.Transact([&](store::Transaction& tx) {
         events.clear();  // a retried transaction starts over

@@ -221,6 +221,7 @@ private:
     mutable std::mutex state_mutex_;
     std::map<std::string, QrState> qr_;                    // pending QR per session
     std::map<std::string, std::string> session_status_;    // session id -> status, for metrics
+    std::map<std::string, std::string> session_company_;   // session id -> company id, for the receive path
     // Outgoing message ids handed to the engine since the session's last OnReady: the REST send
     // and the reconnect flush both hand pending messages, and each is handed once per connection.
     std::mutex send_mutex_;

@@ -556,7 +556,9 @@ Chat SqlTransaction::UpsertChat(const Chat& chat) {
         return out;
     }
     Chat keep = by_jid ? *by_jid : *by_lid;
-    if (by_jid && by_lid && by_jid->id != by_lid->id) {
+    const Chat found = keep;
+    const bool fold = by_jid && by_lid && by_jid->id != by_lid->id;
+    if (fold) {
         // Two rows turned out to be one contact: fold the LID row into the PN row.
         const Chat& other = *by_lid;
         conn_.Exec(kMoveChatMessages, {other.id, keep.id});
@@ -585,6 +587,10 @@ Chat SqlTransaction::UpsertChat(const Chat& chat) {
     if (!chat.lid.empty() && chat.lid != keep.jid) keep.lid = chat.lid;
     if (!chat.name.empty()) keep.name = chat.name;
     keep.is_group = keep.is_group || chat.is_group;
+    // Most calls find the chat as it is (every incoming message names its chat): no write then.
+    const bool unchanged = !fold && keep.jid == found.jid && keep.lid == found.lid && keep.name == found.name &&
+                           keep.is_group == found.is_group;
+    if (unchanged) return keep;
     keep.updated_at = now;
     WriteChat(conn_, keep);
     return keep;

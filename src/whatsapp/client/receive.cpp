@@ -162,24 +162,27 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
             if (failure.empty()) failure = type == "skmsg" ? "group_messages_unsupported" : "unsupported_encryption";
             continue;
         }
+        // Decrypt first; only a stanza that does not decrypt can be a redelivery of one already
+        // committed (its message key is spent), so only then is the buffer read.
         const std::string inbox_key = store_keys::Inbox(*ciphertext);
         Bytes plain;
-        if (auto buffered = ctx.store.Get(inbox_key)) {
-            plain = std::move(*buffered);  // a redelivery of a stanza already committed
-        } else {
-            auto address = SignalAddressFromJid(msg.sender);
-            if (!address) {
-                failure = "bad_sender";
-                continue;
-            }
-            auto decrypted_bytes = ctx.signal.Decrypt(
-                *address, type == "pkmsg" ? CiphertextType::kPkMsg : CiphertextType::kMsg, *ciphertext);
-            if (!decrypted_bytes) {
+        auto address = SignalAddressFromJid(msg.sender);
+        if (!address) {
+            failure = "bad_sender";
+            continue;
+        }
+        auto decrypted_bytes =
+            ctx.signal.Decrypt(*address, type == "pkmsg" ? CiphertextType::kPkMsg : CiphertextType::kMsg, *ciphertext);
+        if (!decrypted_bytes) {
+            if (auto buffered = ctx.store.Get(inbox_key)) {
+                plain = std::move(*buffered);
+            } else {
                 if (decrypted_bytes.error().code == "signal_duplicate_message") duplicate = true;
                 else failure = decrypted_bytes.error().code;
                 spdlog::warn("wa: cannot decrypt message {} from {}: {}", id, msg.sender, decrypted_bytes.error().code);
                 continue;
             }
+        } else {
             Result<Bytes> unpadded =
                 enc->AttrOr("v", "2") == "3" ? Result<Bytes>(*decrypted_bytes) : UnpadMessage(*decrypted_bytes);
             if (!unpadded) {

@@ -10,8 +10,8 @@
 //   message and the Signal state its decryption produced were committed together.
 // - The decrypted plaintext of every ciphertext is written with that commit under
 //   store_keys::Inbox(ciphertext). A redelivered stanza (the receipt was lost, or we crashed
-//   after the commit) is read from there instead of being decrypted again, which the advanced
-//   ratchet would refuse as a duplicate; the message store then recognises the message id.
+//   after the commit) no longer decrypts (the advanced ratchet refuses it as a duplicate), and is
+//   read from there instead; the message store then recognises the message id.
 // - What cannot be read is still committed, as a kUndecryptable message, and the sender is asked
 //   for a resend by retry receipt (at most kMaxRetryReceipts per message id); a resend that
 //   decrypts replaces it under the same id.

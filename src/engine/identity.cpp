@@ -1,8 +1,8 @@
-#include "app/wa_identity.h"
+#include "engine/identity.h"
 
 #include "whatsapp/binary/jid.h"
 
-namespace wadesk::app {
+namespace wadesk::engine {
 
 namespace {
 
@@ -38,4 +38,4 @@ void FillIdentities(const wa::IncomingMessage& m, service::IncomingMessage& out)
     if (auto pn = wa::ParseJid(sender.pn)) out.sender_phone = pn->user;
 }
 
-}  // namespace wadesk::app
+}  // namespace wadesk::engine

@@ -1,8 +1,8 @@
-#include "app/wa_identity.h"
+#include "engine/identity.h"
 
 #include <gtest/gtest.h>
 
-namespace wadesk::app {
+namespace wadesk::engine {
 namespace {
 
 service::IncomingMessage Fill(std::string chat, std::string chat_alt, std::string sender, std::string sender_alt) {
@@ -54,4 +54,4 @@ TEST(WaIdentity, GroupChatIsKeptAndSenderResolved) {
 }
 
 }  // namespace
-}  // namespace wadesk::app
+}  // namespace wadesk::engine

@@ -2,13 +2,13 @@
 // The native WhatsApp engine: service::Engine on top of whatsapp/client sessions.
 //
 // - One wa::Session per wadesk session, all on the engine's own io_context (a small fixed number
-//   of threads, no thread per session). EngineEvents are called from those threads.
-// - Credentials and Signal records go to Repository::{Get,Put,Delete}Credential, encrypted with
-//   AES-256-GCM under a key derived from the master key (SHA-256 of a label and the key); the
-//   nonce is random per write and the AAD binds the value to (session id, key), so a blob cannot
-//   be moved to another session or key. Values are stored as base64 text.
+//   of socket threads, no thread per session), with a SealedCredentialStore and a Bridge each.
+// - Received stanzas are decrypted and committed on the sessions' receive lanes, on a separate
+//   bounded pool (receive_threads): a socket thread never waits on the database. EngineEvents
+//   are called from the socket threads (QR, status, receipts) and from the lanes (messages).
 // - An incoming message is receipted to WhatsApp only after EngineEvents::OnIncomingMessage
-//   returned true (invariant 2).
+//   returned true (invariant 2), i.e. after the message, its events and the Signal state its
+//   decryption advanced were committed in one transaction.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,7 +17,7 @@
 #include "service/engine.h"
 #include "store/repository.h"
 
-namespace wadesk::app {
+namespace wadesk::engine {
 
 struct WaEngineConfig {
     std::string url;             // empty: wss://web.whatsapp.com/ws/chat
@@ -35,4 +35,4 @@ Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, s
 // malformed). OK when nothing is stored yet.
 Result<void> VerifyMasterKey(store::Repository& repo, std::string_view master_key);
 
-}  // namespace wadesk::app
+}  // namespace wadesk::engine

@@ -15,8 +15,8 @@
 #include "service/engine.h"
 #include "whatsapp/client/connection.h"
 
-namespace wadesk::app {
+namespace wadesk::engine {
 
 void FillIdentities(const wa::IncomingMessage& message, service::IncomingMessage& out);
 
-}  // namespace wadesk::app
+}  // namespace wadesk::engine

@@ -1,0 +1,148 @@
+#include "engine/bridge.h"
+
+#include <algorithm>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "engine/identity.h"
+#include "whatsapp/binary/jid.h"
+#include "whatsapp/client/qr.h"
+
+namespace wadesk::engine {
+
+namespace {
+
+std::string UserOf(std::string_view jid) {
+    auto parsed = wa::ParseJid(jid);
+    return parsed ? parsed->user : std::string();
+}
+
+}  // namespace
+
+std::int64_t MessageTimeMs(std::int64_t stated_seconds, std::int64_t now_ms) {
+    if (stated_seconds <= 0) return now_ms;
+    const std::int64_t stated_ms = stated_seconds * 1000;
+    return stated_ms + std::clamp<std::int64_t>(now_ms - stated_ms, 0, 999);
+}
+
+void Bridge::OnQr(const std::string& text, std::chrono::seconds ttl) {
+    auto png = wa::QrDataUrl(text);
+    if (!png) {
+        spdlog::error("[WhatsApp] Session {}: QR rendering failed: {}", session_id_, png.error().message);
+        return;
+    }
+    if (auto* ev = events_.load()) ev->OnQr(session_id_, text, *png, NowMs() + ttl.count() * 1000);
+}
+
+void Bridge::OnConnected(const wa::Me& me) {
+    PruneKept();
+    if (auto* ev = events_.load()) ev->OnReady(session_id_, UserOf(me.jid), me.name, me.jid);
+}
+
+void Bridge::OnStatus(wa::SessionStatus status, const std::string& reason) {
+    if (status == wa::SessionStatus::kQr || status == wa::SessionStatus::kConnected) return;  // OnQr / OnReady
+    std::string why = reason;
+    if (status == wa::SessionStatus::kLoggedOut) {
+        if (reason == "device_removed") why = "unlinked_from_phone";
+        try {
+            repo_.DeleteCredentials(session_id_);
+            credentials_.ForgetAll();
+        } catch (const std::exception& e) {
+            spdlog::error("[WhatsApp] Session {}: cannot delete credentials: {}", session_id_, e.what());
+        }
+    }
+    if (auto* ev = events_.load()) ev->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
+}
+
+// Called on the session's receive lane; commits the message with the receive's credential
+// writes. Protocol-only stanzas (and unreadable ones with no chat to show them in) commit the
+// writes alone.
+bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites& writes) {
+    auto* ev = events_.load();
+    if (!ev) return false;
+    try {
+        const bool shown = m.kind != wa::MessageKind::kProtocol && !m.chat.empty();
+        bool committed = true;
+        if (!shown) {
+            if (!writes.empty()) repo_.Transact([&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
+        } else {
+            committed = ev->OnIncomingMessage(session_id_, ToServiceMessage(m),
+                                              [&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
+        }
+        if (committed) credentials_.Remember(writes);
+        return committed;
+    } catch (const std::exception& e) {
+        spdlog::error("[WhatsApp] Session {}: storing message {} failed: {}", session_id_, m.id, e.what());
+        return false;
+    }
+}
+
+void Bridge::OnReceipt(const wa::ReceiptEvent& r) {
+    std::string status;
+    if (r.type.empty() || r.type == "inactive") status = "delivered";
+    else if (r.type == "read" || r.type == "read-self") status = "read";
+    else if (r.type == "played") status = "played";
+    else return;
+    auto* ev = events_.load();
+    if (!ev) return;
+    for (const auto& id : r.ids) ev->OnMessageStatus(session_id_, id, status);
+}
+
+// Send path: the server's ack makes a message "sent"; an error ack or a send that could not
+// go out makes it "failed" with a reason.
+void Bridge::OnSendAck(const std::string& wa_id, int error) {
+    auto* ev = events_.load();
+    if (!ev) return;
+    if (error == 0) ev->OnMessageStatus(session_id_, wa_id, "sent");
+    else ev->OnMessageFailed(session_id_, wa_id, "server_error_" + std::to_string(error));
+}
+
+void Bridge::OnSendFailed(const std::string& wa_id, const std::string& reason) {
+    if (auto* ev = events_.load()) ev->OnMessageFailed(session_id_, wa_id, reason);
+}
+
+service::IncomingMessage Bridge::ToServiceMessage(const wa::IncomingMessage& m) {
+    service::IncomingMessage in;
+    switch (m.kind) {
+        case wa::MessageKind::kUndecryptable: in.kind = service::IncomingKind::kUndecryptable; break;
+        case wa::MessageKind::kRevoke: in.kind = service::IncomingKind::kRevoke; break;
+        case wa::MessageKind::kEdit: in.kind = service::IncomingKind::kEdit; break;
+        default: in.kind = service::IncomingKind::kContent; break;
+    }
+    in.target_wa_message_id = m.target_id;
+    in.failure = m.failure;
+    FillIdentities(m, in);  // chat_jid/chat_lid, sender_jid/sender_phone/sender_lid (§13)
+    in.chat_name = m.from_me || m.is_group ? std::string() : m.push_name;
+    in.is_group = m.is_group;
+    in.wa_message_id = m.id;
+    in.from_me = m.from_me;
+    in.sender_name = m.push_name;
+    in.type = m.content.type;
+    in.body = m.content.body;
+    in.quoted_wa_message_id = m.content.quoted_id;
+    if (m.content.media) {  // what the message says of its file; the bytes stay on WhatsApp's servers
+        in.media = store::MediaInfo{m.content.media->mimetype, m.content.media->size, m.content.media->file_name, {}};
+    }
+    in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
+    return in;
+}
+
+// What the client keeps for a while is pruned at each connect: the plaintext of our sends,
+// to answer retry receipts (wa-protocol §8.1; the phone stops asking long before), and the
+// plaintext of received stanzas, to recognise a redelivery (WhatsApp redelivers what was not
+// receipted at the next connect, so a week is plenty).
+void Bridge::PruneKept() {
+    constexpr std::int64_t kKeepInboxMs = 7LL * 24 * 3600 * 1000;
+    try {
+        const auto sent = repo_.PruneCredentials(session_id_, wa::store_keys::kSentPrefix,
+                                                 NowMs() - kKeepSentMessages.count());
+        const auto inbox = repo_.PruneCredentials(session_id_, wa::store_keys::kInboxPrefix, NowMs() - kKeepInboxMs);
+        if (sent + inbox > 0)
+            spdlog::info("[WhatsApp] Session {}: pruned {} kept sent and {} received plaintext(s)", session_id_,
+                         sent, inbox);
+    } catch (const std::exception& e) {
+        spdlog::error("[WhatsApp] Session {}: pruning kept plaintexts failed: {}", session_id_, e.what());
+    }
+}
+
+}  // namespace wadesk::engine

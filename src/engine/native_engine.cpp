@@ -1,0 +1,232 @@
+#include "engine/native_engine.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <sys/resource.h>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "engine/bridge.h"
+#include "engine/sealed_credential_store.h"
+#include "whatsapp/client/session.h"
+
+namespace wadesk::engine {
+
+namespace {
+
+namespace net = boost::asio;
+
+constexpr std::chrono::seconds kPairingCodeWait{15};
+
+// The session registry: one wa::Session per wadesk session, its sealed store and its bridge.
+class WaEngine final : public service::Engine {
+public:
+    WaEngine(store::Repository& repo, wa::crypto::Digest32 key, wa::ClientConfig config, int threads,
+             int receive_threads)
+        : repo_(repo),
+          key_(key),
+          config_(std::move(config)),
+          work_(net::make_work_guard(io_)),
+          receive_pool_(static_cast<std::size_t>(std::max(1, receive_threads))) {
+        for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { io_.run(); });
+    }
+
+    ~WaEngine() override {
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [id, entry] : sessions_) entry.session->Stop();
+        }
+        work_.reset();
+        // Give the sessions a moment to close politely, then stop. Stanzas still in a receive
+        // lane were not receipted: WhatsApp redelivers them.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        io_.stop();
+        for (auto& t : threads_) t.join();
+        receive_pool_.stop();
+        receive_pool_.join();
+    }
+
+    void RenderMetrics(std::string& out) override {
+        const auto& st = lane_stats_;
+        auto line = [&out](const char* name, const char* type, const char* help, std::int64_t value) {
+            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+                   std::to_string(value) + "\n";
+        };
+        line("wadesk_receive_queue_depth", "gauge", "WhatsApp stanzas waiting in receive lanes or being committed.",
+             st.queued.load());
+        line("wadesk_receive_committed_total", "counter", "Received stanzas committed and answered.",
+             st.committed.load());
+        line("wadesk_receive_commit_failures_total", "counter", "Receive commits that failed and were tried again.",
+             st.commit_failures.load());
+        line("wadesk_receive_retry_receipts_total", "counter", "Stanzas we could not decrypt and asked to be resent.",
+             st.undecryptable.load());
+        out += "# HELP wadesk_receive_commit_seconds Time from a stanza's arrival to its commit.\n"
+               "# TYPE wadesk_receive_commit_seconds histogram\n";
+        std::int64_t cumulative = 0;
+        for (std::size_t i = 0; i < st.latency_buckets.size(); ++i) {
+            cumulative += st.latency_buckets[i].load();
+            const std::string le = i < wa::ReceiveLaneStats::kBucketsMs.size()
+                                       ? std::to_string(wa::ReceiveLaneStats::kBucketsMs[i] / 1000.0)
+                                       : std::string("+Inf");
+            out += "wadesk_receive_commit_seconds_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+        }
+        out += "wadesk_receive_commit_seconds_sum " + std::to_string(st.latency_sum_us.load() / 1e6) + "\n";
+        out += "wadesk_receive_commit_seconds_count " + std::to_string(cumulative) + "\n";
+    }
+
+    void SetEvents(service::EngineEvents* events) override { events_ = events; }
+
+    void Start(const store::WaSession& s) override {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(s.id);
+        if (it == sessions_.end()) {
+            Entry entry;
+            entry.store = std::make_unique<SealedCredentialStore>(repo_, s.id, key_);
+            entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store);
+            entry.session =
+                wa::Session::Create(io_, config_, *entry.store, *entry.bridge, &receive_pool_, &lane_stats_);
+            it = sessions_.emplace(s.id, std::move(entry)).first;
+        }
+        it->second.session->Start();
+    }
+
+    void Stop(const std::string& id) override {
+        if (auto s = Find(id)) s->Stop();
+    }
+
+    void Logout(const std::string& id) override {
+        if (auto s = Find(id)) {
+            s->Logout();
+            return;
+        }
+        repo_.DeleteCredentials(id);
+        if (auto* ev = events_.load()) ev->OnStatus(id, "logged_out", "logout");
+    }
+
+    // Blocks the calling (HTTP worker) thread until the session's strand has sent companion_hello
+    // and the server answered, at most kPairingCodeWait.
+    Result<std::string> RequestPairingCode(const std::string& id, const std::string& phone) override {
+        auto s = Find(id);
+        if (!s) return MakeError("session_not_pairing", "the session is not running; start it first");
+        auto promise = std::make_shared<std::promise<Result<std::string>>>();
+        auto answer = promise->get_future();
+        s->RequestPairingCode(phone, [promise](Result<std::string> r) { promise->set_value(std::move(r)); });
+        if (answer.wait_for(kPairingCodeWait) != std::future_status::ready)
+            return MakeError("engine_timeout", "WhatsApp did not answer the pairing-code request in time");
+        auto r = answer.get();
+        if (r) spdlog::info("[WhatsApp] Session {}: pairing code requested", id);
+        return r;
+    }
+
+    void Send(const service::OutgoingMessage& m) override {
+        auto s = Find(m.session_id);
+        if (!s) return;  // not started: the message stays pending until the session is ready
+        wa::OutgoingText out;
+        out.id = m.wa_message_id;
+        out.to = m.chat_jid;
+        out.text = m.body;
+        if (!m.quoted_wa_message_id.empty())
+            out.quote = wa::OutgoingText::Quote{m.quoted_wa_message_id, m.quoted_sender_jid, m.quoted_body};
+        s->Send(std::move(out), [this, session_id = m.session_id, message_id = m.message_id,
+                                 wa_id = m.wa_message_id](Result<std::string> r) {
+            auto* ev = events_.load();
+            if (!ev || r) return;  // under way: the server's ack reports it (Bridge::OnSendAck)
+            if (r.error().code == "not_connected") {
+                spdlog::info("[WhatsApp] Session {}: {} waits for the connection", session_id, message_id);
+                return;
+            }
+            spdlog::warn("[WhatsApp] Session {}: send of {} failed: {}", session_id, message_id, r.error().code);
+            ev->OnMessageFailed(session_id, wa_id, r.error().code);
+        });
+    }
+
+    void MarkRead(const std::string& session_id, const std::string& chat_jid, const std::string& sender_jid,
+                  const std::vector<std::string>& ids) override {
+        if (auto s = Find(session_id)) s->MarkRead(chat_jid, sender_jid, ids);
+    }
+
+private:
+    struct Entry {
+        std::unique_ptr<SealedCredentialStore> store;
+        std::unique_ptr<Bridge> bridge;
+        std::shared_ptr<wa::Session> session;
+    };
+
+    std::shared_ptr<wa::Session> Find(const std::string& id) {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(id);
+        return it == sessions_.end() ? nullptr : it->second.session;
+    }
+
+    store::Repository& repo_;
+    wa::crypto::Digest32 key_;
+    wa::ClientConfig config_;
+    std::atomic<service::EngineEvents*> events_{nullptr};
+    net::io_context io_;
+    net::executor_work_guard<net::io_context::executor_type> work_;
+    std::vector<std::thread> threads_;
+    net::thread_pool receive_pool_;  // the receive lanes of every session: decrypt and commit
+    wa::ReceiveLaneStats lane_stats_;
+    std::mutex mutex_;
+    std::map<std::string, Entry> sessions_;
+};
+
+}  // namespace
+
+// Every linked session holds a socket: lift the soft open-file limit to the hard one (commonly
+// 1024 → 524288) so a thousand sessions do not run out of descriptors.
+static void RaiseOpenFileLimit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("[WhatsApp] cannot raise the open-file limit");
+}
+
+Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, std::string_view master_key,
+                                                       const WaEngineConfig& config) {
+    RaiseOpenFileLimit();
+    wa::ClientConfig client;
+    if (!config.url.empty()) {
+        if (config.url.rfind("ws://", 0) != 0 && config.url.rfind("wss://", 0) != 0)
+            return MakeError("invalid_config", "WADESK_WA_URL must start with ws:// or wss://");
+        client.url = config.url;
+    }
+    if (!config.trust_root_hex.empty()) {
+        auto root = FromHex(config.trust_root_hex);
+        if (!root || root->size() != 32)
+            return MakeError("invalid_config", "WADESK_WA_TRUST_ROOT must be 64 hex digits");
+        std::copy(root->begin(), root->end(), client.trust_root.begin());
+    }
+    const auto key = CredentialKey(master_key);
+    return std::unique_ptr<service::Engine>(
+        new WaEngine(repo, key, std::move(client), config.threads, config.receive_threads));
+}
+
+Result<void> VerifyMasterKey(store::Repository& repo, std::string_view master_key) {
+    const auto key = CredentialKey(master_key);
+    const auto sessions =
+        repo.ListSessionsByStatus({store::kStatusInitializing, store::kStatusQr, store::kStatusConnected,
+                                   store::kStatusReconnecting, store::kStatusDisconnected, store::kStatusLoggedOut,
+                                   store::kStatusFailed});
+    for (const auto& s : sessions) {
+        SealedCredentialStore creds(repo, s.id, key);
+        try {
+            if (creds.Get(wa::store_keys::kCredentials)) return {};  // the first sealed blob decides
+        } catch (const std::exception& e) {
+            return MakeError("master_key_mismatch", "session " + s.id + ": " + e.what());
+        }
+    }
+    return {};
+}
+
+}  // namespace wadesk::engine
