@@ -104,24 +104,27 @@ bench_walink() {
   node bench/walink/report.mjs docs/benchmarks.md "$cmd" "$out"
 }
 
-# WhatsApp receive pipeline: emulated phones send Signal-encrypted texts at a sustained rate to N
-# linked sessions of wadesk serve on SQLite and on PostgreSQL (committed/s, send → Socket.IO event
-# latency, ping round trip of an idle session during the burst, CPU of each process), then to M
-# Baileys sockets in one Node process at the same rate per socket (bench/receive/). Knobs:
-# WADESK_RECEIVE_SESSIONS (1000), WADESK_RECEIVE_RATE (texts/s to wadesk, 2000),
-# WADESK_RECEIVE_DURATION (s, 20), WADESK_RECEIVE_CONTACTS (20), WADESK_RECEIVE_BAILEYS (100),
-# WADESK_RECEIVE_BACKENDS (sqlite,postgres).
+# WhatsApp receive pipeline (bench/receive/): emulated phones send Signal-encrypted texts to N
+# linked sessions of wadesk serve, on SQLite and on PostgreSQL: committed/s at the asked rate,
+# send → Socket.IO event latency at a paced rate, the idle session's ping round trip during both,
+# CPU per message of wadesk, the emulator and PostgreSQL; then M Baileys sockets in one Node
+# process at the same rate per session. Knobs: WADESK_RECEIVE_SESSIONS (1000), WADESK_RECEIVE_RATE
+# (texts/s asked in the max phase, 5000), WADESK_RECEIVE_MAX_DURATION (s, 8),
+# WADESK_RECEIVE_PACED_RATE (texts/s of the paced phase; unset = half the measured max),
+# WADESK_RECEIVE_DURATION (s of the paced phase, 20), WADESK_RECEIVE_CONTACTS (20),
+# WADESK_RECEIVE_BAILEYS (100), WADESK_RECEIVE_BACKENDS (sqlite,postgres).
 bench_receive() {
   local out="$work/receive.json" backends=${WADESK_RECEIVE_BACKENDS:-sqlite,postgres}
   if [[ ,$backends, == *,postgres,* ]]; then pg_url; fi
   echo "=== WhatsApp receive benchmark" >&2
   node bench/receive/receive-bench.mjs --build "$build" --backends "$backends" \
-    --sessions "${WADESK_RECEIVE_SESSIONS:-1000}" --rate "${WADESK_RECEIVE_RATE:-2000}" \
+    --sessions "${WADESK_RECEIVE_SESSIONS:-1000}" --rate "${WADESK_RECEIVE_RATE:-5000}" \
+    --max-duration "${WADESK_RECEIVE_MAX_DURATION:-8}" --paced-rate "${WADESK_RECEIVE_PACED_RATE:-0}" \
     --duration "${WADESK_RECEIVE_DURATION:-20}" --contacts "${WADESK_RECEIVE_CONTACTS:-20}" \
     --baileys "${WADESK_RECEIVE_BAILEYS:-100}" >"$out"
   local cmd="scripts/run-bench.sh $build receive" knob
   for knob in WADESK_RECEIVE_BACKENDS WADESK_RECEIVE_BAILEYS WADESK_RECEIVE_CONTACTS WADESK_RECEIVE_DURATION \
-              WADESK_RECEIVE_RATE WADESK_RECEIVE_SESSIONS; do
+              WADESK_RECEIVE_MAX_DURATION WADESK_RECEIVE_PACED_RATE WADESK_RECEIVE_RATE WADESK_RECEIVE_SESSIONS; do
     if [ -n "${!knob:-}" ]; then cmd="$knob=${!knob} $cmd"; fi
   done
   node bench/receive/report.mjs docs/benchmarks.md "$cmd" "$out"

@@ -48,6 +48,34 @@ export function treeCpuSeconds(rootPid) {
     return total;
 }
 
+// CPU seconds of each thread of a process: Map(tid → {name, cpu}).
+export function threadCpuSeconds(pid) {
+    const out = new Map();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        try {
+            const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+            const fields = stat.split(') ')[1].split(' ');
+            out.set(tid, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+        } catch { /* gone */ }
+    }
+    return out;
+}
+
+// The busiest threads between two threadCpuSeconds() readings, as % of one core over `seconds`.
+export function busiestThreads(before, after, seconds, top = 4) {
+    const rows = [];
+    for (const [tid, t] of after) rows.push({ name: t.name, pct: ((t.cpu - (before.get(tid)?.cpu ?? 0)) / seconds) * 100 });
+    return rows.sort((a, b) => b.pct - a.pct).slice(0, top).map((t) => ({ name: t.name, pct: Number(t.pct.toFixed(0)) }));
+}
+
+// Busy and total CPU seconds of the whole machine (all cores), from /proc/stat.
+export function machineCpuSeconds() {
+    const v = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = v[3] + v[4];  // idle + iowait
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: (total - idle) / 100, total: total / 100 };
+}
+
 export function rssKb(pid) {
     const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : NaN;

@@ -30,8 +30,8 @@ import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 
 import {
-    Wadesk, cpuSeconds, http, linkSession, load1, makeLog, metric, ok, option, pool, quantiles, rssKb, sleep,
-    startSim, treeCpuSeconds, until,
+    Wadesk, busiestThreads, cpuSeconds, http, linkSession, load1, machineCpuSeconds, makeLog, metric, ok, option, pool, quantiles, rssKb, sleep,
+    startSim, threadCpuSeconds, treeCpuSeconds, until,
 } from '../lib/wa-bench.mjs';
 
 const execFileP = promisify(execFile);
@@ -232,6 +232,8 @@ async function runWadesk(sim, work, backend, b) {
             seen.prefix = prefix;
             const c0 = await committed();
             const cpu0 = { wadesk: cpuSeconds(wadesk.proc.pid), sim: cpuSeconds(sim.proc.pid), pg: pgPid ? treeCpuSeconds(pgPid) : NaN, driver: process.cpuUsage() };
+            const threads0 = threadCpuSeconds(wadesk.proc.pid);
+            const machine0 = machineCpuSeconds();
             const count = Math.round(phaseRate * seconds);
             log(`${backend} ${phase}: ${count} texts at ${phaseRate}/s from ${nContacts} contacts to ${nSessions} sessions`);
             const t0 = performance.now();
@@ -245,6 +247,9 @@ async function runWadesk(sim, work, backend, b) {
                 pg: pgPid ? treeCpuSeconds(pgPid) - cpu0.pg : NaN,
                 driver: (() => { const u = process.cpuUsage(cpu0.driver); return (u.user + u.system) / 1e6; })(),
             };
+            const threads = busiestThreads(threads0, threadCpuSeconds(wadesk.proc.pid), window);
+            const machine1 = machineCpuSeconds();
+            const machineBusy = (machine1.busy - machine0.busy) / window;
             const pings = await pinger.stop();
             const n = done.value - c0;
             const lat = quantiles(seen.latenciesMs);
@@ -265,7 +270,7 @@ async function runWadesk(sim, work, backend, b) {
                     wadesk: round((cpu.wadesk / n) * 1e6, 0), sim: round((cpu.sim / n) * 1e6, 0),
                     postgres: round((cpu.pg / n) * 1e6, 0), driver: round((cpu.driver / n) * 1e6, 0),
                 },
-                load1: load1(),
+                wadesk_busiest_threads: threads, machine_busy_cores: round(machineBusy, 2), load1: load1(),
             };
             log(`${backend} ${phase}: ${n} committed in ${window.toFixed(1)} s = ${r.committed_per_s}/s; latency p50 ${r.latency_ms.p50} p99 ${r.latency_ms.p99} ms; `
                 + `idle ping during p99 ${r.ping_burst_ms.p99} ms max ${r.ping_burst_ms.max} ms; CPU µs/msg wadesk ${r.cpu_us_per_msg.wadesk} sim ${r.cpu_us_per_msg.sim} pg ${r.cpu_us_per_msg.postgres}`);

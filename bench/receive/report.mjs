@@ -64,8 +64,8 @@ for (const w of r.runs) {
 L();
 L('CPU over each phase (seconds; µs per committed message; the emulator\'s share of one core):');
 L();
-L('| backend | phase | time | wadesk s | emulator s | PostgreSQL s | driver s | **wadesk µs/msg** | emulator µs/msg | **PostgreSQL µs/msg** | emulator % of a core | cores busy (all four) |');
-L('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+L('| backend | phase | time | wadesk s | emulator s | PostgreSQL s | driver s | **wadesk µs/msg** | emulator µs/msg | **PostgreSQL µs/msg** | emulator % of a core | cores busy (these four) | cores busy (whole machine) |');
+L('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const w of r.runs) {
     for (const p of phases(w)) {
         const c = p.cpu_s;
@@ -73,7 +73,7 @@ for (const w of r.runs) {
         const pg = w.backend === 'postgres';
         const busy = [c.wadesk, c.sim, pg ? c.postgres : 0, c.driver].filter(Number.isFinite).reduce((a, b) => a + b, 0) / p.window_s;
         L(`| ${w.backend} | ${p.phase} | ${fmt(p.window_s, 1)} s | ${fmt(c.wadesk, 1)} | ${fmt(c.sim, 1)} | ${pg ? fmt(c.postgres, 1) : '—'} | ${fmt(c.driver, 1)}`
-            + ` | **${int(u.wadesk)}** | ${int(u.sim)} | ${pg ? `**${int(u.postgres)}**` : '—'} | ${fmt((c.sim / p.window_s) * 100, 0)} % | ${fmt(busy, 2)} |`);
+            + ` | **${int(u.wadesk)}** | ${int(u.sim)} | ${pg ? `**${int(u.postgres)}**` : '—'} | ${fmt((c.sim / p.window_s) * 100, 0)} % | ${fmt(busy, 2)} | ${fmt(p.machine_busy_cores, 2)} |`);
     }
 }
 L();
@@ -113,6 +113,41 @@ if (r.baileys_error) {
     L(`Baileys run failed: ${r.baileys_error}`);
     L();
 }
+// What limits the numbers, from the measured CPU: on a saturated machine the rate is the cores
+// divided by the CPU all processes spend per message.
+const ncores = cpus().length;
+L('What limits the numbers:');
+L();
+for (const w of r.runs) {
+    const p = w.max;
+    if (!p) continue;
+    const u = p.cpu_us_per_msg;
+    const parts = [['wadesk', u.wadesk], ['the emulator', u.sim], ['PostgreSQL', w.backend === 'postgres' ? u.postgres : NaN], ['the driver', u.driver]]
+        .filter(([, v]) => Number.isFinite(v));
+    const sum = parts.reduce((a, [, v]) => a + v, 0);
+    const busy = (p.cpu_s.wadesk + p.cpu_s.sim + (w.backend === 'postgres' ? p.cpu_s.postgres : 0) + p.cpu_s.driver) / p.window_s;
+    L(`- ${w.backend}, max phase: the four processes kept ${fmt(busy, 2)} of ${ncores} cores busy and spent ${int(sum)} µs of CPU per`
+        + ` committed message (${parts.map(([n, v]) => `${n} ${int(v)}`).join(', ')}): ${ncores} cores / ${int(sum)} µs ≈ ${int((ncores * 1e6) / sum)} messages/s is where`
+        + ` this machine's cores run out for the whole set-up. At 5,000/s wadesk alone would need ${fmt((u.wadesk * 5000) / 1e6, 1)} cores`
+        + (w.backend === 'postgres' ? ` and PostgreSQL ${fmt((u.postgres * 5000) / 1e6, 1)}.` : '.')
+        + (p.wadesk_busiest_threads ? ` wadesk's busiest threads used ${p.wadesk_busiest_threads.map((t) => `${t.pct} %`).join(', ')} of a core.` : ''));
+}
+{
+    const lanes = 2;  // WaEngineConfig::receive_threads (src/app/wa_engine.h), not configurable
+    const held = r.runs.filter((w) => w.max).map((w) => `${w.backend} ${fmt((lanes / w.max.committed_per_s) * 1000, 2)} ms`).join(', ');
+    L(`- wadesk decrypts and commits on a pool of ${lanes} receive threads (\`WaEngineConfig::receive_threads\`), one message at a`);
+    L(`  time per thread, the commit synchronous: at the max phase's rate each message held a thread for ${held} of wall`);
+    L('  time, most of it not wadesk\'s own CPU (see its busiest threads above): waiting on the database (PostgreSQL: the');
+    L('  round trips of one receive transaction, and PostgreSQL\'s own CPU on the same cores) and for a core.');
+}
+L('- The emulator is single-threaded and encrypts every text (one Signal encryption per message, for the session\'s');
+L('  companion only) and routes wadesk\'s delivery receipts back; its share is in the CPU table. Its ping round trip is');
+L('  timed on its own thread, so a busy emulator adds its own delay to the idle session\'s ping.');
+L('- The driver\'s socket.io-client receives two events per message (`whatsapp:message` and `whatsapp:chat_updated`, the');
+L('  admin sees every session) and takes its CPU from the same cores.');
+L('- Other engineers share this machine: "cores busy (whole machine)" minus "(these four)" is what other processes');
+L('  (builds, test suites) took from the same two cores during each phase; the load averages above include them too.');
+L();
 const pgw = r.runs.find((w) => w.backend === 'postgres');
 const met = (c) => (c ? 'met' : 'NOT met');
 if (pgw) {
