@@ -82,8 +82,8 @@ Result<std::string> SimServer::Ping(std::string_view phone, std::uint16_t device
     std::string id = ToHex(RandomBytes(8));
     pings_[id] = PendingPing{key, steady_us()};
     // As WhatsApp's server pings: <iq from='s.whatsapp.net' id type='get' xmlns='urn:xmpp:ping'/>.
-    it->second->Send(
-        Node("iq", Attrs{{"from", std::string(wa::kServerUser)}, {"id", id}, {"type", "get"}, {"xmlns", "urn:xmpp:ping"}}));
+    it->second->Send(Node(
+        "iq", Attrs{{"from", std::string(wa::kServerUser)}, {"id", id}, {"type", "get"}, {"xmlns", "urn:xmpp:ping"}}));
     return Result<std::string>(boost::system::in_place_value, std::move(id));
 }
 

@@ -143,8 +143,8 @@ struct LoadStatus {
     std::uint64_t count = 0;
     std::uint64_t sent = 0;
     std::uint64_t failed = 0;
-    std::uint64_t due = 0;       // what the rate asked for so far (sent + failed lags it when the sim is behind)
-    double elapsed_s = 0;        // since the start (until the last send once finished)
+    std::uint64_t due = 0;  // what the rate asked for so far (sent + failed lags it when the sim is behind)
+    double elapsed_s = 0;   // since the start (until the last send once finished)
     std::string last_error;
 };
 
@@ -244,11 +244,13 @@ public:
     // Microsecond clocks of the bench load: monotonic (rates, ping round trips) and wall (the
     // send time written into load texts).
     std::function<std::int64_t()> steady_us = [] {
-        return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
             .count();
     };
     std::function<std::int64_t()> wall_us = [] {
-        return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
             .count();
     };
 
