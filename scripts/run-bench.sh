@@ -2,7 +2,7 @@
 # make bench: runs the benchmarks against the binaries of BUILD_DIR (default build) and records
 # their results in docs/benchmarks.md. Each benchmark is one function below; a throwaway
 # PostgreSQL is started here for the PostgreSQL runs and stopped on exit.
-#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink (default: all)
+#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink receive (default: all)
 # Knobs for the HTTP section (environment): WADESK_BENCH_BACKENDS (sqlite,postgres),
 # WADESK_BENCH_SESSIONS (5), WADESK_BENCH_CHATS (2000), WADESK_BENCH_MESSAGES (1000000),
 # WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000),
@@ -23,7 +23,8 @@ pg_url() {  # starts the throwaway PostgreSQL once, prints its URL
     # Sized as a database server is: the seeded tables and indexes (~750 MB) fit in its buffers.
     # (PostgreSQL's 128 MB default is meant for tiny machines; its guidance is ~25 % of RAM.)
     WADESK_BENCH_PG_URL=$(scripts/pg-temp.sh start "$work/pg" shared_buffers=1GB)
-    export WADESK_BENCH_PG_URL
+    WADESK_BENCH_PG_DIR="$work/pg"
+    export WADESK_BENCH_PG_URL WADESK_BENCH_PG_DIR
     pg_started=1
   fi
 }
@@ -103,6 +104,33 @@ bench_walink() {
   node bench/walink/report.mjs docs/benchmarks.md "$cmd" "$out"
 }
 
+# WhatsApp receive pipeline (bench/receive/): emulated phones send Signal-encrypted texts to N
+# linked sessions of wadesk serve, on SQLite and on PostgreSQL: committed/s at the asked rate,
+# send → Socket.IO event latency at a paced rate, the idle session's ping round trip during both,
+# CPU per message of wadesk, the emulator and PostgreSQL; then M Baileys sockets in one Node
+# process at the same rate per session. Knobs: WADESK_RECEIVE_SESSIONS (1000), WADESK_RECEIVE_RATE
+# (texts/s asked in the max phase, 5000), WADESK_RECEIVE_MAX_DURATION (s, 8),
+# WADESK_RECEIVE_PACED_RATE (texts/s of the paced phase; unset = half the measured max),
+# WADESK_RECEIVE_DURATION (s of the paced phase, 20), WADESK_RECEIVE_CONTACTS (20),
+# WADESK_RECEIVE_BAILEYS (100), WADESK_RECEIVE_BACKENDS (sqlite,postgres).
+bench_receive() {
+  local out="$work/receive.json" backends=${WADESK_RECEIVE_BACKENDS:-sqlite,postgres}
+  if [[ ,$backends, == *,postgres,* ]]; then pg_url; fi
+  echo "=== WhatsApp receive benchmark" >&2
+  node bench/receive/receive-bench.mjs --build "$build" --backends "$backends" \
+    --sessions "${WADESK_RECEIVE_SESSIONS:-1000}" --rate "${WADESK_RECEIVE_RATE:-5000}" \
+    --max-duration "${WADESK_RECEIVE_MAX_DURATION:-8}" --paced-rate "${WADESK_RECEIVE_PACED_RATE:-0}" \
+    --duration "${WADESK_RECEIVE_DURATION:-20}" --contacts "${WADESK_RECEIVE_CONTACTS:-20}" \
+    --baileys "${WADESK_RECEIVE_BAILEYS:-100}" >"$out"
+  local cmd="scripts/run-bench.sh $build receive" knob
+  for knob in WADESK_RECEIVE_BACKENDS WADESK_RECEIVE_BAILEYS WADESK_RECEIVE_CONTACTS WADESK_RECEIVE_DURATION \
+              WADESK_RECEIVE_MAX_DURATION WADESK_RECEIVE_PACED_RATE WADESK_RECEIVE_RATE WADESK_RECEIVE_SESSIONS; do
+    if [ -n "${!knob:-}" ]; then cmd="$knob=${!knob} $cmd"; fi
+  done
+  node bench/receive/report.mjs docs/benchmarks.md "$cmd" "$out"
+}
+
 if want http; then bench_http; fi
 if want fanout; then bench_fanout; fi
 if want walink; then bench_walink; fi
+if want receive; then bench_receive; fi

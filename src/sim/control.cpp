@@ -22,7 +22,10 @@ int StatusFor(const Error& e) {
         return 404;
     }
     if (e.code.starts_with("signal_")) return 500;
-    if (e.code == "account_exists" || e.code == "already_scanned") return 409;
+    if (e.code == "account_exists" || e.code == "already_scanned" || e.code == "load_running" ||
+        e.code == "device_offline") {
+        return 409;
+    }
     return 400;
 }
 
@@ -84,6 +87,59 @@ std::optional<std::string> StringField(const json::object& o, std::string_view k
     return std::string(it->value().as_string());
 }
 
+std::optional<double> NumberField(const json::object& o, std::string_view key) {
+    auto it = o.find(key);
+    if (it == o.end() || !it->value().is_number()) return std::nullopt;
+    return it->value().to_number<double>();
+}
+
+// POST /load and GET /load: the bench load (load.cpp).
+ControlResponse HandleLoad(SimServer& server, std::string_view method, std::string_view body) {
+    if (method == "GET") {
+        const LoadStatus st = server.Load();
+        return Json(200, json::object{{"running", st.running}, {"count", st.count}, {"sent", st.sent},
+                                      {"failed", st.failed}, {"due", st.due}, {"elapsed_s", st.elapsed_s},
+                                      {"last_error", st.last_error}});
+    }
+    if (method != "POST") return Fail(405, "method_not_allowed", "use GET or POST");
+    ControlResponse err;
+    auto o = Body(body, err);
+    if (!o) return err;
+    LoadSpec spec;
+    if (auto it = o->find("pairs"); it != o->end() && it->value().is_array()) {
+        for (const auto& v : it->value().as_array()) {
+            if (!v.is_object()) continue;
+            auto from = StringField(v.as_object(), "from");
+            auto to = StringField(v.as_object(), "to");
+            if (from && to) spec.pairs.emplace_back(*from, *to);
+        }
+    }
+    const auto rate = NumberField(*o, "rate");
+    const auto count = NumberField(*o, "count");
+    if (spec.pairs.empty() || !rate || !count || *count < 1) {
+        return Fail(400, "bad_request", "'pairs' [{from,to}...], 'rate' and 'count' (numbers) are required");
+    }
+    spec.rate = *rate;
+    spec.count = static_cast<std::uint64_t>(*count);
+    spec.text_prefix = StringField(*o, "text_prefix").value_or("load");
+    const auto addressing = StringField(*o, "addressing").value_or("pn");
+    const auto fanout = StringField(*o, "fanout").value_or("companions");
+    if (addressing != "pn" && addressing != "lid") return Fail(400, "bad_request", "'addressing' is pn or lid");
+    if (fanout != "companions" && fanout != "all") return Fail(400, "bad_request", "'fanout' is companions or all");
+    spec.addressing = addressing == "lid" ? Addressing::kLid : Addressing::kPn;
+    spec.fanout = fanout == "all" ? SendFanout::kAllDevices : SendFanout::kCompanionsOnly;
+    auto r = server.StartLoad(std::move(spec));
+    if (!r) return FromError(r.error());
+    return Json(200, json::object{{"ok", true}});
+}
+
+std::optional<std::uint16_t> DeviceId(std::string_view s) {
+    unsigned id = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+    if (ec != std::errc() || p != s.data() + s.size() || id == 0 || id > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(id);
+}
+
 }  // namespace
 
 ControlResponse HandleControl(SimServer& server, std::string_view method, std::string_view target,
@@ -96,6 +152,7 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
         if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
         return Json(200, json::object{{"ok", true}, {"root_key", ToHex(BytesView(server.RootKey().data(), 32))}});
     }
+    if (seg.size() == 1 && seg[0] == "load") return HandleLoad(server, method, body);
     if (seg.empty() || seg[0] != "accounts") return Fail(404, "not_found", "no such route");
 
     if (seg.size() == 1) {
@@ -219,14 +276,27 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
     }
     if (seg.size() == 4 && seg[2] == "devices") {
         if (method != "DELETE") return Fail(405, "method_not_allowed", "use DELETE");
-        unsigned id = 0;
-        auto [p, ec] = std::from_chars(seg[3].data(), seg[3].data() + seg[3].size(), id);
-        if (ec != std::errc() || p != seg[3].data() + seg[3].size() || id == 0 || id > 65535) {
-            return Fail(400, "bad_device", "device id must be 1..65535");
-        }
-        auto r = server.Unlink(phone, static_cast<std::uint16_t>(id));
+        const auto id = DeviceId(seg[3]);
+        if (!id) return Fail(400, "bad_device", "device id must be 1..65535");
+        auto r = server.Unlink(phone, *id);
         if (!r) return FromError(r.error());
         return Json(200, json::object{{"ok", true}});
+    }
+    if (seg.size() == 5 && seg[2] == "devices" && (seg[4] == "ping" || seg[4] == "pings")) {
+        const auto id = DeviceId(seg[3]);
+        if (!id) return Fail(400, "bad_device", "device id must be 1..65535");
+        if (seg[4] == "ping") {
+            if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+            auto r = server.Ping(phone, *id);
+            if (!r) return FromError(r.error());
+            return Json(200, json::object{{"id", *r}});
+        }
+        if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
+        json::array pings;
+        for (const auto& p : server.Pings(phone, *id)) {
+            pings.push_back(json::object{{"id", p.id}, {"sent_us", p.sent_us}, {"rtt_ms", p.rtt_us / 1000.0}});
+        }
+        return Json(200, json::object{{"pings", std::move(pings)}, {"pending", server.PendingPings()}});
     }
     return Fail(404, "not_found", "no such route");
 }

@@ -187,6 +187,19 @@ net::awaitable<void> Accept(tcp::acceptor& acceptor, SimServer& server, Handler 
     }
 }
 
+// Drives the bench load: a tick every few milliseconds while a load runs, so each tick sends a
+// small slice and the sockets are served between slices.
+net::awaitable<void> RunLoadTicks(SimServer& server) {
+    net::steady_timer timer(co_await net::this_coro::executor);
+    while (true) {
+        const bool running = server.LoadRunning();
+        timer.expires_after(running ? std::chrono::milliseconds(2) : std::chrono::milliseconds(20));
+        auto [ec] = co_await timer.async_wait(kAwait);
+        if (ec) co_return;
+        server.LoadTick();
+    }
+}
+
 }  // namespace
 
 int Serve(const ServeOptions& options) {
@@ -227,6 +240,7 @@ int Serve(const ServeOptions& options) {
 
     net::co_spawn(io, Accept(ws_acceptor, **server, ServeWebSocket), LogDone);
     net::co_spawn(io, Accept(ctl_acceptor, **server, ServeControl), LogDone);
+    net::co_spawn(io, RunLoadTicks(**server), LogDone);
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
     io.run();

@@ -143,6 +143,12 @@ std::optional<PeerBundle> SimServer::StoredBundle(Account& account, std::uint16_
 
 Result<PhoneSendResult> SimServer::PhoneSend(std::string_view phone, std::string_view to, std::string_view text,
                                              Addressing addressing, std::string id) {
+    return PhoneSendText(phone, to, text, addressing, std::move(id), SendFanout::kAllDevices, Persistence::kNow);
+}
+
+Result<PhoneSendResult> SimServer::PhoneSendText(std::string_view phone, std::string_view to, std::string_view text,
+                                                 Addressing addressing, std::string id, SendFanout fanout,
+                                                 Persistence persistence) {
     Account* me = MutableAccount(phone);
     if (!me) return MakeError("no_account", "no such account");
     if (text.empty()) return MakeError("bad_request", "text must not be empty");
@@ -199,12 +205,13 @@ Result<PhoneSendResult> SimServer::PhoneSend(std::string_view phone, std::string
                           std::move(ct->bytes))});
         result.devices.push_back(jid);
     };
-    if (peer != me) encrypt_for(*peer, 0, plain);
+    const bool all_devices = fanout == SendFanout::kAllDevices;
+    if (peer != me && all_devices) encrypt_for(*peer, 0, plain);
     for (auto& [device, _] : peer->devices) encrypt_for(*peer, device, peer == me ? dsm_plain : plain);
-    if (peer != me) {
+    if (peer != me && all_devices) {
         for (auto& [device, _] : me->devices) encrypt_for(*me, device, dsm_plain);
     }
-    Persist(*me);
+    if (persistence == Persistence::kNow) Persist(*me);
     if (participants.empty()) return MakeError("signal_error", "no device of the recipient could be encrypted to");
 
     party->sent[id] = PhoneParty::Sent{chat, plain, "text", {}};

@@ -489,6 +489,7 @@ void SimConnection::HandleStanza(const Node& node) {
         const auto type = node.AttrOr("type", "");
         if (type == "result" || type == "error") {
             if (phase_ == Phase::kRegistering && registration_) HandleRegistrationReply(node);
+            if (phase_ == Phase::kLoggedIn) server_.OnIqReply({phone_, device_}, node);
             return;  // replies to server-initiated IQs
         }
         if (!node.GetAttr("id")) return Terminate(std::nullopt, "iq without id");

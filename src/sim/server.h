@@ -3,6 +3,7 @@
 // Network code (net.cpp) feeds each WebSocket's binary messages into a SimConnection and carries
 // what it writes through a ConnectionSink. All methods run on one thread (the sim's io_context);
 // nothing here locks.
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -116,6 +117,44 @@ private:
     std::uint16_t device_ = 0;
 };
 
+// Who a phone's text is encrypted for: every device of the recipient and the sender's own
+// companions (what a phone does), or only the recipient's companions (the bench load: the
+// recipient's phone would only spend the sim's CPU decrypting a copy nobody measures).
+enum class SendFanout { kAllDevices, kCompanionsOnly };
+// When a send saves the sender's account file (its advanced Signal sessions): after each send, or
+// by the caller once a batch is done.
+enum class Persistence { kNow, kDeferred };
+
+// A load run (load.cpp): the phone of pairs[i].first sends texts to pairs[i].second (digits or a
+// JID), round robin, `rate` per second in total until `count` were sent. Each text is
+// "<text_prefix> <sequence> <send time in µs since the epoch>", stamped just before it is
+// encrypted, so a receiver can compute the delivery latency on the same machine.
+struct LoadSpec {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    double rate = 100;
+    std::uint64_t count = 1000;
+    std::string text_prefix = "load";
+    Addressing addressing = Addressing::kPn;
+    SendFanout fanout = SendFanout::kCompanionsOnly;
+};
+
+struct LoadStatus {
+    bool running = false;
+    std::uint64_t count = 0;
+    std::uint64_t sent = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t due = 0;  // what the rate asked for so far (sent + failed lags it when the sim is behind)
+    double elapsed_s = 0;   // since the start (until the last send once finished)
+    std::string last_error;
+};
+
+// One answered server ping (`<iq xmlns='urn:xmpp:ping' type='get'>`) to a device.
+struct PingSample {
+    std::string id;
+    std::int64_t sent_us = 0;  // steady clock
+    std::int64_t rtt_us = 0;   // from the write to the sink to the reply's arrival
+};
+
 struct DeviceInfo {
     std::uint16_t id = 0;
     std::string jid;
@@ -179,6 +218,20 @@ public:
     // Errors: no_account, no_device.
     Result<void> BreakNext(std::string_view phone, std::string_view device_jid);
 
+    // Bench load and pings (load.cpp). StartLoad errors: load_running, bad_request, no_account.
+    Result<void> StartLoad(LoadSpec spec);
+    // Sends what the rate asks for by now (at most kLoadBurst per call); the network layer calls
+    // it every few milliseconds while LoadRunning(). The senders' accounts are saved when done.
+    void LoadTick();
+    bool LoadRunning() const { return load_ && load_->status.running; }
+    LoadStatus Load() const;
+    // Sends a server ping to a connected device; returns its stanza id. Errors: no_account,
+    // no_device, device_offline.
+    Result<std::string> Ping(std::string_view phone, std::uint16_t device);
+    // Answered pings of a device, oldest first (the newest kPingMemory), and how many await a reply.
+    std::vector<PingSample> Pings(std::string_view phone, std::uint16_t device) const;
+    std::size_t PendingPings() const { return pings_.size(); }
+
     // Connections waiting for a QR scan.
     std::size_t PendingRegistrations() const { return pending_.size(); }
     // Stanzas queued for an offline device.
@@ -188,6 +241,21 @@ public:
 
     // Clock for stanza timestamps and certificates (tests may pin it).
     std::function<std::int64_t()> now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+    // Microsecond clocks of the bench load: monotonic (rates, ping round trips) and wall (the
+    // send time written into load texts).
+    std::function<std::int64_t()> steady_us = [] {
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    };
+    std::function<std::int64_t()> wall_us = [] {
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+
+    static constexpr std::uint64_t kLoadBurst = 64;
+    static constexpr std::size_t kPingMemory = 10000;
 
 private:
     friend class SimConnection;
@@ -215,6 +283,11 @@ private:
     void RouteReceipt(const DeviceKey& from, const wa::Node& receipt);
 
     // The phone's side (phone_messaging.cpp).
+    Result<PhoneSendResult> PhoneSendText(std::string_view phone, std::string_view to, std::string_view text,
+                                          Addressing addressing, std::string id, SendFanout fanout,
+                                          Persistence persistence);
+    // An iq result or error from a logged-in device: settles a pending ping.
+    void OnIqReply(const DeviceKey& from, const wa::Node& iq);
     PhoneParty* Party(Account& account);
     void PhoneOnMessage(Account& account, const wa::Node& message);
     void PhoneOnReceipt(Account& account, const wa::Node& receipt);
@@ -242,6 +315,20 @@ private:
     std::map<std::string, SentMessage> sent_;           // message id -> sender, to route receipts
     std::deque<std::string> sent_order_;                // bounds sent_
     std::map<std::string, LinkCodeAttempt> link_attempts_;  // by phone
+
+    struct LoadRun {
+        LoadSpec spec;
+        LoadStatus status;
+        std::int64_t started_us = 0;
+        std::size_t next_pair = 0;
+    };
+    struct PendingPing {
+        DeviceKey device;
+        std::int64_t sent_us = 0;
+    };
+    std::optional<LoadRun> load_;
+    std::map<std::string, PendingPing> pings_;                 // by stanza id
+    std::map<DeviceKey, std::deque<PingSample>> ping_samples_;
 };
 
 }  // namespace wadesk::sim

@@ -1,6 +1,7 @@
 // The emulated phones as Signal parties, without sockets: phone-to-phone texts by PN and by LID,
 // delivery and read receipts, retry receipts both ways (break-next, resend, bound), the phone's
-// copies to companions, and the server's redelivery of messages a device never settled.
+// copies to companions, the server's redelivery of messages a device never settled, and the
+// bench load and server pings.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -257,6 +258,75 @@ TEST_F(PhoneTest, ControlRoutes) {
     EXPECT_EQ(call("POST", alice + "/break-next", R"({"to":"15550002222@s.whatsapp.net"})").first, 200);
     EXPECT_EQ(call("POST", alice + "/read", R"({"chat":"15550002222@s.whatsapp.net","ids":[]})").first, 400);
     EXPECT_EQ(call("GET", alice + "/send").first, 405);
+}
+
+TEST_F(PhoneTest, LoadSendsAtItsRateToCompanionsOnlyAndPingsAreTimed) {
+    namespace json = boost::json;
+    auto bob1 = BobCompanion();
+    bob1->Receive();  // ib
+    std::int64_t now_us = 1'000'000;
+    server.steady_us = [&] { return now_us; };
+    server.wall_us = [] { return std::int64_t{1'700'000'000'123'456}; };
+    LoadSpec spec;
+    spec.pairs = {{kPhone, kBob}};
+    spec.rate = 100;
+    spec.count = 3;
+    spec.text_prefix = "bench";
+    ASSERT_TRUE(server.StartLoad(spec).has_value());
+    EXPECT_EQ(server.StartLoad(spec).error().code, "load_running");
+    server.LoadTick();  // nothing is due yet
+    EXPECT_EQ(server.Load().sent, 0u);
+    now_us += 15'000;  // 15 ms at 100/s: one is due
+    server.LoadTick();
+    EXPECT_EQ(server.Load().sent, 1u);
+    Node m = bob1->Receive();
+    ASSERT_EQ(m.tag, "message");
+    EXPECT_EQ(m.AttrOr("from", ""), std::string(kPhone) + "@s.whatsapp.net");
+    EXPECT_EQ(m.Child("enc")->AttrOr("type", ""), "pkmsg");
+    EXPECT_TRUE(Inbox(kBob).empty());  // companions only: Bob's phone got no copy
+    now_us += 1'000'000;
+    server.LoadTick();
+    const LoadStatus done = server.Load();
+    EXPECT_FALSE(done.running);
+    EXPECT_EQ(done.sent, 3u);
+    EXPECT_EQ(done.due, 3u);
+    EXPECT_EQ(bob1->Receive().Child("enc")->AttrOr("type", ""), "pkmsg");  // no receipt yet: still a pkmsg
+    EXPECT_EQ(bob1->Receive().tag, "message");
+
+    // The server pings Bob's companion; the reply is timed on the steady clock.
+    auto id = server.Ping(kBob, 1);
+    ASSERT_TRUE(id.has_value());
+    Node ping = bob1->Receive();
+    EXPECT_EQ(ping.tag, "iq");
+    EXPECT_EQ(ping.AttrOr("xmlns", ""), "urn:xmpp:ping");
+    EXPECT_EQ(ping.AttrOr("type", ""), "get");
+    EXPECT_EQ(ping.AttrOr("id", ""), *id);
+    EXPECT_EQ(server.PendingPings(), 1u);
+    now_us += 2'500;
+    bob1->Send(Node("iq", Attrs{{"id", *id}, {"to", "s.whatsapp.net"}, {"type", "result"}}));
+    auto pings = server.Pings(kBob, 1);
+    ASSERT_EQ(pings.size(), 1u);
+    EXPECT_EQ(pings[0].rtt_us, 2'500);
+    EXPECT_EQ(server.PendingPings(), 0u);
+    EXPECT_EQ(server.Ping(kBob, 7).error().code, "no_device");
+
+    auto call = [&](std::string_view method, std::string target, std::string_view body = {}) {
+        auto r = HandleControl(server, method, target, body);
+        return std::pair{r.status, json::parse(r.body)};
+    };
+    const std::string bob_device = std::string("/accounts/") + kBob + "/devices/1";
+    auto [s1, answered] = call("GET", bob_device + "/pings");
+    EXPECT_EQ(s1, 200);
+    EXPECT_EQ(answered.at("pings").as_array().at(0).at("rtt_ms").as_double(), 2.5);
+    EXPECT_EQ(call("POST", bob_device + "/ping").first, 200);
+    auto [s2, status] = call("GET", "/load");
+    EXPECT_EQ(s2, 200);
+    EXPECT_EQ(status.at("sent").to_number<std::uint64_t>(), 3u);
+    EXPECT_EQ(call("POST", "/load", R"({"pairs":[{"from":"15550002222","to":"15550001111"}],"rate":10})").first, 400);
+    EXPECT_EQ(call("POST", "/load", R"({"pairs":[{"from":"19999999999","to":"1"}],"rate":10,"count":1})").first, 404);
+    EXPECT_EQ(call("POST", "/load", R"({"pairs":[{"from":"15550002222","to":"15550001111"}],"rate":10,"count":1,"fanout":"x"})").first, 400);
+    EXPECT_EQ(call("POST", "/load", R"({"pairs":[{"from":"15550002222","to":"15550001111"}],"rate":10,"count":1})").first, 200);
+    EXPECT_EQ(call("POST", "/load", R"({"pairs":[{"from":"15550002222","to":"15550001111"}],"rate":10,"count":1})").first, 409);
 }
 
 }  // namespace
