@@ -25,9 +25,9 @@ using wa::NodeList;
 
 namespace {
 
-constexpr std::size_t kInboxMemory = 1000;
-constexpr std::size_t kReceiptMemory = 1000;
-constexpr std::size_t kSentMemory = 512;
+constexpr std::size_t kInboxMemory = 20000;
+constexpr std::size_t kReceiptMemory = 50000;
+constexpr std::size_t kSentMemory = 20000;
 constexpr int kMaxRetries = 5;  // retry receipts sent per (message, device), and answers per (message, device)
 
 std::string NewMessageId() {

@@ -55,8 +55,8 @@ struct PhoneParty {
     };
 
     std::unique_ptr<PhoneSignal> signal;
-    std::deque<InboxEntry> inbox;                 // the newest 1000
-    std::deque<PhoneReceipt> receipts;            // the newest 1000
+    std::deque<InboxEntry> inbox;                 // the newest 20000
+    std::deque<PhoneReceipt> receipts;            // the newest 50000
     std::map<std::string, Sent> sent;             // by message id, the newest 512
     std::deque<std::string> sent_order;
     std::set<DeviceKey> break_next;               // devices whose next message gets a bad MAC

@@ -179,7 +179,7 @@ std::size_t SimServer::UnsettledFor(std::string_view phone, std::uint16_t device
 }
 
 namespace {
-constexpr std::size_t kQueueLimit = 1000;  // per device, offline and unsettled alike
+constexpr std::size_t kQueueLimit = 100000;  // per device, offline and unsettled alike
 }  // namespace
 
 void SimServer::Deliver(const DeviceKey& to, Node stanza) {

@@ -120,7 +120,10 @@ test('admin links an account by QR, sees a customer message arrive live, answers
     await page.click('#send-form button[type=submit]');
     const [, chat, , , text] = await customer.waitFor(/^MESSAGE (\S+) (\S+) (\S+) (.*)$/, 20000);
     assert.equal(text, 'Yes, it ships today.');
-    assert.equal(chat, `${phone}@s.whatsapp.net`);
+    // Once the shop knows the customer's LID it writes by LID, as WhatsApp clients do: the
+    // customer sees the shop's chat in either domain.
+    const shopLid = (await sim.control('GET', `/accounts/${phone}`)).body.lid;
+    assert.ok([`${phone}@s.whatsapp.net`, `${shopLid}@lid`].includes(chat), chat);
     await page.waitForFunction(() => {
       const mine = [...document.querySelectorAll('#messages li.mine')];
       const last = mine[mine.length - 1];
