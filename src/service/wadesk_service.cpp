@@ -948,10 +948,19 @@ void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSessio
     healed.body = m.body;
     healed.media = m.media;
     healed.quoted_message_id = m.quoted_message_id;
-    if (auto updated = tx.UpdateMessageContent(healed)) {
-        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
-                                                  {{"sessionId", s.id}, {"chatId", updated->chat_id},
-                                                   {"message", MessageView(*updated)}})));
+    if (auto updated = tx.UpdateMessageContent(healed)) AppendUpdated(tx, s, *updated, events);
+}
+
+// whatsapp:message_updated, and whatsapp:chat_updated when the chat's preview changed with it.
+void WadeskService::AppendUpdated(store::Transaction& tx, const store::WaSession& s, const store::UpdatedMessage& u,
+                                  std::vector<store::Event>& events) {
+    events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
+                                              {{"sessionId", s.id}, {"chatId", u.message.chat_id},
+                                               {"message", MessageView(u.message)}})));
+    if (u.chat) {
+        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:chat_updated",
+                                                  {{"sessionId", s.id}, {"chatId", u.chat->id},
+                                                   {"chat", ChatView(*u.chat)}})));
     }
 }
 
@@ -984,11 +993,7 @@ void WadeskService::ApplyChange(store::Transaction& tx, const store::WaSession& 
         changed.edited = true;
         changed.body = in.body;
     }
-    if (auto updated = tx.UpdateMessageContent(changed)) {
-        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
-                                                  {{"sessionId", s.id}, {"chatId", updated->chat_id},
-                                                   {"message", MessageView(*updated)}})));
-    }
+    if (auto updated = tx.UpdateMessageContent(changed)) AppendUpdated(tx, s, *updated, events);
 }
 
 void WadeskService::OnMessageSent(const std::string& session_id, const std::string& message_id,

@@ -203,6 +203,8 @@ private:
                         std::vector<store::Event>& events);
     void ApplyChange(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in,
                      std::vector<store::Event>& events);
+    void AppendUpdated(store::Transaction& tx, const store::WaSession& session, const store::UpdatedMessage& updated,
+                       std::vector<store::Event>& events);
     void ApplySessionChange(const store::WaSession& session);
     void ValidateNewUser(const NewUser& user) const;
     // Hands `m` (an outgoing row of session `s`) to the engine unless it was already handed in

@@ -86,6 +86,12 @@ struct RecordedMessage {
     bool inserted = false;  // false: (session, wa_message_id) or (session, client_message_id) existed
 };
 
+// What UpdateMessageContent did.
+struct UpdatedMessage {
+    Message message;            // the row after the change
+    std::optional<Chat> chat;   // the chat, when its preview changed with it
+};
+
 struct DailyCount {
     std::string day;   // "YYYY-MM-DD", UTC
     std::int64_t incoming = 0;
@@ -118,8 +124,9 @@ public:
     virtual std::optional<Message> FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) = 0;
     // Rewrites a stored message's content: type, body, media, quoted_message_id, edited, deleted
     // (found by message.session_id and message.id). Returns the row after the change; nullopt
-    // when there is no such message. The chat's preview follows when it is the chat's last message.
-    virtual std::optional<Message> UpdateMessageContent(const Message& message) = 0;
+    // when there is no such message. The chat's preview follows when it is the chat's last
+    // message (UpdatedMessage::chat is then the chat after the change).
+    virtual std::optional<UpdatedMessage> UpdateMessageContent(const Message& message) = 0;
     virtual Event AppendEvent(const Event& event) = 0;
     virtual void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) = 0;
     virtual void DeleteCredential(std::string_view session_id, std::string_view key) = 0;

@@ -198,7 +198,7 @@ const std::string kUpdateMessageContent =
     "WHERE session_id = $1 AND id = $2 RETURNING " + kMessageCols;
 // A chat's preview follows an edit or deletion of its last message.
 const std::string kRefreshChatPreview =
-    "UPDATE wa_chats SET last_message = $3 WHERE id = $1 AND last_message_at = $2";
+    "UPDATE wa_chats SET last_message = $3 WHERE id = $1 AND last_message_at = $2 RETURNING " + kChatCols;
 const std::string kFailMessage =
     "UPDATE wa_messages SET status = 'failed', failure_reason = $3 WHERE session_id = $1 AND id = $2 "
     "AND status IN ('pending', 'sent') RETURNING " + kMessageCols;
@@ -439,6 +439,8 @@ std::vector<std::string> StatusesBefore(std::string_view target) {
 }
 
 std::string Preview(const Message& m) {
+    if (m.deleted) return "This message was deleted";
+    if (m.type == kMessageUndecryptable) return "Waiting for this message";
     if (!m.body.empty()) return m.body;
     if (m.media && !m.media->file_name.empty()) return m.media->file_name;
     return "[" + m.type + "]";
@@ -500,14 +502,16 @@ public:
         if (wa_message_id.empty()) return std::nullopt;
         return First<Message>(conn_.Query(kSelectMessageByWaId, {S(session_id), S(wa_message_id)}), ReadMessage);
     }
-    std::optional<Message> UpdateMessageContent(const Message& m) override {
+    std::optional<UpdatedMessage> UpdateMessageContent(const Message& m) override {
         const MediaInfo media = m.media.value_or(MediaInfo{});
-        auto out = First<Message>(conn_.Query(kUpdateMessageContent,
+        auto row = First<Message>(conn_.Query(kUpdateMessageContent,
                                               {m.session_id, m.id, m.type, m.body, m.media.has_value(), media.mimetype,
                                                media.size, media.file_name, media.url, m.quoted_message_id, m.edited,
                                                m.deleted}),
                                   ReadMessage);
-        if (out) conn_.Exec(kRefreshChatPreview, {out->chat_id, out->timestamp, Preview(*out)});
+        if (!row) return std::nullopt;
+        UpdatedMessage out{*row, std::nullopt};
+        out.chat = First<Chat>(conn_.Query(kRefreshChatPreview, {row->chat_id, row->timestamp, Preview(*row)}), ReadChat);
         return out;
     }
     Event AppendEvent(const Event& event) override;

@@ -6,6 +6,7 @@
 // what the receive lanes committed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
 import { TestServer, until } from './lib/server.mjs';
 import { startSim, tempDir } from './lib/client-harness.mjs';
 import { BaileysClient, cleanup } from './lib/sim-harness.mjs';
@@ -21,6 +22,7 @@ let sessionId;
 let shopDevice;
 let companion;
 let companionAuth;
+let company;
 
 async function allEvents() {
     const out = [];
@@ -49,7 +51,7 @@ before(async () => {
         backend: 'sqlite',
         env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey },
     });
-    const company = await srv.createCompany({ name: 'Receive Co' });
+    company = await srv.createCompany({ name: 'Receive Co' });
     await srv.start();
     token = await srv.login(company.adminEmail, company.adminPassword);
     sessionId = (await srv.ok(srv.post('/api/whatsapp/sessions', token, { name: 'shop' }), 'create')).sessionId;
@@ -128,8 +130,36 @@ test('an edit and a delete for everyone from a Baileys companion update the stor
         return ids.includes(original.key.id) && ids.includes(doomed.key.id);
     });
 
-    await companion.sock.sendMessage(to, { text: 'delivery on tuesday', edit: original.key });
-    await companion.sock.sendMessage(to, { delete: doomed.key });
+    // The console has the chat open while the changes arrive: they show without a reload.
+    const chatId = await until('the chat id', async () => {
+        const page = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats`, token), 'chats');
+        return page.items.find((c) => c.jid === `${COMPANION}@s.whatsapp.net`)?.id;
+    });
+    const browser = await chromium.launch({ executablePath: process.env.WADESK_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+        const page = await browser.newPage();
+        await page.goto(`${srv.baseUrl}/`);
+        await page.fill('#login-email', company.adminEmail);
+        await page.fill('#login-password', company.adminPassword);
+        await page.click('#login-form button[type=submit]');
+        await page.click(`#chats li[data-id="${chatId}"]`);
+        await page.waitForFunction(() => [...document.querySelectorAll('#messages li .body')].some((e) => e.textContent === 'my card number is 1234'));
+
+        await companion.sock.sendMessage(to, { text: 'delivery on tuesday', edit: original.key });
+        await companion.sock.sendMessage(to, { delete: doomed.key });
+        await page.waitForFunction(() => {
+            const lines = [...document.querySelectorAll('#messages li')].map((li) => li.textContent);
+            return lines.some((t) => t.includes('delivery on tuesday') && t.includes('(edited)'))
+                && lines.some((t) => t.includes('This message was deleted'))
+                && !lines.some((t) => t.includes('card number'));
+        }, null, { timeout: 20000 });
+        // The chat list follows: the deleted text is gone from the chat's preview too.
+        await page.waitForFunction(() => [...document.querySelectorAll('#chats li small')]
+            .some((e) => e.textContent.includes('This message was deleted')));
+        assert.ok(!(await page.textContent('#chats')).includes('card number'));
+    } finally {
+        await browser.close();
+    }
     const [edited, deleted] = await until('edit and delete applied', async () => {
         const all = await messagesOf(COMPANION);
         const e = all.find((m) => m.waMessageId === original.key.id);

@@ -216,8 +216,9 @@ TEST_F(WadeskServiceTest, AnUndecryptableMessageIsShownThenHealedByTheResend) {
     EXPECT_EQ(healed->id, stored->id);
     EXPECT_EQ(healed->type, "text");
     EXPECT_EQ(healed->body, "here it is");
-    ASSERT_EQ(events.size(), 3u);
+    ASSERT_EQ(events.size(), 4u);
     EXPECT_EQ(events[2].name, "whatsapp:message_updated");
+    EXPECT_EQ(events[3].name, "whatsapp:chat_updated") << "the chat's preview shows the healed text";
     EXPECT_EQ(svc->ListMessages(admin, session.id, "79005556611", 1, 50, "").total, 1);
 }
 
@@ -243,8 +244,7 @@ TEST_F(WadeskServiceTest, RevokeAndEditChangeTheSendersMessageOnly) {
     EXPECT_TRUE(m->edited);
     EXPECT_EQ(m->body, "the price is 10");
     EXPECT_FALSE(repo->FindMessageByWaId(session.id, "EDIT1")) << "an edit is no message of its own";
-    ASSERT_EQ(events.size(), 1u);
-    EXPECT_EQ(events[0].name, "whatsapp:message_updated");
+    ASSERT_EQ(EventNames(), (std::vector<std::string>{"whatsapp:message_updated", "whatsapp:chat_updated"}));
     auto payload = boost::json::parse(events[0].payload_json).as_object();
     EXPECT_EQ(payload["message"].as_object()["body"].as_string(), "the price is 10");
     EXPECT_EQ(payload["message"].as_object()["edited"].as_bool(), true);
@@ -269,8 +269,10 @@ TEST_F(WadeskServiceTest, RevokeAndEditChangeTheSendersMessageOnly) {
     m = repo->FindMessageByWaId(session.id, "ORIG1");
     EXPECT_TRUE(m->deleted);
     EXPECT_EQ(m->body, "");
-    EXPECT_EQ(events.size(), 2u);
-    EXPECT_EQ(events[1].name, "whatsapp:message_updated");
+    EXPECT_EQ(EventNames(), (std::vector<std::string>{"whatsapp:message_updated", "whatsapp:chat_updated",
+                                                      "whatsapp:message_updated", "whatsapp:chat_updated"}));
+    auto chat = boost::json::parse(events[3].payload_json).as_object()["chat"].as_object();
+    EXPECT_EQ(chat["lastMessage"].as_string(), "This message was deleted");
 }
 
 TEST_F(WadeskServiceTest, IncomingMessagesAreCommittedOnceAndCounted) {

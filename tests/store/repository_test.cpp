@@ -1096,20 +1096,32 @@ TEST_P(RepositoryTest, UpdatesAMessagesContentAndTheChatPreviewFollows) {
     repo_->Transact([&](Transaction& tx) {
         auto out = tx.UpdateMessageContent(edited);
         ASSERT_TRUE(out);
-        EXPECT_EQ(out->body, "last, edited");
-        EXPECT_TRUE(out->edited);
-        EXPECT_EQ(out->wa_message_id, "E2");
+        EXPECT_EQ(out->message.body, "last, edited");
+        EXPECT_TRUE(out->message.edited);
+        EXPECT_EQ(out->message.wa_message_id, "E2");
+        ASSERT_TRUE(out->chat) << "the last message: the chat's preview changed with it";
+        EXPECT_EQ(out->chat->last_message, "last, edited");
     });
     EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->last_message, "last, edited");
     Message gone = older;
     gone.deleted = true;
     gone.body.clear();
-    repo_->Transact([&](Transaction& tx) { ASSERT_TRUE(tx.UpdateMessageContent(gone)); });
+    repo_->Transact([&](Transaction& tx) {
+        auto out = tx.UpdateMessageContent(gone);
+        ASSERT_TRUE(out);
+        EXPECT_FALSE(out->chat) << "not the last message: the chat is as it was";
+    });
     auto reread = repo_->FindMessage(a.id, s.id, older.id);
     ASSERT_TRUE(reread);
     EXPECT_TRUE(reread->deleted);
     EXPECT_EQ(reread->body, "");
     EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->last_message, "last, edited") << "not the last message: no change";
+    Message last_gone = *repo_->FindMessage(a.id, s.id, last.id);
+    last_gone.deleted = true;
+    last_gone.body.clear();
+    repo_->Transact([&](Transaction& tx) { ASSERT_TRUE(tx.UpdateMessageContent(last_gone)); });
+    EXPECT_EQ(repo_->FindChat(a.id, s.id, c.id)->last_message, "This message was deleted")
+        << "a deleted message's text leaves the chat list too";
     Message missing = older;
     missing.id = NewId();
     repo_->Transact([&](Transaction& tx) { EXPECT_FALSE(tx.UpdateMessageContent(missing)); });

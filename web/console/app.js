@@ -55,7 +55,7 @@ function onEvent(name, data) {
   if (['whatsapp:ready', 'whatsapp:session_status', 'whatsapp:disconnected'].includes(name)) loadSessions().catch((e) => showError('app-error', e));
   if (data.sessionId !== state.session?.id) return;
   if (name === 'whatsapp:chat_updated' && data.chat) upsertChat(data.chat);
-  if ((name === 'whatsapp:message' || name === 'whatsapp:message_sent') && data.message && data.chatId === state.chat?.id) upsertMessage(data.message);
+  if (['whatsapp:message', 'whatsapp:message_sent', 'whatsapp:message_updated'].includes(name) && data.message && data.chatId === state.chat?.id) upsertMessage(data.message);
   if (name === 'whatsapp:message_status') {
     const m = state.messages.find((x) => x.id === data.messageId);
     if (m) { m.status = data.status; if (data.reason) m.failureReason = data.reason; renderMessages(); }
@@ -212,6 +212,7 @@ const kTypeMarks = { image: '📷', video: '🎬', audio: '🎵', voice: '🎤',
 function contentText(m) {
   const text = m.body || m.media?.fileName || '';
   if (m.type === 'text') return text;
+  if (m.type === 'undecryptable') return 'Waiting for this message. This may take a while.';
   if (m.type === 'reaction') return text ? `${kTypeMarks.reaction} reacted ${text}` : `${kTypeMarks.reaction} took a reaction back`;
   const mark = kTypeMarks[m.type];
   if (!mark) return `(${m.type})`;
@@ -230,12 +231,14 @@ function renderMessages() {
     li.classList.toggle('mine', m.fromMe);
     const body = document.createElement('span');
     body.className = 'body';
-    body.textContent = m.deleted ? '(deleted)' : contentText(m);
+    body.textContent = m.deleted ? 'This message was deleted' : contentText(m);
+    body.classList.toggle('notice', m.deleted || m.type === 'undecryptable');
     const meta = document.createElement('small');
     meta.className = 'meta';
     const when = m.timestamp ? new Date(m.timestamp).toLocaleString() : '';
     const why = m.status === 'failed' && m.failureReason ? ` (${m.failureReason})` : '';
-    meta.textContent = m.fromMe ? `${when} ${kStatusMarks[m.status] ?? m.status}${why}` : `${m.sender?.name ?? ''} ${when}`;
+    const edited = m.edited && !m.deleted ? ' (edited)' : '';
+    meta.textContent = m.fromMe ? `${when}${edited} ${kStatusMarks[m.status] ?? m.status}${why}` : `${m.sender?.name ?? ''} ${when}${edited}`;
     li.append(body, meta);
     return li;
   }));
