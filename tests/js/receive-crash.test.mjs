@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestServer, until, sleep, backends } from './lib/server.mjs';
-import { startSim } from './lib/client-harness.mjs';
+import { linkSession, startSim } from './lib/client-harness.mjs';
 
 const SHOP = '15550007000';
 const CONTACTS = ['15550007001', '15550007002', '15550007003', '15550007004', '15550007005'];
@@ -41,17 +41,7 @@ for (const backend of backends()) {
             const company = await srv.createCompany({ name: 'Crash Co' });
             await srv.start();
             const token = await srv.login(company.adminEmail, company.adminPassword);
-            const sessionId = (await srv.ok(srv.post('/api/whatsapp/sessions', token, { name: 'shop' }), 'create')).sessionId;
-            const qr = await until('a QR', async () => {
-                const r = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/qr`, token), 'qr');
-                return r.qr ? r : null;
-            });
-            assert.equal((await sim.control('POST', `/accounts/${SHOP}/scan`, { qr: qr.qr })).status, 200);
-            await until('connected', async () => {
-                const s = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}`, token), 'session');
-                return s.status === 'connected' ? s : null;
-            });
-            const shopDevice = (await sim.control('GET', `/accounts/${SHOP}/devices`)).body.devices.find((d) => d.id !== 0).jid;
+            const { sessionId, device: shopDevice } = await linkSession(srv, sim, token, SHOP);
 
             // Each contact sends its share in order; the five run side by side.
             const idOf = (i) => `CRASH${String(i).padStart(5, '0')}`;

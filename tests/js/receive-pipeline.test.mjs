@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { TestServer, until } from './lib/server.mjs';
-import { startSim, tempDir } from './lib/client-harness.mjs';
+import { linkSession, startSim, tempDir } from './lib/client-harness.mjs';
 import { BaileysClient, cleanup } from './lib/sim-harness.mjs';
 
 const SHOP = '15550004444';
@@ -54,18 +54,7 @@ before(async () => {
     company = await srv.createCompany({ name: 'Receive Co' });
     await srv.start();
     token = await srv.login(company.adminEmail, company.adminPassword);
-    sessionId = (await srv.ok(srv.post('/api/whatsapp/sessions', token, { name: 'shop' }), 'create')).sessionId;
-    const qr = await until('a QR', async () => {
-        const r = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/qr`, token), 'qr');
-        return r.qr ? r : null;
-    });
-    assert.equal((await sim.control('POST', `/accounts/${SHOP}/scan`, { qr: qr.qr })).status, 200);
-    await until('connected', async () => {
-        const s = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}`, token), 'session');
-        return s.status === 'connected' ? s : null;
-    });
-    const devices = (await sim.control('GET', `/accounts/${SHOP}/devices`)).body.devices;
-    shopDevice = devices.find((d) => d.id !== 0).jid;
+    ({ sessionId, device: shopDevice } = await linkSession(srv, sim, token, SHOP));
 });
 
 after(async () => {

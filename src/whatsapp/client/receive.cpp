@@ -212,10 +212,10 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
         if (msg.kind == MessageKind::kContent && msg.chat.empty()) msg.kind = MessageKind::kProtocol;
         out.reply = MessageOutcome::Reply::kReceipt;
     } else if (duplicate && failure.empty()) {
-        // Handled before and not buffered (it predates the buffer): settle it, store nothing.
-        if (ctx.batch) ctx.batch->Discard();
+        // Handled before and not buffered (it predates the buffer): settle it and store no
+        // message; what the stanza taught us (LID pairs) is still committed.
+        msg.kind = MessageKind::kProtocol;
         out.reply = MessageOutcome::Reply::kReceipt;
-        return out;
     } else {
         msg.kind = MessageKind::kUndecryptable;
         if (!any_enc) failure = node.Child("unavailable") ? "unavailable" : "no_content";

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { until } from './server.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const buildDir = () => (process.env.WADESK_BUILD_DIR ? resolve(process.env.WADESK_BUILD_DIR) : join(repo, 'build'));
@@ -89,6 +90,26 @@ export async function startSim({ stateDir, listen } = {}) {
     async close() { await sim.stop(); state.remove(); },
     async kill() { await sim.stop('SIGKILL'); },
   };
+}
+
+// Links the emulator account `phone` to a new wadesk session by QR, as an admin would: creates the
+// session, scans its QR with the emulated phone and waits for "connected". Returns
+// { sessionId, device } (device: the linked companion's JID at the emulator).
+export async function linkSession(srv, sim, token, phone, name = 'shop') {
+  const created = await srv.ok(srv.post('/api/whatsapp/sessions', token, { name }), 'create session');
+  const sessionId = created.sessionId;
+  const qr = await until('a QR', async () => {
+    const r = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/qr`, token), 'qr');
+    return r.qr ? r : null;
+  });
+  const scan = await sim.control('POST', `/accounts/${phone}/scan`, { qr: qr.qr });
+  if (scan.status !== 200) throw new Error(`scan answered ${scan.status}: ${JSON.stringify(scan.body)}`);
+  await until('connected', async () => {
+    const s = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}`, token), 'session');
+    return s.status === 'connected' ? s : null;
+  });
+  const devices = (await sim.control('GET', `/accounts/${phone}/devices`)).body.devices;
+  return { sessionId, device: devices.find((d) => d.id !== 0).jid };
 }
 
 export function startClient(sim, stateDir) {
