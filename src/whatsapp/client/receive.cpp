@@ -1,7 +1,6 @@
 #include "whatsapp/client/receive.h"
 
 #include <algorithm>
-#include <charconv>
 #include <optional>
 
 #include "core/log.h"
@@ -11,18 +10,6 @@
 namespace wadesk::wa {
 
 namespace {
-
-int ParseCount(std::string_view s) {
-    int v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() && v > 0 ? v : 0;
-}
-
-std::int64_t ParseSeconds(std::string_view s) {
-    std::int64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() ? v : 0;
-}
 
 // A Signal failure that a fresh session can heal, so a retry receipt is worth sending (§8.1).
 // A duplicate is not one: it is a stanza already handled.
@@ -126,7 +113,7 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
     IncomingMessage msg;
     msg.id = id;
     msg.push_name = std::string(node.AttrOr("notify", ""));
-    msg.timestamp = ParseSeconds(node.AttrOr("t", "0"));
+    msg.timestamp = node.GetAttrInt("t").value_or(0);
     if (from_jid->IsGroup() || from_jid->IsBroadcast()) {
         msg.is_group = true;
         msg.chat = from_jid->ToString();
@@ -156,7 +143,7 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
         const Bytes* ciphertext = enc->ContentBytes();
         if (!ciphertext) continue;
         any_enc = true;
-        seen_count = std::max(seen_count, ParseCount(enc->AttrOr("count", "")));
+        seen_count = std::max<int>(seen_count, static_cast<int>(std::clamp<std::int64_t>(enc->GetAttrInt("count").value_or(0), 0, 1000)));
         const std::string_view type = enc->AttrOr("type", "");
         if (type != "pkmsg" && type != "msg") {
             if (failure.empty()) failure = type == "skmsg" ? "group_messages_unsupported" : "unsupported_encryption";

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "bundle_of.h"
 #include "fake_server.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/pairing.h"
@@ -661,13 +662,7 @@ TEST(Connection, ReceivesA1to1MessageAndReceiptsIt) {
 
     // The peer builds a session from the bundle we uploaded and sends a pkmsg.
     Peer peer;
-    PreKeyBundle bundle;
-    bundle.registration_id = c.creds.registration_id;
-    bundle.identity = c.creds.identity.pub;
-    bundle.signed_pre_key_id = c.creds.signed_pre_key.id;
-    bundle.signed_pre_key = c.creds.signed_pre_key.key.pub;
-    bundle.signed_pre_key_signature.assign(c.creds.signed_pre_key.signature.begin(), c.creds.signed_pre_key.signature.end());
-    bundle.pre_key = live.uploaded[3];
+    PreKeyBundle bundle = testing::BundleOf(c.creds, live.uploaded[3]);
     const SignalAddress us{"15551234567", 5};
     ASSERT_TRUE(peer.signal->ProcessBundle(us, bundle));
     Message m;
@@ -735,12 +730,7 @@ TEST(Connection, ReceiptIsWithheldWhenTheMessageIsNotCommitted) {
     Refusing refusing;
     // Swap in a handler that cannot commit: same credentials, new connection on the same server.
     Peer peer;
-    PreKeyBundle bundle;
-    bundle.registration_id = c.creds.registration_id;
-    bundle.identity = c.creds.identity.pub;
-    bundle.signed_pre_key_id = c.creds.signed_pre_key.id;
-    bundle.signed_pre_key = c.creds.signed_pre_key.key.pub;
-    bundle.signed_pre_key_signature.assign(c.creds.signed_pre_key.signature.begin(), c.creds.signed_pre_key.signature.end());
+    PreKeyBundle bundle = testing::BundleOf(c.creds);
     const SignalAddress us{"15551234567", 5};
     ASSERT_TRUE(peer.signal->ProcessBundle(us, bundle));
     Message m;
@@ -1118,17 +1108,7 @@ namespace {
 constexpr std::string_view kPeerPnDevice = "15550002222:3@s.whatsapp.net";
 constexpr std::string_view kPeerLidDevice = "100000000000022:3@lid";
 
-PreKeyBundle OwnBundle(const Companion& c, const PreKeyPublic& one_time) {
-    PreKeyBundle bundle;
-    bundle.registration_id = c.creds.registration_id;
-    bundle.identity = c.creds.identity.pub;
-    bundle.signed_pre_key_id = c.creds.signed_pre_key.id;
-    bundle.signed_pre_key = c.creds.signed_pre_key.key.pub;
-    bundle.signed_pre_key_signature.assign(c.creds.signed_pre_key.signature.begin(),
-                                           c.creds.signed_pre_key.signature.end());
-    bundle.pre_key = one_time;
-    return bundle;
-}
+PreKeyBundle OwnBundle(const Companion& c, const PreKeyPublic& one_time) { return testing::BundleOf(c.creds, one_time); }
 
 Node TextStanza(Attrs attrs, const Ciphertext& ct) {
     return Node("message", std::move(attrs),

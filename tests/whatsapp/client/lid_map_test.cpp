@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bundle_of.h"
 #include "whatsapp/client/signal_manager.h"
 #include "whatsapp/proto/message_util.h"
 
@@ -178,16 +179,7 @@ struct Party {
         EXPECT_TRUE(m);
         signal = std::move(*m);
     }
-    PreKeyBundle Bundle(std::optional<PreKeyPublic> one_time) const {
-        PreKeyBundle b;
-        b.registration_id = creds.registration_id;
-        b.identity = creds.identity.pub;
-        b.signed_pre_key_id = creds.signed_pre_key.id;
-        b.signed_pre_key = creds.signed_pre_key.key.pub;
-        b.signed_pre_key_signature.assign(creds.signed_pre_key.signature.begin(), creds.signed_pre_key.signature.end());
-        b.pre_key = one_time;
-        return b;
-    }
+    PreKeyBundle Bundle(std::optional<PreKeyPublic> one_time) const { return testing::BundleOf(creds, one_time); }
 };
 
 // Peer (device 3 of kPn / kLid) starts a session with us by PN; returns its address for us.

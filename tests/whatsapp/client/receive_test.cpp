@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bundle_of.h"
 #include "whatsapp/proto/message_util.h"
 
 namespace wadesk::wa {
@@ -24,16 +25,7 @@ struct Receiver {
 
     Receiver() { creds.me = Me{"15550009999:3@s.whatsapp.net", "200000000000099:3@lid", "Shop"}; }
 
-    PreKeyBundle Bundle(PreKeyPublic one_time) const {
-        PreKeyBundle b;
-        b.registration_id = creds.registration_id;
-        b.identity = creds.identity.pub;
-        b.signed_pre_key_id = creds.signed_pre_key.id;
-        b.signed_pre_key = creds.signed_pre_key.key.pub;
-        b.signed_pre_key_signature.assign(creds.signed_pre_key.signature.begin(), creds.signed_pre_key.signature.end());
-        b.pre_key = one_time;
-        return b;
-    }
+    PreKeyBundle Bundle(PreKeyPublic one_time) const { return testing::BundleOf(creds, one_time); }
 };
 
 // Events that commit the batch's writes into the durable store, or refuse (a failed commit).
@@ -77,7 +69,7 @@ Message Text(const std::string& text) {
     return m;
 }
 
-class Receive : public testing::Test {
+class Receive : public ::testing::Test {
 protected:
     void SetUp() override {
         auto keys = receiver.signal->GeneratePreKeys(1, 2);
@@ -199,6 +191,41 @@ TEST_F(Receive, AMalformedPlaintextIsNackedButItsStateIsKept) {
     // The ratchet moved on with the commit: the next message decrypts.
     EXPECT_EQ(Run(Stanza("3EB0E2", Encrypt(sender, Text("after")))).reply, MessageOutcome::Reply::kReceipt);
     EXPECT_EQ(events.messages.back().text, "after");
+}
+
+// Bad stanzas from the server get an answer and never a throw; what can be shown is reported.
+TEST_F(Receive, BadStanzasAreAnsweredAndNothingIsDropped) {
+    // No id or an unparsable sender: refused, nothing reported.
+    Node no_id("message", {{"from", std::string(kSenderJid)}}, NodeList{});
+    MessageOutcome out = Run(no_id);
+    EXPECT_EQ(out.reply, MessageOutcome::Reply::kNack);
+    EXPECT_EQ(out.nack_code, 487);
+    Node bad_from("message", {{"from", "no-at-sign"}, {"id", "3EB0F0"}}, NodeList{});
+    EXPECT_EQ(Run(bad_from).nack_code, 487);
+    EXPECT_TRUE(events.messages.empty());
+
+    // Nothing to decrypt (an <unavailable> placeholder): shown as undecryptable, settled.
+    Node unavailable("message", {{"from", std::string(kSenderJid)}, {"id", "3EB0F1"}, {"t", "x"}},
+                     NodeList{Node("unavailable", {{"type", "view_once"}})});
+    EXPECT_EQ(Run(unavailable).reply, MessageOutcome::Reply::kReceipt);
+    ASSERT_EQ(events.messages.size(), 1u);
+    EXPECT_EQ(events.messages[0].kind, MessageKind::kUndecryptable);
+    EXPECT_EQ(events.messages[0].failure, "unavailable");
+    EXPECT_EQ(events.messages[0].timestamp, 0) << "a time that is no number is no time";
+
+    // An encryption we do not know, a count that is no number, an enc without bytes.
+    Node odd("message", {{"from", std::string(kSenderJid)}, {"id", "3EB0F2"}},
+             NodeList{Node("enc", {{"v", "2"}, {"type", "zzz"}, {"count", "-7"}}, Bytes{1, 2, 3}),
+                      Node("enc", {{"v", "2"}, {"type", "msg"}})});
+    EXPECT_EQ(Run(odd).reply, MessageOutcome::Reply::kReceipt);
+    ASSERT_EQ(events.messages.size(), 2u);
+    EXPECT_EQ(events.messages[1].kind, MessageKind::kUndecryptable);
+    EXPECT_EQ(events.messages[1].failure, "unsupported_encryption");
+    EXPECT_EQ(events.messages[1].retry_count, 0);
+
+    // The Signal state is untouched by all of it: a real message still decrypts.
+    EXPECT_EQ(Run(Stanza("3EB0F3", Encrypt(sender, Text("still fine")))).reply, MessageOutcome::Reply::kReceipt);
+    EXPECT_EQ(events.messages.back().text, "still fine");
 }
 
 TEST(BatchingCredentialStore, HoldsWritesOnTheBatchThreadOnly) {

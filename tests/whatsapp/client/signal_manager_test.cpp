@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "bundle_of.h"
+
 namespace wadesk::wa {
 namespace {
 
@@ -18,16 +20,7 @@ struct Party {
         EXPECT_TRUE(m) << m.error().message;
         signal = std::move(*m);
     }
-    PreKeyBundle Bundle(std::optional<PreKeyPublic> one_time) const {
-        PreKeyBundle b;
-        b.registration_id = creds.registration_id;
-        b.identity = creds.identity.pub;
-        b.signed_pre_key_id = creds.signed_pre_key.id;
-        b.signed_pre_key = creds.signed_pre_key.key.pub;
-        b.signed_pre_key_signature.assign(creds.signed_pre_key.signature.begin(), creds.signed_pre_key.signature.end());
-        b.pre_key = one_time;
-        return b;
-    }
+    PreKeyBundle Bundle(std::optional<PreKeyPublic> one_time) const { return testing::BundleOf(creds, one_time); }
 };
 
 const SignalAddress kAliceAddr{"15550001111", 0};
