@@ -112,6 +112,11 @@ export function show(res) {
 
 let serial = 0;
 
+// How long a SIGTERM may take: the server lets in-flight requests finish for up to its shutdown
+// grace (http::ServerOptions::shutdown_grace, 10 s) before it exits, so the harness waits that
+// long plus a margin before it calls the exit unclean.
+const kSigtermWaitMs = 15000;
+
 export class TestServer {
     constructor({ backend = 'sqlite', env = {}, args = [] } = {}) {
         this.backend = backend;
@@ -247,7 +252,7 @@ export class TestServer {
     async restart() {
         this.stopping = true;
         this.proc.kill('SIGTERM');
-        const e = await Promise.race([this.exited, timeout(10000).then(() => null)]);
+        const e = await Promise.race([this.exited, timeout(kSigtermWaitMs).then(() => null)]);
         if (!e || !(e.code === 0 || (e.code === null && e.signal === 'SIGTERM'))) {
             if (!e) this.proc.kill('SIGKILL');
             throw new Error(`wadesk did not restart cleanly: ${JSON.stringify(e)}\n${this.stderrTail()}`);
@@ -273,7 +278,7 @@ export class TestServer {
         this.stderr = '';
     }
 
-    // Stops the server (SIGTERM, then SIGKILL after 10 s) and removes its database. Throws when
+    // Stops the server (SIGTERM, then SIGKILL after kSigtermWaitMs) and removes its database. Throws when
     // the server had died on its own before, or did not exit cleanly on SIGTERM.
     async stop() {
         let problem = null;
@@ -283,11 +288,12 @@ export class TestServer {
             } else {
                 this.stopping = true;
                 this.proc.kill('SIGTERM');
-                const e = await Promise.race([this.exited, timeout(10000).then(() => null)]);
+                const e = await Promise.race([this.exited, timeout(kSigtermWaitMs).then(() => null)]);
                 if (!e) {
                     this.proc.kill('SIGKILL');
                     await this.exited;
-                    problem = `wadesk did not exit within 10 s of SIGTERM\n${this.stderrTail()}`;
+                    await new Promise((r) => { if (this.proc.stderr.readableEnded) r(); else this.proc.stderr.once('close', r); });
+                    problem = `wadesk did not exit within ${kSigtermWaitMs / 1000} s of SIGTERM\n${this.stderrTail()}`;
                 } else if (!(e.code === 0 || (e.code === null && e.signal === 'SIGTERM'))) {
                     problem = `wadesk exited uncleanly on SIGTERM: ${JSON.stringify(e)}\n${this.stderrTail()}`;
                 }
