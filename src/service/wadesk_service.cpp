@@ -883,12 +883,10 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
         std::lock_guard lock(state_mutex_);
         session_company_[s->id] = s->company_id;
     }
-    std::vector<store::Event> events;
-    repo_.Transact([&](store::Transaction& tx) {
-        events.clear();  // a retried transaction starts over
+    const std::vector<store::Event> events = repo_.Transact([&](store::Transaction& tx) {
         if (also) also(tx);
-        if (in.kind == IncomingKind::kRevoke || in.kind == IncomingKind::kEdit) return ApplyChange(tx, *s, in, events);
-        RecordIncoming(tx, *s, in, events);
+        if (in.kind == IncomingKind::kRevoke || in.kind == IncomingKind::kEdit) return ApplyChange(tx, *s, in);
+        RecordIncoming(tx, *s, in);
     });
     for (const store::Event& e : events) bus_.Publish(e);
     if (!events.empty()) {
@@ -902,8 +900,7 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
     return true;
 }
 
-void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in,
-                                   std::vector<store::Event>& events) {
+void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in) {
     store::Chat c;
     c.company_id = s.company_id;
     c.session_id = s.id;
@@ -933,12 +930,11 @@ void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSessio
     store::RecordedMessage rec = tx.RecordMessage(m);
     if (rec.inserted) {
         if (in.from_history) return;
-        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:message",
-                                                  {{"sessionId", s.id}, {"chatId", rec.chat.id},
-                                                   {"message", MessageView(rec.message)}})));
-        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:chat_updated",
-                                                  {{"sessionId", s.id}, {"chatId", rec.chat.id},
-                                                   {"chat", ChatView(rec.chat)}})));
+        tx.AppendEvent(
+            MakeEvent(s.company_id, s.id, "whatsapp:message",
+                      {{"sessionId", s.id}, {"chatId", rec.chat.id}, {"message", MessageView(rec.message)}}));
+        tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:chat_updated",
+                                 {{"sessionId", s.id}, {"chatId", rec.chat.id}, {"chat", ChatView(rec.chat)}}));
         return;
     }
     // The resend that heals an undecryptable message arrives under the same id: it replaces it.
@@ -948,26 +944,23 @@ void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSessio
     healed.body = m.body;
     healed.media = m.media;
     healed.quoted_message_id = m.quoted_message_id;
-    if (auto updated = tx.UpdateMessageContent(healed)) AppendUpdated(tx, s, *updated, events);
+    if (auto updated = tx.UpdateMessageContent(healed)) AppendUpdated(tx, s, *updated);
 }
 
 // whatsapp:message_updated, and whatsapp:chat_updated when the chat's preview changed with it.
-void WadeskService::AppendUpdated(store::Transaction& tx, const store::WaSession& s, const store::UpdatedMessage& u,
-                                  std::vector<store::Event>& events) {
-    events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
-                                              {{"sessionId", s.id}, {"chatId", u.message.chat_id},
-                                               {"message", MessageView(u.message)}})));
+void WadeskService::AppendUpdated(store::Transaction& tx, const store::WaSession& s, const store::UpdatedMessage& u) {
+    tx.AppendEvent(
+        MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
+                  {{"sessionId", s.id}, {"chatId", u.message.chat_id}, {"message", MessageView(u.message)}}));
     if (u.chat) {
-        events.push_back(tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:chat_updated",
-                                                  {{"sessionId", s.id}, {"chatId", u.chat->id},
-                                                   {"chat", ChatView(*u.chat)}})));
+        tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:chat_updated",
+                                 {{"sessionId", s.id}, {"chatId", u.chat->id}, {"chat", ChatView(*u.chat)}}));
     }
 }
 
 // Revoke and edit: only the message's own sender may change it; a change to a message we never
 // stored changes nothing (the stanza is still settled: there is nothing to redeliver it for).
-void WadeskService::ApplyChange(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in,
-                                std::vector<store::Event>& events) {
+void WadeskService::ApplyChange(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in) {
     auto target = tx.FindMessageByWaId(s.id, in.target_wa_message_id);
     if (!target) {
         spdlog::info("[WhatsApp] Session {}: {} of unknown message {}", s.id,
@@ -993,7 +986,7 @@ void WadeskService::ApplyChange(store::Transaction& tx, const store::WaSession& 
         changed.edited = true;
         changed.body = in.body;
     }
-    if (auto updated = tx.UpdateMessageContent(changed)) AppendUpdated(tx, s, *updated, events);
+    if (auto updated = tx.UpdateMessageContent(changed)) AppendUpdated(tx, s, *updated);
 }
 
 void WadeskService::OnMessageSent(const std::string& session_id, const std::string& message_id,

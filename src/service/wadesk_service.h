@@ -197,14 +197,11 @@ private:
     // An event not stored yet: append it in a transaction, publish it after the commit.
     static store::Event MakeEvent(const std::string& company_id, const std::string& session_id, const std::string& name,
                                   const boost::json::object& payload);
-    // The statements of one incoming message inside the receive transaction; the events it
-    // appended go to `events`, to publish once committed.
-    void RecordIncoming(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in,
-                        std::vector<store::Event>& events);
-    void ApplyChange(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in,
-                     std::vector<store::Event>& events);
-    void AppendUpdated(store::Transaction& tx, const store::WaSession& session, const store::UpdatedMessage& updated,
-                       std::vector<store::Event>& events);
+    // The statements of one incoming message inside the receive transaction; its events are
+    // appended to `tx`, and published once Transact returns them.
+    void RecordIncoming(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
+    void ApplyChange(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
+    void AppendUpdated(store::Transaction& tx, const store::WaSession& session, const store::UpdatedMessage& updated);
     void ApplySessionChange(const store::WaSession& session);
     void ValidateNewUser(const NewUser& user) const;
     // Hands `m` (an outgoing row of session `s`) to the engine unless it was already handed in

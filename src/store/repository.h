@@ -115,7 +115,8 @@ struct CompanyStats {
 
 // A unit of work: the statements of one use case, committed together by Repository::Transact.
 // The methods mean what the Repository methods of the same names mean, but run inside the open
-// transaction. Valid only inside the Transact callback; one thread.
+// transaction. Valid only inside the Transact callback; one thread. Writes that nothing in a
+// unit reads back (credentials, events) may be deferred to the commit.
 class Transaction {
 public:
     virtual ~Transaction() = default;
@@ -127,7 +128,9 @@ public:
     // when there is no such message. The chat's preview follows when it is the chat's last
     // message (UpdatedMessage::chat is then the chat after the change).
     virtual std::optional<UpdatedMessage> UpdateMessageContent(const Message& message) = 0;
-    virtual Event AppendEvent(const Event& event) = 0;
+    // Queues an event of this unit: it is written at the commit, after the unit's other writes,
+    // and Transact returns it with its id and created_at, in the order appended.
+    virtual void AppendEvent(const Event& event) = 0;
     virtual void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) = 0;
     virtual void DeleteCredential(std::string_view session_id, std::string_view key) = 0;
 };
@@ -136,11 +139,12 @@ class Repository {
 public:
     virtual ~Repository() = default;
 
-    // Runs `fn` in one write transaction: committed when fn returns, rolled back when it throws
-    // (the exception then propagates). When concurrent writers collide (UniqueViolation, e.g. two
-    // nodes creating one chat) the transaction is rolled back and fn runs again, a few times, so
-    // fn must have no effect outside `tx` until Transact returns.
-    virtual void Transact(const std::function<void(Transaction& tx)>& fn) = 0;
+    // Runs `fn` as one unit of work: committed when fn returns, rolled back when it throws (the
+    // exception then propagates). Returns the events the unit appended, as written. Units of
+    // concurrent callers may share one transaction (group commit); `fn` may run more than once
+    // (when its group or a colliding writer rolls back), so it must have no effect outside `tx`
+    // until Transact returns.
+    virtual std::vector<Event> Transact(const std::function<void(Transaction& tx)>& fn) = 0;
 
     // --- companies
     virtual Company CreateCompany(const Company& company) = 0;  // id/created_at filled if empty

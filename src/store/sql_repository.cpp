@@ -214,9 +214,9 @@ const std::string kSetMessageWaId =
     "UPDATE wa_messages SET wa_message_id = $3 WHERE session_id = $1 AND id = $2 RETURNING " + kMessageCols;
 
 // ---- events and audit
-const std::string kInsertEvent =
-    "INSERT INTO events (company_id, session_id, name, payload_json, created_at) VALUES ($1, $2, $3, $4, $5) "
-    "RETURNING id";
+// Events and credentials are written a group at a time (SqlTransaction::Finish), in
+// multi-row statements: "<head> VALUES (..), (..) <tail>".
+const std::string kInsertEventsHead = "INSERT INTO events (company_id, session_id, name, payload_json, created_at)";
 const std::string kListEvents =
     "SELECT " + kEventCols + " FROM events WHERE company_id = $1 AND id > $2 ORDER BY id LIMIT $3";
 const std::string kInsertAudit =
@@ -244,8 +244,8 @@ const std::string kPurgeSessionCounts = "DELETE FROM message_counts_daily WHERE 
 // ---- credentials and health
 const std::string kSelectCredential =
     "SELECT cred_value FROM wa_credentials WHERE session_id = $1 AND cred_key = $2";
-const std::string kUpsertCredential =
-    "INSERT INTO wa_credentials (session_id, cred_key, cred_value, updated_at) VALUES ($1, $2, $3, $4) "
+const std::string kUpsertCredentialsHead = "INSERT INTO wa_credentials (session_id, cred_key, cred_value, updated_at)";
+const std::string kUpsertCredentialsTail =
     "ON CONFLICT (session_id, cred_key) DO UPDATE SET cred_value = excluded.cred_value, "
     "updated_at = excluded.updated_at";
 const std::string kDeleteCredential = "DELETE FROM wa_credentials WHERE session_id = $1 AND cred_key = $2";
@@ -491,10 +491,59 @@ SqlRepository::SqlRepository(std::unique_ptr<detail::Database> db) : db_(std::mo
 
 namespace {
 
-// Transaction over one driver connection inside Database::Write.
+// Drivers prepare each statement text once per connection, so multi-row statements go in
+// power-of-two chunks of at most kMaxRowsPerStatement rows: a handful of texts serves any count.
+constexpr std::size_t kMaxRowsPerStatement = 64;
+
+std::string MultiRowSql(std::string_view head, std::size_t width, std::size_t rows, std::string_view tail) {
+    std::string sql(head);
+    sql += " VALUES ";
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        sql += r ? ", (" : "(";
+        for (std::size_t c = 0; c < width; ++c) {
+            if (c) sql += ", ";
+            sql += '$';
+            sql += std::to_string(++n);
+        }
+        sql += ')';
+    }
+    if (!tail.empty()) {
+        sql += ' ';
+        sql += tail;
+    }
+    return sql;
+}
+
+// Runs "<head> VALUES ... <tail>" over `params` (rows of `width` values) in chunks; on_rows, when
+// given, gets each chunk's result rows and the index of the chunk's first row.
+void RunMultiRow(Connection& conn, std::string_view head, std::size_t width, std::string_view tail,
+                 const Params& params, const std::function<void(const Rows&, std::size_t)>& on_rows) {
+    const std::size_t total = params.size() / width;
+    std::size_t done = 0;
+    while (done < total) {
+        std::size_t chunk = kMaxRowsPerStatement;
+        while (chunk > total - done) chunk /= 2;
+        const Params slice(params.begin() + static_cast<std::ptrdiff_t>(done * width),
+                           params.begin() + static_cast<std::ptrdiff_t>((done + chunk) * width));
+        const Rows rows = conn.Query(MultiRowSql(head, width, chunk, tail), slice);
+        if (on_rows) on_rows(rows, done);
+        done += chunk;
+    }
+}
+
+// Transaction over one driver connection inside Database::Write, for one or more units of work
+// (a group). Credential writes and events wait for Finish(), which writes them in a few
+// multi-row statements: the credentials, then the events under the dialect's ordering lock, so
+// that lock is held only from the events to the commit.
 class SqlTransaction final : public Transaction {
 public:
     SqlTransaction(Connection& conn, const detail::Dialect& dialect) : conn_(conn), dialect_(dialect) {}
+
+    // The unit whose events the following calls append.
+    void BeginUnit(std::vector<Event>* events) { unit_events_ = events; }
+    // Writes what waits; the caller commits next.
+    void Finish();
 
     Chat UpsertChat(const Chat& chat) override;
     RecordedMessage RecordMessage(const Message& message) override;
@@ -514,18 +563,63 @@ public:
         out.chat = First<Chat>(conn_.Query(kRefreshChatPreview, {row->chat_id, row->timestamp, Preview(*row)}), ReadChat);
         return out;
     }
-    Event AppendEvent(const Event& event) override;
+    void AppendEvent(const Event& event) override {
+        Event e = event;
+        if (e.payload_json.empty()) e.payload_json = "{}";
+        unit_events_->push_back(std::move(e));
+        events_.emplace_back(unit_events_, unit_events_->size() - 1);
+    }
     void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) override {
-        conn_.Exec(kUpsertCredential, {S(session_id), S(key), Blob{S(value)}, NowMs()});
+        credentials_[{std::string(session_id), std::string(key)}] = std::string(value);
     }
     void DeleteCredential(std::string_view session_id, std::string_view key) override {
-        conn_.Exec(kDeleteCredential, {S(session_id), S(key)});
+        credentials_[{std::string(session_id), std::string(key)}] = std::nullopt;
     }
 
 private:
     Connection& conn_;
     const detail::Dialect& dialect_;
+    std::vector<Event>* unit_events_ = nullptr;
+    std::vector<std::pair<std::vector<Event>*, std::size_t>> events_;  // every unit's, in append order
+    std::map<std::pair<std::string, std::string>, std::optional<std::string>> credentials_;  // nullopt: delete
+    // Chat rows this transaction holds locked (id → company): a unit that upserts a chat and then
+    // records a message in it locks the row once.
+    std::map<std::string, std::string, std::less<>> locked_chats_;
 };
+
+void SqlTransaction::Finish() {
+    Params puts;
+    for (const auto& [key, value] : credentials_) {
+        if (value) {
+            puts.insert(puts.end(), {key.first, key.second, Blob{*value}, NowMs()});
+        } else {
+            conn_.Exec(kDeleteCredential, {key.first, key.second});
+        }
+    }
+    RunMultiRow(conn_, kUpsertCredentialsHead, 4, kUpsertCredentialsTail, puts, nullptr);
+    credentials_.clear();
+    if (events_.empty()) return;
+    if (!dialect_.serialize_events.empty()) conn_.Query(dialect_.serialize_events, {});
+    const std::int64_t now = NowMs();
+    Params params;
+    params.reserve(events_.size() * 5);
+    for (auto& [unit, index] : events_) {
+        Event& e = (*unit)[index];
+        e.created_at = now;
+        params.insert(params.end(), {e.company_id, e.session_id, e.name, e.payload_json, e.created_at});
+    }
+    // Under the ordering lock the ids one statement takes increase in row order.
+    RunMultiRow(conn_, kInsertEventsHead, 5, "RETURNING id", params, [&](const Rows& rows, std::size_t first) {
+        std::vector<std::int64_t> ids;
+        for (std::size_t i = 0; i < rows.size(); ++i) ids.push_back(rows[i].Int(0));
+        std::sort(ids.begin(), ids.end());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            auto& [unit, index] = events_[first + i];
+            (*unit)[index].id = ids[i];
+        }
+    });
+    events_.clear();
+}
 
 Chat SqlTransaction::UpsertChat(const Chat& chat) {
     if (chat.jid.empty()) throw ConstraintViolation("store: a chat needs a jid");
@@ -557,6 +651,7 @@ Chat SqlTransaction::UpsertChat(const Chat& chat) {
         out.created_at = now;
         out.updated_at = now;
         conn_.Exec(kInsertChat, ChatParams(out));
+        locked_chats_[out.id] = out.company_id;
         return out;
     }
     Chat keep = by_jid ? *by_jid : *by_lid;
@@ -594,6 +689,8 @@ Chat SqlTransaction::UpsertChat(const Chat& chat) {
     // Most calls find the chat as it is (every incoming message names its chat): no write then.
     const bool unchanged = !fold && keep.jid == found.jid && keep.lid == found.lid && keep.name == found.name &&
                            keep.is_group == found.is_group;
+    locked_chats_[keep.id] = keep.company_id;
+    if (fold) locked_chats_.erase(by_lid->id);
     if (unchanged) return keep;
     keep.updated_at = now;
     WriteChat(conn_, keep);
@@ -602,11 +699,18 @@ Chat SqlTransaction::UpsertChat(const Chat& chat) {
 
 RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
     RecordedMessage out;
-    // Locking the chat row serializes writers of one chat (PostgreSQL; SQLite has one writer).
-    std::optional<Chat> chat = First<Chat>(
-        conn_.Query(kSelectChatInSession + dialect_.for_update, {message.session_id, message.chat_id}),
-        ReadChat);
-    if (!chat || (!message.company_id.empty() && chat->company_id != message.company_id)) {
+    // Locking the chat row serializes writers of one chat (PostgreSQL; SQLite has one writer);
+    // a chat this transaction upserted is locked already.
+    std::string company_id;
+    if (auto held = locked_chats_.find(message.chat_id); held != locked_chats_.end()) {
+        company_id = held->second;
+    } else if (auto chat = First<Chat>(conn_.Query(kSelectChatInSession + dialect_.for_update,
+                                                   {message.session_id, message.chat_id}),
+                                       ReadChat)) {
+        company_id = chat->company_id;
+        locked_chats_[chat->id] = company_id;
+    }
+    if (company_id.empty() || (!message.company_id.empty() && company_id != message.company_id)) {
         throw ConstraintViolation("store: message.chat_id does not name a chat of the message's session");
     }
     auto find_existing = [&]() -> std::optional<Message> {
@@ -624,19 +728,15 @@ RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
     };
     auto duplicate = [&](Message existing) {
         out.message = std::move(existing);
-        out.chat = First<Chat>(conn_.Query(kSelectChatInSession, {out.message.session_id, out.message.chat_id}),
-                               ReadChat)
-                       .value_or(*chat);
+        auto chat = First<Chat>(conn_.Query(kSelectChatInSession, {out.message.session_id, out.message.chat_id}),
+                                ReadChat);
+        if (!chat) throw StoreError("store: a stored message's chat is gone");
+        out.chat = std::move(*chat);
         out.inserted = false;
     };
-    if (auto existing = find_existing()) {
-        duplicate(std::move(*existing));
-        return out;
-    }
-
     Message m = message;
     if (m.id.empty()) m.id = NewId();
-    m.company_id = chat->company_id;
+    m.company_id = company_id;
     if (m.created_at == 0) m.created_at = NowMs();
     if (m.timestamp == 0) m.timestamp = m.created_at;
     const MediaInfo media = m.media.value_or(MediaInfo{});
@@ -647,7 +747,8 @@ RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
          media.url, m.quoted_message_id, m.timestamp, m.status, m.sent_by, m.client_message_id, m.edited,
          m.deleted, m.from_history, m.created_at, m.sender_lid, m.failure_reason});
     if (inserted.empty()) {
-        // A concurrent writer stored the same message first (the unique index decided).
+        // Stored before (a redelivery, a retried send) or by a concurrent writer: the unique
+        // indexes on (session, wa_message_id) and (session, client_message_id) decided.
         if (auto existing = find_existing()) {
             duplicate(std::move(*existing));
             return out;
@@ -661,35 +762,85 @@ RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
     return out;
 }
 
-Event SqlTransaction::AppendEvent(const Event& event) {
-    Event e = event;
-    if (e.payload_json.empty()) e.payload_json = "{}";
-    if (!dialect_.serialize_events.empty()) conn_.Query(dialect_.serialize_events, {});
-    e.created_at = NowMs();
-    e.id = conn_.Query(kInsertEvent, {e.company_id, e.session_id, e.name, e.payload_json, e.created_at})[0].Int(0);
-    return e;
-}
-
 }  // namespace
 
 // Concurrent writers that collide on a unique index (PostgreSQL) run again and then find the
 // winner's row; SQLite serializes writers and never gets here.
 constexpr int kTransactAttempts = 4;
 
-void SqlRepository::Transact(const std::function<void(Transaction&)>& fn) {
-    for (int attempt = 1;; ++attempt) {
+struct SqlRepository::GroupUnit {
+    const std::function<void(Transaction&)>* fn;
+    std::vector<Event> events;
+    std::exception_ptr error;
+    bool taken = false;  // in a group being committed
+    bool done = false;
+};
+
+// One transaction for all of `group`; throws (everything rolled back) when any unit throws.
+void SqlRepository::CommitTogether(const std::vector<GroupUnit*>& group) {
+    db_->Write([&](Connection& conn) {
+        SqlTransaction tx(conn, db_->dialect());
+        for (GroupUnit* u : group) {
+            u->events.clear();  // a unit that runs again starts over
+            tx.BeginUnit(&u->events);
+            (*u->fn)(tx);
+        }
+        tx.Finish();
+    });
+}
+
+void SqlRepository::CommitGroup(const std::vector<GroupUnit*>& group) {
+    if (group.size() > 1) {
         try {
-            db_->Write([&](Connection& conn) {
-                SqlTransaction tx(conn, db_->dialect());
-                fn(tx);
-            });
-            return;
-        } catch (const UniqueViolation&) {
-            if (attempt >= kTransactAttempts) throw;
+            return CommitTogether(group);
+        } catch (...) {
+            // Rolled back as a whole: each unit runs again alone, below.
+        }
+    }
+    for (GroupUnit* u : group) {
+        const std::vector<GroupUnit*> alone{u};
+        for (int attempt = 1;; ++attempt) {
+            try {
+                CommitTogether(alone);
+                break;
+            } catch (const UniqueViolation&) {
+                if (attempt < kTransactAttempts) continue;
+                u->error = std::current_exception();
+                break;
+            } catch (...) {
+                u->error = std::current_exception();
+                break;
+            }
         }
     }
 }
 
+std::vector<Event> SqlRepository::Transact(const std::function<void(Transaction&)>& fn) {
+    GroupUnit me{&fn};
+    std::unique_lock lock(group_mutex_);
+    group_queue_.push_back(&me);
+    while (!me.done) {
+        if (me.taken || groups_running_ >= kMaxGroupsRunning) {
+            group_done_.wait(lock);
+            continue;
+        }
+        // A group may start: this caller commits the oldest waiting units, its own among them
+        // (or it comes round again).
+        ++groups_running_;
+        const auto n = static_cast<std::ptrdiff_t>(std::min(group_queue_.size(), kMaxGroup));
+        const std::vector<GroupUnit*> group(group_queue_.begin(), group_queue_.begin() + n);
+        group_queue_.erase(group_queue_.begin(), group_queue_.begin() + n);
+        for (GroupUnit* u : group) u->taken = true;
+        lock.unlock();
+        CommitGroup(group);
+        lock.lock();
+        for (GroupUnit* u : group) u->done = true;
+        --groups_running_;
+        group_done_.notify_all();
+    }
+    if (me.error) std::rethrow_exception(me.error);
+    return std::move(me.events);
+}
 
 // ---------------------------------------------------------------- companies
 
@@ -1167,9 +1318,7 @@ std::vector<Message> SqlRepository::ListRecentIncoming(std::string_view session_
 // ---------------------------------------------------------------- events and audit
 
 Event SqlRepository::AppendEvent(const Event& event) {
-    Event out;
-    Transact([&](Transaction& tx) { out = tx.AppendEvent(event); });
-    return out;
+    return Transact([&](Transaction& tx) { tx.AppendEvent(event); }).at(0);
 }
 
 std::vector<Event> SqlRepository::ListEvents(std::string_view company_id, std::int64_t after_id, int limit) {

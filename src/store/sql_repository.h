@@ -2,7 +2,10 @@
 // The Repository over SQL: every method's statements and transactions, written once against
 // detail::Database and run by either driver (sqlite/, postgres/). Statements use $n
 // placeholders only; no value is ever spliced into SQL text.
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 
 #include "store/detail/sql.h"
 #include "store/repository.h"
@@ -16,7 +19,14 @@ public:
     // The driver underneath, for tools (the benchmark seeder) that bulk-load around the interface.
     detail::Database& database() { return *db_; }
 
-    void Transact(const std::function<void(Transaction& tx)>& fn) override;
+    // Group commit: while kMaxGroupsRunning groups are being committed, the callers that arrive
+    // wait and then run as the next group: one transaction (one commit, one WAL flush, one
+    // statement for the group's events and one for its credentials) for up to kMaxGroup units.
+    // A group that fails is rolled back and each of its units runs again alone, so one unit's
+    // failure is its own caller's and nobody else's.
+    std::vector<Event> Transact(const std::function<void(Transaction& tx)>& fn) override;
+    static constexpr std::size_t kMaxGroup = 64;
+    static constexpr int kMaxGroupsRunning = 3;
 
     Company CreateCompany(const Company& company) override;
     std::optional<Company> FindCompany(std::string_view id) override;
@@ -97,7 +107,15 @@ public:
     std::int64_t CountCompanies() override;
 
 private:
+    struct GroupUnit;
+    void CommitTogether(const std::vector<GroupUnit*>& group);
+    void CommitGroup(const std::vector<GroupUnit*>& group);
+
     std::unique_ptr<detail::Database> db_;
+    std::mutex group_mutex_;
+    std::condition_variable group_done_;
+    std::deque<GroupUnit*> group_queue_;  // units waiting for a group, oldest first
+    int groups_running_ = 0;              // groups being committed by their callers
 };
 
 // Labels as stored: a JSON array of strings. ParseLabels returns {} for text that is not one.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -1063,6 +1065,100 @@ TEST_P(RepositoryTest, ATransactionCommitsEverythingOrNothing) {
     ASSERT_TRUE(stored);
     EXPECT_EQ(stored->body, "hello W2");
     EXPECT_EQ(repo_->ListEvents(a.id, 0, 10).size(), 1u);
+}
+
+// Group commit: many concurrent units share transactions, yet each commits or fails on its own.
+// One unit in eight throws after writing; its writes vanish, the others' stay, and each caller
+// gets back exactly its own events, with ids that order them as the events API lists them.
+TEST_P(RepositoryTest, ConcurrentUnitsCommitOrFailEachOnTheirOwn) {
+    Company a = NewCompany();
+    constexpr int kThreads = 8, kUnits = 40;
+    std::vector<WaSession> sessions;
+    for (int t = 0; t < kThreads; ++t) sessions.push_back(NewSession(a));
+    std::atomic<int> failed{0};
+    std::mutex mu;
+    std::map<std::int64_t, std::string> returned;  // event id → "session/unit"
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            const WaSession& s = sessions[static_cast<std::size_t>(t)];
+            for (int i = 0; i < kUnits; ++i) {
+                const std::string tag = s.id + "/" + std::to_string(i);
+                const bool fail = (t * kUnits + i) % 8 == 3;
+                try {
+                    auto events = repo_->Transact([&](Transaction& tx) {
+                        tx.PutCredential(s.id, "k/" + std::to_string(i), tag);
+                        Chat chat = tx.UpsertChat({.company_id = a.id, .session_id = s.id,
+                                                   .jid = "7900" + std::to_string(i % 5) + "@s.whatsapp.net"});
+                        RecordedMessage rec = tx.RecordMessage(IncomingMessage(chat, "G" + tag, 1000 + i, tag));
+                        EXPECT_TRUE(rec.inserted);
+                        tx.AppendEvent({.company_id = a.id, .session_id = s.id, .name = "one", .payload_json = tag});
+                        tx.AppendEvent({.company_id = a.id, .session_id = s.id, .name = "two", .payload_json = tag});
+                        if (fail) throw std::runtime_error("unit " + tag + " fails");
+                    });
+                    EXPECT_FALSE(fail) << tag;
+                    ASSERT_EQ(events.size(), 2u);
+                    EXPECT_EQ(events[0].name, "one");
+                    EXPECT_EQ(events[1].name, "two");
+                    EXPECT_LT(events[0].id, events[1].id);
+                    std::lock_guard lock(mu);
+                    for (const Event& e : events) {
+                        EXPECT_EQ(e.payload_json, tag);
+                        returned[e.id] = tag;
+                    }
+                } catch (const std::runtime_error& e) {
+                    EXPECT_TRUE(fail) << e.what();
+                    failed.fetch_add(1);
+                }
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failed.load(), kThreads * kUnits / 8);
+    const std::vector<Event> listed = repo_->ListEvents(a.id, 0, 10000);
+    ASSERT_EQ(listed.size(), returned.size());
+    for (const Event& e : listed) EXPECT_EQ(returned[e.id], e.payload_json) << e.id;
+    for (int t = 0; t < kThreads; ++t) {
+        const WaSession& s = sessions[static_cast<std::size_t>(t)];
+        for (int i = 0; i < kUnits; ++i) {
+            const std::string tag = s.id + "/" + std::to_string(i);
+            const bool fail = (t * kUnits + i) % 8 == 3;
+            EXPECT_EQ(repo_->FindMessageByWaId(s.id, "G" + tag).has_value(), !fail) << tag;
+            EXPECT_EQ(repo_->GetCredential(s.id, "k/" + std::to_string(i)).has_value(), !fail) << tag;
+        }
+    }
+}
+
+// Credentials and events are written in multi-row statements of up to 64 rows; a unit with
+// more of either (and a key written twice, then deleted, then written again) stores each once.
+TEST_P(RepositoryTest, AUnitWithManyCredentialsAndEventsStoresEachOnce) {
+    Company a = NewCompany();
+    WaSession s = NewSession(a);
+    repo_->PutCredential(s.id, "gone", "before");
+    auto events = repo_->Transact([&](Transaction& tx) {
+        for (int i = 0; i < 100; ++i) tx.PutCredential(s.id, "k/" + std::to_string(i), "v" + std::to_string(i));
+        tx.PutCredential(s.id, "k/7", "seven");
+        tx.DeleteCredential(s.id, "k/8");
+        tx.DeleteCredential(s.id, "gone");
+        tx.DeleteCredential(s.id, "k/9");
+        tx.PutCredential(s.id, "k/9", "nine");
+        for (int i = 0; i < 71; ++i)
+            tx.AppendEvent({.company_id = a.id, .session_id = s.id, .name = "e" + std::to_string(i)});
+    });
+    ASSERT_EQ(events.size(), 71u);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        EXPECT_EQ(events[i].name, "e" + std::to_string(i));
+        if (i) EXPECT_GT(events[i].id, events[i - 1].id);
+    }
+    const std::vector<Event> listed = repo_->ListEvents(a.id, 0, 1000);
+    ASSERT_EQ(listed.size(), 71u);
+    for (std::size_t i = 0; i < listed.size(); ++i) EXPECT_EQ(listed[i].id, events[i].id);
+    EXPECT_EQ(*repo_->GetCredential(s.id, "k/0"), "v0");
+    EXPECT_EQ(*repo_->GetCredential(s.id, "k/99"), "v99");
+    EXPECT_EQ(*repo_->GetCredential(s.id, "k/7"), "seven");
+    EXPECT_FALSE(repo_->GetCredential(s.id, "k/8"));
+    EXPECT_FALSE(repo_->GetCredential(s.id, "gone"));
+    EXPECT_EQ(*repo_->GetCredential(s.id, "k/9"), "nine");
 }
 
 TEST_P(RepositoryTest, UpdatesAMessagesContentAndTheChatPreviewFollows) {
