@@ -249,6 +249,8 @@ public:
     // written before `before_ms`; returns how many.
     virtual std::int64_t PruneCredentials(std::string_view session_id, std::string_view key_prefix,
                                           std::int64_t before_ms) = 0;
+    // The keys of the session's credentials that start with `key_prefix`, in key order.
+    virtual std::vector<std::string> ListCredentialKeys(std::string_view session_id, std::string_view key_prefix) = 0;
 
     // --- health
     virtual bool Ping() = 0;  // true when the database answers

@@ -100,6 +100,7 @@ public:
     void DeleteCredentials(std::string_view session_id) override;
     std::int64_t PruneCredentials(std::string_view session_id, std::string_view key_prefix,
                                   std::int64_t before_ms) override;
+    std::vector<std::string> ListCredentialKeys(std::string_view session_id, std::string_view key_prefix) override;
 
     bool Ping() override;
 

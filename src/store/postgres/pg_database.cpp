@@ -51,6 +51,7 @@ void ThrowPgError(PGconn* conn, const PGresult* result, const std::string& what)
         throw ConnectionError(message);
     }
     if (sqlstate == "23505") throw UniqueViolation(message);
+    if (sqlstate == "40P01" || sqlstate == "40001") throw TransientConflict(message);
     if (sqlstate == "23503" || sqlstate == "23514" || sqlstate == "23502" || sqlstate.rfind("22", 0) == 0) {
         throw ConstraintViolation(message);
     }

@@ -25,7 +25,8 @@ using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
 using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
 
 // Maps a failed result (or connection) to the StoreError hierarchy:
-// 23505 → UniqueViolation, 23503/23514/23502/22xxx → ConstraintViolation, lost connection →
+// 23505 → UniqueViolation, 40P01/40001 → TransientConflict, 23503/23514/23502/22xxx →
+// ConstraintViolation, lost connection →
 // ConnectionError, anything else → StoreError.
 [[noreturn]] void ThrowPgError(PGconn* conn, const PGresult* result, const std::string& what);
 
