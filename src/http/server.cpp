@@ -80,6 +80,21 @@ bool IsQuietError(const boost::system::error_code& ec) {
            ec == bhttp::error::partial_message;
 }
 
+// RFC 9112 §6.1, §6.3: a request body is framed by one Content-Length or by exactly
+// "Transfer-Encoding: chunked" (HTTP/1.1 only). Any other transfer coding, a repeated
+// Transfer-Encoding, or Transfer-Encoding beside Content-Length leaves the end of the body open
+// to interpretation (request smuggling), so such a request is refused and its connection closed.
+bool HasUnambiguousFraming(const bhttp::request_parser<bhttp::string_body>::value_type& req) {
+    auto te = req.equal_range(bhttp::field::transfer_encoding);
+    if (te.first == te.second) return true;
+    if (std::next(te.first) != te.second || req.version() < 11) return false;
+    if (req.find(bhttp::field::content_length) != req.end()) return false;
+    std::string_view coding = te.first->value();
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+    return beast::iequals(coding, "chunked");
+}
+
 std::string Lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -144,6 +159,11 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
         }
         if (hec) {
             if (!IsQuietError(hec)) co_await WriteError(stream, 400, "bad_request", "malformed HTTP request");
+            break;
+        }
+        if (!HasUnambiguousFraming(parser.get())) {
+            co_await WriteError(stream, 400, "bad_request",
+                                "a request body must be framed by Content-Length or by Transfer-Encoding: chunked alone");
             break;
         }
         auto content_length = parser.content_length();
