@@ -66,7 +66,9 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
 
     std::string url = config.DatabaseUrl();
     try {
-        app->repo_ = store::OpenRepository(url, migrate);
+        store::OpenOptions open_options;
+        open_options.timeout = std::chrono::milliseconds(config.db_timeout_ms);
+        app->repo_ = store::OpenRepository(url, migrate, open_options);
     } catch (const std::exception& e) {
         return MakeError("database", "cannot open database " + RedactUrl(url) + ": " + e.what());
     }
@@ -138,6 +140,7 @@ int App::Serve(const std::string& program) {
     options.port = config_.listen_port;
     options.io_threads = config_.io_threads;
     options.worker_threads = config_.worker_threads;
+    options.handler_wait = std::chrono::milliseconds(config_.db_timeout_ms);
     options.body_limit = config_.body_limit;
 
     std::unique_ptr<http::Api> api;

@@ -120,6 +120,10 @@ const std::vector<Knob>& Knobs() {
          [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.wa_receive_threads, v, 1, 256); }},
         {"worker-threads", "WADESK_WORKER_THREADS", "database worker threads (default 4)",
          [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.worker_threads, v, 1, 256); }},
+        {"db-timeout", "WADESK_DB_TIMEOUT_MS",
+         "longest wait in ms for the database (PostgreSQL: each call, a pooled or new connection) and for a free "
+         "request handler; then 503 database_unavailable (default 5000)",
+         [](Config& c, const std::string& v) { return SetNumber<std::int64_t>(c.db_timeout_ms, v, 100, 600000); }},
         {"body-limit", "WADESK_BODY_LIMIT", "largest JSON request body in bytes (default 1048576)",
          [](Config& c, const std::string& v) {
              return SetNumber<std::size_t>(c.body_limit, v, 1024, 64 * 1024 * 1024);

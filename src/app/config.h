@@ -36,6 +36,7 @@ struct Config {
     unsigned io_threads = 0;             // 0: one per core
     unsigned worker_threads = 4;         // the blocking (database) pool
     unsigned wa_receive_threads = 2;     // the engine's receive lanes: decrypt and commit
+    std::int64_t db_timeout_ms = 5000;   // WADESK_DB_TIMEOUT_MS: longest wait on the database (and for a handler)
     std::size_t body_limit = 1024 * 1024;
     std::int64_t token_ttl_s = 12 * 3600;
     // Engine.IO (Socket.IO) transport, announced in the open packet.

@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -19,6 +20,8 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <deque>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -34,6 +37,71 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
+namespace {
+
+// Admits at most `slots` requests into their handlers at once. A request that finds no free slot
+// waits on a timer of its own connection's strand (no thread is held) until a slot is handed to
+// it or its wait runs out. Thread-safe.
+class HandlerGate {
+public:
+    explicit HandlerGate(std::size_t slots) : free_(slots) {}
+
+    // Takes a slot when one is free and nobody queues for one.
+    bool TryEnter() {
+        std::lock_guard lock(mutex_);
+        if (free_ == 0 || !waiters_.empty()) return false;
+        --free_;
+        return true;
+    }
+    // REQUIRES: runs on a strand (the timer's cancel is posted there). True: the caller holds a
+    // slot and must Leave(); false: `wait` passed first.
+    net::awaitable<bool> Enter(std::chrono::milliseconds wait) {
+        auto waiter = std::make_shared<Waiter>(co_await net::this_coro::executor);
+        {
+            std::lock_guard lock(mutex_);
+            if (free_ > 0 && waiters_.empty()) {
+                --free_;
+                co_return true;
+            }
+            waiter->timer.expires_after(wait);
+            waiters_.push_back(waiter);
+        }
+        co_await waiter->timer.async_wait(net::as_tuple(net::use_awaitable));
+        std::lock_guard lock(mutex_);
+        if (waiter->granted) co_return true;
+        waiters_.erase(std::find(waiters_.begin(), waiters_.end(), waiter));
+        co_return false;
+    }
+    // Hands the slot to the oldest waiter, or frees it.
+    void Leave() {
+        std::shared_ptr<Waiter> next;
+        {
+            std::lock_guard lock(mutex_);
+            if (waiters_.empty()) {
+                ++free_;
+                return;
+            }
+            next = std::move(waiters_.front());
+            waiters_.pop_front();
+            next->granted = true;
+        }
+        // On the waiter's strand, so it runs after the waiter started waiting.
+        net::post(next->timer.get_executor(), [next] { next->timer.cancel(); });
+    }
+
+private:
+    struct Waiter {
+        explicit Waiter(net::any_io_executor executor) : timer(std::move(executor)) {}
+        net::steady_timer timer;
+        bool granted = false;  // guarded by the gate's mutex_
+    };
+    std::mutex mutex_;
+    std::size_t free_;
+    std::deque<std::shared_ptr<Waiter>> waiters_;  // oldest first
+};
+
+}  // namespace
+
 struct Server::Impl {
     ServerOptions options;
     Dispatcher dispatcher;
@@ -47,13 +115,20 @@ struct Server::Impl {
     std::atomic<std::size_t> in_flight{0};
     std::vector<std::function<void()>> on_shutdown;
     unsigned io_threads;
+    HandlerGate gate;
 
     Impl(ServerOptions o, Dispatcher d, Metrics* m)
         : options(std::move(o)),
           dispatcher(std::move(d)),
           metrics(m),
-          workers(std::max(1u, options.worker_threads)),
-          io_threads(options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency())) {}
+          workers(std::max(1u, options.worker_threads) + 1),  // one more thread than handler slots
+          io_threads(options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency())),
+          gate(std::max(1u, options.worker_threads)) {}
+
+    bool IsInline(std::string_view target) const {
+        std::string_view path = target.substr(0, target.find('?'));
+        return std::find(options.inline_paths.begin(), options.inline_paths.end(), path) != options.inline_paths.end();
+    }
 
     net::awaitable<void> Accept();
     net::awaitable<void> Connection(tcp::socket socket);
@@ -206,15 +281,26 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
         bool keep_alive = breq.keep_alive();
         unsigned version = breq.version();
 
-        ++in_flight;
         Response resp;
-        try {  // on a worker thread already: handlers may block on the database
-            resp = dispatcher(req);
-        } catch (const std::exception& e) {
-            spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
-            resp = ErrorResponse(500, "internal_error", "internal server error");
+        const bool needs_slot = !IsInline(req.target);
+        bool admitted = !needs_slot || gate.TryEnter() || co_await gate.Enter(options.handler_wait);
+        if (admitted) {
+            ++in_flight;
+            try {  // on a worker thread already: handlers may block on the database
+                resp = dispatcher(req);
+            } catch (const std::exception& e) {
+                spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
+                resp = ErrorResponse(500, "internal_error", "internal server error");
+            }
+            --in_flight;
+            if (needs_slot) gate.Leave();
+        } else {
+            resp = ErrorResponse(503, "database_unavailable",
+                                 "no handler became free within " + std::to_string(options.handler_wait.count()) +
+                                     " ms: every one is waiting on the database; try again");
+            resp.headers.emplace_back("Retry-After", "1");
+            if (metrics) metrics->Record(req.method, "unmatched", 503, 0);
         }
-        --in_flight;
 
         bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
         res.set(bhttp::field::server, "wadesk");

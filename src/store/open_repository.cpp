@@ -14,10 +14,10 @@ bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0
 
 }  // namespace
 
-std::unique_ptr<Repository> OpenRepository(const std::string& url, bool migrate) {
+std::unique_ptr<Repository> OpenRepository(const std::string& url, bool migrate, const OpenOptions& options) {
     std::unique_ptr<detail::Database> db;
     if (StartsWith(url, "postgres://") || StartsWith(url, "postgresql://")) {
-        db = std::make_unique<postgres::PgDatabase>(url);
+        db = std::make_unique<postgres::PgDatabase>(url, options.timeout);
     } else {
         std::string path = url;
         if (StartsWith(path, "sqlite://")) path = path.substr(std::string_view("sqlite://").size());
