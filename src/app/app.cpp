@@ -141,6 +141,7 @@ int App::Serve(const std::string& program) {
     options.io_threads = config_.io_threads;
     options.worker_threads = config_.worker_threads;
     options.handler_wait = std::chrono::milliseconds(config_.db_timeout_ms);
+    options.max_connections = config_.max_connections;
     options.body_limit = config_.body_limit;
 
     std::unique_ptr<http::Api> api;
@@ -155,6 +156,9 @@ int App::Serve(const std::string& program) {
         out += "# HELP wadesk_db_pool_in_flight Requests being handled on the worker pool.\n"
                "# TYPE wadesk_db_pool_in_flight gauge\nwadesk_db_pool_in_flight " +
                std::to_string(server.InFlight()) + "\n";
+        out += "# HELP wadesk_http_connections_open HTTP connections and Socket.IO websockets open now.\n"
+               "# TYPE wadesk_http_connections_open gauge\nwadesk_http_connections_open " +
+               std::to_string(server.OpenConnections()) + "\n";
     };
     api = std::make_unique<http::Api>(service_.get(), authenticator_.get(), metrics, std::move(api_options));
 

@@ -124,6 +124,9 @@ const std::vector<Knob>& Knobs() {
          "longest wait in ms for the database (PostgreSQL: each call, a pooled or new connection) and for a free "
          "request handler; then 503 database_unavailable (default 5000)",
          [](Config& c, const std::string& v) { return SetNumber<std::int64_t>(c.db_timeout_ms, v, 100, 600000); }},
+        {"max-connections", "WADESK_MAX_CONNECTIONS",
+         "connections open at once, HTTP and Socket.IO websockets; more wait until one closes (default 10000)",
+         [](Config& c, const std::string& v) { return SetNumber<std::size_t>(c.max_connections, v, 1, 1000000); }},
         {"body-limit", "WADESK_BODY_LIMIT", "largest JSON request body in bytes (default 1048576)",
          [](Config& c, const std::string& v) {
              return SetNumber<std::size_t>(c.body_limit, v, 1024, 64 * 1024 * 1024);

@@ -38,6 +38,7 @@ struct Config {
     unsigned wa_receive_threads = 2;     // the engine's receive lanes: decrypt and commit
     std::int64_t db_timeout_ms = 5000;   // WADESK_DB_TIMEOUT_MS: longest wait on the database (and for a handler)
     std::size_t body_limit = 1024 * 1024;
+    std::size_t max_connections = 10000;  // WADESK_MAX_CONNECTIONS: HTTP connections and websockets at once
     std::int64_t token_ttl_s = 12 * 3600;
     // Engine.IO (Socket.IO) transport, announced in the open packet.
     std::int64_t sio_ping_interval_ms = 25000;  // WADESK_SIO_PING_INTERVAL_MS

@@ -107,12 +107,20 @@ struct Server::Impl {
     Dispatcher dispatcher;
     Metrics* metrics = nullptr;
     UpgradeHandler* upgrade = nullptr;
+    // Declared before the executors: a connection's slot (TakeConnectionSlot) may be released
+    // while they destroy the coroutines they still hold.
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> open_connections{0};
+    std::atomic<bool> accept_waiting{false};
     net::io_context ioc;
     net::thread_pool workers;
     tcp::acceptor acceptor{ioc};
     net::signal_set signals{ioc, SIGINT, SIGTERM};
-    std::atomic<bool> stopping{false};
     std::atomic<std::size_t> in_flight{0};
+    // The acceptor runs on this strand and sleeps on accept_wake while at the connection cap or
+    // backing off; a connection that closes cancels the sleep (only while accept_waiting).
+    net::strand<net::io_context::executor_type> accept_strand{ioc.get_executor()};
+    net::steady_timer accept_wake{accept_strand};
     std::vector<std::function<void()>> on_shutdown;
     unsigned io_threads;
     HandlerGate gate;
@@ -131,7 +139,11 @@ struct Server::Impl {
     }
 
     net::awaitable<void> Accept();
-    net::awaitable<void> Connection(tcp::socket socket);
+    // Sleeps up to `most`, or until a connection closes.
+    net::awaitable<void> AcceptPause(std::chrono::milliseconds most);
+    // Counts a connection while it lives (in a Socket.IO websocket once upgraded).
+    std::shared_ptr<void> TakeConnectionSlot();
+    net::awaitable<void> Connection(tcp::socket socket, std::shared_ptr<void> slot);
     net::awaitable<void> Shutdown();
     net::awaitable<void> WriteError(beast::tcp_stream& stream, int status, std::string_view code,
                                     std::string_view message);
@@ -206,7 +218,7 @@ net::awaitable<void> Server::Impl::WriteError(beast::tcp_stream& stream, int sta
     }
 }
 
-net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
+net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_ptr<void> slot) {
     std::string remote_ip;
     {
         boost::system::error_code ec;
@@ -267,7 +279,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
 
         std::string_view target = breq.target();
         if (upgrade && target.starts_with("/socket.io/")) {
-            bool took_over = co_await upgrade->HandleSocketIo(stream, buffer, std::move(breq));
+            bool took_over = co_await upgrade->HandleSocketIo(stream, buffer, std::move(breq), slot);
             if (took_over) co_return;
             continue;
         }
@@ -322,8 +334,67 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+std::shared_ptr<void> Server::Impl::TakeConnectionSlot() {
+    ++open_connections;
+    return std::shared_ptr<void>(nullptr, [this](void*) {
+        --open_connections;
+        if (accept_waiting && !stopping) net::post(accept_strand, [this] { accept_wake.cancel(); });
+    });
+}
+
+net::awaitable<void> Server::Impl::AcceptPause(std::chrono::milliseconds most) {
+    accept_wake.expires_after(most);
+    accept_waiting = true;
+    co_await accept_wake.async_wait(net::as_tuple(net::use_awaitable));
+    accept_waiting = false;
+}
+
+namespace {
+
+// The acceptor's complaints: the first at once, then one summary per interval, so a failure
+// that repeats thousands of times a second costs one line per interval.
+class AcceptLog {
+public:
+    explicit AcceptLog(std::chrono::seconds interval) : interval_(interval) {}
+    template <class... Args>
+    void Warn(fmt::format_string<Args...> format, Args&&... args) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_) {
+            ++suppressed_;
+            return;
+        }
+        std::string line = fmt::format(format, std::forward<Args>(args)...);
+        if (suppressed_ > 0) line += fmt::format(" ({} more like it in the last {} s)", suppressed_, interval_.count());
+        spdlog::warn("[http] {}", line);
+        suppressed_ = 0;
+        next_ = now + interval_;
+    }
+
+private:
+    std::chrono::seconds interval_;
+    std::chrono::steady_clock::time_point next_{};
+    std::size_t suppressed_ = 0;
+};
+
+bool IsDescriptorShortage(const boost::system::error_code& ec) {
+    return ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+           ec == net::error::no_buffer_space || ec == net::error::no_memory;
+}
+
+}  // namespace
+
 net::awaitable<void> Server::Impl::Accept() {
+    AcceptLog log(options.accept_log_interval);
+    std::chrono::milliseconds backoff{0};
+    const std::size_t cap = std::max<std::size_t>(1, options.max_connections);
     for (;;) {
+        if (stopping) co_return;
+        if (open_connections >= cap) {
+            log.Warn("{} connections open (WADESK_MAX_CONNECTIONS): new ones wait until one closes",
+                     open_connections.load());
+            co_await AcceptPause(std::chrono::milliseconds(250));
+            continue;
+        }
         // A connection lives on a strand of the worker pool: it reads, dispatches (handlers block
         // on the database there) and writes without a hand-off between threads per request,
         // which costs more than parsing on this kind of machine. A Socket.IO upgrade moves its
@@ -331,11 +402,21 @@ net::awaitable<void> Server::Impl::Accept() {
         auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(workers), net::as_tuple(net::use_awaitable));
         if (ec) {
             if (ec == net::error::operation_aborted || stopping) co_return;
-            spdlog::warn("[http] accept failed: {}", ec.message());
+            if (IsDescriptorShortage(ec)) {
+                // The pending connection stays in the backlog and the listener stays readable:
+                // retrying at once would spin. Wait, longer each time, or until one closes.
+                backoff = std::clamp(backoff * 2, options.accept_backoff_min, options.accept_backoff_max);
+                log.Warn("accept failed: {} with {} connections open; retrying in up to {} ms", ec.message(),
+                         open_connections.load(), backoff.count());
+                co_await AcceptPause(backoff);
+            } else {
+                log.Warn("accept failed: {}", ec.message());
+            }
             continue;
         }
+        backoff = std::chrono::milliseconds{0};
         auto executor = socket.get_executor();
-        net::co_spawn(executor, Connection(std::move(socket)),
+        net::co_spawn(executor, Connection(std::move(socket), TakeConnectionSlot()),
                       [](std::exception_ptr e) { LogSpawnError(e, "connection"); });
     }
 }
@@ -350,6 +431,7 @@ net::awaitable<void> Server::Impl::Shutdown() {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
+    net::post(accept_strand, [this] { accept_wake.cancel(); });
     for (auto& callback : on_shutdown) {
         try {
             callback();
@@ -401,7 +483,7 @@ void Server::Run() {
         spdlog::info("received signal {}", signo);
         impl->BeginStop();
     });
-    net::co_spawn(impl->ioc, impl->Accept(), [](std::exception_ptr e) { LogSpawnError(e, "acceptor"); });
+    net::co_spawn(impl->accept_strand, impl->Accept(), [](std::exception_ptr e) { LogSpawnError(e, "acceptor"); });
     std::vector<std::thread> threads;
     for (unsigned i = 1; i < impl->io_threads; ++i) threads.emplace_back([impl] { impl->ioc.run(); });
     impl->ioc.run();
@@ -418,6 +500,7 @@ void Server::Stop() {
 net::io_context& Server::IoContext() { return impl_->ioc; }
 net::thread_pool& Server::WorkerPool() { return impl_->workers; }
 std::size_t Server::InFlight() const { return impl_->in_flight.load(); }
+std::size_t Server::OpenConnections() const { return impl_->open_connections.load(); }
 unsigned Server::WorkerThreads() const { return std::max(1u, impl_->options.worker_threads); }
 
 }  // namespace wadesk::http

@@ -43,6 +43,15 @@ struct ServerOptions {
     std::chrono::seconds read_timeout{30};           // to receive one whole request once it started
     std::chrono::seconds idle_timeout{75};           // keep-alive connection with no request
     std::chrono::seconds shutdown_grace{10};         // in-flight requests may finish within this
+    // Connections open at once (HTTP and Socket.IO websockets); at the cap, new ones wait in
+    // the listen backlog until one closes.
+    std::size_t max_connections = 10000;
+    // Accepting fails at the descriptor limit (EMFILE, ENFILE): the acceptor then pauses, from
+    // accept_backoff_min doubling to accept_backoff_max (or until a connection closes), and logs
+    // the failures once per accept_log_interval.
+    std::chrono::milliseconds accept_backoff_min{50};
+    std::chrono::milliseconds accept_backoff_max{1000};
+    std::chrono::seconds accept_log_interval{10};
 };
 
 // Turns one request into one response. Runs on the worker pool; must not throw (exceptions
@@ -72,6 +81,7 @@ public:
     boost::asio::io_context& IoContext();
     boost::asio::thread_pool& WorkerPool();
     std::size_t InFlight() const;      // requests being handled now (gauge for /metrics)
+    std::size_t OpenConnections() const;  // HTTP connections and Socket.IO websockets open now
     unsigned WorkerThreads() const;    // handler slots (the pool has one thread more)
 
 private:
