@@ -31,6 +31,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
     std::string jwt_secret = config.jwt_secret;
     app->master_key_ = config.master_key;
     if (needs_data_dir) {
+        if (auto made = EnsurePrivateDir(config.data_dir); !made) return made.error();
         if (jwt_secret.empty()) {
             auto s = LoadOrCreateSecret(config.data_dir, "jwt-secret", 32);
             if (!s) return s.error();
@@ -66,6 +67,10 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
 
     std::string url = config.DatabaseUrl();
     try {
+        // Password hashes, sealed credentials and message history: only we may read the file.
+        if (auto sqlite = store::SqlitePathOf(url)) {
+            for (const char* suffix : {"", "-wal", "-shm"}) KeepPrivate(*sqlite + suffix);
+        }
         store::OpenOptions open_options;
         open_options.timeout = std::chrono::milliseconds(config.db_timeout_ms);
         app->repo_ = store::OpenRepository(url, migrate, open_options);

@@ -67,8 +67,17 @@ std::map<std::string, std::string> ProcessEnvironment();
 // Usage text of the configuration options (for --help).
 std::string ConfigHelp();
 
-// Reads <dir>/<name>, or creates it with `bytes` random bytes (hex) and mode 0600 when absent.
-// Creates `dir` (mode 0700) when needed. Errors name the path.
+// Creates `dir` (and missing parents) with mode 0700, or takes group and other access away from
+// an existing one (with a warning). Errors name the path.
+Result<void> EnsurePrivateDir(const std::string& dir);
+
+// Takes group and other access away from the file at `path` when it has any (with a warning
+// naming the file and its old mode); nothing when the file does not exist.
+void KeepPrivate(const std::string& path);
+
+// Reads <dir>/<name>, or creates it with `bytes` random bytes (hex) and mode 0600 when absent;
+// an existing file readable by others is made private (KeepPrivate). Creates `dir` (mode 0700)
+// when needed. Errors name the path.
 Result<std::string> LoadOrCreateSecret(const std::string& dir, const std::string& name, std::size_t bytes);
 
 }  // namespace wadesk::app

@@ -271,7 +271,13 @@ struct OpenOptions {
 // Opens the backend `url` names: "postgres://..." or "postgresql://..." selects PostgreSQL,
 // "sqlite:///path/to/file.db" or a bare path selects SQLite. Applies pending migrations when
 // `migrate` is true. Throws StoreError when the database cannot be opened.
+// A new SQLite database file is created with mode 0600 (its -wal and -shm files take the same
+// mode) and a missing parent directory with mode 0700.
 std::unique_ptr<Repository> OpenRepository(const std::string& url, bool migrate = true,
                                            const OpenOptions& options = {});
+
+// The file of a SQLite `url` as OpenRepository reads it; nullopt for PostgreSQL. Throws
+// StoreError for a URL OpenRepository would refuse.
+std::optional<std::string> SqlitePathOf(const std::string& url);
 
 }  // namespace wadesk::store
