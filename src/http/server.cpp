@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "http/json.h"
 #include "http/metrics.h"
+#include "http/security_headers.h"
 #include "http/socketio_hook.h"
 
 namespace wadesk::http {
@@ -194,6 +195,7 @@ net::awaitable<void> Server::Impl::WriteError(beast::tcp_stream& stream, int sta
                                               std::string_view message) {
     Response r = ErrorResponse(status, code, message);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
+    for (const auto& [name, value] : kSecurityHeaders) res.set(name, value);
     res.set(bhttp::field::content_type, r.content_type);
     res.set(bhttp::field::connection, "close");
     res.keep_alive(false);
@@ -316,6 +318,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
 
         bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
         res.set(bhttp::field::server, "wadesk");
+        for (const auto& [name, value] : kSecurityHeaders) res.set(name, value);
         res.set(bhttp::field::content_type, resp.content_type);
         for (auto& [name, value] : resp.headers) res.set(name, value);
         if (req.method == "HEAD") {
