@@ -792,16 +792,21 @@ void SqlRepository::CommitTogether(const std::vector<GroupUnit*>& group) {
 }
 
 void SqlRepository::CommitGroup(const std::vector<GroupUnit*>& group) {
+    // A ConnectionError (the database is down or does not answer in time) is every unit's: none
+    // runs again, so the group's callers learn it within one timeout, not one per unit.
+    std::exception_ptr unavailable;
     if (group.size() > 1) {
         try {
             return CommitTogether(group);
+        } catch (const ConnectionError&) {
+            unavailable = std::current_exception();
         } catch (...) {
             // Rolled back as a whole: each unit runs again alone, below.
         }
     }
     for (GroupUnit* u : group) {
         const std::vector<GroupUnit*> alone{u};
-        for (int attempt = 1;; ++attempt) {
+        for (int attempt = 1; !unavailable; ++attempt) {
             try {
                 CommitTogether(alone);
                 break;
@@ -813,11 +818,14 @@ void SqlRepository::CommitGroup(const std::vector<GroupUnit*>& group) {
                 if (again && attempt < kTransactAttempts) continue;
                 u->error = std::current_exception();
                 break;
+            } catch (const ConnectionError&) {
+                unavailable = std::current_exception();
             } catch (...) {
                 u->error = std::current_exception();
                 break;
             }
         }
+        if (unavailable) u->error = unavailable;
     }
 }
 
