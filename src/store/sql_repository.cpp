@@ -810,6 +810,8 @@ void SqlRepository::CommitGroup(const std::vector<GroupUnit*>& group) {
             try {
                 CommitTogether(alone);
                 break;
+            } catch (const ConnectionError&) {
+                unavailable = std::current_exception();
             } catch (const StoreError& e) {
                 // Worth running again: a concurrent insert of the same row (the unit's lookups
                 // find it next time), or a deadlock with another group (groups lock chats and
@@ -818,8 +820,6 @@ void SqlRepository::CommitGroup(const std::vector<GroupUnit*>& group) {
                 if (again && attempt < kTransactAttempts) continue;
                 u->error = std::current_exception();
                 break;
-            } catch (const ConnectionError&) {
-                unavailable = std::current_exception();
             } catch (...) {
                 u->error = std::current_exception();
                 break;
