@@ -80,10 +80,18 @@ bool IsQuietError(const boost::system::error_code& ec) {
            ec == bhttp::error::partial_message;
 }
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+// Waits for a deferred response (Response::deferred) without holding a worker thread: the
+// awaiting coroutine is resumed on `strand` (its own executor) when `done` is called, from any
+// thread. Not a coroutine itself, and the initiation owns copies of all it uses.
+net::awaitable<Response> AwaitDeferred(std::function<void(Response::Done)> start, net::any_io_executor strand) {
+    return net::async_initiate<const net::use_awaitable_t<>, void(Response)>(
+        [start = std::move(start), strand = std::move(strand)](auto handler) mutable {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            start([shared, strand](Response r) {
+                net::post(strand, [shared, r = std::move(r)]() mutable { std::move(*shared)(std::move(r)); });
+            });
+        },
+        net::use_awaitable);
 }
 
 }  // namespace
@@ -181,7 +189,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
         req.method = std::string(breq.method_string());
         req.target = std::string(target);
         req.remote_ip = remote_ip;
-        for (const auto& field : breq) req.headers[Lower(field.name_string())] = std::string(field.value());
+        for (const auto& field : breq) req.AddHeader(field.name_string(), field.value());
         req.body = std::move(breq.body());
         bool keep_alive = breq.keep_alive();
         unsigned version = breq.version();
@@ -190,6 +198,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket) {
         Response resp;
         try {  // on a worker thread already: handlers may block on the database
             resp = dispatcher(req);
+            if (resp.deferred) resp = co_await AwaitDeferred(std::move(resp.deferred), stream.get_executor());
         } catch (const std::exception& e) {
             spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
             resp = ErrorResponse(500, "internal_error", "internal server error");
