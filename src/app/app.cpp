@@ -209,6 +209,7 @@ int App::Serve(const std::string& program) {
     std::fprintf(stderr, "web console: %s/ (sign in with a company user)\n", base_url.c_str());
     std::fflush(stderr);
     server.Run();
+    passwords.Stop();  // no login waits any more; a check still running answers into the stopped server
     realtime.reset();
     spdlog::info("stopped");
     return 0;

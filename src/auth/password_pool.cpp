@@ -12,13 +12,20 @@ PasswordPool::PasswordPool(unsigned threads, unsigned queue) : capacity_(std::si
     for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { Run(); });
 }
 
-PasswordPool::~PasswordPool() {
+PasswordPool::~PasswordPool() { Stop(); }
+
+void PasswordPool::Stop() {
+    std::deque<std::function<void()>> dropped;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
+        dropped.swap(jobs_);
+        admitted_ -= dropped.size();
     }
     wake_.notify_all();
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    // `dropped` goes here, on the caller's thread, after the pool threads are gone.
 }
 
 bool PasswordPool::TryVerify(std::string password, std::string encoded, std::function<void(bool)> done) {
@@ -48,7 +55,7 @@ void PasswordPool::Run() {
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-            if (jobs_.empty()) return;  // stopping, nothing left
+            if (stopping_) return;
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }

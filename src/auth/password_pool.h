@@ -20,7 +20,7 @@ class PasswordPool {
 public:
     // REQUIRES: threads >= 1.
     PasswordPool(unsigned threads, unsigned queue);
-    // Runs the checks already admitted, then joins the threads.
+    // Stop().
     ~PasswordPool();
     PasswordPool(const PasswordPool&) = delete;
     PasswordPool& operator=(const PasswordPool&) = delete;
@@ -30,6 +30,11 @@ public:
     // user) spends the time of a real check and reports false. Returns false, and never calls
     // `done`, when `threads + queue` checks are admitted already.
     bool TryVerify(std::string password, std::string encoded, std::function<void(bool)> done);
+
+    // Lets the running checks finish (their `done` is called), drops the waiting ones (their
+    // `done` is destroyed uncalled) and joins the threads; later TryVerify calls are refused.
+    // Idempotent. A server calls it once it no longer serves, before what `done` reaches goes.
+    void Stop();
 
     unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
     std::size_t Admitted() const;     // running or waiting now

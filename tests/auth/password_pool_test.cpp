@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -63,6 +65,44 @@ TEST(PasswordPool, RefusesBeyondThreadsPlusQueue) {
     EXPECT_FALSE(ran);
     std::lock_guard lock(mu);
     EXPECT_EQ(finished, 3);
+}
+
+// Stop lets the running check answer, drops the waiting ones uncalled, and refuses new ones.
+TEST(PasswordPool, StopFinishesRunningAndDropsWaiting) {
+    PasswordPool pool(1, 3);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool started = false, release = false;
+    std::atomic<int> answered{0};
+    ASSERT_TRUE(pool.TryVerify("x", "", [&](bool) {
+        std::unique_lock lock(mu);
+        started = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });
+        ++answered;
+    }));
+    {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return started; });
+    }
+    auto dropped_done = std::make_shared<int>(0);
+    std::weak_ptr<int> dropped_alive = dropped_done;
+    for (int i = 0; i < 2; ++i)
+        ASSERT_TRUE(pool.TryVerify("x", "", [&answered, keep = dropped_done](bool) { ++answered; }));
+    dropped_done.reset();
+    std::thread stopper([&] { pool.Stop(); });
+    while (pool.Admitted() != 1) std::this_thread::yield();  // Stop has dropped the waiting checks
+    {
+        std::lock_guard lock(mu);
+        release = true;
+    }
+    cv.notify_all();
+    stopper.join();
+    EXPECT_EQ(answered.load(), 1);
+    EXPECT_TRUE(dropped_alive.expired());  // the waiting checks' callbacks were destroyed
+    EXPECT_EQ(pool.Admitted(), 0u);
+    EXPECT_FALSE(pool.TryVerify("x", "", [](bool) {}));
+    pool.Stop();  // idempotent
 }
 
 }  // namespace

@@ -120,6 +120,15 @@ for (const backend of backends()) {
             assert.ok(busy && Number(busy[1]) === flood.get(503), `busy counter ${busy?.[1]} vs ${flood.get(503)} answers`);
             await srv.assertHealthy();
         });
+
+        it('SIGTERM while logins wait for a password thread exits cleanly', async () => {
+            const pending = Array.from({ length: 64 }, (_, i) => srv.post('/api/auth/login', undefined,
+                { email: `late-${i}@flood.test`, password: 'wrong-password' }).catch(() => null));
+            await sleep(50);
+            await srv.restart();  // throws unless the process exits 0 on SIGTERM
+            await Promise.all(pending);
+            assert.equal((await srv.get('/api/auth/me', token)).status, 200);
+        });
     });
 
     describe(`login limits, email spelling, token revocation [${backend}]`, () => {
