@@ -357,7 +357,10 @@ store::User WadeskService::ProvisionExternal(const auth::ExternalIdentity& id) {
     u.name = id.name;
     // Emails are unique across companies: keep the claim when free, else a synthetic address.
     std::string email = auth::NormaliseEmail(id.email).value_or("");
-    if (email.empty() || repo_.FindUserByEmail(email)) email = id.external_id + "@" + id.company_id + ".external";
+    if (email.empty() || repo_.FindUserByEmail(email)) {
+        std::string synthetic = id.external_id + "@" + id.company_id + ".external";
+        email = auth::NormaliseEmail(synthetic).value_or(synthetic);
+    }
     u.email = email;
     try {
         u = repo_.CreateUser(u);
