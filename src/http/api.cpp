@@ -219,6 +219,14 @@ void Api::Register() {
         Actor actor = Authenticate(req);
         return Ok(service::UserView(service_->Me(actor)));
     });
+    r.Add("GET", "/api/auth/me/access", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        json::array out;
+        for (const auto& rights : service_->MyRights(actor))
+            out.push_back(json::object{{"sessionId", rights.session_id}, {"canRead", rights.can_read},
+                                       {"canWrite", rights.can_write}, {"canManageChats", rights.can_manage_chats}});
+        return Ok(std::move(out));
+    });
 
     // --- managers
     r.Add("GET", "/api/managers", [this](Request& req) {
@@ -274,6 +282,14 @@ void Api::Register() {
     r.Add("GET", s + "/{sessionId}", [this](Request& req) {
         Actor actor = Authenticate(req);
         return Ok(service::SessionView(service_->GetSession(actor, req.Param("sessionId"))));
+    });
+    r.Add("PATCH", s + "/{sessionId}", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        auto body = ParseJsonObject(req);
+        RejectUnknown(body, {"name"});
+        auto name = OptionalString(body, "name");
+        if (!name) throw HttpError(400, "empty_patch", "nothing to update: give name");
+        return Ok(service::SessionView(service_->RenameSession(actor, req.Param("sessionId"), *name)));
     });
     r.Add("DELETE", s + "/{sessionId}", [this](Request& req) {
         Actor actor = Authenticate(req);
