@@ -397,6 +397,14 @@ void Api::Register() {
         }
         return Ok(service::ChatView(service_->UpdateChat(actor, req.Param("sessionId"), req.Param("chatId"), p)));
     });
+    r.Add("GET", s + "/{sessionId}/assignees", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        json::array out;
+        for (const auto& u : service_->Assignees(actor, req.Param("sessionId")))
+            out.push_back(json::object{{"id", u.id}, {"name", u.name}, {"email", u.email},
+                                       {"role", u.role == store::Role::kAdmin ? "admin" : "manager"}});
+        return Ok(std::move(out));
+    });
     r.Add("POST", s + "/{sessionId}/chats/{chatId}/read", [this](Request& req) {
         Actor actor = Authenticate(req);
         return Ok(service::ChatView(service_->MarkRead(actor, req.Param("sessionId"), req.Param("chatId"))));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 
 #include "auth/password.h"
 #include "core/bytes.h"
@@ -575,6 +576,21 @@ store::Page<store::Chat> WadeskService::ListChats(const Actor& actor, const std:
 store::Chat WadeskService::GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     store::WaSession s = VisibleSession(actor, session_id);
     return RequireChat(actor, s.id, chat_ref);
+}
+
+std::vector<store::User> WadeskService::Assignees(const Actor& actor, const std::string& session_id) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    if (!access_.CanManageChats(actor.who, s.id))
+        Fail(FailureKind::kForbidden, "forbidden", "assigning chats of this session needs canManageChats");
+    auto users = repo_.ListUsers(actor.who.company_id, std::nullopt);
+    std::erase_if(users, [&](const store::User& u) {
+        auth::Principal who{u.id, u.company_id, u.role, u.email};
+        return u.disabled || !access_.CanRead(who, s.id);
+    });
+    std::sort(users.begin(), users.end(), [](const store::User& a, const store::User& b) {
+        return std::tie(a.name, a.email) < std::tie(b.name, b.email);
+    });
+    return users;
 }
 
 store::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,

@@ -164,6 +164,9 @@ public:
     store::Chat UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
                            const store::ChatPatch& patch);
     store::Chat MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
+    // canManageChats. Who a chat of the session may be assigned to: the company's enabled users
+    // who can read the session now (its admins and the managers with a grant), by name.
+    std::vector<store::User> Assignees(const Actor& actor, const std::string& session_id);
     store::Page<store::Message> ListMessages(const Actor& actor, const std::string& session_id,
                                              const std::string& chat_ref, int page, int limit,
                                              const std::string& before);

@@ -459,6 +459,13 @@ for (const size of kSizes) {
         await admin.getByRole('button', { name: 'Add', exact: true }).click();
         await admin.getByLabel('Write for Mia').waitFor();
 
+        // Without a grant the manager sees no account, says so, and has nothing to link.
+        await signIn(manager, email, 'mia-password-1');
+        await manager.waitForFunction(() => document.getElementById('sessions-empty').textContent.includes('No account is shared with you yet'));
+        assert.equal(await manager.locator('#sessions li').count(), 0);
+        assert.equal(await manager.isHidden('#new-session'), true);
+        await screen(manager, size, 'manager-no-account');
+
         // Ticking Write ticks Read too; the page confirms what was saved.
         await admin.getByLabel('Write for Mia').check();
         assert.equal(await admin.getByLabel('Read for Mia').isChecked(), true);
@@ -468,7 +475,8 @@ for (const size of kSizes) {
         assert.deepEqual((await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/access`, token))).map((g) => [g.managerId, g.canRead, g.canWrite, g.canManageChats]), [[mia.id, true, true, false]]);
 
         // The manager sees the account with their rights, and no admin buttons.
-        await signIn(manager, email, 'mia-password-1');
+        await manager.reload();
+        await manager.waitForSelector('#app:not([hidden])');
         await manager.waitForFunction(() => /Read, Write$/.test(document.querySelector('#sessions .account .status')?.textContent ?? ''));
         assert.equal(await manager.isHidden('#team'), true);
         assert.equal(await manager.isHidden('#new-session'), true);
@@ -519,6 +527,20 @@ for (const size of kSizes) {
         await manager.waitForFunction(() => document.querySelectorAll('#chats li').length === 0);
         await manager.getByRole('button', { name: 'Archived' }).click();
         await chatButton(manager, 'Rights customer').waitFor();
+
+        // The admin hands the chat to Mia by name from the same form.
+        await admin.getByRole('button', { name: 'Team' }).click();
+        await admin.getByRole('button', { name: 'Archived' }).click();
+        await openChat(admin, size, 'Rights customer');
+        await admin.getByRole('button', { name: 'Manage chat', exact: true }).click();
+        await admin.getByLabel('Assigned to').selectOption({ label: 'Nobody' });
+        await admin.getByRole('button', { name: 'Save assignee and labels' }).click();
+        await admin.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Saved.');
+        assert.equal((await apiItems(srv.get(`/api/whatsapp/sessions/${sessionId}/chats?archived=true`, token)))[0].assignedTo, null);
+        await admin.getByLabel('Assigned to').selectOption({ label: 'Mia' });
+        await admin.getByRole('button', { name: 'Save assignee and labels' }).click();
+        await admin.waitForFunction(() => document.getElementById('chat-subtitle').textContent.includes('assigned to Mia'));
+        assert.equal((await apiItems(srv.get(`/api/whatsapp/sessions/${sessionId}/chats?archived=true`, token)))[0].assignedTo, mia.id);
       } finally {
         await closePage(admin);
         await closePage(manager);

@@ -186,6 +186,15 @@ function endpoints(w) {
             },
         },
         { name: 'GET /chats/{chatId}', method: 'GET', path: () => `${s}/chats/${C}`, rule: R.readS },
+        {
+            name: 'GET /sessions/{id}/assignees', method: 'GET', path: () => `${s}/assignees`, rule: R.manageS,
+            check: (caller, res) => {
+                // Who can read S: the admin and the managers with a grant on it (mgrNone cannot).
+                const ids = res.json.data.map((u) => u.id);
+                assert.ok(ids.includes(w.A.adminId) && ids.includes(w.users.mgrR.userId), `assignees: ${show(res)}`);
+                assert.ok(!ids.includes(w.users.mgrNone.userId) && !ids.includes(w.users.mgrB.userId), `assignees: ${show(res)}`);
+            },
+        },
         { name: 'PATCH /chats/{chatId}', method: 'PATCH', path: () => `${s}/chats/${C}`, rule: R.manageS, body: () => ({ pinned: true }) },
         { name: 'POST /chats/{chatId}/read', method: 'POST', path: () => `${s}/chats/${C}/read`, rule: R.readS },
         {

@@ -19,6 +19,7 @@ const state = {
   sessions: [], session: null,
   chats: [], chat: null, filter: saved.filter ?? 'all',
   messages: [], hasOlder: false, loadingOlder: false,
+  assignees: [],      // users a chat of the account may be assigned to
   panel: 'chat',      // what the conversation pane shows: 'chat' or 'account'
   view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
   sending: false,
@@ -169,10 +170,11 @@ function renderSessions() {
 async function selectSession(s, { restore = null } = {}) {
   const changed = s?.id !== state.session?.id;
   state.session = s;
-  if (changed) { state.chat = null; state.messages = []; state.chats = []; }
+  if (changed) { state.chat = null; state.messages = []; state.chats = []; state.assignees = []; }
   renderSessions();
   if (state.view === 'team') await team.load(s);
   if (!s) { renderChats(); renderConversation(); return; }
+  if (changed) loadAssignees().then(renderConversation).catch(fail('app-error'));
   if (restore?.panel === 'account' && isAdmin()) { openAccountPanel(); }
   await loadChats();
   if (restore?.chatId) {
@@ -205,7 +207,6 @@ function openChatPanel() {
 function renderAccountPanel() {
   const s = state.session;
   if (!s) return;
-  $('account-panel-title').textContent = sessionName(s);
   $('account-status').textContent = sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '');
   const waiting = s.status === 'qr' || s.status === 'initializing';
   $('pairing-form').hidden = s.status !== 'qr';
@@ -409,14 +410,14 @@ function renderConversation() {
   const account = state.panel === 'account' && s && isAdmin();
   $('account-panel').hidden = !account;
   $('scroller').hidden = account;
-  const title = account ? 'Account' : c ? chatName(c) : s ? 'Pick a chat' : 'No account';
+  const title = account ? sessionName(s) : c ? chatName(c) : s ? 'Pick a chat' : 'No account';
   $('chat-title').textContent = title;
   $('chat-avatar').hidden = !c || account;
   $('chat-avatar').textContent = c ? initials(chatName(c)) : '';
   const sub = [];
   if (c && !account) {
     if (c.phone && c.name) sub.push(`+${c.phone}`);
-    if (c.assignedTo) sub.push(c.assignedTo === state.user.id ? 'assigned to you' : `assigned to ${team.nameOf(c.assignedTo) ?? 'a teammate'}`);
+    if (c.assignedTo) sub.push(c.assignedTo === state.user.id ? 'assigned to you' : `assigned to ${assigneeName(c.assignedTo) ?? 'a teammate'}`);
     if (c.labels?.length) sub.push(c.labels.join(', '));
     if (c.archived) sub.push('archived');
   }
@@ -436,6 +437,7 @@ function renderConversation() {
   note.hidden = !why;
   note.textContent = why;
   $('send-form').hidden = !c || account || !rightsOf(s).canWrite;
+  $('new-chat-form').hidden = !rightsOf(s).canWrite;
   $('send-text').disabled = Boolean(why);
   $('send-form').querySelector('button').disabled = Boolean(why);
   if (!c && !account) {
@@ -537,11 +539,22 @@ function openDraftChat(number) {
 
 // ---- chat management (canManageChats)
 
+// Who the open account's chats may be assigned to (GET .../assignees), loaded with the account.
+async function loadAssignees() {
+  const s = state.session;
+  const list = s && rightsOf(s).canManageChats ? await api('GET', `${sessionPath(s)}/assignees`) : [];
+  if (state.session === s) state.assignees = list;
+}
+const assigneeName = (id) => {
+  const u = state.assignees.find((x) => x.id === id);
+  return u ? u.name || u.email : null;
+};
+
 function fillChatDetails() {
   const c = state.chat;
   const options = [['', 'Nobody'], [state.user.id, 'Me']];
-  for (const m of team.managers) if (m.id !== state.user.id && !m.disabled) options.push([m.id, m.name || m.email]);
-  if (c.assignedTo && !options.some(([id]) => id === c.assignedTo)) options.push([c.assignedTo, team.nameOf(c.assignedTo) ?? 'A teammate']);
+  for (const u of state.assignees) if (u.id !== state.user.id) options.push([u.id, u.name || u.email]);
+  if (c.assignedTo && !options.some(([id]) => id === c.assignedTo)) options.push([c.assignedTo, 'A former teammate']);
   $('chat-assignee').replaceChildren(...options.map(([id, label]) => h('option', { value: id, selected: id === (c.assignedTo ?? '') }, label)));
   if (document.activeElement !== $('chat-labels')) $('chat-labels').value = (c.labels ?? []).join(', ');
   for (const b of document.querySelectorAll('#chat-details [data-flag]')) b.setAttribute('aria-pressed', String(Boolean(c[b.dataset.flag])));
@@ -619,7 +632,7 @@ $('chat-details-toggle').onclick = () => {
   const open = $('chat-details').hidden;
   $('chat-details').hidden = !open;
   $('chat-details-toggle').setAttribute('aria-expanded', String(open));
-  if (open) { fillChatDetails(); if (isAdmin()) team.loadManagers().then(fillChatDetails).catch(() => {}); }
+  if (open) { fillChatDetails(); loadAssignees().then(() => { if (!$('chat-details').hidden) fillChatDetails(); }).catch(fail('app-error')); }
 };
 $('chat-details').onsubmit = (e) => {
   e.preventDefault();

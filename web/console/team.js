@@ -16,11 +16,6 @@ export class Team {
     $('manager-cancel').onclick = () => this.edit(null);
   }
 
-  nameOf(id) {
-    const m = this.managers.find((x) => x.id === id);
-    return m ? m.name || m.email : null;
-  }
-
   async loadManagers() {
     if (this.state.user?.role !== 'admin') return;
     this.managers = items(await api('GET', '/api/managers'));
