@@ -191,6 +191,13 @@ for (const size of kSizes) {
         // A second "Link an account" while this one is linked makes no idle account twice.
         if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
 
+        // The number field takes a number only: letters do not open a chat.
+        await page.getByLabel('Write to a number').fill('call me maybe');
+        await page.getByRole('button', { name: 'Open', exact: true }).click();
+        assert.equal(await page.evaluate(() => document.getElementById('new-chat-number').validity.valid), false);
+        assert.equal(await page.textContent('#chat-title'), 'Account 1', 'no chat was opened');
+        await page.getByLabel('Write to a number').fill('');
+
         // A customer writes: the chat appears live with its unread count, time and initials.
         await customerWrites(customer, shop, 'hello, is my order ready?');
         await chatButton(page, 'is my order ready').waitFor({ timeout: 20000 });
@@ -238,6 +245,25 @@ for (const size of kSizes) {
         const pane = await page.locator('#conversation-pane').boundingBox();
         assert.ok(pane.width >= Math.min(size.width, 360) - 1, `the conversation has room: ${pane.width}px`);
         await screen(page, size, 'conversation');
+
+        // The same page narrowed: two columns on a tablet, one from 360 px on.
+        if (!size.narrow) {
+          const tablet = { name: 'tablet', width: 768, height: 1024 };
+          await page.setViewportSize(tablet);
+          const list = await page.locator('#chats-pane').boundingBox();
+          const talk = await page.locator('#conversation-pane').boundingBox();
+          assert.ok(list.x + list.width <= talk.x + 1 && talk.width >= 400, `side by side at 768 px: ${JSON.stringify([list, talk])}`);
+          assert.ok((await page.locator('#accounts-pane').boundingBox()).y < list.y, 'accounts above the chats');
+          await screen(page, tablet, 'conversation');
+          const small = { name: 'small phone', width: 360, height: 740 };
+          await page.setViewportSize(small);
+          assert.equal(await visible(page, '#chats-pane'), false);
+          assert.equal((await page.locator('#conversation-pane').boundingBox()).width, 360);
+          const composer = await page.locator('#send-form').boundingBox();
+          assert.ok(composer.y + composer.height <= small.height + 1 && composer.width === 360, JSON.stringify(composer));
+          await screen(page, small, 'conversation');
+          await page.setViewportSize(size);
+        }
 
         // On a phone, Back returns to the list, with the chat still selected.
         if (size.narrow) {

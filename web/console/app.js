@@ -20,6 +20,7 @@ const state = {
   chats: [], chat: null, filter: saved.filter ?? 'all',
   messages: [], hasOlder: false, loadingOlder: false,
   assignees: [],      // users a chat of the account may be assigned to
+  qr: null,           // {sessionId, dataUrl}: the newest QR shown to scan
   panel: 'chat',      // what the conversation pane shows: 'chat' or 'account'
   view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
   sending: false,
@@ -106,7 +107,13 @@ function onEvent(name, data) {
   if (['whatsapp:ready', 'whatsapp:session_status', 'whatsapp:disconnected'].includes(name)) {
     loadSessions().catch(fail('app-error'));
   }
-  if (name === 'whatsapp:qr' && state.session?.id === data.sessionId && state.panel === 'account') showQr(data.qrCode);
+  if (name === 'whatsapp:qr') {
+    // The session waits for a scan from the first QR on (no status event says so).
+    const s = state.sessions.find((x) => x.id === data.sessionId);
+    if (s && s.status !== 'qr') { Object.assign(s, { status: 'qr', statusReason: null }); renderSessions(); }
+    state.qr = { sessionId: data.sessionId, dataUrl: data.qrCode };
+    if (state.session?.id === data.sessionId && state.panel === 'account') renderAccountPanel();
+  }
   if (data.sessionId !== state.session?.id) return;
   if (name === 'whatsapp:chat_updated' && data.chat) upsertChat(data.chat);
   if (['whatsapp:message', 'whatsapp:message_sent', 'whatsapp:message_updated'].includes(name) && data.message) {
@@ -135,6 +142,8 @@ async function loadSessions() {
   const [sessions, rights] = await Promise.all([api('GET', '/api/whatsapp/sessions'), api('GET', '/api/auth/me/access')]);
   state.sessions = items(sessions);
   state.rights = new Map(rights.map((r) => [r.sessionId, r]));
+  const waiting = state.sessions.find((x) => x.id === state.qr?.sessionId);
+  if (waiting && waiting.status !== 'qr' && waiting.status !== 'initializing') state.qr = null;
   if (state.session) {
     state.session = state.sessions.find((s) => s.id === state.session.id) ?? null;
     if (!state.session) await selectSession(state.sessions[0] ?? null);
@@ -214,13 +223,18 @@ function renderAccountPanel() {
   $('account-restart').hidden = !(s.status === 'failed' || (s.status === 'disconnected' && s.statusReason !== 'qr_timeout'));
   $('account-unlink').hidden = !isLinked(s);
   if (document.activeElement !== $('rename-input')) $('rename-input').value = s.name ?? '';
-  if (waiting) refreshQr().catch(fail('account-error')); else showQr(null);
+  if (!waiting) showQr(null);
+  else if (state.qr?.sessionId === s.id) showQr(state.qr.dataUrl);
+  else refreshQr().catch(fail('account-error'));
 }
 
+// The pending QR from the API (whatsapp:qr brings the next ones).
 async function refreshQr() {
   const s = state.session;
   const qr = await api('GET', `${sessionPath(s)}/qr`);
-  if (state.session === s) showQr(qr.qrCode);
+  if (state.session !== s || state.qr?.sessionId === s.id) return;
+  if (qr.qrCode) state.qr = { sessionId: s.id, dataUrl: qr.qrCode };
+  showQr(qr.qrCode);
 }
 
 function showQr(dataUrl) {
@@ -532,6 +546,9 @@ function autosize() {
 // message creates it.
 function openDraftChat(number) {
   const digits = number.replace(/[^0-9]/g, '');
+  if (!/^\+?[0-9 ()-]+$/.test(number.trim()) || digits.length < 7 || digits.length > 15) {
+    return Promise.reject(new Error('Type an international number: 7 to 15 digits, for example +79001234567.'));
+  }
   const existing = state.chats.find((c) => c.phone === digits || c.jid === `${digits}@s.whatsapp.net`);
   if (existing) return openChat(existing, { focus: true });
   return openChat({ id: digits, jid: `${digits}@s.whatsapp.net`, phone: digits, name: `+${digits}`, draft: true, unreadCount: 0 }, { focus: true });
