@@ -61,8 +61,21 @@ async function inbox(phone) {
   return (await sim.control('GET', `/accounts/${phone}/inbox`)).body.messages;
 }
 
-async function newPage(size) {
+async function newPage(size, { notifications = false } = {}) {
   const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+  if (notifications) {
+    // Allowed, as after a click on "Turn on notifications"; the page's Notification is the real
+    // one, watched: each notification shown is recorded as [title, body].
+    await context.grantPermissions(['notifications'], { origin: srv.baseUrl });
+    await context.addInitScript(() => {
+      const Real = window.Notification;
+      window.shownNotifications = [];
+      window.Notification = new Proxy(Real, {
+        construct(target, args) { window.shownNotifications.push([args[0], args[1]?.body]); return Reflect.construct(target, args); },
+        get(target, prop) { const v = target[prop]; return typeof v === 'function' ? v.bind(target) : v; },
+      });
+    });
+  }
   const page = await context.newPage();
   page.on('pageerror', (e) => { page.errors = [...(page.errors ?? []), String(e)]; });
   return page;
@@ -285,13 +298,21 @@ for (const size of kSizes) {
     test('a socket that drops and comes back replays the message stored meanwhile (GET /api/events)', async () => {
       const { company, shop } = await companyWithShop(`replay ${size.name}`);
       const customer = await newPhone(`Replay customer ${size.name}`);
-      const page = await newPage(size);
+      const page = await newPage(size, { notifications: true });
       const socket = await routeSocket(page);
       try {
         await signIn(page, company.adminEmail, company.adminPassword);
+        assert.equal(await page.isHidden('#notify'), true, 'notifications are allowed already');
         await customerWrites(customer, shop, 'first, while you watch');
         await chatButton(page, 'first, while you watch').waitFor({ timeout: 20000 });
         await openChat(page, size, 'first, while you watch');
+
+        // A message for another chat is a desktop notification; one in the open chat is not.
+        const other = await newPhone(`Other customer ${size.name}`);
+        await customerWrites(other, shop, 'me too, please');
+        await page.waitForFunction(() => window.shownNotifications.length > 1, null, { timeout: 20000 });
+        assert.deepEqual(await page.evaluate(() => window.shownNotifications), [
+          [`Replay customer ${size.name}`, 'first, while you watch'], [`Other customer ${size.name}`, 'me too, please']]);
 
         await socket.downNow();
         await page.waitForFunction(() => document.getElementById('live').textContent !== 'live');
@@ -311,6 +332,7 @@ for (const size of kSizes) {
         assert.ok(replays.length >= 1, 'the page asked /api/events for what it missed');
         assert.equal(await page.locator('#messages .body', { hasText: 'first, while you watch' }).count(), 1, 'nothing shown twice');
         assert.match(await chatButton(page, 'second, while').locator('.preview').textContent(), /second, while/);
+        assert.equal(await page.evaluate(() => window.shownNotifications.length), 2, 'the open chat\'s messages make no notification');
       } finally {
         await closePage(page);
       }
@@ -418,6 +440,27 @@ for (const size of kSizes) {
         assert.equal((await srv.get(`/api/whatsapp/sessions/${sessionId}`, token)).status, 404);
         const audit = await apiItems(srv.get('/api/audit', token));
         assert.ok(audit.some((a) => a.action === 'session.delete' && a.targetId === sessionId && a.details.purge === true), 'deleted with purge');
+      } finally {
+        await closePage(page);
+      }
+    });
+
+    test('admin links an account by pairing code from the page instead of the QR', async () => {
+      const company = await srv.createCompany({ name: `Console code ${size.name}` });
+      const shop = await newPhone(`Code shop ${size.name}`);
+      const page = await newPage(size);
+      try {
+        await signIn(page, company.adminEmail, company.adminPassword);
+        await page.getByRole('button', { name: '+ Link an account' }).click();
+        await page.waitForSelector('#pairing-form:not([hidden])', { timeout: 20000 });
+        await page.getByLabel('Or link with the phone number instead').fill(`+${shop}`);
+        await page.getByRole('button', { name: 'Get a code' }).click();
+        await page.waitForFunction(() => /^[1-9A-Z]{4}-[1-9A-Z]{4}$/.test(document.getElementById('pairing-code').textContent), null, { timeout: 20000 });
+        await screen(page, size, 'pairing-code');
+        const code = await page.textContent('#pairing-code');
+        assert.equal((await sim.control('POST', `/accounts/${shop}/pair-code`, { code })).status, 200);
+        await page.waitForFunction((p) => document.getElementById('account-status').textContent === `Connected · +${p}`, shop, { timeout: 20000 });
+        assert.equal(await page.isHidden('#pairing-form'), true);
       } finally {
         await closePage(page);
       }

@@ -74,6 +74,7 @@ async function enter() {
   $('who').textContent = `${state.user.name || state.user.email} · ${isAdmin() ? 'admin' : 'manager'}`;
   $('new-session').hidden = !isAdmin();
   $('team').hidden = !isAdmin();
+  renderNotifyButton();
   $('login').hidden = true;
   $('app').hidden = false;
   stream = new EventStream({
@@ -122,8 +123,10 @@ function onEvent(name, data) {
     if (open) upsertMessage(m);
     if (name === 'whatsapp:message' && !m.fromMe) {
       const chat = state.chats.find((c) => c.id === data.chatId);
-      announce(`New message from ${m.sender?.name || (chat ? chatName(chat) : 'a customer')}: ${contentText(m)}`);
+      const who = m.sender?.name || (chat ? chatName(chat) : 'a customer');
+      announce(`New message from ${who}: ${contentText(m)}`);
       if (open && document.visibilityState === 'visible') markRead();
+      if (!chat?.muted && (!open || document.visibilityState !== 'visible' || !document.hasFocus())) notify(who, m, data.chatId);
     }
   }
   if (name === 'whatsapp:message_status') {
@@ -134,6 +137,25 @@ function onEvent(name, data) {
       renderMessages('stay');
     }
   }
+}
+
+// ---- desktop notifications: a new message outside the open chat, or while the tab is in the
+// background, once the user allowed them (the header button asks; browsers want a click for it)
+
+function renderNotifyButton() {
+  $('notify').hidden = !('Notification' in window) || Notification.permission !== 'default';
+}
+
+function notify(who, m, chatId) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  const s = state.session;
+  const n = new Notification(who, { body: contentText(m), tag: `${s.id}/${chatId}` });
+  n.onclick = () => {
+    window.focus();
+    const chat = state.chats.find((c) => c.id === chatId);
+    if (chat && state.session === s) openChat(chat, { focus: true }).catch(fail('app-error'));
+    n.close();
+  };
 }
 
 // ---- accounts
@@ -219,6 +241,7 @@ function renderAccountPanel() {
   $('account-status').textContent = sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '');
   const waiting = s.status === 'qr' || s.status === 'initializing';
   $('pairing-form').hidden = s.status !== 'qr';
+  if (s.status !== 'qr') { $('pairing-code').textContent = ''; $('pairing-hint').hidden = true; }
   $('account-relink').hidden = s.status !== 'logged_out' && !(s.status === 'disconnected' && s.statusReason === 'qr_timeout');
   $('account-restart').hidden = !(s.status === 'failed' || (s.status === 'disconnected' && s.statusReason !== 'qr_timeout'));
   $('account-unlink').hidden = !isLinked(s);
@@ -608,6 +631,7 @@ $('login-form').onsubmit = (e) => {
   signIn($('login-email').value, $('login-password').value).catch(fail('login-error'));
 };
 $('logout').onclick = () => signOut();
+$('notify').onclick = () => Notification.requestPermission().then(renderNotifyButton);
 $('team').onclick = () => showTeam(state.view !== 'team');
 $('back').onclick = () => {
   setView('list');
@@ -676,7 +700,10 @@ $('pairing-form').onsubmit = (e) => {
   showError('account-error', null);
   const s = state.session;
   api('POST', `${sessionPath(s)}/pairing-code`, { phoneNumber: $('pairing-phone').value.replace(/[^0-9+]/g, '') })
-    .then((r) => { $('pairing-code').textContent = `${r.pairingCode.slice(0, 4)}-${r.pairingCode.slice(4)}`; })
+    .then((r) => {
+      $('pairing-code').textContent = `${r.pairingCode.slice(0, 4)}-${r.pairingCode.slice(4)}`;
+      $('pairing-hint').hidden = false;
+    })
     .catch(fail('account-error'));
 };
 $('rename-form').onsubmit = (e) => {
