@@ -12,12 +12,11 @@ import {
 import { Team } from './team.js';
 
 const kPageSize = 50;
-const saved = JSON.parse(sessionStorage.getItem('wadesk.view') ?? '{}');
 const state = {
   user: null,
   rights: new Map(),  // sessionId → {canRead, canWrite, canManageChats}: what the server enforces
   sessions: [], session: null,
-  chats: [], chat: null, filter: saved.filter ?? 'all',
+  chats: [], chat: null, filter: 'all',
   messages: [], hasOlder: false, loadingOlder: false,
   assignees: [],      // users a chat of the account may be assigned to
   qr: null,           // {sessionId, dataUrl}: the newest QR shown to scan
@@ -58,10 +57,12 @@ async function signIn(email, password) {
 
 function signOut() {
   auth.token = null;
-  sessionStorage.removeItem('wadesk.token');
   stream?.close();
   stream = null;
-  Object.assign(state, { user: null, sessions: [], session: null, chats: [], chat: null, messages: [] });
+  Object.assign(state, { user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null });
+  setView('list');
+  sessionStorage.removeItem('wadesk.token');
+  sessionStorage.removeItem('wadesk.view');  // the next user starts afresh
   $('app').hidden = true;
   $('login').hidden = false;
   document.title = 'wadesk';
@@ -69,7 +70,10 @@ function signOut() {
 }
 auth.onSignedOut = signOut;
 
+// Opens the workspace for the signed-in user, back where the tab was before a reload.
 async function enter() {
+  const saved = JSON.parse(sessionStorage.getItem('wadesk.view') ?? '{}');
+  state.filter = saved.filter ?? 'all';
   state.user = await api('GET', '/api/auth/me');
   $('who').textContent = `${state.user.name || state.user.email} · ${isAdmin() ? 'admin' : 'manager'}`;
   $('new-session').hidden = !isAdmin();
@@ -182,7 +186,7 @@ function renderSessions() {
     const rights = isAdmin() ? '' : ` · ${['Read', r.canWrite && 'Write', r.canManageChats && 'Manage chats'].filter(Boolean).join(', ')}`;
     const select = h('button', {
       type: 'button', className: 'account', dataset: { id: s.id }, 'aria-current': String(s.id === state.session?.id),
-      onclick: () => selectSession(s).then(() => { if (state.panel === 'account' && !isAdmin()) openChatPanel(); }).catch(fail('app-error')),
+      onclick: () => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error')),
     },
     h('span', { className: 'name' }, sessionName(s)),
     h('span', { className: `status${needsAttention(s) ? ' bad' : ''}` },
