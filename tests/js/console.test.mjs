@@ -566,9 +566,15 @@ for (const size of kSizes) {
         await manager.waitForSelector('#send-form:not([hidden])');
         assert.equal(await manager.isHidden('#chat-details-toggle'), true, 'no chat management without Manage chats');
 
-        // Write taken away: after a reload, no composer, a note in words.
+        // Write taken away while the page is open: the next send is refused in words and the
+        // composer gives way to a note; the same after a reload.
         await admin.getByLabel('Write for Mia').uncheck();
         await admin.waitForFunction(() => document.getElementById('grants-status').textContent.startsWith('Saved: Mia may read on'));
+        await manager.getByLabel('Message', { exact: true }).fill('Can I still write?');
+        await manager.keyboard.press('Enter');
+        await manager.waitForFunction(() => document.getElementById('app-error').textContent.length > 0);
+        await manager.waitForSelector('#composer-note:not([hidden])');
+        assert.equal(await manager.isHidden('#send-form'), true);
         await manager.reload();
         await manager.waitForSelector('#app:not([hidden])');
         await manager.waitForFunction(() => /· Read$/.test(document.querySelector('#sessions .account .status')?.textContent ?? ''));

@@ -29,7 +29,11 @@ const team = new Team({ state });
 
 const isAdmin = () => state.user?.role === 'admin';
 const rightsOf = (s) => state.rights.get(s?.id) ?? { canRead: false, canWrite: false, canManageChats: false };
-const fail = (where) => (e) => showError(where, e);
+// Shows an error where it happened; a 403 or 404 may mean the rights changed: read them again.
+const fail = (where) => (e) => {
+  showError(where, e);
+  if ((e.status === 403 || e.status === 404) && state.user) loadSessions().catch(() => {});
+};
 
 function remember() {
   sessionStorage.setItem('wadesk.view', JSON.stringify({
@@ -378,6 +382,7 @@ function renderChats() {
 // ---- conversation
 
 async function openChat(chat, { focus }) {
+  showError('app-error', null);
   state.chat = chat;
   state.panel = 'chat';
   state.messages = [];
@@ -555,7 +560,8 @@ async function send() {
     }
     if (state.chat?.id === m.chatId) upsertMessage(m);
   } catch (e) {
-    showError('app-error', e.code === 'session_not_connected' ? 'Not sent: the account is not connected. The text is kept; send again once it is.' : e);
+    if (e.code === 'session_not_connected') showError('app-error', 'Not sent: the account is not connected. The text is kept; send again once it is.');
+    else fail('app-error')(e);
   } finally {
     state.sending = false;
     input.readOnly = false;
@@ -615,7 +621,7 @@ async function patchChat(patch, done) {
     $('chat-details-status').textContent = done;
   } catch (e) {
     $('chat-details-status').textContent = '';
-    showError('app-error', e);
+    fail('app-error')(e);
   }
 }
 
