@@ -7,7 +7,8 @@
 // reader's place; an account unlinked on the phone and linked again from the console; rename and
 // delete; rights (no composer without Write, Write implies Read, the manager's own rights); chat
 // management; the team; keyboard-only use. Every screen is checked with axe-core (no serious or
-// critical violation) and kept as a PNG under <build>/console-screens.
+// critical violation) and kept as a PNG under <build>/console-screens; every page runs under a strict
+// Content-Security-Policy and must cause no violation.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const kSizes = [
   { name: 'desktop', width: 1280, height: 800, narrow: false },
 ];
 const kScreens = path.join(process.env.WADESK_BUILD_DIR ?? path.join(repoRoot, 'build'), 'console-screens');
+const kCsp = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const kAxe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let sim;
@@ -39,7 +41,10 @@ before(async () => {
     env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey },
   });
   await srv.start();
-  browser = await chromium.launch({ executablePath: kChromium, headless: true, args: ['--no-sandbox'] });
+  // A document answered through a Playwright route (newPage adds a CSP header that way) counts as
+  // public to Chromium, whose local-network checks would then refuse its websocket to 127.0.0.1.
+  browser = await chromium.launch({ executablePath: kChromium, headless: true,
+    args: ['--no-sandbox', '--disable-features=LocalNetworkAccessChecks'] });
 });
 
 after(async () => {
@@ -76,6 +81,16 @@ async function newPage(size, { notifications = false } = {}) {
       });
     });
   }
+  // The console must run under a strict Content-Security-Policy (no inline script or style): the
+  // page is served with one, and every violation is recorded.
+  await context.route(`${srv.baseUrl}/`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': kCsp } });
+  });
+  await context.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   const page = await context.newPage();
   page.on('pageerror', (e) => { page.errors = [...(page.errors ?? []), String(e)]; });
   return page;
@@ -83,6 +98,7 @@ async function newPage(size, { notifications = false } = {}) {
 
 async function closePage(page) {
   assert.deepEqual(page.errors ?? [], [], 'no uncaught error in the page');
+  assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no Content-Security-Policy violation');
   await page.context().close();
 }
 
