@@ -230,7 +230,8 @@ for (const size of kSizes) {
         // A customer writes: the chat appears live with its unread count, time and initials.
         await customerWrites(customer, shop, 'hello, is my order ready?');
         await chatButton(page, 'is my order ready').waitFor({ timeout: 20000 });
-        assert.equal(await chatButton(page, 'is my order ready').locator('.unread').textContent(), '1');
+        assert.equal(await chatButton(page, 'is my order ready').locator('.unread').textContent(), '1 unread');
+        assert.equal(await chatButton(page, 'is my order ready').locator('.unread').evaluate((e) => e.firstChild.textContent), '1', 'the badge shows the number');
         assert.match(await chatButton(page, 'is my order ready').locator('.time').textContent(), /\d{1,2}:\d{2}/);
         assert.match(await chatButton(page, 'is my order ready').locator('.avatar').textContent(), /^\S{1,2}$/);
         assert.equal(await page.title(), '(1) wadesk', 'the tab title counts unread chats');
@@ -528,6 +529,14 @@ for (const size of kSizes) {
         await page.keyboard.type('Loud and clear.');
         await page.keyboard.press('Enter');
         await until('the customer has it', async () => (await inbox(customer)).some((m) => m.text === 'Loud and clear.'));
+        // On a phone, Escape goes back to the list, to the chat it came from.
+        if (size.narrow) {
+          await page.keyboard.press('Escape');
+          await page.waitForFunction(() => document.activeElement?.matches('#chats button.chat'));
+          assert.equal(await visible(page, '#conversation-pane'), false);
+          await page.keyboard.press('Enter');
+          await page.waitForFunction(() => document.activeElement?.id === 'send-text');
+        }
         // New messages are announced to screen readers.
         await customerWrites(customer, shop, 'great, thanks');
         await page.waitForFunction(() => document.getElementById('announcer').textContent.includes('great, thanks'), null, { timeout: 20000 });

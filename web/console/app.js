@@ -358,7 +358,7 @@ function renderChats() {
       c.pinned && h('span', { title: 'Pinned', 'aria-label': 'pinned', role: 'img' }, '📌'),
       c.muted && h('span', { title: 'Muted', 'aria-label': 'muted', role: 'img' }, '🔕'),
       (c.labels ?? []).slice(0, 2).map((l) => h('span', { className: 'label' }, l)),
-      unread && h('span', { className: 'unread', 'aria-label': `${c.unreadCount} unread` }, String(c.unreadCount)));
+      unread && h('span', { className: 'unread' }, String(c.unreadCount), h('span', { className: 'sr-only' }, ' unread')));
     const button = h('button', {
       type: 'button', className: 'chat', dataset: { id: c.id }, 'aria-current': String(c.id === state.chat?.id),
       onclick: () => openChat(c, { focus: true }).catch(fail('app-error')),
@@ -527,7 +527,8 @@ function messageRow(m, when) {
   if (m.fromMe) {
     const [mark, words] = kDeliveryMarks[m.status] ?? [m.status, m.status];
     const why = m.status === 'failed' && m.failureReason ? `: ${failureWords(m.failureReason)}` : '';
-    delivery = h('span', { className: `delivery${m.status === 'failed' ? ' failed' : ''}`, title: words + why, 'aria-label': words + why }, ` ${mark}${why}`);
+    delivery = h('span', { className: `delivery${m.status === 'failed' ? ' failed' : ''}`, title: words + why },
+      h('span', { 'aria-hidden': 'true' }, ` ${mark}${why}`), h('span', { className: 'sr-only' }, `, ${words}${why}`));
   }
   return h('li', { className: m.fromMe ? 'mine' : '', dataset: { id: m.id } },
     !m.fromMe && state.chat?.isGroup && h('span', { className: 'sender' }, m.sender?.name || m.sender?.phone || ''),
@@ -649,6 +650,10 @@ $('back').onclick = () => {
   (target ?? $('chat-search')).focus();
 };
 $('new-session').onclick = () => linkNewAccount().catch(fail('app-error'));
+// Escape leaves the conversation for the list where there is a Back button (phones).
+$('conversation-pane').addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !e.defaultPrevented && getComputedStyle($('back')).display !== 'none') $('back').click();
+});
 let searchTimer = null;
 $('chat-search').oninput = () => {
   clearTimeout(searchTimer);
