@@ -367,13 +367,23 @@ for (const size of kSizes) {
       }
     });
 
-    test('a long chat scrolls under a fixed composer; scrolling up loads older messages and keeps the reader\'s place', async () => {
+    test('a long chat scrolls under a fixed composer; scrolling up loads older messages and keeps the reader\'s place; a long list loads as it scrolls', async () => {
       const { company, sessionId } = await companyWithShop(`scroll ${size.name}`);
       const [chat] = await srv.insertChats(company.companyId, sessionId, [{ jid: '15557770001@s.whatsapp.net', name: 'Long Talker', messages: 130, baseTs: Date.now() - 2 * 86400000 }]);
       assert.ok(chat);
+      await srv.insertChats(company.companyId, sessionId, Array.from({ length: 120 }, (_, i) => ({
+        jid: `1555888${String(i).padStart(4, '0')}@s.whatsapp.net`, name: `Bulk ${i}`, messages: 1, baseTs: Date.now() - 10 * 86400000 + i * 1000,
+      })));
       const page = await newPage(size);
       try {
         await signIn(page, company.adminEmail, company.adminPassword);
+        // The list holds 100 chats, then the next page when the reader scrolls to its end.
+        await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 100);
+        assert.equal(await page.isVisible('#more-chats'), true);
+        await page.locator('#chats').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+        await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 121);
+        await page.waitForSelector('#more-chats', { state: 'hidden' });
+        await page.locator('#chats').evaluate((el) => { el.scrollTop = 0; });
         await openChat(page, size, 'Long Talker');
         await page.waitForFunction(() => document.querySelectorAll('#messages li:not(.day)').length === 50);
         const scroller = page.locator('#scroller');

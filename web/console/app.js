@@ -20,6 +20,7 @@ const state = {
   messages: [], hasOlder: false, loadingOlder: false,
   assignees: [],      // users a chat of the account may be assigned to
   qr: null,           // {sessionId, dataUrl}: the newest QR shown to scan
+  chatPages: 0, chatsTotal: 0, loadingChats: false,  // the chat list is read a page at a time
   panel: 'chat',      // what the conversation pane shows: 'chat' or 'account'
   view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
   sending: false,
@@ -300,8 +301,10 @@ async function linkNewAccount() {
 
 // ---- chats
 
-function chatQuery() {
-  const q = new URLSearchParams({ limit: '100' });
+const kChatPageSize = 100;
+
+function chatQuery(page) {
+  const q = new URLSearchParams({ limit: String(kChatPageSize), page: String(page) });
   const search = $('chat-search').value.trim();
   if (search) q.set('search', search);
   q.set('archived', String(state.filter === 'archived'));
@@ -315,11 +318,34 @@ async function loadChats() {
   if (!s) return;
   $('chats-empty').hidden = false;
   $('chats-empty').textContent = 'Loading chats…';
-  const page = await api('GET', `${sessionPath(s)}/chats?${chatQuery()}`);
+  const page = await api('GET', `${sessionPath(s)}/chats?${chatQuery(1)}`);
   if (state.session !== s) return;
   state.chats = items(page);
+  state.chatPages = 1;
+  state.chatsTotal = page.total;
   sortChats();
   renderChats();
+}
+
+// The next page of the list, as the reader scrolls to its end ("More chats" for keyboards). A
+// chat that moved up meanwhile came by its event; one seen twice is kept once.
+async function loadMoreChats() {
+  const s = state.session;
+  if (!s || state.loadingChats || state.chats.length >= state.chatsTotal) return;
+  state.loadingChats = true;
+  try {
+    const page = await api('GET', `${sessionPath(s)}/chats?${chatQuery(state.chatPages + 1)}`);
+    if (state.session !== s) return;
+    state.chatPages += 1;
+    state.chatsTotal = page.total;
+    const known = new Set(state.chats.map((c) => c.id));
+    state.chats.push(...items(page).filter((c) => !known.has(c.id)));
+    if (!items(page).length) state.chatsTotal = state.chats.length;
+    sortChats();
+    renderChats();
+  } finally {
+    state.loadingChats = false;
+  }
 }
 
 const sortChats = () => state.chats.sort((a, b) => (b.pinned - a.pinned)
@@ -371,6 +397,7 @@ function renderChats() {
     return h('li', { dataset: { id: c.id } }, button);
   }));
   if (hadFocus) list.querySelector(`button[data-id="${CSS.escape(hadFocus)}"]`)?.focus();
+  $('more-chats').hidden = state.chats.length >= state.chatsTotal;
   const empty = $('chats-empty');
   empty.hidden = state.chats.length > 0 || !state.session;
   empty.textContent = $('chat-search').value.trim() || state.filter !== 'all' ? 'No chat matches.' : 'No chats yet.';
@@ -649,7 +676,10 @@ $('back').onclick = () => {
   const target = state.chat ? $('chats').querySelector(`button[data-id="${CSS.escape(state.chat.id)}"]`) : null;
   (target ?? $('chat-search')).focus();
 };
-$('new-session').onclick = () => linkNewAccount().catch(fail('app-error'));
+$('new-session').onclick = () => linkNewAccount().catch((e) => {
+  if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (⚙).`);
+  else fail('app-error')(e);
+});
 // Escape leaves the conversation for the list where there is a Back button (phones).
 $('conversation-pane').addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && !e.defaultPrevented && getComputedStyle($('back')).display !== 'none') $('back').click();
@@ -669,6 +699,11 @@ $('new-chat-form').onsubmit = (e) => {
   openDraftChat($('new-chat-number').value).then(() => { $('new-chat-number').value = ''; }).catch(fail('app-error'));
 };
 $('older').onclick = () => loadOlder().catch(fail('app-error'));
+$('more-chats').onclick = () => loadMoreChats().catch(fail('app-error'));
+$('chats').addEventListener('scroll', () => {
+  const list = $('chats');
+  if (list.scrollTop + list.clientHeight > list.scrollHeight - 200) loadMoreChats().catch(fail('app-error'));
+}, { passive: true });
 $('scroller').addEventListener('scroll', () => {
   if ($('scroller').scrollTop < 120 && state.hasOlder) loadOlder().catch(fail('app-error'));
 }, { passive: true });
