@@ -331,6 +331,15 @@ for (const size of kSizes) {
         assert.deepEqual(await page.evaluate(() => window.shownNotifications), [
           [`Replay customer ${size.name}`, 'first, while you watch'], [`Other customer ${size.name}`, 'me too, please']]);
 
+        // A text not sent yet stays with its chat while another chat is open.
+        await page.getByLabel('Message', { exact: true }).fill('half a thought');
+        if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
+        await openChat(page, size, 'me too, please');
+        assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), '');
+        if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
+        await openChat(page, size, 'first, while you watch');
+        assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'half a thought');
+
         await socket.downNow();
         await page.waitForFunction(() => document.getElementById('live').textContent !== 'live');
         const replays = [];

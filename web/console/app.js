@@ -24,6 +24,7 @@ const state = {
   panel: 'chat',      // what the conversation pane shows: 'chat' or 'account'
   view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
   sending: false,
+  drafts: new Map(),  // chat id → unsent text
 };
 let stream = null;
 const team = new Team({ state });
@@ -64,7 +65,7 @@ function signOut() {
   auth.token = null;
   stream?.close();
   stream = null;
-  Object.assign(state, { user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null });
+  Object.assign(state, { user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null, drafts: new Map() });
   setView('list');
   sessionStorage.removeItem('wadesk.token');
   sessionStorage.removeItem('wadesk.view');  // the next user starts afresh
@@ -410,12 +411,16 @@ function renderChats() {
 
 async function openChat(chat, { focus }) {
   showError('app-error', null);
+  // An unsent text stays with its chat (a draft) while the reader looks at another one.
+  if (state.chat && !state.sending) state.drafts.set(state.chat.id, $('send-text').value);
   state.chat = chat;
   state.panel = 'chat';
   state.messages = [];
   state.hasOlder = false;
-  $('send-text').value = '';
+  $('send-text').value = state.drafts.get(chat.id) ?? '';
+  state.drafts.delete(chat.id);
   delete $('send-text').dataset.clientMessageId;
+  autosize();
   $('chat-details').hidden = true;
   $('chat-details-toggle').setAttribute('aria-expanded', 'false');
   $('chat-details-status').textContent = '';
