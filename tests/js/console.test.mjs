@@ -339,6 +339,7 @@ for (const size of kSizes) {
         if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
         await openChat(page, size, 'first, while you watch');
         assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'half a thought');
+        assert.ok((await page.locator('#send-text').boundingBox()).height >= 30, 'the composer shows its line');
 
         await socket.downNow();
         await page.waitForFunction(() => document.getElementById('live').textContent !== 'live');

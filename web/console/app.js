@@ -420,13 +420,13 @@ async function openChat(chat, { focus }) {
   $('send-text').value = state.drafts.get(chat.id) ?? '';
   state.drafts.delete(chat.id);
   delete $('send-text').dataset.clientMessageId;
-  autosize();
   $('chat-details').hidden = true;
   $('chat-details-toggle').setAttribute('aria-expanded', 'false');
   $('chat-details-status').textContent = '';
   renderChats();
   renderConversation();
   setView('chat');
+  autosize();
   if (!chat.draft) await loadMessages();
   if (focus) (canWriteHere() ? $('send-text') : $('scroller')).focus();
   if (chat.unreadCount > 0) await markRead();
@@ -602,10 +602,11 @@ async function send() {
   }
 }
 
+// The composer's height follows its lines, up to the CSS max-height (a hidden one keeps one line).
 function autosize() {
   const input = $('send-text');
   input.style.height = 'auto';
-  input.style.height = `${Math.min(input.scrollHeight + 2, 160)}px`;
+  if (input.scrollHeight) input.style.height = `${Math.min(input.scrollHeight + 2, 160)}px`;
 }
 
 // A chat with a customer who has not written yet: the API names it by number until the first
