@@ -235,6 +235,10 @@ for (const size of kSizes) {
         assert.match(await chatButton(page, 'is my order ready').locator('.time').textContent(), /\d{1,2}:\d{2}/);
         assert.match(await chatButton(page, 'is my order ready').locator('.avatar').textContent(), /^\S{1,2}$/);
         assert.equal(await page.title(), '(1) wadesk', 'the tab title counts unread chats');
+        await page.getByRole('button', { name: 'Unread', exact: true }).click();
+        await page.waitForFunction(() => document.querySelector('#chat-filters [data-filter="unread"]').getAttribute('aria-pressed') === 'true');
+        assert.equal(await page.locator('#chats li').count(), 1, 'the unread chat is under Unread');
+        await page.getByRole('button', { name: 'All', exact: true }).click();
         await screen(page, size, 'chat-list');
 
         // Opening it shows the message, marks it read and clears the badge and the title.
@@ -476,9 +480,16 @@ for (const size of kSizes) {
         await page.keyboard.press('Enter');
         await until('the customer has it', async () => (await inbox(customer)).some((m) => m.text === 'Back online.'));
 
-        // Delete, keeping the history or not: asked first, in a dialog.
+        // Unlink from the console: asked first; then the account reads why.
         if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
         await page.getByRole('button', { name: 'Manage account Front desk' }).click();
+        await page.getByRole('button', { name: 'Unlink from WhatsApp' }).click();
+        await page.waitForSelector('#confirm[open]');
+        await page.locator('#confirm-ok').click();
+        await page.waitForFunction(() => document.getElementById('account-status').textContent.startsWith('Logged out: unlinked by an admin'));
+        await page.getByRole('button', { name: 'Link again (new QR)' }).waitFor();
+
+        // Delete, keeping the history or not: asked first, in a dialog.
         await page.getByLabel('Also delete its chats and messages').check();
         await page.getByRole('button', { name: 'Delete this account' }).click();
         await page.waitForSelector('#confirm[open]');
@@ -640,11 +651,15 @@ for (const size of kSizes) {
         await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Saved.');
         await manager.getByRole('button', { name: 'Pin' }).click();
         await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Pinned.');
+        await manager.getByRole('button', { name: 'Mute' }).click();
+        await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Muted.');
+        assert.equal(await manager.getByRole('button', { name: 'Mute' }).getAttribute('aria-pressed'), 'true');
         await screen(manager, size, 'manage-chat');
         let chat = (await apiItems(srv.get(`/api/whatsapp/sessions/${sessionId}/chats`, token)))[0];
         assert.equal(chat.assignedTo, mia.id);
         assert.deepEqual(chat.labels, ['vip', 'order']);
         assert.equal(chat.pinned, true);
+        assert.equal(chat.muted, true);
         if (size.narrow) await manager.getByRole('button', { name: 'Back to chats' }).click();
         await manager.getByRole('button', { name: 'Mine' }).click();
         await chatButton(manager, 'Rights customer').waitFor();

@@ -8,7 +8,7 @@ const kReasonWords = {
   qr_timeout: 'nobody scanned the QR code in time',
   replaced: 'another program took over this WhatsApp link',
   stopped: 'stopped',
-  logout: 'unlinked',
+  logout: 'unlinked by an admin',  // the engine's word for a logout wadesk asked for (disconnect, delete)
   unlinked_from_phone: 'unlinked on the phone (Linked devices)',
   device_removed: 'unlinked on the phone (Linked devices)',
   disconnected_by_admin: 'unlinked by an admin',
