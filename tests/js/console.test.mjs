@@ -649,11 +649,11 @@ for (const size of kSizes) {
         await manager.getByLabel('Labels (separated by commas)').fill('vip, order');
         await manager.getByRole('button', { name: 'Save assignee and labels' }).click();
         await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Saved.');
-        await manager.getByRole('button', { name: 'Pin' }).click();
+        await manager.getByRole('button', { name: 'Pin', exact: true }).click();
         await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Pinned.');
-        await manager.getByRole('button', { name: 'Mute' }).click();
+        await manager.getByRole('button', { name: 'Mute', exact: true }).click();
         await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Muted.');
-        assert.equal(await manager.getByRole('button', { name: 'Mute' }).getAttribute('aria-pressed'), 'true');
+        assert.equal(await manager.getByRole('button', { name: 'Mute', exact: true }).getAttribute('aria-pressed'), 'true');
         await screen(manager, size, 'manage-chat');
         let chat = (await apiItems(srv.get(`/api/whatsapp/sessions/${sessionId}/chats`, token)))[0];
         assert.equal(chat.assignedTo, mia.id);
