@@ -591,7 +591,10 @@ async function send() {
       state.chat = chat;
       upsertChat(chat);
     }
-    if (state.chat?.id === m.chatId) upsertMessage(m);
+    if (state.chat?.id === m.chatId) {
+      upsertMessage(m);
+      $('scroller').scrollTop = $('scroller').scrollHeight;  // one's own message is always shown
+    }
   } catch (e) {
     if (e.code === 'session_not_connected') showError('app-error', 'Not sent: the account is not connected. The text is kept; send again once it is.');
     else fail('app-error')(e);
