@@ -427,6 +427,15 @@ for (const size of kSizes) {
         assert.ok((await page.locator('#messages li.day').count()) >= 1, 'day separators');
         const bubbleTimes = await page.locator('#messages li:not(.day) time').first().textContent();
         assert.match(bubbleTimes, /^\d{1,2}:\d{2}/, 'a bubble shows its time, the day is in the separator');
+
+        // Sending from up in the history brings the reader down to their message.
+        await page.getByLabel('Message', { exact: true }).fill('Back to the newest');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => [...document.querySelectorAll('#messages li.mine .body')].some((e) => e.textContent === 'Back to the newest'));
+        await page.waitForFunction(() => {
+          const s = document.getElementById('scroller');
+          return s.scrollHeight - s.scrollTop - s.clientHeight < 2;
+        });
       } finally {
         await closePage(page);
       }

@@ -478,7 +478,8 @@ function upsertMessage(m) {
     state.messages.push(m);
     state.messages.sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)) || a.id.localeCompare(b.id));
   }
-  renderMessages(i >= 0 ? 'stay' : 'follow');
+  // One's own new message is always shown, even to a reader up in the history.
+  renderMessages(i >= 0 ? 'stay' : m.fromMe && m.sentBy === state.user.id ? 'bottom' : 'follow');
 }
 
 const canWriteHere = () => Boolean(state.chat && rightsOf(state.session).canWrite);
@@ -591,10 +592,7 @@ async function send() {
       state.chat = chat;
       upsertChat(chat);
     }
-    if (state.chat?.id === m.chatId) {
-      upsertMessage(m);
-      $('scroller').scrollTop = $('scroller').scrollHeight;  // one's own message is always shown
-    }
+    if (state.chat?.id === m.chatId) upsertMessage(m);
   } catch (e) {
     if (e.code === 'session_not_connected') showError('app-error', 'Not sent: the account is not connected. The text is kept; send again once it is.');
     else fail('app-error')(e);
