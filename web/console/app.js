@@ -93,6 +93,8 @@ async function enter() {
     onLive: (s) => {
       $('live').textContent = { live: 'live', connecting: 'connecting…', offline: 'offline', refused: 'refused' }[s];
       $('live').classList.toggle('live', s === 'live');
+      // Refused: the token may have expired or the user been disabled; the API's 401 signs out.
+      if (s === 'refused') api('GET', '/api/auth/me').catch(() => {});
     },
     onResync: () => refreshAll().catch(fail('app-error')),
   });
