@@ -382,8 +382,10 @@ for (const size of kSizes) {
     });
 
     test('a long chat scrolls under a fixed composer; scrolling up loads older messages and keeps the reader\'s place; a long list loads as it scrolls', async () => {
-      const { company, sessionId } = await companyWithShop(`scroll ${size.name}`);
-      const [chat] = await srv.insertChats(company.companyId, sessionId, [{ jid: '15557770001@s.whatsapp.net', name: 'Long Talker', messages: 130, baseTs: Date.now() - 2 * 86400000 }]);
+      const { company, sessionId, shop } = await companyWithShop(`scroll ${size.name}`);
+      const talker = size.narrow ? '15557770001' : '15557770002';  // an emulated phone too: it writes at the end
+      assert.equal((await sim.control('POST', '/accounts', { phone: talker, name: 'Long Talker' })).status, 201);
+      const [chat] = await srv.insertChats(company.companyId, sessionId, [{ jid: `${talker}@s.whatsapp.net`, name: 'Long Talker', messages: 130, baseTs: Date.now() - 2 * 86400000 }]);
       assert.ok(chat);
       await srv.insertChats(company.companyId, sessionId, Array.from({ length: 120 }, (_, i) => ({
         jid: `1555888${String(i).padStart(4, '0')}@s.whatsapp.net`, name: `Bulk ${i}`, messages: 1, baseTs: Date.now() - 10 * 86400000 + i * 1000,
@@ -436,6 +438,18 @@ for (const size of kSizes) {
           const s = document.getElementById('scroller');
           return s.scrollHeight - s.scrollTop - s.clientHeight < 2;
         });
+
+        // A message that arrives while the reader is up in the history leaves them there and
+        // says so; the button takes them down to it.
+        await scroller.evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
+        const middle = await scroller.evaluate((el) => el.scrollTop);
+        await customerWrites(talker, shop, 'are you still reading?');
+        await page.waitForSelector('#jump-new:not([hidden])', { timeout: 20000 });
+        assert.ok(Math.abs(await scroller.evaluate((el) => el.scrollTop) - middle) < 2, 'the reader stays where they were');
+        await screen(page, size, 'new-below');
+        await page.getByRole('button', { name: 'New messages ↓' }).click();
+        await page.waitForSelector('#jump-new', { state: 'hidden' });
+        assert.equal(await page.locator('#messages li:not(.day) .body').last().textContent(), 'are you still reading?');
       } finally {
         await closePage(page);
       }

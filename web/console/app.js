@@ -425,6 +425,9 @@ async function openChat(chat, { focus }) {
   $('chat-details').hidden = true;
   $('chat-details-toggle').setAttribute('aria-expanded', 'false');
   $('chat-details-status').textContent = '';
+  delete $('chat-assignee').dataset.edited;
+  delete $('chat-labels').dataset.edited;
+  $('jump-new').hidden = true;
   renderChats();
   renderConversation();
   setView('chat');
@@ -533,7 +536,8 @@ function renderConversation() {
 // bottom), 'stay' (a change in place).
 function renderMessages(keep) {
   const scroller = $('scroller');
-  const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+  const top = scroller.scrollTop;
+  const fromBottom = scroller.scrollHeight - top;
   const atBottom = fromBottom - scroller.clientHeight < 80;
   const rows = [];
   let lastDay = null;
@@ -550,7 +554,11 @@ function renderMessages(keep) {
   $('messages-status').textContent = state.chat && !state.messages.length
     ? (state.chat.draft ? 'New chat: the first message creates it.' : 'No messages yet.') : '';
   if (keep === 'bottom' || (keep === 'follow' && atBottom)) scroller.scrollTop = scroller.scrollHeight;
-  else scroller.scrollTop = scroller.scrollHeight - fromBottom;
+  else if (keep === 'anchor') scroller.scrollTop = scroller.scrollHeight - fromBottom;
+  else scroller.scrollTop = top;
+  // A reader up in the history is told that something new came, below.
+  if (keep === 'follow' && !atBottom) $('jump-new').hidden = false;
+  if (keep === 'bottom' || !state.chat) $('jump-new').hidden = true;
 }
 
 function messageRow(m, when) {
@@ -637,13 +645,17 @@ const assigneeName = (id) => {
   return u ? u.name || u.email : null;
 };
 
+// Fills the form from the chat; a field the user changed and has not saved yet keeps their value
+// (the teammate list or a chat event may come while they edit).
 function fillChatDetails() {
   const c = state.chat;
+  const select = $('chat-assignee'), labels = $('chat-labels');
   const options = [['', 'Nobody'], [state.user.id, 'Me']];
   for (const u of state.assignees) if (u.id !== state.user.id) options.push([u.id, u.name || u.email]);
   if (c.assignedTo && !options.some(([id]) => id === c.assignedTo)) options.push([c.assignedTo, 'A former teammate']);
-  $('chat-assignee').replaceChildren(...options.map(([id, label]) => h('option', { value: id, selected: id === (c.assignedTo ?? '') }, label)));
-  if (document.activeElement !== $('chat-labels')) $('chat-labels').value = (c.labels ?? []).join(', ');
+  const chosen = select.dataset.edited ? select.value : c.assignedTo ?? '';
+  select.replaceChildren(...options.map(([id, label]) => h('option', { value: id, selected: id === chosen }, label)));
+  if (!labels.dataset.edited) labels.value = (c.labels ?? []).join(', ');
   for (const b of document.querySelectorAll('#chat-details [data-flag]')) b.setAttribute('aria-pressed', String(Boolean(c[b.dataset.flag])));
 }
 
@@ -714,8 +726,14 @@ $('chats').addEventListener('scroll', () => {
   if (list.scrollTop + list.clientHeight > list.scrollHeight - 200) loadMoreChats().catch(fail('app-error'));
 }, { passive: true });
 $('scroller').addEventListener('scroll', () => {
-  if ($('scroller').scrollTop < 120 && state.hasOlder) loadOlder().catch(fail('app-error'));
+  const s = $('scroller');
+  if (s.scrollTop < 120 && state.hasOlder) loadOlder().catch(fail('app-error'));
+  if (s.scrollHeight - s.scrollTop - s.clientHeight < 80) $('jump-new').hidden = true;
 }, { passive: true });
+$('jump-new').onclick = () => {
+  $('scroller').scrollTop = $('scroller').scrollHeight;
+  $('jump-new').hidden = true;
+};
 $('send-form').onsubmit = (e) => { e.preventDefault(); send(); };
 $('send-text').addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
@@ -737,8 +755,12 @@ $('chat-details-toggle').onclick = () => {
 $('chat-details').onsubmit = (e) => {
   e.preventDefault();
   const labels = [...new Set($('chat-labels').value.split(',').map((l) => l.trim()).filter(Boolean))];
+  delete $('chat-assignee').dataset.edited;
+  delete $('chat-labels').dataset.edited;
   patchChat({ assignedTo: $('chat-assignee').value || null, labels }, 'Saved.');
 };
+$('chat-assignee').addEventListener('change', () => { $('chat-assignee').dataset.edited = '1'; });
+$('chat-labels').addEventListener('input', () => { $('chat-labels').dataset.edited = '1'; });
 for (const b of document.querySelectorAll('#chat-details [data-flag]')) {
   b.onclick = () => {
     const flag = b.dataset.flag, on = !state.chat[flag];
