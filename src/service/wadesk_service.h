@@ -190,6 +190,7 @@ public:
     void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) override;
     bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message,
                            const CommitHook& also) override;
+    bool OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) override;
     void OnMessageSent(const std::string& session_id, const std::string& message_id,
                        const std::string& wa_message_id) override;
     void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
@@ -217,6 +218,9 @@ private:
                                   const boost::json::object& payload);
     // The statements of one incoming message inside the receive transaction; its events are
     // appended to `tx`, and published once Transact returns them.
+    std::optional<store::WaSession> ReceivingSession(const std::string& session_id);
+    store::Message IncomingRow(store::Transaction& tx, const store::WaSession& session, const std::string& chat_id,
+                               const IncomingMessage& in);
     void RecordIncoming(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
     void ApplyChange(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
     void AppendUpdated(store::Transaction& tx, const store::WaSession& session, const store::UpdatedMessage& updated);
