@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 
 #include "auth/email.h"
 #include "auth/password.h"
@@ -499,6 +500,22 @@ void WadeskService::DeleteSession(const Actor& actor, const std::string& id, boo
     spdlog::info("[WhatsApp] Session {} deleted{}", s.id, purge ? " with its history" : "");
 }
 
+store::WaSession WadeskService::RenameSession(const Actor& actor, const std::string& id, const std::string& name_in) {
+    store::WaSession s = VisibleSession(actor, id);
+    RequireAdmin(actor);
+    std::string name = Trim(name_in);
+    ValidateName(name);
+    store::SessionPatch p;
+    p.name = name;
+    auto updated = repo_.UpdateSession(s.id, p);
+    if (!updated) NotFound("session");
+    WriteAudit(&actor, s.company_id, "session.update", "session", s.id, {{"name", updated->name}});
+    Emit(s.company_id, s.id, "whatsapp:session_status",
+         {{"sessionId", s.id}, {"status", updated->status}, {"name", updated->name},
+          {"reason", updated->status_reason.empty() ? json::value(nullptr) : json::value(updated->status_reason)}});
+    return *updated;
+}
+
 QrState WadeskService::GetQr(const Actor& actor, const std::string& id) {
     store::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
@@ -570,6 +587,13 @@ std::string WadeskService::RequestPairingCode(const Actor& actor, const std::str
 
 // --- access
 
+std::vector<SessionRights> WadeskService::MyRights(const Actor& actor) {
+    std::vector<SessionRights> out;
+    for (const auto& s : ListSessions(actor))
+        out.push_back(SessionRights{s.id, true, access_.CanWrite(actor.who, s.id), access_.CanManageChats(actor.who, s.id)});
+    return out;
+}
+
 std::vector<store::Access> WadeskService::ListAccess(const Actor& actor, const std::string& session_id) {
     store::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
@@ -586,7 +610,7 @@ store::Access WadeskService::Grant(const Actor& actor, const std::string& sessio
     a.company_id = s.company_id;
     a.session_id = s.id;
     a.user_id = m.id;
-    a.can_read = g.can_read;
+    a.can_read = g.can_read || g.can_write || g.can_manage_chats;
     a.can_write = g.can_write;
     a.can_manage_chats = g.can_manage_chats;
     a = repo_.UpsertAccess(a);
@@ -626,6 +650,21 @@ store::Page<store::Chat> WadeskService::ListChats(const Actor& actor, const std:
 store::Chat WadeskService::GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     store::WaSession s = VisibleSession(actor, session_id);
     return RequireChat(actor, s.id, chat_ref);
+}
+
+std::vector<store::User> WadeskService::Assignees(const Actor& actor, const std::string& session_id) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    if (!access_.CanManageChats(actor.who, s.id))
+        Fail(FailureKind::kForbidden, "forbidden", "assigning chats of this session needs canManageChats");
+    auto users = repo_.ListUsers(actor.who.company_id, std::nullopt);
+    std::erase_if(users, [&](const store::User& u) {
+        auth::Principal who{u.id, u.company_id, u.role, u.email};
+        return u.disabled || !access_.CanRead(who, s.id);
+    });
+    std::sort(users.begin(), users.end(), [](const store::User& a, const store::User& b) {
+        return std::tie(a.name, a.email) < std::tie(b.name, b.email);
+    });
+    return users;
 }
 
 store::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
