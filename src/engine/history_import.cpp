@@ -114,6 +114,14 @@ void HistoryImporter::Import(const Job& job) {
     if (!kept) return;  // imported already
     auto* events = events_.load();
     if (!events) return;
+    const wa::CredentialWrites done{wa::CredentialWrite{key, std::nullopt}};
+    if (auto session = repo_.FindSessionById(session_id); session && session->history_sync == store::kHistoryNone) {
+        repo_.Transact([&](store::Transaction& tx) { store.Commit(tx, done); });
+        store.Remember(done);
+        spdlog::info("[WhatsApp] Session {}: history chunk {} not imported: history is off for this session",
+                     session_id, job.message_id);
+        return;
+    }
 
     service::HistoryBatch batch;
     batch.chunk_id = job.message_id;
@@ -141,7 +149,6 @@ void HistoryImporter::Import(const Job& job) {
     batch.chunk_messages = static_cast<std::int64_t>(chunk.message_count);
 
     // Batches of at most kHistoryBatchMessages messages; the last one deletes the kept chunk.
-    const wa::CredentialWrites done{wa::CredentialWrite{key, std::nullopt}};
     std::size_t in_batch = 0;
     bool first = true;
     const auto commit = [&](bool last) {

@@ -94,8 +94,10 @@ public:
             Entry entry;
             entry.store = std::make_unique<SealedCredentialStore>(repo_, s.id, key_);
             entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store, history_);
+            wa::ClientConfig config = config_;
+            config.require_full_sync = s.history_sync == store::kHistoryFull;
             entry.session =
-                wa::Session::Create(io_, config_, *entry.store, *entry.bridge, &receive_pool_, &lane_stats_);
+                wa::Session::Create(io_, config, *entry.store, *entry.bridge, &receive_pool_, &lane_stats_);
             it = sessions_.emplace(s.id, std::move(entry)).first;
         }
         it->second.session->Start();

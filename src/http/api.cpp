@@ -326,8 +326,9 @@ void Api::Register() {
     r.Add("POST", s, [this](Request& req) {
         Actor actor = Authenticate(req);
         auto body = OptionalObject(req);
-        RejectUnknown(body, {"name"});
-        auto session = service_->CreateSession(actor, OptionalString(body, "name").value_or(""));
+        RejectUnknown(body, {"name", "history"});
+        auto session = service_->CreateSession(actor, OptionalString(body, "name").value_or(""),
+                                               OptionalString(body, "history").value_or(""));
         json::object data = service::SessionView(session);
         data["sessionId"] = session.id;
         return Ok(std::move(data), 201);
@@ -339,10 +340,11 @@ void Api::Register() {
     r.Add("PATCH", s + "/{sessionId}", [this](Request& req) {
         Actor actor = Authenticate(req);
         auto body = ParseJsonObject(req);
-        RejectUnknown(body, {"name"});
+        RejectUnknown(body, {"name", "history"});
         auto name = OptionalString(body, "name");
-        if (!name) throw HttpError(400, "empty_patch", "nothing to update: give name");
-        return Ok(service::SessionView(service_->RenameSession(actor, req.Param("sessionId"), *name)));
+        auto history = OptionalString(body, "history");
+        if (!name && !history) throw HttpError(400, "empty_patch", "nothing to update: give name or history");
+        return Ok(service::SessionView(service_->UpdateSession(actor, req.Param("sessionId"), name, history)));
     });
     r.Add("DELETE", s + "/{sessionId}", [this](Request& req) {
         Actor actor = Authenticate(req);

@@ -53,6 +53,7 @@ json::object SessionView(const store::WaSession& s) {
     o["createdAt"] = IsoOrNull(s.created_at);
     o["updatedAt"] = IsoOrNull(s.updated_at);
     o["connectedAt"] = IsoOrNull(s.connected_at);
+    o["history"] = s.history_sync;
     return o;
 }
 

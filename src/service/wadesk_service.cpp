@@ -454,10 +454,22 @@ std::vector<store::WaSession> WadeskService::ListSessions(const Actor& actor) {
     return all;
 }
 
-store::WaSession WadeskService::CreateSession(const Actor& actor, const std::string& name_in) {
+namespace {
+
+void ValidateHistory(const std::string& history) {
+    if (history != store::kHistoryNone && history != store::kHistoryRecent && history != store::kHistoryFull)
+        Fail(FailureKind::kBadInput, "invalid_history", "history must be none, recent or full");
+}
+
+}  // namespace
+
+store::WaSession WadeskService::CreateSession(const Actor& actor, const std::string& name_in,
+                                              const std::string& history_in) {
     RequireAdmin(actor);
     std::string name = Trim(name_in);
     ValidateName(name);
+    const std::string history = history_in.empty() ? std::string(store::kHistoryRecent) : history_in;
+    ValidateHistory(history);
     auto company = repo_.FindCompany(actor.who.company_id);
     if (!company) NotFound("company");
     std::int64_t count = repo_.CountSessions(company->id);
@@ -470,6 +482,7 @@ store::WaSession WadeskService::CreateSession(const Actor& actor, const std::str
     s.company_id = company->id;
     s.name = name.empty() ? "WhatsApp " + std::to_string(count + 1) : name;
     s.status = store::kStatusInitializing;
+    s.history_sync = history;
     s = repo_.CreateSession(s);
     access_.PutSession(s.id, s.company_id);
     ApplySessionChange(s);
@@ -500,16 +513,25 @@ void WadeskService::DeleteSession(const Actor& actor, const std::string& id, boo
     spdlog::info("[WhatsApp] Session {} deleted{}", s.id, purge ? " with its history" : "");
 }
 
-store::WaSession WadeskService::RenameSession(const Actor& actor, const std::string& id, const std::string& name_in) {
+store::WaSession WadeskService::UpdateSession(const Actor& actor, const std::string& id,
+                                              const std::optional<std::string>& name_in,
+                                              const std::optional<std::string>& history) {
     store::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
-    std::string name = Trim(name_in);
-    ValidateName(name);
     store::SessionPatch p;
-    p.name = name;
+    if (name_in) {
+        std::string name = Trim(*name_in);
+        ValidateName(name);
+        p.name = name;
+    }
+    if (history) {
+        ValidateHistory(*history);
+        p.history_sync = *history;
+    }
     auto updated = repo_.UpdateSession(s.id, p);
     if (!updated) NotFound("session");
-    WriteAudit(&actor, s.company_id, "session.update", "session", s.id, {{"name", updated->name}});
+    WriteAudit(&actor, s.company_id, "session.update", "session", s.id,
+               {{"name", updated->name}, {"history", updated->history_sync}});
     Emit(s.company_id, s.id, "whatsapp:session_status",
          {{"sessionId", s.id}, {"status", updated->status}, {"name", updated->name},
           {"reason", updated->status_reason.empty() ? json::value(nullptr) : json::value(updated->status_reason)}});

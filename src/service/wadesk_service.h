@@ -168,10 +168,14 @@ public:
 
     // --- sessions
     std::vector<store::WaSession> ListSessions(const Actor& actor);
-    store::WaSession CreateSession(const Actor& actor, const std::string& name);
+    // `history`: store::kHistoryNone / kHistoryRecent / kHistoryFull ("" = recent); anything else
+    // fails with invalid_history.
+    store::WaSession CreateSession(const Actor& actor, const std::string& name, const std::string& history = "");
     store::WaSession GetSession(const Actor& actor, const std::string& id);
     // Admin. Emits whatsapp:session_status (with the new name) so open consoles show it.
-    store::WaSession RenameSession(const Actor& actor, const std::string& id, const std::string& name);
+    // Admin: a new name and/or history setting (the setting applies from the next link).
+    store::WaSession UpdateSession(const Actor& actor, const std::string& id, const std::optional<std::string>& name,
+                                   const std::optional<std::string>& history);
     void DeleteSession(const Actor& actor, const std::string& id, bool purge);
     QrState GetQr(const Actor& actor, const std::string& id);
     store::WaSession Disconnect(const Actor& actor, const std::string& id);

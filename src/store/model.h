@@ -42,6 +42,13 @@ inline constexpr const char* kStatusDisconnected = "disconnected";
 inline constexpr const char* kStatusLoggedOut = "logged_out";
 inline constexpr const char* kStatusFailed = "failed";
 
+// How much of the phone's history a session imports when it links (WaSession::history_sync):
+// none; recent (what the phone sends by default: its recent chats); full (the companion asks the
+// phone for its whole history, requireFullSync).
+inline constexpr const char* kHistoryNone = "none";
+inline constexpr const char* kHistoryRecent = "recent";
+inline constexpr const char* kHistoryFull = "full";
+
 struct WaSession {
     std::string id;
     std::string company_id;
@@ -54,6 +61,7 @@ struct WaSession {
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
     std::int64_t connected_at = 0; // 0 = never
+    std::string history_sync = kHistoryRecent;  // how much history to import on link
 };
 
 struct Access {

@@ -37,6 +37,7 @@ struct SessionPatch {
     std::optional<std::string> display_name;
     std::optional<std::string> jid;
     std::optional<std::int64_t> connected_at;
+    std::optional<std::string> history_sync;
 };
 
 struct ChatPatch {

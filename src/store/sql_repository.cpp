@@ -30,7 +30,7 @@ const std::string kUserCols =
     "tokens_valid_after";
 const std::string kSessionCols =
     "id, company_id, name, status, status_reason, phone_number, display_name, jid, created_at, updated_at, "
-    "connected_at";
+    "connected_at, history_sync";
 const std::string kAccessCols =
     "company_id, session_id, user_id, can_read, can_write, can_manage_chats, created_at, updated_at";
 const std::string kChatCols =
@@ -69,7 +69,7 @@ const std::string kDeleteUser = "DELETE FROM users WHERE company_id = $1 AND id 
 
 // ---- sessions
 const std::string kInsertSession =
-    "INSERT INTO wa_sessions (" + kSessionCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    "INSERT INTO wa_sessions (" + kSessionCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 const std::string kSelectSession =
     "SELECT " + kSessionCols + " FROM wa_sessions WHERE company_id = $1 AND id = $2";
 const std::string kSelectSessionById = "SELECT " + kSessionCols + " FROM wa_sessions WHERE id = $1";
@@ -78,7 +78,7 @@ const std::string kListSessions =
 const std::string kCountSessions = "SELECT COUNT(*) FROM wa_sessions WHERE company_id = $1";
 const std::string kUpdateSession =
     "UPDATE wa_sessions SET name = $2, status = $3, status_reason = $4, phone_number = $5, display_name = $6, "
-    "jid = $7, connected_at = $8, updated_at = $9 WHERE id = $1";
+    "jid = $7, connected_at = $8, updated_at = $9, history_sync = $10 WHERE id = $1";
 const std::string kDeleteSessionCredentials = "DELETE FROM wa_credentials WHERE session_id = $1";
 const std::string kDeleteSessionAccess = "DELETE FROM wa_access WHERE company_id = $1 AND session_id = $2";
 const std::string kDeleteSession = "DELETE FROM wa_sessions WHERE company_id = $1 AND id = $2";
@@ -309,6 +309,7 @@ WaSession ReadSession(const Row& r) {
     s.created_at = r.Int(8);
     s.updated_at = r.Int(9);
     s.connected_at = r.Int(10);
+    s.history_sync = r.Text(11);
     return s;
 }
 
@@ -963,7 +964,8 @@ WaSession SqlRepository::CreateSession(const WaSession& session) {
     if (s.updated_at == 0) s.updated_at = s.created_at;
     db_->Write([&](Connection& conn) {
         conn.Exec(kInsertSession, {s.id, s.company_id, s.name, s.status, s.status_reason, s.phone_number,
-                                   s.display_name, s.jid, s.created_at, s.updated_at, s.connected_at});
+                                   s.display_name, s.jid, s.created_at, s.updated_at, s.connected_at,
+                                   s.history_sync});
     });
     return s;
 }
@@ -1021,9 +1023,10 @@ std::optional<WaSession> SqlRepository::UpdateSession(std::string_view id, const
         if (patch.display_name) s.display_name = *patch.display_name;
         if (patch.jid) s.jid = *patch.jid;
         if (patch.connected_at) s.connected_at = *patch.connected_at;
+        if (patch.history_sync) s.history_sync = *patch.history_sync;
         s.updated_at = NowMs();
         conn.Exec(kUpdateSession, {s.id, s.name, s.status, s.status_reason, s.phone_number, s.display_name, s.jid,
-                                   s.connected_at, s.updated_at});
+                                   s.connected_at, s.updated_at, s.history_sync});
     });
     return out;
 }

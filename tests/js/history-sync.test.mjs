@@ -4,7 +4,8 @@
 // with its name, unread count, archived/pinned state and messages in both directions with their
 // statuses, marked fromHistory, with whatsapp:history_progress events and no whatsapp:message per
 // imported message. A contact known by its LID lands in the same chat when it writes later. A
-// SIGKILL in the middle of a larger import loses nothing and stores nothing twice.
+// SIGKILL in the middle of a larger import loses nothing and stores nothing twice. A session set to
+// import no history links with no chats.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestServer, backends, until } from './lib/server.mjs';
@@ -215,5 +216,65 @@ describe('a crash in the middle of an import', () => {
             .filter((e) => e.name === 'whatsapp:history_progress').map((e) => e.data.phase);
         assert.equal(phases.filter((p) => p === 'started').length, 2, `begun, killed, begun again: ${phases}`);
         assert.equal(phases.filter((p) => p === 'done').length, 1);
+    });
+});
+
+describe('the history setting', () => {
+    const SHOP = '15550007301';
+    let sim;
+    let srv;
+    let token;
+
+    after(async () => {
+        await srv?.stop();
+        await sim?.close();
+    });
+
+    test('is validated, kept, changed, and "none" imports nothing', async () => {
+        sim = await startSim();
+        assert.equal((await sim.control('POST', '/accounts', { phone: SHOP, name: 'Quiet shop' })).status, 201);
+        const seeded = await sim.control('PUT', `/accounts/${SHOP}/history`, {
+            chats: [{ with: '15559990002', name: 'Someone', messages: [{ id: 'H-Q-1', text: 'old news', t: T0 }] }],
+        });
+        assert.equal(seeded.status, 200);
+        srv = new TestServer({
+            backend: backends()[0],
+            env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey },
+        });
+        const company = await srv.createCompany({ name: 'History setting' });
+        await srv.start();
+        token = await srv.login(company.adminEmail, company.adminPassword);
+
+        const bad = await srv.post('/api/whatsapp/sessions', token, { name: 'x', history: 'everything' });
+        assert.equal(bad.status, 400);
+        assert.equal(bad.json.error.code, 'invalid_history');
+        const created = await srv.ok(srv.post('/api/whatsapp/sessions', token, { name: 'Default' }), 'create');
+        assert.equal(created.history, 'recent');
+        const changed = await srv.ok(srv.patch(`/api/whatsapp/sessions/${created.sessionId}`, token, { history: 'full' }), 'patch');
+        assert.equal(changed.history, 'full');
+        assert.equal(changed.name, 'Default');
+        const reread = await srv.ok(srv.get(`/api/whatsapp/sessions/${created.sessionId}`, token), 'get');
+        assert.equal(reread.history, 'full');
+        assert.equal((await srv.patch(`/api/whatsapp/sessions/${created.sessionId}`, token, { history: 7 })).status, 400);
+        await srv.ok(srv.del(`/api/whatsapp/sessions/${created.sessionId}`, token), 'delete');
+
+        const quiet = await srv.ok(srv.post('/api/whatsapp/sessions', token, { name: 'Quiet', history: 'none' }), 'create');
+        assert.equal(quiet.history, 'none');
+        await srv.ok(srv.del(`/api/whatsapp/sessions/${quiet.sessionId}`, token), 'delete');
+        // linkSession creates its own session: set it to none before the phone scans.
+        const created2 = await srv.ok(srv.post('/api/whatsapp/sessions', token, { name: 'Linked quietly', history: 'none' }), 'create');
+        const qr = await until('a QR', async () => {
+            const r = await srv.ok(srv.get(`/api/whatsapp/sessions/${created2.sessionId}/qr`, token), 'qr');
+            return r.qr ? r : null;
+        });
+        assert.equal((await sim.control('POST', `/accounts/${SHOP}/scan`, { qr: qr.qr })).status, 200);
+        await until('connected', async () =>
+            (await srv.ok(srv.get(`/api/whatsapp/sessions/${created2.sessionId}`, token), 'session')).status === 'connected');
+        // The phone's push arrives and is settled; nothing of it becomes a chat.
+        await until('the push settled', async () => srv.stderrTail(20000).includes('history is off for this session'));
+        const chats = await srv.ok(srv.get(`/api/whatsapp/sessions/${created2.sessionId}/chats`, token), 'chats');
+        assert.equal(chats.items.length, 0);
+        const events = await allEvents(srv, token);
+        assert.equal(events.filter((e) => e.name === 'whatsapp:history_progress').length, 0);
     });
 });

@@ -1171,7 +1171,9 @@ TEST_P(RepositoryTest, AUnitWithManyCredentialsAndEventsStoresEachOnce) {
     ASSERT_EQ(events.size(), 71u);
     for (std::size_t i = 0; i < events.size(); ++i) {
         EXPECT_EQ(events[i].name, "e" + std::to_string(i));
-        if (i) EXPECT_GT(events[i].id, events[i - 1].id);
+        if (i) {
+            EXPECT_GT(events[i].id, events[i - 1].id);
+        }
     }
     const std::vector<Event> listed = repo_->ListEvents(a.id, 0, 1000);
     ASSERT_EQ(listed.size(), 71u);

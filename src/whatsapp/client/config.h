@@ -29,6 +29,10 @@ struct ClientConfig {
     std::chrono::seconds idle_timeout{45};  // no frame at all for this long: connection lost
     std::chrono::seconds iq_timeout{60};
 
+    // Asks the phone, when linking, for its whole history (DeviceProps.requireFullSync) instead of
+    // its recent chats.
+    bool require_full_sync = false;
+
     std::uint32_t min_pre_keys = 5;         // upload when the server holds fewer
     std::uint32_t pre_key_upload_count = 50;
 

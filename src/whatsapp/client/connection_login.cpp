@@ -62,7 +62,7 @@ Bytes Connection::Impl::BuildClientPayload() {
         pv->set_secondary(15);
         pv->set_tertiary(7);
         props.set_platformtype(DeviceProps::CHROME);
-        props.set_requirefullsync(false);
+        props.set_requirefullsync(config.require_full_sync);
         auto* hs = props.mutable_historysyncconfig();
         hs->set_storagequotamb(10240);
         hs->set_inlineinitialpayloadine2eemsg(true);
