@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libpq-dev libsqlite3-dev libsodium-dev zlib1g-dev
   libprotobuf-dev protobuf-compiler libqrencode-dev libpng-dev
-  libsignal-protocol-c-dev libspdlog-dev libfmt-dev libargon2-dev libgtest-dev
+  libsignal-protocol-c-dev libspdlog-dev libfmt-dev libargon2-dev libicu-dev libgtest-dev
   postgresql sqlite3 wrk nodejs jq curl
 )
 if [ "${WADESK_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi

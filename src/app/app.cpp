@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "core/log.h"
 #include "http/api.h"
@@ -90,8 +91,12 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
         app->engine_ = std::move(*engine);
     }
     if (!app->engine_) app->engine_ = std::make_unique<service::NullEngine>();
+    auth::LoginLimits limits;
+    limits.per_account = config.login_account_limit;
+    limits.per_ip = config.login_ip_limit;
+    limits.window_ms = config.login_window_s * 1000;
     app->service_ = std::make_unique<service::WadeskService>(*app->repo_, app->bus_, app->access_,
-                                                             *app->authenticator_, *app->engine_);
+                                                             *app->authenticator_, *app->engine_, limits);
     app->engine_->SetEvents(app->service_.get());
     try {
         app->service_->LoadViews();
@@ -149,11 +154,16 @@ int App::Serve(const std::string& program) {
     options.max_connections = config_.max_connections;
     options.body_limit = config_.body_limit;
 
+    // Declared before the server: it outlives the server's threads and any login still waiting.
+    auth::PasswordPool passwords(config_.password_threads ? config_.password_threads
+                                                          : std::max(1u, std::thread::hardware_concurrency()),
+                                 config_.password_queue);
     std::unique_ptr<http::Api> api;
     http::Server server(options, [&api](http::Request& req) { return api->Dispatch(req); }, &metrics);
     http::ApiOptions api_options;
     api_options.version = WADESK_VERSION;
-    api_options.extra_metrics = [&server, this](std::string& out) {
+    api_options.passwords = &passwords;
+    api_options.extra_metrics = [&server, &passwords, this](std::string& out) {
         if (engine_) engine_->RenderMetrics(out);
         out += "# HELP wadesk_db_pool_threads Threads of the database worker pool.\n"
                "# TYPE wadesk_db_pool_threads gauge\nwadesk_db_pool_threads " +
@@ -164,6 +174,12 @@ int App::Serve(const std::string& program) {
         out += "# HELP wadesk_http_connections_open HTTP connections and Socket.IO websockets open now.\n"
                "# TYPE wadesk_http_connections_open gauge\nwadesk_http_connections_open " +
                std::to_string(server.OpenConnections()) + "\n";
+        out += "# HELP wadesk_login_checks_in_flight Logins checking or waiting to check a password.\n"
+               "# TYPE wadesk_login_checks_in_flight gauge\nwadesk_login_checks_in_flight " +
+               std::to_string(passwords.Admitted()) + "\n";
+        out += "# HELP wadesk_login_busy_total Logins answered 503 busy (the password pool was full).\n"
+               "# TYPE wadesk_login_busy_total counter\nwadesk_login_busy_total " +
+               std::to_string(passwords.Refused()) + "\n";
     };
     api = std::make_unique<http::Api>(service_.get(), authenticator_.get(), metrics, std::move(api_options));
 
@@ -205,6 +221,7 @@ int App::Serve(const std::string& program) {
     std::fprintf(stderr, "web console: %s/ (sign in with a company user)\n", base_url.c_str());
     std::fflush(stderr);
     server.Run();
+    passwords.Stop();  // no login waits any more; a check still running answers into the stopped server
     realtime.reset();
     spdlog::info("stopped");
     return 0;

@@ -136,6 +136,19 @@ const std::vector<Knob>& Knobs() {
          [](Config& c, const std::string& v) {
              return SetNumber<std::int64_t>(c.token_ttl_s, v, 60, 30LL * 24 * 3600);
          }},
+        {"login-account-limit", "WADESK_LOGIN_ACCOUNT_LIMIT",
+         "failed logins per email within the login window before 429 (default 5)",
+         [](Config& c, const std::string& v) { return SetNumber<int>(c.login_account_limit, v, 1, 100000); }},
+        {"login-ip-limit", "WADESK_LOGIN_IP_LIMIT",
+         "failed logins per client address within the login window before 429 (default 30)",
+         [](Config& c, const std::string& v) { return SetNumber<int>(c.login_ip_limit, v, 1, 1000000); }},
+        {"login-window", "WADESK_LOGIN_WINDOW", "seconds over which failed logins are counted (default 60)",
+         [](Config& c, const std::string& v) { return SetNumber<std::int64_t>(c.login_window_s, v, 1, 86400); }},
+        {"password-threads", "WADESK_PASSWORD_THREADS", "threads that check login passwords (default: one per core)",
+         [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.password_threads, v, 0, 256); }},
+        {"password-queue", "WADESK_PASSWORD_QUEUE",
+         "logins that may wait for a password thread; more are answered 503 busy (default 16)",
+         [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.password_queue, v, 0, 100000); }},
         {"sio-ping-interval", "WADESK_SIO_PING_INTERVAL_MS", "Socket.IO: ms between server pings (default 25000)",
          [](Config& c, const std::string& v) {
              return SetNumber<std::int64_t>(c.sio_ping_interval_ms, v, 100, 3600 * 1000);

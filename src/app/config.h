@@ -40,6 +40,12 @@ struct Config {
     std::size_t body_limit = 1024 * 1024;
     std::size_t max_connections = 10000;  // WADESK_MAX_CONNECTIONS: HTTP connections and websockets at once
     std::int64_t token_ttl_s = 12 * 3600;
+    // Login throttling (auth::LoginLimits) and the password-check pool (auth::PasswordPool).
+    int login_account_limit = 5;         // WADESK_LOGIN_ACCOUNT_LIMIT: failed logins per email per window
+    int login_ip_limit = 30;             // WADESK_LOGIN_IP_LIMIT: failed logins per client address per window
+    std::int64_t login_window_s = 60;    // WADESK_LOGIN_WINDOW
+    unsigned password_threads = 0;       // WADESK_PASSWORD_THREADS; 0: one per core
+    unsigned password_queue = 16;        // WADESK_PASSWORD_QUEUE: logins waiting for a password thread
     // Engine.IO (Socket.IO) transport, announced in the open packet.
     std::int64_t sio_ping_interval_ms = 25000;  // WADESK_SIO_PING_INTERVAL_MS
     std::int64_t sio_ping_timeout_ms = 20000;   // WADESK_SIO_PING_TIMEOUT_MS

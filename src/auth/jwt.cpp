@@ -67,6 +67,15 @@ namespace {
 
 Error Invalid(std::string message) { return MakeError("invalid_token", std::move(message)); }
 
+// A token segment in its one canonical spelling: base64url without padding, unused trailing
+// bits zero. Anything else that would decode to the same bytes is refused, so that a token has
+// exactly one accepted form (no re-spelt copies of a signed token).
+std::optional<Bytes> DecodeSegment(std::string_view segment) {
+    auto bytes = Base64UrlDecode(segment);
+    if (!bytes || Base64UrlEncode(*bytes) != segment) return std::nullopt;
+    return bytes;
+}
+
 bool ReadTime(const json::object& claims, std::string_view name, std::int64_t& out, bool& present) {
     present = false;
     auto it = claims.find(name);
@@ -93,10 +102,10 @@ Result<json::object> JwtVerifier::Verify(std::string_view token, std::int64_t no
     std::string_view payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
     std::string_view sig_b64 = token.substr(dot2 + 1);
 
-    auto header_bytes = Base64UrlDecode(header_b64);
-    auto payload_bytes = Base64UrlDecode(payload_b64);
-    auto signature = Base64UrlDecode(sig_b64);
-    if (!header_bytes || !payload_bytes || !signature) return Invalid("token is not base64url");
+    auto header_bytes = DecodeSegment(header_b64);
+    auto payload_bytes = DecodeSegment(payload_b64);
+    auto signature = DecodeSegment(sig_b64);
+    if (!header_bytes || !payload_bytes || !signature) return Invalid("token is not canonical base64url");
 
     boost::system::error_code ec;
     json::value header = json::parse(AsString(*header_bytes), ec);

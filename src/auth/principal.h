@@ -1,5 +1,6 @@
 #pragma once
 // Who is calling: the result of authenticating a bearer token (REST or Socket.IO).
+#include <cstdint>
 #include <string>
 
 #include "store/model.h"
@@ -11,6 +12,7 @@ struct Principal {
     std::string company_id;
     store::Role role = store::Role::kManager;
     std::string email;
+    std::int64_t issued_at_s = 0;  // the token's "iat" (seconds), 0 when it had none
 
     bool IsAdmin() const { return role == store::Role::kAdmin; }
 };

@@ -7,6 +7,8 @@
 namespace wadesk::auth {
 namespace json = boost::json;
 
+std::int64_t SignOutMark(std::int64_t now_ms) { return (now_ms / 1000 + 1) * 1000; }
+
 std::string_view RoleName(store::Role role) { return role == store::Role::kAdmin ? "admin" : "manager"; }
 
 std::optional<store::Role> ParseRole(std::string_view name) {
@@ -31,24 +33,61 @@ Result<std::unique_ptr<TokenAuthenticator>> TokenAuthenticator::Create(AuthConfi
     return a;
 }
 
+namespace {
+
+// "iat" (seconds) earlier than a mark (ms) is void; a token without "iat" is void once a mark is set.
+bool Voided(std::optional<std::int64_t> iat_s, std::int64_t mark_ms) {
+    if (mark_ms <= 0) return false;
+    return !iat_s || *iat_s * 1000 < mark_ms;
+}
+
+std::optional<std::int64_t> IssuedAt(const json::object& claims) {
+    auto it = claims.find("iat");
+    if (it == claims.end()) return std::nullopt;
+    if (it->value().is_int64()) return it->value().as_int64();
+    if (it->value().is_uint64() && it->value().as_uint64() < (1ull << 62))
+        return static_cast<std::int64_t>(it->value().as_uint64());
+    if (it->value().is_double()) return static_cast<std::int64_t>(it->value().as_double());
+    return std::nullopt;
+}
+
+}  // namespace
+
 IssuedToken TokenAuthenticator::Issue(const store::User& user) const {
     std::int64_t now = NowSeconds();
+    std::int64_t mark_ms = user.tokens_valid_after;
+    {
+        std::shared_lock lock(mutex_);  // the table may hold a newer mark than `user`
+        auto it = users_.find(user.id);
+        if (it != users_.end()) mark_ms = std::max(mark_ms, it->second.tokens_valid_after_ms);
+    }
     json::object claims;
     claims["sub"] = user.id;
     claims["cid"] = user.company_id;
     claims["role"] = RoleName(user.role);
-    claims["iat"] = now;
+    claims["iat"] = std::max(now, (mark_ms + 999) / 1000);
     claims["nbf"] = now;
     claims["exp"] = now + config_.token_ttl_s;
     return IssuedToken{SignHs256(claims, config_.jwt_secret), (now + config_.token_ttl_s) * 1000};
 }
 
-Result<Principal> TokenAuthenticator::FromUser(const std::string& user_id) const {
+Result<Principal> TokenAuthenticator::FromUser(const std::string& user_id, std::optional<std::int64_t> iat_s) const {
     std::shared_lock lock(mutex_);
     auto it = users_.find(user_id);
     if (it == users_.end()) return MakeError("invalid_token", "the token's user does not exist");
     if (it->second.disabled) return MakeError("user_disabled", "this user is disabled");
-    return Principal{user_id, it->second.company_id, it->second.role, it->second.email};
+    if (Voided(iat_s, it->second.tokens_valid_after_ms))
+        return MakeError("token_revoked", "this token was signed out; log in again");
+    return Principal{user_id, it->second.company_id, it->second.role, it->second.email, iat_s.value_or(0)};
+}
+
+bool TokenAuthenticator::StillValid(const Principal& who) const {
+    std::shared_lock lock(mutex_);
+    auto it = users_.find(who.user_id);
+    if (it == users_.end() || it->second.disabled) return false;
+    std::optional<std::int64_t> iat_s;
+    if (who.issued_at_s != 0) iat_s = who.issued_at_s;
+    return !Voided(iat_s, it->second.tokens_valid_after_ms);
 }
 
 Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) const {
@@ -59,7 +98,7 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) const
         auto cid = claims->find("cid");
         if (sub == claims->end() || !sub->value().is_string() || cid == claims->end() || !cid->value().is_string())
             return MakeError("invalid_token", "token claims are incomplete");
-        auto principal = FromUser(std::string(sub->value().as_string()));
+        auto principal = FromUser(std::string(sub->value().as_string()), IssuedAt(*claims));
         if (!principal) return principal;
         // The user's company and role come from the table (a role change applies at once);
         // a token naming another company than its user's is forged or stale.
@@ -82,7 +121,7 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) const
             return MakeError("unknown_user", "the external user is not provisioned yet");
         user_id = it->second;
     }
-    return FromUser(user_id);
+    return FromUser(user_id, identity->issued_at_s);
 }
 
 Result<ExternalIdentity> TokenAuthenticator::VerifyExternal(std::string_view token) const {
@@ -111,6 +150,7 @@ Result<ExternalIdentity> TokenAuthenticator::VerifyExternal(std::string_view tok
     id.role = *parsed_role;
     id.email = text(ext.claim_email).value_or("");
     id.name = text(ext.claim_name).value_or("");
+    id.issued_at_s = IssuedAt(*claims);
     return id;
 }
 
@@ -118,7 +158,7 @@ void TokenAuthenticator::Upsert(const store::User& user) {
     std::unique_lock lock(mutex_);
     auto& e = users_[user.id];
     if (!e.external_id.empty()) external_index_.erase(e.company_id + '\n' + e.external_id);
-    e = Entry{user.company_id, user.email, user.external_id, user.role, user.disabled};
+    e = Entry{user.company_id, user.email, user.external_id, user.role, user.disabled, user.tokens_valid_after};
     if (!user.external_id.empty()) external_index_[user.company_id + '\n' + user.external_id] = user.id;
 }
 

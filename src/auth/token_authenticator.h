@@ -44,6 +44,7 @@ struct ExternalIdentity {
     store::Role role = store::Role::kManager;
     std::string email;
     std::string name;
+    std::optional<std::int64_t> issued_at_s;  // "iat", when present
 };
 
 class TokenAuthenticator : public Authenticator {
@@ -52,9 +53,13 @@ public:
     static Result<std::unique_ptr<TokenAuthenticator>> Create(AuthConfig config);
 
     // Errors: "missing_token", "invalid_token", "token_expired", "user_disabled",
-    // "unknown_user" (an external token whose user is not provisioned yet).
+    // "token_revoked", "unknown_user" (an external token whose user is not provisioned yet).
     Result<Principal> Authenticate(std::string_view token) const override;
+    bool StillValid(const Principal& who) const override;
 
+    // Our token for `user`: "iat" is now, or the user's sign-out mark when that is later (the
+    // mark is the start of the second after a sign-out, so that every token of the sign-out's
+    // second is void; a token issued right after it must not be).
     IssuedToken Issue(const store::User& user) const;
 
     // Integration mode: verifies an external token and reads its identity claims.
@@ -69,7 +74,8 @@ public:
 
 private:
     explicit TokenAuthenticator(AuthConfig config);
-    Result<Principal> FromUser(const std::string& user_id) const;
+    // `iat_s`: the token's "iat", nullopt when it has none (void once the user has a mark).
+    Result<Principal> FromUser(const std::string& user_id, std::optional<std::int64_t> iat_s) const;
 
     struct Entry {
         std::string company_id;
@@ -77,6 +83,7 @@ private:
         std::string external_id;
         store::Role role = store::Role::kManager;
         bool disabled = false;
+        std::int64_t tokens_valid_after_ms = 0;
     };
     AuthConfig config_;
     JwtVerifier own_;
@@ -85,6 +92,12 @@ private:
     std::unordered_map<std::string, Entry> users_;                 // by user id
     std::unordered_map<std::string, std::string> external_index_;  // company + '\n' + external id -> user id
 };
+
+// The sign-out mark (store::User::tokens_valid_after) of a sign-out at `now_ms`: the start of
+// the next whole second, because "iat" counts whole seconds, so every token issued up to the
+// sign-out is void. A user that has a mark already is signed out at max(now, that mark), since
+// tokens issued right after it carry the mark itself as their "iat" (see Issue).
+std::int64_t SignOutMark(std::int64_t now_ms);
 
 std::string_view RoleName(store::Role role);
 std::optional<store::Role> ParseRole(std::string_view name);

@@ -93,6 +93,10 @@ Api::Api(service::WadeskService* service, auth::TokenAuthenticator* authenticato
 
 service::Actor Api::Authenticate(const Request& req) {
     const std::string& header = req.Header("authorization");
+    // Repeated Authorization headers arrive joined by ", " (Request::AddHeader); no bearer token
+    // contains a comma. Which one to honour is not for a client to probe: refused.
+    if (header.find(',') != std::string::npos)
+        throw HttpError(400, "bad_request", "the request has more than one Authorization header");
     std::string_view token;
     if (header.size() > 7 && (header.compare(0, 7, "Bearer ") == 0 || header.compare(0, 7, "bearer ") == 0))
         token = std::string_view(header).substr(7);
@@ -110,11 +114,35 @@ service::Actor Api::Authenticate(const Request& req) {
     return Actor{*principal, req.remote_ip};
 }
 
+Response Api::Guarded(const Request& req, const std::function<Response()>& answer) {
+    Response resp;
+    try {
+        resp = answer();
+    } catch (const HttpError& e) {
+        resp = ErrorResponse(e.status(), e.code(), e.what());
+        resp.headers = e.headers();
+    } catch (const ServiceError& e) {
+        // The engine's verdict on a pairing-code request for a number WhatsApp does not know.
+        const int status = e.code() == "phone_not_registered" ? 422 : StatusOf(e.kind());
+        resp = ErrorResponse(status, e.code(), e.what());
+        if (e.kind() == FailureKind::kRateLimited)
+            resp.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, e.retry_after_s())));
+    } catch (const store::ConnectionError& e) {
+        spdlog::error("[http] database unavailable for {} {}: {}", req.method, req.path, e.what());
+        resp = ErrorResponse(503, "database_unavailable", "the database is not reachable; try again");
+    } catch (const store::UniqueViolation& e) {
+        resp = ErrorResponse(409, "conflict", "the change conflicts with existing data");
+    } catch (const std::exception& e) {
+        spdlog::error("[http] internal error for {} {}: {}", req.method, req.path, e.what());
+        resp = ErrorResponse(500, "internal_error", "internal server error");
+    }
+    return resp;
+}
+
 Response Api::Dispatch(Request& req) {
     auto started = std::chrono::steady_clock::now();
     std::string route = "unmatched";
-    Response resp;
-    try {
+    Response resp = Guarded(req, [&]() -> Response {
         if (!ParseTarget(req.target, req.path, req.query))
             throw HttpError(400, "bad_request", "malformed request target");
         if (!IsValidUtf8(req.path)) throw HttpError(400, "bad_request", "request path is not valid UTF-8");
@@ -134,27 +162,52 @@ Response Api::Dispatch(Request& req) {
         route = match.route;
         req.route = match.route;
         req.params = std::move(match.params);
-        resp = (*match.handler)(req);
-    } catch (const HttpError& e) {
-        resp = ErrorResponse(e.status(), e.code(), e.what());
-        resp.headers = e.headers();
-    } catch (const ServiceError& e) {
-        // The engine's verdict on a pairing-code request for a number WhatsApp does not know.
-        const int status = e.code() == "phone_not_registered" ? 422 : StatusOf(e.kind());
-        resp = ErrorResponse(status, e.code(), e.what());
-        if (e.kind() == FailureKind::kRateLimited)
-            resp.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, e.retry_after_s())));
-    } catch (const store::ConnectionError& e) {
-        spdlog::error("[http] database unavailable for {} {}: {}", req.method, req.path, e.what());
-        resp = ErrorResponse(503, "database_unavailable", "the database is not reachable; try again");
-    } catch (const store::UniqueViolation& e) {
-        resp = ErrorResponse(409, "conflict", "the change conflicts with existing data");
-    } catch (const std::exception& e) {
-        spdlog::error("[http] internal error for {} {}: {}", req.method, req.path, e.what());
-        resp = ErrorResponse(500, "internal_error", "internal server error");
+        return (*match.handler)(req);
+    });
+    if (resp.deferred) {
+        // Measured when the real response is there.
+        resp.deferred = [this, method = req.method, route, started, start = std::move(resp.deferred)](Response::Done done) {
+            start([this, method, route, started, done = std::move(done)](Response r) {
+                double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                metrics_.Record(method, route, r.status, seconds);
+                done(std::move(r));
+            });
+        };
+        return resp;
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.Record(req.method, route, resp.status, seconds);
+    return resp;
+}
+
+Response Api::Login(Request& req) {
+    auto body = ParseJsonObject(req);
+    std::string email = RequiredString(body, "email");
+    std::string password = RequiredString(body, "password");
+    auto pending = std::make_shared<service::PendingLogin>(service_->BeginLogin(email, password, req.remote_ip));
+    // What Guarded needs to name the request in a log line once the handler has returned.
+    auto about = std::make_shared<Request>();
+    about->method = req.method;
+    about->path = req.path;
+    Response resp;
+    resp.deferred = [this, pending, about, password = std::move(password)](Response::Done done) mutable {
+        auto finish = [this, pending, about, done](bool ok) {
+            done(Guarded(*about, [&] {
+                auto result = service_->FinishLogin(*pending, ok);
+                json::object data;
+                data["token"] = result.token.token;
+                data["expiresAt"] = service::IsoOrNull(result.token.expires_at_ms);
+                data["user"] = service::UserView(result.user);
+                return Ok(std::move(data));
+            }));
+        };
+        if (!options_.passwords->TryVerify(std::move(password), pending->password_hash, finish)) {
+            service_->AbandonLogin(*pending);
+            Response busy = ErrorResponse(503, "busy", "too many logins are being checked; try again shortly");
+            busy.headers.emplace_back("Retry-After", "1");
+            done(std::move(busy));
+        }
+    };
     return resp;
 }
 
@@ -204,17 +257,12 @@ void Api::Register() {
     }, false);
 
     // --- auth
-    r.Add("POST", "/api/auth/login", [svc](Request& req) {
-        auto body = ParseJsonObject(req);
-        std::string email = RequiredString(body, "email");
-        std::string password = RequiredString(body, "password");
-        auto result = svc->Login(email, password, req.remote_ip);
-        json::object data;
-        data["token"] = result.token.token;
-        data["expiresAt"] = service::IsoOrNull(result.token.expires_at_ms);
-        data["user"] = service::UserView(result.user);
-        return Ok(std::move(data));
-    }, false);
+    r.Add("POST", "/api/auth/login", [this](Request& req) { return Login(req); }, false);
+    r.Add("POST", "/api/auth/logout-all", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        service_->LogoutAll(actor);
+        return Ok(json::object{{"loggedOut", true}});
+    });
     r.Add("GET", "/api/auth/me", [this](Request& req) {
         Actor actor = Authenticate(req);
         return Ok(service::UserView(service_->Me(actor)));
@@ -260,6 +308,11 @@ void Api::Register() {
         Actor actor = Authenticate(req);
         service_->DeleteManager(actor, req.Param("managerId"));
         return Ok(json::object{{"deleted", true}});
+    });
+    r.Add("POST", "/api/managers/{managerId}/logout-all", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        service_->LogoutManager(actor, req.Param("managerId"));
+        return Ok(json::object{{"loggedOut", true}});
     });
 
     // --- sessions

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/password_pool.h"
 #include "auth/token_authenticator.h"
 #include "http/message.h"
 #include "http/metrics.h"
@@ -19,6 +20,9 @@ struct ApiOptions {
     std::string version;
     // Appends process-level series (worker pool, connections) to the /metrics text.
     std::function<void(std::string&)> extra_metrics;
+    // Where login checks passwords (POST /api/auth/login answers 503 "busy" when it is full).
+    // REQUIRES for Dispatch(): set, and outliving the Api.
+    auth::PasswordPool* passwords = nullptr;
 };
 
 class Api {
@@ -37,6 +41,11 @@ public:
 private:
     void Register();
     service::Actor Authenticate(const Request& req);
+    // Runs `answer` and turns every failure it throws into its error response (one catch per
+    // request, also for the second half of a deferred response).
+    Response Guarded(const Request& req, const std::function<Response()>& answer);
+    // POST /api/auth/login: the password check runs on options_.passwords (a deferred response).
+    Response Login(Request& req);
 
     service::WadeskService* service_;
     auth::TokenAuthenticator* authenticator_;

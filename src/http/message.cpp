@@ -1,5 +1,7 @@
 #include "http/message.h"
 
+#include <cctype>
+
 namespace wadesk::http {
 namespace {
 
@@ -34,6 +36,16 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string& out) {
 }
 
 }  // namespace
+
+void Request::AddHeader(std::string_view name, std::string_view value) {
+    std::string key(name);
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [it, inserted] = headers.try_emplace(std::move(key), value);
+    if (!inserted) {
+        it->second += ", ";
+        it->second += value;
+    }
+}
 
 const std::string& Request::Header(const std::string& name) const {
     auto it = headers.find(name);

@@ -1,10 +1,12 @@
 #pragma once
 // Plain request/response values: what route handlers see. Nothing here depends on Beast, so
 // handlers compile without it; the server (server.cpp) converts at the edge.
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,7 +17,7 @@ struct Request {
     std::string target;                           // as received: path plus query
     std::string path;                             // percent-decoded path, no query
     std::map<std::string, std::string> query;     // decoded; the first value wins on repeats
-    std::map<std::string, std::string> headers;   // names lower-cased
+    std::map<std::string, std::string> headers;   // names lower-cased; see AddHeader
     std::string body;
     std::string remote_ip;
     std::map<std::string, std::string> params;    // path parameters of the matched route
@@ -23,6 +25,9 @@ struct Request {
 
     // The header's value or "" when absent; `name` is lower case.
     const std::string& Header(const std::string& name) const;
+    // Adds a received header line. A name that repeats keeps all its values, joined by ", " in
+    // the order received (RFC 9110 §5.3), so that a repeat is never silently lost.
+    void AddHeader(std::string_view name, std::string_view value);
     std::optional<std::string> Query(const std::string& name) const;
     const std::string& Param(const std::string& name) const;  // "" when absent
 };
@@ -32,6 +37,13 @@ struct Response {
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+
+    // A handler whose answer needs slow work off the worker pool (a password check on its own
+    // pool) returns a Response with only this set. The server then calls deferred(done) once,
+    // and waits, holding no worker thread, until `done` is called with the real response:
+    // exactly once, from any thread. `deferred` and `done` must not throw.
+    using Done = std::function<void(Response)>;
+    std::function<void(Done done)> deferred;
 };
 
 // The one exception a handler throws to answer with an error envelope. `code` is snake_case.

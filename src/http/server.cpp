@@ -183,10 +183,18 @@ bool HasUnambiguousFraming(const bhttp::request_parser<bhttp::string_body>::valu
     return beast::iequals(coding, "chunked");
 }
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+// Waits for a deferred response (Response::deferred) without holding a worker thread: the
+// awaiting coroutine is resumed on `strand` (its own executor) when `done` is called, from any
+// thread. Not a coroutine itself, and the initiation owns copies of all it uses.
+net::awaitable<Response> AwaitDeferred(std::function<void(Response::Done)> start, net::any_io_executor strand) {
+    return net::async_initiate<const net::use_awaitable_t<>, void(Response)>(
+        [start = std::move(start), strand = std::move(strand)](auto handler) mutable {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            start([shared, strand](Response r) {
+                net::post(strand, [shared, r = std::move(r)]() mutable { std::move(*shared)(std::move(r)); });
+            });
+        },
+        net::use_awaitable);
 }
 
 }  // namespace
@@ -290,7 +298,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
         req.method = std::string(breq.method_string());
         req.target = std::string(target);
         req.remote_ip = remote_ip;
-        for (const auto& field : breq) req.headers[Lower(field.name_string())] = std::string(field.value());
+        for (const auto& field : breq) req.AddHeader(field.name_string(), field.value());
         req.body = std::move(breq.body());
         bool keep_alive = breq.keep_alive();
         unsigned version = breq.version();
@@ -308,6 +316,16 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
             }
             --in_flight;
             if (needs_slot) gate.Leave();
+            // A deferred response (a login waiting for its password check) waits holding neither
+            // a handler slot nor a worker thread.
+            if (resp.deferred) {
+                try {
+                    resp = co_await AwaitDeferred(std::move(resp.deferred), stream.get_executor());
+                } catch (const std::exception& e) {
+                    spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
+                    resp = ErrorResponse(500, "internal_error", "internal server error");
+                }
+            }
         } else {
             resp = ErrorResponse(503, "database_unavailable",
                                  "no handler became free within " + std::to_string(options.handler_wait.count()) +

@@ -55,7 +55,8 @@ struct ServerOptions {
 };
 
 // Turns one request into one response. Runs on the worker pool; must not throw (exceptions
-// are answered 500 and logged).
+// are answered 500 and logged). A response with `deferred` set is awaited on the connection's
+// strand without holding a worker thread (Response::deferred).
 using Dispatcher = std::function<Response(Request&)>;
 
 class Server {

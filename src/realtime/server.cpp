@@ -616,7 +616,8 @@ void RealtimeServer::Impl::SweepOnce() {
             auto tick = conn->engine.OnTick(now);
             if (tick == EngineSession::Tick::kPingQueued) conn->WakeLocked();
             timed_out = tick == EngineSession::Tick::kTimedOut;
-            if (conn->sio_state == SioState::kConnected) inactive = !access.IsActive(conn->principal.user_id);
+            if (conn->sio_state == SioState::kConnected)
+                inactive = !access.IsActive(conn->principal.user_id) || !authenticator.StillValid(conn->principal);
             else connect_expired = !conn->connect_pending && now - conn->created_at > options.connect_timeout_ms;
         }
         if (timed_out || connect_expired) {
@@ -1346,6 +1347,12 @@ net::awaitable<bool> RealtimeServer::HandleSocketIo(beast::tcp_stream& stream, b
     }
     if (q.eio != "4") {
         co_await WriteEioError(stream, req, EioHttpError::kUnsupportedProtocolVersion);
+        co_return false;
+    }
+    // Two Authorization headers: which one a proxy or we would honour is not for the client to
+    // find out. Refused, as the REST API refuses them.
+    if (req.count(bhttp::field::authorization) > 1) {
+        co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
         co_return false;
     }
     if (q.transport == "polling") co_return co_await impl->HandlePolling(stream, req, q);

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <tuple>
 
+#include "auth/email.h"
 #include "auth/password.h"
 #include "core/bytes.h"
 #include "core/clock.h"
@@ -32,11 +33,6 @@ const std::vector<std::string> kAllStatuses = {store::kStatusInitializing, store
 
 [[noreturn]] void NotFound(const std::string& what) { Fail(FailureKind::kNotFound, "not_found", what + " not found"); }
 
-std::string Lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 std::string Trim(const std::string& s) {
     auto b = s.find_first_not_of(" \t\r\n");
     if (b == std::string::npos) return "";
@@ -44,12 +40,27 @@ std::string Trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
+// The stored spelling of an email given to us (auth::NormaliseEmail), validated.
+std::string StoredEmail(const std::string& email);
+
 void ValidateEmail(const std::string& email) {
     auto at = email.find('@');
     if (email.size() > 254 || at == std::string::npos || at == 0 || at + 1 >= email.size() ||
         email.find('@', at + 1) != std::string::npos ||
         std::any_of(email.begin(), email.end(), [](unsigned char c) { return c <= ' '; }))
         Fail(FailureKind::kBadInput, "invalid_field", "field 'email' must be an email address");
+}
+
+// The mark of a sign-out of `u` now: the next whole second after now, or after its current mark
+// when that is later (a token issued right after the current mark carries it as its "iat", so a
+// second sign-out in the same second must pass it).
+std::int64_t NextSignOutMark(const store::User& u) { return auth::SignOutMark(std::max(NowMs(), u.tokens_valid_after)); }
+
+std::string StoredEmail(const std::string& email) {
+    auto normalised = auth::NormaliseEmail(email);
+    if (!normalised) Fail(FailureKind::kBadInput, "invalid_field", "field 'email' must be an email address");
+    ValidateEmail(*normalised);
+    return *normalised;
 }
 
 void ValidatePassword(const std::string& password) {
@@ -95,11 +106,28 @@ std::string Preview(const std::string& text) {
 }  // namespace
 
 WadeskService::WadeskService(store::Repository& repo, EventBus& bus, MemoryAccessView& access,
-                             auth::TokenAuthenticator& authenticator, Engine& engine)
-    : repo_(repo), bus_(bus), access_(access), authenticator_(authenticator), engine_(engine) {}
+                             auth::TokenAuthenticator& authenticator, Engine& engine, auth::LoginLimits login_limits)
+    : repo_(repo),
+      bus_(bus),
+      access_(access),
+      authenticator_(authenticator),
+      engine_(engine),
+      login_limiter_(login_limits) {}
 
 void WadeskService::LoadViews() {
     auto users = repo_.ListAllUsers();
+    for (auto& u : users) {
+        auto normalised = auth::NormaliseEmail(u.email);
+        if (!normalised || *normalised == u.email) continue;
+        store::UserPatch p;
+        p.email = *normalised;
+        try {
+            if (auto updated = repo_.UpdateUser(u.company_id, u.id, p)) u = *updated;
+        } catch (const store::UniqueViolation&) {
+            spdlog::warn("[auth] user {} keeps its email '{}': its normalised spelling '{}' belongs to another user; "
+                         "it cannot sign in until its email is changed", u.id, u.email, *normalised);
+        }
+    }
     auto sessions = repo_.ListSessionsByStatus(kAllStatuses);
     auto grants = repo_.ListAllAccess();
     access_.Load(users, sessions, grants);
@@ -212,7 +240,7 @@ std::pair<store::Company, store::User> WadeskService::CreateCompany(const std::s
     if (max_sessions < 1 || max_sessions > 10000)
         Fail(FailureKind::kBadInput, "invalid_field", "max sessions must be 1 to 10000");
     ValidateNewUser(admin);
-    if (repo_.FindUserByEmail(Lower(admin.email))) Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+    if (repo_.FindUserByEmail(StoredEmail(admin.email))) Fail(FailureKind::kConflict, "email_taken", "email is already in use");
     store::Company company;
     company.name = trimmed;
     company.max_sessions = max_sessions;
@@ -229,7 +257,7 @@ store::User WadeskService::CreateUser(const std::string& company_id, const NewUs
     if (!repo_.FindCompany(company_id)) NotFound("company");
     store::User u;
     u.company_id = company_id;
-    u.email = Lower(Trim(nu.email));
+    u.email = StoredEmail(nu.email);
     u.name = Trim(nu.name);
     u.role = nu.role;
     u.password_hash = auth::HashPassword(nu.password);
@@ -247,32 +275,61 @@ std::int64_t WadeskService::CountCompanies() { return repo_.CountCompanies(); }
 
 // --- auth
 
-LoginResult WadeskService::Login(const std::string& email_in, const std::string& password, const std::string& ip) {
-    std::string email = Lower(Trim(email_in));
-    if (email.empty() || email.size() > 254) Fail(FailureKind::kBadInput, "invalid_field", "field 'email' is invalid");
+PendingLogin WadeskService::BeginLogin(const std::string& email_in, const std::string& password,
+                                       const std::string& ip) {
+    auto email = auth::NormaliseEmail(email_in);
+    if (!email || email->empty() || email->size() > 254)
+        Fail(FailureKind::kBadInput, "invalid_field", "field 'email' is invalid");
     if (password.size() > 1024) Fail(FailureKind::kBadInput, "invalid_field", "field 'password' is too long");
-    std::string key = ip + "|" + email;
-    std::int64_t wait_ms = login_limiter_.RetryAfterMs(key, NowMs());
+    PendingLogin pending;
+    std::int64_t wait_ms = login_limiter_.Admit(ip, *email, NowMs(), pending.attempt);
     if (wait_ms > 0)
         throw ServiceError(FailureKind::kRateLimited, "rate_limited", "too many failed logins; try again later",
                            (wait_ms + 999) / 1000);
-    auto user = repo_.FindUserByEmail(email);
-    bool ok = false;
-    if (user && !user->password_hash.empty()) {
-        ok = auth::VerifyPassword(password, user->password_hash);
-    } else {
-        auth::BurnPasswordCheck(password);
+    try {
+        pending.user = repo_.FindUserByEmail(*email);
+    } catch (...) {
+        login_limiter_.Abandoned(pending.attempt);
+        throw;
     }
-    if (!ok) {
-        login_limiter_.RecordFailure(key, NowMs());
-        spdlog::info("[auth] failed login for {} from {}", email, ip);
+    if (pending.user && pending.user->disabled) {
+        login_limiter_.Abandoned(pending.attempt);  // no password was checked
+        Fail(FailureKind::kUnauthenticated, "user_disabled", "this user is disabled");
+    }
+    if (pending.user) pending.password_hash = pending.user->password_hash;
+    return pending;
+}
+
+LoginResult WadeskService::FinishLogin(const PendingLogin& pending, bool password_ok) {
+    if (!password_ok || !pending.user) {
+        spdlog::info("[auth] failed login for {} from {}", pending.attempt.account, pending.attempt.ip);
         Fail(FailureKind::kUnauthenticated, "invalid_credentials", "wrong email or password");
     }
-    if (user->disabled) Fail(FailureKind::kForbidden, "user_disabled", "this user is disabled");
-    login_limiter_.RecordSuccess(key);
-    access_.PutUser(*user);
-    authenticator_.Upsert(*user);
-    return LoginResult{authenticator_.Issue(*user), *user};
+    login_limiter_.Succeeded(pending.attempt);
+    access_.PutUser(*pending.user);
+    authenticator_.Upsert(*pending.user);
+    return LoginResult{authenticator_.Issue(*pending.user), *pending.user};
+}
+
+void WadeskService::AbandonLogin(const PendingLogin& pending) { login_limiter_.Abandoned(pending.attempt); }
+
+LoginResult WadeskService::Login(const std::string& email, const std::string& password, const std::string& ip) {
+    PendingLogin pending = BeginLogin(email, password, ip);
+    bool ok = false;
+    if (pending.password_hash.empty()) auth::BurnPasswordCheck(password);
+    else ok = auth::VerifyPassword(password, pending.password_hash);
+    return FinishLogin(pending, ok);
+}
+
+void WadeskService::LogoutAll(const Actor& actor) {
+    auto current = repo_.FindUser(actor.who.company_id, actor.who.user_id);
+    if (!current) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
+    store::UserPatch p;
+    p.tokens_valid_after = NextSignOutMark(*current);
+    auto u = repo_.UpdateUser(actor.who.company_id, actor.who.user_id, p);
+    if (!u) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
+    authenticator_.Upsert(*u);
+    WriteAudit(&actor, u->company_id, "auth.logout_all", "user", u->id);
 }
 
 store::User WadeskService::Me(const Actor& actor) {
@@ -300,8 +357,11 @@ store::User WadeskService::ProvisionExternal(const auth::ExternalIdentity& id) {
     u.role = id.role;
     u.name = id.name;
     // Emails are unique across companies: keep the claim when free, else a synthetic address.
-    std::string email = Lower(id.email);
-    if (email.empty() || repo_.FindUserByEmail(email)) email = id.external_id + "@" + id.company_id + ".external";
+    std::string email = auth::NormaliseEmail(id.email).value_or("");
+    if (email.empty() || repo_.FindUserByEmail(email)) {
+        std::string synthetic = id.external_id + "@" + id.company_id + ".external";
+        email = auth::NormaliseEmail(synthetic).value_or(synthetic);
+    }
     u.email = email;
     try {
         u = repo_.CreateUser(u);
@@ -339,12 +399,14 @@ store::User WadeskService::UpdateManager(const Actor& actor, const std::string& 
     if (patch.email) ValidateEmail(*patch.email);
     if (patch.password) ValidatePassword(*patch.password);
     if (patch.name) ValidateName(*patch.name);
-    OwnManager(actor, id);
+    store::User current = OwnManager(actor, id);
     store::UserPatch p;
     if (patch.name) p.name = Trim(*patch.name);
-    if (patch.email) p.email = Lower(Trim(*patch.email));
+    if (patch.email) p.email = StoredEmail(*patch.email);
     if (patch.password) p.password_hash = auth::HashPassword(*patch.password);
     p.disabled = patch.disabled;
+    // A new password or a disable voids every token issued so far (enabling again revives none).
+    if (patch.password || (patch.disabled && *patch.disabled)) p.tokens_valid_after = NextSignOutMark(current);
     std::optional<store::User> u;
     try {
         u = repo_.UpdateUser(actor.who.company_id, id, p);
@@ -370,6 +432,18 @@ void WadeskService::DeleteManager(const Actor& actor, const std::string& id) {
     access_.RemoveUser(id);
     authenticator_.Remove(id);
     WriteAudit(&actor, actor.who.company_id, "manager.delete", "user", id);
+}
+
+void WadeskService::LogoutManager(const Actor& actor, const std::string& id) {
+    RequireAdmin(actor);
+    store::User current = OwnManager(actor, id);
+    store::UserPatch p;
+    p.tokens_valid_after = NextSignOutMark(current);
+    auto u = repo_.UpdateUser(actor.who.company_id, id, p);
+    if (!u) NotFound("manager");
+    access_.PutUser(*u);
+    authenticator_.Upsert(*u);
+    WriteAudit(&actor, u->company_id, "manager.logout_all", "user", u->id);
 }
 
 // --- sessions

@@ -41,6 +41,15 @@ struct LoginResult {
     store::User user;
 };
 
+// A login between its admission and its password check (see BeginLogin).
+struct PendingLogin {
+    auth::LoginAttempt attempt;    // counted against the login limits until finished
+    std::optional<store::User> user;  // nullopt: no such email
+    // What the password is checked against: empty for an unknown email or an external user
+    // (the check then only spends the same time and fails).
+    std::string password_hash;
+};
+
 struct NewUser {
     std::string email;
     std::string password;
@@ -111,9 +120,12 @@ struct EventPage {
 class WadeskService : public EngineEvents {
 public:
     WadeskService(store::Repository& repo, EventBus& bus, MemoryAccessView& access,
-                  auth::TokenAuthenticator& authenticator, Engine& engine);
+                  auth::TokenAuthenticator& authenticator, Engine& engine, auth::LoginLimits login_limits = {});
 
-    // Loads the in-memory views from the store. REQUIRES: called once before serving.
+    // Loads the in-memory views from the store. REQUIRES: called once before serving. First
+    // rewrites stored emails that are not in auth::NormaliseEmail's spelling (rows written
+    // before it); a row whose normalised email another row holds already keeps its old one
+    // (and is logged: it cannot sign in until an admin changes its email).
     void LoadViews();
     // Starts the engine for sessions that were connected (or reconnecting) before a restart.
     void ResumeSessions();
@@ -125,7 +137,23 @@ public:
     std::int64_t CountCompanies();
 
     // --- auth
+    // A login in three steps, so that the password check (argon2id) can run on a pool of its
+    // own (auth::PasswordPool) without holding the caller's thread:
+    // BeginLogin validates the input (kBadInput), normalises the email, takes the attempt
+    // through the login limits (kRateLimited "rate_limited" with retry_after_s) and looks the
+    // user up; a disabled user is refused here, before any password check (kUnauthenticated
+    // "user_disabled"). Then the caller checks the password against `password_hash` and calls
+    // FinishLogin with the verdict (kUnauthenticated "invalid_credentials", or the token), or
+    // AbandonLogin when the check could not run (the attempt then does not count).
+    PendingLogin BeginLogin(const std::string& email, const std::string& password, const std::string& ip);
+    // Touches no database: may run on the password pool's thread.
+    LoginResult FinishLogin(const PendingLogin& pending, bool password_ok);
+    void AbandonLogin(const PendingLogin& pending);
+    // The three steps on the caller's thread (tools and tests).
     LoginResult Login(const std::string& email, const std::string& password, const std::string& ip);
+    // Signs the actor out everywhere: every token issued to the actor so far is void (REST
+    // calls answer 401 "token_revoked", live Socket.IO connections are closed).
+    void LogoutAll(const Actor& actor);
     store::User Me(const Actor& actor);
     // Integration mode: creates the external token's user (and its company when unknown).
     store::User ProvisionExternal(const auth::ExternalIdentity& identity);
@@ -135,6 +163,8 @@ public:
     store::User CreateManager(const Actor& actor, const NewUser& user);
     store::User UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch);
     void DeleteManager(const Actor& actor, const std::string& id);
+    // Signs a manager out everywhere (admin), as LogoutAll does for oneself.
+    void LogoutManager(const Actor& actor, const std::string& id);
 
     // --- sessions
     std::vector<store::WaSession> ListSessions(const Actor& actor);

@@ -22,7 +22,7 @@ struct Company {
 struct User {
     std::string id;
     std::string company_id;
-    std::string email;          // unique across all companies (login is by email alone)
+    std::string email;          // auth::NormaliseEmail's spelling; unique across all companies (login is by email alone)
     std::string name;
     Role role = Role::kManager;
     std::string password_hash;  // argon2id encoded string; empty for externally issued users
@@ -30,6 +30,7 @@ struct User {
     bool disabled = false;
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
+    std::int64_t tokens_valid_after = 0;  // tokens issued before this time are void (0: none)
 };
 
 // Session statuses of SPEC §3, spelled as the API spells them.

@@ -26,6 +26,7 @@ struct UserPatch {
     std::optional<std::string> email;
     std::optional<std::string> password_hash;
     std::optional<bool> disabled;
+    std::optional<std::int64_t> tokens_valid_after;  // a mark never moves back: the later one is kept
 };
 
 struct SessionPatch {
@@ -154,7 +155,8 @@ public:
     // --- users
     virtual User CreateUser(const User& user) = 0;  // throws UniqueViolation on a taken email
     virtual std::optional<User> FindUserById(std::string_view id) = 0;  // for authentication only
-    virtual std::optional<User> FindUserByEmail(std::string_view email) = 0;  // case-insensitive
+    // By the stored bytes: REQUIRES `email` in auth::NormaliseEmail's spelling, as stored.
+    virtual std::optional<User> FindUserByEmail(std::string_view email) = 0;
     virtual std::optional<User> FindUserByExternalId(std::string_view company_id, std::string_view external_id) = 0;
     virtual std::optional<User> FindUser(std::string_view company_id, std::string_view id) = 0;
     virtual std::vector<User> ListUsers(std::string_view company_id, std::optional<Role> role) = 0;

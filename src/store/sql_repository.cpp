@@ -26,7 +26,8 @@ namespace {
 
 const std::string kCompanyCols = "id, name, max_sessions, created_at";
 const std::string kUserCols =
-    "id, company_id, email, name, role, password_hash, external_id, disabled, created_at, updated_at";
+    "id, company_id, email, name, role, password_hash, external_id, disabled, created_at, updated_at, "
+    "tokens_valid_after";
 const std::string kSessionCols =
     "id, company_id, name, status, status_reason, phone_number, display_name, jid, created_at, updated_at, "
     "connected_at";
@@ -49,9 +50,10 @@ const std::string kInsertCompany =
 const std::string kSelectCompany = "SELECT " + kCompanyCols + " FROM companies WHERE id = $1";
 
 // ---- users
-const std::string kInsertUser = "INSERT INTO users (" + kUserCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const std::string kInsertUser =
+    "INSERT INTO users (" + kUserCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 const std::string kSelectUserById = "SELECT " + kUserCols + " FROM users WHERE id = $1";
-const std::string kSelectUserByEmail = "SELECT " + kUserCols + " FROM users WHERE lower(email) = lower($1)";
+const std::string kSelectUserByEmail = "SELECT " + kUserCols + " FROM users WHERE email = $1";
 const std::string kSelectUserByExternalId =
     "SELECT " + kUserCols + " FROM users WHERE company_id = $1 AND external_id = $2 AND external_id <> ''";
 const std::string kSelectUser = "SELECT " + kUserCols + " FROM users WHERE company_id = $1 AND id = $2";
@@ -60,8 +62,8 @@ const std::string kListUsers =
 const std::string kListUsersByRole =
     "SELECT " + kUserCols + " FROM users WHERE company_id = $1 AND role = $2 ORDER BY created_at, id";
 const std::string kUpdateUser =
-    "UPDATE users SET name = $3, email = $4, password_hash = $5, disabled = $6, updated_at = $7 "
-    "WHERE company_id = $1 AND id = $2";
+    "UPDATE users SET name = $3, email = $4, password_hash = $5, disabled = $6, updated_at = $7, "
+    "tokens_valid_after = $8 WHERE company_id = $1 AND id = $2";
 const std::string kDeleteUserAccess = "DELETE FROM wa_access WHERE company_id = $1 AND user_id = $2";
 const std::string kDeleteUser = "DELETE FROM users WHERE company_id = $1 AND id = $2";
 
@@ -290,6 +292,7 @@ User ReadUser(const Row& r) {
     u.disabled = r.Bool(7);
     u.created_at = r.Int(8);
     u.updated_at = r.Int(9);
+    u.tokens_valid_after = r.Int(10);
     return u;
 }
 
@@ -883,7 +886,7 @@ User SqlRepository::CreateUser(const User& user) {
     if (u.updated_at == 0) u.updated_at = u.created_at;
     db_->Write([&](Connection& conn) {
         conn.Exec(kInsertUser, {u.id, u.company_id, u.email, u.name, std::string(RoleName(u.role)), u.password_hash,
-                                u.external_id, u.disabled, u.created_at, u.updated_at});
+                                u.external_id, u.disabled, u.created_at, u.updated_at, u.tokens_valid_after});
     });
     return u;
 }
@@ -934,8 +937,10 @@ std::optional<User> SqlRepository::UpdateUser(std::string_view company_id, std::
         if (patch.email) u.email = *patch.email;
         if (patch.password_hash) u.password_hash = *patch.password_hash;
         if (patch.disabled) u.disabled = *patch.disabled;
+        if (patch.tokens_valid_after) u.tokens_valid_after = std::max(u.tokens_valid_after, *patch.tokens_valid_after);
         u.updated_at = NowMs();
-        conn.Exec(kUpdateUser, {u.company_id, u.id, u.name, u.email, u.password_hash, u.disabled, u.updated_at});
+        conn.Exec(kUpdateUser,
+                  {u.company_id, u.id, u.name, u.email, u.password_hash, u.disabled, u.updated_at, u.tokens_valid_after});
     });
     return out;
 }

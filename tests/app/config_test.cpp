@@ -93,6 +93,32 @@ TEST_F(ConfigTest, SocketIoWriteCoalescing) {
     }
 }
 
+TEST_F(ConfigTest, LoginLimitsAndPasswordPool) {
+    auto d = ParseConfig({}, {}, nullptr);
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ(d->login_account_limit, 5);
+    EXPECT_EQ(d->login_ip_limit, 30);
+    EXPECT_EQ(d->login_window_s, 60);
+    EXPECT_EQ(d->password_threads, 0u);  // one per core
+    EXPECT_EQ(d->password_queue, 16u);
+    auto c = ParseConfig({"--login-account-limit", "3", "--password-queue=0"},
+                         {{"WADESK_LOGIN_IP_LIMIT", "100"}, {"WADESK_LOGIN_WINDOW", "900"}, {"WADESK_PASSWORD_THREADS", "2"}},
+                         nullptr);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->login_account_limit, 3);
+    EXPECT_EQ(c->login_ip_limit, 100);
+    EXPECT_EQ(c->login_window_s, 900);
+    EXPECT_EQ(c->password_threads, 2u);
+    EXPECT_EQ(c->password_queue, 0u);
+    for (auto [name, bad] : std::vector<std::pair<std::string, std::string>>{
+             {"WADESK_LOGIN_ACCOUNT_LIMIT", "0"}, {"WADESK_LOGIN_IP_LIMIT", "-1"}, {"WADESK_LOGIN_WINDOW", "0"},
+             {"WADESK_LOGIN_WINDOW", "86401"}, {"WADESK_PASSWORD_THREADS", "257"}, {"WADESK_PASSWORD_QUEUE", "many"}}) {
+        auto e = ParseConfig({}, {{name, bad}}, nullptr);
+        ASSERT_FALSE(e) << name << "=" << bad;
+        EXPECT_NE(e.error().message.find(name), std::string::npos) << e.error().message;
+    }
+}
+
 TEST_F(ConfigTest, BadValuesAreClearErrors) {
     auto c = ParseConfig({}, {{"WADESK_WORKER_THREADS", "lots"}}, nullptr);
     ASSERT_FALSE(c);

@@ -171,5 +171,42 @@ TEST(Jwt, Rs256VerifiesWithThePublicKeyOnly) {
     EXPECT_FALSE(v->Verify(confused, 1500));
 }
 
+// A signed token has one accepted spelling: the same bytes spelt with padding or with nonzero
+// unused trailing bits (which a lenient decoder ignores) are other strings and are refused,
+// even with a signature that matches what they spell.
+TEST(Jwt, RejectsNonCanonicalBase64urlSegments) {
+    Bytes key = RandomBytes(32);
+    std::string token = SignHs256({{"sub", "u1"}, {"exp", 2000}}, key);
+    auto v = JwtVerifier::Hs256(key);
+    ASSERT_TRUE(v.Verify(token, 1500));
+
+    // 32 signature bytes are 43 characters: the last one carries 2 unused bits, zero here.
+    static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string sig = token.substr(token.rfind('.') + 1);
+    ASSERT_EQ(sig.size(), 43u);
+    ASSERT_EQ(kAlphabet.find(sig.back()) & 3u, 0u);
+    std::string trailing_bits = token;
+    trailing_bits.back() = kAlphabet[kAlphabet.find(sig.back()) | 1u];
+    ASSERT_EQ(*Base64UrlDecode(trailing_bits.substr(trailing_bits.rfind('.') + 1)), *Base64UrlDecode(sig));
+    auto out = v.Verify(trailing_bits, 1500);
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().code, "invalid_token");
+    EXPECT_EQ(out.error().message, "token is not canonical base64url");
+
+    out = v.Verify(token + "=", 1500);
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().message, "token is not canonical base64url");
+
+    // The payload is held to the same spelling (23 bytes: 31 characters, one "=" when padded),
+    // here re-signed so that only its spelling is wrong.
+    auto dot1 = token.find('.'), dot2 = token.rfind('.');
+    std::string payload = token.substr(dot1 + 1, dot2 - dot1 - 1);
+    ASSERT_EQ(payload.size(), 31u);
+    std::string input = token.substr(0, dot1 + 1) + payload + "=";
+    out = v.Verify(input + "." + Base64UrlEncode(HmacSha256(key, AsBytes(input))), 1500);
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().message, "token is not canonical base64url");
+}
+
 }  // namespace
 }  // namespace wadesk::auth

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "auth/rate_limiter.h"
 #include "core/clock.h"
 
 namespace wadesk::auth {
@@ -89,17 +88,67 @@ TEST(TokenAuthenticator, ExternalHs256UsersAreMappedAfterProvisioning) {
     EXPECT_FALSE(auth->Authenticate(bad));
 }
 
-TEST(LoginRateLimiter, BlocksAfterFiveFailuresForAMinute) {
-    LoginRateLimiter limiter(5, 60'000);
-    for (int i = 0; i < 5; ++i) {
-        EXPECT_EQ(limiter.RetryAfterMs("ip|a", 1000 + i), 0);
-        limiter.RecordFailure("ip|a", 1000 + i);
-    }
-    EXPECT_GT(limiter.RetryAfterMs("ip|a", 2000), 0);
-    EXPECT_EQ(limiter.RetryAfterMs("ip|b", 2000), 0);          // other key unaffected
-    EXPECT_EQ(limiter.RetryAfterMs("ip|a", 1000 + 60'000), 0);  // oldest failure left the window
-    limiter.RecordSuccess("ip|a");
-    EXPECT_EQ(limiter.RetryAfterMs("ip|a", 2000), 0);
+// The sign-out mark voids every token issued before it, and only those: a token issued in the
+// same second right after the sign-out still works (its "iat" is lifted to the mark).
+TEST(TokenAuthenticator, SignOutMarkVoidsEarlierTokensOnly) {
+    auto auth = Make();
+    auto user = MakeUser("u1", "c1", store::Role::kManager);
+    auth->Upsert(user);
+    std::string before = auth->Issue(user).token;
+    auto p = auth->Authenticate(before);
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(auth->StillValid(*p));
+
+    user.tokens_valid_after = SignOutMark(NowMs());
+    auth->Upsert(user);
+    auto refused = auth->Authenticate(before);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, "token_revoked");
+    EXPECT_FALSE(auth->StillValid(*p));
+
+    std::string after = auth->Issue(user).token;
+    auto q = auth->Authenticate(after);
+    ASSERT_TRUE(q) << q.error().message;
+    EXPECT_GE(q->issued_at_s * 1000, user.tokens_valid_after);
+    EXPECT_TRUE(auth->StillValid(*q));
+    // Enabling, renaming, ... (an Upsert with the same mark) revives nothing.
+    user.name = "renamed";
+    auth->Upsert(user);
+    EXPECT_EQ(auth->Authenticate(before).error().code, "token_revoked");
+    EXPECT_TRUE(auth->Authenticate(after));
+}
+
+TEST(TokenAuthenticator, SignOutMarkIsTheNextWholeSecond) {
+    EXPECT_EQ(SignOutMark(1'700'000'000'000), 1'700'000'001'000);
+    EXPECT_EQ(SignOutMark(1'700'000'000'999), 1'700'000'001'000);
+}
+
+// External tokens are held to the mark by their own "iat"; one without "iat" cannot show it was
+// issued after the mark, so it is void once there is one.
+TEST(TokenAuthenticator, SignOutMarkAppliesToExternalTokens) {
+    ExternalIssuerConfig ext;
+    ext.hs256_secret = "external-shared-secret";
+    auto auth = Make(ext);
+    auto user = MakeUser("u9", "c1", store::Role::kManager);
+    user.external_id = "42";
+    auth->Upsert(user);
+    std::int64_t now = NowSeconds();
+    auto sign = [&](boost::json::object claims) {
+        claims["sub"] = 42;
+        claims["cid"] = "c1";
+        claims["role"] = "manager";
+        claims["exp"] = now + 60;
+        return SignHs256(claims, AsBytes("external-shared-secret"));
+    };
+    std::string old_iat = sign({{"iat", now - 5}});
+    std::string no_iat = sign({});
+    ASSERT_TRUE(auth->Authenticate(old_iat));
+    ASSERT_TRUE(auth->Authenticate(no_iat));
+    user.tokens_valid_after = SignOutMark(NowMs() - 2000);
+    auth->Upsert(user);
+    EXPECT_EQ(auth->Authenticate(old_iat).error().code, "token_revoked");
+    EXPECT_EQ(auth->Authenticate(no_iat).error().code, "token_revoked");
+    EXPECT_TRUE(auth->Authenticate(sign({{"iat", now}})));
 }
 
 }  // namespace

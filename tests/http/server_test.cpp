@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "http/json.h"
 
@@ -203,6 +206,64 @@ TEST_F(ServerTest, ConnectionCloseIsHonoured) {
     c.Send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     EXPECT_TRUE(c.ReadResponse().starts_with("HTTP/1.1 200"));
     EXPECT_TRUE(c.ClosedByPeer());
+}
+
+// A deferred response (Response::deferred) holds no worker thread while it waits: with one
+// worker, a second connection is served while the first waits, and the waiting connection gets
+// its answer (and then serves more deferred requests) once `done` is called from another thread.
+TEST(ServerDeferred, AWaitingRequestHoldsNoWorkerThread) {
+    std::mutex mu;
+    std::vector<Response::Done> waiting;
+    ServerOptions options;
+    options.port = 0;
+    options.io_threads = 1;
+    options.worker_threads = 1;
+    Server server(options, [&](Request& req) {
+        if (req.target != "/slow") return Ok(boost::json::object{{"twice", req.Header("x-twice")}});
+        Response r;
+        r.deferred = [&](Response::Done done) {
+            std::lock_guard lock(mu);
+            waiting.push_back(std::move(done));
+        };
+        return r;
+    });
+    unsigned short port = server.Listen();
+    std::thread runner([&] { server.Run(); });
+    auto take_waiting = [&] {
+        for (int i = 0; i < 500; ++i) {
+            {
+                std::lock_guard lock(mu);
+                if (!waiting.empty()) {
+                    auto done = std::move(waiting.front());
+                    waiting.clear();
+                    return done;
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return Response::Done();
+    };
+
+    RawClient slow(port);
+    for (int round = 0; round < 2; ++round) {
+        slow.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+        Response::Done done = take_waiting();
+        ASSERT_TRUE(done) << "round " << round;
+        RawClient fast(port);
+        fast.Send("GET /fast HTTP/1.1\r\nHost: t\r\nX-Twice: a\r\nX-Twice: b\r\n\r\n");
+        std::string f = fast.ReadResponse();
+        EXPECT_TRUE(f.starts_with("HTTP/1.1 200")) << f;
+        // A repeated header keeps both values (Request::AddHeader).
+        EXPECT_NE(f.find(R"("twice":"a, b")"), std::string::npos) << f;
+        std::thread([done = std::move(done), round] {
+            done(Ok(boost::json::object{{"round", round}}));
+        }).join();
+        std::string r = slow.ReadResponse();
+        EXPECT_TRUE(r.starts_with("HTTP/1.1 200")) << r;
+        EXPECT_NE(r.find("\"round\":" + std::to_string(round)), std::string::npos) << r;
+    }
+    server.Stop();
+    runner.join();
 }
 
 TEST(ServerLifecycle, StopReturnsFromRunAndFreesThePort) {

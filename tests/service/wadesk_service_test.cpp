@@ -5,10 +5,14 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <cstring>
+#include <atomic>
 #include <filesystem>
 #include <thread>
 #include <vector>
 
+#include "auth/password.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "store/repository.h"
@@ -379,26 +383,161 @@ TEST_F(WadeskServiceTest, NothingCrossesCompanies) {
     EXPECT_EQ(svc->Audit(other, 1, 50).items.size(), 1u);  // its own company.create only
 }
 
+std::string CodeOf(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const ServiceError& e) {
+        return e.code();
+    }
+    return "";
+}
+
 TEST_F(WadeskServiceTest, DisablingAManagerRejectsItsTokenAtOnce) {
     auto user = *repo->FindUser(manager.who.company_id, manager.who.user_id);
     std::string token = authenticator->Issue(user).token;
     ASSERT_TRUE(authenticator->Authenticate(token));
     svc->UpdateManager(admin, user.id, ManagerPatch{.disabled = true});
     EXPECT_EQ(authenticator->Authenticate(token).error().code, "user_disabled");
-    EXPECT_EQ(KindOf([&] { svc->Login("m@acme.test", "manager-password", "1.2.3.4"); }), FailureKind::kForbidden);
+    // Refused before any password check: the same answer for the right and a wrong password.
+    EXPECT_EQ(KindOf([&] { svc->Login("m@acme.test", "manager-password", "1.2.3.4"); }), FailureKind::kUnauthenticated);
+    EXPECT_EQ(CodeOf([&] { svc->Login("m@acme.test", "manager-password", "1.2.3.4"); }), "user_disabled");
+    EXPECT_EQ(CodeOf([&] { svc->Login("m@acme.test", "wrong-password", "1.2.3.4"); }), "user_disabled");
+    auto pending = [&] { svc->BeginLogin("m@acme.test", "anything", "1.2.3.4"); };
+    EXPECT_EQ(CodeOf(pending), "user_disabled");
+    // Enabling again does not revive the token issued before the disable.
+    svc->UpdateManager(admin, user.id, ManagerPatch{.disabled = false});
+    EXPECT_EQ(authenticator->Authenticate(token).error().code, "token_revoked");
+    EXPECT_TRUE(authenticator->Authenticate(svc->Login("m@acme.test", "manager-password", "1.2.3.4").token.token));
 }
 
-TEST_F(WadeskServiceTest, LoginIsRateLimitedPerIpAndEmail) {
+// The account limit holds whichever address the attempts come from; the address limit holds
+// whichever accounts they name.
+TEST_F(WadeskServiceTest, LoginLimitsCountPerAccountAndPerAddress) {
     for (int i = 0; i < 5; ++i)
-        EXPECT_EQ(KindOf([&] { svc->Login("admin@acme.test", "wrong", "9.9.9.9"); }), FailureKind::kUnauthenticated);
-    try {
-        svc->Login("admin@acme.test", "admin-password", "9.9.9.9");
-        FAIL() << "not limited";
-    } catch (const ServiceError& e) {
-        EXPECT_EQ(e.kind(), FailureKind::kRateLimited);
-        EXPECT_GT(e.retry_after_s(), 0);
+        EXPECT_EQ(KindOf([&] { svc->Login("admin@acme.test", "wrong", "9.9.9." + std::to_string(i)); }),
+                  FailureKind::kUnauthenticated);
+    for (const char* ip : {"9.9.9.0", "8.8.8.8"}) {
+        try {
+            svc->Login("admin@acme.test", "admin-password", ip);
+            FAIL() << "not limited from " << ip;
+        } catch (const ServiceError& e) {
+            EXPECT_EQ(e.kind(), FailureKind::kRateLimited);
+            EXPECT_EQ(e.code(), "rate_limited");
+            EXPECT_GT(e.retry_after_s(), 0);
+        }
     }
-    EXPECT_FALSE(svc->Login("admin@acme.test", "admin-password", "8.8.8.8").token.token.empty());
+    EXPECT_FALSE(svc->Login("m@acme.test", "manager-password", "9.9.9.0").token.token.empty());
+}
+
+TEST_F(WadeskServiceTest, LoginAddressLimitSpansAccounts) {
+    WadeskService limited(*repo, bus, access, *authenticator, engine,
+                          auth::LoginLimits{.per_account = 5, .per_ip = 3, .window_ms = 60'000});
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(CodeOf([&] { limited.Login("nobody" + std::to_string(i) + "@acme.test", "x", "7.7.7.7"); }),
+                  "invalid_credentials");
+    EXPECT_EQ(CodeOf([&] { limited.Login("admin@acme.test", "admin-password", "7.7.7.7"); }), "rate_limited");
+    EXPECT_FALSE(limited.Login("admin@acme.test", "admin-password", "7.7.7.8").token.token.empty());
+}
+
+// Check and record are one step: of 40 concurrent wrong attempts on one account, exactly the
+// limit reaches a password check; the others are refused before it.
+TEST_F(WadeskServiceTest, ConcurrentLoginsAdmitExactlyTheAccountLimit) {
+    std::atomic<int> admitted{0}, limited{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 40; ++i) {
+        threads.emplace_back([&, i] {
+            while (!go.load()) std::this_thread::yield();
+            try {
+                auto pending = svc->BeginLogin(i % 2 ? "ADMIN@acme.test" : "admin@ACME.test", "wrong",
+                                               "10.1.0." + std::to_string(i));
+                ++admitted;
+                try {
+                    svc->FinishLogin(pending, false);
+                } catch (const ServiceError&) {
+                }
+            } catch (const ServiceError& e) {
+                if (e.code() == "rate_limited") ++limited;
+            }
+        });
+    }
+    go = true;
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(admitted.load(), 5);
+    EXPECT_EQ(limited.load(), 35);
+}
+
+// One spelling for the lockout and the lookup: a KELVIN SIGN "K", other case, a soft hyphen or
+// a fullwidth letter name the same account, share its lockout, and cannot register twice.
+TEST_F(WadeskServiceTest, EmailVariantsAreOneAccountAndOneLockout) {
+    auto kim = svc->CreateManager(admin, NewUser{"Kim@Acme.test", "kim-password", "Kim"});
+    EXPECT_EQ(kim.email, "kim@acme.test");
+    EXPECT_EQ(KindOf([&] { svc->CreateManager(admin, NewUser{"\u212Aim@acme.test", "other-password", ""}); }),
+              FailureKind::kConflict);
+    EXPECT_EQ(svc->Login("\u212AIM@ACME.TEST", "kim-password", "5.5.5.5").user.id, kim.id);
+    const char* variants[] = {"\u212Aim@acme.test", "KIM@acme.test", "k\u00ADim@acme.test", "\uFF4Bim@acme.test",
+                              "  kim@acme.test "};
+    for (const char* v : variants)
+        EXPECT_EQ(CodeOf([&] { svc->Login(v, "wrong", "5.5.5." + std::to_string(std::strlen(v))); }), "invalid_credentials") << v;
+    EXPECT_EQ(CodeOf([&] { svc->Login("kim@acme.test", "kim-password", "6.6.6.6"); }), "rate_limited");
+    EXPECT_EQ(CodeOf([&] { svc->Login("\u212Aim@acme.test", "kim-password", "6.6.6.7"); }), "rate_limited");
+    // U+0130 is not "i": another account (none here), so no lockout is shared with "ivan".
+    EXPECT_EQ(CodeOf([&] { svc->Login("\u0130van@acme.test", "x", "5.5.5.5"); }), "invalid_credentials");
+}
+
+// Rows stored before the normalisation (an ASCII-only lowercase, or none) are rewritten when
+// the service opens, so that the lookup in the one spelling finds them.
+TEST_F(WadeskServiceTest, LoadViewsRewritesEmailsStoredInAnOlderSpelling) {
+    store::User old;
+    old.company_id = admin.who.company_id;
+    old.email = "\u212Aate@Acme.TEST";
+    old.password_hash = auth::HashPassword("kate-password");
+    old = repo->CreateUser(old);
+    store::User clash;  // normalises to an email another row holds: left as it is
+    clash.company_id = admin.who.company_id;
+    clash.email = "M@Acme.test";
+    clash = repo->CreateUser(clash);
+    svc->LoadViews();
+    EXPECT_EQ(repo->FindUserById(old.id)->email, "kate@acme.test");
+    EXPECT_EQ(repo->FindUserById(clash.id)->email, "M@Acme.test");
+    EXPECT_EQ(svc->Login("KATE@acme.test", "kate-password", "4.4.4.4").user.id, old.id);
+    EXPECT_EQ(svc->Login("M@Acme.test", "manager-password", "4.4.4.4").user.id, manager.who.user_id);
+}
+
+// Every token issued before a password change, a disable or a sign-out everywhere is void;
+// tokens issued after it, and other users' tokens, are not.
+TEST_F(WadeskServiceTest, SignOutsVoidEarlierTokens) {
+    auto before_password = svc->Login("m@acme.test", "manager-password", "3.3.3.3").token.token;
+    auto admin_token = svc->Login("admin@acme.test", "admin-password", "3.3.3.3").token.token;
+    svc->UpdateManager(admin, manager.who.user_id, ManagerPatch{.password = "new-manager-password"});
+    EXPECT_EQ(authenticator->Authenticate(before_password).error().code, "token_revoked");
+    EXPECT_TRUE(authenticator->Authenticate(admin_token));
+    auto after_password = svc->Login("m@acme.test", "new-manager-password", "3.3.3.3").token.token;
+    EXPECT_TRUE(authenticator->Authenticate(after_password));
+    // A rename moves nothing.
+    svc->UpdateManager(admin, manager.who.user_id, ManagerPatch{.name = "Renamed"});
+    EXPECT_TRUE(authenticator->Authenticate(after_password));
+
+    svc->LogoutManager(admin, manager.who.user_id);
+    EXPECT_EQ(authenticator->Authenticate(after_password).error().code, "token_revoked");
+    EXPECT_TRUE(authenticator->Authenticate(admin_token));
+    EXPECT_EQ(KindOf([&] { svc->LogoutManager(manager, manager.who.user_id); }), FailureKind::kForbidden);
+    EXPECT_EQ(KindOf([&] { svc->LogoutManager(other, manager.who.user_id); }), FailureKind::kNotFound);
+    EXPECT_EQ(KindOf([&] { svc->LogoutManager(admin, admin.who.user_id); }), FailureKind::kNotFound);
+
+    svc->LogoutAll(admin);
+    EXPECT_EQ(authenticator->Authenticate(admin_token).error().code, "token_revoked");
+    auto fresh = svc->Login("admin@acme.test", "admin-password", "3.3.3.3").token.token;
+    EXPECT_TRUE(authenticator->Authenticate(fresh));
+    // The mark is stored: a restarted process loads it with the user.
+    EXPECT_GT(repo->FindUserById(admin.who.user_id)->tokens_valid_after, 0);
+
+    auto audit = svc->Audit(admin, 1, 50).items;
+    auto has = [&](const std::string& action) {
+        return std::any_of(audit.begin(), audit.end(), [&](const store::AuditEntry& e) { return e.action == action; });
+    };
+    EXPECT_TRUE(has("auth.logout_all"));
+    EXPECT_TRUE(has("manager.logout_all"));
 }
 
 TEST_F(WadeskServiceTest, SessionCapIsAConflict) {

@@ -84,9 +84,7 @@ TEST_P(RepositoryTest, UsersAreScopedToTheirCompany) {
     EXPECT_EQ(repo_->FindUserById(admin.id)->password_hash, "$argon2id$v=19$x");
     auto by_email = repo_->FindUserByEmail(email.substr(0, 5) + "@" + email.substr(6));  // not the same text
     EXPECT_FALSE(by_email);
-    std::string upper = email;
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return std::toupper(ch); });
-    by_email = repo_->FindUserByEmail(upper);
+    by_email = repo_->FindUserByEmail(email);
     ASSERT_TRUE(by_email);
     EXPECT_EQ(by_email->id, admin.id);
     EXPECT_EQ(by_email->role, Role::kAdmin);
@@ -133,18 +131,43 @@ TEST_P(RepositoryTest, ListsAllUsersAndCountsCompanies) {
     EXPECT_TRUE(has(ub));
 }
 
-TEST_P(RepositoryTest, EmailsAreUniqueCaseInsensitively) {
+// Emails are compared as the bytes stored (the service stores auth::NormaliseEmail's spelling):
+// the database's own case mapping takes no part, on either backend. So a lookup in another
+// spelling finds nothing, whatever lower() of the database would make of it.
+TEST_P(RepositoryTest, EmailsAreUniqueAndFoundAsStored) {
     Company a = NewCompany(), b = NewCompany();
-    std::string email = UniqueEmail("boss");
+    std::string email = UniqueEmail("kboss");
+    ASSERT_EQ(email[0], 'k');
     repo_->CreateUser({.company_id = a.id, .email = email});
-    std::string lower = email;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    EXPECT_THROW(repo_->CreateUser({.company_id = b.id, .email = lower}), UniqueViolation);
+    EXPECT_THROW(repo_->CreateUser({.company_id = b.id, .email = email}), UniqueViolation);
     User second = repo_->CreateUser({.company_id = a.id, .email = UniqueEmail("two")});
-    EXPECT_THROW(repo_->UpdateUser(a.id, second.id, {.email = lower}), UniqueViolation);
-    EXPECT_NE(repo_->FindUser(a.id, second.id)->email, lower);
+    EXPECT_THROW(repo_->UpdateUser(a.id, second.id, {.email = email}), UniqueViolation);
+    EXPECT_NE(repo_->FindUser(a.id, second.id)->email, email);
+    std::string upper = email;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    EXPECT_FALSE(repo_->FindUserByEmail(upper));
+    EXPECT_FALSE(repo_->FindUserByEmail("\u212A" + email.substr(1)));  // KELVIN SIGN for the k
+    ASSERT_TRUE(repo_->FindUserByEmail(email));
     // A user of a company that does not exist is refused by the foreign key.
     EXPECT_THROW(repo_->CreateUser({.company_id = NewId(), .email = UniqueEmail("x")}), ConstraintViolation);
+}
+
+// The sign-out mark is stored, read back, and never moves back.
+TEST_P(RepositoryTest, TokenMarkIsKeptAndOnlyMovesForward) {
+    Company a = NewCompany();
+    User u = repo_->CreateUser({.company_id = a.id, .email = UniqueEmail("mark")});
+    EXPECT_EQ(u.tokens_valid_after, 0);
+    EXPECT_EQ(repo_->FindUserById(u.id)->tokens_valid_after, 0);
+    auto moved = repo_->UpdateUser(a.id, u.id, {.tokens_valid_after = 5000});
+    ASSERT_TRUE(moved);
+    EXPECT_EQ(moved->tokens_valid_after, 5000);
+    EXPECT_EQ(repo_->FindUserById(u.id)->tokens_valid_after, 5000);
+    EXPECT_EQ(repo_->UpdateUser(a.id, u.id, {.tokens_valid_after = 4000})->tokens_valid_after, 5000);
+    EXPECT_EQ(repo_->UpdateUser(a.id, u.id, {.name = "n"})->tokens_valid_after, 5000);
+    EXPECT_EQ(repo_->FindUserByEmail(u.email)->tokens_valid_after, 5000);
+    bool listed = false;
+    for (const auto& x : repo_->ListAllUsers()) listed = listed || (x.id == u.id && x.tokens_valid_after == 5000);
+    EXPECT_TRUE(listed);
 }
 
 TEST_P(RepositoryTest, FindsUsersByExternalIdWithinTheCompany) {
