@@ -39,8 +39,10 @@ struct Server::Impl {
     Dispatcher dispatcher;
     Metrics* metrics = nullptr;
     UpgradeHandler* upgrade = nullptr;
-    net::io_context ioc;
+    // `workers` is declared first so that it is destroyed last: the io_context's pending accept,
+    // destroyed with it, holds a socket bound to a strand of `workers`.
     net::thread_pool workers;
+    net::io_context ioc;
     tcp::acceptor acceptor{ioc};
     net::signal_set signals{ioc, SIGINT, SIGTERM};
     std::atomic<bool> stopping{false};
