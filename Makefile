@@ -19,17 +19,20 @@ build: deps configure
 run: build
 	@scripts/run.sh
 
-# The web console's tests drive Debian's Chromium, so `make test` installs it too.
+# The web console's tests drive Debian's Chromium and the short fuzz runs need clang, so
+# `make test` installs both.
 test: export WADESK_WITH_BROWSER := 1
+test: export WADESK_WITH_FUZZ := 1
 test: build
 	@scripts/run-tests.sh $(BUILD)
 
 bench: build
 	@scripts/run-bench.sh $(BUILD)
 
+# The long fuzz run: every target for WADESK_FUZZ_SECONDS seconds (default 300), one after another.
 fuzz:
 	@WADESK_WITH_FUZZ=1 WADESK_NPM=0 scripts/install-deps.sh
-	@scripts/run-fuzz.sh
+	@WADESK_FUZZ_SECONDS=$${WADESK_FUZZ_SECONDS:-300} JOBS=$(JOBS) scripts/run-fuzz.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ suites through CTest (unit, SQLite and PostgreSQL labels) and the
-# JavaScript suites under tests/js (real server processes, real clients), against a throwaway
-# PostgreSQL started here on a spare loopback port and stopped on exit.
+# Runs every test: the C++ suites through CTest (unit, SQLite and PostgreSQL labels), every fuzz
+# target for a few seconds (scripts/run-fuzz.sh) and the JavaScript suites under tests/js (real
+# server processes, real clients), against a throwaway PostgreSQL started here on a spare loopback
+# port and stopped on exit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -25,6 +26,13 @@ stage() {  # stage NAME CMD...: runs one suite, counts it
 }
 
 stage "C++ suites (ctest)" ctest --test-dir "$build" --output-on-failure -j 2 --timeout 300
+# Every fuzz target briefly (docs/fuzzing.md); `make fuzz` is the long run.
+if command -v clang++ >/dev/null; then
+  stage "fuzz targets (${WADESK_FUZZ_SHORT_SECONDS:-8} s each)" \
+    env WADESK_FUZZ_SECONDS="${WADESK_FUZZ_SHORT_SECONDS:-8}" scripts/run-fuzz.sh
+else
+  echo "=== fuzz targets SKIPPED: clang++ is not installed (WADESK_WITH_FUZZ=1 scripts/install-deps.sh installs it)"
+fi
 shopt -s nullglob
 js_tests=(tests/js/*.test.mjs)
 if [ ${#js_tests[@]} -gt 0 ]; then

@@ -32,6 +32,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
     std::string jwt_secret = config.jwt_secret;
     app->master_key_ = config.master_key;
     if (needs_data_dir) {
+        if (auto made = EnsurePrivateDir(config.data_dir); !made) return made.error();
         if (jwt_secret.empty()) {
             auto s = LoadOrCreateSecret(config.data_dir, "jwt-secret", 32);
             if (!s) return s.error();
@@ -67,7 +68,13 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
 
     std::string url = config.DatabaseUrl();
     try {
-        app->repo_ = store::OpenRepository(url, migrate);
+        // Password hashes, sealed credentials and message history: only we may read the file.
+        if (auto sqlite = store::SqlitePathOf(url)) {
+            for (const char* suffix : {"", "-wal", "-shm"}) KeepPrivate(*sqlite + suffix);
+        }
+        store::OpenOptions open_options;
+        open_options.timeout = std::chrono::milliseconds(config.db_timeout_ms);
+        app->repo_ = store::OpenRepository(url, migrate, open_options);
     } catch (const std::exception& e) {
         return MakeError("database", "cannot open database " + RedactUrl(url) + ": " + e.what());
     }
@@ -143,6 +150,8 @@ int App::Serve(const std::string& program) {
     options.port = config_.listen_port;
     options.io_threads = config_.io_threads;
     options.worker_threads = config_.worker_threads;
+    options.handler_wait = std::chrono::milliseconds(config_.db_timeout_ms);
+    options.max_connections = config_.max_connections;
     options.body_limit = config_.body_limit;
 
     // Declared before the server: it outlives the server's threads and any login still waiting.
@@ -162,6 +171,9 @@ int App::Serve(const std::string& program) {
         out += "# HELP wadesk_db_pool_in_flight Requests being handled on the worker pool.\n"
                "# TYPE wadesk_db_pool_in_flight gauge\nwadesk_db_pool_in_flight " +
                std::to_string(server.InFlight()) + "\n";
+        out += "# HELP wadesk_http_connections_open HTTP connections and Socket.IO websockets open now.\n"
+               "# TYPE wadesk_http_connections_open gauge\nwadesk_http_connections_open " +
+               std::to_string(server.OpenConnections()) + "\n";
         out += "# HELP wadesk_login_checks_in_flight Logins checking or waiting to check a password.\n"
                "# TYPE wadesk_login_checks_in_flight gauge\nwadesk_login_checks_in_flight " +
                std::to_string(passwords.Admitted()) + "\n";

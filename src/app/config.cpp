@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/bytes.h"
+#include "core/log.h"
 
 extern char** environ;
 
@@ -120,6 +121,13 @@ const std::vector<Knob>& Knobs() {
          [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.wa_receive_threads, v, 1, 256); }},
         {"worker-threads", "WADESK_WORKER_THREADS", "database worker threads (default 4)",
          [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.worker_threads, v, 1, 256); }},
+        {"db-timeout", "WADESK_DB_TIMEOUT_MS",
+         "longest wait in ms for the database (PostgreSQL: each call, a pooled or new connection) and for a free "
+         "request handler; then 503 database_unavailable (default 5000)",
+         [](Config& c, const std::string& v) { return SetNumber<std::int64_t>(c.db_timeout_ms, v, 100, 600000); }},
+        {"max-connections", "WADESK_MAX_CONNECTIONS",
+         "connections open at once, HTTP and Socket.IO websockets; more wait until one closes (default 10000)",
+         [](Config& c, const std::string& v) { return SetNumber<std::size_t>(c.max_connections, v, 1, 1000000); }},
         {"body-limit", "WADESK_BODY_LIMIT", "largest JSON request body in bytes (default 1048576)",
          [](Config& c, const std::string& v) {
              return SetNumber<std::size_t>(c.body_limit, v, 1024, 64 * 1024 * 1024);
@@ -291,15 +299,46 @@ std::string ConfigHelp() {
     return out.str();
 }
 
-Result<std::string> LoadOrCreateSecret(const std::string& dir, const std::string& name, std::size_t bytes) {
+Result<void> EnsurePrivateDir(const std::string& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return MakeError("data_dir", "cannot create data directory " + dir + ": " + ec.message());
-    ::chmod(dir.c_str(), 0700);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) {
+        return MakeError("data_dir", "cannot read data directory " + dir + ": " + std::strerror(errno));
+    }
+    if ((st.st_mode & 077) != 0) {
+        // Just created (the umask decides its mode) or left open by someone: only we may enter.
+        if (::chmod(dir.c_str(), st.st_mode & 0700) != 0) {
+            spdlog::warn("data directory {} has mode {:04o} and cannot be made private: {}", dir, st.st_mode & 07777,
+                         std::strerror(errno));
+        } else if (!std::filesystem::is_empty(dir, ec)) {
+            spdlog::warn("data directory {} had mode {:04o}; changed to {:04o}", dir, st.st_mode & 07777,
+                         st.st_mode & 0700);
+        }
+    }
+    return {};
+}
+
+void KeepPrivate(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return;
+    if (::chmod(path.c_str(), st.st_mode & 0600) != 0) {
+        spdlog::warn("{} is readable by others (mode {:04o}) and cannot be made private: {}", path, st.st_mode & 07777,
+                     std::strerror(errno));
+        return;
+    }
+    spdlog::warn("{} was readable by others (mode {:04o}); changed to {:04o}", path, st.st_mode & 07777,
+                 st.st_mode & 0600);
+}
+
+Result<std::string> LoadOrCreateSecret(const std::string& dir, const std::string& name, std::size_t bytes) {
+    if (auto made = EnsurePrivateDir(dir); !made) return made.error();
     std::string path = (std::filesystem::path(dir) / name).string();
     for (int attempt = 0; attempt < 2; ++attempt) {
         std::ifstream in(path);
         if (in) {
+            KeepPrivate(path);
             std::string value;
             std::getline(in, value);
             value = Trim(value);

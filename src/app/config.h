@@ -36,7 +36,9 @@ struct Config {
     unsigned io_threads = 0;             // 0: one per core
     unsigned worker_threads = 4;         // the blocking (database) pool
     unsigned wa_receive_threads = 2;     // the engine's receive lanes: decrypt and commit
+    std::int64_t db_timeout_ms = 5000;   // WADESK_DB_TIMEOUT_MS: longest wait on the database (and for a handler)
     std::size_t body_limit = 1024 * 1024;
+    std::size_t max_connections = 10000;  // WADESK_MAX_CONNECTIONS: HTTP connections and websockets at once
     std::int64_t token_ttl_s = 12 * 3600;
     // Login throttling (auth::LoginLimits) and the password-check pool (auth::PasswordPool).
     int login_account_limit = 5;         // WADESK_LOGIN_ACCOUNT_LIMIT: failed logins per email per window
@@ -71,8 +73,17 @@ std::map<std::string, std::string> ProcessEnvironment();
 // Usage text of the configuration options (for --help).
 std::string ConfigHelp();
 
-// Reads <dir>/<name>, or creates it with `bytes` random bytes (hex) and mode 0600 when absent.
-// Creates `dir` (mode 0700) when needed. Errors name the path.
+// Creates `dir` (and missing parents) with mode 0700, or takes group and other access away from
+// an existing one (with a warning). Errors name the path.
+Result<void> EnsurePrivateDir(const std::string& dir);
+
+// Takes group and other access away from the file at `path` when it has any (with a warning
+// naming the file and its old mode); nothing when the file does not exist.
+void KeepPrivate(const std::string& path);
+
+// Reads <dir>/<name>, or creates it with `bytes` random bytes (hex) and mode 0600 when absent;
+// an existing file readable by others is made private (KeepPrivate). Creates `dir` (mode 0700)
+// when needed. Errors name the path.
 Result<std::string> LoadOrCreateSecret(const std::string& dir, const std::string& name, std::size_t bytes);
 
 }  // namespace wadesk::app

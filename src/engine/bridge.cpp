@@ -36,6 +36,7 @@ void Bridge::OnQr(const std::string& text, std::chrono::seconds ttl) {
 
 void Bridge::OnConnected(const wa::Me& me) {
     PruneKept();
+    history_.ScheduleKept(credentials_);
     if (auto* ev = events_.load()) ev->OnReady(session_id_, UserOf(me.jid), me.name, me.jid);
 }
 
@@ -70,6 +71,7 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
                                               [&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
         }
         if (committed) credentials_.Remember(writes);
+        if (committed && m.history_notification) history_.Schedule(credentials_, m.id);
         return committed;
     } catch (const std::exception& e) {
         spdlog::error("[WhatsApp] Session {}: storing message {} failed: {}", session_id_, m.id, e.what());

@@ -3,12 +3,14 @@
 // EngineEvents. It runs where the client calls it: QR, status, receipts and send acks on the
 // session's socket strand; OnMessage on the session's receive lane, where it commits the message
 // together with the credential writes of its decryption (one transaction, through the service, or
-// the writes alone for protocol-only stanzas). Returns false, and so withholds the receipt, when
+// the writes alone for protocol-only stanzas; a history chunk is then handed to the
+// HistoryImporter). Returns false, and so withholds the receipt, when
 // the commit fails or the service has detached.
 #include <atomic>
 #include <chrono>
 #include <string>
 
+#include "engine/history_import.h"
 #include "engine/sealed_credential_store.h"
 #include "service/engine.h"
 #include "store/repository.h"
@@ -27,11 +29,15 @@ inline constexpr std::chrono::milliseconds kKeepSentMessages = std::chrono::hour
 
 class Bridge final : public wa::SessionEvents {
 public:
-    // REQUIRES: events (the slot; null once the service detached), repo and credentials outlive
-    // the bridge.
+    // REQUIRES: events (the slot; null once the service detached), repo, credentials and history
+    // outlive the bridge.
     Bridge(std::string session_id, std::atomic<service::EngineEvents*>& events, store::Repository& repo,
-           SealedCredentialStore& credentials)
-        : session_id_(std::move(session_id)), events_(events), repo_(repo), credentials_(credentials) {}
+           SealedCredentialStore& credentials, HistoryImporter& history)
+        : session_id_(std::move(session_id)),
+          events_(events),
+          repo_(repo),
+          credentials_(credentials),
+          history_(history) {}
 
     void OnQr(const std::string& text, std::chrono::seconds ttl) override;
     void OnConnected(const wa::Me& me) override;
@@ -50,6 +56,7 @@ private:
     std::atomic<service::EngineEvents*>& events_;
     store::Repository& repo_;
     SealedCredentialStore& credentials_;
+    HistoryImporter& history_;
 };
 
 }  // namespace wadesk::engine

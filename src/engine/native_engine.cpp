@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "engine/bridge.h"
+#include "engine/history_import.h"
 #include "engine/sealed_credential_store.h"
 #include "whatsapp/client/session.h"
 
@@ -92,7 +93,7 @@ public:
         if (it == sessions_.end()) {
             Entry entry;
             entry.store = std::make_unique<SealedCredentialStore>(repo_, s.id, key_);
-            entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store);
+            entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store, history_);
             entry.session =
                 wa::Session::Create(io_, config_, *entry.store, *entry.bridge, &receive_pool_, &lane_stats_);
             it = sessions_.emplace(s.id, std::move(entry)).first;
@@ -179,6 +180,7 @@ private:
     wa::ReceiveLaneStats lane_stats_;
     std::mutex mutex_;
     std::map<std::string, Entry> sessions_;
+    HistoryImporter history_{repo_, events_};  // last: stops before the sessions' stores go
 };
 
 }  // namespace

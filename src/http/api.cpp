@@ -267,6 +267,14 @@ void Api::Register() {
         Actor actor = Authenticate(req);
         return Ok(service::UserView(service_->Me(actor)));
     });
+    r.Add("GET", "/api/auth/me/access", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        json::array out;
+        for (const auto& rights : service_->MyRights(actor))
+            out.push_back(json::object{{"sessionId", rights.session_id}, {"canRead", rights.can_read},
+                                       {"canWrite", rights.can_write}, {"canManageChats", rights.can_manage_chats}});
+        return Ok(std::move(out));
+    });
 
     // --- managers
     r.Add("GET", "/api/managers", [this](Request& req) {
@@ -327,6 +335,14 @@ void Api::Register() {
     r.Add("GET", s + "/{sessionId}", [this](Request& req) {
         Actor actor = Authenticate(req);
         return Ok(service::SessionView(service_->GetSession(actor, req.Param("sessionId"))));
+    });
+    r.Add("PATCH", s + "/{sessionId}", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        auto body = ParseJsonObject(req);
+        RejectUnknown(body, {"name"});
+        auto name = OptionalString(body, "name");
+        if (!name) throw HttpError(400, "empty_patch", "nothing to update: give name");
+        return Ok(service::SessionView(service_->RenameSession(actor, req.Param("sessionId"), *name)));
     });
     r.Add("DELETE", s + "/{sessionId}", [this](Request& req) {
         Actor actor = Authenticate(req);
@@ -433,6 +449,14 @@ void Api::Register() {
             p.labels = std::move(labels);
         }
         return Ok(service::ChatView(service_->UpdateChat(actor, req.Param("sessionId"), req.Param("chatId"), p)));
+    });
+    r.Add("GET", s + "/{sessionId}/assignees", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        json::array out;
+        for (const auto& u : service_->Assignees(actor, req.Param("sessionId")))
+            out.push_back(json::object{{"id", u.id}, {"name", u.name}, {"email", u.email},
+                                       {"role", u.role == store::Role::kAdmin ? "admin" : "manager"}});
+        return Ok(std::move(out));
     });
     r.Add("POST", s + "/{sessionId}/chats/{chatId}/read", [this](Request& req) {
         Actor actor = Authenticate(req);

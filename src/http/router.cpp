@@ -60,7 +60,9 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
             best_any_score = score;
             best_any = &route;
         }
-        if (route.info.method == method && score > best_score) {
+        // HEAD is served by every GET route (the server sends the headers without the body).
+        const bool method_matches = route.info.method == method || (method == "HEAD" && route.info.method == "GET");
+        if (method_matches && score > best_score) {
             best_score = score;
             best = &route;
         }
@@ -82,6 +84,7 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
             std::find(match.allowed.begin(), match.allowed.end(), route.info.method) == match.allowed.end())
             match.allowed.push_back(route.info.method);
     }
+    if (std::find(match.allowed.begin(), match.allowed.end(), "GET") != match.allowed.end()) match.allowed.push_back("HEAD");
     return match;
 }
 

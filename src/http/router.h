@@ -30,7 +30,8 @@ public:
         std::map<std::string, std::string> params;
         std::vector<std::string> allowed;         // methods of the path, for 405
     };
-    // REQUIRES: `path` is percent-decoded. A trailing slash is not ignored.
+    // REQUIRES: `path` is percent-decoded. A trailing slash is not ignored. HEAD finds the GET
+    // route of the path (and is listed in `allowed` wherever GET is).
     Match Find(const std::string& method, const std::string& path) const;
 
     std::vector<RouteInfo> Routes() const;        // in registration order

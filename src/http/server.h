@@ -6,11 +6,18 @@
 // allowed there) and writes, with no hand-off between threads per request. So no I/O thread
 // ever blocks. This is the only place Beast is used for plain HTTP; handlers see
 // http::Request / http::Response.
+//
+// A stalled database must not stall the server: at most `worker_threads` handlers run at once
+// and the pool has one thread more, so reading, writing and the requests that never block
+// (`inline_paths`, e.g. /health) go on while every handler waits on the database. A request that
+// finds every handler slot taken waits for one without holding a thread, up to `handler_wait`,
+// then is answered 503 database_unavailable.
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/message.h"
 
@@ -28,12 +35,23 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     unsigned short port = 8080;                      // 0: the OS picks a free port
     unsigned io_threads = 0;                         // 0: one per core
-    unsigned worker_threads = 4;                     // the pool that runs handlers (blocking DB work)
+    unsigned worker_threads = 4;                     // handlers (blocking DB work) running at once
+    std::chrono::milliseconds handler_wait{5000};    // longest wait for a handler slot, then 503
+    std::vector<std::string> inline_paths{"/health"};  // never block: answered without a slot
     std::size_t body_limit = 1024 * 1024;            // larger bodies: 413 payload_too_large
     std::size_t header_limit = 16 * 1024;            // larger headers: 431
     std::chrono::seconds read_timeout{30};           // to receive one whole request once it started
     std::chrono::seconds idle_timeout{75};           // keep-alive connection with no request
     std::chrono::seconds shutdown_grace{10};         // in-flight requests may finish within this
+    // Connections open at once (HTTP and Socket.IO websockets); at the cap, new ones wait in
+    // the listen backlog until one closes.
+    std::size_t max_connections = 10000;
+    // Accepting fails at the descriptor limit (EMFILE, ENFILE): the acceptor then pauses, from
+    // accept_backoff_min doubling to accept_backoff_max (or until a connection closes), and logs
+    // the failures once per accept_log_interval.
+    std::chrono::milliseconds accept_backoff_min{50};
+    std::chrono::milliseconds accept_backoff_max{1000};
+    std::chrono::seconds accept_log_interval{10};
 };
 
 // Turns one request into one response. Runs on the worker pool; must not throw (exceptions
@@ -64,7 +82,8 @@ public:
     boost::asio::io_context& IoContext();
     boost::asio::thread_pool& WorkerPool();
     std::size_t InFlight() const;      // requests being handled now (gauge for /metrics)
-    unsigned WorkerThreads() const;
+    std::size_t OpenConnections() const;  // HTTP connections and Socket.IO websockets open now
+    unsigned WorkerThreads() const;    // handler slots (the pool has one thread more)
 
 private:
     struct Impl;

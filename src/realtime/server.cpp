@@ -158,7 +158,7 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
     net::awaitable<bool> HandlePolling(beast::tcp_stream& stream, bhttp::request<bhttp::string_body>& req,
                                        const Query& q);
     net::awaitable<bool> HandleWebsocket(beast::tcp_stream& stream, bhttp::request<bhttp::string_body>& req,
-                                         const Query& q, beast::flat_buffer& buffer);
+                                         const Query& q, beast::flat_buffer& buffer, std::shared_ptr<void> connection_slot);
     net::awaitable<void> RunWebsocket(std::shared_ptr<Connection> conn, std::shared_ptr<WsLink> link, Channel channel,
                                       std::string early);
 };
@@ -1012,7 +1012,8 @@ net::awaitable<bool> RealtimeServer::Impl::HandlePolling(beast::tcp_stream& stre
 
 net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& stream,
                                                            bhttp::request<bhttp::string_body>& req, const Query& q,
-                                                           beast::flat_buffer& buffer) {
+                                                           beast::flat_buffer& buffer,
+                                                           std::shared_ptr<void> connection_slot) {
     if (!websocket::is_upgrade(req)) {
         co_await WriteEioError(stream, req, EioHttpError::kBadRequest);
         co_return false;
@@ -1057,9 +1058,10 @@ net::awaitable<bool> RealtimeServer::Impl::HandleWebsocket(beast::tcp_stream& st
     socket.set_option(tcp::no_delay(true), ec);  // event frames are small: never wait for Nagle
     Channel channel = q.sid.empty() ? Channel::kPrimary : Channel::kProbe;
     auto self = shared_from_this();
+    // The coroutine holds `slot` (the HTTP server's count of open connections) while it runs.
     net::co_spawn(
         conn->strand,
-        [self, conn, channel, early = std::move(early), socket = std::move(socket),
+        [self, conn, channel, early = std::move(early), socket = std::move(socket), slot = std::move(connection_slot),
          r = std::make_shared<bhttp::request<bhttp::string_body>>(std::move(req))]() mutable -> net::awaitable<void> {
             // Beast answers the handshake (101, or 400 for a bad upgrade request); then the
             // server reads and writes frames on the bare socket itself.
@@ -1330,7 +1332,8 @@ void RealtimeServer::Stop() {
 }
 
 net::awaitable<bool> RealtimeServer::HandleSocketIo(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                                    bhttp::request<bhttp::string_body> req) {
+                                                    bhttp::request<bhttp::string_body> req,
+                                                    std::shared_ptr<void> connection_slot) {
     auto impl = impl_;
     Query q = ParseQuery(req.target());
     if (!q.ok) {
@@ -1353,7 +1356,7 @@ net::awaitable<bool> RealtimeServer::HandleSocketIo(beast::tcp_stream& stream, b
         co_return false;
     }
     if (q.transport == "polling") co_return co_await impl->HandlePolling(stream, req, q);
-    if (q.transport == "websocket") co_return co_await impl->HandleWebsocket(stream, req, q, buffer);
+    if (q.transport == "websocket") co_return co_await impl->HandleWebsocket(stream, req, q, buffer, std::move(connection_slot));
     co_await WriteEioError(stream, req, EioHttpError::kUnknownTransport);
     co_return false;
 }

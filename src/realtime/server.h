@@ -77,7 +77,8 @@ public:
 
     boost::asio::awaitable<bool> HandleSocketIo(
         boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
-        boost::beast::http::request<boost::beast::http::string_body> req) override;
+        boost::beast::http::request<boost::beast::http::string_body> req,
+        std::shared_ptr<void> connection_slot) override;
 
     RealtimeStats Stats() const;
 

@@ -64,6 +64,37 @@ struct IncomingMessage {
     std::optional<store::MediaInfo> media;    // file metadata of image/video/audio/document/sticker
     std::int64_t timestamp_ms = 0;
     bool from_history = false;
+    std::string status;           // history: the status the phone kept ("sent", "delivered", "read",
+                                  // "played"); empty: "sent" for our own, "delivered" for others'
+};
+
+// A part of one history-sync chunk (wa-protocol §10) to store. A chunk is imported in batches,
+// each committed on its own; `first`/`last` mark the chunk's first and last batch.
+struct HistoryChat {
+    std::string jid;        // canonical, as IncomingMessage::chat_jid
+    std::string lid;        // LID alias when known
+    std::string name;       // the phone's name for the chat (contact name or group subject)
+    bool is_group = false;
+    int unread_count = 0;   // as the phone counts it; set on chats the import creates
+    bool archived = false;  // likewise
+    bool pinned = false;
+    bool muted = false;
+    std::vector<IncomingMessage> messages;  // oldest first, from_history set
+};
+
+struct HistoryBatch {
+    std::string chunk_id;        // the notification's message id
+    std::string sync_type;       // "initial_bootstrap", "recent", "full", "push_name", "on_demand", ...
+    int chunk_order = 0;
+    int progress = 0;            // 0..100, the phone's own estimate for the whole sync
+    bool first = false;          // the chunk's first batch
+    bool last = false;           // the chunk's last batch
+    std::int64_t chunk_chats = 0;     // in the whole chunk
+    std::int64_t chunk_messages = 0;  // in the whole chunk
+    std::vector<HistoryChat> chats;   // a chat of many messages may appear in several batches
+    // Set when the chunk cannot be read (yet): nothing is stored, the import is reported failed
+    // with this reason, and the chunk stays kept for a later try.
+    std::string failure;
 };
 
 class EngineEvents {
@@ -83,7 +114,10 @@ public:
     using CommitHook = std::function<void(store::Transaction& tx)>;
     virtual bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message,
                                    const CommitHook& also) = 0;
-    // The engine gave our outgoing row `message_id` its WhatsApp id and handed it to the server.
+    // Commits one history batch (chats, their messages as history, progress events) and
+    // `also`'s writes in one transaction; true when durably stored. A batch imported twice stores
+    // nothing twice (messages are deduplicated by wa_message_id).
+    virtual bool OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) = 0;
     // The engine gave our outgoing row `message_id` its WhatsApp id and handed it to the server
     // (for engines that choose ids themselves; the native engine sends with
     // OutgoingMessage::wa_message_id and reports the server's ack as OnMessageStatus "sent").

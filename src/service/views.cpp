@@ -142,6 +142,7 @@ json::object MessageView(const store::Message& m) {
     o["clientMessageId"] = OrNull(m.client_message_id);
     o["edited"] = m.edited;
     o["deleted"] = m.deleted;
+    o["fromHistory"] = m.from_history;
     return o;
 }
 
@@ -388,6 +389,8 @@ void AppendMessageJson(std::string& out, const store::Message& m) {
     AppendBool(out, m.edited);
     out += ",\"deleted\":";
     AppendBool(out, m.deleted);
+    out += ",\"fromHistory\":";
+    AppendBool(out, m.from_history);
     out += '}';
 }
 

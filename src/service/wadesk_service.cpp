@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 
 #include "auth/email.h"
 #include "auth/password.h"
@@ -499,6 +500,22 @@ void WadeskService::DeleteSession(const Actor& actor, const std::string& id, boo
     spdlog::info("[WhatsApp] Session {} deleted{}", s.id, purge ? " with its history" : "");
 }
 
+store::WaSession WadeskService::RenameSession(const Actor& actor, const std::string& id, const std::string& name_in) {
+    store::WaSession s = VisibleSession(actor, id);
+    RequireAdmin(actor);
+    std::string name = Trim(name_in);
+    ValidateName(name);
+    store::SessionPatch p;
+    p.name = name;
+    auto updated = repo_.UpdateSession(s.id, p);
+    if (!updated) NotFound("session");
+    WriteAudit(&actor, s.company_id, "session.update", "session", s.id, {{"name", updated->name}});
+    Emit(s.company_id, s.id, "whatsapp:session_status",
+         {{"sessionId", s.id}, {"status", updated->status}, {"name", updated->name},
+          {"reason", updated->status_reason.empty() ? json::value(nullptr) : json::value(updated->status_reason)}});
+    return *updated;
+}
+
 QrState WadeskService::GetQr(const Actor& actor, const std::string& id) {
     store::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
@@ -570,6 +587,13 @@ std::string WadeskService::RequestPairingCode(const Actor& actor, const std::str
 
 // --- access
 
+std::vector<SessionRights> WadeskService::MyRights(const Actor& actor) {
+    std::vector<SessionRights> out;
+    for (const auto& s : ListSessions(actor))
+        out.push_back(SessionRights{s.id, true, access_.CanWrite(actor.who, s.id), access_.CanManageChats(actor.who, s.id)});
+    return out;
+}
+
 std::vector<store::Access> WadeskService::ListAccess(const Actor& actor, const std::string& session_id) {
     store::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
@@ -586,7 +610,7 @@ store::Access WadeskService::Grant(const Actor& actor, const std::string& sessio
     a.company_id = s.company_id;
     a.session_id = s.id;
     a.user_id = m.id;
-    a.can_read = g.can_read;
+    a.can_read = g.can_read || g.can_write || g.can_manage_chats;
     a.can_write = g.can_write;
     a.can_manage_chats = g.can_manage_chats;
     a = repo_.UpsertAccess(a);
@@ -626,6 +650,21 @@ store::Page<store::Chat> WadeskService::ListChats(const Actor& actor, const std:
 store::Chat WadeskService::GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     store::WaSession s = VisibleSession(actor, session_id);
     return RequireChat(actor, s.id, chat_ref);
+}
+
+std::vector<store::User> WadeskService::Assignees(const Actor& actor, const std::string& session_id) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    if (!access_.CanManageChats(actor.who, s.id))
+        Fail(FailureKind::kForbidden, "forbidden", "assigning chats of this session needs canManageChats");
+    auto users = repo_.ListUsers(actor.who.company_id, std::nullopt);
+    std::erase_if(users, [&](const store::User& u) {
+        auth::Principal who{u.id, u.company_id, u.role, u.email};
+        return u.disabled || !access_.CanRead(who, s.id);
+    });
+    std::sort(users.begin(), users.end(), [](const store::User& a, const store::User& b) {
+        return std::tie(a.name, a.email) < std::tie(b.name, b.email);
+    });
+    return users;
 }
 
 store::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
@@ -939,24 +978,28 @@ void WadeskService::OnStatus(const std::string& session_id, const std::string& s
     spdlog::info("[WhatsApp] Session {} is {}{}{}", s->id, status, reason.empty() ? "" : ": ", reason);
 }
 
-bool WadeskService::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in,
-                                     const CommitHook& also) {
-    // A session's company never changes: the receive path looks it up once, not per message.
-    std::optional<store::WaSession> s;
+// A session's company never changes: the receive path looks it up once, not per message.
+std::optional<store::WaSession> WadeskService::ReceivingSession(const std::string& session_id) {
     {
         std::lock_guard lock(state_mutex_);
         if (auto it = session_company_.find(session_id); it != session_company_.end()) {
-            s.emplace();
-            s->id = session_id;
-            s->company_id = it->second;
+            store::WaSession s;
+            s.id = session_id;
+            s.company_id = it->second;
+            return s;
         }
     }
-    if (!s) {
-        s = repo_.FindSessionById(session_id);
-        if (!s) return false;
-        std::lock_guard lock(state_mutex_);
-        session_company_[s->id] = s->company_id;
-    }
+    auto s = repo_.FindSessionById(session_id);
+    if (!s) return std::nullopt;
+    std::lock_guard lock(state_mutex_);
+    session_company_[s->id] = s->company_id;
+    return s;
+}
+
+bool WadeskService::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in,
+                                     const CommitHook& also) {
+    const std::optional<store::WaSession> s = ReceivingSession(session_id);
+    if (!s) return false;
     const std::vector<store::Event> events = repo_.Transact([&](store::Transaction& tx) {
         if (also) also(tx);
         if (in.kind == IncomingKind::kRevoke || in.kind == IncomingKind::kEdit) return ApplyChange(tx, *s, in);
@@ -974,19 +1017,74 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
     return true;
 }
 
-void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in) {
-    store::Chat c;
-    c.company_id = s.company_id;
-    c.session_id = s.id;
-    c.jid = in.chat_jid;
-    c.lid = in.chat_lid;
-    c.name = in.chat_name;
-    c.is_group = in.is_group;
-    store::Chat chat = tx.UpsertChat(c);
+bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) {
+    const std::optional<store::WaSession> s = ReceivingSession(session_id);
+    if (!s) return false;
+    std::int64_t stored = 0;
+    const std::vector<store::Event> events = repo_.Transact([&](store::Transaction& tx) {
+        stored = 0;  // the unit may run again
+        if (also) also(tx);
+        const auto progress = [&](std::string_view phase) {
+            tx.AppendEvent(MakeEvent(s->company_id, s->id, "whatsapp:history_progress",
+                                     {{"sessionId", s->id},
+                                      {"phase", phase},
+                                      {"syncType", batch.sync_type},
+                                      {"chunk", batch.chunk_order},
+                                      {"chats", batch.chunk_chats},
+                                      {"messages", batch.chunk_messages},
+                                      {"progress", batch.progress}}));
+        };
+        if (!batch.failure.empty()) {
+            tx.AppendEvent(MakeEvent(s->company_id, s->id, "whatsapp:history_progress",
+                                     {{"sessionId", s->id},
+                                      {"phase", "failed"},
+                                      {"syncType", batch.sync_type},
+                                      {"chunk", batch.chunk_order},
+                                      {"reason", batch.failure}}));
+            return;
+        }
+        if (batch.first) progress("started");
+        for (const HistoryChat& hc : batch.chats) {
+            store::Chat c;
+            c.company_id = s->company_id;
+            c.session_id = s->id;
+            c.jid = hc.jid;
+            c.lid = hc.lid;
+            c.name = hc.name;
+            c.is_group = hc.is_group;
+            c.unread_count = hc.unread_count;
+            c.archived = hc.archived;
+            c.pinned = hc.pinned;
+            c.muted = hc.muted;
+            store::Chat chat = tx.UpsertChat(c);
+            bool changed = false;
+            for (const IncomingMessage& in : hc.messages) {
+                store::RecordedMessage rec = tx.RecordMessage(IncomingRow(tx, *s, chat.id, in));
+                if (!rec.inserted) continue;
+                ++stored;
+                changed = true;
+                chat = rec.chat;
+            }
+            if (changed || batch.first)
+                tx.AppendEvent(MakeEvent(s->company_id, s->id, "whatsapp:chat_updated",
+                                         {{"sessionId", s->id}, {"chatId", chat.id}, {"chat", ChatView(chat)}}));
+        }
+        progress(batch.last ? "done" : "progress");
+    });
+    for (const store::Event& e : events) bus_.Publish(e);
+    if (batch.last)
+        spdlog::info("[WhatsApp] Session {}: history chunk {} ({}, {} chats, {} messages) imported", s->id,
+                     batch.chunk_id, batch.sync_type, batch.chunk_chats, batch.chunk_messages);
+    return true;
+}
+
+// The row of an incoming (or history) message in chat `chat_id`.
+store::Message WadeskService::IncomingRow(store::Transaction& tx, const store::WaSession& s, const std::string& chat_id,
+                                          const IncomingMessage& in) {
     store::Message m;
     m.company_id = s.company_id;
     m.session_id = s.id;
-    m.chat_id = chat.id;
+    m.chat_id = chat_id;
     m.wa_message_id = in.wa_message_id;
     m.from_me = in.from_me;
     m.sender_jid = in.sender_jid;
@@ -999,8 +1097,21 @@ void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSessio
     if (!in.quoted_wa_message_id.empty())
         if (auto q = tx.FindMessageByWaId(s.id, in.quoted_wa_message_id)) m.quoted_message_id = q->id;
     m.timestamp = in.timestamp_ms ? in.timestamp_ms : NowMs();
-    m.status = in.from_me ? "sent" : "delivered";
+    m.status = !in.status.empty() ? in.status : in.from_me ? "sent" : "delivered";
     m.from_history = in.from_history;
+    return m;
+}
+
+void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in) {
+    store::Chat c;
+    c.company_id = s.company_id;
+    c.session_id = s.id;
+    c.jid = in.chat_jid;
+    c.lid = in.chat_lid;
+    c.name = in.chat_name;
+    c.is_group = in.is_group;
+    const store::Chat chat = tx.UpsertChat(c);
+    const store::Message m = IncomingRow(tx, s, chat.id, in);
     store::RecordedMessage rec = tx.RecordMessage(m);
     if (rec.inserted) {
         if (in.from_history) return;

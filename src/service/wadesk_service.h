@@ -71,6 +71,14 @@ struct GrantRequest {
     bool can_manage_chats = false;
 };
 
+// What the caller may do on one session it can read (admins: everything).
+struct SessionRights {
+    std::string session_id;
+    bool can_read = false;
+    bool can_write = false;
+    bool can_manage_chats = false;
+};
+
 struct QrState {
     std::string session_id;
     std::string status;
@@ -162,13 +170,20 @@ public:
     std::vector<store::WaSession> ListSessions(const Actor& actor);
     store::WaSession CreateSession(const Actor& actor, const std::string& name);
     store::WaSession GetSession(const Actor& actor, const std::string& id);
+    // Admin. Emits whatsapp:session_status (with the new name) so open consoles show it.
+    store::WaSession RenameSession(const Actor& actor, const std::string& id, const std::string& name);
     void DeleteSession(const Actor& actor, const std::string& id, bool purge);
     QrState GetQr(const Actor& actor, const std::string& id);
     store::WaSession Disconnect(const Actor& actor, const std::string& id);
     store::WaSession StartSession(const Actor& actor, const std::string& id);
     std::string RequestPairingCode(const Actor& actor, const std::string& id, const std::string& phone);
 
-    // --- access grants (admin)
+    // --- access grants (admin, except MyRights)
+    // The caller's rights on every session it can read, from the live permission view: what the
+    // REST API and the event stream enforce at this moment.
+    std::vector<SessionRights> MyRights(const Actor& actor);
+    // A grant's canWrite or canManageChats implies canRead (a right on a session one cannot see
+    // would be no right): the stored grant has canRead set whenever either is.
     std::vector<store::Access> ListAccess(const Actor& actor, const std::string& session_id);
     store::Access Grant(const Actor& actor, const std::string& session_id, const GrantRequest& grant);
     void Revoke(const Actor& actor, const std::string& session_id, const std::string& manager_id);
@@ -179,6 +194,9 @@ public:
     store::Chat UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
                            const store::ChatPatch& patch);
     store::Chat MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
+    // canManageChats. Who a chat of the session may be assigned to: the company's enabled users
+    // who can read the session now (its admins and the managers with a grant), by name.
+    std::vector<store::User> Assignees(const Actor& actor, const std::string& session_id);
     store::Page<store::Message> ListMessages(const Actor& actor, const std::string& session_id,
                                              const std::string& chat_ref, int page, int limit,
                                              const std::string& before);
@@ -202,6 +220,7 @@ public:
     void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) override;
     bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message,
                            const CommitHook& also) override;
+    bool OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) override;
     void OnMessageSent(const std::string& session_id, const std::string& message_id,
                        const std::string& wa_message_id) override;
     void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
@@ -229,6 +248,9 @@ private:
                                   const boost::json::object& payload);
     // The statements of one incoming message inside the receive transaction; its events are
     // appended to `tx`, and published once Transact returns them.
+    std::optional<store::WaSession> ReceivingSession(const std::string& session_id);
+    store::Message IncomingRow(store::Transaction& tx, const store::WaSession& session, const std::string& chat_id,
+                               const IncomingMessage& in);
     void RecordIncoming(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
     void ApplyChange(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
     void AppendUpdated(store::Transaction& tx, const store::WaSession& session, const store::UpdatedMessage& updated);

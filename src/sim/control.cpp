@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -91,6 +92,48 @@ std::optional<double> NumberField(const json::object& o, std::string_view key) {
     auto it = o.find(key);
     if (it == o.end() || !it->value().is_number()) return std::nullopt;
     return it->value().to_number<double>();
+}
+
+bool BoolField(const json::object& o, std::string_view key) {
+    auto it = o.find(key);
+    return it != o.end() && it->value().is_bool() && it->value().as_bool();
+}
+
+// PUT /accounts/{phone}/history: {"chats": [{"with", "name", "unread", "archived", "pinned",
+// "messages": [{"id", "fromMe", "text", "t", "status"}]}]} (docs/sim.md).
+ControlResponse HandleHistory(SimServer& server, std::string_view phone, std::string_view method, std::string_view body) {
+    if (method != "PUT") return Fail(405, "method_not_allowed", "use PUT");
+    ControlResponse err;
+    auto o = Body(body, err);
+    if (!o) return err;
+    auto chats_it = o->find("chats");
+    if (chats_it == o->end() || !chats_it->value().is_array())
+        return Fail(400, "bad_request", "field 'chats' (array) is required");
+    std::vector<HistorySeedChat> chats;
+    for (const auto& c : chats_it->value().as_array()) {
+        if (!c.is_object()) return Fail(400, "bad_request", "each chat is an object");
+        const auto& co = c.as_object();
+        HistorySeedChat chat;
+        chat.with = StringField(co, "with").value_or("");
+        chat.name = StringField(co, "name").value_or("");
+        chat.unread = static_cast<std::uint32_t>(std::max(0.0, NumberField(co, "unread").value_or(0)));
+        chat.archived = BoolField(co, "archived");
+        chat.pinned = BoolField(co, "pinned");
+        if (auto m = co.find("messages"); m != co.end() && m->value().is_array()) {
+            for (const auto& mv : m->value().as_array()) {
+                if (!mv.is_object()) return Fail(400, "bad_request", "each message is an object");
+                const auto& mo = mv.as_object();
+                chat.messages.push_back(HistorySeedMessage{StringField(mo, "id").value_or(""), BoolField(mo, "fromMe"),
+                                                           StringField(mo, "text").value_or(""),
+                                                           static_cast<std::int64_t>(NumberField(mo, "t").value_or(0)),
+                                                           StringField(mo, "status").value_or("")});
+            }
+        }
+        chats.push_back(std::move(chat));
+    }
+    const std::size_t count = chats.size();
+    if (auto r = server.SetPhoneHistory(phone, std::move(chats)); !r) return FromError(r.error());
+    return Json(200, json::object{{"chats", count}});
 }
 
 // POST /load and GET /load: the bench load (load.cpp).
@@ -260,6 +303,7 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
         if (!r) return FromError(r.error());
         return Json(200, json::object{{"ok", true}});
     }
+    if (seg.size() == 3 && seg[2] == "history") return HandleHistory(server, phone, method, body);
     if (seg.size() == 3 && seg[2] == "break-next") {
         if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
         auto o = Body(body, err);

@@ -113,7 +113,10 @@ void SimConnection::HandleIq(const Node& iq) {
                 dev.signed_prekey = SignedPreKey{*id, *value, Key32{}, *sig};
             }
             server_.Persist(*me);
-            return SendIqResult(iq);
+            SendIqResult(iq);
+            // A new companion has keys now: the phone pushes its history (wa-protocol §10).
+            if (device_ != 0) server_.PhonePushHistory(*me, device_);
+            return;
         }
         if (type == "get" && iq.Child("key")) {
             NodeList users;

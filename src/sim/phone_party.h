@@ -44,6 +44,24 @@ struct PhoneSendResult {
 
 enum class Addressing { kPn, kLid };
 
+// The history a phone pushes to each companion it links (wa-protocol §10), as seeded through the
+// control API: chats with another account (`with`: digits, or a PN or LID JID) and their messages.
+struct HistorySeedMessage {
+    std::string id;
+    bool from_me = false;
+    std::string text;
+    std::int64_t t = 0;    // unix seconds
+    std::string status;    // our own messages: "sent", "delivered", "read" or "" (none stated)
+};
+struct HistorySeedChat {
+    std::string with;
+    std::string name;
+    std::uint32_t unread = 0;
+    bool archived = false;
+    bool pinned = false;
+    std::vector<HistorySeedMessage> messages;  // oldest first
+};
+
 struct PhoneParty {
     using DeviceKey = std::pair<std::string, std::uint16_t>;  // (account phone, device)
 
@@ -61,6 +79,8 @@ struct PhoneParty {
     std::deque<std::string> sent_order;
     std::set<DeviceKey> break_next;               // devices whose next message gets a bad MAC
     std::map<std::pair<std::string, DeviceKey>, int> retries;  // (id, sender device) -> retry receipts sent
+    std::vector<HistorySeedChat> history;          // pushed to each companion once, after its first prekey upload
+    std::set<std::uint16_t> history_pushed;        // companions that got it
 };
 
 }  // namespace wadesk::sim

@@ -64,6 +64,7 @@ void SimServer::RouteMessage(const DeviceKey& sender_key, const Node& message) {
     }
     const Node* device_identity = message.Child("device-identity");
     const std::string type(message.AttrOr("type", "text"));
+    const std::string category(message.AttrOr("category", ""));
     // An own-device copy names the real chat: `recipient` when the stanza went to one device.
     const std::string own_chat(message.AttrOr("recipient", to));
 
@@ -87,7 +88,9 @@ void SimServer::RouteMessage(const DeviceKey& sender_key, const Node& message) {
         const std::string from =
             wa::Jid::Make(from_user, lid_domain ? wa::kServerLid : wa::kServerUser, sender_device).ToString();
         Attrs attrs{{"from", from}, {"id", id}, {"t", now}, {"type", type}};
-        if (acct->phone == sender_phone) {
+        if (category == "peer") {
+            attrs.Add("category", "peer");  // between our own devices (history sync, §10): no chat
+        } else if (acct->phone == sender_phone) {
             attrs.Add("recipient", own_chat);  // our own other device: a sent-message copy
         } else {
             attrs.Add("notify", me->name);

@@ -217,6 +217,15 @@ public:
     // The phone's next message to `device_jid` (PN or LID device JID) fails its MAC check there.
     // Errors: no_account, no_device.
     Result<void> BreakNext(std::string_view phone, std::string_view device_jid);
+    // The history the phone pushes to companions it links from now on (phone_history.cpp): one
+    // INITIAL_BOOTSTRAP chunk with an inline payload. Fewer than kMaxInlineHistoryChats chats:
+    // larger histories travel as external blobs from the media host, which is not emulated.
+    // Errors: no_account, bad_request (a chat without a valid `with`, too many chats).
+    static constexpr std::size_t kMaxInlineHistoryChats = 20;
+    Result<void> SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats);
+    // Pushes the seeded history to companion `device` of `account` unless it had it (called after
+    // the companion's first prekey upload, when a Signal session with it can start).
+    void PhonePushHistory(Account& account, std::uint16_t device);
 
     // Bench load and pings (load.cpp). StartLoad errors: load_running, bad_request, no_account.
     Result<void> StartLoad(LoadSpec spec);

@@ -16,6 +16,13 @@ public:
     using StoreError::StoreError;
 };
 
+// The transaction lost a race with another one (PostgreSQL: deadlock 40P01, serialization failure
+// 40001) and was rolled back; the same work may succeed when run again.
+class TransientConflict : public StoreError {
+public:
+    using StoreError::StoreError;
+};
+
 // A foreign key or check constraint refused the write.
 class ConstraintViolation : public StoreError {
 public:

@@ -14,16 +14,21 @@ bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0
 
 }  // namespace
 
-std::unique_ptr<Repository> OpenRepository(const std::string& url, bool migrate) {
+std::optional<std::string> SqlitePathOf(const std::string& url) {
+    if (StartsWith(url, "postgres://") || StartsWith(url, "postgresql://")) return std::nullopt;
+    std::string path = url;
+    if (StartsWith(path, "sqlite://")) path = path.substr(std::string_view("sqlite://").size());
+    if (path.empty()) throw StoreError("store: empty database path in '" + url + "'");
+    if (path.find("://") != std::string::npos) throw StoreError("store: unsupported database url '" + url + "'");
+    return path;
+}
+
+std::unique_ptr<Repository> OpenRepository(const std::string& url, bool migrate, const OpenOptions& options) {
     std::unique_ptr<detail::Database> db;
-    if (StartsWith(url, "postgres://") || StartsWith(url, "postgresql://")) {
-        db = std::make_unique<postgres::PgDatabase>(url);
+    if (auto path = SqlitePathOf(url)) {
+        db = std::make_unique<sqlite::SqliteDatabase>(*path);
     } else {
-        std::string path = url;
-        if (StartsWith(path, "sqlite://")) path = path.substr(std::string_view("sqlite://").size());
-        if (path.empty()) throw StoreError("store: empty database path in '" + url + "'");
-        if (path.find("://") != std::string::npos) throw StoreError("store: unsupported database url '" + url + "'");
-        db = std::make_unique<sqlite::SqliteDatabase>(path);
+        db = std::make_unique<postgres::PgDatabase>(url, options.timeout);
     }
     if (migrate) db->Migrate();
     return std::make_unique<SqlRepository>(std::move(db));

@@ -8,6 +8,7 @@
 // - Company scoping: methods that take company_id match rows of that company only; a row of
 //   another company is "not found" (std::nullopt / false), never an error that reveals it.
 // - Failures throw the StoreError hierarchy of store/errors.h; "not found" is not a failure.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -251,6 +252,8 @@ public:
     // written before `before_ms`; returns how many.
     virtual std::int64_t PruneCredentials(std::string_view session_id, std::string_view key_prefix,
                                           std::int64_t before_ms) = 0;
+    // The keys of the session's credentials that start with `key_prefix`, in key order.
+    virtual std::vector<std::string> ListCredentialKeys(std::string_view session_id, std::string_view key_prefix) = 0;
 
     // --- health
     virtual bool Ping() = 0;  // true when the database answers
@@ -262,9 +265,23 @@ public:
     virtual std::int64_t CountCompanies() = 0;
 };
 
+struct OpenOptions {
+    // PostgreSQL: the longest wait for the server in one call, for a free pooled connection and
+    // for a new connection (WADESK_DB_TIMEOUT_MS); past it the call throws ConnectionError.
+    // Zero: calls wait as long as they take (tools), connecting and pooling give up after 10 s.
+    std::chrono::milliseconds timeout{0};
+};
+
 // Opens the backend `url` names: "postgres://..." or "postgresql://..." selects PostgreSQL,
 // "sqlite:///path/to/file.db" or a bare path selects SQLite. Applies pending migrations when
 // `migrate` is true. Throws StoreError when the database cannot be opened.
-std::unique_ptr<Repository> OpenRepository(const std::string& url, bool migrate = true);
+// A new SQLite database file is created with mode 0600 (its -wal and -shm files take the same
+// mode) and a missing parent directory with mode 0700.
+std::unique_ptr<Repository> OpenRepository(const std::string& url, bool migrate = true,
+                                           const OpenOptions& options = {});
+
+// The file of a SQLite `url` as OpenRepository reads it; nullopt for PostgreSQL. Throws
+// StoreError for a URL OpenRepository would refuse.
+std::optional<std::string> SqlitePathOf(const std::string& url);
 
 }  // namespace wadesk::store

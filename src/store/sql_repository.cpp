@@ -254,6 +254,8 @@ const std::string kDeleteCredential = "DELETE FROM wa_credentials WHERE session_
 // Keys in [$2, $3): every key that starts with a prefix, as a range of the primary key.
 const std::string kPruneCredentials =
     "DELETE FROM wa_credentials WHERE session_id = $1 AND cred_key >= $2 AND cred_key < $3 AND updated_at < $4";
+const std::string kListCredentialKeys =
+    "SELECT cred_key FROM wa_credentials WHERE session_id = $1 AND cred_key >= $2 AND cred_key < $3 ORDER BY cred_key";
 const std::string kPing = "SELECT 1";
 const std::string kListAllUsers = "SELECT " + kUserCols + " FROM users ORDER BY company_id, created_at, id";
 const std::string kCountCompanies = "SELECT COUNT(*) FROM companies";
@@ -793,21 +795,32 @@ void SqlRepository::CommitTogether(const std::vector<GroupUnit*>& group) {
 }
 
 void SqlRepository::CommitGroup(const std::vector<GroupUnit*>& group) {
+    // A ConnectionError (the database is down or does not answer in time) is every unit's: none
+    // runs again, so the group's callers learn it within one timeout, not one per unit.
+    std::exception_ptr unavailable;
     if (group.size() > 1) {
         try {
             return CommitTogether(group);
+        } catch (const ConnectionError&) {
+            unavailable = std::current_exception();
         } catch (...) {
             // Rolled back as a whole: each unit runs again alone, below.
         }
     }
     for (GroupUnit* u : group) {
         const std::vector<GroupUnit*> alone{u};
-        for (int attempt = 1;; ++attempt) {
+        for (int attempt = 1; !unavailable; ++attempt) {
             try {
                 CommitTogether(alone);
                 break;
-            } catch (const UniqueViolation&) {
-                if (attempt < kTransactAttempts) continue;
+            } catch (const ConnectionError&) {
+                unavailable = std::current_exception();
+            } catch (const StoreError& e) {
+                // Worth running again: a concurrent insert of the same row (the unit's lookups
+                // find it next time), or a deadlock with another group (groups lock chats and
+                // counters in their units' order, not one global order).
+                const bool again = dynamic_cast<const UniqueViolation*>(&e) || dynamic_cast<const TransientConflict*>(&e);
+                if (again && attempt < kTransactAttempts) continue;
                 u->error = std::current_exception();
                 break;
             } catch (...) {
@@ -815,6 +828,7 @@ void SqlRepository::CommitGroup(const std::vector<GroupUnit*>& group) {
                 break;
             }
         }
+        if (unavailable) u->error = unavailable;
     }
 }
 
@@ -1446,6 +1460,20 @@ std::int64_t SqlRepository::PruneCredentials(std::string_view session_id, std::s
         n = conn.Exec(kPruneCredentials, {S(session_id), S(key_prefix), end, before_ms});
     });
     return n;
+}
+
+std::vector<std::string> SqlRepository::ListCredentialKeys(std::string_view session_id, std::string_view key_prefix) {
+    if (key_prefix.empty() || static_cast<unsigned char>(key_prefix.back()) == 0xFF)
+        throw ConstraintViolation("store: a credential prefix must be non-empty and end below 0xFF");
+    std::string upper(key_prefix);
+    upper.back() = static_cast<char>(upper.back() + 1);
+    std::vector<std::string> keys;
+    db_->Read([&](Connection& conn) {
+        keys.clear();
+        const Rows rows = conn.Query(kListCredentialKeys, {S(session_id), S(key_prefix), upper});
+        for (std::size_t i = 0; i < rows.size(); ++i) keys.emplace_back(rows[i].Text(0));
+    });
+    return keys;
 }
 
 void SqlRepository::DeleteCredentials(std::string_view session_id) {

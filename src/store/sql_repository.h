@@ -23,7 +23,8 @@ public:
     // wait and then run as the next group: one transaction (one commit, one WAL flush, one
     // statement for the group's events and one for its credentials) for up to kMaxGroup units.
     // A group that fails is rolled back and each of its units runs again alone, so one unit's
-    // failure is its own caller's and nobody else's.
+    // failure is its own caller's and nobody else's; a ConnectionError fails every unit of the
+    // group at once (nothing runs again against a database that is down).
     std::vector<Event> Transact(const std::function<void(Transaction& tx)>& fn) override;
     static constexpr std::size_t kMaxGroup = 64;
     static constexpr int kMaxGroupsRunning = 3;
@@ -100,6 +101,7 @@ public:
     void DeleteCredentials(std::string_view session_id) override;
     std::int64_t PruneCredentials(std::string_view session_id, std::string_view key_prefix,
                                   std::int64_t before_ms) override;
+    std::vector<std::string> ListCredentialKeys(std::string_view session_id, std::string_view key_prefix) override;
 
     bool Ping() override;
 

@@ -55,9 +55,15 @@ TEST_F(RouterTest, LiteralBeatsParameter) {
 TEST_F(RouterTest, WrongMethodIs405WithAllowList) {
     auto m = router.Find("PUT", "/api/whatsapp/sessions/s1");
     ASSERT_EQ(m.kind, Router::MatchKind::kMethodNotAllowed);
-    EXPECT_EQ(m.allowed, (std::vector<std::string>{"GET", "DELETE"}));
+    EXPECT_EQ(m.allowed, (std::vector<std::string>{"GET", "DELETE", "HEAD"}));
     // The most specific template decides: POST on a literal path is 405, not the parameter route.
     EXPECT_EQ(router.Find("POST", "/api/whatsapp/stats").kind, Router::MatchKind::kMethodNotAllowed);
+}
+
+TEST_F(RouterTest, HeadFindsTheGetRoute) {
+    EXPECT_EQ(Invoke(router.Find("HEAD", "/api/whatsapp/stats")), "stats");
+    EXPECT_EQ(Invoke(router.Find("HEAD", "/api/whatsapp/other")), "param-at-3");
+    EXPECT_EQ(router.Find("HEAD", "/api/nothing").kind, Router::MatchKind::kNotFound);
 }
 
 TEST_F(RouterTest, UnknownPathsAndEmptySegmentsAre404) {

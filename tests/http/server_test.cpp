@@ -153,6 +153,54 @@ TEST_F(ServerTest, GarbageGets400AndTheConnectionCloses) {
     EXPECT_TRUE(c.ClosedByPeer());
 }
 
+// RFC 9112 §6.3: a request whose framing is not exactly "Content-Length" or "Transfer-Encoding:
+// chunked" is refused with 400 and the connection closed, so that what the sender means as its
+// body is never read as a second request on the same connection.
+TEST_F(ServerTest, AmbiguousFramingIs400AndTheBodyIsNeverASecondRequest) {
+    const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
+    const std::string chunked_smuggle = std::to_string(smuggled.size()) + "\r\n" + smuggled + "\r\n0\r\n\r\n";
+    const std::vector<std::string> heads = {
+        "Transfer-Encoding: gzip\r\n",
+        "Transfer-Encoding: xchunked\r\n",
+        "Transfer-Encoding: chunked, identity\r\n",
+        "Transfer-Encoding: identity\r\n",
+        "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: gzip\r\nContent-Length: 0\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
+        "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
+    };
+    for (const std::string& head : heads) {
+        RawClient c(port);
+        ASSERT_TRUE(c.connected());
+        const bool chunked_body = head.find("gzip") == std::string::npos && head.find("chunked") != std::string::npos;
+        c.Send("POST /a HTTP/1.1\r\nHost: t\r\n" + head + "\r\n" + (chunked_body ? chunked_smuggle : smuggled));
+        std::string r = c.ReadResponse();
+        EXPECT_TRUE(r.starts_with("HTTP/1.1 400")) << head << r;
+        EXPECT_NE(r.find("Connection: close"), std::string::npos) << head << r;
+        EXPECT_TRUE(c.ClosedByPeer()) << head;
+    }
+    // HTTP/1.0 has no transfer codings: a chunked 1.0 request is framed wrongly too.
+    RawClient old(port);
+    old.Send("POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_smuggle);
+    std::string r = old.ReadResponse();
+    EXPECT_TRUE(r.starts_with("HTTP/1.1 400")) << r;
+    EXPECT_TRUE(old.ClosedByPeer());
+    EXPECT_EQ(handled.load(), 0);
+}
+
+TEST_F(ServerTest, ChunkedRequestsStillWorkWithAnySpellingOfChunked) {
+    RawClient c(port);
+    c.Send("POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+           "POST /d HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:  chunked \r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    std::string a = c.ReadResponse();
+    std::string b = c.ReadResponse();
+    EXPECT_NE(a.find(R"("bodySize":5)"), std::string::npos) << a;
+    EXPECT_NE(b.find(R"("bodySize":3)"), std::string::npos) << b;
+    EXPECT_EQ(handled.load(), 2);
+}
+
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {
     RawClient c(port);
     c.Send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");

@@ -11,7 +11,8 @@ import { buildWorld, throwawaySession, deleteSessionQuietly } from './lib/rest-w
 const kCallers = ['anon', 'malformed', 'algNone', 'expired', 'wrongKey',
     'admin', 'adminB', 'mgrNone', 'mgrR', 'mgrW', 'mgrM', 'mgrRW', 'mgrRM'];
 
-// Rows: one per kind of rule. Columns follow kCallers.
+// Rows: one per kind of rule. Columns follow kCallers. mgrW and mgrM were granted Write only and
+// Manage only: a right implies canRead, so they answer like mgrRW and mgrRM.
 //                 anon malf none  exp  key  admin adminB  mgr0  R     W    M    RW    RM
 const R = {
     publicAny:   [ 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
@@ -20,13 +21,13 @@ const R = {
     adminOfA:    [ 401, 401, 401, 401, 401, 'ok', 404, 403, 403, 403, 403, 403, 403],
     // Admin-only operations on one session: a manager who cannot see the session (no canRead)
     // gets 404 for it like for any session it cannot see; one who can see it gets 403.
-    adminS:      [ 401, 401, 401, 401, 401, 'ok', 404, 404, 403, 404, 404, 403, 403],
+    adminS:      [ 401, 401, 401, 401, 401, 'ok', 404, 404, 403, 403, 403, 403, 403],
     // Linking by code needs the engine's connection to WhatsApp, absent from this build.
-    pairingS:    [ 401, 401, 401, 401, 401, 503, 404, 404, 403, 404, 404, 403, 403],
-    readS:       [ 401, 401, 401, 401, 401, 'ok', 404, 404, 'ok', 404, 404, 'ok', 'ok'],
-    manageS:     [ 401, 401, 401, 401, 401, 'ok', 404, 404, 403, 404, 404, 403, 'ok'],
+    pairingS:    [ 401, 401, 401, 401, 401, 503, 404, 404, 403, 403, 403, 403, 403],
+    readS:       [ 401, 401, 401, 401, 401, 'ok', 404, 404, 'ok', 'ok', 'ok', 'ok', 'ok'],
+    manageS:     [ 401, 401, 401, 401, 401, 'ok', 404, 404, 403, 403, 'ok', 403, 'ok'],
     // No engine: a session never connects, so an allowed send ends in 503 session_not_connected.
-    sendS:       [ 401, 401, 401, 401, 401, 503, 404, 404, 403, 404, 404, 503, 403],
+    sendS:       [ 401, 401, 401, 401, 401, 503, 404, 404, 403, 503, 403, 503, 403],
 };
 
 // Every endpoint: method, path (from the world and the per-cell context), body, rule row, and
@@ -53,6 +54,18 @@ function endpoints(w) {
                 const expectId = { admin: w.A.adminId, adminB: w.B.adminId }[caller] ?? w.users[caller]?.userId;
                 const u = res.json.data.user ?? res.json.data;
                 assert.equal(u.id, expectId, `me of ${caller}: ${show(res)}`);
+            },
+        },
+        {
+            name: 'GET /api/auth/me/access', method: 'GET', path: () => '/api/auth/me/access', rule: R.anyUser,
+            check: (caller, res) => {
+                const onS = res.json.data.filter((r) => r.sessionId === S)
+                    .map((r) => [r.canRead, r.canWrite, r.canManageChats]);
+                const expected = {
+                    admin: [true, true, true], adminB: null, mgrNone: null, mgrR: [true, false, false],
+                    mgrW: [true, true, false], mgrM: [true, false, true], mgrRW: [true, true, false], mgrRM: [true, false, true],
+                }[caller];
+                assert.deepEqual(onS, expected ? [expected] : [], `rights of ${caller} on S: ${show(res)}`);
             },
         },
         {
@@ -86,7 +99,7 @@ function endpoints(w) {
             check: (caller, res) => {
                 const list = sessionsOf(res);
                 const ids = list.map((x) => x.id ?? x.sessionId);
-                const seesS = ['admin', 'mgrR', 'mgrRW', 'mgrRM'].includes(caller);
+                const seesS = ['admin', 'mgrR', 'mgrW', 'mgrM', 'mgrRW', 'mgrRM'].includes(caller);
                 assert.equal(ids.includes(S), seesS, `${caller} sees S=${ids.includes(S)}: ${show(res)}`);
                 assert.equal(ids.includes(w.sessionIdB), caller === 'adminB', `${caller} and SB: ${show(res)}`);
             },
@@ -102,6 +115,14 @@ function endpoints(w) {
             },
         },
         { name: 'GET /sessions/{id}', method: 'GET', path: () => s, rule: R.readS },
+        {
+            name: 'PATCH /sessions/{id}', method: 'PATCH', rule: R.adminS,
+            setup: async () => ({ id: await throwawaySession(w, { grants: true }) }),
+            path: (ctx) => `/api/whatsapp/sessions/${ctx.id}`,
+            body: () => ({ name: 'Renamed by the matrix' }),
+            check: (_caller, res) => assert.equal(res.json.data.name, 'Renamed by the matrix'),
+            cleanup: async (_c, _r, ctx) => deleteSessionQuietly(w, ctx.id),
+        },
         {
             name: 'DELETE /sessions/{id}', method: 'DELETE', rule: R.adminS,
             setup: async () => ({ id: await throwawaySession(w, { grants: true }) }),
@@ -165,6 +186,15 @@ function endpoints(w) {
             },
         },
         { name: 'GET /chats/{chatId}', method: 'GET', path: () => `${s}/chats/${C}`, rule: R.readS },
+        {
+            name: 'GET /sessions/{id}/assignees', method: 'GET', path: () => `${s}/assignees`, rule: R.manageS,
+            check: (caller, res) => {
+                // Who can read S: the admin and the managers with a grant on it (mgrNone cannot).
+                const ids = res.json.data.map((u) => u.id);
+                assert.ok(ids.includes(w.A.adminId) && ids.includes(w.users.mgrR.userId), `assignees: ${show(res)}`);
+                assert.ok(!ids.includes(w.users.mgrNone.userId) && !ids.includes(w.users.mgrB.userId), `assignees: ${show(res)}`);
+            },
+        },
         { name: 'PATCH /chats/{chatId}', method: 'PATCH', path: () => `${s}/chats/${C}`, rule: R.manageS, body: () => ({ pinned: true }) },
         { name: 'POST /chats/{chatId}/read', method: 'POST', path: () => `${s}/chats/${C}/read`, rule: R.readS },
         {
@@ -190,7 +220,7 @@ function endpoints(w) {
             check: (caller, res) => {
                 const text = JSON.stringify(res.json.data);
                 if (caller === 'adminB') assert.ok(!text.includes(S), 'B events name A session');
-                if (caller === 'mgrNone' || caller === 'mgrW' || caller === 'mgrM') {
+                if (caller === 'mgrNone') {
                     assert.ok(!text.includes(S), `${caller} without canRead gets events of S`);
                 }
             },

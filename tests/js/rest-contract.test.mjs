@@ -158,6 +158,13 @@ for (const backend of backends()) {
             assert.equal(got.status, 'initializing');
             const list = arrayIn(assertOk(await srv.get('/api/whatsapp/sessions', t.admin)), 'sessions');
             assert.ok(list.some((s) => s.id === id && s.status === 'initializing'));
+            // Rename: trimmed, at most 200 bytes, nothing else may change.
+            const renamed = sessionOf(assertOk(await srv.patch(`/api/whatsapp/sessions/${id}`, t.admin, { name: '  Sales desk ' })));
+            assert.equal(renamed.name, 'Sales desk');
+            assert.equal(sessionOf(assertOk(await srv.get(`/api/whatsapp/sessions/${id}`, t.admin))).name, 'Sales desk');
+            assertErr(await srv.patch(`/api/whatsapp/sessions/${id}`, t.admin, { name: 'x'.repeat(201) }), 400);
+            assertErr(await srv.patch(`/api/whatsapp/sessions/${id}`, t.admin, {}), 400);
+            assertErr(await srv.patch(`/api/whatsapp/sessions/${id}`, t.admin, { status: 'connected' }), 400);
             const qr = assertOk(await srv.get(`/api/whatsapp/sessions/${id}/qr`, t.admin));
             assert.equal(qr.qrCode, null);
             assert.equal(qr.status, 'initializing');
@@ -182,6 +189,9 @@ for (const backend of backends()) {
             const again = arrayIn(assertOk(await srv.get(url, t.admin)), 'access').filter((g) => (g.managerId ?? g.userId) === w.users.spare.userId);
             assert.equal(again.length, 1);
             assert.equal(again[0].canWrite, true);
+            // Write or Manage without Read is stored with Read: a right implies seeing the session.
+            const implied = assertOk(await srv.post(url, t.admin, { managerId: w.users.spare.userId, canRead: false, canWrite: false, canManageChats: true }), [200, 201]);
+            assert.deepEqual([implied.canRead, implied.canWrite, implied.canManageChats], [true, false, true]);
             const del = await srv.del(`${url}/${w.users.spare.userId}`, t.admin);
             assert.ok(del.status === 200 || del.status === 204, show(del));
             assertErr(await srv.del(`${url}/${w.users.spare.userId}`, t.admin), 404);

@@ -1,133 +1,274 @@
 // wadesk web console: signs in with the REST API, lists the accounts (sessions) the user may read,
-// their chats and messages, sends replies, links new accounts by QR (admins), and stays current
-// through the Socket.IO event stream; admins manage managers and their rights on each account
-// (Team). Plain browser JavaScript, no build step, no dependencies.
-'use strict';
+// their chats and messages, sends replies, links and looks after accounts (admins), manages
+// chats (canManageChats) and the team (admins), and stays current through the event stream.
+// Plain ES modules served from the binary: no build step, no dependencies (see docs/console.md).
+import { $, h, announce, ask, showError } from './dom.js';
+import { api, auth, items, sessionPath, chatPath, randomId } from './api.js';
+import { EventStream } from './events.js';
+import {
+  sessionStatusLine, isLinked, needsAttention, sessionName, chatName, initials, listTime, clock, dayLabel, dayKey,
+  contentText, kDeliveryMarks, laterStatus, failureWords,
+} from './format.js';
+import { Team } from './team.js';
 
-const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem('wadesk.token'), user: null, sessions: [], session: null, chats: [], chat: null, messages: [], team: false };
+const kPageSize = 50;
+const state = {
+  user: null,
+  rights: new Map(),  // sessionId → {canRead, canWrite, canManageChats}: what the server enforces
+  sessions: [], session: null,
+  chats: [], chat: null, filter: 'all',
+  messages: [], hasOlder: false, loadingOlder: false,
+  assignees: [],      // users a chat of the account may be assigned to
+  qr: null,           // {sessionId, dataUrl}: the newest QR shown to scan
+  chatPages: 0, chatsTotal: 0, loadingChats: false,  // the chat list is read a page at a time
+  panel: 'chat',      // what the conversation pane shows: 'chat' or 'account'
+  view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
+  sending: false,
+  drafts: new Map(),  // chat id → unsent text
+};
+let stream = null;
+const team = new Team({ state });
 
-// ---- REST
+const isAdmin = () => state.user?.role === 'admin';
+const rightsOf = (s) => state.rights.get(s?.id) ?? { canRead: false, canWrite: false, canManageChats: false };
+// Shows an error where it happened; a 403 or 404 may mean the rights changed: read them again.
+const fail = (where) => (e) => {
+  showError(where, e);
+  if ((e.status === 403 || e.status === 404) && state.user) loadSessions().catch(() => {});
+};
 
-async function api(method, path, body) {
-  const headers = { accept: 'application/json' };
-  if (state.token) headers.authorization = `Bearer ${state.token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = await res.json().catch(() => null);
-  if (res.status === 401 && path !== '/api/auth/login') { signOut(); throw new Error('signed out: ' + (json?.error?.message ?? res.status)); }
-  if (!res.ok || !json?.success) throw new Error(json?.error?.message ?? `HTTP ${res.status}`);
-  return json.data;
-}
-const items = (data) => (Array.isArray(data) ? data : data.items ?? []);
-const sessionPath = (s) => `/api/whatsapp/sessions/${encodeURIComponent(s.id)}`;
-const chatPath = (s, c) => `${sessionPath(s)}/chats/${encodeURIComponent(c.id)}`;
-
-function showError(where, err) { $(where).textContent = err ? String(err.message ?? err) : ''; }
-
-// ---- Socket.IO (Engine.IO v4 over a websocket: just what the console needs)
-
-let socket = null;
-function connectEvents() {
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/socket.io/?EIO=4&transport=websocket`;
-  const ws = new WebSocket(url);
-  socket = ws;
-  const setLive = (text, live) => { $('live').textContent = text; $('live').classList.toggle('live', live); };
-  ws.onmessage = (e) => {
-    const packet = String(e.data);
-    if (packet[0] === '0') ws.send('40' + JSON.stringify({ token: state.token }));  // open → CONNECT
-    else if (packet === '2') ws.send('3');  // ping → pong
-    else if (packet.startsWith('40')) setLive('live', true);
-    else if (packet.startsWith('44')) setLive('refused', false);
-    else if (packet.startsWith('42')) {
-      const [name, data] = JSON.parse(packet.slice(2));
-      onEvent(name, data || {});
-    }
-  };
-  ws.onclose = () => {
-    setLive('offline', false);
-    if (socket === ws && state.token) setTimeout(() => { if (socket === ws) connectEvents(); }, 2000);
-  };
+function remember() {
+  sessionStorage.setItem('wadesk.view', JSON.stringify({
+    sessionId: state.session?.id, chatId: state.chat && !state.chat.draft ? state.chat.id : null,
+    panel: state.panel, view: state.view, filter: state.filter,
+  }));
 }
 
-function onEvent(name, data) {
-  if (name === 'whatsapp:qr' && state.session?.id === data.sessionId) showQr(data.qrCode);
-  if (['whatsapp:ready', 'whatsapp:session_status', 'whatsapp:disconnected'].includes(name)) loadSessions().catch((e) => showError('app-error', e));
-  if (data.sessionId !== state.session?.id) return;
-  if (name === 'whatsapp:chat_updated' && data.chat) upsertChat(data.chat);
-  if (['whatsapp:message', 'whatsapp:message_sent', 'whatsapp:message_updated'].includes(name) && data.message && data.chatId === state.chat?.id) upsertMessage(data.message);
-  if (name === 'whatsapp:message_status') {
-    const m = state.messages.find((x) => x.id === data.messageId);
-    if (m) { m.status = data.status; if (data.reason) m.failureReason = data.reason; renderMessages(); }
-  }
+function setView(view) {
+  state.view = view;
+  $('workspace').dataset.view = view;
+  $('team').setAttribute('aria-pressed', String(view === 'team'));
+  $('team-pane').hidden = view !== 'team';
+  remember();
 }
 
 // ---- sign in / out
 
 async function signIn(email, password) {
   const data = await api('POST', '/api/auth/login', { email, password });
-  state.token = data.token;
-  sessionStorage.setItem('wadesk.token', state.token);
+  auth.token = data.token;
+  sessionStorage.setItem('wadesk.token', auth.token);
   await enter();
 }
 
 function signOut() {
-  state.token = null;
+  auth.token = null;
+  stream?.close();
+  stream = null;
+  Object.assign(state, { user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null, drafts: new Map() });
+  setView('list');
   sessionStorage.removeItem('wadesk.token');
-  if (socket) { const s = socket; socket = null; s.close(); }
+  sessionStorage.removeItem('wadesk.view');  // the next user starts afresh
   $('app').hidden = true;
   $('login').hidden = false;
-  if (state.team) showTeam(false);
+  document.title = 'wadesk';
+  $('login-email').focus();
 }
+auth.onSignedOut = signOut;
 
+// Opens the workspace for the signed-in user, back where the tab was before a reload.
 async function enter() {
+  const saved = JSON.parse(sessionStorage.getItem('wadesk.view') ?? '{}');
+  state.filter = saved.filter ?? 'all';
   state.user = await api('GET', '/api/auth/me');
-  $('who').textContent = `${state.user.name || state.user.email} (${state.user.role})`;
-  $('new-session').hidden = state.user.role !== 'admin';
-  $('team').hidden = state.user.role !== 'admin';
+  $('who').textContent = `${state.user.name || state.user.email} · ${isAdmin() ? 'admin' : 'manager'}`;
+  $('new-session').hidden = !isAdmin();
+  $('team').hidden = !isAdmin();
+  renderNotifyButton();
   $('login').hidden = true;
   $('app').hidden = false;
-  connectEvents();
+  stream = new EventStream({
+    token: auth.token,
+    onEvent,
+    onLive: (s) => {
+      $('live').textContent = { live: 'live', connecting: 'connecting…', offline: 'offline', refused: 'refused' }[s];
+      $('live').classList.toggle('live', s === 'live');
+      // Refused: the token may have expired or the user been disabled; the API's 401 signs out.
+      if (s === 'refused') api('GET', '/api/auth/me').catch(() => {});
+    },
+    onResync: () => refreshAll().catch(fail('app-error')),
+  });
+  stream.open();
   await loadSessions();
+  const restore = saved.sessionId && state.sessions.find((s) => s.id === saved.sessionId);
+  await selectSession(restore || state.sessions[0] || null, { restore: restore ? saved : null });
+  if (saved.view === 'team' && isAdmin()) showTeam(true);
+  else setView(state.chat || state.panel === 'account' ? saved.view ?? 'list' : 'list');
 }
 
-// ---- sessions
+// Everything shown, read again: after a reconnect that could not be replayed.
+async function refreshAll() {
+  await loadSessions();
+  if (!state.session) return;
+  await loadChats();
+  if (state.chat && !state.chat.draft) await loadMessages();
+}
+
+// ---- events
+
+function onEvent(name, data) {
+  if (['whatsapp:ready', 'whatsapp:session_status', 'whatsapp:disconnected'].includes(name)) {
+    loadSessions().catch(fail('app-error'));
+  }
+  if (name === 'whatsapp:qr') {
+    // The session waits for a scan from the first QR on (no status event says so).
+    const s = state.sessions.find((x) => x.id === data.sessionId);
+    if (s && s.status !== 'qr') { Object.assign(s, { status: 'qr', statusReason: null }); renderSessions(); }
+    state.qr = { sessionId: data.sessionId, dataUrl: data.qrCode };
+    if (state.session?.id === data.sessionId && state.panel === 'account') renderAccountPanel();
+  }
+  if (data.sessionId !== state.session?.id) return;
+  if (name === 'whatsapp:chat_updated' && data.chat) upsertChat(data.chat);
+  if (['whatsapp:message', 'whatsapp:message_sent', 'whatsapp:message_updated'].includes(name) && data.message) {
+    const m = data.message;
+    const open = state.chat && data.chatId === state.chat.id;
+    if (open) upsertMessage(m);
+    if (name === 'whatsapp:message' && !m.fromMe) {
+      const chat = state.chats.find((c) => c.id === data.chatId);
+      const who = m.sender?.name || (chat ? chatName(chat) : 'a customer');
+      announce(`New message from ${who}: ${contentText(m)}`);
+      if (open && document.visibilityState === 'visible') markRead();
+      if (!chat?.muted && (!open || document.visibilityState !== 'visible' || !document.hasFocus())) notify(who, m, data.chatId);
+    }
+  }
+  if (name === 'whatsapp:message_status') {
+    const m = state.messages.find((x) => x.id === data.messageId);
+    if (m) {
+      m.status = laterStatus(m.status, data.status);
+      if (data.reason) m.failureReason = data.reason;
+      renderMessages('stay');
+    }
+  }
+}
+
+// ---- desktop notifications: a new message outside the open chat, or while the tab is in the
+// background, once the user allowed them (the header button asks; browsers want a click for it)
+
+function renderNotifyButton() {
+  $('notify').hidden = !('Notification' in window) || Notification.permission !== 'default';
+}
+
+function notify(who, m, chatId) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  const s = state.session;
+  const n = new Notification(who, { body: contentText(m), tag: `${s.id}/${chatId}` });
+  n.onclick = () => {
+    window.focus();
+    const chat = state.chats.find((c) => c.id === chatId);
+    if (chat && state.session === s) openChat(chat, { focus: true }).catch(fail('app-error'));
+    n.close();
+  };
+}
+
+// ---- accounts
 
 async function loadSessions() {
-  state.sessions = items(await api('GET', '/api/whatsapp/sessions'));
-  if (state.session) state.session = state.sessions.find((s) => s.id === state.session.id) ?? null;
-  const list = $('sessions');
-  list.replaceChildren(...state.sessions.map((s) => {
-    const li = document.createElement('li');
-    li.dataset.id = s.id;
-    li.classList.toggle('selected', s.id === state.session?.id);
-    const title = document.createElement('span');
-    title.textContent = s.displayName || s.name || s.phoneNumber || s.id;
-    const status = document.createElement('small');
-    status.className = 'status';
-    status.textContent = s.phoneNumber ? `${s.status} · +${s.phoneNumber}` : s.status;
-    li.append(title, status);
-    li.onclick = () => selectSession(s).catch((e) => showError('app-error', e));
-    return li;
+  const [sessions, rights] = await Promise.all([api('GET', '/api/whatsapp/sessions'), api('GET', '/api/auth/me/access')]);
+  state.sessions = items(sessions);
+  state.rights = new Map(rights.map((r) => [r.sessionId, r]));
+  const waiting = state.sessions.find((x) => x.id === state.qr?.sessionId);
+  if (waiting && waiting.status !== 'qr' && waiting.status !== 'initializing') state.qr = null;
+  if (state.session) {
+    state.session = state.sessions.find((s) => s.id === state.session.id) ?? null;
+    if (!state.session) await selectSession(state.sessions[0] ?? null);
+  }
+  renderSessions();
+  renderConversation();
+  if (state.panel === 'account') renderAccountPanel();
+  if (state.view === 'team') team.load(state.session).catch(fail('team-error'));
+}
+
+function renderSessions() {
+  $('sessions').replaceChildren(...state.sessions.map((s) => {
+    const r = rightsOf(s);
+    const rights = isAdmin() ? '' : ` · ${['Read', r.canWrite && 'Write', r.canManageChats && 'Manage chats'].filter(Boolean).join(', ')}`;
+    const select = h('button', {
+      type: 'button', className: 'account', dataset: { id: s.id }, 'aria-current': String(s.id === state.session?.id),
+      onclick: () => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error')),
+    },
+    h('span', { className: 'name' }, sessionName(s)),
+    h('span', { className: `status${needsAttention(s) ? ' bad' : ''}` },
+      sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '') + rights));
+    const manage = isAdmin() && h('button', {
+      type: 'button', className: 'manage', 'aria-label': `Manage account ${sessionName(s)}`, title: 'Manage account',
+      onclick: () => selectSession(s).then(openAccountPanel).catch(fail('app-error')),
+    }, '⚙');
+    return h('li', { dataset: { id: s.id } }, select, manage);
   }));
-  if (!state.session && state.sessions.length) await selectSession(state.sessions[0]);
-  else if (state.session) await refreshQr();
+  const empty = $('sessions-empty');
+  empty.hidden = state.sessions.length > 0;
+  empty.textContent = isAdmin() ? 'No account yet: link one.' : 'No account is shared with you yet. Ask an admin for access.';
 }
 
-async function selectSession(s) {
+async function selectSession(s, { restore = null } = {}) {
+  const changed = s?.id !== state.session?.id;
   state.session = s;
-  state.chat = null;
-  for (const li of $('sessions').children) li.classList.toggle('selected', li.dataset.id === s.id);
-  await refreshQr();
-  if (state.team) await loadTeam();
+  if (changed) { state.chat = null; state.messages = []; state.chats = []; state.assignees = []; }
+  renderSessions();
+  if (state.view === 'team') await team.load(s);
+  if (!s) { renderChats(); renderConversation(); return; }
+  if (changed) loadAssignees().then(renderConversation).catch(fail('app-error'));
+  if (restore?.panel === 'account' && isAdmin()) { openAccountPanel(); }
   await loadChats();
-  renderMessages();
+  if (restore?.chatId) {
+    const chat = state.chats.find((c) => c.id === restore.chatId)
+      ?? await api('GET', `${sessionPath(s)}/chats/${encodeURIComponent(restore.chatId)}`).catch(() => null);
+    if (chat && restore.panel !== 'account') await openChat(chat, { focus: false });
+  }
+  renderConversation();
+  remember();
 }
 
+// ---- account panel (admins): status in words, QR or code, relink, restart, rename, delete
+
+function openAccountPanel() {
+  state.panel = 'account';
+  state.chat = null;
+  renderChats();
+  renderConversation();
+  renderAccountPanel();
+  setView('chat');
+  $('account-panel-title').focus?.();
+}
+
+function openChatPanel() {
+  state.panel = 'chat';
+  renderConversation();
+  remember();
+}
+
+function renderAccountPanel() {
+  const s = state.session;
+  if (!s) return;
+  $('account-status').textContent = sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '');
+  const waiting = s.status === 'qr' || s.status === 'initializing';
+  $('pairing-form').hidden = s.status !== 'qr';
+  if (s.status !== 'qr') { $('pairing-code').textContent = ''; $('pairing-hint').hidden = true; }
+  $('account-relink').hidden = s.status !== 'logged_out' && !(s.status === 'disconnected' && s.statusReason === 'qr_timeout');
+  $('account-restart').hidden = !(s.status === 'failed' || (s.status === 'disconnected' && s.statusReason !== 'qr_timeout'));
+  $('account-unlink').hidden = !isLinked(s);
+  if (document.activeElement !== $('rename-input')) $('rename-input').value = s.name ?? '';
+  if (!waiting) showQr(null);
+  else if (state.qr?.sessionId === s.id) showQr(state.qr.dataUrl);
+  else refreshQr().catch(fail('account-error'));
+}
+
+// The pending QR from the API (whatsapp:qr brings the next ones).
 async function refreshQr() {
   const s = state.session;
-  if (!s || state.user.role !== 'admin' || (s.status !== 'qr' && s.status !== 'initializing')) { showQr(null); return; }
   const qr = await api('GET', `${sessionPath(s)}/qr`);
+  if (state.session !== s || state.qr?.sessionId === s.id) return;
+  if (qr.qrCode) state.qr = { sessionId: s.id, dataUrl: qr.qrCode };
   showQr(qr.qrCode);
 }
 
@@ -136,193 +277,409 @@ function showQr(dataUrl) {
   if (dataUrl) $('qr-image').src = dataUrl;
 }
 
+async function accountAction(path, done) {
+  showError('account-error', null);
+  const s = state.session;
+  await api('POST', `${sessionPath(s)}/${path}`);
+  announce(done);
+  await loadSessions();
+}
+
+async function linkNewAccount() {
+  showError('app-error', null);
+  // A new account is only made when every account is in use: an unlinked one is linked again.
+  const idle = state.sessions.find((s) => !s.phoneNumber && (s.status === 'qr' || s.status === 'initializing' || needsAttention(s)));
+  if (idle) {
+    await selectSession(idle);
+    if (needsAttention(idle)) await api('POST', `${sessionPath(idle)}/start`);
+  } else {
+    const n = state.sessions.length + 1;
+    const created = await api('POST', '/api/whatsapp/sessions', { name: `Account ${n}` });
+    await loadSessions();
+    await selectSession(state.sessions.find((s) => s.id === created.sessionId) ?? null);
+  }
+  await loadSessions();
+  openAccountPanel();
+}
+
 // ---- chats
+
+const kChatPageSize = 100;
+
+function chatQuery(page) {
+  const q = new URLSearchParams({ limit: String(kChatPageSize), page: String(page) });
+  const search = $('chat-search').value.trim();
+  if (search) q.set('search', search);
+  q.set('archived', String(state.filter === 'archived'));
+  if (state.filter === 'unread') q.set('unread', 'true');
+  if (state.filter === 'mine') q.set('assignedTo', 'me');
+  return q;
+}
 
 async function loadChats() {
   const s = state.session;
-  const search = $('chat-search').value.trim();
-  const q = new URLSearchParams({ limit: '100' });
-  if (search) q.set('search', search);
-  const page = await api('GET', `${sessionPath(s)}/chats?${q}`);
+  if (!s) return;
+  $('chats-empty').hidden = false;
+  $('chats-empty').textContent = 'Loading chats…';
+  const page = await api('GET', `${sessionPath(s)}/chats?${chatQuery(1)}`);
   if (state.session !== s) return;
   state.chats = items(page);
+  state.chatPages = 1;
+  state.chatsTotal = page.total;
+  sortChats();
   renderChats();
+}
+
+// The next page of the list, as the reader scrolls to its end ("More chats" for keyboards). A
+// chat that moved up meanwhile came by its event; one seen twice is kept once.
+async function loadMoreChats() {
+  const s = state.session;
+  if (!s || state.loadingChats || state.chats.length >= state.chatsTotal) return;
+  state.loadingChats = true;
+  try {
+    const page = await api('GET', `${sessionPath(s)}/chats?${chatQuery(state.chatPages + 1)}`);
+    if (state.session !== s) return;
+    state.chatPages += 1;
+    state.chatsTotal = page.total;
+    const known = new Set(state.chats.map((c) => c.id));
+    state.chats.push(...items(page).filter((c) => !known.has(c.id)));
+    if (!items(page).length) state.chatsTotal = state.chats.length;
+    sortChats();
+    renderChats();
+  } finally {
+    state.loadingChats = false;
+  }
+}
+
+const sortChats = () => state.chats.sort((a, b) => (b.pinned - a.pinned)
+  || String(b.lastMessageAt ?? '').localeCompare(String(a.lastMessageAt ?? '')) || b.id.localeCompare(a.id));
+
+// Does the chat belong in the list under the current filter and search?
+function inFilter(c) {
+  const search = $('chat-search').value.trim().toLowerCase();
+  if (search && !`${c.name ?? ''} ${c.jid}`.toLowerCase().includes(search)) return false;
+  if (state.filter === 'archived') return c.archived;
+  if (c.archived) return false;
+  if (state.filter === 'unread') return c.unreadCount > 0 || c.id === state.chat?.id;
+  if (state.filter === 'mine') return c.assignedTo === state.user.id;
+  return true;
 }
 
 function upsertChat(chat) {
   const i = state.chats.findIndex((c) => c.id === chat.id);
-  if (i >= 0) state.chats[i] = chat; else state.chats.push(chat);
-  state.chats.sort((a, b) => String(b.lastMessageAt ?? '').localeCompare(String(a.lastMessageAt ?? '')) || b.id.localeCompare(a.id));
-  if (state.chat?.id === chat.id) state.chat = chat;
+  const open = state.chat?.id === chat.id;
+  // The open chat's messages are read as they arrive: its badge stays clear.
+  if (open && chat.unreadCount > 0 && document.visibilityState === 'visible') chat = { ...chat, unreadCount: 0 };
+  if (i >= 0) state.chats.splice(i, 1);
+  if (inFilter(chat)) state.chats.push(chat);
+  sortChats();
+  if (open) { state.chat = chat; renderConversation(); }
   renderChats();
 }
 
 function renderChats() {
-  $('chats').replaceChildren(...state.chats.map((c) => {
-    const li = document.createElement('li');
-    li.dataset.id = c.id;
-    li.classList.toggle('selected', c.id === state.chat?.id);
-    if (c.unreadCount > 0) {
-      const badge = document.createElement('span');
-      badge.className = 'unread';
-      badge.textContent = String(c.unreadCount);
-      li.append(badge);
-    }
-    const name = document.createElement('span');
-    name.className = 'name';
-    name.textContent = c.name || c.jid.replace(/@.*/, '');
-    const last = document.createElement('small');
-    last.textContent = c.lastMessage ?? '';
-    li.append(name, last);
-    li.onclick = () => selectChat(c).catch((e) => showError('app-error', e));
-    return li;
+  const list = $('chats');
+  const hadFocus = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+  list.replaceChildren(...state.chats.map((c) => {
+    const name = chatName(c);
+    const unread = c.unreadCount > 0;
+    const marks = h('span', { className: 'marks' },
+      c.pinned && h('span', { title: 'Pinned', 'aria-label': 'pinned', role: 'img' }, '📌'),
+      c.muted && h('span', { title: 'Muted', 'aria-label': 'muted', role: 'img' }, '🔕'),
+      (c.labels ?? []).slice(0, 2).map((l) => h('span', { className: 'label' }, l)),
+      unread && h('span', { className: 'unread' }, String(c.unreadCount), h('span', { className: 'sr-only' }, ' unread')));
+    const button = h('button', {
+      type: 'button', className: 'chat', dataset: { id: c.id }, 'aria-current': String(c.id === state.chat?.id),
+      onclick: () => openChat(c, { focus: true }).catch(fail('app-error')),
+    },
+    h('span', { className: 'avatar', 'aria-hidden': 'true' }, initials(name)),
+    h('span', { className: 'name' }, name),
+    h('span', { className: 'time' }, listTime(c.lastMessageAt)),
+    h('span', { className: 'preview' }, c.lastMessage ?? ''),
+    marks);
+    return h('li', { dataset: { id: c.id } }, button);
   }));
+  if (hadFocus) list.querySelector(`button[data-id="${CSS.escape(hadFocus)}"]`)?.focus();
+  $('more-chats').hidden = state.chats.length >= state.chatsTotal;
+  const empty = $('chats-empty');
+  empty.hidden = state.chats.length > 0 || !state.session;
+  empty.textContent = $('chat-search').value.trim() || state.filter !== 'all' ? 'No chat matches.' : 'No chats yet.';
+  for (const b of $('chat-filters').children) b.setAttribute('aria-pressed', String(b.dataset.filter === state.filter));
+  const unread = state.chats.reduce((n, c) => n + (c.unreadCount > 0 ? 1 : 0), 0);
+  document.title = unread ? `(${unread}) wadesk` : 'wadesk';
 }
 
-// ---- messages
+// ---- conversation
 
-async function selectChat(chat) {
+async function openChat(chat, { focus }) {
+  showError('app-error', null);
+  // An unsent text stays with its chat (a draft) while the reader looks at another one.
+  if (state.chat && !state.sending) state.drafts.set(state.chat.id, $('send-text').value);
   state.chat = chat;
+  state.panel = 'chat';
   state.messages = [];
+  state.hasOlder = false;
+  $('send-text').value = state.drafts.get(chat.id) ?? '';
+  state.drafts.delete(chat.id);
+  delete $('send-text').dataset.clientMessageId;
+  $('chat-details').hidden = true;
+  $('chat-details-toggle').setAttribute('aria-expanded', 'false');
+  $('chat-details-status').textContent = '';
+  delete $('chat-assignee').dataset.edited;
+  delete $('chat-labels').dataset.edited;
+  $('jump-new').hidden = true;
   renderChats();
-  await loadMessages();
-  if (chat.unreadCount > 0) upsertChat(await api('POST', `${chatPath(state.session, chat)}/read`));
+  renderConversation();
+  setView('chat');
+  autosize();
+  if (!chat.draft) await loadMessages();
+  if (focus) (canWriteHere() ? $('send-text') : $('scroller')).focus();
+  if (chat.unreadCount > 0) await markRead();
 }
 
-async function loadMessages(before) {
+async function markRead() {
   const s = state.session, c = state.chat;
-  const q = new URLSearchParams({ limit: '50' });
-  if (before) q.set('before', before);
-  const page = await api('GET', `${chatPath(s, c)}/messages?${q}`);
+  if (!c || c.draft) return;
+  const read = await api('POST', `${chatPath(s, c)}/read`);
+  if (state.session === s) upsertChat(read);
+}
+
+async function loadMessages() {
+  const s = state.session, c = state.chat;
+  $('messages-status').textContent = 'Loading messages…';
+  const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}`);
   if (state.chat !== c) return;
-  const older = items(page).reverse();
-  state.messages = before ? older.concat(state.messages) : older;
-  $('older').hidden = state.messages.length >= page.total;
-  renderMessages();
+  state.messages = items(page).reverse();
+  state.hasOlder = state.messages.length < page.total;
+  renderMessages('bottom');
+}
+
+// Older messages go above; the reader's place stays where it was (the distance to the bottom of
+// the list is kept across the insertion).
+async function loadOlder() {
+  if (state.loadingOlder || !state.hasOlder || !state.messages.length) return;
+  const s = state.session, c = state.chat;
+  state.loadingOlder = true;
+  $('older').disabled = true;
+  try {
+    const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}&before=${encodeURIComponent(state.messages[0].id)}`);
+    if (state.chat !== c) return;
+    const older = items(page).reverse();
+    state.messages = older.concat(state.messages);
+    state.hasOlder = older.length === kPageSize;
+    renderMessages('anchor');
+  } finally {
+    state.loadingOlder = false;
+    $('older').disabled = false;
+  }
 }
 
 function upsertMessage(m) {
   const i = state.messages.findIndex((x) => x.id === m.id);
-  if (i >= 0) state.messages[i] = m; else state.messages.push(m);
-  renderMessages();
-}
-
-// A message as one line of text: a mark for its kind, then its text, caption or file name.
-const kTypeMarks = { image: '📷', video: '🎬', audio: '🎵', voice: '🎤', document: '📄', sticker: '🏷', location: '📍', contact: '👤', reaction: '↩' };
-function contentText(m) {
-  const text = m.body || m.media?.fileName || '';
-  if (m.type === 'text') return text;
-  if (m.type === 'undecryptable') return 'Waiting for this message. This may take a while.';
-  if (m.type === 'reaction') return text ? `${kTypeMarks.reaction} reacted ${text}` : `${kTypeMarks.reaction} took a reaction back`;
-  const mark = kTypeMarks[m.type];
-  if (!mark) return `(${m.type})`;
-  return text ? `${mark} ${text}` : `${mark} ${m.type}`;
-}
-
-const kStatusMarks = { pending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓ read', played: '✓✓ played', failed: '⚠ failed' };
-
-function renderMessages() {
-  $('chat-title').textContent = state.chat ? (state.chat.name || state.chat.jid) : 'Pick a chat';
-  $('send-form').hidden = !state.chat;
-  if (!state.chat) $('older').hidden = true;
-  $('messages').replaceChildren(...(state.chat ? state.messages : []).map((m) => {
-    const li = document.createElement('li');
-    li.dataset.id = m.id;
-    li.classList.toggle('mine', m.fromMe);
-    const body = document.createElement('span');
-    body.className = 'body';
-    body.textContent = m.deleted ? 'This message was deleted' : contentText(m);
-    body.classList.toggle('notice', m.deleted || m.type === 'undecryptable');
-    const meta = document.createElement('small');
-    meta.className = 'meta';
-    const when = m.timestamp ? new Date(m.timestamp).toLocaleString() : '';
-    const why = m.status === 'failed' && m.failureReason ? ` (${m.failureReason})` : '';
-    const edited = m.edited && !m.deleted ? ' (edited)' : '';
-    meta.textContent = m.fromMe ? `${when}${edited} ${kStatusMarks[m.status] ?? m.status}${why}` : `${m.sender?.name ?? ''} ${when}${edited}`;
-    li.append(body, meta);
-    return li;
-  }));
-  $('messages').lastElementChild?.scrollIntoView({ block: 'end' });
-}
-
-async function send(text) {
-  const m = await api('POST', `${chatPath(state.session, state.chat)}/send`, { message: text, clientMessageId: crypto.randomUUID() });
-  if (state.chat.draft) {  // the first message created the chat: switch to it
-    const chat = await api('GET', `${sessionPath(state.session)}/chats/${encodeURIComponent(m.chatId)}`);
-    upsertChat(chat);
-    state.chat = chat;
-    renderChats();
+  if (i >= 0) {
+    m = { ...m, status: laterStatus(state.messages[i].status, m.status) };
+    state.messages[i] = m;
+  } else {
+    state.messages.push(m);
+    state.messages.sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)) || a.id.localeCompare(b.id));
   }
-  upsertMessage(m);
+  // One's own new message is always shown, even to a reader up in the history.
+  renderMessages(i >= 0 ? 'stay' : m.fromMe && m.sentBy === state.user.id ? 'bottom' : 'follow');
+}
+
+const canWriteHere = () => Boolean(state.chat && rightsOf(state.session).canWrite);
+
+function renderConversation() {
+  const c = state.chat, s = state.session;
+  const account = state.panel === 'account' && s && isAdmin();
+  $('account-panel').hidden = !account;
+  $('scroller').hidden = account;
+  const title = account ? sessionName(s) : c ? chatName(c) : s ? 'Pick a chat' : 'No account';
+  $('chat-title').textContent = title;
+  $('chat-avatar').hidden = !c || account;
+  $('chat-avatar').textContent = c ? initials(chatName(c)) : '';
+  const sub = [];
+  if (c && !account) {
+    if (c.phone && c.name) sub.push(`+${c.phone}`);
+    if (c.assignedTo) sub.push(c.assignedTo === state.user.id ? 'assigned to you' : `assigned to ${assigneeName(c.assignedTo) ?? 'a teammate'}`);
+    if (c.labels?.length) sub.push(c.labels.join(', '));
+    if (c.archived) sub.push('archived');
+  }
+  $('chat-subtitle').textContent = sub.join(' · ');
+  const manage = Boolean(c && !c.draft && !account && rightsOf(s).canManageChats);
+  $('chat-details-toggle').hidden = !manage;
+  if (!manage) { $('chat-details').hidden = true; $('chat-details-toggle').setAttribute('aria-expanded', 'false'); }
+  else if (!$('chat-details').hidden) fillChatDetails();
+
+  // The composer: only with Write, and only while the account can send.
+  const note = $('composer-note');
+  let why = '';
+  if (c && !account) {
+    if (!rightsOf(s).canWrite) why = 'You can read this account but not write in it. An admin can give you Write.';
+    else if (!isLinked(s)) why = `This account cannot send now (${sessionStatusLine(s).toLowerCase()}).${isAdmin() ? ' Open ⚙ Manage account to link it again.' : ' Ask an admin to link it again.'}`;
+  }
+  note.hidden = !why;
+  note.textContent = why;
+  $('send-form').hidden = !c || account || !rightsOf(s).canWrite;
+  $('new-chat-form').hidden = !rightsOf(s).canWrite;
+  $('send-text').disabled = Boolean(why);
+  $('send-form').querySelector('button').disabled = Boolean(why);
+  if (!c && !account) {
+    $('messages').replaceChildren();
+    $('older').hidden = true;
+    $('messages-status').textContent = s ? (state.chats.length ? 'Pick a chat from the list.' : '') : '';
+  }
+}
+
+// Renders the message list. keep: 'bottom' (scroll to the newest), 'anchor' (older ones were
+// added above: keep the reader's place), 'follow' (a new one: follow it if the reader was at the
+// bottom), 'stay' (a change in place).
+function renderMessages(keep) {
+  const scroller = $('scroller');
+  const top = scroller.scrollTop;
+  const fromBottom = scroller.scrollHeight - top;
+  const atBottom = fromBottom - scroller.clientHeight < 80;
+  const rows = [];
+  let lastDay = null;
+  for (const m of state.messages) {
+    const when = m.timestamp ? new Date(m.timestamp) : null;
+    if (when && dayKey(when) !== lastDay) {
+      lastDay = dayKey(when);
+      rows.push(h('li', { className: 'day' }, dayLabel(when)));
+    }
+    rows.push(messageRow(m, when));
+  }
+  $('messages').replaceChildren(...rows);
+  $('older').hidden = !state.hasOlder;
+  $('messages-status').textContent = state.chat && !state.messages.length
+    ? (state.chat.draft ? 'New chat: the first message creates it.' : 'No messages yet.') : '';
+  if (keep === 'bottom' || (keep === 'follow' && atBottom)) scroller.scrollTop = scroller.scrollHeight;
+  else if (keep === 'anchor') scroller.scrollTop = scroller.scrollHeight - fromBottom;
+  else scroller.scrollTop = top;
+  // A reader up in the history is told that something new came, below.
+  if (keep === 'follow' && !atBottom) $('jump-new').hidden = false;
+  if (keep === 'bottom' || !state.chat) $('jump-new').hidden = true;
+}
+
+function messageRow(m, when) {
+  const notice = m.deleted || m.type === 'undecryptable';
+  const meta = [];
+  if (m.edited && !m.deleted) meta.push('edited');
+  const time = when ? h('time', { dateTime: m.timestamp, title: when.toLocaleString() }, clock(when)) : '';
+  let delivery = null;
+  if (m.fromMe) {
+    const [mark, words] = kDeliveryMarks[m.status] ?? [m.status, m.status];
+    const why = m.status === 'failed' && m.failureReason ? `: ${failureWords(m.failureReason)}` : '';
+    delivery = h('span', { className: `delivery${m.status === 'failed' ? ' failed' : ''}`, title: words + why },
+      h('span', { 'aria-hidden': 'true' }, ` ${mark}${why}`), h('span', { className: 'sr-only' }, `, ${words}${why}`));
+  }
+  return h('li', { className: m.fromMe ? 'mine' : '', dataset: { id: m.id } },
+    !m.fromMe && state.chat?.isGroup && h('span', { className: 'sender' }, m.sender?.name || m.sender?.phone || ''),
+    h('span', { className: `body${notice ? ' notice' : ''}` }, contentText(m)),
+    h('small', { className: 'meta' }, meta.length ? `${meta.join(' ')} ` : '', time, delivery));
+}
+
+// Sends the composer's text once: a second Enter while it is on its way does nothing, and the
+// request carries a clientMessageId kept until the text changes, so a retry after a lost answer
+// is answered with the first message instead of sending it again.
+async function send() {
+  const input = $('send-text');
+  const text = input.value.trim();
+  if (!text || state.sending || !canWriteHere()) return;
+  showError('app-error', null);
+  state.sending = true;
+  input.readOnly = true;
+  $('send-form').querySelector('button').disabled = true;
+  input.dataset.clientMessageId ||= randomId();
+  const s = state.session, c = state.chat;
+  try {
+    const m = await api('POST', `${chatPath(s, c)}/send`, { message: text, clientMessageId: input.dataset.clientMessageId });
+    input.value = '';
+    delete input.dataset.clientMessageId;
+    autosize();
+    if (c.draft && state.chat === c) {  // the first message created the chat: switch to it
+      const chat = await api('GET', `${sessionPath(s)}/chats/${encodeURIComponent(m.chatId)}`);
+      state.chat = chat;
+      upsertChat(chat);
+    }
+    if (state.chat?.id === m.chatId) upsertMessage(m);
+  } catch (e) {
+    if (e.code === 'session_not_connected') showError('app-error', 'Not sent: the account is not connected. The text is kept; send again once it is.');
+    else fail('app-error')(e);
+  } finally {
+    state.sending = false;
+    input.readOnly = false;
+    $('send-form').querySelector('button').disabled = false;
+  }
+}
+
+// The composer's height follows its lines, up to the CSS max-height (a hidden one keeps one line).
+function autosize() {
+  const input = $('send-text');
+  input.style.height = 'auto';
+  if (input.scrollHeight) input.style.height = `${Math.min(input.scrollHeight + 2, 160)}px`;
 }
 
 // A chat with a customer who has not written yet: the API names it by number until the first
 // message creates it.
 function openDraftChat(number) {
   const digits = number.replace(/[^0-9]/g, '');
-  const existing = state.chats.find((c) => c.jid === `${digits}@s.whatsapp.net`);
-  if (existing) return selectChat(existing);
-  state.chat = { id: digits, jid: `${digits}@s.whatsapp.net`, name: `+${digits}`, draft: true };
-  state.messages = [];
-  $('older').hidden = true;
-  renderChats();
-  renderMessages();
-  $('send-text').focus();
-  return Promise.resolve();
+  if (!/^\+?[0-9 ()-]+$/.test(number.trim()) || digits.length < 7 || digits.length > 15) {
+    return Promise.reject(new Error('Type an international number: 7 to 15 digits, for example +79001234567.'));
+  }
+  const existing = state.chats.find((c) => c.phone === digits || c.jid === `${digits}@s.whatsapp.net`);
+  if (existing) return openChat(existing, { focus: true });
+  return openChat({ id: digits, jid: `${digits}@s.whatsapp.net`, phone: digits, name: `+${digits}`, draft: true, unreadCount: 0 }, { focus: true });
 }
 
-// ---- team (admins): managers and their rights on the selected account
+// ---- chat management (canManageChats)
 
-async function loadTeam() {
+// Who the open account's chats may be assigned to (GET .../assignees), loaded with the account.
+async function loadAssignees() {
   const s = state.session;
-  const [managers, grants] = await Promise.all([
-    api('GET', '/api/managers'),
-    s ? api('GET', `${sessionPath(s)}/access`) : Promise.resolve([]),
-  ]);
-  if (state.session !== s) return;
-  $('team-session').textContent = s ? (s.displayName || s.name || s.id) : 'no account';
-  const byManager = new Map(items(grants).map((g) => [g.managerId, g]));
-  $('grants').tBodies[0].replaceChildren(...items(managers).map((m) => {
-    const tr = document.createElement('tr');
-    tr.dataset.id = m.id;
-    const who = document.createElement('td');
-    who.textContent = m.name || m.email;
-    const email = document.createElement('small');
-    email.textContent = ` ${m.email}${m.disabled ? ' (disabled)' : ''}`;
-    who.append(email);
-    tr.append(who);
-    const grant = byManager.get(m.id);
-    for (const right of ['canRead', 'canWrite', 'canManageChats']) {
-      const td = document.createElement('td');
-      const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.name = right;
-      box.checked = Boolean(grant?.[right]);
-      box.disabled = !s;
-      box.onchange = () => saveGrant(tr).catch((e) => { showError('team-error', e); loadTeam().catch(() => {}); });
-      td.append(box);
-      tr.append(td);
-    }
-    return tr;
-  }));
+  const list = s && rightsOf(s).canManageChats ? await api('GET', `${sessionPath(s)}/assignees`) : [];
+  if (state.session === s) state.assignees = list;
+}
+const assigneeName = (id) => {
+  const u = state.assignees.find((x) => x.id === id);
+  return u ? u.name || u.email : null;
+};
+
+// Fills the form from the chat; a field the user changed and has not saved yet keeps their value
+// (the teammate list or a chat event may come while they edit).
+function fillChatDetails() {
+  const c = state.chat;
+  const select = $('chat-assignee'), labels = $('chat-labels');
+  const options = [['', 'Nobody'], [state.user.id, 'Me']];
+  for (const u of state.assignees) if (u.id !== state.user.id) options.push([u.id, u.name || u.email]);
+  if (c.assignedTo && !options.some(([id]) => id === c.assignedTo)) options.push([c.assignedTo, 'A former teammate']);
+  const chosen = select.dataset.edited ? select.value : c.assignedTo ?? '';
+  select.replaceChildren(...options.map(([id, label]) => h('option', { value: id, selected: id === chosen }, label)));
+  if (!labels.dataset.edited) labels.value = (c.labels ?? []).join(', ');
+  for (const b of document.querySelectorAll('#chat-details [data-flag]')) b.setAttribute('aria-pressed', String(Boolean(c[b.dataset.flag])));
 }
 
-// One manager's row of checkboxes → the grant: replaced, or revoked when nothing is ticked.
-async function saveGrant(row) {
-  showError('team-error', null);
-  const flags = Object.fromEntries([...row.querySelectorAll('input')].map((b) => [b.name, b.checked]));
-  const base = `${sessionPath(state.session)}/access`;
-  if (!flags.canRead && !flags.canWrite && !flags.canManageChats) await api('DELETE', `${base}/${encodeURIComponent(row.dataset.id)}`);
-  else await api('POST', base, { managerId: row.dataset.id, ...flags });
-  row.dataset.saved = JSON.stringify(flags);
+async function patchChat(patch, done) {
+  const s = state.session, c = state.chat;
+  $('chat-details-status').textContent = 'Saving…';
+  try {
+    const chat = await api('PATCH', chatPath(s, c), patch);
+    if (state.chat?.id === chat.id) state.chat = chat;
+    upsertChat(chat);
+    fillChatDetails();
+    $('chat-details-status').textContent = done;
+  } catch (e) {
+    $('chat-details-status').textContent = '';
+    fail('app-error')(e);
+  }
 }
+
+// ---- team (admins)
 
 function showTeam(on) {
-  state.team = on;
-  document.querySelector('main').classList.toggle('team', on);
-  $('team').classList.toggle('active', on);
-  $('team-pane').hidden = !on;
-  if (on) loadTeam().catch((e) => showError('team-error', e));
+  if (!on) { setView(state.chat || state.panel === 'account' ? 'chat' : 'list'); return; }
+  setView('team');
+  team.load(state.session).catch(fail('team-error'));
 }
 
 // ---- wiring
@@ -330,39 +687,130 @@ function showTeam(on) {
 $('login-form').onsubmit = (e) => {
   e.preventDefault();
   showError('login-error', null);
-  signIn($('login-email').value, $('login-password').value).catch((err) => showError('login-error', err));
+  signIn($('login-email').value, $('login-password').value).catch(fail('login-error'));
 };
 $('logout').onclick = () => signOut();
-$('team').onclick = () => showTeam(!state.team);
-$('manager-form').onsubmit = (e) => {
-  e.preventDefault();
-  showError('team-error', null);
-  const body = { email: $('manager-email').value.trim(), password: $('manager-password').value };
-  if ($('manager-name').value.trim()) body.name = $('manager-name').value.trim();
-  api('POST', '/api/managers', body)
-    .then(() => { $('manager-form').reset(); return loadTeam(); })
-    .catch((err) => showError('team-error', err));
+$('notify').onclick = () => Notification.requestPermission().then(renderNotifyButton);
+$('team').onclick = () => showTeam(state.view !== 'team');
+$('back').onclick = () => {
+  setView('list');
+  const target = state.chat ? $('chats').querySelector(`button[data-id="${CSS.escape(state.chat.id)}"]`) : null;
+  (target ?? $('chat-search')).focus();
 };
-$('new-session').onclick = () => {
-  api('POST', '/api/whatsapp/sessions', { name: 'WhatsApp' })
-    .then(async (created) => { await loadSessions(); await selectSession(state.sessions.find((s) => s.id === (created.sessionId ?? created.id)) ?? state.sessions[0]); })
-    .catch((e) => showError('app-error', e));
-};
+$('new-session').onclick = () => linkNewAccount().catch((e) => {
+  if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (⚙).`);
+  else fail('app-error')(e);
+});
+// Escape leaves the conversation for the list where there is a Back button (phones).
+$('conversation-pane').addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !e.defaultPrevented && getComputedStyle($('back')).display !== 'none') $('back').click();
+});
 let searchTimer = null;
-$('chat-search').oninput = () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => state.session && loadChats().catch((e) => showError('app-error', e)), 250); };
+$('chat-search').oninput = () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => loadChats().catch(fail('app-error')), 250);
+};
+for (const b of $('chat-filters').children) {
+  b.onclick = () => { state.filter = b.dataset.filter; remember(); loadChats().catch(fail('app-error')); };
+}
 $('new-chat-form').onsubmit = (e) => {
   e.preventDefault();
   if (!state.session) return;
   showError('app-error', null);
-  openDraftChat($('new-chat-number').value).then(() => { $('new-chat-number').value = ''; }).catch((err) => showError('app-error', err));
+  openDraftChat($('new-chat-number').value).then(() => { $('new-chat-number').value = ''; }).catch(fail('app-error'));
 };
-$('older').onclick = () => loadMessages(state.messages[0]?.id).catch((e) => showError('app-error', e));
-$('send-form').onsubmit = (e) => {
+$('older').onclick = () => loadOlder().catch(fail('app-error'));
+$('more-chats').onclick = () => loadMoreChats().catch(fail('app-error'));
+$('chats').addEventListener('scroll', () => {
+  const list = $('chats');
+  if (list.scrollTop + list.clientHeight > list.scrollHeight - 200) loadMoreChats().catch(fail('app-error'));
+}, { passive: true });
+$('scroller').addEventListener('scroll', () => {
+  const s = $('scroller');
+  if (s.scrollTop < 120 && state.hasOlder) loadOlder().catch(fail('app-error'));
+  if (s.scrollHeight - s.scrollTop - s.clientHeight < 80) $('jump-new').hidden = true;
+}, { passive: true });
+$('jump-new').onclick = () => {
+  $('scroller').scrollTop = $('scroller').scrollHeight;
+  $('jump-new').hidden = true;
+};
+$('send-form').onsubmit = (e) => { e.preventDefault(); send(); };
+$('send-text').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
+});
+$('send-text').addEventListener('input', () => {
+  if (!state.sending) delete $('send-text').dataset.clientMessageId;  // a new text is a new message
+  autosize();
+});
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && state.chat?.unreadCount > 0) markRead().catch(() => {});
+});
+
+$('chat-details-toggle').onclick = () => {
+  const open = $('chat-details').hidden;
+  $('chat-details').hidden = !open;
+  $('chat-details-toggle').setAttribute('aria-expanded', String(open));
+  if (open) { fillChatDetails(); loadAssignees().then(() => { if (!$('chat-details').hidden) fillChatDetails(); }).catch(fail('app-error')); }
+};
+$('chat-details').onsubmit = (e) => {
   e.preventDefault();
-  const text = $('send-text').value.trim();
-  if (!text) return;
-  showError('app-error', null);
-  send(text).then(() => { $('send-text').value = ''; }).catch((err) => showError('app-error', err));
+  const labels = [...new Set($('chat-labels').value.split(',').map((l) => l.trim()).filter(Boolean))];
+  delete $('chat-assignee').dataset.edited;
+  delete $('chat-labels').dataset.edited;
+  patchChat({ assignedTo: $('chat-assignee').value || null, labels }, 'Saved.');
+};
+$('chat-assignee').addEventListener('change', () => { $('chat-assignee').dataset.edited = '1'; });
+$('chat-labels').addEventListener('input', () => { $('chat-labels').dataset.edited = '1'; });
+for (const b of document.querySelectorAll('#chat-details [data-flag]')) {
+  b.onclick = () => {
+    const flag = b.dataset.flag, on = !state.chat[flag];
+    const words = { pinned: ['Pinned.', 'Unpinned.'], muted: ['Muted.', 'Unmuted.'], archived: ['Archived.', 'Back from the archive.'] };
+    patchChat({ [flag]: on }, words[flag][on ? 0 : 1]);
+  };
+}
+
+$('account-relink').onclick = () => accountAction('start', 'Linking again: scan the new QR code.').catch(fail('account-error'));
+$('account-restart').onclick = () => accountAction('start', 'Restarting.').catch(fail('account-error'));
+$('account-unlink').onclick = async () => {
+  if (await ask(`Unlink ${sessionName(state.session)} from WhatsApp? It will need a new QR scan.`, 'Unlink')) {
+    accountAction('disconnect', 'Unlinked.').catch(fail('account-error'));
+  }
+};
+$('pairing-form').onsubmit = (e) => {
+  e.preventDefault();
+  showError('account-error', null);
+  const s = state.session;
+  api('POST', `${sessionPath(s)}/pairing-code`, { phoneNumber: $('pairing-phone').value.replace(/[^0-9+]/g, '') })
+    .then((r) => {
+      $('pairing-code').textContent = `${r.pairingCode.slice(0, 4)}-${r.pairingCode.slice(4)}`;
+      $('pairing-hint').hidden = false;
+    })
+    .catch(fail('account-error'));
+};
+$('rename-form').onsubmit = (e) => {
+  e.preventDefault();
+  showError('account-error', null);
+  api('PATCH', sessionPath(state.session), { name: $('rename-input').value })
+    .then(() => { announce('Renamed.'); $('rename-input').blur(); return loadSessions(); })
+    .catch(fail('account-error'));
+};
+$('delete-form').onsubmit = async (e) => {
+  e.preventDefault();
+  const s = state.session, purge = $('delete-purge').checked;
+  const what = purge ? 'and all its chats and messages' : '(its chats and messages stay in the database)';
+  if (!await ask(`Delete ${sessionName(s)} ${what}? This cannot be undone.`, 'Delete')) return;
+  showError('account-error', null);
+  try {
+    await api('DELETE', `${sessionPath(s)}?purge=${purge}`);
+    announce(`${sessionName(s)} deleted.`);
+    state.panel = 'chat';
+    $('delete-purge').checked = false;
+    await loadSessions();
+    await selectSession(state.sessions[0] ?? null);
+    setView('list');
+  } catch (err) {
+    showError('account-error', err);
+  }
 };
 
-if (state.token) enter().catch(() => signOut()); else signOut();
+if (auth.token) enter().catch(() => signOut()); else signOut();

@@ -1,6 +1,10 @@
 #include "store/postgres/pg_database.h"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 #include "core/clock.h"
@@ -14,7 +18,14 @@ namespace {
 constexpr Oid kBoolOid = 16;
 constexpr Oid kByteaOid = 17;
 
-const char* const kConnectTimeoutSeconds = "10";
+// Connecting without a configured timeout (tools, tests) still gives up after this long.
+constexpr std::chrono::seconds kDefaultConnectTimeout{10};
+// Waiting for a pooled connection without a configured timeout.
+constexpr std::chrono::seconds kDefaultAcquireTimeout{10};
+// TCP keepalives find a peer that vanished (a network partition) while a connection sits idle.
+const char* const kKeepaliveIdleSeconds = "30";
+const char* const kKeepaliveIntervalSeconds = "10";
+const char* const kKeepaliveCount = "3";
 const std::string kBegin = "BEGIN";
 const std::string kCommit = "COMMIT";
 const std::string kRollback = "ROLLBACK";
@@ -51,24 +62,100 @@ void ThrowPgError(PGconn* conn, const PGresult* result, const std::string& what)
         throw ConnectionError(message);
     }
     if (sqlstate == "23505") throw UniqueViolation(message);
+    if (sqlstate == "40P01" || sqlstate == "40001") throw TransientConflict(message);
     if (sqlstate == "23503" || sqlstate == "23514" || sqlstate == "23502" || sqlstate.rfind("22", 0) == 0) {
         throw ConstraintViolation(message);
     }
     throw StoreError(message);
 }
 
-PgConnection::PgConnection(const std::string& url) {
-    const char* keywords[] = {"connect_timeout", "client_encoding", "dbname", nullptr};
-    const char* values[] = {kConnectTimeoutSeconds, "UTF8", url.c_str(), nullptr};
-    conn_.reset(PQconnectdbParams(keywords, values, 1));
+PgConnection::PgConnection(const std::string& url, std::chrono::milliseconds timeout) : timeout_(timeout) {
+    // The URL comes last, so what it says wins over these defaults.
+    const std::string user_timeout = std::to_string(timeout.count());
+    const char* keywords[] = {"client_encoding",   "keepalives",          "keepalives_idle", "keepalives_interval",
+                              "keepalives_count",  "tcp_user_timeout",    "dbname",          nullptr};
+    const char* values[] = {"UTF8",           "1", kKeepaliveIdleSeconds, kKeepaliveIntervalSeconds,
+                            kKeepaliveCount,  timeout.count() > 0 ? user_timeout.c_str() : "0",
+                            url.c_str(),      nullptr};
+    conn_.reset(PQconnectStartParams(keywords, values, 1));
     if (!conn_) throw ConnectionError("postgres: out of memory while connecting");
+    const auto deadline = std::chrono::steady_clock::now() +
+                          (timeout.count() > 0 ? timeout : std::chrono::milliseconds(kDefaultConnectTimeout));
+    // PQconnectPoll after PQconnectStart acts as if the last poll said "writing".
+    PostgresPollingStatusType polled = PGRES_POLLING_WRITING;
+    while (PQstatus(conn_.get()) != CONNECTION_BAD && polled != PGRES_POLLING_OK && polled != PGRES_POLLING_FAILED) {
+        Wait(polled == PGRES_POLLING_WRITING, deadline, "connect");
+        polled = PQconnectPoll(conn_.get());
+    }
     if (PQstatus(conn_.get()) != CONNECTION_OK) {
         throw ConnectionError("postgres: cannot connect: " + Trimmed(PQerrorMessage(conn_.get())));
+    }
+    if (PQsetnonblocking(conn_.get(), 1) != 0) {
+        throw ConnectionError("postgres: cannot switch to non-blocking mode: " + Trimmed(PQerrorMessage(conn_.get())));
     }
     PQsetNoticeProcessor(conn_.get(), IgnoreNotice, nullptr);
 }
 
 bool PgConnection::Healthy() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+
+PgConnection::Deadline PgConnection::NextDeadline() const {
+    return timeout_.count() > 0 ? std::chrono::steady_clock::now() + timeout_ : Deadline::max();
+}
+
+void PgConnection::Wait(bool for_write, Deadline deadline, const char* what) {
+    for (;;) {
+        pollfd p{PQsocket(conn_.get()), static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
+        if (p.fd < 0) ThrowPgError(conn_.get(), nullptr, what);
+        int wait_ms = -1;
+        if (deadline != Deadline::max()) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            wait_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+        }
+        int n = ::poll(&p, 1, wait_ms);
+        if (n > 0) return;  // ready, or an error condition libpq reports on its next call
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw ConnectionError(std::string("postgres: poll failed: ") + std::strerror(errno));
+        // No answer in time. Closing the connection is the only way to stop waiting for this
+        // call: the server rolls back whatever it had not committed when it runs again.
+        conn_.reset();
+        timed_out_ = true;
+        const auto limit = timeout_.count() > 0 ? timeout_ : std::chrono::milliseconds(kDefaultConnectTimeout);
+        throw ConnectionError(std::string("postgres: ") + what + ": no answer from the server within " +
+                              std::to_string(limit.count()) + " ms");
+    }
+}
+
+PgResultPtr PgConnection::Collect(const char* what) {
+    const Deadline deadline = NextDeadline();
+    PGconn* conn = conn_.get();
+    for (;;) {  // a non-blocking connection keeps what the socket did not take yet
+        int flushed = PQflush(conn);
+        if (flushed == 0) break;
+        if (flushed < 0) ThrowPgError(conn, nullptr, what);
+        Wait(true, deadline, what);
+        conn = conn_.get();
+    }
+    PgResultPtr error;
+    PgResultPtr last;
+    for (;;) {
+        while (PQisBusy(conn)) {
+            Wait(false, deadline, what);
+            conn = conn_.get();
+            if (!PQconsumeInput(conn)) ThrowPgError(conn, nullptr, what);
+        }
+        PgResultPtr result(PQgetResult(conn));
+        if (!result) break;
+        ExecStatusType status = PQresultStatus(result.get());
+        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
+            last = std::move(result);
+        } else if (!error) {
+            error = std::move(result);  // a script stops at its first error
+        }
+    }
+    if (error) ThrowPgError(conn, error.get(), what);
+    if (!last) ThrowPgError(conn, nullptr, what);
+    return last;
+}
 
 PgResultPtr PgConnection::Run(const std::string& sql, const detail::Params& params) {
     std::vector<std::string> storage(params.size());
@@ -104,18 +191,17 @@ PgResultPtr PgConnection::Run(const std::string& sql, const detail::Params& para
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
         std::string name = "wadesk_" + std::to_string(statements_.size() + 1);
-        PgResultPtr prepared(PQprepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr));
-        if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
-            ThrowPgError(conn_.get(), prepared.get(), "prepare");
+        if (!PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr)) {
+            ThrowPgError(conn_.get(), nullptr, "prepare");
         }
+        Collect("prepare");
         it = statements_.emplace(sql, std::move(name)).first;
     }
-    PgResultPtr result(PQexecPrepared(conn_.get(), it->second.c_str(), static_cast<int>(params.size()),
-                                      values.data(), lengths.data(), formats.data(), 0));
-    if (!result) ThrowPgError(conn_.get(), nullptr, "execute");
-    ExecStatusType status = PQresultStatus(result.get());
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) ThrowPgError(conn_.get(), result.get(), "execute");
-    return result;
+    if (!PQsendQueryPrepared(conn_.get(), it->second.c_str(), static_cast<int>(params.size()), values.data(),
+                             lengths.data(), formats.data(), 0)) {
+        ThrowPgError(conn_.get(), nullptr, "execute");
+    }
+    return Collect("execute");
 }
 
 detail::Rows PgConnection::Query(const std::string& sql, const detail::Params& params) {
@@ -161,14 +247,15 @@ std::int64_t PgConnection::Exec(const std::string& sql, const detail::Params& pa
 }
 
 void PgConnection::ExecScript(const std::string& sql) {
-    PgResultPtr result(PQexec(conn_.get(), sql.c_str()));
-    if (!result) ThrowPgError(conn_.get(), nullptr, "execute");
-    ExecStatusType status = PQresultStatus(result.get());
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) ThrowPgError(conn_.get(), result.get(), "execute");
+    if (!PQsendQuery(conn_.get(), sql.c_str())) ThrowPgError(conn_.get(), nullptr, "execute");
+    Collect("execute");
 }
 
-PgPool::PgPool(std::string url, std::size_t max_size, std::chrono::milliseconds acquire_timeout)
-    : url_(std::move(url)), max_size_(max_size == 0 ? 1 : max_size), acquire_timeout_(acquire_timeout) {}
+PgPool::PgPool(std::string url, std::size_t max_size, std::chrono::milliseconds timeout)
+    : url_(std::move(url)),
+      max_size_(max_size == 0 ? 1 : max_size),
+      timeout_(timeout),
+      acquire_timeout_(timeout.count() > 0 ? timeout : std::chrono::milliseconds(kDefaultAcquireTimeout)) {}
 
 PgPool::Lease::~Lease() {
     if (conn_) pool_->Release(std::move(conn_));
@@ -188,7 +275,7 @@ PgPool::Lease PgPool::Acquire() {
             ++open_;
             lock.unlock();
             try {
-                return Lease(this, std::make_unique<PgConnection>(url_), true);
+                return Lease(this, std::make_unique<PgConnection>(url_, timeout_), true);
             } catch (...) {
                 lock.lock();
                 --open_;
@@ -218,8 +305,8 @@ void PgPool::Release(std::unique_ptr<PgConnection> conn) {
     // A dropped connection is closed here, outside the lock.
 }
 
-PgDatabase::PgDatabase(const std::string& url, std::size_t pool_size, std::chrono::milliseconds acquire_timeout)
-    : pool_(url, pool_size, acquire_timeout) {
+PgDatabase::PgDatabase(const std::string& url, std::chrono::milliseconds timeout, std::size_t pool_size)
+    : pool_(url, pool_size, timeout) {
     pool_.Acquire();  // fails fast with ConnectionError when the server cannot be reached
 }
 
@@ -236,7 +323,7 @@ void PgDatabase::WithConnection(const std::function<void(PgPool::Lease&, bool&)>
             attempt(conn, retry_safe);
             return;
         } catch (const ConnectionError&) {
-            if (conn.fresh() || !retry_safe || conn->Healthy()) throw;
+            if (conn.fresh() || !retry_safe || conn->Healthy() || conn->TimedOut()) throw;
             // A stale pooled connection: the lease drops it; try the next one.
         }
     }
@@ -268,6 +355,14 @@ void PgDatabase::Write(const std::function<void(detail::Connection&)>& fn) {
 
 void PgDatabase::Migrate() {
     PgPool::Lease conn = pool_.Acquire();
+    // A migration may backfill a large table, and another process may hold the lock while it
+    // does: no timeout while migrating.
+    struct NoTimeout {
+        PgConnection& conn;
+        std::chrono::milliseconds saved = conn.timeout();
+        explicit NoTimeout(PgConnection& c) : conn(c) { conn.SetTimeout({}); }
+        ~NoTimeout() { conn.SetTimeout(saved); }
+    } no_timeout(*conn);
     conn->ExecScript(kLockMigrations);
     try {
         conn->ExecScript(kBegin);

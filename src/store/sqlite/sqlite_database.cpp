@@ -1,5 +1,9 @@
 #include "store/sqlite/sqlite_database.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -213,8 +217,17 @@ SqliteDatabase::SqliteDatabase(const std::string& path, int readers) : path_(pat
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
         std::error_code ec;
-        std::filesystem::create_directories(parent, ec);
+        if (std::filesystem::create_directories(parent, ec)) {
+            ::chmod(parent.c_str(), 0700);  // it holds the database: only we may enter
+        }
         if (ec) throw ConnectionError("sqlite: cannot create directory " + parent.string() + ": " + ec.message());
+    }
+    // A new database is created private before SQLite opens it: SQLite creates the -wal and -shm
+    // files with the database file's mode.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::fchmod(fd, 0600);  // whatever the umask
+        ::close(fd);
     }
     writer_ = std::make_unique<SqliteConnection>(path);
     // Switching a new database to WAL takes an exclusive lock without consulting the busy

@@ -112,7 +112,7 @@ Result<Jid> ParseJid(std::string_view text) {
         }
         user_part = user_part.substr(0, colon);
     }
-    if (server == kServerInterop) {
+    if (server == kServerInterop && !user_part.empty()) {  // "@interop" alone is the server JID
         auto dash = user_part.find('-');
         if (dash == std::string_view::npos ||
             !ParseNumber<std::uint16_t>(user_part.substr(0, dash), 65535, jid.integrator)) {

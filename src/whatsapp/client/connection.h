@@ -80,6 +80,8 @@ struct IncomingMessage {
     std::string failure;         // kUndecryptable: why ("signal_no_session", "bad_protobuf", ...)
     bool is_group = false;       // the chat is a group (chat = the group JID)
     int retry_count = 0;         // the <enc count> of a resend after our retry receipt
+    bool history_notification = false;  // kProtocol: a history sync from our phone, kept under
+                                        // store_keys::HistoryNotification(id) for import
 };
 
 // One outgoing 1:1 text (Connection::Send).

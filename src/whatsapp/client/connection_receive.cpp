@@ -80,6 +80,8 @@ void Connection::Impl::CompleteMessage(const Node& node, const MessageOutcome& o
             receipt.attrs.Set("type", "peer_msg");
             break;
         case MessageOutcome::ReceiptKind::kHistSync:
+            // wa-protocol §10: the peer message's own receipt first, then "history received".
+            SendNode(Node("receipt", {{"id", id}, {"to", from}, {"type", "peer_msg"}}));
             if (creds.me) {
                 if (auto own = ParseJid(creds.me->jid)) receipt.attrs.Set("to", own->ToNonAd().ToString());
             }

@@ -40,12 +40,16 @@ void Classify(ReceiveContext& ctx, const Message& parsed, IncomingMessage& msg, 
                 msg.message = SerializeProto(pm.editedmessage());
                 return;
             case Message::ProtocolMessage::HISTORY_SYNC_NOTIFICATION:
-                // Kept raw, with this commit, for the history import; acknowledged as WhatsApp
-                // expects whether or not the import ever runs.
+                // Only our own phone pushes history (others' are spoofed, as WhatsApp clients
+                // treat them). Kept raw, with this commit, for the history import, which runs
+                // after it; acknowledged as WhatsApp expects whether or not the import succeeds.
+                if (!msg.from_me) break;
                 ctx.store.Put(store_keys::HistoryNotification(msg.id), SerializeProto(pm.historysyncnotification()));
+                msg.history_notification = true;
                 out.receipt = MessageOutcome::ReceiptKind::kHistSync;
                 break;
             case Message::ProtocolMessage::APP_STATE_SYNC_KEY_SHARE:
+                if (!msg.from_me) break;  // only our own phone shares app-state keys
                 for (const auto& key : pm.appstatesynckeyshare().keys()) {
                     const std::string& key_id = key.keyid().keyid();
                     if (key_id.empty()) continue;

@@ -33,15 +33,20 @@ Result<void> FrameReader::Feed(BytesView chunk) {
 Result<void> FrameReader::Parse() {
     auto available = [&] { return buffer_.size() - offset_; };
     if (expect_intro_) {
-        if (available() == 1 && buffer_[offset_] == 'E') return {};
-        if (available() >= 2 && buffer_[offset_] == 'E' && buffer_[offset_ + 1] == 'D') {
-            if (available() < 7) return {};
-            const std::size_t len = (std::size_t{buffer_[offset_ + 4]} << 16) |
-                                    (std::size_t{buffer_[offset_ + 5]} << 8) | buffer_[offset_ + 6];
-            if (available() < 7 + len) return {};
-            routing_info_.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(offset_ + 7),
-                                 buffer_.begin() + static_cast<std::ptrdiff_t>(offset_ + 7 + len));
-            offset_ += 7 + len;
+        // At most one routing prefix, and only first: once it is consumed (or ruled out) the WA
+        // header must follow, however the stream was chunked.
+        if (!routing_checked_) {
+            if (available() == 0 || (available() == 1 && buffer_[offset_] == 'E')) return {};
+            if (buffer_[offset_] == 'E' && buffer_[offset_ + 1] == 'D') {
+                if (available() < 7) return {};
+                const std::size_t len = (std::size_t{buffer_[offset_ + 4]} << 16) |
+                                        (std::size_t{buffer_[offset_ + 5]} << 8) | buffer_[offset_ + 6];
+                if (available() < 7 + len) return {};
+                routing_info_.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(offset_ + 7),
+                                     buffer_.begin() + static_cast<std::ptrdiff_t>(offset_ + 7 + len));
+                offset_ += 7 + len;
+            }
+            routing_checked_ = true;
         }
         // Compare what we have so far so a wrong header fails early.
         const std::size_t have = std::min(available(), kWaHeader.size());

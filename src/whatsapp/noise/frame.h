@@ -46,6 +46,7 @@ private:
     Result<void> Parse();
 
     bool expect_intro_;
+    bool routing_checked_ = false;  // the optional routing prefix was consumed or ruled out
     std::size_t max_payload_;
     Bytes buffer_;
     std::size_t offset_ = 0;

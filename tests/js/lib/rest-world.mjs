@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 export const kManagerGrants = {
     mgrNone: null,                        // a manager of A with no grant at all
     mgrR: [true, false, false],
-    mgrW: [false, true, false],
-    mgrM: [false, false, true],
+    mgrW: [false, true, false],           // stored with canRead: a right implies it
+    mgrM: [false, false, true],           // the same
     mgrRW: [true, true, false],
     mgrRM: [true, false, true],
 };

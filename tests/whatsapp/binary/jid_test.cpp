@@ -74,6 +74,19 @@ TEST(Jid, ServerJid) {
     EXPECT_EQ(Parse("g.us").ToString(), "@g.us");
 }
 
+// Found by fuzz/request_target_fuzz.cpp: "interop" parsed as the server JID, but its text
+// "@interop" was refused (the interop form wanted an integrator even with no user).
+TEST(Jid, EveryServerJidRoundTripsThroughItsText) {
+    for (std::string_view server : {kServerUser, kServerLegacyUser, kServerLid, kServerGroup, kServerBroadcast,
+                                    kServerNewsletter, kServerHosted, kServerHostedLid, kServerBot, kServerMessenger,
+                                    kServerInterop}) {
+        const Jid jid = Parse(server);
+        EXPECT_TRUE(jid.IsServerJid()) << server;
+        EXPECT_EQ(Parse(jid.ToString()), jid) << server;
+    }
+    EXPECT_FALSE(ParseJid("123@interop").has_value()) << "a user on interop still needs its integrator";
+}
+
 TEST(Jid, AgentForms) {
     auto baileys = Parse("123_5:2@s.whatsapp.net");
     EXPECT_EQ(baileys.user, "123");

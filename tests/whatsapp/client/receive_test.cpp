@@ -161,23 +161,39 @@ TEST_F(Receive, RevokeAndEditNameTheirTarget) {
 }
 
 // The phone's history push after linking comes from our own user with no chat: it is kept raw,
-// committed, and answered with a hist_sync receipt (it used to fail "a chat needs a jid").
+// committed, flagged for the import, and answered with a hist_sync receipt (it used to fail "a
+// chat needs a jid"). The same notification from anyone else is spoofed: settled, not kept.
 TEST_F(Receive, AHistorySyncNotificationIsKeptAndReceipted) {
     Message m;
     auto* pm = m.mutable_protocolmessage();
     pm->set_type(Message::ProtocolMessage::HISTORY_SYNC_NOTIFICATION);
     pm->mutable_historysyncnotification()->set_chunkorder(1);
-    Node stanza = Stanza("3EB0D1", Encrypt(sender, m), {{"category", "peer"}});
+    Node stanza = Stanza("3EB0D1", Encrypt(sender, m), {{"category", "peer"}, {"from", "15550009999@s.whatsapp.net"}});
     MessageOutcome out = Run(stanza);
     EXPECT_EQ(out.reply, MessageOutcome::Reply::kReceipt);
     EXPECT_EQ(out.receipt, MessageOutcome::ReceiptKind::kHistSync);
     ASSERT_EQ(events.messages.size(), 1u);
     EXPECT_EQ(events.messages[0].kind, MessageKind::kProtocol);
+    EXPECT_TRUE(events.messages[0].history_notification);
     auto kept = receiver.durable.Get(store_keys::HistoryNotification("3EB0D1"));
     ASSERT_TRUE(kept);
     auto parsed = ParseProto<Message::HistorySyncNotification>(*kept);
     ASSERT_TRUE(parsed);
     EXPECT_EQ(parsed->chunkorder(), 1u);
+}
+
+TEST_F(Receive, AHistorySyncNotificationFromSomeoneElseIsNotKept) {
+    Message m;
+    auto* pm = m.mutable_protocolmessage();
+    pm->set_type(Message::ProtocolMessage::HISTORY_SYNC_NOTIFICATION);
+    pm->mutable_historysyncnotification()->set_chunkorder(1);
+    MessageOutcome out = Run(Stanza("3EB0D2", Encrypt(sender, m), {{"category", "peer"}}));
+    EXPECT_EQ(out.reply, MessageOutcome::Reply::kReceipt);
+    EXPECT_EQ(out.receipt, MessageOutcome::ReceiptKind::kPeer);
+    ASSERT_EQ(events.messages.size(), 1u);
+    EXPECT_EQ(events.messages[0].kind, MessageKind::kProtocol);
+    EXPECT_FALSE(events.messages[0].history_notification);
+    EXPECT_FALSE(receiver.durable.Get(store_keys::HistoryNotification("3EB0D2")));
 }
 
 TEST_F(Receive, AMalformedPlaintextIsNackedButItsStateIsKept) {

@@ -65,6 +65,24 @@ TEST(Frame, SkipsEdgeRoutingPrefix) {
     }
 }
 
+// Found by fuzz/noise_frame_fuzz.cpp: fed in pieces, a reader that had consumed a routing prefix
+// took a second "ED" for another prefix, while the same stream fed whole was refused.
+TEST(Frame, ASecondRoutingPrefixIsRefusedInEveryChunking) {
+    Bytes stream = {'E', 'D', 0x29, 0, 0, 0, 3, 0, 0, 0};
+    Append(stream, stream);
+    Append(stream, EncodeFrame(AsBytes("hello"), Intro::kWaHeader).value());
+    for (std::size_t chunk = 1; chunk <= stream.size(); ++chunk) {
+        FrameReader reader(Intro::kWaHeader);
+        Result<void> r;
+        for (std::size_t i = 0; i < stream.size() && r; i += chunk) {
+            r = reader.Feed(BytesView(stream.data() + i, std::min(chunk, stream.size() - i)));
+        }
+        ASSERT_FALSE(r.has_value()) << chunk;
+        EXPECT_EQ(r.error().code, "bad_intro");
+        EXPECT_EQ(reader.Pending(), 0u);
+    }
+}
+
 TEST(Frame, RejectsBadIntroEarlyAndStaysFailed) {
     FrameReader reader(Intro::kWaHeader);
     auto r = reader.Feed(Bytes{0x57, 0x41, 0x05});

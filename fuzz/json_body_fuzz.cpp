@@ -1,0 +1,55 @@
+// libFuzzer target: a JSON request body as every handler reads it (ParseJsonObject, then the typed
+// field accessors on each member).
+// Invariants: a refused body is answered 400 invalid_json; an accepted body is UTF-8 (by both of
+// the tree's UTF-8 checks, which must always agree) and serializes to text that parses to the same
+// object; the accessors fail only with 400 invalid_field or missing_field.
+#include <cstdint>
+#include <string>
+
+#include <boost/json/serialize.hpp>
+
+#include "fuzz_check.h"
+#include "http/json.h"
+#include "realtime/ws_frame.h"
+
+using namespace wadesk;
+using namespace wadesk::http;
+
+namespace {
+
+template <class F>
+void Accessor(F&& f) {
+    try {
+        f();
+    } catch (const HttpError& e) {
+        FUZZ_CHECK(e.status() == 400 && (e.code() == "invalid_field" || e.code() == "missing_field"),
+                   "a field accessor fails with another error");
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    Request req;
+    req.body.assign(reinterpret_cast<const char*>(data), size);
+    FUZZ_CHECK(IsValidUtf8(req.body) == realtime::IsValidUtf8(req.body), "the two UTF-8 checks disagree");
+    boost::json::object object;
+    try {
+        object = ParseJsonObject(req);
+    } catch (const HttpError& e) {
+        FUZZ_CHECK(e.status() == 400 && e.code() == "invalid_json", "a refused body is not 400 invalid_json");
+        return 0;
+    }
+    FUZZ_CHECK(IsValidUtf8(req.body), "a body that is not UTF-8 was accepted");
+    Request again;
+    again.body = boost::json::serialize(object);
+    FUZZ_CHECK(ParseJsonObject(again) == object, "an accepted body does not round-trip");
+    for (const auto& member : object) {
+        const std::string_view key = member.key();
+        Accessor([&] { (void)RequiredString(object, key); });
+        Accessor([&] { (void)OptionalString(object, key); });
+        Accessor([&] { (void)OptionalStringOrNull(object, key); });
+        Accessor([&] { (void)OptionalBool(object, key); });
+    }
+    return 0;
+}

@@ -1,0 +1,59 @@
+#pragma once
+// HistoryImporter: imports the history-sync chunks (wa-protocol §10) that the receive path kept
+// (store_keys::HistoryNotification), off the receive lanes, so a large history never holds up
+// live messages of that or any other session.
+//
+// - One worker thread for the whole engine; chunks are imported one at a time, in the order
+//   they were scheduled.
+// - A chunk is committed in batches of at most kHistoryBatchMessages messages through
+//   EngineEvents::OnHistory; the last batch also deletes the kept notification, so a chunk is
+//   either still kept (and imported again at the next connect: messages already stored are not
+//   stored twice) or fully imported. Nothing of it is ever dropped: a chunk that cannot be read
+//   yet (an external blob before media download exists, a payload that does not inflate) stays
+//   kept and is reported in the log and as whatsapp:history_progress phase "failed".
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "engine/sealed_credential_store.h"
+#include "service/engine.h"
+#include "store/repository.h"
+
+namespace wadesk::engine {
+
+inline constexpr std::size_t kHistoryBatchMessages = 500;
+
+class HistoryImporter {
+public:
+    HistoryImporter(store::Repository& repo, std::atomic<service::EngineEvents*>& events);
+    // Finishes the batch under way; chunks not yet imported stay kept for the next start.
+    ~HistoryImporter();
+
+    // Queues chunk `message_id` of the session whose credentials `store` holds.
+    // REQUIRES: `store` outlives the importer.
+    void Schedule(SealedCredentialStore& store, const std::string& message_id);
+    // Queues every chunk the session still keeps (after a restart or a failed import).
+    void ScheduleKept(SealedCredentialStore& store);
+
+private:
+    struct Job {
+        SealedCredentialStore* store;
+        std::string message_id;
+    };
+    void Run();
+    void Import(const Job& job);
+
+    store::Repository& repo_;
+    std::atomic<service::EngineEvents*>& events_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Job> jobs_;
+    bool stopping_ = false;
+    std::thread worker_;
+};
+
+}  // namespace wadesk::engine

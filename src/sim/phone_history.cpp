@@ -1,0 +1,146 @@
+// The phone's history push (wa-protocol §10): after a new companion's first prekey upload, the
+// phone sends it one peer message from device 0 of its own user,
+//   <message from='<own PN user>' id t type='text' category='peer'><enc type='pkmsg'/></message>
+// whose Message is protocolMessage{HISTORY_SYNC_NOTIFICATION, historySyncNotification{
+// INITIAL_BOOTSTRAP, chunkOrder 0, progress 100, initialHistBootstrapInlinePayload = zlib(HistorySync)}}.
+// The companion answers with peer_msg and hist_sync receipts, which the server swallows.
+#include <spdlog/spdlog.h>
+
+#include "sim/server.h"
+#include "whatsapp/binary/decoder.h"
+#include "whatsapp/binary/jid.h"
+#include "whatsapp/proto/message_util.h"
+
+namespace wadesk::sim {
+using wa::Attrs;
+using wa::Node;
+using wa::NodeList;
+
+namespace {
+
+wa::WebMessageInfo::Status SeedStatus(const std::string& status) {
+    if (status == "sent") return wa::WebMessageInfo::SERVER_ACK;
+    if (status == "delivered") return wa::WebMessageInfo::DELIVERY_ACK;
+    if (status == "read") return wa::WebMessageInfo::READ;
+    return wa::WebMessageInfo::PENDING;
+}
+
+}  // namespace
+
+Result<void> SimServer::SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats) {
+    Account* me = MutableAccount(phone);
+    if (!me) return MakeError("no_account", "no such account");
+    if (chats.size() >= kMaxInlineHistoryChats)
+        return MakeError("bad_request", "the emulated phone pushes fewer than " +
+                                            std::to_string(kMaxInlineHistoryChats) +
+                                            " chats (larger histories need the media host, which is not emulated)");
+    for (const auto& chat : chats) {
+        std::string digits = chat.with;
+        if (auto jid = wa::ParseJid(chat.with); jid && chat.with.find('@') != std::string::npos) {
+            if (!jid->IsPnUser() && !jid->IsLid()) return MakeError("bad_request", "'with' must be a user: " + chat.with);
+        } else if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+            return MakeError("bad_request", "'with' must be digits or a user JID: " + chat.with);
+        }
+        for (const auto& m : chat.messages) {
+            if (m.id.empty() || m.t <= 0) return MakeError("bad_request", "each message needs an id and a time");
+        }
+    }
+    PhoneParty* party = Party(*me);
+    if (!party) return MakeError("signal_error", "the phone has no Signal context");
+    party->history = std::move(chats);
+    party->history_pushed.clear();
+    return {};
+}
+
+void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
+    PhoneParty* party = Party(me);
+    if (!party || party->history.empty() || party->history_pushed.count(device)) return;
+
+    wa::HistorySync sync;
+    sync.set_synctype(wa::HistorySync::INITIAL_BOOTSTRAP);
+    sync.set_chunkorder(0);
+    sync.set_progress(100);
+    for (const auto& seed : party->history) {
+        // The conversation id is the contact's PN JID; pnJid / lidJid when the server knows both.
+        std::string pn_user, lid_user;
+        if (auto jid = wa::ParseJid(seed.with); jid && seed.with.find('@') != std::string::npos) {
+            const Account* other = AccountForUser(jid->user, jid->IsLid());
+            if (jid->IsLid()) lid_user = jid->user;
+            else pn_user = jid->user;
+            if (other) {
+                pn_user = other->phone;
+                lid_user = other->lid;
+            }
+        } else {
+            pn_user = seed.with;
+            if (const Account* other = FindAccount(seed.with)) lid_user = other->lid;
+        }
+        const std::string chat = pn_user.empty() ? wa::Jid::Lid(lid_user).ToString() : wa::Jid::User(pn_user).ToString();
+        wa::Conversation* conv = sync.add_conversations();
+        conv->set_id(chat);
+        if (!pn_user.empty() && !lid_user.empty()) {
+            conv->set_pnjid(wa::Jid::User(pn_user).ToString());
+            conv->set_lidjid(wa::Jid::Lid(lid_user).ToString());
+            auto* pair = sync.add_phonenumbertolidmappings();
+            pair->set_pnjid(conv->pnjid());
+            pair->set_lidjid(conv->lidjid());
+        }
+        if (!seed.name.empty()) conv->set_name(seed.name);
+        conv->set_unreadcount(seed.unread);
+        if (seed.archived) conv->set_archived(true);
+        if (seed.pinned) conv->set_pinned(1);
+        std::uint64_t order = 0;
+        // As a phone lists them: newest first, msgOrderId rising with age.
+        for (auto it = seed.messages.rbegin(); it != seed.messages.rend(); ++it) {
+            wa::HistorySyncMsg* hm = conv->add_messages();
+            hm->set_msgorderid(++order);
+            wa::WebMessageInfo* info = hm->mutable_message();
+            info->mutable_key()->set_remotejid(chat);
+            info->mutable_key()->set_fromme(it->from_me);
+            info->mutable_key()->set_id(it->id);
+            info->mutable_message()->set_conversation(it->text);
+            info->set_messagetimestamp(static_cast<std::uint64_t>(it->t));
+            if (it->from_me) info->set_status(SeedStatus(it->status));
+            if (!it->from_me && !seed.name.empty()) info->set_pushname(seed.name);
+            conv->set_lastmsgtimestamp(std::max<std::uint64_t>(conv->lastmsgtimestamp(), it->t));
+        }
+    }
+    wa::Message message;
+    auto* pm = message.mutable_protocolmessage();
+    pm->set_type(wa::Message::ProtocolMessage::HISTORY_SYNC_NOTIFICATION);
+    auto* n = pm->mutable_historysyncnotification();
+    n->set_synctype(wa::Message::INITIAL_BOOTSTRAP);
+    n->set_chunkorder(0);
+    n->set_progress(100);
+    const Bytes inline_payload = wa::ZlibDeflate(wa::SerializeProto(sync));
+    n->set_initialhistbootstrapinlinepayload(std::string(inline_payload.begin(), inline_payload.end()));
+
+    const PeerAddress address{me.lid + "_1", device};
+    if (!party->signal->HasSession(address)) {
+        auto bundle = StoredBundle(me, device);
+        if (!bundle) return;
+        if (auto r = party->signal->StartSession(address, *bundle); !r) {
+            spdlog::warn("[sim] phone {}: no session with its device {}: {}", me.phone, device, r.error().message);
+            return;
+        }
+    }
+    auto ct = party->signal->Encrypt(address, PadPlaintext(wa::SerializeProto(message)));
+    if (!ct) {
+        spdlog::warn("[sim] phone {}: cannot encrypt history for device {}: {}", me.phone, device, ct.error().message);
+        return;
+    }
+    party->history_pushed.insert(device);
+    Persist(me);
+    const std::string id = "3A" + ToHex(RandomBytes(9));
+    const std::string own = wa::Jid::User(me.phone).ToString();
+    spdlog::info("[sim] phone {} pushes history ({} chats) to device {}", me.phone, party->history.size(), device);
+    NodeList enc{Node("enc", Attrs{{"v", "2"}, {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"}},
+                      std::move(ct->bytes))};
+    RouteMessage({me.phone, 0},
+                 Node("message", Attrs{{"id", id}, {"to", own}, {"type", "text"}, {"category", "peer"}},
+                      NodeList{Node("participants", Attrs{},
+                                    NodeList{Node("to", Attrs{{"jid", wa::Jid::User(me.phone, device).ToString()}},
+                                                  std::move(enc))})}));
+}
+
+}  // namespace wadesk::sim
