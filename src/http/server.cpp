@@ -113,8 +113,10 @@ struct Server::Impl {
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> open_connections{0};
     std::atomic<bool> accept_waiting{false};
-    net::io_context ioc;
+    // `workers` is declared before the io_context so that it is destroyed after it: the pending
+    // accept that the io_context destroys holds a socket bound to a strand of `workers`.
     net::thread_pool workers;
+    net::io_context ioc;
     tcp::acceptor acceptor{ioc};
     net::signal_set signals{ioc, SIGINT, SIGTERM};
     std::atomic<std::size_t> in_flight{0};
