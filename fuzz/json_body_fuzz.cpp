@@ -2,13 +2,15 @@
 // field accessors on each member).
 // Invariants: a refused body is answered 400 invalid_json; an accepted body is UTF-8 (by both of
 // the tree's UTF-8 checks, which must always agree) and serializes to text that parses to the same
-// object; the accessors fail only with 400 invalid_field or missing_field.
+// object (numbers within Boost.JSON's rounding; none that overflowed to infinity: json_equal.h);
+// the accessors fail only with 400 invalid_field or missing_field.
 #include <cstdint>
 #include <string>
 
 #include <boost/json/serialize.hpp>
 
 #include "fuzz_check.h"
+#include "json_equal.h"
 #include "http/json.h"
 #include "realtime/ws_frame.h"
 
@@ -41,9 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     FUZZ_CHECK(IsValidUtf8(req.body), "a body that is not UTF-8 was accepted");
+    if (HasNonFiniteNumber(object)) return 0;
     Request again;
     again.body = boost::json::serialize(object);
-    FUZZ_CHECK(ParseJsonObject(again) == object, "an accepted body does not round-trip");
+    FUZZ_CHECK(JsonEqualUpToRounding(ParseJsonObject(again), object), "an accepted body does not round-trip");
     for (const auto& member : object) {
         const std::string_view key = member.key();
         Accessor([&] { (void)RequiredString(object, key); });

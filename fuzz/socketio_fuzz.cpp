@@ -2,13 +2,15 @@
 // text frames): the Engine.IO payload, each packet through the session state machine, and each
 // message through the Socket.IO decoder and the server's interpretation of it.
 // Invariants: the packets of a payload re-encode and re-join to the payload's exact bytes; a
-// decoded Socket.IO packet re-encodes to text that decodes to the same packet.
+// decoded Socket.IO packet re-encodes to text that decodes to the same packet (numbers within
+// Boost.JSON's rounding; none that overflowed to infinity: json_equal.h).
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fuzz_check.h"
+#include "json_equal.h"
 #include "realtime/engine_session.h"
 #include "realtime/engineio_packet.h"
 #include "realtime/protocol.h"
@@ -21,12 +23,13 @@ namespace {
 
 void CheckSioRoundTrip(std::string_view text) {
     auto packet = DecodeSioPacket(text);
-    if (!packet) return;
+    if (!packet || (packet->data && HasNonFiniteNumber(*packet->data))) return;
     const std::string encoded = EncodeSioPacket(*packet);
     auto again = DecodeSioPacket(encoded);
     FUZZ_CHECK(again, "a re-encoded Socket.IO packet does not decode");
     FUZZ_CHECK(again->type == packet->type && again->nsp == packet->nsp && again->id == packet->id &&
-                   again->data == packet->data,
+                   again->data.has_value() == packet->data.has_value() &&
+                   (!packet->data || JsonEqualUpToRounding(*again->data, *packet->data)),
                "a re-encoded Socket.IO packet decodes to another packet");
 }
 

@@ -128,6 +128,8 @@ Result<Jid> ParseJid(std::string_view text) {
             }
             user_part = user_part.substr(0, sep);
         }
+        // A separator left in the user would read as an agent once the JID is printed.
+        if (user_part.find_first_of("_.") != std::string_view::npos) return BadJid(text, "bad user");
     }
     for (char c : user_part) {
         if (!IsUserChar(c)) return BadJid(text, "bad user");

@@ -87,6 +87,16 @@ TEST(Jid, EveryServerJidRoundTripsThroughItsText) {
     EXPECT_FALSE(ParseJid("123@interop").has_value()) << "a user on interop still needs its integrator";
 }
 
+// Found by fuzz/request_target_fuzz.cpp: ".u.0@lid" parsed as user ".u" with agent 0, printed as
+// ".u@lid", which no longer parsed (".u" read as user "" with agent "u").
+TEST(Jid, AUserWithAnAgentSeparatorIsRefusedWhereAgentsExist) {
+    for (std::string_view text : {".u.0@lid", "1_2.3@s.whatsapp.net", "a.b@hosted", "1.2_0@hosted.lid"}) {
+        EXPECT_FALSE(ParseJid(text).has_value()) << text;
+    }
+    EXPECT_EQ(Parse("1.2@lid").agent, 2);
+    EXPECT_EQ(Parse("a.b@g.us").user, "a.b") << "servers without agents keep the separator in the user";
+}
+
 TEST(Jid, AgentForms) {
     auto baileys = Parse("123_5:2@s.whatsapp.net");
     EXPECT_EQ(baileys.user, "123");
