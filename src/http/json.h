@@ -11,12 +11,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"  // IsValidUtf8, for what the handlers read
 #include "http/message.h"
 
 namespace wadesk::http {
-
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view s);
 
 // {"success":true,"data":data}
 Response Ok(boost::json::value data, int status = 200);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/utf8.h"  // IsValidUtf8: text frames and close reasons
 
 namespace wadesk::realtime {
 
@@ -43,9 +44,6 @@ std::string EncodeWsFrame(WsOpcode opcode, std::string_view payload);
 
 // A close frame's payload: the code, then an optional reason (truncated to fit 125 bytes).
 std::string EncodeWsClosePayload(std::uint16_t code, std::string_view reason = {});
-
-// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-bool IsValidUtf8(std::string_view text);
 
 struct WsInbound {
     WsOpcode opcode = WsOpcode::kText;  // kText, kBinary (whole messages), kPing, kPong, kClose

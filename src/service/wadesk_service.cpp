@@ -1042,9 +1042,7 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
 bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) {
     const std::optional<store::WaSession> s = ReceivingSession(session_id);
     if (!s) return false;
-    std::int64_t stored = 0;
     const std::vector<store::Event> events = repo_.Transact([&](store::Transaction& tx) {
-        stored = 0;  // the unit may run again
         if (also) also(tx);
         const auto progress = [&](std::string_view phase) {
             tx.AppendEvent(MakeEvent(s->company_id, s->id, "whatsapp:history_progress",
@@ -1083,7 +1081,6 @@ bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch&
             for (const IncomingMessage& in : hc.messages) {
                 store::RecordedMessage rec = tx.RecordMessage(IncomingRow(tx, *s, chat.id, in));
                 if (!rec.inserted) continue;
-                ++stored;
                 changed = true;
                 chat = rec.chat;
             }

@@ -15,16 +15,6 @@ const DAY = 86400;
 // 09:00 UTC ten days ago: inside the statistics' 30 days, far from a day's edge.
 const T0 = (Math.floor(Date.now() / 1000 / DAY) - 10) * DAY + 9 * 3600;
 
-async function allEvents(srv, token) {
-    const out = [];
-    for (let after = 0; ;) {
-        const page = await srv.ok(srv.get(`/api/events?after=${after}&limit=200`, token), 'events');
-        out.push(...page.items);
-        if (page.items.length < 200) return out;
-        after = page.lastId;
-    }
-}
-
 async function chatsOf(srv, token, sessionId) {
     return (await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats?limit=100`, token), 'chats')).items;
 }
@@ -122,7 +112,7 @@ for (const backend of backends()) describe(backend, () => {
 
     test('the import is reported as progress, not message by message, and counts on its own dates', async () => {
         const events = await until('history done', async () => {
-            const list = await allEvents(srv, token);
+            const list = await srv.allEvents(token);
             return list.some((e) => e.name === 'whatsapp:history_progress' && e.data.phase === 'done') ? list : null;
         });
         const progress = events.filter((e) => e.name === 'whatsapp:history_progress');
@@ -195,12 +185,12 @@ describe('a crash in the middle of an import', () => {
         ({ sessionId } = await linkSession(srv, sim, token, SHOP));
         // Killed as soon as the import has begun (11,400 messages go in 23 batches).
         await until('the import under way', async () =>
-            (await allEvents(srv, token)).some((e) => e.name === 'whatsapp:history_progress'), 30000);
+            (await srv.allEvents(token)).some((e) => e.name === 'whatsapp:history_progress'), 30000);
         await srv.crash();
         await srv.start();
         token = await srv.login(company.adminEmail, company.adminPassword);
         await until('the import done after the restart', async () =>
-            (await allEvents(srv, token)).some((e) => e.name === 'whatsapp:history_progress' && e.data.phase === 'done'), 60000);
+            (await srv.allEvents(token)).some((e) => e.name === 'whatsapp:history_progress' && e.data.phase === 'done'), 60000);
         const list = await chatsOf(srv, token, sessionId);
         assert.equal(list.length, 19);
         let total = 0;
@@ -212,7 +202,7 @@ describe('a crash in the middle of an import', () => {
             total += messages.length;
         }
         assert.equal(total, 19 * PER_CHAT);
-        const phases = (await allEvents(srv, token))
+        const phases = (await srv.allEvents(token))
             .filter((e) => e.name === 'whatsapp:history_progress').map((e) => e.data.phase);
         assert.equal(phases.filter((p) => p === 'started').length, 2, `begun, killed, begun again: ${phases}`);
         assert.equal(phases.filter((p) => p === 'done').length, 1);
@@ -274,7 +264,7 @@ describe('the history setting', () => {
         await until('the push settled', async () => srv.stderrTail(20000).includes('history is off for this session'));
         const chats = await srv.ok(srv.get(`/api/whatsapp/sessions/${created2.sessionId}/chats`, token), 'chats');
         assert.equal(chats.items.length, 0);
-        const events = await allEvents(srv, token);
+        const events = await srv.allEvents(token);
         assert.equal(events.filter((e) => e.name === 'whatsapp:history_progress').length, 0);
     });
 });

@@ -24,15 +24,7 @@ let companion;
 let companionAuth;
 let company;
 
-async function allEvents() {
-    const out = [];
-    for (let after = 0; ;) {
-        const page = await srv.ok(srv.get(`/api/events?after=${after}&limit=200`, token), 'events');
-        out.push(...page.items);
-        if (page.items.length < 200) return out;
-        after = page.lastId;
-    }
-}
+function allEvents() { return srv.allEvents(token); }
 
 async function messagesOf(phone) {
     const page = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats`, token), 'chats');

@@ -316,6 +316,17 @@ export class TestServer {
     patch(urlPath, token, body, opts = {}) { return this.req('PATCH', urlPath, { ...opts, token, body }); }
     del(urlPath, token, opts = {}) { return this.req('DELETE', urlPath, { ...opts, token }); }
 
+    // Every event the token may read (GET /api/events, all pages), oldest first.
+    async allEvents(token) {
+        const out = [];
+        for (let after = 0; ;) {
+            const page = await this.ok(this.get(`/api/events?after=${after}&limit=200`, token), 'events');
+            out.push(...page.items);
+            if (page.items.length < 200) return out;
+            after = page.lastId;
+        }
+    }
+
     // POST /api/auth/login; returns the token (throws with the response on anything but 200).
     async login(email, password) {
         const r = await this.post('/api/auth/login', undefined, { email, password });
