@@ -114,6 +114,12 @@ const std::vector<Knob>& Knobs() {
              if (v != "text" && v != "json") return "must be text or json";
              return SetString(c.log_format, v);
          }},
+        {"log-message-text", "WADESK_LOG_MESSAGE_TEXT",
+         "how much of a WhatsApp message's text log lines show: full|preview (first 40 characters)|off (default preview)",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v != "full" && v != "preview" && v != "off") return "must be full, preview or off";
+             return SetString(c.log_message_text, v);
+         }},
         {"io-threads", "WADESK_IO_THREADS", "I/O threads (default: one per core)",
          [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.io_threads, v, 0, 256); }},
         {"wa-receive-threads", "WADESK_WA_RECEIVE_THREADS",

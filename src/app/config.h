@@ -33,6 +33,7 @@ struct Config {
     std::string wa_engine = "native";    // native (when built in) | none
     std::string log_level = "info";
     std::string log_format = "text";     // text | json
+    std::string log_message_text = "preview";  // full | preview | off (WADESK_LOG_MESSAGE_TEXT)
     unsigned io_threads = 0;             // 0: one per core
     unsigned worker_threads = 4;         // the blocking (database) pool
     unsigned wa_receive_threads = 2;     // the engine's receive lanes: decrypt and commit

@@ -116,6 +116,9 @@ int main(int argc, char** argv) {
                                    app::ProcessEnvironment(), &rest);
     if (!config) return Fail(kExitUsage, config.error().message);
     InitLogging(config->log_level, config->log_format == "json" ? LogFormat::kJson : LogFormat::kText);
+    SetMessageTextLog(config->log_message_text == "full"  ? MessageTextLog::kFull
+                      : config->log_message_text == "off" ? MessageTextLog::kOff
+                                                          : MessageTextLog::kPreview);
 
     if (command == "routes") {
         if (!rest.empty()) return Fail(kExitUsage, "routes takes no arguments");

@@ -87,7 +87,18 @@ void Bridge::OnReceipt(const wa::ReceiptEvent& r) {
     else return;
     auto* ev = events_.load();
     if (!ev) return;
-    for (const auto& id : r.ids) ev->OnMessageStatus(session_id_, id, status);
+    try {
+        for (const auto& id : r.ids) ev->OnMessageStatus(session_id_, id, status);
+    } catch (const std::exception& e) {
+        LogStatusLost(e);
+    }
+}
+
+// Status changes arrive on the connection's strand: a database that is down must not end the
+// connection, so a change that cannot be stored is logged and dropped (the message keeps its
+// previous status).
+void Bridge::LogStatusLost(const std::exception& e) const {
+    spdlog::error("[WhatsApp] Session {}: a message status change was not stored: {}", session_id_, e.what());
 }
 
 // Send path: the server's ack makes a message "sent"; an error ack or a send that could not
@@ -95,12 +106,20 @@ void Bridge::OnReceipt(const wa::ReceiptEvent& r) {
 void Bridge::OnSendAck(const std::string& wa_id, int error) {
     auto* ev = events_.load();
     if (!ev) return;
-    if (error == 0) ev->OnMessageStatus(session_id_, wa_id, "sent");
-    else ev->OnMessageFailed(session_id_, wa_id, "server_error_" + std::to_string(error));
+    try {
+        if (error == 0) ev->OnMessageStatus(session_id_, wa_id, "sent");
+        else ev->OnMessageFailed(session_id_, wa_id, "server_error_" + std::to_string(error));
+    } catch (const std::exception& e) {
+        LogStatusLost(e);
+    }
 }
 
 void Bridge::OnSendFailed(const std::string& wa_id, const std::string& reason) {
-    if (auto* ev = events_.load()) ev->OnMessageFailed(session_id_, wa_id, reason);
+    try {
+        if (auto* ev = events_.load()) ev->OnMessageFailed(session_id_, wa_id, reason);
+    } catch (const std::exception& e) {
+        LogStatusLost(e);
+    }
 }
 
 service::IncomingMessage Bridge::ToServiceMessage(const wa::IncomingMessage& m) {

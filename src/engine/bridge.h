@@ -50,6 +50,7 @@ public:
     static service::IncomingMessage ToServiceMessage(const wa::IncomingMessage& m);
 
 private:
+    void LogStatusLost(const std::exception& e) const;
     void PruneKept();
 
     std::string session_id_;

@@ -96,13 +96,6 @@ std::string UserJid(const std::string& jid) {
 constexpr int kMaxReadReceiptIds = 200;
 constexpr int kMaxFlushMessages = 500;
 
-std::string Preview(const std::string& text) {
-    if (text.size() <= 120) return text;
-    std::size_t cut = 120;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
-    return text.substr(0, cut) + "...";
-}
-
 }  // namespace
 
 WadeskService::WadeskService(store::Repository& repo, EventBus& bus, MemoryAccessView& access,
@@ -838,7 +831,7 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
          {{"sessionId", s.id}, {"chatId", chat->id}, {"message", MessageView(rec.message)}});
     Emit(s.company_id, s.id, "whatsapp:chat_updated", {{"sessionId", s.id}, {"chatId", chat->id}, {"chat", ChatView(rec.chat)}});
     HandToEngine(s, rec.message);
-    spdlog::info("[WhatsApp] Message sent for session {}: {}", s.id, Preview(text));
+    spdlog::info("[WhatsApp] Message sent for session {}: {}", s.id, LoggedText(text));
     return SendResult{rec.message, true};
 }
 
@@ -1034,7 +1027,7 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
                          "a resend was asked for",
                          s->id, in.wa_message_id, in.failure);
         else if (in.kind == IncomingKind::kContent && !in.from_history)
-            spdlog::info("[WhatsApp] Saved message for session {}: {}", s->id, Preview(in.body));
+            spdlog::info("[WhatsApp] Saved message for session {}: {}", s->id, LoggedText(in.body));
     }
     return true;
 }
