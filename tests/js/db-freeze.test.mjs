@@ -31,6 +31,7 @@ let token;
 let sessionId;
 let deviceId;
 let frozen = [];
+let writing = false;  // the test's writer keeps sending while true
 
 // The PostgreSQL processes: the postmaster (first line of postmaster.pid) and its children.
 async function pgPids() {
@@ -105,6 +106,7 @@ before(async () => {
 });
 
 after(async () => {
+    writing = false;  // a failed test must not leave its writer running (the process would not exit)
     signalAll(frozen, 'SIGCONT');
     await srv?.stop();
     await sim?.close();
@@ -117,7 +119,7 @@ after(async () => {
 test('a frozen PostgreSQL: health at once, 503 within the bound, the engine stays connected, nothing answered 2xx is lost', async () => {
     // Writers keep sending through the freeze; each remembers how it was answered.
     const writes = [];
-    let writing = true;
+    writing = true;
     const writer = (async () => {
         for (let i = 0; writing; i++) {
             const text = `write ${i}`;
