@@ -129,13 +129,15 @@ test('an edit and a delete for everyone from a Baileys companion update the stor
         await companion.sock.sendMessage(to, { text: 'delivery on tuesday', edit: original.key });
         await companion.sock.sendMessage(to, { delete: doomed.key });
         await page.waitForFunction(() => {
-            const lines = [...document.querySelectorAll('#messages li')].map((li) => li.textContent);
-            return lines.some((t) => t.includes('delivery on tuesday') && t.includes('(edited)'))
+            const rows = [...document.querySelectorAll('#messages li')];
+            const lines = rows.map((li) => li.textContent);
+            return rows.some((li) => li.querySelector('.body')?.textContent === 'delivery on tuesday'
+                    && li.querySelector('.meta')?.textContent.startsWith('edited'))
                 && lines.some((t) => t.includes('This message was deleted'))
                 && !lines.some((t) => t.includes('card number'));
         }, null, { timeout: 20000 });
         // The chat list follows: the deleted text is gone from the chat's preview too.
-        await page.waitForFunction(() => [...document.querySelectorAll('#chats li small')]
+        await page.waitForFunction(() => [...document.querySelectorAll('#chats li .preview')]
             .some((e) => e.textContent.includes('This message was deleted')));
         assert.ok(!(await page.textContent('#chats')).includes('card number'));
     } finally {
