@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 
+#include "../tests/whatsapp/client/bundle_of.h"
 #include "fuzz_check.h"
 #include "quiet_protobuf.h"
 #include "whatsapp/client/receive.h"
@@ -32,16 +33,7 @@ constexpr std::string_view kContactLid = "200000000000011@lid";
 constexpr std::string_view kOwnOtherDevice = "15550009999:7@s.whatsapp.net";
 const SignalAddress kReceiverAddr{"15550009999", 3};
 
-PreKeyBundle BundleOf(const Credentials& creds, PreKeyPublic one_time) {
-    PreKeyBundle b;
-    b.registration_id = creds.registration_id;
-    b.identity = creds.identity.pub;
-    b.signed_pre_key_id = creds.signed_pre_key.id;
-    b.signed_pre_key = creds.signed_pre_key.key.pub;
-    b.signed_pre_key_signature.assign(creds.signed_pre_key.signature.begin(), creds.signed_pre_key.signature.end());
-    b.pre_key = one_time;
-    return b;
-}
+using testing::BundleOf;
 
 // A party with its Signal state behind a write batch, so a unit of work can be dropped.
 struct Party {

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "../tests/whatsapp/client/bundle_of.h"
 #include "realtime/engineio_packet.h"
 #include "realtime/socketio_packet.h"
 #include "realtime/ws_frame.h"
@@ -187,13 +188,7 @@ void ReceiveMessage(const std::vector<Message>& messages) {
     auto a = SignalManager::Create(alice_store, alice).value();
     auto b = SignalManager::Create(bob_store, bob).value();
     const auto pre_keys = b->GeneratePreKeys(1, 1).value();
-    PreKeyBundle bundle;
-    bundle.registration_id = bob.registration_id;
-    bundle.identity = bob.identity.pub;
-    bundle.signed_pre_key_id = bob.signed_pre_key.id;
-    bundle.signed_pre_key = bob.signed_pre_key.key.pub;
-    bundle.signed_pre_key_signature.assign(bob.signed_pre_key.signature.begin(), bob.signed_pre_key.signature.end());
-    bundle.pre_key = pre_keys[0];
+    const PreKeyBundle bundle = testing::BundleOf(bob, pre_keys[0]);
     const SignalAddress bob_address{"15550009999", 3};
     (void)a->ProcessBundle(bob_address, bundle).value();
     const auto pkmsg = a->Encrypt(bob_address, PadMessage(SerializeProto(Text("hi")))).value();

@@ -2,6 +2,7 @@
 
 #include "core/log.h"
 #include "engine/bridge.h"
+#include "engine/identity.h"
 #include "whatsapp/client/credentials.h"
 #include "whatsapp/client/history.h"
 #include "whatsapp/proto/message_util.h"
@@ -38,7 +39,8 @@ service::HistoryChat ToServiceChat(const wa::HistoryChat& chat) {
     probe.chat = chat.jid;
     probe.chat_alt = chat.jid_alt;
     probe.is_group = chat.is_group;
-    const service::IncomingMessage ids = Bridge::ToServiceMessage(probe);
+    service::IncomingMessage ids;
+    FillIdentities(probe, ids);
     out.jid = ids.chat_jid;
     out.lid = ids.chat_lid;
     return out;
