@@ -1,0 +1,3 @@
+#pragma once
+// Fixture: an allowed arrow (high links low).
+#include "low/low.h"

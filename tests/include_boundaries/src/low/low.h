@@ -1,0 +1,3 @@
+#pragma once
+// Fixture: the wrong arrow the check must refuse (low does not link high).
+#include "high/high.h"
