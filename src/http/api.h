@@ -1,7 +1,8 @@
 #pragma once
 // The REST API: every route of SPEC §1–§6 registered on one Router, plus /health, /ready,
-// /metrics and /api/openapi.json. Dispatch() is the server's Dispatcher: it parses the target,
-// routes (404 not_found / 405 method_not_allowed), authenticates, runs the handler and turns
+// /metrics and /api/openapi.json; the routes live one file per resource in src/http/routes/.
+// Dispatch() is the server's Dispatcher: it parses the target, routes (404 not_found / 405
+// method_not_allowed), runs the handler (authenticated first when the route says so) and turns
 // every failure into the error envelope with one catch per request. Runs on the worker pool.
 #include <functional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "http/message.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/routes/routes.h"
 #include "service/wadesk_service.h"
 
 namespace wadesk::http {
@@ -40,17 +42,15 @@ public:
 
 private:
     void Register();
+    // The actor of a request's bearer token, or HttpError 401 (none, expired, revoked) / 400
+    // (more than one Authorization header). Provisions an external user on first sight.
     service::Actor Authenticate(const Request& req);
-    // Runs `answer` and turns every failure it throws into its error response (one catch per
-    // request, also for the second half of a deferred response).
-    Response Guarded(const Request& req, const std::function<Response()>& answer);
-    // POST /api/auth/login: the password check runs on options_.passwords (a deferred response).
-    Response Login(Request& req);
 
     service::WadeskService* service_;
     auth::TokenAuthenticator* authenticator_;
     Metrics& metrics_;
     ApiOptions options_;
+    RouteContext context_{service_, metrics_, options_};
     Router router_;
 };
 
