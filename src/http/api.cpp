@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "http/json.h"
+#include "http/page_json.h"
 #include "service/views.h"
 #include "store/errors.h"
 
@@ -32,18 +33,6 @@ int StatusOf(FailureKind kind) {
         case FailureKind::kUnavailable: return 503;
     }
     return 500;
-}
-
-template <class T, class F>
-json::object PageJson(const store::Page<T>& page, int page_no, int limit, F view) {
-    json::array items;
-    for (const auto& item : page.items) items.push_back(view(item));
-    json::object o;
-    o["items"] = std::move(items);
-    o["total"] = page.total;
-    o["page"] = page_no;
-    o["limit"] = limit;
-    return o;
 }
 
 // PageJson's text, written directly: {"items":[...],"total":n,"page":p,"limit":l}.
@@ -423,6 +412,7 @@ void Api::Register() {
         auto page = service_->ListChats(actor, req.Param("sessionId"), f);
         return PageResponse(page, f.page, f.limit, &service::AppendChatJson);
     });
+    RegisterContactRoutes();
     r.Add("GET", s + "/{sessionId}/chats/{chatId}", [this](Request& req) {
         Actor actor = Authenticate(req);
         return Ok(service::ChatView(service_->GetChat(actor, req.Param("sessionId"), req.Param("chatId"))));

@@ -40,6 +40,7 @@ public:
 
 private:
     void Register();
+    void RegisterContactRoutes();  // contact_routes.cpp
     service::Actor Authenticate(const Request& req);
     // Runs `answer` and turns every failure it throws into its error response (one catch per
     // request, also for the second half of a deferred response).

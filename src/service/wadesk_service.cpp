@@ -1057,13 +1057,17 @@ bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch&
             return;
         }
         if (batch.first) progress("started");
+        for (const HistoryContact& hc : batch.contacts)
+            RecordContact(tx, *s, store::Contact{.jid = hc.jid, .lid = hc.lid, .name = hc.name, .push_name = hc.push_name});
         for (const HistoryChat& hc : batch.chats) {
             store::Chat c;
             c.company_id = s->company_id;
             c.session_id = s->id;
             c.jid = hc.jid;
             c.lid = hc.lid;
-            c.name = hc.name;
+            // A 1:1 conversation's name is the phone's name for its contact (in batch.contacts):
+            // the chat follows the contact; a group's name is its subject.
+            if (hc.is_group) c.name = hc.name;
             c.is_group = hc.is_group;
             c.unread_count = hc.unread_count;
             c.archived = hc.archived;
@@ -1115,6 +1119,7 @@ store::Message WadeskService::IncomingRow(store::Transaction& tx, const store::W
 }
 
 void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in) {
+    if (auto sender = SenderContact(in)) RecordContact(tx, s, std::move(*sender));
     store::Chat c;
     c.company_id = s.company_id;
     c.session_id = s.id;
