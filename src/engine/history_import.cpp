@@ -90,6 +90,11 @@ void HistoryImporter::Schedule(SealedCredentialStore& store, const std::string& 
     wake_.notify_one();
 }
 
+void HistoryImporter::SetLidSink(const std::string& session_id, LidSink sink) {
+    std::lock_guard lock(mutex_);
+    lid_sinks_[session_id] = std::move(sink);
+}
+
 void HistoryImporter::ScheduleKept(SealedCredentialStore& store) {
     const std::string prefix = wa::store_keys::HistoryNotification("");
     std::vector<std::string> keys;
@@ -163,6 +168,14 @@ void HistoryImporter::Import(const Job& job) {
     batch.chunk_chats = static_cast<std::int64_t>(chunk.chats.size());
     batch.chunk_messages = static_cast<std::int64_t>(chunk.message_count);
     batch.contacts = ContactsOf(chunk);
+    if (!chunk.lid_mappings.empty()) {
+        LidSink sink;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = lid_sinks_.find(session_id); it != lid_sinks_.end()) sink = it->second;
+        }
+        if (sink) sink(chunk.lid_mappings);
+    }
 
     // Batches of at most kHistoryBatchMessages messages; the last one deletes the kept chunk.
     std::size_t in_batch = 0;

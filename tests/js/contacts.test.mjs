@@ -3,7 +3,7 @@
 // message carries its sender's push name ("notify"), and GET /sessions/{id}/contacts lists them
 // with {jid, phone, lid, name, pushName}, paged and searchable, to managers with canRead only.
 // A 1:1 chat with no name of its own shows its contact's name, in the listing and in the
-// whatsapp:chat_updated events.
+// whatsapp:chat_updated events. The history's PN<->LID pairs also reach the Signal LID map.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestServer, backends, until } from './lib/server.mjs';
@@ -77,6 +77,18 @@ for (const backend of backends()) describe(backend, () => {
         const byJid = Object.fromEntries((await chats()).map((c) => [c.jid, c]));
         assert.equal(byJid[`${PAT}@s.whatsapp.net`].name, 'Pat (customer)');
         assert.equal(byJid[`${OUTSIDER}@s.whatsapp.net`].name, 'Old supplier');
+    });
+
+    test('the history\'s PN<->LID pairs reach the Signal LID map before the contact ever writes', async () => {
+        // The session's LID map keeps each pair under both sides (lid_map.h); nothing but the
+        // history has named Pat to this session yet.
+        const patLidUser = patLid.split('@')[0];
+        const keys = await until('the pair in the LID map', async () => {
+            const rows = await srv.querySql(`SELECT cred_key FROM wa_credentials WHERE session_id = '${sessionId}' ` +
+                `AND cred_key IN ('lid-map/pn/${PAT}', 'lid-map/lid/${patLidUser}') ORDER BY cred_key`);
+            return rows.length === 2 ? rows.map((r) => r[0]) : null;
+        });
+        assert.deepEqual(keys, [`lid-map/lid/${patLidUser}`, `lid-map/pn/${PAT}`]);
     });
 
     test('push names of incoming messages name new contacts and their chats', async () => {
