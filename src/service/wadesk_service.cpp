@@ -931,13 +931,18 @@ void WadeskService::OnQr(const std::string& session_id, const std::string& qr_te
                          std::int64_t expires_at_ms) {
     auto s = repo_.FindSessionById(session_id);
     if (!s) return;
-    if (s->status != store::kStatusQr) {
+    const bool entered_qr = s->status != store::kStatusQr;
+    if (entered_qr) {
         store::SessionPatch p;
         p.status = store::kStatusQr;
         p.status_reason = "";
         if (auto u = repo_.UpdateSession(session_id, p)) s = u;
     }
     ApplySessionChange(*s);
+    // Entering the QR state is a status change like any other; a rotated QR is only whatsapp:qr.
+    if (entered_qr)
+        Emit(s->company_id, session_id, "whatsapp:session_status",
+             {{"sessionId", session_id}, {"status", store::kStatusQr}, {"reason", nullptr}});
     {
         std::lock_guard lock(state_mutex_);
         qr_[session_id] = QrState{session_id, store::kStatusQr, qr_text, png_data_url, expires_at_ms};
@@ -978,6 +983,13 @@ void WadeskService::OnStatus(const std::string& session_id, const std::string& s
     if (std::find(kAllStatuses.begin(), kAllStatuses.end(), status) == kAllStatuses.end()) {
         spdlog::warn("[WhatsApp] Session {} reported unknown status '{}'", session_id, status);
         return;
+    }
+    // The engine's own report of a logout we asked for (Disconnect, which recorded it with its
+    // reason) neither overwrites that reason nor announces the logout twice.
+    if (status == store::kStatusLoggedOut && reason == "logout") {
+        if (auto current = repo_.FindSessionById(session_id);
+            current && current->status == store::kStatusLoggedOut && !current->status_reason.empty())
+            return;
     }
     store::SessionPatch p;
     p.status = status;
