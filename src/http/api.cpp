@@ -239,6 +239,8 @@ void Api::Register() {
     };
     r.Add("GET", "/", [console_asset](Request&) { return console_asset("index.html"); }, false);
     r.Add("GET", "/console/{file}", [console_asset](Request& req) { return console_asset(req.Param("file")); }, false);
+    // Browsers and tools ask for /favicon.ico whatever the page links: the console's icon.
+    r.Add("GET", "/favicon.ico", [console_asset](Request&) { return console_asset("favicon.svg"); }, false);
     r.Add("GET", "/api/openapi.json", [](Request&) {
         Response resp;
         resp.body = std::string(OpenApiDocument());
