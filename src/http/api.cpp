@@ -249,6 +249,11 @@ void Api::Register() {
 
     // --- auth
     r.Add("POST", "/api/auth/login", [this](Request& req) { return Login(req); }, false);
+    r.Add("POST", "/api/auth/logout", [this](Request& req) {
+        Actor actor = Authenticate(req);
+        service_->Logout(actor);
+        return Ok(json::object{{"loggedOut", true}});
+    });
     r.Add("POST", "/api/auth/logout-all", [this](Request& req) {
         Actor actor = Authenticate(req);
         service_->LogoutAll(actor);

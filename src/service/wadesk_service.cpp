@@ -125,6 +125,7 @@ void WadeskService::LoadViews() {
     auto grants = repo_.ListAllAccess();
     access_.Load(users, sessions, grants);
     for (const auto& u : users) authenticator_.Upsert(u);
+    for (const auto& t : repo_.ListRevokedTokens(NowMs())) authenticator_.Revoke(t.token_id, t.expires_at);
     std::lock_guard lock(state_mutex_);
     session_status_.clear();
     for (const auto& s : sessions) session_status_[s.id] = s.status;

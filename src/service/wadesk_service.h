@@ -160,6 +160,9 @@ public:
     // Signs the actor out everywhere: every token issued to the actor so far is void (REST
     // calls answer 401 "token_revoked", live Socket.IO connections are closed).
     void LogoutAll(const Actor& actor);
+    // Signs out the token the actor called with, only it (service/logout.cpp): it is refused from
+    // now on, here and after a restart, until it would have expired anyway.
+    void Logout(const Actor& actor);
     store::User Me(const Actor& actor);
     // Integration mode: creates the external token's user (and its company when unknown).
     store::User ProvisionExternal(const auth::ExternalIdentity& identity);

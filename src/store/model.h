@@ -33,6 +33,13 @@ struct User {
     std::int64_t tokens_valid_after = 0;  // tokens issued before this time are void (0: none)
 };
 
+// A token signed out on its own (POST /api/auth/logout), void until it would have expired anyway.
+struct RevokedToken {
+    std::string token_id;      // auth::TokenId of the token
+    std::string user_id;
+    std::int64_t expires_at = 0;  // unix ms
+};
+
 // Session statuses of SPEC §3, spelled as the API spells them.
 inline constexpr const char* kStatusInitializing = "initializing";
 inline constexpr const char* kStatusQr = "qr";

@@ -180,6 +180,12 @@ public:
     virtual std::optional<User> UpdateUser(std::string_view company_id, std::string_view id, const UserPatch& patch) = 0;
     virtual bool DeleteUser(std::string_view company_id, std::string_view id) = 0;  // also drops its grants
 
+    // --- tokens signed out one by one (sql_revoked_tokens.cpp)
+    // Records the token (again: nothing changes) and prunes the rows whose expiry has passed.
+    virtual void RevokeToken(const RevokedToken& token) = 0;
+    // The tokens signed out that have not expired at `now_ms`: what the authenticator loads.
+    virtual std::vector<RevokedToken> ListRevokedTokens(std::int64_t now_ms) = 0;
+
     // --- WhatsApp sessions
     virtual WaSession CreateSession(const WaSession& session) = 0;
     virtual std::optional<WaSession> FindSession(std::string_view company_id, std::string_view id) = 0;

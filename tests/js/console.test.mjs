@@ -589,6 +589,27 @@ for (const size of kSizes) {
       }
     });
 
+    test('Log out signs the tab\'s token out at the server; another sign-in of the same user stays', async () => {
+      const company = await srv.createCompany({ name: `Console logout ${size.name}` });
+      const other = await srv.login(company.adminEmail, company.adminPassword);
+      const page = await newPage(size);
+      try {
+        await signIn(page, company.adminEmail, company.adminPassword);
+        const token = await page.evaluate(() => sessionStorage.getItem('wadesk.token'));
+        assert.ok(token);
+        await page.getByRole('button', { name: 'Log out' }).click();
+        await page.waitForSelector('#login:not([hidden])');
+        assert.equal(await page.evaluate(() => sessionStorage.getItem('wadesk.token')), null);
+        const refused = await srv.get('/api/auth/me', token);
+        assert.equal(refused.status, 401, 'the tab\'s token no longer works anywhere');
+        assert.equal(refused.json.error.code, 'token_revoked');
+        assert.equal((await srv.get('/api/auth/me', other)).status, 200);
+        await screen(page, size, 'logged-out');
+      } finally {
+        await closePage(page);
+      }
+    });
+
     test('admin links an account by pairing code from the page instead of the QR', async () => {
       const company = await srv.createCompany({ name: `Console code ${size.name}` });
       const shop = await newPhone(`Code shop ${size.name}`);

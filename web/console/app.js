@@ -77,6 +77,20 @@ function signOut() {
 }
 auth.onSignedOut = signOut;
 
+// "Log out": the token is signed out at the server (POST /api/auth/logout), not only forgotten by
+// the tab, so a copy of it (another tab, a saved request) no longer works either.
+async function logOut() {
+  $('logout').disabled = true;
+  try {
+    await api('POST', '/api/auth/logout');
+  } catch {
+    // Unreachable server or a token already void: the tab signs out all the same.
+  } finally {
+    $('logout').disabled = false;
+  }
+  if (state.user) signOut();
+}
+
 // Opens the workspace for the signed-in user, back where the tab was before a reload.
 async function enter() {
   const saved = JSON.parse(sessionStorage.getItem('wadesk.view') ?? '{}');
@@ -723,7 +737,7 @@ $('login-form').onsubmit = (e) => {
   showError('login-error', null);
   signIn($('login-email').value, $('login-password').value).catch(fail('login-error'));
 };
-$('logout').onclick = () => signOut();
+$('logout').onclick = () => logOut();
 $('notify').onclick = () => Notification.requestPermission().then(renderNotifyButton);
 $('team').onclick = () => showTeam(state.view !== 'team');
 $('back').onclick = () => {
