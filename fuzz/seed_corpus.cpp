@@ -12,6 +12,7 @@
 #include "realtime/engineio_packet.h"
 #include "realtime/socketio_packet.h"
 #include "realtime/ws_frame.h"
+#include "whatsapp/binary/decoder.h"
 #include "whatsapp/binary/encoder.h"
 #include "whatsapp/client/pairing.h"
 #include "whatsapp/client/qr.h"
@@ -150,6 +151,65 @@ void WaMessage(std::vector<Message>& out) {
         Write("wa_message", "message-" + std::to_string(i), SerializeProto(out[i]));
 }
 
+// A history chunk as a phone encodes it: conversations (1:1 with pnJid/lidJid, a group), messages
+// in both directions newest first, a PN<->LID pair; a PUSH_NAME chunk; and the notification
+// carrying the first inline.
+void HistorySyncSeeds() {
+    HistorySync sync;
+    sync.set_synctype(HistorySync::INITIAL_BOOTSTRAP);
+    sync.set_progress(100);
+    Conversation* one = sync.add_conversations();
+    one->set_id("15550002222@s.whatsapp.net");
+    one->set_pnjid("15550002222@s.whatsapp.net");
+    one->set_lidjid("200000000000022@lid");
+    one->set_name("Pat (customer)");
+    one->set_unreadcount(1);
+    for (int i = 0; i < 3; ++i) {
+        HistorySyncMsg* hm = one->add_messages();
+        hm->set_msgorderid(static_cast<std::uint64_t>(i + 1));
+        WebMessageInfo* info = hm->mutable_message();
+        info->mutable_key()->set_remotejid(one->id());
+        info->mutable_key()->set_fromme(i == 1);
+        info->mutable_key()->set_id("3EB0H" + std::to_string(i));
+        info->mutable_message()->set_conversation("history " + std::to_string(i));
+        info->set_messagetimestamp(static_cast<std::uint64_t>(1700000000 - i * 60));
+        if (i == 1) info->set_status(WebMessageInfo::READ);
+        else info->set_pushname("Pat");
+    }
+    Conversation* group = sync.add_conversations();
+    group->set_id("120363000000000001@g.us");
+    group->set_name("Team");
+    HistorySyncMsg* gm = group->add_messages();
+    gm->mutable_message()->mutable_key()->set_remotejid(group->id());
+    gm->mutable_message()->mutable_key()->set_id("3EB0G1");
+    gm->mutable_message()->mutable_key()->set_participant("200000000000022@lid");
+    gm->mutable_message()->mutable_message()->set_conversation("hello team");
+    gm->mutable_message()->set_messagetimestamp(1700000100);
+    auto* pair = sync.add_phonenumbertolidmappings();
+    pair->set_pnjid("15550002222@s.whatsapp.net");
+    pair->set_lidjid("200000000000022@lid");
+    const Bytes raw = SerializeProto(sync);
+    const Bytes deflated = ZlibDeflate(raw);
+    Message::HistorySyncNotification notification;
+    notification.set_synctype(Message::INITIAL_BOOTSTRAP);
+    notification.set_progress(100);
+    notification.set_initialhistbootstrapinlinepayload(ToString(deflated));
+    Write("history_sync", "notification-inline", 0x00, SerializeProto(notification));
+    Write("history_sync", "payload-zlib", 0x01, deflated);
+    Write("history_sync", "sync-bootstrap", 0x02, raw);
+    HistorySync names;
+    names.set_synctype(HistorySync::PUSH_NAME);
+    auto* pushname = names.add_pushnames();
+    pushname->set_id("15550002222@s.whatsapp.net");
+    pushname->set_pushname("Pat");
+    Write("history_sync", "sync-push-names", 0x02, SerializeProto(names));
+    Message::HistorySyncNotification blob;
+    blob.set_synctype(Message::FULL);
+    blob.set_filelength(123456);
+    blob.set_directpath("/v/t62.7117-24/history");
+    Write("history_sync", "notification-blob", 0x00, SerializeProto(blob));
+}
+
 void AdvIdentity() {
     ADVDeviceIdentity identity;
     identity.set_rawid(1234);
@@ -275,6 +335,7 @@ int main(int argc, char** argv) {
     NoiseFrame();
     NoiseHandshake();
     WaMessage(messages);
+    HistorySyncSeeds();
     AdvIdentity();
     ReceiveMessage(messages);
     QrPairing();

@@ -2,7 +2,7 @@
 # make bench: runs the benchmarks against the binaries of BUILD_DIR (default build) and records
 # their results in docs/benchmarks.md. Each benchmark is one function below; a throwaway
 # PostgreSQL is started here for the PostgreSQL runs and stopped on exit.
-#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink receive (default: all)
+#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink receive history (default: all)
 # Knobs for the HTTP section (environment): WADESK_BENCH_BACKENDS (sqlite,postgres),
 # WADESK_BENCH_SESSIONS (5), WADESK_BENCH_CHATS (2000), WADESK_BENCH_MESSAGES (1000000),
 # WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000),
@@ -130,7 +130,25 @@ bench_receive() {
   node bench/receive/report.mjs docs/benchmarks.md "$cmd" "$out"
 }
 
+# History import (issue 12): 50,000 messages in 500 chats through HistoryImporter + WadeskService +
+# Repository, per backend, with live traffic of another session beside it (bench/history/).
+# Knobs: WADESK_HISTORY_BACKENDS (sqlite,postgres), WADESK_HISTORY_CHATS (500), WADESK_HISTORY_MESSAGES (50000).
+bench_history() {
+  local backends=${WADESK_HISTORY_BACKENDS:-sqlite,postgres}
+  local results=() backend out db
+  for backend in ${backends//,/ }; do
+    if [ "$backend" = postgres ]; then pg_url; db=$WADESK_BENCH_PG_URL; else db="sqlite://$work/history.db"; fi
+    out="$work/history-$backend.json"
+    echo "=== history import benchmark on $backend" >&2
+    "$build/wadesk-bench-history" --db "$db" --chats "${WADESK_HISTORY_CHATS:-500}" \
+      --messages "${WADESK_HISTORY_MESSAGES:-50000}" >"$out"
+    results+=("$out")
+  done
+  node bench/history/report.mjs docs/benchmarks.md "scripts/run-bench.sh $build history" "${results[@]}"
+}
+
 if want http; then bench_http; fi
 if want fanout; then bench_fanout; fi
 if want walink; then bench_walink; fi
 if want receive; then bench_receive; fi
+if want history; then bench_history; fi

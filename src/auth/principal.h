@@ -13,6 +13,8 @@ struct Principal {
     store::Role role = store::Role::kManager;
     std::string email;
     std::int64_t issued_at_s = 0;  // the token's "iat" (seconds), 0 when it had none
+    std::string token_id;          // names the token itself (TokenId), for signing out just it
+    std::int64_t expires_at_s = 0; // the token's "exp" (seconds), 0 when unknown
 
     bool IsAdmin() const { return role == store::Role::kAdmin; }
 };

@@ -2,12 +2,21 @@
 
 #include <mutex>
 
+#include <openssl/sha.h>
+
+#include "core/bytes.h"
 #include "core/clock.h"
 
 namespace wadesk::auth {
 namespace json = boost::json;
 
 std::int64_t SignOutMark(std::int64_t now_ms) { return (now_ms / 1000 + 1) * 1000; }
+
+std::string TokenId(std::string_view token) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+    return ToHex(BytesView(digest, sizeof digest));
+}
 
 std::string_view RoleName(store::Role role) { return role == store::Role::kAdmin ? "admin" : "manager"; }
 
@@ -41,8 +50,8 @@ bool Voided(std::optional<std::int64_t> iat_s, std::int64_t mark_ms) {
     return !iat_s || *iat_s * 1000 < mark_ms;
 }
 
-std::optional<std::int64_t> IssuedAt(const json::object& claims) {
-    auto it = claims.find("iat");
+std::optional<std::int64_t> TimeClaim(const json::object& claims, const char* name) {
+    auto it = claims.find(name);
     if (it == claims.end()) return std::nullopt;
     if (it->value().is_int64()) return it->value().as_int64();
     if (it->value().is_uint64() && it->value().as_uint64() < (1ull << 62))
@@ -50,6 +59,9 @@ std::optional<std::int64_t> IssuedAt(const json::object& claims) {
     if (it->value().is_double()) return static_cast<std::int64_t>(it->value().as_double());
     return std::nullopt;
 }
+
+std::optional<std::int64_t> IssuedAt(const json::object& claims) { return TimeClaim(claims, "iat"); }
+std::optional<std::int64_t> ExpiresAt(const json::object& claims) { return TimeClaim(claims, "exp"); }
 
 }  // namespace
 
@@ -68,6 +80,9 @@ IssuedToken TokenAuthenticator::Issue(const store::User& user) const {
     claims["iat"] = std::max(now, (mark_ms + 999) / 1000);
     claims["nbf"] = now;
     claims["exp"] = now + config_.token_ttl_s;
+    // Each sign-in its own token, also within one second: a sign-out of one (POST
+    // /api/auth/logout, by the token's digest) must not reach another.
+    claims["jti"] = ToHex(RandomBytes(16));
     return IssuedToken{SignHs256(claims, config_.jwt_secret), (now + config_.token_ttl_s) * 1000};
 }
 
@@ -81,8 +96,16 @@ Result<Principal> TokenAuthenticator::FromUser(const std::string& user_id, std::
     return Principal{user_id, it->second.company_id, it->second.role, it->second.email, iat_s.value_or(0)};
 }
 
+void TokenAuthenticator::Revoke(const std::string& token_id, std::int64_t expires_at_ms) {
+    const std::int64_t now = NowMs();
+    std::unique_lock lock(mutex_);
+    std::erase_if(revoked_, [now](const auto& entry) { return entry.second < now; });
+    if (expires_at_ms >= now) revoked_[token_id] = expires_at_ms;
+}
+
 bool TokenAuthenticator::StillValid(const Principal& who) const {
     std::shared_lock lock(mutex_);
+    if (!who.token_id.empty() && revoked_.count(who.token_id)) return false;
     auto it = users_.find(who.user_id);
     if (it == users_.end() || it->second.disabled) return false;
     std::optional<std::int64_t> iat_s;
@@ -92,13 +115,25 @@ bool TokenAuthenticator::StillValid(const Principal& who) const {
 
 Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) const {
     if (token.empty()) return MakeError("missing_token", "a bearer token is required");
+    const std::string token_id = TokenId(token);
+    {
+        std::shared_lock lock(mutex_);
+        if (revoked_.count(token_id)) return MakeError("token_revoked", "this token was signed out; log in again");
+    }
+    auto named = [&](Result<Principal> p, std::optional<std::int64_t> exp_s) {
+        if (p) {
+            p->token_id = token_id;
+            p->expires_at_s = exp_s.value_or(0);
+        }
+        return p;
+    };
     auto claims = own_.Verify(token, NowSeconds());
     if (claims) {
         auto sub = claims->find("sub");
         auto cid = claims->find("cid");
         if (sub == claims->end() || !sub->value().is_string() || cid == claims->end() || !cid->value().is_string())
             return MakeError("invalid_token", "token claims are incomplete");
-        auto principal = FromUser(std::string(sub->value().as_string()), IssuedAt(*claims));
+        auto principal = named(FromUser(std::string(sub->value().as_string()), IssuedAt(*claims)), ExpiresAt(*claims));
         if (!principal) return principal;
         // The user's company and role come from the table (a role change applies at once);
         // a token naming another company than its user's is forged or stale.
@@ -121,7 +156,7 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) const
             return MakeError("unknown_user", "the external user is not provisioned yet");
         user_id = it->second;
     }
-    return FromUser(user_id, identity->issued_at_s);
+    return named(FromUser(user_id, identity->issued_at_s), identity->expires_at_s);
 }
 
 Result<ExternalIdentity> TokenAuthenticator::VerifyExternal(std::string_view token) const {
@@ -151,6 +186,7 @@ Result<ExternalIdentity> TokenAuthenticator::VerifyExternal(std::string_view tok
     id.email = text(ext.claim_email).value_or("");
     id.name = text(ext.claim_name).value_or("");
     id.issued_at_s = IssuedAt(*claims);
+    id.expires_at_s = ExpiresAt(*claims);
     return id;
 }
 

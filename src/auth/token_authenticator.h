@@ -45,6 +45,7 @@ struct ExternalIdentity {
     std::string email;
     std::string name;
     std::optional<std::int64_t> issued_at_s;  // "iat", when present
+    std::optional<std::int64_t> expires_at_s; // "exp", when present
 };
 
 class TokenAuthenticator : public Authenticator {
@@ -66,6 +67,11 @@ public:
     // "invalid_token" when integration mode is off or the claims are missing/ill-typed.
     Result<ExternalIdentity> VerifyExternal(std::string_view token) const;
     bool IntegrationEnabled() const { return external_.has_value(); }
+
+    // Signs out one token (Principal::token_id) until `expires_at_ms`, after which it is void
+    // anyway; Authenticate answers "token_revoked" for it and StillValid is false. Entries past
+    // their expiry are dropped as new ones arrive.
+    void Revoke(const std::string& token_id, std::int64_t expires_at_ms);
 
     // The user table. Upsert on create/update/enable/disable, Remove on delete.
     void Upsert(const store::User& user);
@@ -91,6 +97,7 @@ private:
     mutable std::shared_mutex mutex_;
     std::unordered_map<std::string, Entry> users_;                 // by user id
     std::unordered_map<std::string, std::string> external_index_;  // company + '\n' + external id -> user id
+    std::unordered_map<std::string, std::int64_t> revoked_;        // token id -> its expiry (ms)
 };
 
 // The sign-out mark (store::User::tokens_valid_after) of a sign-out at `now_ms`: the start of
@@ -98,6 +105,10 @@ private:
 // sign-out is void. A user that has a mark already is signed out at max(now, that mark), since
 // tokens issued right after it carry the mark itself as their "iat" (see Issue).
 std::int64_t SignOutMark(std::int64_t now_ms);
+
+// What names a bearer token for a sign-out of just it: hex of its SHA-256 digest (no token
+// carries an id of its own, external ones included).
+std::string TokenId(std::string_view token);
 
 std::string_view RoleName(store::Role role);
 std::optional<store::Role> ParseRole(std::string_view name);

@@ -133,7 +133,8 @@ service::IncomingMessage Bridge::ToServiceMessage(const wa::IncomingMessage& m) 
     in.target_wa_message_id = m.target_id;
     in.failure = m.failure;
     FillIdentities(m, in);  // chat_jid/chat_lid, sender_jid/sender_phone/sender_lid (§13)
-    in.chat_name = m.from_me || m.is_group ? std::string() : m.push_name;
+    // A 1:1 chat has no name of its own: it shows its contact's, which the sender's push name
+    // (sender_name) keeps.
     in.is_group = m.is_group;
     in.wa_message_id = m.id;
     in.from_me = m.from_me;

@@ -46,6 +46,19 @@ service::HistoryChat ToServiceChat(const wa::HistoryChat& chat) {
     return out;
 }
 
+// Who the chunk names: push names, PN<->LID pairs and the phone's names of its 1:1 conversations.
+std::vector<service::HistoryContact> ContactsOf(const wa::HistoryChunk& chunk) {
+    std::vector<service::HistoryContact> out;
+    for (const auto& [jid, name] : chunk.push_names) out.push_back({.jid = jid, .push_name = name});
+    for (const auto& [pn, lid] : chunk.lid_mappings) out.push_back({.jid = pn, .lid = lid});
+    for (const wa::HistoryChat& chat : chunk.chats) {
+        if (chat.is_group || chat.name.empty()) continue;
+        const service::HistoryChat ids = ToServiceChat(chat);
+        out.push_back({.jid = ids.jid, .lid = ids.lid, .name = chat.name});
+    }
+    return out;
+}
+
 service::IncomingMessage ToServiceMessage(const wa::HistoryMessage& hm) {
     service::IncomingMessage in = Bridge::ToServiceMessage(hm.message);
     in.chat_name.clear();  // the chat's name comes from the conversation, not a sender's push name
@@ -75,6 +88,11 @@ void HistoryImporter::Schedule(SealedCredentialStore& store, const std::string& 
         jobs_.push_back(Job{&store, message_id});
     }
     wake_.notify_one();
+}
+
+void HistoryImporter::SetLidSink(const std::string& session_id, LidSink sink) {
+    std::lock_guard lock(mutex_);
+    lid_sinks_[session_id] = std::move(sink);
 }
 
 void HistoryImporter::ScheduleKept(SealedCredentialStore& store) {
@@ -149,6 +167,15 @@ void HistoryImporter::Import(const Job& job) {
     if (sync->has_progress()) batch.progress = static_cast<int>(chunk.progress);
     batch.chunk_chats = static_cast<std::int64_t>(chunk.chats.size());
     batch.chunk_messages = static_cast<std::int64_t>(chunk.message_count);
+    batch.contacts = ContactsOf(chunk);
+    if (!chunk.lid_mappings.empty()) {
+        LidSink sink;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = lid_sinks_.find(session_id); it != lid_sinks_.end()) sink = it->second;
+        }
+        if (sink) sink(chunk.lid_mappings);
+    }
 
     // Batches of at most kHistoryBatchMessages messages; the last one deletes the kept chunk.
     std::size_t in_batch = 0;
@@ -163,6 +190,7 @@ void HistoryImporter::Import(const Job& job) {
         if (last) store.Remember(done);
         first = false;
         batch.chats.clear();
+        batch.contacts.clear();
         in_batch = 0;
     };
     for (const wa::HistoryChat& chat : chunk.chats) {

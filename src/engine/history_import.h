@@ -15,9 +15,13 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "engine/sealed_credential_store.h"
 #include "service/engine.h"
@@ -39,6 +43,12 @@ public:
     // Queues every chunk the session still keeps (after a restart or a failed import).
     void ScheduleKept(SealedCredentialStore& store);
 
+    // Where the PN<->LID pairs of a session's chunks go besides the contacts: the session's Signal
+    // LidMap (wa::Session::LearnLidPairs), so both addressings of a contact decrypt. Called on the
+    // importer's thread with (PN user JID, LID user JID) pairs, once per chunk read.
+    using LidSink = std::function<void(std::vector<std::pair<std::string, std::string>>)>;
+    void SetLidSink(const std::string& session_id, LidSink sink);
+
 private:
     struct Job {
         SealedCredentialStore* store;
@@ -52,6 +62,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Job> jobs_;
+    std::map<std::string, LidSink> lid_sinks_;  // by session id; guarded by mutex_
     bool stopping_ = false;
     std::thread worker_;
 };

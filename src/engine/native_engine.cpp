@@ -98,6 +98,9 @@ public:
             config.require_full_sync = s.history_sync == store::kHistoryFull;
             entry.session =
                 wa::Session::Create(io_, config, *entry.store, *entry.bridge, &receive_pool_, &lane_stats_);
+            history_.SetLidSink(s.id, [weak = std::weak_ptr<wa::Session>(entry.session)](auto pairs) {
+                if (auto session = weak.lock()) session->LearnLidPairs(std::move(pairs));
+            });
             it = sessions_.emplace(s.id, std::move(entry)).first;
         }
         it->second.session->Start();

@@ -134,6 +134,7 @@ void Api::Register() {
     AddManagerRoutes(t, context_);
     AddSessionRoutes(t, context_);
     AddChatRoutes(t, context_);
+    AddContactRoutes(t, context_);
     AddReportRoutes(t, context_);
 }
 

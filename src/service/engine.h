@@ -50,12 +50,13 @@ struct IncomingMessage {
     std::string failure;                      // kUndecryptable: why, for logs
     std::string chat_jid;         // canonical: the PN JID of a contact when known (wa-protocol §13)
     std::string chat_lid;         // LID alias when known
-    std::string chat_name;        // push name or group subject, may be empty
+    std::string chat_name;        // the chat's own name (a group subject), may be empty; a 1:1 chat
+                                  // shows its contact's name instead
     bool is_group = false;
     std::string wa_message_id;
     bool from_me = false;         // sent from the phone itself
     std::string sender_jid;
-    std::string sender_name;
+    std::string sender_name;      // the sender's push name ("notify"); also kept as its contact's
     std::string sender_phone;     // digits, when the sender's PN is known
     std::string sender_lid;       // the sender's LID user JID when known
     std::string type = "text";
@@ -66,6 +67,15 @@ struct IncomingMessage {
     bool from_history = false;
     std::string status;           // history: the status the phone kept ("sent", "delivered", "read",
                                   // "played"); empty: "sent" for our own, "delivered" for others'
+};
+
+// Someone history sync names (wa-protocol §10, §13): a push name, the phone's name for a 1:1
+// conversation, or a PN<->LID pair. jid canonical as a chat's (PN when known), lid the alias.
+struct HistoryContact {
+    std::string jid;
+    std::string lid;
+    std::string name;       // the phone's name for the contact; empty when the chunk states none
+    std::string push_name;  // likewise
 };
 
 // A part of one history-sync chunk (wa-protocol §10) to store. A chunk is imported in batches,
@@ -92,6 +102,7 @@ struct HistoryBatch {
     std::int64_t chunk_chats = 0;     // in the whole chunk
     std::int64_t chunk_messages = 0;  // in the whole chunk
     std::vector<HistoryChat> chats;   // a chat of many messages may appear in several batches
+    std::vector<HistoryContact> contacts;  // the chunk's contacts: in its first batch
     // Set when the chunk cannot be read (yet): nothing is stored, the import is reported failed
     // with this reason, and the chunk stays kept for a later try.
     std::string failure;

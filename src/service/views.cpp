@@ -95,7 +95,7 @@ json::object ChatView(const store::Chat& c) {
     o["jid"] = c.jid;
     o["phone"] = OrNull(ChatPhone(c));
     o["lid"] = OrNull(ChatLid(c));
-    o["name"] = c.name;
+    o["name"] = ChatName(c);
     o["isGroup"] = c.is_group;
     o["unreadCount"] = c.unread_count;
     o["lastMessage"] = OrNull(c.last_message);
@@ -107,6 +107,16 @@ json::object ChatView(const store::Chat& c) {
     json::array labels;
     for (const auto& l : c.labels) labels.emplace_back(l);
     o["labels"] = std::move(labels);
+    return o;
+}
+
+json::object ContactView(const store::Contact& c) {
+    json::object o;
+    o["jid"] = c.jid;
+    o["phone"] = OrNull(c.phone);
+    o["lid"] = OrNull(c.lid);
+    o["name"] = OrNull(c.name);
+    o["pushName"] = OrNull(c.push_name);
     return o;
 }
 
@@ -312,7 +322,7 @@ void AppendChatJson(std::string& out, const store::Chat& c) {
     out += ",\"lid\":";
     AppendStringOrNull(out, ChatLid(c));
     out += ",\"name\":";
-    AppendJsonString(out, c.name);
+    AppendJsonString(out, ChatName(c));
     out += ",\"isGroup\":";
     AppendBool(out, c.is_group);
     out += ",\"unreadCount\":";

@@ -12,12 +12,21 @@
 
 namespace wadesk::service {
 
+// What a chat is called: its own name (group subject, a name set through the API or the phone's),
+// else its contact's name.
+inline const std::string& ChatName(const store::Chat& chat) {
+    return chat.name.empty() ? chat.contact_name : chat.name;
+}
+
 boost::json::value IsoOrNull(std::int64_t unix_ms);
 boost::json::object UserView(const store::User& user);          // never includes password_hash
 boost::json::object CompanyView(const store::Company& company);
 boost::json::object SessionView(const store::WaSession& session);
 boost::json::object AccessGrantView(const store::Access& access);
+// `name` is the chat's own name, else its contact's (store::Chat::contact_name).
 boost::json::object ChatView(const store::Chat& chat);
+// {jid, phone, lid, name, pushName}; phone, lid, name and pushName are null when unknown.
+boost::json::object ContactView(const store::Contact& contact);
 boost::json::object MessageView(const store::Message& message);
 boost::json::object AuditView(const store::AuditEntry& entry);
 // {id, name, sessionId, data, createdAt}; data is the parsed payload (null if unparsable).

@@ -125,6 +125,7 @@ void WadeskService::LoadViews() {
     auto grants = repo_.ListAllAccess();
     access_.Load(users, sessions, grants);
     for (const auto& u : users) authenticator_.Upsert(u);
+    for (const auto& t : repo_.ListRevokedTokens(NowMs())) authenticator_.Revoke(t.token_id, t.expires_at);
     std::lock_guard lock(state_mutex_);
     session_status_.clear();
     for (const auto& s : sessions) session_status_[s.id] = s.status;
@@ -931,13 +932,18 @@ void WadeskService::OnQr(const std::string& session_id, const std::string& qr_te
                          std::int64_t expires_at_ms) {
     auto s = repo_.FindSessionById(session_id);
     if (!s) return;
-    if (s->status != store::kStatusQr) {
+    const bool entered_qr = s->status != store::kStatusQr;
+    if (entered_qr) {
         store::SessionPatch p;
         p.status = store::kStatusQr;
         p.status_reason = "";
         if (auto u = repo_.UpdateSession(session_id, p)) s = u;
     }
     ApplySessionChange(*s);
+    // Entering the QR state is a status change like any other; a rotated QR is only whatsapp:qr.
+    if (entered_qr)
+        Emit(s->company_id, session_id, "whatsapp:session_status",
+             {{"sessionId", session_id}, {"status", store::kStatusQr}, {"reason", nullptr}});
     {
         std::lock_guard lock(state_mutex_);
         qr_[session_id] = QrState{session_id, store::kStatusQr, qr_text, png_data_url, expires_at_ms};
@@ -978,6 +984,13 @@ void WadeskService::OnStatus(const std::string& session_id, const std::string& s
     if (std::find(kAllStatuses.begin(), kAllStatuses.end(), status) == kAllStatuses.end()) {
         spdlog::warn("[WhatsApp] Session {} reported unknown status '{}'", session_id, status);
         return;
+    }
+    // The engine's own report of a logout we asked for (Disconnect, which recorded it with its
+    // reason) neither overwrites that reason nor announces the logout twice.
+    if (status == store::kStatusLoggedOut && reason == "logout") {
+        if (auto current = repo_.FindSessionById(session_id);
+            current && current->status == store::kStatusLoggedOut && !current->status_reason.empty())
+            return;
     }
     store::SessionPatch p;
     p.status = status;
@@ -1057,13 +1070,17 @@ bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch&
             return;
         }
         if (batch.first) progress("started");
+        for (const HistoryContact& hc : batch.contacts)
+            RecordContact(tx, *s, store::Contact{.jid = hc.jid, .lid = hc.lid, .name = hc.name, .push_name = hc.push_name});
         for (const HistoryChat& hc : batch.chats) {
             store::Chat c;
             c.company_id = s->company_id;
             c.session_id = s->id;
             c.jid = hc.jid;
             c.lid = hc.lid;
-            c.name = hc.name;
+            // A 1:1 conversation's name is the phone's name for its contact (in batch.contacts):
+            // the chat follows the contact; a group's name is its subject.
+            if (hc.is_group) c.name = hc.name;
             c.is_group = hc.is_group;
             c.unread_count = hc.unread_count;
             c.archived = hc.archived;
@@ -1115,6 +1132,7 @@ store::Message WadeskService::IncomingRow(store::Transaction& tx, const store::W
 }
 
 void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in) {
+    if (auto sender = SenderContact(in)) RecordContact(tx, s, std::move(*sender));
     store::Chat c;
     c.company_id = s.company_id;
     c.session_id = s.id;

@@ -96,6 +96,12 @@ struct ChatFilter {
     std::optional<std::string> assigned_to;  // user id, "" = unassigned, "me" = the actor
 };
 
+struct ContactFilter {
+    int page = 1;
+    int limit = 50;
+    std::string search;
+};
+
 struct SendRequest {
     std::string text;
     std::string quoted_message_id;   // our message id or a WhatsApp id of this chat
@@ -154,6 +160,9 @@ public:
     // Signs the actor out everywhere: every token issued to the actor so far is void (REST
     // calls answer 401 "token_revoked", live Socket.IO connections are closed).
     void LogoutAll(const Actor& actor);
+    // Signs out the token the actor called with, only it (service/logout.cpp): it is refused from
+    // now on, here and after a restart, until it would have expired anyway.
+    void Logout(const Actor& actor);
     store::User Me(const Actor& actor);
     // Integration mode: creates the external token's user (and its company when unknown).
     store::User ProvisionExternal(const auth::ExternalIdentity& identity);
@@ -207,6 +216,10 @@ public:
     SendResult Send(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
                     const SendRequest& request);
 
+    // --- contacts (canRead; service/contacts.cpp)
+    store::Page<store::Contact> ListContacts(const Actor& actor, const std::string& session_id,
+                                             const ContactFilter& filter);
+
     // --- stats, audit, events (admin for stats and audit)
     StatsView Stats(const Actor& actor);
     store::Page<store::AuditEntry> Audit(const Actor& actor, int page, int limit);
@@ -258,6 +271,12 @@ private:
     void RecordIncoming(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
     void ApplyChange(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
     void AppendUpdated(store::Transaction& tx, const store::WaSession& session, const store::UpdatedMessage& updated);
+    // Stores `contact` of the session inside the receive (or history) transaction; the 1:1 chats
+    // whose shown name changed with it are appended as whatsapp:chat_updated.
+    void RecordContact(store::Transaction& tx, const store::WaSession& session, store::Contact contact);
+    // The sender of an incoming message as a contact to record: its push name and PN<->LID pair;
+    // nullopt when the message names neither (our own messages, a sender without a push name).
+    static std::optional<store::Contact> SenderContact(const IncomingMessage& in);
     void ApplySessionChange(const store::WaSession& session);
     void ValidateNewUser(const NewUser& user) const;
     // Hands `m` (an outgoing row of session `s`) to the engine unless it was already handed in

@@ -41,7 +41,8 @@ json::array DevicesJson(const std::vector<DeviceInfo>& devices) {
                                  {"key_index", d.key_index},
                                  {"platform", d.platform},
                                  {"paired_at", d.paired_at},
-                                 {"online", d.online}});
+                                 {"online", d.online},
+                                 {"require_full_sync", d.require_full_sync}});
     }
     return a;
 }
@@ -109,6 +110,7 @@ ControlResponse HandleHistory(SimServer& server, std::string_view phone, std::st
     auto chats_it = o->find("chats");
     if (chats_it == o->end() || !chats_it->value().is_array())
         return Fail(400, "bad_request", "field 'chats' (array) is required");
+    const bool corrupt = BoolField(*o, "corrupt");
     std::vector<HistorySeedChat> chats;
     for (const auto& c : chats_it->value().as_array()) {
         if (!c.is_object()) return Fail(400, "bad_request", "each chat is an object");
@@ -132,7 +134,7 @@ ControlResponse HandleHistory(SimServer& server, std::string_view phone, std::st
         chats.push_back(std::move(chat));
     }
     const std::size_t count = chats.size();
-    if (auto r = server.SetPhoneHistory(phone, std::move(chats)); !r) return FromError(r.error());
+    if (auto r = server.SetPhoneHistory(phone, std::move(chats), corrupt); !r) return FromError(r.error());
     return Json(200, json::object{{"chats", count}});
 }
 

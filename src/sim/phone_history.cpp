@@ -6,6 +6,8 @@
 // The companion answers with peer_msg and hist_sync receipts, which the server swallows.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "sim/server.h"
 #include "whatsapp/binary/decoder.h"
 #include "whatsapp/binary/jid.h"
@@ -27,7 +29,7 @@ wa::WebMessageInfo::Status SeedStatus(const std::string& status) {
 
 }  // namespace
 
-Result<void> SimServer::SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats) {
+Result<void> SimServer::SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats, bool corrupt) {
     Account* me = MutableAccount(phone);
     if (!me) return MakeError("no_account", "no such account");
     if (chats.size() >= kMaxInlineHistoryChats)
@@ -48,6 +50,7 @@ Result<void> SimServer::SetPhoneHistory(std::string_view phone, std::vector<Hist
     PhoneParty* party = Party(*me);
     if (!party) return MakeError("signal_error", "the phone has no Signal context");
     party->history = std::move(chats);
+    party->history_corrupt = corrupt;
     party->history_pushed.clear();
     return {};
 }
@@ -56,8 +59,12 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
     PhoneParty* party = Party(me);
     if (!party || party->history.empty() || party->history_pushed.count(device)) return;
 
+    // A companion that asked for its whole history gets one FULL chunk; any other the phone's
+    // default push, the newest messages of each chat.
+    const auto dev = me.devices.find(device);
+    const bool full = dev != me.devices.end() && dev->second.require_full_sync;
     wa::HistorySync sync;
-    sync.set_synctype(wa::HistorySync::INITIAL_BOOTSTRAP);
+    sync.set_synctype(full ? wa::HistorySync::FULL : wa::HistorySync::INITIAL_BOOTSTRAP);
     sync.set_chunkorder(0);
     sync.set_progress(100);
     for (const auto& seed : party->history) {
@@ -91,7 +98,8 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
         if (seed.pinned) conv->set_pinned(1);
         std::uint64_t order = 0;
         // As a phone lists them: newest first, msgOrderId rising with age.
-        for (auto it = seed.messages.rbegin(); it != seed.messages.rend(); ++it) {
+        const std::size_t count = full ? seed.messages.size() : std::min(seed.messages.size(), kRecentHistoryMessages);
+        for (auto it = seed.messages.rbegin(); it != seed.messages.rbegin() + static_cast<std::ptrdiff_t>(count); ++it) {
             wa::HistorySyncMsg* hm = conv->add_messages();
             hm->set_msgorderid(++order);
             wa::WebMessageInfo* info = hm->mutable_message();
@@ -109,10 +117,14 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
     auto* pm = message.mutable_protocolmessage();
     pm->set_type(wa::Message::ProtocolMessage::HISTORY_SYNC_NOTIFICATION);
     auto* n = pm->mutable_historysyncnotification();
-    n->set_synctype(wa::Message::INITIAL_BOOTSTRAP);
+    n->set_synctype(full ? wa::Message::FULL : wa::Message::INITIAL_BOOTSTRAP);
     n->set_chunkorder(0);
     n->set_progress(100);
-    const Bytes inline_payload = wa::ZlibDeflate(wa::SerializeProto(sync));
+    Bytes inline_payload = wa::ZlibDeflate(wa::SerializeProto(sync));
+    if (party->history_corrupt) {
+        // Not a zlib stream: a wrong header and a damaged body, as a phone with a bad write would send.
+        for (std::size_t i = 0; i < inline_payload.size(); ++i) inline_payload[i] ^= 0x5a;
+    }
     n->set_initialhistbootstrapinlinepayload(std::string(inline_payload.begin(), inline_payload.end()));
 
     const PeerAddress address{me.lid + "_1", device};
@@ -133,7 +145,8 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
     Persist(me);
     const std::string id = "3A" + ToHex(RandomBytes(9));
     const std::string own = wa::Jid::User(me.phone).ToString();
-    spdlog::info("[sim] phone {} pushes history ({} chats) to device {}", me.phone, party->history.size(), device);
+    spdlog::info("[sim] phone {} pushes history ({}, {} chats{}) to device {}", me.phone, full ? "full" : "recent",
+                 party->history.size(), party->history_corrupt ? ", corrupt payload" : "", device);
     NodeList enc{Node("enc", Attrs{{"v", "2"}, {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"}},
                       std::move(ct->bytes))};
     RouteMessage({me.phone, 0},

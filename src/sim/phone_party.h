@@ -81,6 +81,7 @@ struct PhoneParty {
     std::map<std::pair<std::string, DeviceKey>, int> retries;  // (id, sender device) -> retry receipts sent
     std::vector<HistorySeedChat> history;          // pushed to each companion once, after its first prekey upload
     std::set<std::uint16_t> history_pushed;        // companions that got it
+    bool history_corrupt = false;                  // push a payload that does not inflate
 };
 
 }  // namespace wadesk::sim

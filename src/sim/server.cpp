@@ -163,7 +163,7 @@ Result<std::vector<DeviceInfo>> SimServer::Devices(std::string_view phone) const
     for (const auto& [id, d] : account->devices) {
         out.push_back(DeviceInfo{id, DeviceJid(account->phone, id, wa::kServerUser),
                                  DeviceJid(account->lid, id, wa::kServerLid), d.key_index, d.platform, d.paired_at,
-                                 online_.count({account->phone, id}) > 0});
+                                 online_.count({account->phone, id}) > 0, d.require_full_sync});
     }
     return out;
 }
@@ -351,6 +351,10 @@ void SimConnection::StartRegistration(const Key32& noise_key, const Bytes& paylo
     reg.identity = *identity;
     reg.registration_id = *reg_id;
     reg.signed_prekey = SignedPreKey{*spk_id, *spk, Key32{}, ToBytes(d.eskeysig())};
+    if (d.has_deviceprops()) {
+        if (auto props = wa::ParseProto<wa::DeviceProps>(AsBytes(d.deviceprops())))
+            reg.require_full_sync = props->requirefullsync();
+    }
     NodeList refs;
     for (std::size_t i = 0; i < kRefCount; ++i) {
         std::string ref = "2@" + Base64Encode(RandomBytes(24));
@@ -407,6 +411,7 @@ void SimConnection::HandleRegistrationReply(const Node& iq) {
     dev.signed_prekey = reg.signed_prekey;
     dev.key_index = reg.pairing->key_index;
     dev.platform = reg.platform;
+    dev.require_full_sync = reg.require_full_sync;
     dev.paired_at = server_.now();
     dev.account_signature = reg.pairing->account_signature;
     dev.device_signature = *device_sig;

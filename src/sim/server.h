@@ -68,6 +68,7 @@ private:
         std::string phone;
         std::uint16_t device_id = 0;
         std::string platform;
+        bool require_full_sync = false;  // DeviceProps in the ClientPayload's devicePairingData
         std::string pair_success_id;
         // Linking by pairing code (§5.2), from companion_hello; see link_code_iq.cpp.
         struct LinkCode {
@@ -163,6 +164,7 @@ struct DeviceInfo {
     std::string platform;
     std::int64_t paired_at = 0;
     bool online = false;
+    bool require_full_sync = false;
 };
 
 struct ScanResult {
@@ -218,11 +220,15 @@ public:
     // Errors: no_account, no_device.
     Result<void> BreakNext(std::string_view phone, std::string_view device_jid);
     // The history the phone pushes to companions it links from now on (phone_history.cpp): one
-    // INITIAL_BOOTSTRAP chunk with an inline payload. Fewer than kMaxInlineHistoryChats chats:
+    // chunk with an inline payload: FULL with every seeded message for a companion that
+    // registered with DeviceProps.requireFullSync, else INITIAL_BOOTSTRAP with the newest
+    // kRecentHistoryMessages messages of each chat. Fewer than kMaxInlineHistoryChats chats:
     // larger histories travel as external blobs from the media host, which is not emulated.
-    // Errors: no_account, bad_request (a chat without a valid `with`, too many chats).
+    // `corrupt`: the payload is sent as bytes that do not inflate (a chunk the companion can never
+    // read). Errors: no_account, bad_request (a chat without a valid `with`, too many chats).
     static constexpr std::size_t kMaxInlineHistoryChats = 20;
-    Result<void> SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats);
+    static constexpr std::size_t kRecentHistoryMessages = 50;
+    Result<void> SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats, bool corrupt = false);
     // Pushes the seeded history to companion `device` of `account` unless it had it (called after
     // the companion's first prekey upload, when a Signal session with it can start).
     void PhonePushHistory(Account& account, std::uint16_t device);

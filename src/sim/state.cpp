@@ -177,7 +177,8 @@ json::object AccountJson(const Account& a) {
                                        {"paired_at", d.paired_at},
                                        {"account_signature", ToHex(d.account_signature)},
                                        {"device_signature", ToHex(d.device_signature)},
-                                       {"adv_details", ToHex(d.adv_details)}});
+                                       {"adv_details", ToHex(d.adv_details)},
+                                       {"require_full_sync", d.require_full_sync}});
     }
     return json::object{{"phone", a.phone},
                         {"name", a.name},
@@ -226,6 +227,8 @@ Account AccountFrom(const json::object& ao) {
         dev.account_signature = Hex(d, "account_signature");
         dev.device_signature = Hex(d, "device_signature");
         dev.adv_details = Hex(d, "adv_details");
+        if (auto it = d.find("require_full_sync"); it != d.end() && it->value().is_bool())
+            dev.require_full_sync = it->value().as_bool();
         a.devices[dev.id] = std::move(dev);
     }
     return a;

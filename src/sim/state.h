@@ -46,6 +46,7 @@ struct Device {
     Bytes account_signature;      // ADV account signature
     Bytes device_signature;       // ADV device signature (from pair-device-sign)
     Bytes adv_details;            // serialized ADVDeviceIdentity
+    bool require_full_sync = false;  // DeviceProps.requireFullSync of its registration: full history
 };
 
 // One emulated phone (device 0) with its account.

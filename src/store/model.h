@@ -33,6 +33,13 @@ struct User {
     std::int64_t tokens_valid_after = 0;  // tokens issued before this time are void (0: none)
 };
 
+// A token signed out on its own (POST /api/auth/logout), void until it would have expired anyway.
+struct RevokedToken {
+    std::string token_id;      // auth::TokenId of the token
+    std::string user_id;
+    std::int64_t expires_at = 0;  // unix ms
+};
+
 // Session statuses of SPEC §3, spelled as the API spells them.
 inline constexpr const char* kStatusInitializing = "initializing";
 inline constexpr const char* kStatusQr = "qr";
@@ -93,7 +100,29 @@ struct Chat {
     std::vector<std::string> labels;
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
+    // The name of the chat's contact (its name, else its push name) for a 1:1 chat; kept by the
+    // store (UpsertContact, UpsertChat). What the chat shows when `name` is empty.
+    std::string contact_name;
 };
+
+// Someone the session's account knows (wa-protocol §13). `jid` is canonical as a chat's: the
+// phone-number JID (user@s.whatsapp.net) when known, else the LID (user@lid); `lid` the LID alias
+// when known. Unique per session by jid and by lid.
+struct Contact {
+    std::string id;
+    std::string company_id;
+    std::string session_id;
+    std::string jid;
+    std::string lid;
+    std::string phone;             // digits of the phone-number JID; empty when only the LID is known
+    std::string name;              // the phone's own name for the contact (history), else empty
+    std::string push_name;         // the name the contact gave itself (message "notify", history)
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+// What a chat of this contact shows when it has no name of its own.
+inline const std::string& ContactDisplayName(const Contact& c) { return c.name.empty() ? c.push_name : c.name; }
 
 struct MediaInfo {
     std::string mimetype;

@@ -60,6 +60,14 @@ struct ChatQuery {
     std::optional<std::string> assigned_to;  // user id; "" = unassigned
 };
 
+struct ContactQuery {
+    std::string company_id;
+    std::string session_id;
+    int page = 1;                            // 1-based
+    int limit = 50;                          // 1..200, validated by the caller
+    std::string search;                      // substring of name, push name, jid, lid or phone; case-insensitive
+};
+
 struct MessageQuery {
     std::string company_id;
     std::string session_id;
@@ -87,6 +95,13 @@ struct RecordedMessage {
     Message message;   // the stored row (the existing one when it was a duplicate)
     Chat chat;         // the chat after the change
     bool inserted = false;  // false: (session, wa_message_id) or (session, client_message_id) existed
+};
+
+// What UpsertContact did.
+struct UpsertedContact {
+    Contact contact;            // the row after the change
+    bool changed = false;       // false: the contact was stored exactly so already
+    std::vector<Chat> chats;    // the chats whose contact_name changed with it, after the change
 };
 
 // What UpdateMessageContent did.
@@ -126,6 +141,7 @@ public:
     virtual Chat UpsertChat(const Chat& chat) = 0;
     virtual RecordedMessage RecordMessage(const Message& message) = 0;
     virtual std::optional<Message> FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) = 0;
+    virtual UpsertedContact UpsertContact(const Contact& contact) = 0;
     // Rewrites a stored message's content: type, body, media, quoted_message_id, edited, deleted
     // (found by message.session_id and message.id). Returns the row after the change; nullopt
     // when there is no such message. The chat's preview follows when it is the chat's last
@@ -164,6 +180,12 @@ public:
     virtual std::optional<User> UpdateUser(std::string_view company_id, std::string_view id, const UserPatch& patch) = 0;
     virtual bool DeleteUser(std::string_view company_id, std::string_view id) = 0;  // also drops its grants
 
+    // --- tokens signed out one by one (sql_revoked_tokens.cpp)
+    // Records the token (again: nothing changes) and prunes the rows whose expiry has passed.
+    virtual void RevokeToken(const RevokedToken& token) = 0;
+    // The tokens signed out that have not expired at `now_ms`: what the authenticator loads.
+    virtual std::vector<RevokedToken> ListRevokedTokens(std::int64_t now_ms) = 0;
+
     // --- WhatsApp sessions
     virtual WaSession CreateSession(const WaSession& session) = 0;
     virtual std::optional<WaSession> FindSession(std::string_view company_id, std::string_view id) = 0;
@@ -173,7 +195,8 @@ public:
     virtual std::vector<WaSession> ListSessionsByStatus(const std::vector<std::string>& statuses) = 0;
     virtual std::int64_t CountSessions(std::string_view company_id) = 0;
     virtual std::optional<WaSession> UpdateSession(std::string_view id, const SessionPatch& patch) = 0;
-    // Removes the session, its grants and credentials; with purge also chats, messages, events.
+    // Removes the session, its grants and credentials; with purge also chats, messages, contacts,
+    // events.
     virtual bool DeleteSession(std::string_view company_id, std::string_view id, bool purge) = 0;
 
     // --- access grants (one row per session × user)
@@ -197,6 +220,18 @@ public:
                                            std::string_view id, const ChatPatch& patch) = 0;
     virtual std::optional<Chat> MarkChatRead(std::string_view company_id, std::string_view session_id,
                                              std::string_view id) = 0;  // unread_count = 0
+
+    // --- contacts
+    // Finds the contact of `jid` (or of `lid` when given and known) in the session, creating it
+    // when missing; a PN JID and its LID alias are one contact (a LID-only row gains the PN JID,
+    // which becomes canonical; two rows that turn out to be one are folded). Non-empty name and
+    // push_name replace the stored ones; empty ones keep them. phone follows the PN JID. The 1:1
+    // chats of the contact get its display name as contact_name.
+    virtual UpsertedContact UpsertContact(const Contact& contact) = 0;
+    virtual std::optional<Contact> FindContact(std::string_view company_id, std::string_view session_id,
+                                               std::string_view jid) = 0;  // matches jid or lid
+    // Named contacts first (by name, else push name, case-insensitive), then the rest, by jid.
+    virtual Page<Contact> ListContacts(const ContactQuery& query) = 0;
 
     // --- messages
     // One transaction: inserts `message` unless its (session, wa_message_id) or

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "store/errors.h"
+#include "store/sql_contacts.h"
 
 namespace wadesk::store {
 
@@ -35,7 +36,7 @@ const std::string kAccessCols =
     "company_id, session_id, user_id, can_read, can_write, can_manage_chats, created_at, updated_at";
 const std::string kChatCols =
     "id, company_id, session_id, jid, lid, name, is_group, unread_count, last_message, last_message_at, archived, "
-    "pinned, muted, assigned_to, labels, created_at, updated_at";
+    "pinned, muted, assigned_to, labels, created_at, updated_at, contact_name";
 const std::string kMessageCols =
     "id, company_id, session_id, chat_id, wa_message_id, from_me, sender_jid, sender_name, sender_phone, type, body, "
     "has_media, media_mimetype, media_size, media_file_name, media_url, quoted_message_id, ts, status, sent_by, "
@@ -85,6 +86,7 @@ const std::string kDeleteSession = "DELETE FROM wa_sessions WHERE company_id = $
 const std::string kPurgeSessionOutbox = "DELETE FROM outbox WHERE session_id = $1";
 const std::string kPurgeSessionMessages = "DELETE FROM wa_messages WHERE company_id = $1 AND session_id = $2";
 const std::string kPurgeSessionChats = "DELETE FROM wa_chats WHERE company_id = $1 AND session_id = $2";
+const std::string kPurgeSessionContacts = "DELETE FROM wa_contacts WHERE company_id = $1 AND session_id = $2";
 const std::string kPurgeSessionEvents = "DELETE FROM events WHERE company_id = $1 AND session_id = $2";
 
 // ---- access
@@ -108,7 +110,7 @@ const std::string kListAllAccess = "SELECT " + kAccessCols + " FROM wa_access OR
 // ---- chats
 const std::string kInsertChat =
     "INSERT INTO wa_chats (" + kChatCols +
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
 const std::string kSelectChat =
     "SELECT " + kChatCols + " FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3";
 const std::string kSelectChatInSession = "SELECT " + kChatCols + " FROM wa_chats WHERE session_id = $1 AND id = $2";
@@ -119,7 +121,11 @@ const std::string kSelectChatByLid =
 const std::string kUpdateChat =
     "UPDATE wa_chats SET jid = $2, lid = $3, name = $4, is_group = $5, unread_count = $6, last_message = $7, "
     "last_message_at = $8, archived = $9, pinned = $10, muted = $11, assigned_to = $12, labels = $13, "
-    "updated_at = $14 WHERE id = $1";
+    "updated_at = $14, contact_name = $15 WHERE id = $1";
+// The 1:1 chats of a contact ($3 its jid, $4 its lid or jid again) whose contact_name differs.
+const std::string kSetChatContactName =
+    "UPDATE wa_chats SET contact_name = $5, updated_at = $6 WHERE company_id = $1 AND session_id = $2 AND "
+    "contact_name <> $5 AND (jid = $3 OR jid = $4 OR (lid <> '' AND (lid = $3 OR lid = $4))) RETURNING " + kChatCols;
 const std::string kMoveChatMessages = "UPDATE wa_messages SET chat_id = $2 WHERE chat_id = $1";
 const std::string kDeleteChat = "DELETE FROM wa_chats WHERE id = $1";
 const std::string kMarkChatRead =
@@ -130,7 +136,7 @@ const std::string kSessionChatCount =
     "SELECT chats FROM session_chat_counts WHERE company_id = $1 AND session_id = $2";
 // The same as a column of a listing of (company $1, session $2): a scalar subquery, computed once.
 const std::string kSessionChatCountColumn = "(" + kSessionChatCount + ")";
-constexpr std::size_t kChatTotalColumn = 17;  // the column after kChatCols
+constexpr std::size_t kChatTotalColumn = 18;  // the column after kChatCols
 const std::string kChatActivityOrder = " ORDER BY last_message_at DESC, id DESC";
 const std::string kUpdateChatOnMessage =
     "UPDATE wa_chats SET "
@@ -345,6 +351,7 @@ Chat ReadChat(const Row& r) {
     c.labels = ParseLabels(r.Text(14));
     c.created_at = r.Int(15);
     c.updated_at = r.Int(16);
+    c.contact_name = r.Text(17);
     return c;
 }
 
@@ -422,13 +429,13 @@ Params ChatParams(const Chat& c) {
             c.lid,     c.name,          c.is_group,     std::int64_t{c.unread_count},
             c.last_message, c.last_message_at, c.archived, c.pinned,
             c.muted,   c.assigned_to,   LabelsToJson(c.labels), c.created_at,
-            c.updated_at};
+            c.updated_at, c.contact_name};
 }
 
 void WriteChat(Connection& conn, const Chat& c) {
     conn.Exec(kUpdateChat, {c.id, c.jid, c.lid, c.name, c.is_group, std::int64_t{c.unread_count}, c.last_message,
                             c.last_message_at, c.archived, c.pinned, c.muted, c.assigned_to, LabelsToJson(c.labels),
-                            c.updated_at});
+                            c.updated_at, c.contact_name});
 }
 
 bool IsLid(std::string_view jid) { return jid.size() > 4 && jid.substr(jid.size() - 4) == "@lid"; }
@@ -552,6 +559,7 @@ public:
     void Finish();
 
     Chat UpsertChat(const Chat& chat) override;
+    UpsertedContact UpsertContact(const Contact& contact) override;
     RecordedMessage RecordMessage(const Message& message) override;
     std::optional<Message> FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) override {
         if (wa_message_id.empty()) return std::nullopt;
@@ -654,6 +662,8 @@ Chat SqlTransaction::UpsertChat(const Chat& chat) {
         }
         Chat out = chat;
         if (out.id.empty()) out.id = NewId();
+        out.contact_name =
+            out.is_group ? std::string() : detail::ContactNameOfChat(conn_, out.company_id, out.session_id, out.jid, out.lid);
         out.created_at = now;
         out.updated_at = now;
         conn_.Exec(kInsertChat, ChatParams(out));
@@ -692,6 +702,11 @@ Chat SqlTransaction::UpsertChat(const Chat& chat) {
     if (!chat.lid.empty() && chat.lid != keep.jid) keep.lid = chat.lid;
     if (!chat.name.empty()) keep.name = chat.name;
     keep.is_group = keep.is_group || chat.is_group;
+    if (keep.jid != found.jid || keep.lid != found.lid || fold) {
+        keep.contact_name = keep.is_group ? std::string()
+                                          : detail::ContactNameOfChat(conn_, keep.company_id, keep.session_id,
+                                                                      keep.jid, keep.lid);
+    }
     // Most calls find the chat as it is (every incoming message names its chat): no write then.
     const bool unchanged = !fold && keep.jid == found.jid && keep.lid == found.lid && keep.name == found.name &&
                            keep.is_group == found.is_group;
@@ -701,6 +716,19 @@ Chat SqlTransaction::UpsertChat(const Chat& chat) {
     keep.updated_at = now;
     WriteChat(conn_, keep);
     return keep;
+}
+
+UpsertedContact SqlTransaction::UpsertContact(const Contact& contact) {
+    detail::ContactWrite w = detail::WriteContact(conn_, dialect_.for_update, contact);
+    UpsertedContact out{w.contact, w.changed, {}};
+    if (!w.display_changed) return out;
+    const Contact& c = w.contact;
+    out.chats = All<Chat>(conn_.Query(kSetChatContactName, {c.company_id, c.session_id, c.jid,
+                                                            c.lid.empty() ? c.jid : c.lid,
+                                                            std::string(ContactDisplayName(c)), NowMs()}),
+                          ReadChat);
+    for (const Chat& chat : out.chats) locked_chats_[chat.id] = chat.company_id;
+    return out;
 }
 
 RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
@@ -1041,6 +1069,7 @@ bool SqlRepository::DeleteSession(std::string_view company_id, std::string_view 
             conn.Exec(kPurgeSessionOutbox, {S(id)});
             conn.Exec(kPurgeSessionMessages, {S(company_id), S(id)});
             conn.Exec(kPurgeSessionChats, {S(company_id), S(id)});
+            conn.Exec(kPurgeSessionContacts, {S(company_id), S(id)});
             conn.Exec(kPurgeSessionEvents, {S(company_id), S(id)});
             conn.Exec(kPurgeSessionCounts, {S(company_id), S(id)});
         }
@@ -1138,6 +1167,28 @@ std::optional<Chat> SqlRepository::FindChatByJid(std::string_view company_id, st
     return out;
 }
 
+UpsertedContact SqlRepository::UpsertContact(const Contact& contact) {
+    UpsertedContact out;
+    Transact([&](Transaction& tx) { out = tx.UpsertContact(contact); });
+    return out;
+}
+
+std::optional<Contact> SqlRepository::FindContact(std::string_view company_id, std::string_view session_id,
+                                                  std::string_view jid) {
+    std::optional<Contact> out;
+    db_->Read([&](Connection& conn) { out = detail::SelectContact(conn, company_id, session_id, jid); });
+    return out;
+}
+
+Page<Contact> SqlRepository::ListContacts(const ContactQuery& query) {
+    ContactQuery q = query;
+    if (!q.search.empty()) q.search = "%" + EscapeLike(q.search) + "%";
+    const int limit = ClampLimit(q.limit);
+    Page<Contact> out;
+    db_->Read([&](Connection& conn) { out = detail::SelectContacts(conn, q, limit, OffsetOf(q.page, limit)); });
+    return out;
+}
+
 Page<Chat> SqlRepository::ListChats(const ChatQuery& query) {
     std::string where = " FROM wa_chats WHERE company_id = $1 AND session_id = $2";
     Params params{query.company_id, query.session_id};
@@ -1153,7 +1204,8 @@ Page<Chat> SqlRepository::ListChats(const ChatQuery& query) {
     }
     if (!query.search.empty()) {
         std::string p = next();
-        where += " AND (lower(name) LIKE " + p + " ESCAPE '\\' OR lower(jid) LIKE " + p + " ESCAPE '\\')";
+        where += " AND (lower(name) LIKE " + p + " ESCAPE '\\' OR lower(contact_name) LIKE " + p +
+                 " ESCAPE '\\' OR lower(jid) LIKE " + p + " ESCAPE '\\')";
         params.emplace_back("%" + EscapeLike(query.search) + "%");
     }
     // The unfiltered listing (the console's default view) is one statement: its total, kept by

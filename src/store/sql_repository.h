@@ -64,6 +64,12 @@ public:
     std::optional<Chat> FindChatByJid(std::string_view company_id, std::string_view session_id,
                                       std::string_view jid) override;
     Page<Chat> ListChats(const ChatQuery& query) override;
+    UpsertedContact UpsertContact(const Contact& contact) override;
+    void RevokeToken(const RevokedToken& token) override;
+    std::vector<RevokedToken> ListRevokedTokens(std::int64_t now_ms) override;
+    std::optional<Contact> FindContact(std::string_view company_id, std::string_view session_id,
+                                       std::string_view jid) override;
+    Page<Contact> ListContacts(const ContactQuery& query) override;
     std::optional<Chat> UpdateChat(std::string_view company_id, std::string_view session_id, std::string_view id,
                                    const ChatPatch& patch) override;
     std::optional<Chat> MarkChatRead(std::string_view company_id, std::string_view session_id,

@@ -524,6 +524,92 @@ for (const size of kSizes) {
       }
     });
 
+    test('the phone\'s history shows right after linking, with its progress; contacts\' names stand for numbers; a history that cannot be read says so', async () => {
+      const company = await srv.createCompany({ name: `Console history ${size.name}` });
+      const token = await srv.login(company.adminEmail, company.adminPassword);
+      const shop = await newPhone(`History shop ${size.name}`);
+      const broken = await newPhone(`Broken shop ${size.name}`);
+      const pat = await newPhone(`Patricia ${size.name}`);
+      const walkIn = await newPhone(`Walk-in ${size.name}`);
+      const t0 = Math.floor(Date.now() / 1000) - 3 * 86400;
+      const history = (tag) => [
+        { with: pat, name: 'Pat (customer)', messages: [{ id: `${tag}-1`, text: 'my usual order, please', t: t0 }, { id: `${tag}-2`, fromMe: true, text: 'on its way', t: t0 + 60, status: 'read' }] },
+        { with: '15559990077', name: 'Old supplier', messages: [{ id: `${tag}-3`, fromMe: true, text: 'invoice attached', t: t0 - 86400, status: 'delivered' }] },
+      ];
+      assert.equal((await sim.control('PUT', `/accounts/${shop}/history`, { chats: history(`CH-${size.name}`) })).status, 200);
+      assert.equal((await sim.control('PUT', `/accounts/${broken}/history`, { chats: history(`CB-${size.name}`), corrupt: true })).status, 200);
+      const page = await newPage(size);
+      // Every text the import line shows while it is shown.
+      await page.addInitScript(() => {
+        window.historyLines = [];
+        new MutationObserver(() => {
+          const line = document.getElementById('history-import');
+          const text = line && !line.hidden ? line.textContent.trim() : '';
+          if (text && window.historyLines.at(-1) !== text) window.historyLines.push(text);
+        }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+      });
+      const linkFromPage = async (phone) => {
+        await page.getByRole('button', { name: '+ Link an account' }).click();
+        await page.waitForSelector('#qr:not([hidden])', { timeout: 20000 });
+        const sessions = await apiItems(srv.get('/api/whatsapp/sessions', token));
+        const id = sessions.find((x) => x.status === 'qr').id;
+        const qr = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}/qr`, token));
+        assert.equal((await sim.control('POST', `/accounts/${phone}/scan`, { qr: qr.qr })).status, 200);
+        await page.waitForFunction((p) => document.getElementById('account-status').textContent === `Connected · +${p}`, phone, { timeout: 20000 });
+        if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
+        return id;
+      };
+      try {
+        await signIn(page, company.adminEmail, company.adminPassword);
+        await linkFromPage(shop);
+        // The phone's chats, under the names the phone gave them, not their numbers.
+        await chatButton(page, 'Pat (customer)').waitFor({ timeout: 20000 });
+        await chatButton(page, 'Old supplier').waitFor();
+        assert.match(await chatButton(page, 'Pat (customer)').locator('.preview').textContent(), /on its way/);
+        await page.waitForSelector('#history-import', { state: 'hidden' });
+        const lines = await page.evaluate(() => window.historyLines);
+        assert.ok(lines.some((l) => /^Importing chats from the phone… 2 chats, 3 messages/.test(l)), `the progress line was shown: ${JSON.stringify(lines)}`);
+        // A customer the phone does not know writes: the chat reads their WhatsApp name.
+        await customerWrites(walkIn, shop, 'do you open on Sundays?');
+        await chatButton(page, 'do you open on Sundays?').waitFor({ timeout: 20000 });
+        assert.match(await chatButton(page, 'do you open on Sundays?').locator('.name').textContent(), new RegExp(`^Walk-in ${size.name}`));
+        await openChat(page, size, 'Pat (customer)');
+        assert.equal(await page.textContent('#chat-title'), 'Pat (customer)');
+        assert.deepEqual(await bubbles(page), ['my usual order, please', 'on its way']);
+        await screen(page, size, 'history-chat');
+        if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
+
+        // A history that cannot be read: the line says so, in words, and stays.
+        await linkFromPage(broken);
+        await page.waitForFunction(() => /could not be imported \(the phone sent it damaged\)/.test(document.getElementById('history-import').textContent)
+          && !document.getElementById('history-import').hidden, null, { timeout: 20000 });
+        await screen(page, size, 'history-failed');
+      } finally {
+        await closePage(page);
+      }
+    });
+
+    test('Log out signs the tab\'s token out at the server; another sign-in of the same user stays', async () => {
+      const company = await srv.createCompany({ name: `Console logout ${size.name}` });
+      const other = await srv.login(company.adminEmail, company.adminPassword);
+      const page = await newPage(size);
+      try {
+        await signIn(page, company.adminEmail, company.adminPassword);
+        const token = await page.evaluate(() => sessionStorage.getItem('wadesk.token'));
+        assert.ok(token);
+        await page.getByRole('button', { name: 'Log out' }).click();
+        await page.waitForSelector('#login:not([hidden])');
+        assert.equal(await page.evaluate(() => sessionStorage.getItem('wadesk.token')), null);
+        const refused = await srv.get('/api/auth/me', token);
+        assert.equal(refused.status, 401, 'the tab\'s token no longer works anywhere');
+        assert.equal(refused.json.error.code, 'token_revoked');
+        assert.equal((await srv.get('/api/auth/me', other)).status, 200);
+        await screen(page, size, 'logged-out');
+      } finally {
+        await closePage(page);
+      }
+    });
+
     test('admin links an account by pairing code from the page instead of the QR', async () => {
       const company = await srv.createCompany({ name: `Console code ${size.name}` });
       const shop = await newPhone(`Code shop ${size.name}`);

@@ -182,7 +182,8 @@ describe('a crash in the middle of an import', () => {
         const company = await srv.createCompany({ name: 'Crash history' });
         await srv.start();
         token = await srv.login(company.adminEmail, company.adminPassword);
-        ({ sessionId } = await linkSession(srv, sim, token, SHOP));
+        // `full`: the phone pushes every message (a `recent` companion gets the newest 50 per chat).
+        ({ sessionId } = await linkSession(srv, sim, token, SHOP, 'shop', { history: 'full' }));
         // Killed as soon as the import has begun (11,400 messages go in 23 batches).
         await until('the import under way', async () =>
             (await srv.allEvents(token)).some((e) => e.name === 'whatsapp:history_progress'), 30000);

@@ -186,6 +186,7 @@ function endpoints(w) {
             },
         },
         { name: 'GET /chats/{chatId}', method: 'GET', path: () => `${s}/chats/${C}`, rule: R.readS },
+        { name: 'GET /sessions/{id}/contacts', method: 'GET', path: () => `${s}/contacts`, rule: R.readS },
         {
             name: 'GET /sessions/{id}/assignees', method: 'GET', path: () => `${s}/assignees`, rule: R.manageS,
             check: (caller, res) => {

@@ -659,5 +659,44 @@ TEST_F(WadeskServiceTest, MarkReadSendsReceiptsForTheUnreadIncomingMessages) {
     EXPECT_EQ(engine.read_ids.size(), 1u);
 }
 
+// Entering the QR state is announced as whatsapp:session_status; a rotated QR is not a new status.
+TEST_F(WadeskServiceTest, EnteringTheQrStateIsASessionStatusEvent) {
+    const auto statuses = [&] {
+        std::vector<std::string> out;
+        for (const auto& e : events)
+            if (e.name == "whatsapp:session_status" && e.payload_json.find("\"status\":\"qr\"") != std::string::npos)
+                out.push_back(e.payload_json);
+        return out;
+    };
+    engine.events_->OnQr(session.id, "2@a,k", "data:image/png;base64,AAAA", NowMs() + 20000);
+    ASSERT_EQ(statuses().size(), 1u);
+    EXPECT_NE(statuses()[0].find("\"reason\":null"), std::string::npos) << statuses()[0];
+    engine.events_->OnQr(session.id, "2@b,k", "data:image/png;base64,BBBB", NowMs() + 20000);
+    EXPECT_EQ(statuses().size(), 1u);
+    // A QR timeout, then a new start: the next QR is a status change again.
+    engine.events_->OnStatus(session.id, "disconnected", "qr_timeout");
+    engine.events_->OnQr(session.id, "2@c,k", "data:image/png;base64,CCCC", NowMs() + 20000);
+    EXPECT_EQ(statuses().size(), 2u);
+}
+
+// An admin's disconnect keeps its reason when the engine reports the logout it asked for.
+TEST_F(WadeskServiceTest, AnAdminsDisconnectKeepsItsReason) {
+    Connect();
+    svc->Disconnect(admin, session.id);
+    ASSERT_EQ(engine.logged_out, std::vector<std::string>{session.id});
+    engine.events_->OnStatus(session.id, "logged_out", "logout");  // the engine's own report, later
+    const auto s = svc->GetSession(admin, session.id);
+    EXPECT_EQ(s.status, "logged_out");
+    EXPECT_EQ(s.status_reason, "disconnected_by_admin");
+    int disconnected = 0;
+    for (const auto& e : events) disconnected += e.name == "whatsapp:disconnected";
+    EXPECT_EQ(disconnected, 1) << "the logout is announced once";
+    // An unlink from the phone still replaces it.
+    svc->StartSession(admin, session.id);
+    Connect();
+    engine.events_->OnStatus(session.id, "logged_out", "unlinked_from_phone");
+    EXPECT_EQ(svc->GetSession(admin, session.id).status_reason, "unlinked_from_phone");
+}
+
 }  // namespace
 }  // namespace wadesk::service

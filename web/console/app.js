@@ -25,6 +25,7 @@ const state = {
   view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
   sending: false,
   drafts: new Map(),  // chat id → unsent text
+  history: new Map(), // sessionId → the newest whatsapp:history_progress of an import under way (or failed)
 };
 let stream = null;
 const team = new Team({ state });
@@ -75,6 +76,20 @@ function signOut() {
   $('login-email').focus();
 }
 auth.onSignedOut = signOut;
+
+// "Log out": the token is signed out at the server (POST /api/auth/logout), not only forgotten by
+// the tab, so a copy of it (another tab, a saved request) no longer works either.
+async function logOut() {
+  $('logout').disabled = true;
+  try {
+    await api('POST', '/api/auth/logout');
+  } catch {
+    // Unreachable server or a token already void: the tab signs out all the same.
+  } finally {
+    $('logout').disabled = false;
+  }
+  if (state.user) signOut();
+}
 
 // Opens the workspace for the signed-in user, back where the tab was before a reload.
 async function enter() {
@@ -127,6 +142,7 @@ function onEvent(name, data) {
     state.qr = { sessionId: data.sessionId, dataUrl: data.qrCode };
     if (state.session?.id === data.sessionId && state.panel === 'account') renderAccountPanel();
   }
+  if (name === 'whatsapp:history_progress') onHistoryProgress(data);
   if (data.sessionId !== state.session?.id) return;
   if (name === 'whatsapp:chat_updated' && data.chat) upsertChat(data.chat);
   if (['whatsapp:message', 'whatsapp:message_sent', 'whatsapp:message_updated'].includes(name) && data.message) {
@@ -149,6 +165,37 @@ function onEvent(name, data) {
       renderMessages('stay');
     }
   }
+}
+
+// ---- history import: the phone's chats arrive right after linking; a line above the chat list
+// shows how far the import is, and goes when it is done (the imported chats are then read again)
+
+function onHistoryProgress(data) {
+  if (data.phase === 'done') {
+    state.history.delete(data.sessionId);
+    if (data.sessionId === state.session?.id) loadChats().catch(fail('app-error'));
+  } else {
+    state.history.set(data.sessionId, data);
+  }
+  renderHistoryImport();
+}
+
+function renderHistoryImport() {
+  const p = state.history.get(state.session?.id);
+  $('history-import').hidden = !p;
+  if (!p) return;
+  const failed = p.phase === 'failed';
+  $('history-import').classList.toggle('failed', failed);
+  $('history-import-bar').hidden = failed;
+  $('history-import-bar').value = Math.max(0, Math.min(100, Number(p.progress) || 0));
+  const count = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one : many}`;
+  const why = {
+    inflate_failed: 'the phone sent it damaged', inflate_too_large: 'it is too large', trailing_bytes: 'the phone sent it damaged',
+    bad_protobuf: 'the phone sent it damaged', history_external_blob: 'it has to be downloaded from WhatsApp\'s media servers',
+  }[p.reason] ?? String(p.reason ?? 'unknown').replaceAll('_', ' ');
+  $('history-import-text').textContent = failed
+    ? `The phone's chat history could not be imported (${why}); it is tried again at the next connection.`
+    : `Importing chats from the phone… ${count(p.chats ?? 0, 'chat', 'chats')}, ${count(p.messages ?? 0, 'message', 'messages')}`;
 }
 
 // ---- desktop notifications: a new message outside the open chat, or while the tab is in the
@@ -215,6 +262,7 @@ async function selectSession(s, { restore = null } = {}) {
   state.session = s;
   if (changed) { state.chat = null; state.messages = []; state.chats = []; state.assignees = []; }
   renderSessions();
+  renderHistoryImport();
   if (state.view === 'team') await team.load(s);
   if (!s) { renderChats(); renderConversation(); return; }
   if (changed) loadAssignees().then(renderConversation).catch(fail('app-error'));
@@ -689,7 +737,7 @@ $('login-form').onsubmit = (e) => {
   showError('login-error', null);
   signIn($('login-email').value, $('login-password').value).catch(fail('login-error'));
 };
-$('logout').onclick = () => signOut();
+$('logout').onclick = () => logOut();
 $('notify').onclick = () => Notification.requestPermission().then(renderNotifyButton);
 $('team').onclick = () => showTeam(state.view !== 'team');
 $('back').onclick = () => {

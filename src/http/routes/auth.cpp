@@ -1,4 +1,4 @@
-// /api/auth: sign in, sign out everywhere, who am I and what may I do.
+// /api/auth: sign in, sign out (this token or everywhere), who am I and what may I do.
 #include <memory>
 
 #include "http/api.h"
@@ -51,6 +51,10 @@ void AddAuthRoutes(RouteTable& t, const RouteContext& ctx) {
     service::WadeskService* svc = ctx.service;
     const RouteContext* c = &ctx;
     t.Public("POST", "/api/auth/login", [c](Request& req) { return Login(*c, req); });
+    t.Authed("POST", "/api/auth/logout", [svc](Request&, const Actor& actor) {
+        svc->Logout(actor);
+        return Ok(json::object{{"loggedOut", true}});
+    });
     t.Authed("POST", "/api/auth/logout-all", [svc](Request&, const Actor& actor) {
         svc->LogoutAll(actor);
         return Ok(json::object{{"loggedOut", true}});

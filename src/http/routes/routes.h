@@ -49,6 +49,7 @@ void AddAuthRoutes(RouteTable& t, const RouteContext& ctx);     // routes/auth.c
 void AddManagerRoutes(RouteTable& t, const RouteContext& ctx);  // routes/managers.cpp
 void AddSessionRoutes(RouteTable& t, const RouteContext& ctx);  // routes/sessions.cpp
 void AddChatRoutes(RouteTable& t, const RouteContext& ctx);     // routes/chats.cpp
+void AddContactRoutes(RouteTable& t, const RouteContext& ctx);  // routes/contacts.cpp
 void AddReportRoutes(RouteTable& t, const RouteContext& ctx);   // routes/reports.cpp
 
 // Runs `answer` and turns every failure it throws into its error response (one catch per

@@ -1,6 +1,7 @@
 #include "whatsapp/client/history.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include "whatsapp/binary/decoder.h"
@@ -15,6 +16,17 @@ namespace {
 std::string UserJid(const std::string& jid) {
     auto parsed = ParseJid(jid);
     return parsed ? parsed->ToNonAd().ToString() : std::string();
+}
+
+// The user JID of `jid` when it is a phone-number (PN) user, resp. a LID; empty otherwise: a
+// pair the phone states is only taken when each side is of its kind.
+std::string PnUserJid(const std::string& jid) {
+    auto parsed = ParseJid(jid);
+    return parsed && parsed->IsPnUser() ? parsed->ToNonAd().ToString() : std::string();
+}
+std::string LidUserJid(const std::string& jid) {
+    auto parsed = ParseJid(jid);
+    return parsed && parsed->IsLid() && !parsed->user.empty() ? parsed->ToNonAd().ToString() : std::string();
 }
 
 bool CarriesConversations(int sync_type) {
@@ -57,7 +69,9 @@ std::optional<HistoryMessage> ReadMessage(const WebMessageInfo& info, const Hist
         m.sender_alt = chat.jid_alt;
     }
     m.push_name = info.pushname();
-    m.timestamp = static_cast<std::int64_t>(info.messagetimestamp());
+    // Seconds as stated, capped so that the milliseconds the store keeps cannot overflow.
+    constexpr std::uint64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1000;
+    m.timestamp = static_cast<std::int64_t>(std::min<std::uint64_t>(info.messagetimestamp(), kMaxSeconds));
     m.content = DescribeMessage(info.message());
     if (inner.has_conversation()) m.text = inner.conversation();
     else if (inner.has_extendedtextmessage()) m.text = inner.extendedtextmessage().text();
@@ -90,7 +104,7 @@ HistoryChunk ReadHistory(const HistorySync& sync, const std::string& own_jid) {
     chunk.progress = sync.progress();
     const std::string own_user = UserJid(own_jid);
     for (const auto& pair : sync.phonenumbertolidmappings()) {
-        std::string pn = UserJid(pair.pnjid()), lid = UserJid(pair.lidjid());
+        std::string pn = PnUserJid(pair.pnjid()), lid = LidUserJid(pair.lidjid());
         if (!pn.empty() && !lid.empty()) chunk.lid_mappings.emplace_back(std::move(pn), std::move(lid));
     }
     if (sync.synctype() == HistorySync::PUSH_NAME) {
@@ -108,7 +122,7 @@ HistoryChunk ReadHistory(const HistorySync& sync, const std::string& own_jid) {
         chat.is_group = jid->IsGroup();
         if (!chat.is_group) {
             // The conversation id is one of the contact's JIDs; pnJid / lidJid may state either.
-            std::string pn = UserJid(conv.pnjid()), lid = UserJid(conv.lidjid());
+            std::string pn = PnUserJid(conv.pnjid()), lid = LidUserJid(conv.lidjid());
             if (jid->IsPnUser()) pn = chat.jid;
             if (jid->IsLid()) lid = chat.jid;
             chat.jid_alt = jid->IsLid() ? pn : lid;

@@ -43,14 +43,15 @@ struct HistoryChunk {
     std::uint32_t progress = 0;  // 0..100 as the phone states it
     std::vector<HistoryChat> chats;
     std::vector<std::pair<std::string, std::string>> push_names;   // (user JID, name)
-    std::vector<std::pair<std::string, std::string>> lid_mappings;  // (PN user JID, LID user JID)
+    std::vector<std::pair<std::string, std::string>> lid_mappings;  // (PN user JID, LID user JID), each of its kind
     std::size_t message_count = 0;
 };
 
 // The HistorySync a notification carries. Inline payloads (initialHistBootstrapInlinePayload)
 // are inflated here. Errors: "history_external_blob" when the payload is an external blob (it
 // must be downloaded from the media hosts first: pass its inflated bytes to ParseHistoryPayload),
-// "inflate_failed" / "too_large" / "bad_protobuf" for a payload that cannot be read.
+// "inflate_failed" / "inflate_too_large" / "trailing_bytes" / "bad_protobuf" for a payload that
+// cannot be read.
 Result<HistorySync> OpenHistoryNotification(const Message::HistorySyncNotification& notification);
 
 // Inflates and parses a history blob's zlib stream. Errors as above.

@@ -569,4 +569,22 @@ void Session::MarkRead(std::string chat_jid, std::string sender_jid, std::vector
     });
 }
 
+void Session::LearnLidPairs(std::vector<std::pair<std::string, std::string>> pairs) {
+    net::post(impl_->strand, [self = shared_from_this(), pairs = std::move(pairs)] {
+        Impl& s = *self->impl_;
+        std::shared_ptr<SignalManager> sig = s.signal;
+        if (!sig) return;  // not started: the pairs are learned again from the next chunk
+        std::size_t learned = 0;
+        try {
+            auto hold = sig->Lock();
+            for (const auto& [pn, lid] : pairs) learned += sig->lid_map().LearnJids(pn, lid) ? 1 : 0;
+        } catch (const std::exception& e) {
+            sig->lid_map().ClearCache();
+            spdlog::error("wa: storing PN<->LID pairs from history failed: {}", e.what());
+            return;
+        }
+        if (learned) spdlog::info("wa: learned {} PN<->LID pair(s) from history", learned);
+    });
+}
+
 }  // namespace wadesk::wa

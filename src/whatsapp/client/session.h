@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -84,6 +85,10 @@ public:
     // strand with the 8-character code or an error (session_not_pairing when no connection is
     // waiting to be linked).
     void RequestPairingCode(std::string phone_digits, std::function<void(Result<std::string>)> done);
+    // Stores PN<->LID pairs learned outside a stanza (history sync's phoneNumberToLidMappings and
+    // conversations, wa-protocol §13) in the Signal LidMap, on the strand: a contact then decrypts
+    // under either addressing. Each pair is (PN user JID, LID user JID), in either order.
+    void LearnLidPairs(std::vector<std::pair<std::string, std::string>> pairs);
 
     struct Impl;
 

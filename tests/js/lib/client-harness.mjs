@@ -95,8 +95,11 @@ export async function startSim({ stateDir, listen } = {}) {
 // Links the emulator account `phone` to a new wadesk session by QR, as an admin would: creates the
 // session, scans its QR with the emulated phone and waits for "connected". Returns
 // { sessionId, device } (device: the linked companion's JID at the emulator).
-export async function linkSession(srv, sim, token, phone, name = 'shop') {
-  const created = await srv.ok(srv.post('/api/whatsapp/sessions', token, { name }), 'create session');
+// Creates a session (with its `history` setting when given), scans its QR at `phone` and waits for it to
+// be connected.
+export async function linkSession(srv, sim, token, phone, name = 'shop', { history } = {}) {
+  const created = await srv.ok(srv.post('/api/whatsapp/sessions', token, history ? { name, history } : { name }),
+    'create session');
   const sessionId = created.sessionId;
   const qr = await until('a QR', async () => {
     const r = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/qr`, token), 'qr');
