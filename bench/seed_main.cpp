@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
                 std::string email = o.admin_email;
                 if (company_ids.size() > 1) email = std::to_string(ci + 1) + "." + email;
                 auto admin = repo->CreateUser({.company_id = company_id, .email = email, .name = "Bench Admin",
-                                               .role = wadesk::store::Role::kAdmin,
+                                               .role = wadesk::domain::Role::kAdmin,
                                                .password_hash = HashPassword(o.admin_password)});
                 company_json["admin"] = {{"id", admin.id}, {"email", admin.email}, {"password", o.admin_password}};
             }
@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
             for (int s = 0; s < o.sessions; ++s) {
                 auto session = repo->CreateSession({.company_id = company_id,
                                                     .name = "bench-" + std::to_string(s + 1),
-                                                    .status = wadesk::store::kStatusDisconnected,
+                                                    .status = wadesk::domain::kStatusDisconnected,
                                                     .phone_number = "7900" + std::to_string(1000000 + s)});
                 session_ids.push_back(session.id);
                 sessions_json.emplace_back(session.id);

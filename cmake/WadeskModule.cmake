@@ -1,11 +1,17 @@
 # wadesk_module(NAME SOURCES a.cpp b.cpp PUBLIC_DEPS x y PRIVATE_DEPS z)
-# Declares the static library wadesk_<NAME>. Headers are included as "<module>/file.h"
+# Declares the static library wadesk_<NAME> (an interface library when it has no SOURCES). Headers are included as "<module>/file.h"
 # relative to src/, so the include root is src/ for every module.
 function(wadesk_module name)
   cmake_parse_arguments(M "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
-  add_library(wadesk_${name} STATIC ${M_SOURCES})
-  target_include_directories(wadesk_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(wadesk_${name} PUBLIC ${M_PUBLIC_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  if(M_SOURCES)
+    add_library(wadesk_${name} STATIC ${M_SOURCES})
+    target_include_directories(wadesk_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(wadesk_${name} PUBLIC ${M_PUBLIC_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  else()  # header-only: PUBLIC_DEPS only
+    add_library(wadesk_${name} INTERFACE)
+    target_include_directories(wadesk_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(wadesk_${name} INTERFACE ${M_PUBLIC_DEPS})
+  endif()
   # Recorded for the include boundary check (wadesk_include_boundaries below).
   file(RELATIVE_PATH dir ${PROJECT_SOURCE_DIR}/src ${CMAKE_CURRENT_SOURCE_DIR})
   set(public "")

@@ -78,22 +78,22 @@ int main(int argc, char** argv) {
 
     MapAuthenticator authenticator;
     service::MemoryAccessView access;
-    std::vector<store::User> users;
-    std::vector<store::WaSession> wa_sessions;
-    std::vector<store::Access> grants;
+    std::vector<domain::User> users;
+    std::vector<domain::WaSession> wa_sessions;
+    std::vector<domain::Access> grants;
     for (int s = 0; s < sessions; ++s) {
-        store::WaSession ws;
+        domain::WaSession ws;
         ws.id = "s" + std::to_string(s);
         ws.company_id = kCompany;
         wa_sessions.push_back(ws);
     }
     for (int i = 0; i < clients; ++i) {
-        store::User u;
+        domain::User u;
         u.id = "u" + std::to_string(i);
         u.company_id = kCompany;
-        u.role = store::Role::kManager;
+        u.role = domain::Role::kManager;
         users.push_back(u);
-        store::Access a;
+        domain::Access a;
         a.company_id = kCompany;
         a.session_id = "s" + std::to_string(i % sessions);
         a.user_id = u.id;
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
         auth::Principal p;
         p.user_id = u.id;
         p.company_id = kCompany;
-        p.role = store::Role::kManager;
+        p.role = domain::Role::kManager;
         authenticator.tokens.emplace("bench-" + std::to_string(i), p);
     }
     access.Load(users, wa_sessions, grants);
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
                 for (long n = 0; n < total; ++n) {
                     auto due = start + std::chrono::nanoseconds(static_cast<long long>(n * 1e9 / rate));
                     std::this_thread::sleep_until(due);
-                    store::Event e;
+                    domain::Event e;
                     e.id = next_id++;
                     e.company_id = kCompany;
                     e.session_id = "s" + std::to_string(n % sessions);

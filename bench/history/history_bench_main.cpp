@@ -171,9 +171,9 @@ int main(int argc, char** argv) {
         const std::string tag = ToHex(RandomBytes(4));
         auto [company, admin] =
             svc.CreateCompany("History bench " + tag, service::NewUser{"bench-" + tag + "@history.test", "bench-password-1", "B"});
-        const service::Actor actor{auth::Principal{admin.id, company.id, store::Role::kAdmin, admin.email}, "127.0.0.1"};
-        const store::WaSession importing = svc.CreateSession(actor, "importing", store::kHistoryRecent);
-        const store::WaSession live = svc.CreateSession(actor, "live", store::kHistoryRecent);
+        const service::Actor actor{auth::Principal{admin.id, company.id, domain::Role::kAdmin, admin.email}, "127.0.0.1"};
+        const domain::WaSession importing = svc.CreateSession(actor, "importing", domain::kHistoryRecent);
+        const domain::WaSession live = svc.CreateSession(actor, "live", domain::kHistoryRecent);
 
         const auto key = engine::CredentialKey("history-bench-master-key");
         engine::SealedCredentialStore creds(*repo, importing.id, key);

@@ -3,7 +3,7 @@
 // (our HS256 tokens, or an external issuer's in integration mode) and that the user exists
 // and is not disabled, from memory: Authenticate() never blocks on the database, so it may be
 // called on an I/O thread. A token issued before its user's sign-out mark
-// (store::User::tokens_valid_after: moved by a password change, a disable, a sign-out
+// (domain::User::tokens_valid_after: moved by a password change, a disable, a sign-out
 // everywhere) is refused as "token_revoked".
 #include <string_view>
 

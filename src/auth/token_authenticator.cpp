@@ -18,11 +18,11 @@ std::string TokenId(std::string_view token) {
     return ToHex(BytesView(digest, sizeof digest));
 }
 
-std::string_view RoleName(store::Role role) { return role == store::Role::kAdmin ? "admin" : "manager"; }
+std::string_view RoleName(domain::Role role) { return role == domain::Role::kAdmin ? "admin" : "manager"; }
 
-std::optional<store::Role> ParseRole(std::string_view name) {
-    if (name == "admin") return store::Role::kAdmin;
-    if (name == "manager") return store::Role::kManager;
+std::optional<domain::Role> ParseRole(std::string_view name) {
+    if (name == "admin") return domain::Role::kAdmin;
+    if (name == "manager") return domain::Role::kManager;
     return std::nullopt;
 }
 
@@ -65,7 +65,7 @@ std::optional<std::int64_t> ExpiresAt(const json::object& claims) { return TimeC
 
 }  // namespace
 
-IssuedToken TokenAuthenticator::Issue(const store::User& user) const {
+IssuedToken TokenAuthenticator::Issue(const domain::User& user) const {
     std::int64_t now = NowSeconds();
     std::int64_t mark_ms = user.tokens_valid_after;
     {
@@ -190,7 +190,7 @@ Result<ExternalIdentity> TokenAuthenticator::VerifyExternal(std::string_view tok
     return id;
 }
 
-void TokenAuthenticator::Upsert(const store::User& user) {
+void TokenAuthenticator::Upsert(const domain::User& user) {
     std::unique_lock lock(mutex_);
     auto& e = users_[user.id];
     if (!e.external_id.empty()) external_index_.erase(e.company_id + '\n' + e.external_id);

@@ -11,7 +11,7 @@
 
 #include "auth/authenticator.h"
 #include "auth/jwt.h"
-#include "store/model.h"
+#include "domain/model.h"
 
 namespace wadesk::auth {
 
@@ -41,7 +41,7 @@ struct IssuedToken {
 struct ExternalIdentity {
     std::string external_id;
     std::string company_id;
-    store::Role role = store::Role::kManager;
+    domain::Role role = domain::Role::kManager;
     std::string email;
     std::string name;
     std::optional<std::int64_t> issued_at_s;  // "iat", when present
@@ -61,7 +61,7 @@ public:
     // Our token for `user`: "iat" is now, or the user's sign-out mark when that is later (the
     // mark is the start of the second after a sign-out, so that every token of the sign-out's
     // second is void; a token issued right after it must not be).
-    IssuedToken Issue(const store::User& user) const;
+    IssuedToken Issue(const domain::User& user) const;
 
     // Integration mode: verifies an external token and reads its identity claims.
     // "invalid_token" when integration mode is off or the claims are missing/ill-typed.
@@ -74,7 +74,7 @@ public:
     void Revoke(const std::string& token_id, std::int64_t expires_at_ms);
 
     // The user table. Upsert on create/update/enable/disable, Remove on delete.
-    void Upsert(const store::User& user);
+    void Upsert(const domain::User& user);
     void Remove(const std::string& user_id);
     std::size_t UserCount() const;
 
@@ -87,7 +87,7 @@ private:
         std::string company_id;
         std::string email;
         std::string external_id;
-        store::Role role = store::Role::kManager;
+        domain::Role role = domain::Role::kManager;
         bool disabled = false;
         std::int64_t tokens_valid_after_ms = 0;
     };
@@ -100,7 +100,7 @@ private:
     std::unordered_map<std::string, std::int64_t> revoked_;        // token id -> its expiry (ms)
 };
 
-// The sign-out mark (store::User::tokens_valid_after) of a sign-out at `now_ms`: the start of
+// The sign-out mark (domain::User::tokens_valid_after) of a sign-out at `now_ms`: the start of
 // the next whole second, because "iat" counts whole seconds, so every token issued up to the
 // sign-out is void. A user that has a mark already is signed out at max(now, that mark), since
 // tokens issued right after it carry the mark itself as their "iat" (see Issue).
@@ -110,7 +110,7 @@ std::int64_t SignOutMark(std::int64_t now_ms);
 // carries an id of its own, external ones included).
 std::string TokenId(std::string_view token);
 
-std::string_view RoleName(store::Role role);
-std::optional<store::Role> ParseRole(std::string_view name);
+std::string_view RoleName(domain::Role role);
+std::optional<domain::Role> ParseRole(std::string_view name);
 
 }  // namespace wadesk::auth

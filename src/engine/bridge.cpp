@@ -143,7 +143,7 @@ service::IncomingMessage Bridge::ToServiceMessage(const wa::IncomingMessage& m) 
     in.body = m.content.body;
     in.quoted_wa_message_id = m.content.quoted_id;
     if (m.content.media) {  // what the message says of its file; the bytes stay on WhatsApp's servers
-        in.media = store::MediaInfo{m.content.media->mimetype, m.content.media->size, m.content.media->file_name, {}};
+        in.media = domain::MediaInfo{m.content.media->mimetype, m.content.media->size, m.content.media->file_name, {}};
     }
     in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
     return in;

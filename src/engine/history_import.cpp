@@ -135,7 +135,7 @@ void HistoryImporter::Import(const Job& job) {
     auto* events = events_.load();
     if (!events) return;
     const wa::CredentialWrites done{wa::CredentialWrite{key, std::nullopt}};
-    if (auto session = repo_.FindSessionById(session_id); session && session->history_sync == store::kHistoryNone) {
+    if (auto session = repo_.FindSessionById(session_id); session && session->history_sync == domain::kHistoryNone) {
         repo_.Transact([&](store::Transaction& tx) { store.Commit(tx, done); });
         store.Remember(done);
         spdlog::info("[WhatsApp] Session {}: history chunk {} not imported: history is off for this session",

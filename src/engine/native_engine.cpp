@@ -87,7 +87,7 @@ public:
 
     void SetEvents(service::EngineEvents* events) override { events_ = events; }
 
-    void Start(const store::WaSession& s) override {
+    void Start(const domain::WaSession& s) override {
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(s.id);
         if (it == sessions_.end()) {
@@ -95,7 +95,7 @@ public:
             entry.store = std::make_unique<SealedCredentialStore>(repo_, s.id, key_);
             entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store, history_);
             wa::ClientConfig config = config_;
-            config.require_full_sync = s.history_sync == store::kHistoryFull;
+            config.require_full_sync = s.history_sync == domain::kHistoryFull;
             entry.session =
                 wa::Session::Create(io_, config, *entry.store, *entry.bridge, &receive_pool_, &lane_stats_);
             history_.SetLidSink(s.id, [weak = std::weak_ptr<wa::Session>(entry.session)](auto pairs) {
@@ -222,9 +222,9 @@ Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, s
 Result<void> VerifyMasterKey(store::Repository& repo, std::string_view master_key) {
     const auto key = CredentialKey(master_key);
     const auto sessions =
-        repo.ListSessionsByStatus({store::kStatusInitializing, store::kStatusQr, store::kStatusConnected,
-                                   store::kStatusReconnecting, store::kStatusDisconnected, store::kStatusLoggedOut,
-                                   store::kStatusFailed});
+        repo.ListSessionsByStatus({domain::kStatusInitializing, domain::kStatusQr, domain::kStatusConnected,
+                                   domain::kStatusReconnecting, domain::kStatusDisconnected, domain::kStatusLoggedOut,
+                                   domain::kStatusFailed});
     for (const auto& s : sessions) {
         SealedCredentialStore creds(repo, s.id, key);
         try {

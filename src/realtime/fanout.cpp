@@ -6,7 +6,7 @@
 
 namespace wadesk::realtime {
 
-void RealtimeServer::Impl::OnEvent(const store::Event& event) {
+void RealtimeServer::Impl::OnEvent(const domain::Event& event) {
     counters.published.fetch_add(1, std::memory_order_relaxed);
     std::int64_t seen = high_water.load(std::memory_order_relaxed);
     while (event.id > seen && !high_water.compare_exchange_weak(seen, event.id)) {

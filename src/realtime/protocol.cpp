@@ -133,14 +133,14 @@ std::string PickToken(const ConnectAuth& auth, std::string_view query_token, std
     return {};
 }
 
-bool MayReceive(const service::AccessView& access, const auth::Principal& who, const store::Event& event) {
+bool MayReceive(const service::AccessView& access, const auth::Principal& who, const domain::Event& event) {
     if (event.company_id != who.company_id) return false;
     if (who.IsAdmin()) return true;
     if (event.name == "whatsapp:qr") return false;
     return access.CanRead(who, event.session_id);
 }
 
-Result<std::string> EncodeEventFrame(const store::Event& event) {
+Result<std::string> EncodeEventFrame(const domain::Event& event) {
     if (event.name.empty()) return MakeError("bad_event_name", "event without a name");
     json::object payload;
     if (!event.payload_json.empty()) {

@@ -9,7 +9,7 @@
 #include "auth/principal.h"
 #include "core/result.h"
 #include "service/access_view.h"
-#include "store/model.h"
+#include "domain/model.h"
 
 namespace wadesk::realtime {
 
@@ -53,11 +53,11 @@ std::string PickToken(const ConnectAuth& auth, std::string_view query_token, std
 
 // The delivery rule of SPEC §5, evaluated at delivery time: same company; whatsapp:qr to admins
 // only; admins everything else; managers only sessions where they hold canRead now.
-bool MayReceive(const service::AccessView& access, const auth::Principal& who, const store::Event& event);
+bool MayReceive(const service::AccessView& access, const auth::Principal& who, const domain::Event& event);
 
 // The Engine.IO text of an event: 42["<name>",<payload with sessionId and eventId>,"<id>"].
 // The trailing string is the recovery offset the official client remembers. Errors:
 // "bad_event_name", "bad_payload" (payload_json not valid JSON).
-Result<std::string> EncodeEventFrame(const store::Event& event);
+Result<std::string> EncodeEventFrame(const domain::Event& event);
 
 }  // namespace wadesk::realtime

@@ -21,7 +21,7 @@
 
 #include "auth/principal.h"
 #include "service/access_view.h"
-#include "store/model.h"
+#include "domain/model.h"
 
 namespace wadesk::realtime {
 
@@ -106,7 +106,7 @@ public:
     }
 
     // The recipients of `event` under the delivery rule of SPEC §5, as of now.
-    Recipients Resolve(const service::AccessView& access, const store::Event& event) {
+    Recipients Resolve(const service::AccessView& access, const domain::Event& event) {
         Recipients out;
         std::shared_ptr<const Company> company;
         {

@@ -135,7 +135,7 @@ RealtimeServer::~RealtimeServer() { Stop(); }
 
 void RealtimeServer::Start() {
     std::weak_ptr<Impl> weak = impl_;
-    impl_->subscription = impl_->bus.Subscribe([weak](const store::Event& event) {
+    impl_->subscription = impl_->bus.Subscribe([weak](const domain::Event& event) {
         if (auto impl = weak.lock()) impl->OnEvent(event);
     });
     net::co_spawn(impl_->sweep_strand, [impl = impl_]() { return impl->Sweep(); }, net::detached);

@@ -121,7 +121,7 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
         std::atomic<std::uint64_t> published{0}, enqueued{0}, slow{0}, protocol{0}, recoveries{0}, writes{0};
     } counters;
 
-    void OnEvent(const store::Event& event);
+    void OnEvent(const domain::Event& event);
     void FlushEvents(Shard& shard, FlushBatch writers);
     void FlushHeld(Shard& shard);
     static void FlushAll(const FlushBatch& writers);

@@ -173,7 +173,7 @@ net::awaitable<void> RealtimeServer::Impl::CompleteRecovery(std::shared_ptr<Conn
     // meanwhile (minus what the replay already covered).
     // The blocking read runs as its own coroutine on the database executor. It copies what it
     // needs, and every operand below is a named local: no temporaries live across a co_await.
-    using Loaded = std::pair<std::vector<store::Event>, bool>;
+    using Loaded = std::pair<std::vector<domain::Event>, bool>;
     struct Load {
         store::Repository* repo;
         std::string company;
@@ -184,7 +184,7 @@ net::awaitable<void> RealtimeServer::Impl::CompleteRecovery(std::shared_ptr<Conn
             std::int64_t cursor = after;
             constexpr int kPage = 500;
             while (out.first.size() <= cap) {
-                std::vector<store::Event> page = repo->ListEvents(company, cursor, kPage);
+                std::vector<domain::Event> page = repo->ListEvents(company, cursor, kPage);
                 for (auto& e : page) out.first.push_back(std::move(e));
                 if (page.size() < static_cast<std::size_t>(kPage)) {
                     out.second = true;
@@ -204,7 +204,7 @@ net::awaitable<void> RealtimeServer::Impl::CompleteRecovery(std::shared_ptr<Conn
         spdlog::warn("[realtime] replay for user {} failed: {}", conn->principal.user_id, e.what());
         loaded.second = false;
     }
-    std::vector<store::Event>& missed = loaded.first;
+    std::vector<domain::Event>& missed = loaded.first;
     bool complete = loaded.second;
     std::int64_t max_replayed = after;
     std::vector<SharedText> frames;

@@ -7,7 +7,7 @@
 
 namespace wadesk::service {
 
-store::Page<store::Contact> WadeskService::ListContacts(const Actor& actor, const std::string& session_id,
+store::Page<domain::Contact> WadeskService::ListContacts(const Actor& actor, const std::string& session_id,
                                                         const ContactFilter& f) {
     ReadableSession(actor, session_id);
     store::ContactQuery q;
@@ -19,21 +19,21 @@ store::Page<store::Contact> WadeskService::ListContacts(const Actor& actor, cons
     return repo_.ListContacts(q);
 }
 
-void WadeskService::RecordContact(store::Transaction& tx, const store::WaSession& s, store::Contact contact) {
+void WadeskService::RecordContact(store::Transaction& tx, const domain::WaSession& s, domain::Contact contact) {
     contact.company_id = s.company_id;
     contact.session_id = s.id;
     const store::UpsertedContact done = tx.UpsertContact(contact);
-    for (const store::Chat& chat : done.chats)
+    for (const domain::Chat& chat : done.chats)
         tx.AppendEvent(MakeEvent(s.company_id, s.id, "whatsapp:chat_updated",
                                  {{"sessionId", s.id}, {"chatId", chat.id}, {"chat", ChatView(chat)}}));
 }
 
-std::optional<store::Contact> WadeskService::SenderContact(const IncomingMessage& in) {
+std::optional<domain::Contact> WadeskService::SenderContact(const IncomingMessage& in) {
     if (in.from_me) return std::nullopt;
     const std::string pn = in.sender_phone.empty() ? std::string() : in.sender_phone + "@s.whatsapp.net";
     const bool paired = !pn.empty() && !in.sender_lid.empty();
     if (in.sender_name.empty() && !paired) return std::nullopt;
-    store::Contact c;
+    domain::Contact c;
     c.jid = !pn.empty() ? pn : !in.sender_lid.empty() ? in.sender_lid : in.sender_jid;
     c.lid = in.sender_lid;
     c.push_name = in.sender_name;

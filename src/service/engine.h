@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "store/model.h"
+#include "domain/model.h"
 #include "store/repository.h"
 
 namespace wadesk::service {
@@ -62,7 +62,7 @@ struct IncomingMessage {
     std::string type = "text";
     std::string body;
     std::string quoted_wa_message_id;         // replied-to or reacted-to message
-    std::optional<store::MediaInfo> media;    // file metadata of image/video/audio/document/sticker
+    std::optional<domain::MediaInfo> media;    // file metadata of image/video/audio/document/sticker
     std::int64_t timestamp_ms = 0;
     bool from_history = false;
     std::string status;           // history: the status the phone kept ("sent", "delivered", "read",
@@ -150,7 +150,7 @@ public:
     // REQUIRES: called once, before any other method.
     virtual void SetEvents(EngineEvents* events) = 0;
     // Connects the session: resumes with stored credentials or begins pairing (QR events).
-    virtual void Start(const store::WaSession& session) = 0;
+    virtual void Start(const domain::WaSession& session) = 0;
     // Closes the connection, keeps credentials (status "disconnected").
     virtual void Stop(const std::string& session_id) = 0;
     // Unlinks the device at WhatsApp and forgets credentials (status "logged_out").
@@ -176,7 +176,7 @@ public:
 class NullEngine : public Engine {
 public:
     void SetEvents(EngineEvents*) override {}
-    void Start(const store::WaSession&) override {}
+    void Start(const domain::WaSession&) override {}
     void Stop(const std::string&) override {}
     void Logout(const std::string&) override {}
     Result<std::string> RequestPairingCode(const std::string&, const std::string&) override {

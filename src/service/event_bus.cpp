@@ -19,7 +19,7 @@ EventBus::Subscription EventBus::Subscribe(Handler handler) {
     return Subscription(self_, id);
 }
 
-void EventBus::Publish(const store::Event& event) {
+void EventBus::Publish(const domain::Event& event) {
     // Held for the whole fan-out so that subscribers see one global order of events.
     std::lock_guard lock(mutex_);
     for (auto& [id, handler] : handlers_) handler(event);

@@ -15,13 +15,13 @@
 #include <mutex>
 #include <vector>
 
-#include "store/model.h"
+#include "domain/model.h"
 
 namespace wadesk::service {
 
 class EventBus {
 public:
-    using Handler = std::function<void(const store::Event&)>;
+    using Handler = std::function<void(const domain::Event&)>;
 
     class Subscription {
     public:
@@ -43,7 +43,7 @@ public:
     EventBus& operator=(const EventBus&) = delete;
 
     [[nodiscard]] Subscription Subscribe(Handler handler);
-    void Publish(const store::Event& event);
+    void Publish(const domain::Event& event);
 
 private:
     void Unsubscribe(std::uint64_t id);

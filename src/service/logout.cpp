@@ -18,7 +18,7 @@ void WadeskService::Logout(const Actor& actor) {
         throw ServiceError(FailureKind::kUnauthenticated, "invalid_token", "the call names no token to sign out");
     const std::int64_t expires_at =
         actor.who.expires_at_s > 0 ? actor.who.expires_at_s * 1000 : NowMs() + kUnknownExpiryMs;
-    repo_.RevokeToken(store::RevokedToken{actor.who.token_id, actor.who.user_id, expires_at});
+    repo_.RevokeToken(domain::RevokedToken{actor.who.token_id, actor.who.user_id, expires_at});
     authenticator_.Revoke(actor.who.token_id, expires_at);
     WriteAudit(&actor, actor.who.company_id, "auth.logout", "user", actor.who.user_id);
 }

@@ -4,8 +4,8 @@
 
 namespace wadesk::service {
 
-void MemoryAccessView::Load(const std::vector<store::User>& users, const std::vector<store::WaSession>& sessions,
-                            const std::vector<store::Access>& grants) {
+void MemoryAccessView::Load(const std::vector<domain::User>& users, const std::vector<domain::WaSession>& sessions,
+                            const std::vector<domain::Access>& grants) {
     std::unique_lock lock(mutex_);
     version_.fetch_add(1, std::memory_order_acq_rel);
     users_.clear();
@@ -22,7 +22,7 @@ bool MemoryAccessView::Check(const auth::Principal& who, std::string_view sessio
     if (user == users_.end() || user->second.disabled) return false;
     auto session = sessions_.find(std::string(session_id));
     if (session == sessions_.end() || session->second != user->second.company_id) return false;
-    if (user->second.role == store::Role::kAdmin) return true;
+    if (user->second.role == domain::Role::kAdmin) return true;
     auto grant = grants_.find({std::string(session_id), who.user_id});
     if (grant == grants_.end()) return false;
     switch (right) {
@@ -62,7 +62,7 @@ std::vector<std::string> MemoryAccessView::ReadableSessions(const auth::Principa
     return out;
 }
 
-void MemoryAccessView::PutUser(const store::User& user) {
+void MemoryAccessView::PutUser(const domain::User& user) {
     std::unique_lock lock(mutex_);
     version_.fetch_add(1, std::memory_order_acq_rel);
     users_[user.id] = UserEntry{user.company_id, user.role, user.disabled};
@@ -88,7 +88,7 @@ void MemoryAccessView::RemoveSession(const std::string& session_id) {
     std::erase_if(grants_, [&](const auto& g) { return g.first.first == session_id; });
 }
 
-void MemoryAccessView::PutGrant(const store::Access& grant) {
+void MemoryAccessView::PutGrant(const domain::Access& grant) {
     std::unique_lock lock(mutex_);
     version_.fetch_add(1, std::memory_order_acq_rel);
     grants_[{grant.session_id, grant.user_id}] = Flags{grant.can_read, grant.can_write, grant.can_manage_chats};

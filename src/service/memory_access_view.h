@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "service/access_view.h"
-#include "store/model.h"
+#include "domain/model.h"
 
 namespace wadesk::service {
 
 class MemoryAccessView : public AccessView {
 public:
-    void Load(const std::vector<store::User>& users, const std::vector<store::WaSession>& sessions,
-              const std::vector<store::Access>& grants);
+    void Load(const std::vector<domain::User>& users, const std::vector<domain::WaSession>& sessions,
+              const std::vector<domain::Access>& grants);
 
     bool CanRead(const auth::Principal& who, std::string_view session_id) const override;
     bool CanWrite(const auth::Principal& who, std::string_view session_id) const override;
@@ -30,11 +30,11 @@ public:
     // The session ids of `who`'s company that `who` may read now.
     std::vector<std::string> ReadableSessions(const auth::Principal& who) const;
 
-    void PutUser(const store::User& user);
+    void PutUser(const domain::User& user);
     void RemoveUser(const std::string& user_id);         // also drops the user's grants
     void PutSession(const std::string& session_id, const std::string& company_id);
     void RemoveSession(const std::string& session_id);   // also drops the session's grants
-    void PutGrant(const store::Access& grant);
+    void PutGrant(const domain::Access& grant);
     void RemoveGrant(const std::string& session_id, const std::string& user_id);
 
 private:
@@ -43,7 +43,7 @@ private:
 
     struct UserEntry {
         std::string company_id;
-        store::Role role = store::Role::kManager;
+        domain::Role role = domain::Role::kManager;
         bool disabled = false;
     };
     struct Flags {

@@ -19,13 +19,13 @@ json::value IsoOrNull(std::int64_t unix_ms) {
     return unix_ms == 0 ? json::value(nullptr) : json::value(FormatIsoMs(unix_ms));
 }
 
-json::object UserView(const store::User& u) {
+json::object UserView(const domain::User& u) {
     json::object o;
     o["id"] = u.id;
     o["companyId"] = u.company_id;
     o["email"] = u.email;
     o["name"] = u.name;
-    o["role"] = u.role == store::Role::kAdmin ? "admin" : "manager";
+    o["role"] = u.role == domain::Role::kAdmin ? "admin" : "manager";
     o["disabled"] = u.disabled;
     o["external"] = !u.external_id.empty();
     o["createdAt"] = IsoOrNull(u.created_at);
@@ -33,7 +33,7 @@ json::object UserView(const store::User& u) {
     return o;
 }
 
-json::object CompanyView(const store::Company& c) {
+json::object CompanyView(const domain::Company& c) {
     json::object o;
     o["id"] = c.id;
     o["name"] = c.name;
@@ -42,7 +42,7 @@ json::object CompanyView(const store::Company& c) {
     return o;
 }
 
-json::object SessionView(const store::WaSession& s) {
+json::object SessionView(const domain::WaSession& s) {
     json::object o;
     o["id"] = s.id;
     o["name"] = s.name;
@@ -57,7 +57,7 @@ json::object SessionView(const store::WaSession& s) {
     return o;
 }
 
-json::object AccessGrantView(const store::Access& a) {
+json::object AccessGrantView(const domain::Access& a) {
     json::object o;
     o["sessionId"] = a.session_id;
     o["managerId"] = a.user_id;
@@ -73,7 +73,7 @@ namespace {
 
 // A contact's two identities (wa-protocol §13): the phone number (digits of a PN chat JID) and
 // the LID (the stored alias, or the JID itself for a chat only known by LID); empty when unknown.
-std::string ChatPhone(const store::Chat& c) {
+std::string ChatPhone(const domain::Chat& c) {
     constexpr std::string_view kPn = "@s.whatsapp.net";
     if (c.is_group || !c.jid.ends_with(kPn)) return {};
     std::string user = c.jid.substr(0, c.jid.size() - kPn.size());
@@ -81,14 +81,14 @@ std::string ChatPhone(const store::Chat& c) {
     return user;
 }
 
-std::string ChatLid(const store::Chat& c) {
+std::string ChatLid(const domain::Chat& c) {
     if (!c.lid.empty()) return c.lid;
     return c.jid.ends_with("@lid") ? c.jid : std::string();
 }
 
 }  // namespace
 
-json::object ChatView(const store::Chat& c) {
+json::object ChatView(const domain::Chat& c) {
     json::object o;
     o["id"] = c.id;
     o["sessionId"] = c.session_id;
@@ -110,7 +110,7 @@ json::object ChatView(const store::Chat& c) {
     return o;
 }
 
-json::object ContactView(const store::Contact& c) {
+json::object ContactView(const domain::Contact& c) {
     json::object o;
     o["jid"] = c.jid;
     o["phone"] = OrNull(c.phone);
@@ -120,7 +120,7 @@ json::object ContactView(const store::Contact& c) {
     return o;
 }
 
-json::object MessageView(const store::Message& m) {
+json::object MessageView(const domain::Message& m) {
     json::object o;
     o["id"] = m.id;
     o["waMessageId"] = OrNull(m.wa_message_id);
@@ -157,7 +157,7 @@ json::object MessageView(const store::Message& m) {
     return o;
 }
 
-json::object AuditView(const store::AuditEntry& e) {
+json::object AuditView(const domain::AuditEntry& e) {
     json::object o;
     o["id"] = e.id;
     o["userId"] = OrNull(e.user_id);
@@ -172,7 +172,7 @@ json::object AuditView(const store::AuditEntry& e) {
     return o;
 }
 
-json::object EventView(const store::Event& e) {
+json::object EventView(const domain::Event& e) {
     json::object o;
     o["id"] = e.id;
     o["name"] = e.name;
@@ -310,7 +310,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
     out += '"';
 }
 
-void AppendChatJson(std::string& out, const store::Chat& c) {
+void AppendChatJson(std::string& out, const domain::Chat& c) {
     out += "{\"id\":";
     AppendJsonString(out, c.id);
     out += ",\"sessionId\":";
@@ -347,7 +347,7 @@ void AppendChatJson(std::string& out, const store::Chat& c) {
     out += "]}";
 }
 
-void AppendMessageJson(std::string& out, const store::Message& m) {
+void AppendMessageJson(std::string& out, const domain::Message& m) {
     out += "{\"id\":";
     AppendJsonString(out, m.id);
     out += ",\"waMessageId\":";

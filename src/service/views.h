@@ -8,35 +8,35 @@
 #include <string>
 #include <string_view>
 
-#include "store/model.h"
+#include "domain/model.h"
 
 namespace wadesk::service {
 
 // What a chat is called: its own name (group subject, a name set through the API or the phone's),
 // else its contact's name.
-inline const std::string& ChatName(const store::Chat& chat) {
+inline const std::string& ChatName(const domain::Chat& chat) {
     return chat.name.empty() ? chat.contact_name : chat.name;
 }
 
 boost::json::value IsoOrNull(std::int64_t unix_ms);
-boost::json::object UserView(const store::User& user);          // never includes password_hash
-boost::json::object CompanyView(const store::Company& company);
-boost::json::object SessionView(const store::WaSession& session);
-boost::json::object AccessGrantView(const store::Access& access);
-// `name` is the chat's own name, else its contact's (store::Chat::contact_name).
-boost::json::object ChatView(const store::Chat& chat);
+boost::json::object UserView(const domain::User& user);          // never includes password_hash
+boost::json::object CompanyView(const domain::Company& company);
+boost::json::object SessionView(const domain::WaSession& session);
+boost::json::object AccessGrantView(const domain::Access& access);
+// `name` is the chat's own name, else its contact's (domain::Chat::contact_name).
+boost::json::object ChatView(const domain::Chat& chat);
 // {jid, phone, lid, name, pushName}; phone, lid, name and pushName are null when unknown.
-boost::json::object ContactView(const store::Contact& contact);
-boost::json::object MessageView(const store::Message& message);
-boost::json::object AuditView(const store::AuditEntry& entry);
+boost::json::object ContactView(const domain::Contact& contact);
+boost::json::object MessageView(const domain::Message& message);
+boost::json::object AuditView(const domain::AuditEntry& entry);
 // {id, name, sessionId, data, createdAt}; data is the parsed payload (null if unparsable).
-boost::json::object EventView(const store::Event& event);
+boost::json::object EventView(const domain::Event& event);
 
 // The serialized text of ChatView / MessageView appended to `out`, byte for byte what
 // boost::json::serialize gives for the view (same key order, escaping and time format), built
 // without a DOM: the list endpoints write pages of these on the hot path.
-void AppendChatJson(std::string& out, const store::Chat& chat);
-void AppendMessageJson(std::string& out, const store::Message& message);
+void AppendChatJson(std::string& out, const domain::Chat& chat);
+void AppendMessageJson(std::string& out, const domain::Message& message);
 // A JSON string literal (quotes included) for `s`, escaped as boost::json::serialize does.
 void AppendJsonString(std::string& out, std::string_view s);
 

@@ -22,10 +22,10 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
-const std::vector<std::string> kAllStatuses = {store::kStatusInitializing, store::kStatusQr,
-                                               store::kStatusConnected,    store::kStatusReconnecting,
-                                               store::kStatusDisconnected, store::kStatusLoggedOut,
-                                               store::kStatusFailed};
+const std::vector<std::string> kAllStatuses = {domain::kStatusInitializing, domain::kStatusQr,
+                                               domain::kStatusConnected,    domain::kStatusReconnecting,
+                                               domain::kStatusDisconnected, domain::kStatusLoggedOut,
+                                               domain::kStatusFailed};
 
 [[noreturn]] void Fail(FailureKind kind, std::string code, const std::string& message) {
     throw ServiceError(kind, std::move(code), message);
@@ -54,7 +54,7 @@ void ValidateEmail(const std::string& email) {
 // The mark of a sign-out of `u` now: the next whole second after now, or after its current mark
 // when that is later (a token issued right after the current mark carries it as its "iat", so a
 // second sign-out in the same second must pass it).
-std::int64_t NextSignOutMark(const store::User& u) { return auth::SignOutMark(std::max(NowMs(), u.tokens_valid_after)); }
+std::int64_t NextSignOutMark(const domain::User& u) { return auth::SignOutMark(std::max(NowMs(), u.tokens_valid_after)); }
 
 std::string StoredEmail(const std::string& email) {
     auto normalised = auth::NormaliseEmail(email);
@@ -74,7 +74,7 @@ void ValidateName(const std::string& name, std::size_t max = 200) {
 }
 
 bool IsLive(const std::string& status) {
-    return status == store::kStatusConnected || status == store::kStatusReconnecting;
+    return status == domain::kStatusConnected || status == domain::kStatusReconnecting;
 }
 
 // A new WhatsApp message id as WhatsApp Web makes them: "3EB0" + 18 uppercase hex digits.
@@ -135,8 +135,8 @@ void WadeskService::LoadViews() {
 // crash can leave it "initializing" (each start reports that before it is connected again).
 void WadeskService::ResumeSessions() {
     for (const auto& s : repo_.ListSessionsByStatus(
-             {store::kStatusConnected, store::kStatusReconnecting, store::kStatusInitializing})) {
-        if (s.status == store::kStatusInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
+             {domain::kStatusConnected, domain::kStatusReconnecting, domain::kStatusInitializing})) {
+        if (s.status == domain::kStatusInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
         spdlog::info("[WhatsApp] Resuming session {}", s.id);
         engine_.Start(s);
     }
@@ -148,7 +148,7 @@ void WadeskService::RequireAdmin(const Actor& actor) const {
     if (!actor.who.IsAdmin()) Fail(FailureKind::kForbidden, "forbidden", "this action needs the admin role");
 }
 
-store::WaSession WadeskService::VisibleSession(const Actor& actor, const std::string& id) {
+domain::WaSession WadeskService::VisibleSession(const Actor& actor, const std::string& id) {
     if (!IsWellFormedId(id) || !access_.CanRead(actor.who, id)) NotFound("session");
     auto s = repo_.FindSession(actor.who.company_id, id);
     if (!s) NotFound("session");
@@ -159,14 +159,14 @@ void WadeskService::ReadableSession(const Actor& actor, const std::string& id) c
     if (!IsWellFormedId(id) || !access_.CanRead(actor.who, id)) NotFound("session");
 }
 
-store::User WadeskService::OwnManager(const Actor& actor, const std::string& id) {
+domain::User WadeskService::OwnManager(const Actor& actor, const std::string& id) {
     if (!IsWellFormedId(id)) NotFound("manager");
     auto u = repo_.FindUser(actor.who.company_id, id);
-    if (!u || u->role != store::Role::kManager) NotFound("manager");
+    if (!u || u->role != domain::Role::kManager) NotFound("manager");
     return *u;
 }
 
-std::optional<store::Chat> WadeskService::ResolveChat(const Actor& actor, const std::string& session_id,
+std::optional<domain::Chat> WadeskService::ResolveChat(const Actor& actor, const std::string& session_id,
                                                       const std::string& chat_ref) {
     auto ref = ParseChatRef(chat_ref);
     if (!ref) return std::nullopt;
@@ -174,7 +174,7 @@ std::optional<store::Chat> WadeskService::ResolveChat(const Actor& actor, const 
     return repo_.FindChatByJid(actor.who.company_id, session_id, ref->value);
 }
 
-store::Chat WadeskService::RequireChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+domain::Chat WadeskService::RequireChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     auto chat = ResolveChat(actor, session_id, chat_ref);
     if (!chat) NotFound("chat");
     return *chat;
@@ -182,7 +182,7 @@ store::Chat WadeskService::RequireChat(const Actor& actor, const std::string& se
 
 void WadeskService::WriteAudit(const Actor* actor, const std::string& company_id, const std::string& action,
                           const std::string& target_type, const std::string& target_id, const json::object& details) {
-    store::AuditEntry e;
+    domain::AuditEntry e;
     e.company_id = company_id;
     if (actor) {
         e.user_id = actor->who.user_id;
@@ -197,9 +197,9 @@ void WadeskService::WriteAudit(const Actor* actor, const std::string& company_id
                  target_id, e.ip);
 }
 
-store::Event WadeskService::MakeEvent(const std::string& company_id, const std::string& session_id,
+domain::Event WadeskService::MakeEvent(const std::string& company_id, const std::string& session_id,
                                      const std::string& name, const json::object& payload) {
-    store::Event e;
+    domain::Event e;
     e.company_id = company_id;
     e.session_id = session_id;
     e.name = name;
@@ -212,10 +212,10 @@ void WadeskService::Emit(const std::string& company_id, const std::string& sessi
     bus_.Publish(repo_.AppendEvent(MakeEvent(company_id, session_id, name, payload)));
 }
 
-void WadeskService::ApplySessionChange(const store::WaSession& s) {
+void WadeskService::ApplySessionChange(const domain::WaSession& s) {
     std::lock_guard lock(state_mutex_);
     session_status_[s.id] = s.status;
-    if (s.status != store::kStatusQr) qr_.erase(s.id);
+    if (s.status != domain::kStatusQr) qr_.erase(s.id);
 }
 
 void WadeskService::ValidateNewUser(const NewUser& user) const {
@@ -226,7 +226,7 @@ void WadeskService::ValidateNewUser(const NewUser& user) const {
 
 // --- operator
 
-std::pair<store::Company, store::User> WadeskService::CreateCompany(const std::string& name, const NewUser& admin,
+std::pair<domain::Company, domain::User> WadeskService::CreateCompany(const std::string& name, const NewUser& admin,
                                                                     int max_sessions) {
     std::string trimmed = Trim(name);
     if (trimmed.empty() || trimmed.size() > 200)
@@ -235,21 +235,21 @@ std::pair<store::Company, store::User> WadeskService::CreateCompany(const std::s
         Fail(FailureKind::kBadInput, "invalid_field", "max sessions must be 1 to 10000");
     ValidateNewUser(admin);
     if (repo_.FindUserByEmail(StoredEmail(admin.email))) Fail(FailureKind::kConflict, "email_taken", "email is already in use");
-    store::Company company;
+    domain::Company company;
     company.name = trimmed;
     company.max_sessions = max_sessions;
     company = repo_.CreateCompany(company);
     NewUser a = admin;
-    a.role = store::Role::kAdmin;
-    store::User user = CreateUser(company.id, a);
+    a.role = domain::Role::kAdmin;
+    domain::User user = CreateUser(company.id, a);
     WriteAudit(nullptr, company.id, "company.create", "company", company.id, {{"name", company.name}});
     return {company, user};
 }
 
-store::User WadeskService::CreateUser(const std::string& company_id, const NewUser& nu) {
+domain::User WadeskService::CreateUser(const std::string& company_id, const NewUser& nu) {
     ValidateNewUser(nu);
     if (!repo_.FindCompany(company_id)) NotFound("company");
-    store::User u;
+    domain::User u;
     u.company_id = company_id;
     u.email = StoredEmail(nu.email);
     u.name = Trim(nu.name);
@@ -326,26 +326,26 @@ void WadeskService::LogoutAll(const Actor& actor) {
     WriteAudit(&actor, u->company_id, "auth.logout_all", "user", u->id);
 }
 
-store::User WadeskService::Me(const Actor& actor) {
+domain::User WadeskService::Me(const Actor& actor) {
     auto u = repo_.FindUser(actor.who.company_id, actor.who.user_id);
     if (!u) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
     return *u;
 }
 
-store::User WadeskService::ProvisionExternal(const auth::ExternalIdentity& id) {
+domain::User WadeskService::ProvisionExternal(const auth::ExternalIdentity& id) {
     if (auto existing = repo_.FindUserByExternalId(id.company_id, id.external_id)) {
         access_.PutUser(*existing);
         authenticator_.Upsert(*existing);
         return *existing;
     }
     if (!repo_.FindCompany(id.company_id)) {
-        store::Company c;
+        domain::Company c;
         c.id = id.company_id;
         c.name = id.company_id;
         repo_.CreateCompany(c);
         WriteAudit(nullptr, c.id, "company.create", "company", c.id, {{"provisioned", true}});
     }
-    store::User u;
+    domain::User u;
     u.company_id = id.company_id;
     u.external_id = id.external_id;
     u.role = id.role;
@@ -372,28 +372,28 @@ store::User WadeskService::ProvisionExternal(const auth::ExternalIdentity& id) {
 
 // --- managers
 
-std::vector<store::User> WadeskService::ListManagers(const Actor& actor) {
+std::vector<domain::User> WadeskService::ListManagers(const Actor& actor) {
     RequireAdmin(actor);
-    return repo_.ListUsers(actor.who.company_id, store::Role::kManager);
+    return repo_.ListUsers(actor.who.company_id, domain::Role::kManager);
 }
 
-store::User WadeskService::CreateManager(const Actor& actor, const NewUser& nu) {
+domain::User WadeskService::CreateManager(const Actor& actor, const NewUser& nu) {
     RequireAdmin(actor);
     NewUser m = nu;
-    m.role = store::Role::kManager;
-    store::User u = CreateUser(actor.who.company_id, m);
+    m.role = domain::Role::kManager;
+    domain::User u = CreateUser(actor.who.company_id, m);
     WriteAudit(&actor, u.company_id, "manager.create", "user", u.id, {{"email", u.email}});
     return u;
 }
 
-store::User WadeskService::UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch) {
+domain::User WadeskService::UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch) {
     RequireAdmin(actor);
     if (!patch.name && !patch.email && !patch.password && !patch.disabled)
         Fail(FailureKind::kBadInput, "empty_patch", "nothing to update: give name, email, password or disabled");
     if (patch.email) ValidateEmail(*patch.email);
     if (patch.password) ValidatePassword(*patch.password);
     if (patch.name) ValidateName(*patch.name);
-    store::User current = OwnManager(actor, id);
+    domain::User current = OwnManager(actor, id);
     store::UserPatch p;
     if (patch.name) p.name = Trim(*patch.name);
     if (patch.email) p.email = StoredEmail(*patch.email);
@@ -401,7 +401,7 @@ store::User WadeskService::UpdateManager(const Actor& actor, const std::string& 
     p.disabled = patch.disabled;
     // A new password or a disable voids every token issued so far (enabling again revives none).
     if (patch.password || (patch.disabled && *patch.disabled)) p.tokens_valid_after = NextSignOutMark(current);
-    std::optional<store::User> u;
+    std::optional<domain::User> u;
     try {
         u = repo_.UpdateUser(actor.who.company_id, id, p);
     } catch (const store::UniqueViolation&) {
@@ -430,7 +430,7 @@ void WadeskService::DeleteManager(const Actor& actor, const std::string& id) {
 
 void WadeskService::LogoutManager(const Actor& actor, const std::string& id) {
     RequireAdmin(actor);
-    store::User current = OwnManager(actor, id);
+    domain::User current = OwnManager(actor, id);
     store::UserPatch p;
     p.tokens_valid_after = NextSignOutMark(current);
     auto u = repo_.UpdateUser(actor.who.company_id, id, p);
@@ -442,27 +442,27 @@ void WadeskService::LogoutManager(const Actor& actor, const std::string& id) {
 
 // --- sessions
 
-std::vector<store::WaSession> WadeskService::ListSessions(const Actor& actor) {
+std::vector<domain::WaSession> WadeskService::ListSessions(const Actor& actor) {
     auto all = repo_.ListSessions(actor.who.company_id);
-    std::erase_if(all, [&](const store::WaSession& s) { return !access_.CanRead(actor.who, s.id); });
+    std::erase_if(all, [&](const domain::WaSession& s) { return !access_.CanRead(actor.who, s.id); });
     return all;
 }
 
 namespace {
 
 void ValidateHistory(const std::string& history) {
-    if (history != store::kHistoryNone && history != store::kHistoryRecent && history != store::kHistoryFull)
+    if (history != domain::kHistoryNone && history != domain::kHistoryRecent && history != domain::kHistoryFull)
         Fail(FailureKind::kBadInput, "invalid_history", "history must be none, recent or full");
 }
 
 }  // namespace
 
-store::WaSession WadeskService::CreateSession(const Actor& actor, const std::string& name_in,
+domain::WaSession WadeskService::CreateSession(const Actor& actor, const std::string& name_in,
                                               const std::string& history_in) {
     RequireAdmin(actor);
     std::string name = Trim(name_in);
     ValidateName(name);
-    const std::string history = history_in.empty() ? std::string(store::kHistoryRecent) : history_in;
+    const std::string history = history_in.empty() ? std::string(domain::kHistoryRecent) : history_in;
     ValidateHistory(history);
     auto company = repo_.FindCompany(actor.who.company_id);
     if (!company) NotFound("company");
@@ -472,10 +472,10 @@ store::WaSession WadeskService::CreateSession(const Actor& actor, const std::str
              "this company already has " + std::to_string(count) + " of " + std::to_string(company->max_sessions) +
                  " allowed sessions");
     spdlog::info("[WhatsApp] Creating a new session for company {}", company->id);
-    store::WaSession s;
+    domain::WaSession s;
     s.company_id = company->id;
     s.name = name.empty() ? "WhatsApp " + std::to_string(count + 1) : name;
-    s.status = store::kStatusInitializing;
+    s.status = domain::kStatusInitializing;
     s.history_sync = history;
     s = repo_.CreateSession(s);
     access_.PutSession(s.id, s.company_id);
@@ -487,12 +487,12 @@ store::WaSession WadeskService::CreateSession(const Actor& actor, const std::str
     return s;
 }
 
-store::WaSession WadeskService::GetSession(const Actor& actor, const std::string& id) {
+domain::WaSession WadeskService::GetSession(const Actor& actor, const std::string& id) {
     return VisibleSession(actor, id);
 }
 
 void WadeskService::DeleteSession(const Actor& actor, const std::string& id, bool purge) {
-    store::WaSession s = VisibleSession(actor, id);
+    domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     engine_.Logout(s.id);
     if (!repo_.DeleteSession(actor.who.company_id, s.id, purge)) NotFound("session");
@@ -507,10 +507,10 @@ void WadeskService::DeleteSession(const Actor& actor, const std::string& id, boo
     spdlog::info("[WhatsApp] Session {} deleted{}", s.id, purge ? " with its history" : "");
 }
 
-store::WaSession WadeskService::UpdateSession(const Actor& actor, const std::string& id,
+domain::WaSession WadeskService::UpdateSession(const Actor& actor, const std::string& id,
                                               const std::optional<std::string>& name_in,
                                               const std::optional<std::string>& history) {
-    store::WaSession s = VisibleSession(actor, id);
+    domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     store::SessionPatch p;
     if (name_in) {
@@ -533,7 +533,7 @@ store::WaSession WadeskService::UpdateSession(const Actor& actor, const std::str
 }
 
 QrState WadeskService::GetQr(const Actor& actor, const std::string& id) {
-    store::WaSession s = VisibleSession(actor, id);
+    domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     std::lock_guard lock(state_mutex_);
     auto it = qr_.find(s.id);
@@ -545,13 +545,13 @@ QrState WadeskService::GetQr(const Actor& actor, const std::string& id) {
     return QrState{s.id, s.status, "", "", 0};
 }
 
-store::WaSession WadeskService::Disconnect(const Actor& actor, const std::string& id) {
-    store::WaSession s = VisibleSession(actor, id);
+domain::WaSession WadeskService::Disconnect(const Actor& actor, const std::string& id) {
+    domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     engine_.Logout(s.id);
     repo_.DeleteCredentials(s.id);
     store::SessionPatch p;
-    p.status = store::kStatusLoggedOut;
+    p.status = domain::kStatusLoggedOut;
     p.status_reason = "disconnected_by_admin";
     auto updated = repo_.UpdateSession(s.id, p);
     if (!updated) NotFound("session");
@@ -564,13 +564,13 @@ store::WaSession WadeskService::Disconnect(const Actor& actor, const std::string
     return *updated;
 }
 
-store::WaSession WadeskService::StartSession(const Actor& actor, const std::string& id) {
-    store::WaSession s = VisibleSession(actor, id);
+domain::WaSession WadeskService::StartSession(const Actor& actor, const std::string& id) {
+    domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     if (IsLive(s.status))
         Fail(FailureKind::kConflict, "session_already_connected", "the session is " + s.status + "; disconnect it first");
     store::SessionPatch p;
-    p.status = store::kStatusInitializing;
+    p.status = domain::kStatusInitializing;
     p.status_reason = "";
     auto updated = repo_.UpdateSession(s.id, p);
     if (!updated) NotFound("session");
@@ -584,7 +584,7 @@ store::WaSession WadeskService::StartSession(const Actor& actor, const std::stri
 }
 
 std::string WadeskService::RequestPairingCode(const Actor& actor, const std::string& id, const std::string& phone) {
-    store::WaSession s = VisibleSession(actor, id);
+    domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     auto digits = NormalizePhone(phone);
     if (!digits)
@@ -610,19 +610,19 @@ std::vector<SessionRights> WadeskService::MyRights(const Actor& actor) {
     return out;
 }
 
-std::vector<store::Access> WadeskService::ListAccess(const Actor& actor, const std::string& session_id) {
-    store::WaSession s = VisibleSession(actor, session_id);
+std::vector<domain::Access> WadeskService::ListAccess(const Actor& actor, const std::string& session_id) {
+    domain::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
     return repo_.ListAccessBySession(actor.who.company_id, s.id);
 }
 
-store::Access WadeskService::Grant(const Actor& actor, const std::string& session_id, const GrantRequest& g) {
-    store::WaSession s = VisibleSession(actor, session_id);
+domain::Access WadeskService::Grant(const Actor& actor, const std::string& session_id, const GrantRequest& g) {
+    domain::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
-    store::User m = OwnManager(actor, g.manager_id);
+    domain::User m = OwnManager(actor, g.manager_id);
     access_.PutUser(m);  // users created by another process (the CLI) are learnt here or at login
     authenticator_.Upsert(m);
-    store::Access a;
+    domain::Access a;
     a.company_id = s.company_id;
     a.session_id = s.id;
     a.user_id = m.id;
@@ -638,7 +638,7 @@ store::Access WadeskService::Grant(const Actor& actor, const std::string& sessio
 }
 
 void WadeskService::Revoke(const Actor& actor, const std::string& session_id, const std::string& manager_id) {
-    store::WaSession s = VisibleSession(actor, session_id);
+    domain::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
     if (!IsWellFormedId(manager_id)) NotFound("grant");
     if (!repo_.DeleteAccess(actor.who.company_id, s.id, manager_id)) NotFound("grant");
@@ -648,7 +648,7 @@ void WadeskService::Revoke(const Actor& actor, const std::string& session_id, co
 
 // --- chats and messages
 
-store::Page<store::Chat> WadeskService::ListChats(const Actor& actor, const std::string& session_id,
+store::Page<domain::Chat> WadeskService::ListChats(const Actor& actor, const std::string& session_id,
                                                   const ChatFilter& f) {
     ReadableSession(actor, session_id);
     store::ChatQuery q;
@@ -663,30 +663,30 @@ store::Page<store::Chat> WadeskService::ListChats(const Actor& actor, const std:
     return repo_.ListChats(q);
 }
 
-store::Chat WadeskService::GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
-    store::WaSession s = VisibleSession(actor, session_id);
+domain::Chat WadeskService::GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+    domain::WaSession s = VisibleSession(actor, session_id);
     return RequireChat(actor, s.id, chat_ref);
 }
 
-std::vector<store::User> WadeskService::Assignees(const Actor& actor, const std::string& session_id) {
-    store::WaSession s = VisibleSession(actor, session_id);
+std::vector<domain::User> WadeskService::Assignees(const Actor& actor, const std::string& session_id) {
+    domain::WaSession s = VisibleSession(actor, session_id);
     if (!access_.CanManageChats(actor.who, s.id))
         Fail(FailureKind::kForbidden, "forbidden", "assigning chats of this session needs canManageChats");
     auto users = repo_.ListUsers(actor.who.company_id, std::nullopt);
-    std::erase_if(users, [&](const store::User& u) {
+    std::erase_if(users, [&](const domain::User& u) {
         auth::Principal who{u.id, u.company_id, u.role, u.email};
         return u.disabled || !access_.CanRead(who, s.id);
     });
-    std::sort(users.begin(), users.end(), [](const store::User& a, const store::User& b) {
+    std::sort(users.begin(), users.end(), [](const domain::User& a, const domain::User& b) {
         return std::tie(a.name, a.email) < std::tie(b.name, b.email);
     });
     return users;
 }
 
-store::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+domain::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
                                       const store::ChatPatch& patch) {
-    store::WaSession s = VisibleSession(actor, session_id);
-    store::Chat chat = RequireChat(actor, s.id, chat_ref);
+    domain::WaSession s = VisibleSession(actor, session_id);
+    domain::Chat chat = RequireChat(actor, s.id, chat_ref);
     if (!access_.CanManageChats(actor.who, s.id))
         Fail(FailureKind::kForbidden, "forbidden", "managing chats of this session needs canManageChats");
     if (!patch.name && !patch.archived && !patch.pinned && !patch.muted && !patch.assigned_to && !patch.labels)
@@ -710,11 +710,11 @@ store::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& ses
     return *updated;
 }
 
-store::Chat WadeskService::MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
-    store::WaSession s = VisibleSession(actor, session_id);
-    store::Chat chat = RequireChat(actor, s.id, chat_ref);
+domain::Chat WadeskService::MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+    domain::WaSession s = VisibleSession(actor, session_id);
+    domain::Chat chat = RequireChat(actor, s.id, chat_ref);
     // The unread incoming messages are the newest `unread_count` ones; read before zeroing.
-    std::vector<store::Message> unread;
+    std::vector<domain::Message> unread;
     if (chat.unread_count > 0)
         unread = repo_.ListRecentIncoming(s.id, chat.id, std::min<int>(chat.unread_count, kMaxReadReceiptIds));
     auto updated = repo_.MarkChatRead(s.company_id, s.id, chat.id);
@@ -731,7 +731,7 @@ store::Chat WadeskService::MarkRead(const Actor& actor, const std::string& sessi
     return *updated;
 }
 
-store::Page<store::Message> WadeskService::ListMessages(const Actor& actor, const std::string& session_id,
+store::Page<domain::Message> WadeskService::ListMessages(const Actor& actor, const std::string& session_id,
                                                         const std::string& chat_ref, int page, int limit,
                                                         const std::string& before) {
     ReadableSession(actor, session_id);
@@ -761,7 +761,7 @@ store::Page<store::Message> WadeskService::ListMessages(const Actor& actor, cons
 
 SendResult WadeskService::Send(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
                                const SendRequest& req) {
-    store::WaSession s = VisibleSession(actor, session_id);
+    domain::WaSession s = VisibleSession(actor, session_id);
     auto ref = ParseChatRef(chat_ref);
     if (!ref) NotFound("chat");
     if (!access_.CanWrite(actor.who, s.id))
@@ -772,7 +772,7 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     if (req.client_message_id.size() > 128)
         Fail(FailureKind::kBadInput, "invalid_field", "field 'clientMessageId' must be at most 128 bytes");
 
-    std::optional<store::Chat> chat;
+    std::optional<domain::Chat> chat;
     if (ref->kind == ChatRef::Kind::kId) {
         chat = repo_.FindChat(s.company_id, s.id, ref->value);
         if (!chat) NotFound("chat");
@@ -794,7 +794,7 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
 
     std::string quoted_id;
     if (!req.quoted_message_id.empty()) {
-        std::optional<store::Message> quoted;
+        std::optional<domain::Message> quoted;
         if (IsWellFormedId(req.quoted_message_id)) quoted = repo_.FindMessage(s.company_id, s.id, req.quoted_message_id);
         if (!quoted) quoted = repo_.FindMessageByWaId(s.id, req.quoted_message_id);
         if (!quoted || (chat && quoted->chat_id != chat->id))
@@ -802,14 +802,14 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
         quoted_id = quoted->id;
     }
     if (!chat) {
-        store::Chat c;
+        domain::Chat c;
         c.company_id = s.company_id;
         c.session_id = s.id;
         c.jid = ref->value;
         c.is_group = ref->value.ends_with("@g.us");
         chat = repo_.UpsertChat(c);
     }
-    store::Message m;
+    domain::Message m;
     m.company_id = s.company_id;
     m.session_id = s.id;
     m.chat_id = chat->id;
@@ -841,7 +841,7 @@ void WadeskService::Forget(const std::string& session_id, const std::string& mes
     if (auto it = handed_.find(session_id); it != handed_.end()) it->second.erase(message_id);
 }
 
-void WadeskService::HandToEngine(const store::WaSession& s, const store::Message& m) {
+void WadeskService::HandToEngine(const domain::WaSession& s, const domain::Message& m) {
     {
         std::lock_guard lock(send_mutex_);
         if (!handed_[s.id].insert(m.id).second) return;
@@ -889,7 +889,7 @@ StatsView WadeskService::Stats(const Actor& actor) {
     return v;
 }
 
-store::Page<store::AuditEntry> WadeskService::Audit(const Actor& actor, int page, int limit) {
+store::Page<domain::AuditEntry> WadeskService::Audit(const Actor& actor, int page, int limit) {
     RequireAdmin(actor);
     return repo_.ListAudit(actor.who.company_id, page, limit);
 }
@@ -932,10 +932,10 @@ void WadeskService::OnQr(const std::string& session_id, const std::string& qr_te
                          std::int64_t expires_at_ms) {
     auto s = repo_.FindSessionById(session_id);
     if (!s) return;
-    const bool entered_qr = s->status != store::kStatusQr;
+    const bool entered_qr = s->status != domain::kStatusQr;
     if (entered_qr) {
         store::SessionPatch p;
-        p.status = store::kStatusQr;
+        p.status = domain::kStatusQr;
         p.status_reason = "";
         if (auto u = repo_.UpdateSession(session_id, p)) s = u;
     }
@@ -943,10 +943,10 @@ void WadeskService::OnQr(const std::string& session_id, const std::string& qr_te
     // Entering the QR state is a status change like any other; a rotated QR is only whatsapp:qr.
     if (entered_qr)
         Emit(s->company_id, session_id, "whatsapp:session_status",
-             {{"sessionId", session_id}, {"status", store::kStatusQr}, {"reason", nullptr}});
+             {{"sessionId", session_id}, {"status", domain::kStatusQr}, {"reason", nullptr}});
     {
         std::lock_guard lock(state_mutex_);
-        qr_[session_id] = QrState{session_id, store::kStatusQr, qr_text, png_data_url, expires_at_ms};
+        qr_[session_id] = QrState{session_id, domain::kStatusQr, qr_text, png_data_url, expires_at_ms};
     }
     Emit(s->company_id, session_id, "whatsapp:qr",
          {{"sessionId", session_id}, {"qrCode", png_data_url}, {"qr", qr_text}, {"expiresAt", IsoOrNull(expires_at_ms)}});
@@ -956,7 +956,7 @@ void WadeskService::OnQr(const std::string& session_id, const std::string& qr_te
 void WadeskService::OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
                             const std::string& jid) {
     store::SessionPatch p;
-    p.status = store::kStatusConnected;
+    p.status = domain::kStatusConnected;
     p.status_reason = "";
     p.phone_number = phone;
     p.display_name = name;
@@ -987,9 +987,9 @@ void WadeskService::OnStatus(const std::string& session_id, const std::string& s
     }
     // The engine's own report of a logout we asked for (Disconnect, which recorded it with its
     // reason) neither overwrites that reason nor announces the logout twice.
-    if (status == store::kStatusLoggedOut && reason == "logout") {
+    if (status == domain::kStatusLoggedOut && reason == "logout") {
         if (auto current = repo_.FindSessionById(session_id);
-            current && current->status == store::kStatusLoggedOut && !current->status_reason.empty())
+            current && current->status == domain::kStatusLoggedOut && !current->status_reason.empty())
             return;
     }
     store::SessionPatch p;
@@ -1000,18 +1000,18 @@ void WadeskService::OnStatus(const std::string& session_id, const std::string& s
     ApplySessionChange(*s);
     json::value r = reason.empty() ? json::value(nullptr) : json::value(reason);
     Emit(s->company_id, s->id, "whatsapp:session_status", {{"sessionId", s->id}, {"status", status}, {"reason", r}});
-    if (status == store::kStatusDisconnected || status == store::kStatusLoggedOut || status == store::kStatusFailed)
+    if (status == domain::kStatusDisconnected || status == domain::kStatusLoggedOut || status == domain::kStatusFailed)
         Emit(s->company_id, s->id, "whatsapp:disconnected",
              {{"sessionId", s->id}, {"reason", reason.empty() ? status : reason}});
     spdlog::info("[WhatsApp] Session {} is {}{}{}", s->id, status, reason.empty() ? "" : ": ", reason);
 }
 
 // A session's company never changes: the receive path looks it up once, not per message.
-std::optional<store::WaSession> WadeskService::ReceivingSession(const std::string& session_id) {
+std::optional<domain::WaSession> WadeskService::ReceivingSession(const std::string& session_id) {
     {
         std::lock_guard lock(state_mutex_);
         if (auto it = session_company_.find(session_id); it != session_company_.end()) {
-            store::WaSession s;
+            domain::WaSession s;
             s.id = session_id;
             s.company_id = it->second;
             return s;
@@ -1026,14 +1026,14 @@ std::optional<store::WaSession> WadeskService::ReceivingSession(const std::strin
 
 bool WadeskService::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in,
                                      const CommitHook& also) {
-    const std::optional<store::WaSession> s = ReceivingSession(session_id);
+    const std::optional<domain::WaSession> s = ReceivingSession(session_id);
     if (!s) return false;
-    const std::vector<store::Event> events = repo_.Transact([&](store::Transaction& tx) {
+    const std::vector<domain::Event> events = repo_.Transact([&](store::Transaction& tx) {
         if (also) also(tx);
         if (in.kind == IncomingKind::kRevoke || in.kind == IncomingKind::kEdit) return ApplyChange(tx, *s, in);
         RecordIncoming(tx, *s, in);
     });
-    for (const store::Event& e : events) bus_.Publish(e);
+    for (const domain::Event& e : events) bus_.Publish(e);
     if (!events.empty()) {
         if (in.kind == IncomingKind::kUndecryptable)
             spdlog::warn("[WhatsApp] Session {}: message {} could not be decrypted ({}); stored as undecryptable, "
@@ -1046,9 +1046,9 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
 }
 
 bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) {
-    const std::optional<store::WaSession> s = ReceivingSession(session_id);
+    const std::optional<domain::WaSession> s = ReceivingSession(session_id);
     if (!s) return false;
-    const std::vector<store::Event> events = repo_.Transact([&](store::Transaction& tx) {
+    const std::vector<domain::Event> events = repo_.Transact([&](store::Transaction& tx) {
         if (also) also(tx);
         const auto progress = [&](std::string_view phase) {
             tx.AppendEvent(MakeEvent(s->company_id, s->id, "whatsapp:history_progress",
@@ -1071,9 +1071,9 @@ bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch&
         }
         if (batch.first) progress("started");
         for (const HistoryContact& hc : batch.contacts)
-            RecordContact(tx, *s, store::Contact{.jid = hc.jid, .lid = hc.lid, .name = hc.name, .push_name = hc.push_name});
+            RecordContact(tx, *s, domain::Contact{.jid = hc.jid, .lid = hc.lid, .name = hc.name, .push_name = hc.push_name});
         for (const HistoryChat& hc : batch.chats) {
-            store::Chat c;
+            domain::Chat c;
             c.company_id = s->company_id;
             c.session_id = s->id;
             c.jid = hc.jid;
@@ -1086,7 +1086,7 @@ bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch&
             c.archived = hc.archived;
             c.pinned = hc.pinned;
             c.muted = hc.muted;
-            store::Chat chat = tx.UpsertChat(c);
+            domain::Chat chat = tx.UpsertChat(c);
             bool changed = false;
             for (const IncomingMessage& in : hc.messages) {
                 store::RecordedMessage rec = tx.RecordMessage(IncomingRow(tx, *s, chat.id, in));
@@ -1100,7 +1100,7 @@ bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch&
         }
         progress(batch.last ? "done" : "progress");
     });
-    for (const store::Event& e : events) bus_.Publish(e);
+    for (const domain::Event& e : events) bus_.Publish(e);
     if (batch.last)
         spdlog::info("[WhatsApp] Session {}: history chunk {} ({}, {} chats, {} messages) imported", s->id,
                      batch.chunk_id, batch.sync_type, batch.chunk_chats, batch.chunk_messages);
@@ -1108,9 +1108,9 @@ bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch&
 }
 
 // The row of an incoming (or history) message in chat `chat_id`.
-store::Message WadeskService::IncomingRow(store::Transaction& tx, const store::WaSession& s, const std::string& chat_id,
+domain::Message WadeskService::IncomingRow(store::Transaction& tx, const domain::WaSession& s, const std::string& chat_id,
                                           const IncomingMessage& in) {
-    store::Message m;
+    domain::Message m;
     m.company_id = s.company_id;
     m.session_id = s.id;
     m.chat_id = chat_id;
@@ -1120,7 +1120,7 @@ store::Message WadeskService::IncomingRow(store::Transaction& tx, const store::W
     m.sender_name = in.sender_name;
     m.sender_phone = in.sender_phone;
     m.sender_lid = in.sender_lid;
-    m.type = in.kind == IncomingKind::kUndecryptable ? std::string(store::kMessageUndecryptable) : in.type;
+    m.type = in.kind == IncomingKind::kUndecryptable ? std::string(domain::kMessageUndecryptable) : in.type;
     m.body = in.kind == IncomingKind::kUndecryptable ? std::string() : in.body;
     if (in.kind == IncomingKind::kContent) m.media = in.media;
     if (!in.quoted_wa_message_id.empty())
@@ -1131,17 +1131,17 @@ store::Message WadeskService::IncomingRow(store::Transaction& tx, const store::W
     return m;
 }
 
-void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in) {
+void WadeskService::RecordIncoming(store::Transaction& tx, const domain::WaSession& s, const IncomingMessage& in) {
     if (auto sender = SenderContact(in)) RecordContact(tx, s, std::move(*sender));
-    store::Chat c;
+    domain::Chat c;
     c.company_id = s.company_id;
     c.session_id = s.id;
     c.jid = in.chat_jid;
     c.lid = in.chat_lid;
     c.name = in.chat_name;
     c.is_group = in.is_group;
-    const store::Chat chat = tx.UpsertChat(c);
-    const store::Message m = IncomingRow(tx, s, chat.id, in);
+    const domain::Chat chat = tx.UpsertChat(c);
+    const domain::Message m = IncomingRow(tx, s, chat.id, in);
     store::RecordedMessage rec = tx.RecordMessage(m);
     if (rec.inserted) {
         if (in.from_history) return;
@@ -1153,8 +1153,8 @@ void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSessio
         return;
     }
     // The resend that heals an undecryptable message arrives under the same id: it replaces it.
-    if (in.kind != IncomingKind::kContent || rec.message.type != store::kMessageUndecryptable) return;
-    store::Message healed = rec.message;
+    if (in.kind != IncomingKind::kContent || rec.message.type != domain::kMessageUndecryptable) return;
+    domain::Message healed = rec.message;
     healed.type = m.type;
     healed.body = m.body;
     healed.media = m.media;
@@ -1163,7 +1163,7 @@ void WadeskService::RecordIncoming(store::Transaction& tx, const store::WaSessio
 }
 
 // whatsapp:message_updated, and whatsapp:chat_updated when the chat's preview changed with it.
-void WadeskService::AppendUpdated(store::Transaction& tx, const store::WaSession& s, const store::UpdatedMessage& u) {
+void WadeskService::AppendUpdated(store::Transaction& tx, const domain::WaSession& s, const store::UpdatedMessage& u) {
     tx.AppendEvent(
         MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
                   {{"sessionId", s.id}, {"chatId", u.message.chat_id}, {"message", MessageView(u.message)}}));
@@ -1175,7 +1175,7 @@ void WadeskService::AppendUpdated(store::Transaction& tx, const store::WaSession
 
 // Revoke and edit: only the message's own sender may change it; a change to a message we never
 // stored changes nothing (the stanza is still settled: there is nothing to redeliver it for).
-void WadeskService::ApplyChange(store::Transaction& tx, const store::WaSession& s, const IncomingMessage& in) {
+void WadeskService::ApplyChange(store::Transaction& tx, const domain::WaSession& s, const IncomingMessage& in) {
     auto target = tx.FindMessageByWaId(s.id, in.target_wa_message_id);
     if (!target) {
         spdlog::info("[WhatsApp] Session {}: {} of unknown message {}", s.id,
@@ -1190,7 +1190,7 @@ void WadeskService::ApplyChange(store::Transaction& tx, const store::WaSession& 
                      in.target_wa_message_id);
         return;
     }
-    store::Message changed = *target;
+    domain::Message changed = *target;
     if (in.kind == IncomingKind::kRevoke) {
         if (changed.deleted) return;
         changed.deleted = true;

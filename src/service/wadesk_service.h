@@ -38,13 +38,13 @@ struct Actor {
 
 struct LoginResult {
     auth::IssuedToken token;
-    store::User user;
+    domain::User user;
 };
 
 // A login between its admission and its password check (see BeginLogin).
 struct PendingLogin {
     auth::LoginAttempt attempt;    // counted against the login limits until finished
-    std::optional<store::User> user;  // nullopt: no such email
+    std::optional<domain::User> user;  // nullopt: no such email
     // What the password is checked against: empty for an unknown email or an external user
     // (the check then only spends the same time and fails).
     std::string password_hash;
@@ -54,7 +54,7 @@ struct NewUser {
     std::string email;
     std::string password;
     std::string name;
-    store::Role role = store::Role::kManager;
+    domain::Role role = domain::Role::kManager;
 };
 
 struct ManagerPatch {
@@ -109,17 +109,17 @@ struct SendRequest {
 };
 
 struct SendResult {
-    store::Message message;
+    domain::Message message;
     bool created = false;  // false: an earlier request with the same clientMessageId
 };
 
 struct StatsView {
     store::CompanyStats stats;                     // per_day filled to 30 days, zeros included
-    std::vector<store::WaSession> sessions;
+    std::vector<domain::WaSession> sessions;
 };
 
 struct EventPage {
-    std::vector<store::Event> items;
+    std::vector<domain::Event> items;
     std::int64_t last_id = 0;  // the highest id examined: pass as `after` to continue
 };
 
@@ -137,9 +137,9 @@ public:
     void ResumeSessions();
 
     // --- operator (CLI) operations, no actor
-    std::pair<store::Company, store::User> CreateCompany(const std::string& name, const NewUser& admin,
+    std::pair<domain::Company, domain::User> CreateCompany(const std::string& name, const NewUser& admin,
                                                          int max_sessions = 10);
-    store::User CreateUser(const std::string& company_id, const NewUser& user);
+    domain::User CreateUser(const std::string& company_id, const NewUser& user);
     std::int64_t CountCompanies();
 
     // --- auth
@@ -163,32 +163,32 @@ public:
     // Signs out the token the actor called with, only it (service/logout.cpp): it is refused from
     // now on, here and after a restart, until it would have expired anyway.
     void Logout(const Actor& actor);
-    store::User Me(const Actor& actor);
+    domain::User Me(const Actor& actor);
     // Integration mode: creates the external token's user (and its company when unknown).
-    store::User ProvisionExternal(const auth::ExternalIdentity& identity);
+    domain::User ProvisionExternal(const auth::ExternalIdentity& identity);
 
     // --- managers (admin)
-    std::vector<store::User> ListManagers(const Actor& actor);
-    store::User CreateManager(const Actor& actor, const NewUser& user);
-    store::User UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch);
+    std::vector<domain::User> ListManagers(const Actor& actor);
+    domain::User CreateManager(const Actor& actor, const NewUser& user);
+    domain::User UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch);
     void DeleteManager(const Actor& actor, const std::string& id);
     // Signs a manager out everywhere (admin), as LogoutAll does for oneself.
     void LogoutManager(const Actor& actor, const std::string& id);
 
     // --- sessions
-    std::vector<store::WaSession> ListSessions(const Actor& actor);
-    // `history`: store::kHistoryNone / kHistoryRecent / kHistoryFull ("" = recent); anything else
+    std::vector<domain::WaSession> ListSessions(const Actor& actor);
+    // `history`: domain::kHistoryNone / kHistoryRecent / kHistoryFull ("" = recent); anything else
     // fails with invalid_history.
-    store::WaSession CreateSession(const Actor& actor, const std::string& name, const std::string& history = "");
-    store::WaSession GetSession(const Actor& actor, const std::string& id);
+    domain::WaSession CreateSession(const Actor& actor, const std::string& name, const std::string& history = "");
+    domain::WaSession GetSession(const Actor& actor, const std::string& id);
     // Admin. Emits whatsapp:session_status (with the new name) so open consoles show it.
     // Admin: a new name and/or history setting (the setting applies from the next link).
-    store::WaSession UpdateSession(const Actor& actor, const std::string& id, const std::optional<std::string>& name,
+    domain::WaSession UpdateSession(const Actor& actor, const std::string& id, const std::optional<std::string>& name,
                                    const std::optional<std::string>& history);
     void DeleteSession(const Actor& actor, const std::string& id, bool purge);
     QrState GetQr(const Actor& actor, const std::string& id);
-    store::WaSession Disconnect(const Actor& actor, const std::string& id);
-    store::WaSession StartSession(const Actor& actor, const std::string& id);
+    domain::WaSession Disconnect(const Actor& actor, const std::string& id);
+    domain::WaSession StartSession(const Actor& actor, const std::string& id);
     std::string RequestPairingCode(const Actor& actor, const std::string& id, const std::string& phone);
 
     // --- access grants (admin, except MyRights)
@@ -197,32 +197,32 @@ public:
     std::vector<SessionRights> MyRights(const Actor& actor);
     // A grant's canWrite or canManageChats implies canRead (a right on a session one cannot see
     // would be no right): the stored grant has canRead set whenever either is.
-    std::vector<store::Access> ListAccess(const Actor& actor, const std::string& session_id);
-    store::Access Grant(const Actor& actor, const std::string& session_id, const GrantRequest& grant);
+    std::vector<domain::Access> ListAccess(const Actor& actor, const std::string& session_id);
+    domain::Access Grant(const Actor& actor, const std::string& session_id, const GrantRequest& grant);
     void Revoke(const Actor& actor, const std::string& session_id, const std::string& manager_id);
 
     // --- chats and messages (chat_ref: our id, a JID or a phone number)
-    store::Page<store::Chat> ListChats(const Actor& actor, const std::string& session_id, const ChatFilter& filter);
-    store::Chat GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
-    store::Chat UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+    store::Page<domain::Chat> ListChats(const Actor& actor, const std::string& session_id, const ChatFilter& filter);
+    domain::Chat GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
+    domain::Chat UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
                            const store::ChatPatch& patch);
-    store::Chat MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
+    domain::Chat MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
     // canManageChats. Who a chat of the session may be assigned to: the company's enabled users
     // who can read the session now (its admins and the managers with a grant), by name.
-    std::vector<store::User> Assignees(const Actor& actor, const std::string& session_id);
-    store::Page<store::Message> ListMessages(const Actor& actor, const std::string& session_id,
+    std::vector<domain::User> Assignees(const Actor& actor, const std::string& session_id);
+    store::Page<domain::Message> ListMessages(const Actor& actor, const std::string& session_id,
                                              const std::string& chat_ref, int page, int limit,
                                              const std::string& before);
     SendResult Send(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
                     const SendRequest& request);
 
     // --- contacts (canRead; service/contacts.cpp)
-    store::Page<store::Contact> ListContacts(const Actor& actor, const std::string& session_id,
+    store::Page<domain::Contact> ListContacts(const Actor& actor, const std::string& session_id,
                                              const ContactFilter& filter);
 
     // --- stats, audit, events (admin for stats and audit)
     StatsView Stats(const Actor& actor);
-    store::Page<store::AuditEntry> Audit(const Actor& actor, int page, int limit);
+    store::Page<domain::AuditEntry> Audit(const Actor& actor, int page, int limit);
     EventPage Events(const Actor& actor, std::int64_t after, int limit);
 
     // --- operations
@@ -247,41 +247,41 @@ public:
 
 private:
     void RequireAdmin(const Actor& actor) const;
-    store::WaSession VisibleSession(const Actor& actor, const std::string& id);
+    domain::WaSession VisibleSession(const Actor& actor, const std::string& id);
     // The read paths' check, from memory only: the access view knows every session with its
     // company, so a readable session exists and belongs to the actor's company.
     void ReadableSession(const Actor& actor, const std::string& id) const;
-    store::User OwnManager(const Actor& actor, const std::string& id);
-    std::optional<store::Chat> ResolveChat(const Actor& actor, const std::string& session_id,
+    domain::User OwnManager(const Actor& actor, const std::string& id);
+    std::optional<domain::Chat> ResolveChat(const Actor& actor, const std::string& session_id,
                                            const std::string& chat_ref);
-    store::Chat RequireChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
+    domain::Chat RequireChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
     void WriteAudit(const Actor* actor, const std::string& company_id, const std::string& action,
                     const std::string& target_type, const std::string& target_id,
                     const boost::json::object& details = {});
     void Emit(const std::string& company_id, const std::string& session_id, const std::string& name,
               const boost::json::object& payload);
     // An event not stored yet: append it in a transaction, publish it after the commit.
-    static store::Event MakeEvent(const std::string& company_id, const std::string& session_id, const std::string& name,
+    static domain::Event MakeEvent(const std::string& company_id, const std::string& session_id, const std::string& name,
                                   const boost::json::object& payload);
     // The statements of one incoming message inside the receive transaction; its events are
     // appended to `tx`, and published once Transact returns them.
-    std::optional<store::WaSession> ReceivingSession(const std::string& session_id);
-    store::Message IncomingRow(store::Transaction& tx, const store::WaSession& session, const std::string& chat_id,
+    std::optional<domain::WaSession> ReceivingSession(const std::string& session_id);
+    domain::Message IncomingRow(store::Transaction& tx, const domain::WaSession& session, const std::string& chat_id,
                                const IncomingMessage& in);
-    void RecordIncoming(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
-    void ApplyChange(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);
-    void AppendUpdated(store::Transaction& tx, const store::WaSession& session, const store::UpdatedMessage& updated);
+    void RecordIncoming(store::Transaction& tx, const domain::WaSession& session, const IncomingMessage& in);
+    void ApplyChange(store::Transaction& tx, const domain::WaSession& session, const IncomingMessage& in);
+    void AppendUpdated(store::Transaction& tx, const domain::WaSession& session, const store::UpdatedMessage& updated);
     // Stores `contact` of the session inside the receive (or history) transaction; the 1:1 chats
     // whose shown name changed with it are appended as whatsapp:chat_updated.
-    void RecordContact(store::Transaction& tx, const store::WaSession& session, store::Contact contact);
+    void RecordContact(store::Transaction& tx, const domain::WaSession& session, domain::Contact contact);
     // The sender of an incoming message as a contact to record: its push name and PN<->LID pair;
     // nullopt when the message names neither (our own messages, a sender without a push name).
-    static std::optional<store::Contact> SenderContact(const IncomingMessage& in);
-    void ApplySessionChange(const store::WaSession& session);
+    static std::optional<domain::Contact> SenderContact(const IncomingMessage& in);
+    void ApplySessionChange(const domain::WaSession& session);
     void ValidateNewUser(const NewUser& user) const;
     // Hands `m` (an outgoing row of session `s`) to the engine unless it was already handed in
     // the session's current connection (see handed_).
-    void HandToEngine(const store::WaSession& s, const store::Message& m);
+    void HandToEngine(const domain::WaSession& s, const domain::Message& m);
     // Drops a message that left "pending" from handed_ (it is never handed again anyway).
     void Forget(const std::string& session_id, const std::string& message_id);
 

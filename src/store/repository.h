@@ -17,9 +17,34 @@
 #include <string_view>
 #include <vector>
 
-#include "store/model.h"
+#include "domain/model.h"
 
 namespace wadesk::store {
+
+// The domain vocabulary (domain/model.h), spoken unqualified by the store.
+using domain::Access;
+using domain::AuditEntry;
+using domain::Chat;
+using domain::Company;
+using domain::Contact;
+using domain::Event;
+using domain::MediaInfo;
+using domain::Message;
+using domain::RevokedToken;
+using domain::Role;
+using domain::User;
+using domain::WaSession;
+using domain::kHistoryFull;
+using domain::kHistoryNone;
+using domain::kHistoryRecent;
+using domain::kMessageUndecryptable;
+using domain::kStatusConnected;
+using domain::kStatusDisconnected;
+using domain::kStatusFailed;
+using domain::kStatusInitializing;
+using domain::kStatusLoggedOut;
+using domain::kStatusQr;
+using domain::kStatusReconnecting;
 
 struct UserPatch {
     std::optional<std::string> name;

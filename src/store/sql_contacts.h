@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "store/detail/sql.h"
-#include "store/model.h"
+#include "domain/model.h"
 #include "store/repository.h"
 
 namespace wadesk::store::detail {

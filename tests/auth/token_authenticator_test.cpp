@@ -7,8 +7,8 @@
 namespace wadesk::auth {
 namespace {
 
-store::User MakeUser(std::string id, std::string company, store::Role role) {
-    store::User u;
+domain::User MakeUser(std::string id, std::string company, domain::Role role) {
+    domain::User u;
     u.id = std::move(id);
     u.company_id = std::move(company);
     u.email = u.id + "@example.com";
@@ -27,7 +27,7 @@ std::unique_ptr<TokenAuthenticator> Make(ExternalIssuerConfig external = {}) {
 
 TEST(TokenAuthenticator, IssuedTokenAuthenticates) {
     auto auth = Make();
-    auto user = MakeUser("u1", "c1", store::Role::kAdmin);
+    auto user = MakeUser("u1", "c1", domain::Role::kAdmin);
     auth->Upsert(user);
     auto issued = auth->Issue(user);
     EXPECT_GT(issued.expires_at_ms, NowMs());
@@ -40,7 +40,7 @@ TEST(TokenAuthenticator, IssuedTokenAuthenticates) {
 
 TEST(TokenAuthenticator, DisablingRejectsAlreadyIssuedTokens) {
     auto auth = Make();
-    auto user = MakeUser("u1", "c1", store::Role::kManager);
+    auto user = MakeUser("u1", "c1", domain::Role::kManager);
     auth->Upsert(user);
     auto token = auth->Issue(user).token;
     user.disabled = true;
@@ -56,7 +56,7 @@ TEST(TokenAuthenticator, MissingAndForeignTokens) {
     auto auth = Make();
     EXPECT_EQ(auth->Authenticate("").error().code, "missing_token");
     auto other = Make();
-    auto user = MakeUser("u1", "c1", store::Role::kAdmin);
+    auto user = MakeUser("u1", "c1", domain::Role::kAdmin);
     auth->Upsert(user);
     other->Upsert(user);
     EXPECT_EQ(auth->Authenticate(other->Issue(user).token).error().code, "invalid_token");
@@ -76,7 +76,7 @@ TEST(TokenAuthenticator, ExternalHs256UsersAreMappedAfterProvisioning) {
     ASSERT_TRUE(id) << id.error().message;
     EXPECT_EQ(id->external_id, "42");
     EXPECT_EQ(auth->Authenticate(token).error().code, "unknown_user");
-    auto user = MakeUser("u9", "c1", store::Role::kManager);
+    auto user = MakeUser("u9", "c1", domain::Role::kManager);
     user.external_id = "42";
     auth->Upsert(user);
     auto p = auth->Authenticate(token);
@@ -92,7 +92,7 @@ TEST(TokenAuthenticator, ExternalHs256UsersAreMappedAfterProvisioning) {
 // same second right after the sign-out still works (its "iat" is lifted to the mark).
 TEST(TokenAuthenticator, SignOutMarkVoidsEarlierTokensOnly) {
     auto auth = Make();
-    auto user = MakeUser("u1", "c1", store::Role::kManager);
+    auto user = MakeUser("u1", "c1", domain::Role::kManager);
     auth->Upsert(user);
     std::string before = auth->Issue(user).token;
     auto p = auth->Authenticate(before);
@@ -129,7 +129,7 @@ TEST(TokenAuthenticator, SignOutMarkAppliesToExternalTokens) {
     ExternalIssuerConfig ext;
     ext.hs256_secret = "external-shared-secret";
     auto auth = Make(ext);
-    auto user = MakeUser("u9", "c1", store::Role::kManager);
+    auto user = MakeUser("u9", "c1", domain::Role::kManager);
     user.external_id = "42";
     auth->Upsert(user);
     std::int64_t now = NowSeconds();

@@ -23,8 +23,8 @@ public:
     bool IsActive(std::string_view user_id) const override { return inactive.count(std::string(user_id)) == 0; }
 };
 
-store::Event MakeEvent(std::string company, std::string session, std::string name, std::int64_t id = 7) {
-    store::Event e;
+domain::Event MakeEvent(std::string company, std::string session, std::string name, std::int64_t id = 7) {
+    domain::Event e;
     e.id = id;
     e.company_id = std::move(company);
     e.session_id = std::move(session);
@@ -33,7 +33,7 @@ store::Event MakeEvent(std::string company, std::string session, std::string nam
     return e;
 }
 
-auth::Principal User(std::string id, std::string company, store::Role role) {
+auth::Principal User(std::string id, std::string company, domain::Role role) {
     auth::Principal p;
     p.user_id = std::move(id);
     p.company_id = std::move(company);
@@ -43,7 +43,7 @@ auth::Principal User(std::string id, std::string company, store::Role role) {
 
 TEST(Delivery, AdminGetsEverythingOfItsCompanyOnly) {
     FakeAccess access;
-    auto admin = User("a", "co1", store::Role::kAdmin);
+    auto admin = User("a", "co1", domain::Role::kAdmin);
     EXPECT_TRUE(MayReceive(access, admin, MakeEvent("co1", "s1", "whatsapp:message")));
     EXPECT_TRUE(MayReceive(access, admin, MakeEvent("co1", "s2", "whatsapp:qr")));
     EXPECT_FALSE(MayReceive(access, admin, MakeEvent("co2", "s9", "whatsapp:message")));
@@ -51,7 +51,7 @@ TEST(Delivery, AdminGetsEverythingOfItsCompanyOnly) {
 
 TEST(Delivery, ManagerNeedsCanReadNowAndNeverGetsQr) {
     FakeAccess access;
-    auto mgr = User("m", "co1", store::Role::kManager);
+    auto mgr = User("m", "co1", domain::Role::kManager);
     auto ev = MakeEvent("co1", "s1", "whatsapp:message");
     EXPECT_FALSE(MayReceive(access, mgr, ev));
     access.readable.insert({"m", "s1"});
@@ -65,7 +65,7 @@ TEST(Delivery, ManagerNeedsCanReadNowAndNeverGetsQr) {
 TEST(Delivery, ManagerOfAnotherCompanyWithSameSessionIdGetsNothing) {
     FakeAccess access;
     access.readable.insert({"m", "s1"});
-    auto mgr = User("m", "co2", store::Role::kManager);
+    auto mgr = User("m", "co2", domain::Role::kManager);
     EXPECT_FALSE(MayReceive(access, mgr, MakeEvent("co1", "s1", "whatsapp:message")));
 }
 

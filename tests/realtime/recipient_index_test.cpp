@@ -16,8 +16,8 @@ struct FakeSocket {
 };
 using Index = RecipientIndex<FakeSocket>;
 
-store::User MakeUser(std::string id, std::string company, store::Role role, bool disabled = false) {
-    store::User u;
+domain::User MakeUser(std::string id, std::string company, domain::Role role, bool disabled = false) {
+    domain::User u;
     u.id = std::move(id);
     u.company_id = std::move(company);
     u.role = role;
@@ -25,18 +25,18 @@ store::User MakeUser(std::string id, std::string company, store::Role role, bool
     return u;
 }
 
-auth::Principal As(const store::User& u) { return auth::Principal{u.id, u.company_id, u.role, ""}; }
+auth::Principal As(const domain::User& u) { return auth::Principal{u.id, u.company_id, u.role, ""}; }
 
-store::Access Grant(std::string session, std::string user, bool read) {
-    store::Access a;
+domain::Access Grant(std::string session, std::string user, bool read) {
+    domain::Access a;
     a.session_id = std::move(session);
     a.user_id = std::move(user);
     a.can_read = read;
     return a;
 }
 
-store::Event Ev(std::string company, std::string session, std::string name = "whatsapp:message") {
-    store::Event e;
+domain::Event Ev(std::string company, std::string session, std::string name = "whatsapp:message") {
+    domain::Event e;
     e.id = 1;
     e.company_id = std::move(company);
     e.session_id = std::move(session);
@@ -60,15 +60,15 @@ std::set<std::string> InactiveUsers(const Index::Recipients& r) {
 class RecipientIndexTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        store::WaSession s1, s2, s3;
+        domain::WaSession s1, s2, s3;
         s1.id = "s1";
         s1.company_id = "c1";
         s2.id = "s2";
         s2.company_id = "c1";
         s3.id = "s3";
         s3.company_id = "c2";
-        users = {MakeUser("a1", "c1", store::Role::kAdmin), MakeUser("m1", "c1", store::Role::kManager),
-                 MakeUser("m2", "c1", store::Role::kManager), MakeUser("x1", "c2", store::Role::kAdmin)};
+        users = {MakeUser("a1", "c1", domain::Role::kAdmin), MakeUser("m1", "c1", domain::Role::kManager),
+                 MakeUser("m2", "c1", domain::Role::kManager), MakeUser("x1", "c2", domain::Role::kAdmin)};
         view.Load(users, {s1, s2, s3}, {Grant("s1", "m1", true), Grant("s2", "m2", true), Grant("s2", "m1", false)});
         for (const auto& [user, sock] : std::vector<std::pair<int, std::string>>{
                  {0, "a1-A"}, {0, "a1-B"}, {1, "m1-A"}, {1, "m1-B"}, {2, "m2-A"}, {3, "x1-A"}}) {
@@ -78,7 +78,7 @@ protected:
         }
     }
 
-    std::vector<store::User> users;
+    std::vector<domain::User> users;
     service::MemoryAccessView view;
     Index index;
     std::map<std::string, std::shared_ptr<FakeSocket>> sockets;
@@ -111,8 +111,8 @@ TEST_F(RecipientIndexTest, GrantAndRevokeApplyToTheVeryNextEvent) {
 
 TEST_F(RecipientIndexTest, DisabledUsersAreReportedInactiveAndGetNothing) {
     ASSERT_TRUE(index.Resolve(view, Ev("c1", "s1")).inactive.empty());
-    view.PutUser(MakeUser("a1", "c1", store::Role::kAdmin, true));
-    view.PutUser(MakeUser("m1", "c1", store::Role::kManager, true));
+    view.PutUser(MakeUser("a1", "c1", domain::Role::kAdmin, true));
+    view.PutUser(MakeUser("m1", "c1", domain::Role::kManager, true));
     auto r = index.Resolve(view, Ev("c1", "s1"));
     EXPECT_TRUE(Names(r).empty());
     EXPECT_EQ(InactiveUsers(r), (std::set<std::string>{"a1", "m1"}));
@@ -138,7 +138,7 @@ TEST_F(RecipientIndexTest, AddAndRemoveChangeTheNextResolution) {
 TEST_F(RecipientIndexTest, SocketsOfOneUserWithDifferentRolesAreRoutedByTheirOwnRole) {
     // m2's older socket still carries an admin principal (role changed between connects).
     auto old_admin = std::make_shared<FakeSocket>(FakeSocket{"m2-old-admin"});
-    index.Add(auth::Principal{"m2", "c1", store::Role::kAdmin, ""}, old_admin);
+    index.Add(auth::Principal{"m2", "c1", domain::Role::kAdmin, ""}, old_admin);
     EXPECT_EQ(Names(index.Resolve(view, Ev("c1", "s1", "whatsapp:qr"))),
               (std::set<std::string>{"a1-A", "a1-B", "m2-old-admin"}));
     EXPECT_EQ(Names(index.Resolve(view, Ev("c1", "s1"))),

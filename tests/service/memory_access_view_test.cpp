@@ -5,8 +5,8 @@
 namespace wadesk::service {
 namespace {
 
-store::User User(std::string id, std::string company, store::Role role, bool disabled = false) {
-    store::User u;
+domain::User User(std::string id, std::string company, domain::Role role, bool disabled = false) {
+    domain::User u;
     u.id = std::move(id);
     u.company_id = std::move(company);
     u.role = role;
@@ -14,26 +14,26 @@ store::User User(std::string id, std::string company, store::Role role, bool dis
     return u;
 }
 
-auth::Principal As(const store::User& u) { return auth::Principal{u.id, u.company_id, u.role, ""}; }
+auth::Principal As(const domain::User& u) { return auth::Principal{u.id, u.company_id, u.role, ""}; }
 
 class MemoryAccessViewTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        store::WaSession s1, s2;
+        domain::WaSession s1, s2;
         s1.id = "s1";
         s1.company_id = "c1";
         s2.id = "s2";
         s2.company_id = "c2";
-        store::Access g;
+        domain::Access g;
         g.session_id = "s1";
         g.user_id = "m1";
         g.can_read = true;
         view.Load({admin1, manager1, manager2, admin2}, {s1, s2}, {g});
     }
-    store::User admin1 = User("a1", "c1", store::Role::kAdmin);
-    store::User manager1 = User("m1", "c1", store::Role::kManager);
-    store::User manager2 = User("m2", "c1", store::Role::kManager);
-    store::User admin2 = User("a2", "c2", store::Role::kAdmin);
+    domain::User admin1 = User("a1", "c1", domain::Role::kAdmin);
+    domain::User manager1 = User("m1", "c1", domain::Role::kManager);
+    domain::User manager2 = User("m2", "c1", domain::Role::kManager);
+    domain::User admin2 = User("a2", "c2", domain::Role::kAdmin);
     MemoryAccessView view;
 };
 
@@ -50,7 +50,7 @@ TEST_F(MemoryAccessViewTest, ManagersFollowTheirGrantFlags) {
     EXPECT_FALSE(view.CanWrite(As(manager1), "s1"));
     EXPECT_FALSE(view.CanManageChats(As(manager1), "s1"));
     EXPECT_FALSE(view.CanRead(As(manager2), "s1"));
-    store::Access g;
+    domain::Access g;
     g.session_id = "s1";
     g.user_id = "m1";
     g.can_read = g.can_write = g.can_manage_chats = true;
@@ -75,7 +75,7 @@ TEST_F(MemoryAccessViewTest, DisablingOrDeletingTakesEffectAtOnce) {
 
 TEST_F(MemoryAccessViewTest, TheViewsRoleWinsOverAStalePrincipal) {
     auto demoted = admin1;
-    demoted.role = store::Role::kManager;
+    demoted.role = domain::Role::kManager;
     view.PutUser(demoted);
     EXPECT_FALSE(view.CanRead(As(admin1), "s1"));  // principal still says admin
 }

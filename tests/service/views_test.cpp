@@ -20,13 +20,13 @@ std::string AllBytes() {
     return s;
 }
 
-std::string ChatText(const store::Chat& c) {
+std::string ChatText(const domain::Chat& c) {
     std::string out;
     AppendChatJson(out, c);
     return out;
 }
 
-std::string MessageText(const store::Message& m) {
+std::string MessageText(const domain::Message& m) {
     std::string out;
     AppendMessageJson(out, m);
     return out;
@@ -67,7 +67,7 @@ TEST(ViewsTest, StringEscapingFindsEverySpecialByteAtEveryOffset) {
 }
 
 TEST(ViewsTest, ChatJsonMatchesChatView) {
-    store::Chat c;
+    domain::Chat c;
     c.id = "01h000000000000000000000aa";
     c.session_id = "01h000000000000000000000bb";
     c.jid = "79001234567@s.whatsapp.net";
@@ -85,7 +85,7 @@ TEST(ViewsTest, ChatJsonMatchesChatView) {
 }
 
 TEST(ViewsTest, MessageJsonMatchesMessageView) {
-    store::Message m;
+    domain::Message m;
     m.id = "01h000000000000000000000dd";
     m.chat_id = "01h000000000000000000000ee";
     m.session_id = "01h000000000000000000000ff";
@@ -97,7 +97,7 @@ TEST(ViewsTest, MessageJsonMatchesMessageView) {
     m.sender_phone = "79001234567";
     m.type = "image";
     m.body = "tab\there\r\n\b\f\x01\x1f";
-    m.media = store::MediaInfo{"image/jpeg", 1234567890123, "a \"b\".jpg", ""};
+    m.media = domain::MediaInfo{"image/jpeg", 1234567890123, "a \"b\".jpg", ""};
     m.quoted_message_id = "01h000000000000000000000gg";
     m.timestamp = 1;
     m.status = "failed";
@@ -114,7 +114,7 @@ TEST(ViewsTest, MessageJsonMatchesMessageView) {
 }
 
 TEST(ViewsTest, ChatsAndSendersCarryPhoneAndLid) {
-    store::Chat c;
+    domain::Chat c;
     c.id = "01h000000000000000000000aa";
     c.jid = "79001234567@s.whatsapp.net";
     c.lid = "100000000000022@lid";
@@ -137,7 +137,7 @@ TEST(ViewsTest, ChatsAndSendersCarryPhoneAndLid) {
     EXPECT_TRUE(v.at("lid").is_null());
     EXPECT_EQ(ChatText(c), boost::json::serialize(v));
 
-    store::Message m;
+    domain::Message m;
     m.sender_jid = "79001234567@s.whatsapp.net";
     m.sender_phone = "79001234567";
     m.sender_lid = "100000000000022@lid";
@@ -159,7 +159,7 @@ TEST(ViewsTest, TimesMatchFormatIsoMsAcrossTheCalendar) {
                                        -100'000'000'000'000, 100'000'000'000'000};
     for (std::int64_t t = -800 * 365 * day; t < 900 * 365 * day; t += 37 * day + 3'723'456) times.push_back(t);
     for (std::int64_t t : times) {
-        store::Message m;
+        domain::Message m;
         m.timestamp = t;
         EXPECT_EQ(MessageText(m), boost::json::serialize(MessageView(m))) << t << " " << FormatIsoMs(t);
     }

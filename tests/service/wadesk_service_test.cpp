@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 class RecordingEngine : public Engine {
 public:
     void SetEvents(EngineEvents* events) override { events_ = events; }
-    void Start(const store::WaSession& s) override { started.push_back(s.id); }
+    void Start(const domain::WaSession& s) override { started.push_back(s.id); }
     void Stop(const std::string&) override {}
     void Logout(const std::string& id) override { logged_out.push_back(id); }
     Result<std::string> RequestPairingCode(const std::string&, const std::string&) override {
@@ -60,14 +60,14 @@ protected:
         svc = std::make_unique<WadeskService>(*repo, bus, access, *authenticator, engine);
         engine.SetEvents(svc.get());
         svc->LoadViews();
-        subscription = bus.Subscribe([this](const store::Event& e) { events.push_back(e); });
+        subscription = bus.Subscribe([this](const domain::Event& e) { events.push_back(e); });
 
         auto [company, admin_user] = svc->CreateCompany("Acme", NewUser{"admin@acme.test", "admin-password", "A"});
-        admin = Actor{auth::Principal{admin_user.id, company.id, store::Role::kAdmin, admin_user.email}, "10.0.0.1"};
+        admin = Actor{auth::Principal{admin_user.id, company.id, domain::Role::kAdmin, admin_user.email}, "10.0.0.1"};
         auto [other_company, other_user] = svc->CreateCompany("Other", NewUser{"admin@other.test", "admin-password", ""});
-        other = Actor{auth::Principal{other_user.id, other_company.id, store::Role::kAdmin, ""}, "10.0.0.2"};
+        other = Actor{auth::Principal{other_user.id, other_company.id, domain::Role::kAdmin, ""}, "10.0.0.2"};
         auto m = svc->CreateManager(admin, NewUser{"m@acme.test", "manager-password", "M"});
-        manager = Actor{auth::Principal{m.id, m.company_id, store::Role::kManager, m.email}, "10.0.0.3"};
+        manager = Actor{auth::Principal{m.id, m.company_id, domain::Role::kManager, m.email}, "10.0.0.3"};
         session = svc->CreateSession(admin, "Main");
     }
     void TearDown() override {
@@ -101,9 +101,9 @@ protected:
     RecordingEngine engine;
     std::unique_ptr<WadeskService> svc;
     EventBus::Subscription subscription;
-    std::vector<store::Event> events;
+    std::vector<domain::Event> events;
     Actor admin, other, manager;
-    store::WaSession session;
+    domain::WaSession session;
 };
 
 TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
@@ -189,7 +189,7 @@ TEST_F(WadeskServiceTest, IncomingMessageAndTheEnginesWritesCommitTogether) {
     // Each published event is already in the durable log, for replay.
     auto logged = repo->ListEvents(admin.who.company_id, 0, 100);
     for (const auto& e : events) {
-        EXPECT_TRUE(std::any_of(logged.begin(), logged.end(), [&](const store::Event& l) { return l.id == e.id; }));
+        EXPECT_TRUE(std::any_of(logged.begin(), logged.end(), [&](const domain::Event& l) { return l.id == e.id; }));
     }
     EXPECT_EQ(EventNames(), (std::vector<std::string>{"whatsapp:message", "whatsapp:chat_updated"}));
 }
@@ -337,8 +337,8 @@ TEST_F(WadeskServiceTest, PhoneNumberAndLidOfOneContactAreOneChatWithBothIdentit
     EXPECT_EQ(page.items[0].sender_lid, "100000000000077@lid");
 
     // The events carry the same views: the chat's phone and LID, the sender's phone and LID.
-    const store::Event* last_message = nullptr;
-    const store::Event* last_chat = nullptr;
+    const domain::Event* last_message = nullptr;
+    const domain::Event* last_chat = nullptr;
     for (const auto& e : events) {
         if (e.name == "whatsapp:message") last_message = &e;
         if (e.name == "whatsapp:chat_updated") last_chat = &e;
@@ -488,12 +488,12 @@ TEST_F(WadeskServiceTest, EmailVariantsAreOneAccountAndOneLockout) {
 // Rows stored before the normalisation (an ASCII-only lowercase, or none) are rewritten when
 // the service opens, so that the lookup in the one spelling finds them.
 TEST_F(WadeskServiceTest, LoadViewsRewritesEmailsStoredInAnOlderSpelling) {
-    store::User old;
+    domain::User old;
     old.company_id = admin.who.company_id;
     old.email = "\u212Aate@Acme.TEST";
     old.password_hash = auth::HashPassword("kate-password");
     old = repo->CreateUser(old);
-    store::User clash;  // normalises to an email another row holds: left as it is
+    domain::User clash;  // normalises to an email another row holds: left as it is
     clash.company_id = admin.who.company_id;
     clash.email = "M@Acme.test";
     clash = repo->CreateUser(clash);
@@ -534,7 +534,7 @@ TEST_F(WadeskServiceTest, SignOutsVoidEarlierTokens) {
 
     auto audit = svc->Audit(admin, 1, 50).items;
     auto has = [&](const std::string& action) {
-        return std::any_of(audit.begin(), audit.end(), [&](const store::AuditEntry& e) { return e.action == action; });
+        return std::any_of(audit.begin(), audit.end(), [&](const domain::AuditEntry& e) { return e.action == action; });
     };
     EXPECT_TRUE(has("auth.logout_all"));
     EXPECT_TRUE(has("manager.logout_all"));

@@ -65,7 +65,7 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
             out.push_back(json::object{{"id", u.id},
                                        {"name", u.name},
                                        {"email", u.email},
-                                       {"role", u.role == store::Role::kAdmin ? "admin" : "manager"}});
+                                       {"role", u.role == domain::Role::kAdmin ? "admin" : "manager"}});
         return Ok(std::move(out));
     });
     t.Authed("POST", s + "/{sessionId}/chats/{chatId}/read", [svc](Request& req, const Actor& actor) {

@@ -1,14 +1,15 @@
 #pragma once
-// Domain rows as the store returns them. Times are unix milliseconds (UTC). Every row that
-// belongs to a company carries company_id, and every lookup of such a row takes it: a row of
-// another company is simply not found (invariant 1).
+// The domain vocabulary: the rows every layer speaks (the store returns them, the service and the
+// API read them), and the names of roles, session statuses and message types. Times are unix
+// milliseconds (UTC). Every row that belongs to a company carries company_id, and every lookup of
+// such a row takes it: a row of another company is simply not found (invariant 1).
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace wadesk::store {
+namespace wadesk::domain {
 
 enum class Role { kAdmin, kManager };
 
@@ -184,4 +185,4 @@ struct AuditEntry {
     std::int64_t created_at = 0;
 };
 
-}  // namespace wadesk::store
+}  // namespace wadesk::domain
