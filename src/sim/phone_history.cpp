@@ -1,5 +1,6 @@
 // The phone's history push (wa-protocol §10): after a new companion's first prekey upload, the
-// phone sends it one peer message from device 0 of its own user,
+// phone sends it peer messages from device 0 of its own user (the conversations, then a PUSH_NAME
+// chunk when it knows names),
 //   <message from='<own PN user>' id t type='text' category='peer'><enc type='pkmsg'/></message>
 // whose Message is protocolMessage{HISTORY_SYNC_NOTIFICATION, historySyncNotification{
 // INITIAL_BOOTSTRAP, chunkOrder 0, progress 100, initialHistBootstrapInlinePayload = zlib(HistorySync)}}.
@@ -25,6 +26,26 @@ wa::WebMessageInfo::Status SeedStatus(const std::string& status) {
     if (status == "delivered") return wa::WebMessageInfo::DELIVERY_ACK;
     if (status == "read") return wa::WebMessageInfo::READ;
     return wa::WebMessageInfo::PENDING;
+}
+
+// The phone's protocol message carrying `sync` inline as chunk `order` of type `type`; a corrupt
+// payload is not a zlib stream (a wrong header and a damaged body, as a phone with a bad write
+// would send).
+wa::Message HistoryNotification(const wa::HistorySync& sync, wa::Message::HistorySyncType type, std::uint32_t order,
+                                bool corrupt) {
+    wa::Message message;
+    auto* pm = message.mutable_protocolmessage();
+    pm->set_type(wa::Message::ProtocolMessage::HISTORY_SYNC_NOTIFICATION);
+    auto* n = pm->mutable_historysyncnotification();
+    n->set_synctype(type);
+    n->set_chunkorder(order);
+    n->set_progress(100);
+    Bytes payload = wa::ZlibDeflate(wa::SerializeProto(sync));
+    if (corrupt) {
+        for (auto& byte : payload) byte ^= 0x5a;
+    }
+    n->set_initialhistbootstrapinlinepayload(std::string(payload.begin(), payload.end()));
+    return message;
 }
 
 }  // namespace
@@ -67,6 +88,18 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
     sync.set_synctype(full ? wa::HistorySync::FULL : wa::HistorySync::INITIAL_BOOTSTRAP);
     sync.set_chunkorder(0);
     sync.set_progress(100);
+    // The contacts' own names, for those that are accounts here: a PUSH_NAME chunk of their own,
+    // sent after the conversations as phones do.
+    wa::HistorySync names;
+    names.set_synctype(wa::HistorySync::PUSH_NAME);
+    names.set_chunkorder(1);
+    names.set_progress(100);
+    const auto add_push_name = [&names](const Account& other) {
+        if (other.name.empty()) return;
+        auto* pushname = names.add_pushnames();
+        pushname->set_id(wa::Jid::User(other.phone).ToString());
+        pushname->set_pushname(other.name);
+    };
     for (const auto& seed : party->history) {
         // The conversation id is the contact's PN JID; pnJid / lidJid when the server knows both.
         std::string pn_user, lid_user;
@@ -77,10 +110,14 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
             if (other) {
                 pn_user = other->phone;
                 lid_user = other->lid;
+                add_push_name(*other);
             }
         } else {
             pn_user = seed.with;
-            if (const Account* other = FindAccount(seed.with)) lid_user = other->lid;
+            if (const Account* other = FindAccount(seed.with)) {
+                lid_user = other->lid;
+                add_push_name(*other);
+            }
         }
         const std::string chat = pn_user.empty() ? wa::Jid::Lid(lid_user).ToString() : wa::Jid::User(pn_user).ToString();
         wa::Conversation* conv = sync.add_conversations();
@@ -113,19 +150,10 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
             conv->set_lastmsgtimestamp(std::max<std::uint64_t>(conv->lastmsgtimestamp(), it->t));
         }
     }
-    wa::Message message;
-    auto* pm = message.mutable_protocolmessage();
-    pm->set_type(wa::Message::ProtocolMessage::HISTORY_SYNC_NOTIFICATION);
-    auto* n = pm->mutable_historysyncnotification();
-    n->set_synctype(full ? wa::Message::FULL : wa::Message::INITIAL_BOOTSTRAP);
-    n->set_chunkorder(0);
-    n->set_progress(100);
-    Bytes inline_payload = wa::ZlibDeflate(wa::SerializeProto(sync));
-    if (party->history_corrupt) {
-        // Not a zlib stream: a wrong header and a damaged body, as a phone with a bad write would send.
-        for (std::size_t i = 0; i < inline_payload.size(); ++i) inline_payload[i] ^= 0x5a;
-    }
-    n->set_initialhistbootstrapinlinepayload(std::string(inline_payload.begin(), inline_payload.end()));
+    std::vector<wa::Message> chunks{HistoryNotification(
+        sync, full ? wa::Message::FULL : wa::Message::INITIAL_BOOTSTRAP, 0, party->history_corrupt)};
+    if (names.pushnames_size() > 0)
+        chunks.push_back(HistoryNotification(names, wa::Message::PUSH_NAME, 1, party->history_corrupt));
 
     const PeerAddress address{me.lid + "_1", device};
     if (!party->signal->HasSession(address)) {
@@ -136,24 +164,28 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
             return;
         }
     }
-    auto ct = party->signal->Encrypt(address, PadPlaintext(wa::SerializeProto(message)));
-    if (!ct) {
-        spdlog::warn("[sim] phone {}: cannot encrypt history for device {}: {}", me.phone, device, ct.error().message);
-        return;
-    }
     party->history_pushed.insert(device);
     Persist(me);
-    const std::string id = "3A" + ToHex(RandomBytes(9));
     const std::string own = wa::Jid::User(me.phone).ToString();
-    spdlog::info("[sim] phone {} pushes history ({}, {} chats{}) to device {}", me.phone, full ? "full" : "recent",
-                 party->history.size(), party->history_corrupt ? ", corrupt payload" : "", device);
-    NodeList enc{Node("enc", Attrs{{"v", "2"}, {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"}},
-                      std::move(ct->bytes))};
-    RouteMessage({me.phone, 0},
-                 Node("message", Attrs{{"id", id}, {"to", own}, {"type", "text"}, {"category", "peer"}},
-                      NodeList{Node("participants", Attrs{},
-                                    NodeList{Node("to", Attrs{{"jid", wa::Jid::User(me.phone, device).ToString()}},
-                                                  std::move(enc))})}));
+    spdlog::info("[sim] phone {} pushes history ({}, {} chats, {} push names{}) to device {}", me.phone,
+                 full ? "full" : "recent", party->history.size(), names.pushnames_size(),
+                 party->history_corrupt ? ", corrupt payload" : "", device);
+    for (const wa::Message& message : chunks) {
+        auto ct = party->signal->Encrypt(address, PadPlaintext(wa::SerializeProto(message)));
+        if (!ct) {
+            spdlog::warn("[sim] phone {}: cannot encrypt history for device {}: {}", me.phone, device,
+                         ct.error().message);
+            return;
+        }
+        NodeList enc{Node("enc", Attrs{{"v", "2"}, {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"}},
+                          std::move(ct->bytes))};
+        RouteMessage({me.phone, 0},
+                     Node("message",
+                          Attrs{{"id", "3A" + ToHex(RandomBytes(9))}, {"to", own}, {"type", "text"}, {"category", "peer"}},
+                          NodeList{Node("participants", Attrs{},
+                                        NodeList{Node("to", Attrs{{"jid", wa::Jid::User(me.phone, device).ToString()}},
+                                                      std::move(enc))})}));
+    }
 }
 
 }  // namespace wadesk::sim

@@ -842,7 +842,7 @@ for (const size of kSizes) {
 
 test('console files are served with their types; an unknown one is a 404 envelope', async () => {
   for (const [file, type] of [['/', /text\/html/], ['/console/app.js', /javascript/], ['/console/events.js', /javascript/],
-    ['/console/app.css', /text\/css/], ['/console/favicon.svg', /image\/svg\+xml/]]) {
+    ['/console/app.css', /text\/css/], ['/console/favicon.svg', /image\/svg\+xml/], ['/favicon.ico', /image\/svg\+xml/]]) {
     const r = await fetch(`${srv.baseUrl}${file}`);
     assert.equal(r.status, 200, file);
     assert.match(r.headers.get('content-type'), type, file);
@@ -852,6 +852,8 @@ test('console files are served with their types; an unknown one is a 404 envelop
   const csp = (await fetch(`${srv.baseUrl}/`)).headers.get('content-security-policy');
   assert.match(csp, /script-src 'self';/);
   assert.match(csp, /style-src 'self';/);
+  // Browsers and tools that ask for /favicon.ico get the console's icon, not a 404.
+  assert.equal(await (await fetch(`${srv.baseUrl}/favicon.ico`)).text(), await (await fetch(`${srv.baseUrl}/console/favicon.svg`)).text());
   const missing = await fetch(`${srv.baseUrl}/console/nope.js`);
   assert.equal(missing.status, 404);
   assert.equal((await missing.json()).error.code, 'not_found');

@@ -113,10 +113,13 @@ for (const backend of backends()) describe(backend, () => {
     test('the import is reported as progress, not message by message, and counts on its own dates', async () => {
         const events = await until('history done', async () => {
             const list = await srv.allEvents(token);
-            return list.some((e) => e.name === 'whatsapp:history_progress' && e.data.phase === 'done') ? list : null;
+            return list.some((e) => e.name === 'whatsapp:history_progress' && e.data.phase === 'done' && e.data.syncType === 'push_name') ? list : null;
         });
-        const progress = events.filter((e) => e.name === 'whatsapp:history_progress');
-        assert.deepEqual(progress.map((e) => e.data.phase), ['started', 'done']);
+        const all = events.filter((e) => e.name === 'whatsapp:history_progress');
+        // The conversations, then the phone's PUSH_NAME chunk (Pat is an account with a name).
+        assert.deepEqual(all.map((e) => [e.data.syncType, e.data.phase]),
+            [['initial_bootstrap', 'started'], ['initial_bootstrap', 'done'], ['push_name', 'started'], ['push_name', 'done']]);
+        const progress = all.filter((e) => e.data.syncType === 'initial_bootstrap');
         for (const e of progress) {
             assert.equal(e.data.sessionId, sessionId);
             assert.equal(e.data.syncType, 'initial_bootstrap');

@@ -475,7 +475,16 @@ void Session::Start() {
         if (s.running) return;
         s.stop_requested = false;
         s.logout_requested = false;
-        if (auto loaded = s.LoadCredentials(); !loaded) {
+        // The store may refuse (a session deleted while its start was queued: its credentials
+        // no longer have a session to belong to); that fails this start, not the process.
+        Result<void> loaded;
+        try {
+            loaded = s.LoadCredentials();
+        } catch (const std::exception& e) {
+            spdlog::warn("wa: the session's credentials cannot be loaded or created: {}", e.what());
+            loaded = MakeError("credentials_unavailable", e.what());
+        }
+        if (!loaded) {
             s.SetStatus(SessionStatus::kFailed, loaded.error().code);
             return;
         }

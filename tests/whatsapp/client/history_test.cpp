@@ -2,6 +2,8 @@
 // account sees them, and what each sync type carries.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "whatsapp/binary/decoder.h"
 #include "whatsapp/client/history.h"
 #include "whatsapp/proto/message_util.h"
@@ -151,6 +153,39 @@ TEST(History, OpensInlinePayloadsAndNamesBlobs) {
     auto garbage = ParseHistoryPayload(not_proto);
     ASSERT_FALSE(garbage);
     EXPECT_EQ(garbage.error().code, "bad_protobuf");
+}
+
+// What the phone states is only taken for what it is: a PN<->LID pair whose sides are not a PN
+// user and a LID is left out (a group or a server JID would otherwise become a contact's identity),
+// and a timestamp beyond what milliseconds can hold is capped instead of turning negative.
+TEST(History, PairsOfTheWrongKindsAndImpossibleTimesAreNotTaken) {
+    HistorySync sync;
+    sync.set_synctype(HistorySync::RECENT);
+    auto* good = sync.add_phonenumbertolidmappings();
+    good->set_pnjid("15551112222@s.whatsapp.net");
+    good->set_lidjid("200000000000111@lid");
+    auto* swapped = sync.add_phonenumbertolidmappings();
+    swapped->set_pnjid("200000000000333@lid");
+    swapped->set_lidjid("15553334444@s.whatsapp.net");
+    auto* group = sync.add_phonenumbertolidmappings();
+    group->set_pnjid("120363000000000001@g.us");
+    group->set_lidjid("200000000000444@lid");
+    Conversation* conv = sync.add_conversations();
+    conv->set_id("200000000000555@lid");
+    conv->set_pnjid("120363000000000002@g.us");  // not a phone number: no alternate, no pair
+    Add(*conv, Text(conv->id(), "late", false, ~std::uint64_t{0}, "from the far future"), 1);
+    Add(*conv, Text(conv->id(), "now", false, 1700000000, "now"), 2);
+    const HistoryChunk chunk = ReadHistory(sync, kOwn);
+    ASSERT_EQ(chunk.lid_mappings.size(), 1u);
+    EXPECT_EQ(chunk.lid_mappings[0], std::make_pair(std::string("15551112222@s.whatsapp.net"),
+                                                    std::string("200000000000111@lid")));
+    ASSERT_EQ(chunk.chats.size(), 1u);
+    EXPECT_EQ(chunk.chats[0].jid_alt, "");
+    ASSERT_EQ(chunk.chats[0].messages.size(), 2u);
+    EXPECT_EQ(chunk.chats[0].messages[0].message.id, "now");
+    EXPECT_EQ(chunk.chats[0].messages[1].message.id, "late");
+    EXPECT_GT(chunk.chats[0].messages[1].message.timestamp, 0);
+    EXPECT_LE(chunk.chats[0].messages[1].message.timestamp, std::numeric_limits<std::int64_t>::max() / 1000);
 }
 
 }  // namespace
