@@ -48,6 +48,8 @@ service::HistoryChat ToServiceChat(const wa::HistoryChat& chat) {
 
 service::IncomingMessage ToServiceMessage(const wa::HistoryMessage& hm) {
     service::IncomingMessage in = Bridge::ToServiceMessage(hm.message);
+    // History files are fetched on demand (POST .../media/download), not at import.
+    if (in.media && in.media->status == "pending") in.media->status = "failed";
     in.chat_name.clear();  // the chat's name comes from the conversation, not a sender's push name
     in.timestamp_ms = hm.message.timestamp * 1000;
     in.from_history = true;

@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "http/json.h"
+#include "http/media_routes.h"
 #include "service/views.h"
 #include "store/errors.h"
 
@@ -483,6 +484,9 @@ void Api::Register() {
         auto result = service_->Send(actor, req.Param("sessionId"), req.Param("chatId"), sr);
         return Ok(service::MessageView(result.message), result.created ? 201 : 200);
     });
+
+    // --- message files (media_routes.cpp)
+    RegisterMediaRoutes(r, service_, [this](const Request& q) { return Authenticate(q); });
 
     // --- stats, audit, events
     r.Add("GET", "/api/whatsapp/stats", [this](Request& req) {

@@ -178,7 +178,7 @@ ControlResponse HandleLoad(SimServer& server, std::string_view method, std::stri
 }
 
 // POST /accounts/{phone}/send-media: {"to", "type", "data_b64" | "size", "mimetype"?, "file_name"?,
-// "caption"?, "seconds"?, "width"?, "height"?, "addressing"?, "id"?} (docs/sim.md).
+// "caption"?, "seconds"?, "width"?, "height"?, "expired"?, "addressing"?, "id"?} (docs/sim.md).
 ControlResponse HandleSendMedia(SimServer& server, std::string_view phone, std::string_view method,
                                 std::string_view body) {
     if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
@@ -205,6 +205,7 @@ ControlResponse HandleSendMedia(SimServer& server, std::string_view phone, std::
     spec.seconds = static_cast<std::uint32_t>(std::max(0.0, NumberField(*o, "seconds").value_or(0)));
     spec.width = static_cast<std::uint32_t>(std::max(0.0, NumberField(*o, "width").value_or(0)));
     spec.height = static_cast<std::uint32_t>(std::max(0.0, NumberField(*o, "height").value_or(0)));
+    spec.expired = BoolField(*o, "expired");
     const auto addressing = StringField(*o, "addressing").value_or("pn");
     if (addressing != "pn" && addressing != "lid") return Fail(400, "bad_request", "'addressing' is pn or lid");
     auto r = server.PhoneSendMedia(phone, *to, spec, addressing == "lid" ? Addressing::kLid : Addressing::kPn,

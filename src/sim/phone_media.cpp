@@ -46,6 +46,7 @@ Result<PhoneMediaResult> SimServer::PhoneSendMedia(std::string_view phone, std::
     if (!enc) return enc.error();
     const std::int64_t t = now();
     const std::string direct_path = media_.Store(crypto::MediaUploadType(*kind), enc->file, t);
+    if (spec.expired) (void)media_.Expire(direct_path);
     const std::string url = media_.UrlFor(direct_path);
     const std::string mime = spec.mimetype.empty() ? DefaultMime(spec.type) : spec.mimetype;
 

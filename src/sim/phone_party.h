@@ -60,6 +60,7 @@ struct PhoneMediaSpec {
     std::uint32_t seconds = 0;
     std::uint32_t width = 0;
     std::uint32_t height = 0;
+    bool expired = false;   // the media host answers 410 for the file from the start
 };
 
 struct PhoneMediaResult {

@@ -1,0 +1,25 @@
+#pragma once
+// The routes of message files (docs/api.md "Media"):
+//   GET  /api/whatsapp/sessions/{sessionId}/messages/{messageId}/media            the bytes
+//   POST /api/whatsapp/sessions/{sessionId}/messages/{messageId}/media/download   fetch again
+// Both under the message's read right (canRead; 404 without it). `service` may be null to list routes.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "http/router.h"
+#include "service/wadesk_service.h"
+
+namespace wadesk::http {
+
+void RegisterMediaRoutes(Router& router, service::WadeskService* service,
+                         std::function<service::Actor(const Request&)> authenticate);
+
+// A single byte range of a `size`-byte file from a Range header value: "bytes=a-b", "bytes=a-"
+// or "bytes=-n", as [first, last]. nullopt: unsatisfiable or malformed (answer 416). A header
+// with several ranges is not supported (also nullopt).
+std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseByteRange(std::string_view header, std::uint64_t size);
+
+}  // namespace wadesk::http
