@@ -88,6 +88,28 @@ store::MediaInfo MediaInfoOf(const std::string& type, const wa::MessageContent::
     return info;
 }
 
+Result<Bytes> FetchMediaFile(wa::Session& session, const wa::MediaRef& ref, std::uint64_t max_bytes) {
+    Result<Bytes> file = MakeError("media_conn_failed", "");
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        // A second attempt asks for a fresh media_conn: the hosts may have changed.
+        auto promise = std::make_shared<std::promise<Result<wa::MediaConn>>>();
+        auto answer = promise->get_future();
+        session.FetchMediaConn(attempt > 0, [promise](Result<wa::MediaConn> r) { promise->set_value(std::move(r)); });
+        if (answer.wait_for(kMediaConnWait) != std::future_status::ready) {
+            file = MakeError("media_conn_failed", "no media_conn answer in time");
+            continue;
+        }
+        auto conn = answer.get();
+        if (!conn) {
+            file = conn.error();
+            continue;
+        }
+        file = wa::DownloadMedia(*conn, ref, max_bytes);
+        if (file || file.error().code != "download_failed") break;
+    }
+    return file;
+}
+
 MediaFetcher::MediaFetcher(store::Repository& repo, store::BlobStore& blobs,
                            std::atomic<service::EngineEvents*>& events, SessionLookup sessions,
                            std::uint64_t max_bytes, int threads)
@@ -120,25 +142,7 @@ void MediaFetcher::Run(const std::string& session_id, const std::string& message
         why = "session_not_running";
     } else {
         outcome.size = static_cast<std::int64_t>(ref->file_length);
-        Result<Bytes> file = MakeError("media_conn_failed", "");
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            // A second attempt asks for a fresh media_conn: the hosts may have changed.
-            auto promise = std::make_shared<std::promise<Result<wa::MediaConn>>>();
-            auto answer = promise->get_future();
-            session->FetchMediaConn(attempt > 0,
-                                    [promise](Result<wa::MediaConn> r) { promise->set_value(std::move(r)); });
-            if (answer.wait_for(kMediaConnWait) != std::future_status::ready) {
-                file = MakeError("media_conn_failed", "no media_conn answer in time");
-                continue;
-            }
-            auto conn = answer.get();
-            if (!conn) {
-                file = conn.error();
-                continue;
-            }
-            file = wa::DownloadMedia(*conn, *ref, max_bytes_);
-            if (file || file.error().code != "download_failed") break;
-        }
+        Result<Bytes> file = FetchMediaFile(*session, *ref, max_bytes_);
         if (file) {
             auto key = blobs_.Put(*file);
             if (key) {

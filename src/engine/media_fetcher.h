@@ -37,6 +37,10 @@ std::optional<wa::MediaRef> DecodeMediaRef(std::string_view json);
 // downloadable file, else "failed".
 store::MediaInfo MediaInfoOf(const std::string& type, const wa::MessageContent::Media& media);
 
+// Downloads and verifies the file `ref` names from the hosts of the session's media_conn (a
+// fresh media_conn for a second try when no host answered). Blocking: worker threads only.
+Result<Bytes> FetchMediaFile(wa::Session& session, const wa::MediaRef& ref, std::uint64_t max_bytes);
+
 class MediaFetcher {
 public:
     using SessionLookup = std::function<std::shared_ptr<wa::Session>(const std::string& session_id)>;

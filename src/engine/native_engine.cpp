@@ -197,7 +197,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, Entry> sessions_;
     std::unique_ptr<MediaFetcher> media_;      // downloads received media (when a blob store is given)
-    HistoryImporter history_{repo_, events_};  // last: stops before the sessions' stores go
+    HistoryImporter history_{repo_, events_, [this](const std::string& id) { return Find(id); }};  // last: stops before the sessions' stores go
 };
 
 }  // namespace

@@ -2,13 +2,16 @@
 // phone sends it one peer message from device 0 of its own user,
 //   <message from='<own PN user>' id t type='text' category='peer'><enc type='pkmsg'/></message>
 // whose Message is protocolMessage{HISTORY_SYNC_NOTIFICATION, historySyncNotification{
-// INITIAL_BOOTSTRAP, chunkOrder 0, progress 100, initialHistBootstrapInlinePayload = zlib(HistorySync)}}.
+// INITIAL_BOOTSTRAP, chunkOrder 0, progress 100, initialHistBootstrapInlinePayload = zlib(HistorySync)}}
+// for fewer than kMaxInlineHistoryChats chats; a larger history goes as an external blob on the
+// media host (mediaKey, directPath, fileSha256, fileEncSha256, fileLength; no inline payload).
 // The companion answers with peer_msg and hist_sync receipts, which the server swallows.
 #include <spdlog/spdlog.h>
 
 #include "sim/server.h"
 #include "whatsapp/binary/decoder.h"
 #include "whatsapp/binary/jid.h"
+#include "whatsapp/crypto/media.h"
 #include "whatsapp/proto/message_util.h"
 
 namespace wadesk::sim {
@@ -30,10 +33,8 @@ wa::WebMessageInfo::Status SeedStatus(const std::string& status) {
 Result<void> SimServer::SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats) {
     Account* me = MutableAccount(phone);
     if (!me) return MakeError("no_account", "no such account");
-    if (chats.size() >= kMaxInlineHistoryChats)
-        return MakeError("bad_request", "the emulated phone pushes fewer than " +
-                                            std::to_string(kMaxInlineHistoryChats) +
-                                            " chats (larger histories need the media host, which is not emulated)");
+    if (chats.size() > kMaxHistoryChats)
+        return MakeError("bad_request", "the emulated phone pushes at most " + std::to_string(kMaxHistoryChats) + " chats");
     for (const auto& chat : chats) {
         std::string digits = chat.with;
         if (auto jid = wa::ParseJid(chat.with); jid && chat.with.find('@') != std::string::npos) {
@@ -112,8 +113,26 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
     n->set_synctype(wa::Message::INITIAL_BOOTSTRAP);
     n->set_chunkorder(0);
     n->set_progress(100);
-    const Bytes inline_payload = wa::ZlibDeflate(wa::SerializeProto(sync));
-    n->set_initialhistbootstrapinlinepayload(std::string(inline_payload.begin(), inline_payload.end()));
+    const Bytes payload = wa::ZlibDeflate(wa::SerializeProto(sync));
+    if (party->history.size() < kMaxInlineHistoryChats) {
+        n->set_initialhistbootstrapinlinepayload(std::string(payload.begin(), payload.end()));
+    } else {
+        // A large history travels as an external blob: the zlib stream encrypted like media with
+        // the history keys, on the media host as md-msg-hist (wa-protocol §10).
+        if (media_.hostname.empty()) {
+            spdlog::warn("[sim] phone {}: a history of {} chats needs the media host", me.phone, party->history.size());
+            return;
+        }
+        const Bytes media_key = RandomBytes(32);
+        auto enc = wa::crypto::EncryptMedia(media_key, wa::crypto::MediaKind::kHistory, payload);
+        if (!enc) return;
+        const std::string direct_path = media_.Store("md-msg-hist", enc->file, now());
+        n->set_mediakey(std::string(media_key.begin(), media_key.end()));
+        n->set_directpath(direct_path);
+        n->set_filesha256(std::string(enc->file_sha256.begin(), enc->file_sha256.end()));
+        n->set_fileencsha256(std::string(enc->file_enc_sha256.begin(), enc->file_enc_sha256.end()));
+        n->set_filelength(enc->file_length);
+    }
 
     const PeerAddress address{me.lid + "_1", device};
     if (!party->signal->HasSession(address)) {

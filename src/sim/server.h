@@ -223,10 +223,11 @@ public:
     // Errors: no_account, no_device.
     Result<void> BreakNext(std::string_view phone, std::string_view device_jid);
     // The history the phone pushes to companions it links from now on (phone_history.cpp): one
-    // INITIAL_BOOTSTRAP chunk with an inline payload. Fewer than kMaxInlineHistoryChats chats:
-    // larger histories travel as external blobs from the media host, which is not emulated.
-    // Errors: no_account, bad_request (a chat without a valid `with`, too many chats).
+    // INITIAL_BOOTSTRAP chunk, inline below kMaxInlineHistoryChats chats, else as an external
+    // blob on the media host. Errors: no_account, bad_request (a chat without a valid `with`,
+    // more than kMaxHistoryChats chats).
     static constexpr std::size_t kMaxInlineHistoryChats = 20;
+    static constexpr std::size_t kMaxHistoryChats = 5000;
     Result<void> SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats);
     // Pushes the seeded history to companion `device` of `account` unless it had it (called after
     // the companion's first prekey upload, when a Signal session with it can start).
