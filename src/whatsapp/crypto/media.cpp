@@ -1,5 +1,8 @@
 #include "whatsapp/crypto/media.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
 #include <algorithm>
 
 namespace wadesk::wa::crypto {
@@ -50,12 +53,23 @@ Result<MediaKeys> ExpandMediaKey(BytesView media_key, MediaKind kind) {
 
 namespace {
 
+// HMAC-SHA256(macKey, iv ‖ ciphertext), fed in two parts (no copy of the file).
 Digest32 MediaMac(const MediaKeys& keys, BytesView ciphertext) {
-    Bytes signed_part;
-    signed_part.reserve(keys.iv.size() + ciphertext.size());
-    Append(signed_part, keys.iv);
-    Append(signed_part, ciphertext);
-    return HmacSha256(keys.mac_key, signed_part);
+    Digest32 mac{};
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* ctx = hmac ? EVP_MAC_CTX_new(hmac) : nullptr;
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    std::size_t len = 0;
+    // On an OpenSSL failure the MAC stays zero, which no file carries: it fails verification.
+    if (ctx && EVP_MAC_init(ctx, keys.mac_key.data(), keys.mac_key.size(), params) == 1 &&
+        EVP_MAC_update(ctx, keys.iv.data(), keys.iv.size()) == 1 &&
+        EVP_MAC_update(ctx, ciphertext.data(), ciphertext.size()) == 1) {
+        EVP_MAC_final(ctx, mac.data(), &len, mac.size());
+    }
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(hmac);
+    return mac;
 }
 
 }  // namespace
