@@ -2,7 +2,7 @@
 # make bench: runs the benchmarks against the binaries of BUILD_DIR (default build) and records
 # their results in docs/benchmarks.md. Each benchmark is one function below; a throwaway
 # PostgreSQL is started here for the PostgreSQL runs and stopped on exit.
-#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink receive history (default: all)
+#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink receive history media (default: all)
 # Knobs for the HTTP section (environment): WADESK_BENCH_BACKENDS (sqlite,postgres),
 # WADESK_BENCH_SESSIONS (5), WADESK_BENCH_CHATS (2000), WADESK_BENCH_MESSAGES (1000000),
 # WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000),
@@ -147,8 +147,19 @@ bench_history() {
   node bench/history/report.mjs docs/benchmarks.md "scripts/run-bench.sh $build history" "${results[@]}"
 }
 
+# Media download path (bench/media/): decrypt + verify throughput per core against an
+# AES-256-CBC + HMAC-SHA256 floor measured in the same run. Knobs: WADESK_MEDIA_BENCH_MIB (16),
+# WADESK_MEDIA_BENCH_SECONDS (3).
+bench_media() {
+  local out="$work/media.json"
+  echo "=== media download benchmark" >&2
+  "$build/wadesk-bench-media" --mib "${WADESK_MEDIA_BENCH_MIB:-16}" --seconds "${WADESK_MEDIA_BENCH_SECONDS:-3}" >"$out"
+  node bench/media/report.mjs docs/benchmarks.md "scripts/run-bench.sh $build media" "$out"
+}
+
 if want http; then bench_http; fi
 if want fanout; then bench_fanout; fi
 if want walink; then bench_walink; fi
 if want receive; then bench_receive; fi
 if want history; then bench_history; fi
+if want media; then bench_media; fi

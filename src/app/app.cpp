@@ -1,6 +1,7 @@
 #include "app/app.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -79,6 +80,9 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
         return MakeError("database", "cannot open database " + RedactUrl(url) + ": " + e.what());
     }
 
+    // Files by content hash (decrypted media): a directory under the data directory.
+    app->blobs_ = store::MakeDirectoryBlobStore((std::filesystem::path(config.data_dir) / "blobs").string());
+
     // The native engine; WADESK_WA_ENGINE=none runs the API without WhatsApp connectivity (the
     // null engine: sessions stay "initializing", see docs/api.md).
     if (config.wa_engine == "native") {
@@ -86,6 +90,9 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
         wa.url = config.wa_url;
         wa.trust_root_hex = config.wa_trust_root;
         wa.receive_threads = static_cast<int>(config.wa_receive_threads);
+        wa.blobs = app->blobs_.get();
+        wa.media_max_bytes = config.media_max_bytes;
+        wa.ca_file = config.wa_ca_file;
         auto engine = engine::MakeWaEngine(*app->repo_, app->master_key_, wa);
         if (!engine) return MakeError("invalid_config", "WhatsApp engine: " + engine.error().message);
         app->engine_ = std::move(*engine);
@@ -97,6 +104,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
     limits.window_ms = config.login_window_s * 1000;
     app->service_ = std::make_unique<service::WadeskService>(*app->repo_, app->bus_, app->access_,
                                                              *app->authenticator_, *app->engine_, limits);
+    app->service_->SetBlobStore(app->blobs_.get());
     app->engine_->SetEvents(app->service_.get());
     try {
         app->service_->LoadViews();

@@ -11,6 +11,7 @@
 #include "service/event_bus.h"
 #include "service/memory_access_view.h"
 #include "service/wadesk_service.h"
+#include "store/blob_store.h"
 #include "store/repository.h"
 
 namespace wadesk::http {
@@ -45,6 +46,7 @@ private:
     Config config_;
     std::string master_key_;
     std::unique_ptr<store::Repository> repo_;
+    std::unique_ptr<store::BlobStore> blobs_;  // before the engine and the service, which use it
     std::unique_ptr<auth::TokenAuthenticator> authenticator_;
     service::MemoryAccessView access_;
     service::EventBus bus_;

@@ -98,6 +98,14 @@ const std::vector<Knob>& Knobs() {
          [](Config& c, const std::string& v) { return SetString(c.wa_url, v); }},
         {"wa-trust-root", "WADESK_WA_TRUST_ROOT", "WhatsApp certificate trust root for the engine",
          [](Config& c, const std::string& v) { return SetString(c.wa_trust_root, v); }},
+        {"wa-ca-file", "WADESK_WA_CA_FILE",
+         "PEM file of extra CA certificates trusted for every TLS connection to WhatsApp, on top of the system store",
+         [](Config& c, const std::string& v) { return SetString(c.wa_ca_file, v); }},
+        {"media-max-bytes", "WADESK_MEDIA_MAX_BYTES",
+         "largest media file downloaded or sent, in bytes (default 104857600)",
+         [](Config& c, const std::string& v) {
+             return SetNumber<std::uint64_t>(c.media_max_bytes, v, 1, std::uint64_t{1} << 40);
+         }},
         {"wa-engine", "WADESK_WA_ENGINE", "native (the built-in WhatsApp client) or none (sessions stay initializing)",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              if (v != "native" && v != "none") return "must be native or none";

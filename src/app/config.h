@@ -30,6 +30,8 @@ struct Config {
     std::string master_key;              // empty: generated once, kept in <data_dir>/master-key
     std::string wa_url;                  // the WhatsApp endpoint for the engine (empty: its default)
     std::string wa_trust_root;           // the certificate trust root for the engine
+    std::string wa_ca_file;              // WADESK_WA_CA_FILE: extra PEM CAs for TLS to WhatsApp (websocket, media)
+    std::uint64_t media_max_bytes = 100ull << 20;  // WADESK_MEDIA_MAX_BYTES: largest media file fetched
     std::string wa_engine = "native";    // native (when built in) | none
     std::string log_level = "info";
     std::string log_format = "text";     // text | json

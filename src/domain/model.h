@@ -129,7 +129,13 @@ struct MediaInfo {
     std::string mimetype;
     std::int64_t size = 0;
     std::string file_name;
-    std::string url;               // our download URL, empty until stored
+    std::string url;               // unused (the view computes the download URL)
+    std::string sha256;            // hex SHA-256 of the decrypted file: its blob-store key; "" until ready
+    std::string status;            // "pending", "ready", "failed", "too_large"
+    std::int64_t duration = 0;     // seconds, when the message states them (audio, video)
+    std::int64_t width = 0;        // pixels, when stated (image, video, sticker)
+    std::int64_t height = 0;
+    std::string ref;               // WhatsApp's reference for the file (JSON, engine-defined); "" when none
 };
 
 struct Message {

@@ -1,10 +1,13 @@
 #include "engine/bridge.h"
 
+#include "engine/media_fetcher.h"
+
 #include <algorithm>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "engine/identity.h"
+#include "engine/media_fetcher.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/qr.h"
 
@@ -67,8 +70,10 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
         if (!shown) {
             if (!writes.empty()) repo_.Transact([&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
         } else {
-            committed = ev->OnIncomingMessage(session_id_, ToServiceMessage(m),
+            const service::IncomingMessage in = ToServiceMessage(m);
+            committed = ev->OnIncomingMessage(session_id_, in,
                                               [&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
+            if (committed && in.media && in.media->status == "pending") QueueMedia(in.wa_message_id);
         }
         if (committed) credentials_.Remember(writes);
         if (committed && m.history_notification) history_.Schedule(credentials_, m.id);
@@ -77,6 +82,14 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
         spdlog::error("[WhatsApp] Session {}: storing message {} failed: {}", session_id_, m.id, e.what());
         return false;
     }
+}
+
+// The stored row of a media message that is still "pending" goes to the fetcher (a redelivery of
+// a message already fetched finds it ready and queues nothing).
+void Bridge::QueueMedia(const std::string& wa_message_id) {
+    if (!media_) return;
+    auto row = repo_.FindMessageByWaId(session_id_, wa_message_id);
+    if (row && row->media && row->media->status == "pending") media_->Enqueue(session_id_, row->id, row->media->ref);
 }
 
 void Bridge::OnReceipt(const wa::ReceiptEvent& r) {
@@ -142,9 +155,7 @@ service::IncomingMessage Bridge::ToServiceMessage(const wa::IncomingMessage& m) 
     in.type = m.content.type;
     in.body = m.content.body;
     in.quoted_wa_message_id = m.content.quoted_id;
-    if (m.content.media) {  // what the message says of its file; the bytes stay on WhatsApp's servers
-        in.media = domain::MediaInfo{m.content.media->mimetype, m.content.media->size, m.content.media->file_name, {}};
-    }
+    if (m.content.media) in.media = MediaInfoOf(m.content.type, *m.content.media);  // the file follows (MediaFetcher)
     in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
     return in;
 }

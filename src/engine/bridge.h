@@ -18,6 +18,8 @@
 
 namespace wadesk::engine {
 
+class MediaFetcher;
+
 // A message's time in ms. WhatsApp states whole seconds; the ms part is taken from the arrival
 // time, capped to the stated second: a message that arrives within its second gets its arrival
 // time, a later one (offline delivery) the last ms of its second. The stated second is kept, and
@@ -31,13 +33,15 @@ class Bridge final : public wa::SessionEvents {
 public:
     // REQUIRES: events (the slot; null once the service detached), repo, credentials and history
     // outlive the bridge.
+    // `media` (may be null: files are not fetched) gets the media messages to download.
     Bridge(std::string session_id, std::atomic<service::EngineEvents*>& events, store::Repository& repo,
-           SealedCredentialStore& credentials, HistoryImporter& history)
+           SealedCredentialStore& credentials, HistoryImporter& history, MediaFetcher* media = nullptr)
         : session_id_(std::move(session_id)),
           events_(events),
           repo_(repo),
           credentials_(credentials),
-          history_(history) {}
+          history_(history),
+          media_(media) {}
 
     void OnQr(const std::string& text, std::chrono::seconds ttl) override;
     void OnConnected(const wa::Me& me) override;
@@ -52,12 +56,14 @@ public:
 private:
     void LogStatusLost(const std::exception& e) const;
     void PruneKept();
+    void QueueMedia(const std::string& wa_message_id);
 
     std::string session_id_;
     std::atomic<service::EngineEvents*>& events_;
     store::Repository& repo_;
     SealedCredentialStore& credentials_;
     HistoryImporter& history_;
+    MediaFetcher* media_;
 };
 
 }  // namespace wadesk::engine

@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "engine/bridge.h"
 #include "engine/identity.h"
+#include "engine/media_fetcher.h"
 #include "whatsapp/client/credentials.h"
 #include "whatsapp/client/history.h"
 #include "whatsapp/proto/message_util.h"
@@ -61,6 +62,8 @@ std::vector<service::HistoryContact> ContactsOf(const wa::HistoryChunk& chunk) {
 
 service::IncomingMessage ToServiceMessage(const wa::HistoryMessage& hm) {
     service::IncomingMessage in = Bridge::ToServiceMessage(hm.message);
+    // History files are fetched on demand (POST .../media/download), not at import.
+    if (in.media && in.media->status == "pending") in.media->status = "failed";
     in.chat_name.clear();  // the chat's name comes from the conversation, not a sender's push name
     in.timestamp_ms = hm.message.timestamp * 1000;
     in.from_history = true;
@@ -70,8 +73,21 @@ service::IncomingMessage ToServiceMessage(const wa::HistoryMessage& hm) {
 
 }  // namespace
 
-HistoryImporter::HistoryImporter(store::Repository& repo, std::atomic<service::EngineEvents*>& events)
-    : repo_(repo), events_(events), worker_([this] { Run(); }) {}
+HistoryImporter::HistoryImporter(store::Repository& repo, std::atomic<service::EngineEvents*>& events,
+                                 std::function<std::shared_ptr<wa::Session>(const std::string&)> sessions)
+    : repo_(repo), events_(events), sessions_(std::move(sessions)), worker_([this] { Run(); }) {}
+
+Result<wa::HistorySync> HistoryImporter::OpenChunk(const std::string& session_id,
+                                                   const wa::Message::HistorySyncNotification& n) {
+    if (n.has_initialhistbootstrapinlinepayload() || n.directpath().empty()) return wa::OpenHistoryNotification(n);
+    auto session = sessions_ ? sessions_(session_id) : nullptr;
+    if (!session) return MakeError("history_external_blob", "the session is not running to download the blob");
+    const wa::MediaRef ref{wa::crypto::MediaKind::kHistory, n.directpath(), ToBytes(n.mediakey()),
+                           ToBytes(n.filesha256()), ToBytes(n.fileencsha256()), n.filelength()};
+    auto blob = FetchMediaFile(*session, ref, wa::kMaxHistoryPayload);
+    if (!blob) return MakeError("history_blob_" + blob.error().code, blob.error().message);
+    return wa::ParseHistoryPayload(*blob);
+}
 
 HistoryImporter::~HistoryImporter() {
     {
@@ -146,7 +162,7 @@ void HistoryImporter::Import(const Job& job) {
     service::HistoryBatch batch;
     batch.chunk_id = job.message_id;
     auto notification = wa::ParseProto<wa::Message::HistorySyncNotification>(*kept);
-    auto sync = notification ? wa::OpenHistoryNotification(*notification)
+    auto sync = notification ? OpenChunk(session_id, *notification)
                              : Result<wa::HistorySync>(MakeError("bad_protobuf", "the kept notification is unreadable"));
     if (notification) {
         batch.sync_type = SyncTypeName(notification->synctype());

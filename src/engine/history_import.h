@@ -9,14 +9,17 @@
 //   EngineEvents::OnHistory; the last batch also deletes the kept notification, so a chunk is
 //   either still kept (and imported again at the next connect: messages already stored are not
 //   stored twice) or fully imported. Nothing of it is ever dropped: a chunk that cannot be read
-//   yet (an external blob before media download exists, a payload that does not inflate) stays
-//   kept and is reported in the log and as whatsapp:history_progress phase "failed".
+//   yet (an external blob whose download failed, a payload that does not inflate) stays kept and
+//   is reported in the log and as whatsapp:history_progress phase "failed".
+// - An external blob is downloaded through the session's media_conn (FetchMediaFile), decrypted
+//   with the history keys, verified and inflated before it is imported like an inline payload.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,6 +29,11 @@
 #include "engine/sealed_credential_store.h"
 #include "service/engine.h"
 #include "store/repository.h"
+#include "whatsapp/client/history.h"
+
+namespace wadesk::wa {
+class Session;
+}
 
 namespace wadesk::engine {
 
@@ -33,7 +41,9 @@ inline constexpr std::size_t kHistoryBatchMessages = 500;
 
 class HistoryImporter {
 public:
-    HistoryImporter(store::Repository& repo, std::atomic<service::EngineEvents*>& events);
+    // `sessions` finds a running session to download external blobs through (its media_conn).
+    HistoryImporter(store::Repository& repo, std::atomic<service::EngineEvents*>& events,
+                    std::function<std::shared_ptr<wa::Session>(const std::string&)> sessions = {});
     // Finishes the batch under way; chunks not yet imported stay kept for the next start.
     ~HistoryImporter();
 
@@ -57,8 +67,13 @@ private:
     void Run();
     void Import(const Job& job);
 
+    // The HistorySync of a kept notification: inflated from its inline payload, or downloaded
+    // from the media hosts (external blob), decrypted, verified and inflated.
+    Result<wa::HistorySync> OpenChunk(const std::string& session_id, const wa::Message::HistorySyncNotification& n);
+
     store::Repository& repo_;
     std::atomic<service::EngineEvents*>& events_;
+    std::function<std::shared_ptr<wa::Session>(const std::string&)> sessions_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Job> jobs_;

@@ -18,8 +18,10 @@
 #include "core/log.h"
 #include "engine/bridge.h"
 #include "engine/history_import.h"
+#include "engine/media_fetcher.h"
 #include "engine/sealed_credential_store.h"
 #include "whatsapp/client/session.h"
+#include "whatsapp/client/tls.h"
 
 namespace wadesk::engine {
 
@@ -32,14 +34,18 @@ constexpr std::chrono::seconds kPairingCodeWait{15};
 // The session registry: one wa::Session per wadesk session, its sealed store and its bridge.
 class WaEngine final : public service::Engine {
 public:
-    WaEngine(store::Repository& repo, wa::crypto::Digest32 key, wa::ClientConfig config, int threads,
-             int receive_threads)
+    WaEngine(store::Repository& repo, wa::crypto::Digest32 key, wa::ClientConfig config, const WaEngineConfig& options)
         : repo_(repo),
           key_(key),
           config_(std::move(config)),
           work_(net::make_work_guard(io_)),
-          receive_pool_(static_cast<std::size_t>(std::max(1, receive_threads))) {
-        for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { io_.run(); });
+          receive_pool_(static_cast<std::size_t>(std::max(1, options.receive_threads))) {
+        if (options.blobs) {
+            media_ = std::make_unique<MediaFetcher>(
+                repo_, *options.blobs, events_, [this](const std::string& id) { return Find(id); },
+                options.media_max_bytes, options.media_threads);
+        }
+        for (int i = 0; i < std::max(1, options.threads); ++i) threads_.emplace_back([this] { io_.run(); });
     }
 
     ~WaEngine() override {
@@ -48,6 +54,7 @@ public:
             for (auto& [id, entry] : sessions_) entry.session->Stop();
         }
         work_.reset();
+        media_.reset();  // downloads under way end (their media_conn waits are bounded)
         // Give the sessions a moment to close politely, then stop. Stanzas still in a receive
         // lane were not receipted: WhatsApp redelivers them.
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -93,7 +100,7 @@ public:
         if (it == sessions_.end()) {
             Entry entry;
             entry.store = std::make_unique<SealedCredentialStore>(repo_, s.id, key_);
-            entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store, history_);
+            entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store, history_, media_.get());
             wa::ClientConfig config = config_;
             config.require_full_sync = s.history_sync == domain::kHistoryFull;
             entry.session =
@@ -161,6 +168,13 @@ public:
         if (auto s = Find(session_id)) s->MarkRead(chat_jid, sender_jid, ids);
     }
 
+    Result<void> DownloadMedia(const std::string& session_id, const std::string& message_id,
+                               const std::string& ref) override {
+        if (!media_) return MakeError("engine_unavailable", "media downloads are not configured");
+        media_->Enqueue(session_id, message_id, ref);
+        return {};
+    }
+
 private:
     struct Entry {
         std::unique_ptr<SealedCredentialStore> store;
@@ -185,7 +199,8 @@ private:
     wa::ReceiveLaneStats lane_stats_;
     std::mutex mutex_;
     std::map<std::string, Entry> sessions_;
-    HistoryImporter history_{repo_, events_};  // last: stops before the sessions' stores go
+    std::unique_ptr<MediaFetcher> media_;      // downloads received media (when a blob store is given)
+    HistoryImporter history_{repo_, events_, [this](const std::string& id) { return Find(id); }};  // last: stops before the sessions' stores go
 };
 
 }  // namespace
@@ -214,9 +229,12 @@ Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, s
             return MakeError("invalid_config", "WADESK_WA_TRUST_ROOT must be 64 hex digits");
         std::copy(root->begin(), root->end(), client.trust_root.begin());
     }
+    if (!config.ca_file.empty()) {
+        if (auto r = wa::TrustExtraCaFile(config.ca_file); !r)
+            return MakeError("invalid_config", "WADESK_WA_CA_FILE: " + r.error().message);
+    }
     const auto key = CredentialKey(master_key);
-    return std::unique_ptr<service::Engine>(
-        new WaEngine(repo, key, std::move(client), config.threads, config.receive_threads));
+    return std::unique_ptr<service::Engine>(new WaEngine(repo, key, std::move(client), config));
 }
 
 Result<void> VerifyMasterKey(store::Repository& repo, std::string_view master_key) {

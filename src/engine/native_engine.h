@@ -15,6 +15,7 @@
 
 #include "core/result.h"
 #include "service/engine.h"
+#include "store/blob_store.h"
 #include "store/repository.h"
 
 namespace wadesk::engine {
@@ -24,9 +25,17 @@ struct WaEngineConfig {
     std::string trust_root_hex;  // empty: WhatsApp's root key
     int threads = 1;          // socket threads (Noise, framing, stanza dispatch)
     int receive_threads = 2;  // the receive lanes' pool: decrypt and commit, never on a socket thread
+    // Received media: decrypted files go to `blobs` (null: files are not fetched), up to
+    // media_max_bytes each (larger ones are marked too_large), on media_threads download threads.
+    store::BlobStore* blobs = nullptr;
+    std::uint64_t media_max_bytes = 100ull << 20;
+    int media_threads = 2;
+    // Extra PEM CA certificates trusted for every TLS connection to WhatsApp (WADESK_WA_CA_FILE).
+    std::string ca_file;
 };
 
-// Error "invalid_config" when the trust root is not 64 hex digits or the URL is not ws(s)://.
+// Error "invalid_config" when the trust root is not 64 hex digits, the URL is not ws(s)://, or
+// the CA file holds no certificate.
 Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, std::string_view master_key,
                                                        const WaEngineConfig& config);
 

@@ -135,6 +135,7 @@ void Api::Register() {
     AddSessionRoutes(t, context_);
     AddChatRoutes(t, context_);
     AddContactRoutes(t, context_);
+    AddMediaRoutes(t, context_);
     AddReportRoutes(t, context_);
 }
 

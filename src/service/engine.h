@@ -142,6 +142,9 @@ public:
     // session was merely not connected: the message stays pending and leaves on OnReady.
     virtual void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
                                  const std::string& reason) = 0;
+    // The file of media message `message` (the row after the change) became ready, too large, or
+    // could not be fetched: the service shows the message again (whatsapp:message_updated).
+    virtual void OnMessageMediaChanged(const std::string& /*session_id*/, const domain::Message& /*message*/) {}
 };
 
 class Engine {
@@ -167,6 +170,12 @@ public:
     // their sender in a group chat (empty for 1:1). Dropped when the session is not connected.
     virtual void MarkRead(const std::string& session_id, const std::string& chat_jid, const std::string& sender_jid,
                           const std::vector<std::string>& wa_message_ids) = 0;
+    // Fetches the file of media message `message_id` again (media ref JSON `ref`, as stored), in
+    // the background; the outcome arrives as OnMessageMediaChanged. Error engine_unavailable.
+    virtual Result<void> DownloadMedia(const std::string& /*session_id*/, const std::string& /*message_id*/,
+                                       const std::string& /*ref*/) {
+        return MakeError("engine_unavailable", "the WhatsApp engine cannot download media");
+    }
     // Appends the engine's own series (Prometheus text format) to `out`.
     virtual void RenderMetrics(std::string& /*out*/) {}
 };

@@ -13,6 +13,16 @@ namespace json = boost::json;
 
 namespace {
 json::value OrNull(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+json::value PositiveOrNull(std::int64_t v) { return v > 0 ? json::value(v) : json::value(nullptr); }
+
+// Where the message's file is served (GET, under the message's read right).
+std::string MediaUrl(const domain::Message& m) {
+    return "/api/whatsapp/sessions/" + m.session_id + "/messages/" + m.id + "/media";
+}
+// pending | ready | failed | too_large; rows stored before files were fetched have none: failed.
+std::string MediaStatus(const domain::Message& m) {
+    return m.media->status.empty() ? std::string("failed") : m.media->status;
+}
 }  // namespace
 
 json::value IsoOrNull(std::int64_t unix_ms) {
@@ -140,7 +150,12 @@ json::object MessageView(const domain::Message& m) {
         media["mimetype"] = m.media->mimetype;
         media["size"] = m.media->size;
         media["fileName"] = OrNull(m.media->file_name);
-        media["url"] = OrNull(m.media->url);
+        media["url"] = MediaUrl(m);
+        media["sha256"] = OrNull(m.media->sha256);
+        media["status"] = MediaStatus(m);
+        media["duration"] = PositiveOrNull(m.media->duration);
+        media["width"] = PositiveOrNull(m.media->width);
+        media["height"] = PositiveOrNull(m.media->height);
         o["media"] = std::move(media);
     } else {
         o["media"] = nullptr;
@@ -379,7 +394,17 @@ void AppendMessageJson(std::string& out, const domain::Message& m) {
         out += ",\"fileName\":";
         AppendStringOrNull(out, m.media->file_name);
         out += ",\"url\":";
-        AppendStringOrNull(out, m.media->url);
+        AppendJsonString(out, MediaUrl(m));
+        out += ",\"sha256\":";
+        AppendStringOrNull(out, m.media->sha256);
+        out += ",\"status\":";
+        AppendJsonString(out, MediaStatus(m));
+        for (auto [name, value] : {std::pair{",\"duration\":", m.media->duration}, std::pair{",\"width\":", m.media->width},
+                                   std::pair{",\"height\":", m.media->height}}) {
+            out += name;
+            if (value > 0) AppendInt(out, value);
+            else out += "null";
+        }
         out += '}';
     } else {
         out += "null";

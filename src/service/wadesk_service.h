@@ -27,6 +27,7 @@
 #include "service/errors.h"
 #include "service/event_bus.h"
 #include "service/memory_access_view.h"
+#include "store/blob_store.h"
 #include "store/repository.h"
 
 namespace wadesk::service {
@@ -121,6 +122,13 @@ struct StatsView {
 struct EventPage {
     std::vector<domain::Event> items;
     std::int64_t last_id = 0;  // the highest id examined: pass as `after` to continue
+};
+
+// A message's downloaded file, as GET .../media serves it.
+struct MediaFile {
+    domain::Message message;
+    std::string sha256;  // blob key
+    std::uint64_t size = 0;
 };
 
 class WadeskService : public EngineEvents {
@@ -220,6 +228,19 @@ public:
     store::Page<domain::Contact> ListContacts(const Actor& actor, const std::string& session_id,
                                              const ContactFilter& filter);
 
+    // --- media of messages (message_media.cpp); canRead on the session, as the message itself
+    // Where decrypted files are kept (REQUIRES: before serving; may stay null: no file is served).
+    void SetBlobStore(store::BlobStore* blobs) { blobs_ = blobs; }
+    // The message and its ready file (status "ready", blob present). not_found for an unknown or
+    // unreadable message, a message without a file, or a file not (yet) downloaded.
+    MediaFile GetMedia(const Actor& actor, const std::string& session_id, const std::string& message_id);
+    // Bytes of a ready file (from MediaFile::sha256); an empty range for offset = size.
+    Bytes ReadMedia(const MediaFile& file, std::uint64_t offset, std::uint64_t length);
+    // Fetches a file again (status failed or too_large) in the background: the message becomes
+    // "pending" and is shown again when the outcome arrives. A pending or ready file is left as is.
+    // not_found as GetMedia; unavailable when the engine cannot download.
+    domain::Message DownloadMediaAgain(const Actor& actor, const std::string& session_id, const std::string& message_id);
+
     // --- stats, audit, events (admin for stats and audit)
     StatsView Stats(const Actor& actor);
     store::Page<domain::AuditEntry> Audit(const Actor& actor, int page, int limit);
@@ -244,6 +265,7 @@ public:
                          const std::string& status) override;
     void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
                          const std::string& reason) override;
+    void OnMessageMediaChanged(const std::string& session_id, const domain::Message& message) override;
 
 private:
     void RequireAdmin(const Actor& actor) const;
@@ -290,6 +312,7 @@ private:
     MemoryAccessView& access_;
     auth::TokenAuthenticator& authenticator_;
     Engine& engine_;
+    store::BlobStore* blobs_ = nullptr;
     auth::LoginRateLimiter login_limiter_;
 
     mutable std::mutex state_mutex_;

@@ -18,6 +18,7 @@ ControlResponse Fail(int status, std::string_view code, std::string_view message
 }
 
 int StatusFor(const Error& e) {
+    if (e.code == "no_media_host") return 409;
     if (e.code == "no_account" || e.code == "no_device" || e.code == "no_waiting_device" || e.code == "no_recipient" ||
         e.code == "no_message") {
         return 404;
@@ -178,6 +179,59 @@ ControlResponse HandleLoad(SimServer& server, std::string_view method, std::stri
     return Json(200, json::object{{"ok", true}});
 }
 
+// POST /accounts/{phone}/send-media: {"to", "type", "data_b64" | "size", "mimetype"?, "file_name"?,
+// "caption"?, "seconds"?, "width"?, "height"?, "expired"?, "addressing"?, "id"?} (docs/sim.md).
+ControlResponse HandleSendMedia(SimServer& server, std::string_view phone, std::string_view method,
+                                std::string_view body) {
+    if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+    ControlResponse err;
+    auto o = Body(body, err);
+    if (!o) return err;
+    auto to = StringField(*o, "to");
+    auto type = StringField(*o, "type");
+    if (!to || !type) return Fail(400, "bad_request", "fields 'to' and 'type' (strings) are required");
+    PhoneMediaSpec spec;
+    spec.type = *type;
+    if (auto data = StringField(*o, "data_b64")) {
+        auto bytes = Base64Decode(*data);
+        if (!bytes) return Fail(400, "bad_request", "'data_b64' is not base64");
+        spec.data = std::move(*bytes);
+    } else if (auto size = NumberField(*o, "size"); size && *size >= 1 && *size <= (100 << 20)) {
+        spec.data = RandomBytes(static_cast<std::size_t>(*size));
+    } else {
+        return Fail(400, "bad_request", "give the file as 'data_b64' or a 'size' (1..104857600) to generate");
+    }
+    spec.mimetype = StringField(*o, "mimetype").value_or("");
+    spec.file_name = StringField(*o, "file_name").value_or("");
+    spec.caption = StringField(*o, "caption").value_or("");
+    spec.seconds = static_cast<std::uint32_t>(std::max(0.0, NumberField(*o, "seconds").value_or(0)));
+    spec.width = static_cast<std::uint32_t>(std::max(0.0, NumberField(*o, "width").value_or(0)));
+    spec.height = static_cast<std::uint32_t>(std::max(0.0, NumberField(*o, "height").value_or(0)));
+    spec.expired = BoolField(*o, "expired");
+    const auto addressing = StringField(*o, "addressing").value_or("pn");
+    if (addressing != "pn" && addressing != "lid") return Fail(400, "bad_request", "'addressing' is pn or lid");
+    auto r = server.PhoneSendMedia(phone, *to, spec, addressing == "lid" ? Addressing::kLid : Addressing::kPn,
+                                   StringField(*o, "id").value_or(""));
+    if (!r) return FromError(r.error());
+    json::array devices;
+    for (const auto& d : r->sent.devices) devices.emplace_back(d);
+    return Json(200, json::object{{"id", r->sent.id}, {"devices", std::move(devices)}, {"sha256", r->sha256},
+                                  {"enc_sha256", r->enc_sha256}, {"direct_path", r->direct_path},
+                                  {"media_key", r->media_key}, {"size", spec.data.size()}});
+}
+
+// POST /media/expire {"direct_path"}: the media host answers 410 for that file from now on.
+ControlResponse HandleExpireMedia(SimServer& server, std::string_view method, std::string_view body) {
+    if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+    ControlResponse err;
+    auto o = Body(body, err);
+    if (!o) return err;
+    auto path = StringField(*o, "direct_path");
+    if (!path) return Fail(400, "bad_request", "field 'direct_path' (string) is required");
+    if (auto r = server.media().Expire(*path); !r) return Fail(404, "no_media", r.error().message);
+    return Json(200, json::object{{"ok", true}});
+}
+
 std::optional<std::uint16_t> DeviceId(std::string_view s) {
     unsigned id = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
@@ -198,6 +252,7 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
         return Json(200, json::object{{"ok", true}, {"root_key", ToHex(BytesView(server.RootKey().data(), 32))}});
     }
     if (seg.size() == 1 && seg[0] == "load") return HandleLoad(server, method, body);
+    if (seg.size() == 2 && seg[0] == "media" && seg[1] == "expire") return HandleExpireMedia(server, method, body);
     if (seg.empty() || seg[0] != "accounts") return Fail(404, "not_found", "no such route");
 
     if (seg.size() == 1) {
@@ -272,12 +327,18 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
         for (const auto& d : r->devices) devices.emplace_back(d);
         return Json(200, json::object{{"id", r->id}, {"devices", std::move(devices)}});
     }
+    if (seg.size() == 3 && seg[2] == "send-media") return HandleSendMedia(server, phone, method, body);
     if (seg.size() == 3 && seg[2] == "inbox") {
         if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
         json::array messages;
         for (const auto& m : server.PhoneInbox(phone).value()) {
-            messages.push_back(json::object{{"id", m.id}, {"from", m.from}, {"chat", m.chat}, {"text", m.text},
-                                            {"type", m.type}, {"t", m.t}, {"count", m.count}});
+            json::object entry{{"id", m.id}, {"from", m.from}, {"chat", m.chat}, {"text", m.text},
+                               {"type", m.type}, {"t", m.t}, {"count", m.count}};
+            if (!m.media_status.empty()) {
+                entry["media"] = json::object{{"status", m.media_status}, {"sha256", m.sha256}, {"size", m.size},
+                                              {"mimetype", m.mimetype}, {"file_name", m.file_name}};
+            }
+            messages.push_back(std::move(entry));
         }
         return Json(200, json::object{{"messages", std::move(messages)}});
     }

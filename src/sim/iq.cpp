@@ -202,6 +202,20 @@ void SimConnection::HandleIq(const Node& iq) {
         return SendIqResult(iq, {Node("usync", usync.attrs, NodeList{Node("list", Attrs{}, std::move(users))})});
     }
 
+    if (xmlns == "w:m" && iq.Child("media_conn")) {
+        // wa-protocol §11: a fresh upload credential and the media host(s).
+        NodeList hosts;
+        if (!server_.media().hostname.empty()) {
+            hosts.emplace_back("host", Attrs{{"hostname", server_.media().hostname},
+                                             {"maxContentLengthBytes", std::to_string(MediaHost::kMaxUpload)}});
+        }
+        return SendIqResult(iq, {Node("media_conn",
+                                      Attrs{{"auth", server_.media().IssueAuth(server_.now())},
+                                            {"ttl", std::to_string(MediaHost::kConnTtl)},
+                                            {"auth_ttl", std::to_string(MediaHost::kAuthTtl)},
+                                            {"max_buckets", "12"}},
+                                      std::move(hosts))});
+    }
     if (xmlns == "abt") return SendIqResult(iq, {Node("props", Attrs{{"protocol", "1"}, {"hash", "sim"}})});
     if (xmlns == "blocklist") return SendIqResult(iq, {Node("list", Attrs{}, NodeList{})});
     if (xmlns == "privacy") {

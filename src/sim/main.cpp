@@ -1,6 +1,6 @@
 // wadesk-sim: a local WhatsApp server + primary-phone emulator (see docs/sim.md).
 //
-//   wadesk-sim [serve] [--listen HOST:PORT] [--control HOST:PORT] [--state DIR] [--log-level L]
+//   wadesk-sim [serve] [--listen HOST:PORT] [--control HOST:PORT] [--media HOST:PORT] [--media-ca FILE] [--state DIR] [--log-level L]
 //   wadesk-sim account-create --control HOST:PORT --phone DIGITS [--name NAME]
 //   wadesk-sim accounts       --control HOST:PORT
 //   wadesk-sim scan           --control HOST:PORT --phone DIGITS --qr QR
@@ -26,7 +26,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: wadesk-sim [serve] [--listen HOST:PORT] [--control HOST:PORT] [--state DIR] [--log-level LEVEL]\n"
+    "usage: wadesk-sim [serve] [--listen HOST:PORT] [--control HOST:PORT] [--media HOST:PORT] [--media-ca FILE] [--state DIR] [--log-level LEVEL]\n"
     "       wadesk-sim account-create --control HOST:PORT --phone DIGITS [--name NAME]\n"
     "       wadesk-sim accounts --control HOST:PORT\n"
     "       wadesk-sim scan --control HOST:PORT --phone DIGITS --qr QR\n"
@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
         wadesk::sim::ServeOptions o;
         if (opts.count("listen")) o.listen = get("listen");
         if (opts.count("control")) o.control = get("control");
+        if (opts.count("media")) o.media = get("media");
+        if (opts.count("media-ca")) o.media_ca_file = get("media-ca");
         if (opts.count("state")) o.state_dir = get("state");
         return wadesk::sim::Serve(o);
     }

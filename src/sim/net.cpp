@@ -2,7 +2,9 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
@@ -10,17 +12,20 @@
 
 #include <cstdio>
 #include <deque>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "sim/control.h"
 #include "sim/server.h"
+#include "sim/tls_ca.h"
 
 namespace wadesk::sim {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 constexpr auto kAwait = net::as_tuple(net::use_awaitable);
 
@@ -175,6 +180,45 @@ net::awaitable<void> ServeControl(tcp::socket socket, SimServer& server) {
     }
 }
 
+// The media host over HTTPS (media_host.h holds what it answers).
+net::awaitable<void> ServeMedia(tcp::socket socket, SimServer& server, ssl::context& tls) {
+    ssl::stream<beast::tcp_stream> stream(std::move(socket), tls);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, kAwait);
+    if (hec) co_return;
+    beast::flat_buffer buffer;
+    while (true) {
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(60));
+        http::request_parser<http::vector_body<std::uint8_t>> parser;
+        parser.body_limit(MediaHost::kMaxUpload);
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, kAwait);
+        if (ec == http::error::body_limit) {
+            http::response<http::string_body> res{http::status::payload_too_large, 11};
+            res.set(http::field::content_type, "application/json");
+            res.body() = R"({"error":"too_large"})";
+            res.prepare_payload();
+            co_await http::async_write(stream, res, kAwait);
+            co_return;
+        }
+        if (ec) co_return;
+        auto& req = parser.get();
+        const MediaHttpResponse r = server.media().Handle(
+            {req.method_string(), req.target(), req[http::field::range], BytesView(req.body().data(), req.body().size())},
+            server.now());
+        http::response<http::vector_body<std::uint8_t>> res{static_cast<http::status>(r.status), req.version()};
+        res.set(http::field::content_type, r.content_type);
+        res.set(http::field::accept_ranges, "bytes");
+        if (!r.content_range.empty()) res.set(http::field::content_range, r.content_range);
+        res.keep_alive(req.keep_alive());
+        res.body() = std::move(r.body);
+        res.prepare_payload();
+        auto [wec, wn] = co_await http::async_write(stream, res, kAwait);
+        if (wec || !req.keep_alive()) break;
+    }
+    auto [sec] = co_await stream.async_shutdown(kAwait);
+    (void)sec;
+}
+
 template <class Handler>
 net::awaitable<void> Accept(tcp::acceptor& acceptor, SimServer& server, Handler handler) {
     while (true) {
@@ -215,14 +259,41 @@ int Serve(const ServeOptions& options) {
     }
     auto ws_ep = ParseEndpoint(options.listen);
     auto ctl_ep = ParseEndpoint(options.control);
-    if (!ws_ep || !ctl_ep) {
-        std::cerr << "wadesk-sim: " << (!ws_ep ? ws_ep.error().message : ctl_ep.error().message) << "\n";
+    auto media_ep = ParseEndpoint(options.media);
+    if (!ws_ep || !ctl_ep || !media_ep) {
+        std::cerr << "wadesk-sim: "
+                  << (!ws_ep ? ws_ep.error().message : !ctl_ep ? ctl_ep.error().message : media_ep.error().message)
+                  << "\n";
         return 2;
     }
-    net::io_context io;
-    tcp::acceptor ws_acceptor(io), ctl_acceptor(io);
+    // The media host's CA, new at every start, written where clients can be told to trust it.
+    auto pki = MakeTestPki();
+    if (!pki) {
+        std::cerr << "wadesk-sim: " << pki.error().message << "\n";
+        return 1;
+    }
+    const std::string ca_file = options.media_ca_file.empty() ? options.state_dir + "/media-ca.pem" : options.media_ca_file;
+    {
+        std::ofstream out(ca_file, std::ios::trunc);
+        out << pki->ca_pem;
+        if (!out.flush()) {
+            std::cerr << "wadesk-sim: cannot write the media CA to " << ca_file << "\n";
+            return 1;
+        }
+    }
+    ssl::context media_tls(ssl::context::tls_server);
     try {
-        for (auto [acc, ep] : {std::pair{&ws_acceptor, *ws_ep}, std::pair{&ctl_acceptor, *ctl_ep}}) {
+        media_tls.use_certificate_chain(net::buffer(pki->cert_pem + pki->ca_pem));
+        media_tls.use_private_key(net::buffer(pki->key_pem), ssl::context::pem);
+    } catch (const std::exception& e) {
+        std::cerr << "wadesk-sim: media TLS: " << e.what() << "\n";
+        return 1;
+    }
+    net::io_context io;
+    tcp::acceptor ws_acceptor(io), ctl_acceptor(io), media_acceptor(io);
+    try {
+        for (auto [acc, ep] : {std::pair{&ws_acceptor, *ws_ep}, std::pair{&ctl_acceptor, *ctl_ep},
+                               std::pair{&media_acceptor, *media_ep}}) {
             acc->open(ep.protocol());
             acc->set_option(net::socket_base::reuse_address(true));
             acc->bind(ep);
@@ -234,12 +305,19 @@ int Serve(const ServeOptions& options) {
     }
     const auto ws_local = ws_acceptor.local_endpoint();
     const auto ctl_local = ctl_acceptor.local_endpoint();
+    const auto media_local = media_acceptor.local_endpoint();
+    (*server)->media().hostname = media_local.address().to_string() + ":" + std::to_string(media_local.port());
     std::cout << "root-key " << ToHex(BytesView((*server)->RootKey().data(), 32)) << "\n"
               << "listening on ws://" << ws_local.address().to_string() << ":" << ws_local.port() << "/ws/chat\n"
-              << "control on http://" << ctl_local.address().to_string() << ":" << ctl_local.port() << std::endl;
+              << "control on http://" << ctl_local.address().to_string() << ":" << ctl_local.port() << "\n"
+              << "media on https://" << (*server)->media().hostname << " ca " << ca_file << std::endl;
 
     net::co_spawn(io, Accept(ws_acceptor, **server, ServeWebSocket), LogDone);
     net::co_spawn(io, Accept(ctl_acceptor, **server, ServeControl), LogDone);
+    net::co_spawn(io,
+                  Accept(media_acceptor, **server,
+                         [&media_tls](tcp::socket s, SimServer& sv) { return ServeMedia(std::move(s), sv, media_tls); }),
+                  LogDone);
     net::co_spawn(io, RunLoadTicks(**server), LogDone);
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });

@@ -13,12 +13,15 @@ struct ServeOptions {
     std::string listen = "127.0.0.1:0";   // host:port of the WebSocket endpoint; port 0 = any free port
     std::string control = "127.0.0.1:0";  // host:port of the control endpoint
     std::string state_dir = "sim-state";
+    std::string media = "127.0.0.1:0";  // host:port of the HTTPS media host
+    std::string media_ca_file;          // where the media host's CA (PEM) is written; "" = <state_dir>/media-ca.pem
 };
 
 // Runs until SIGINT/SIGTERM. Prints, flushed, one line each:
 //   root-key <hex>
 //   listening on ws://HOST:PORT/ws/chat
 //   control on http://HOST:PORT
+//   media on https://HOST:PORT ca <CA file>
 // Returns the process exit code.
 int Serve(const ServeOptions& options);
 

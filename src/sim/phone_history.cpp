@@ -3,7 +3,9 @@
 // chunk when it knows names),
 //   <message from='<own PN user>' id t type='text' category='peer'><enc type='pkmsg'/></message>
 // whose Message is protocolMessage{HISTORY_SYNC_NOTIFICATION, historySyncNotification{
-// INITIAL_BOOTSTRAP, chunkOrder 0, progress 100, initialHistBootstrapInlinePayload = zlib(HistorySync)}}.
+// INITIAL_BOOTSTRAP, chunkOrder 0, progress 100, initialHistBootstrapInlinePayload = zlib(HistorySync)}}
+// for fewer than kMaxInlineHistoryChats chats; a larger history goes as an external blob on the
+// media host (mediaKey, directPath, fileSha256, fileEncSha256, fileLength; no inline payload).
 // The companion answers with peer_msg and hist_sync receipts, which the server swallows.
 #include <spdlog/spdlog.h>
 
@@ -12,6 +14,7 @@
 #include "sim/server.h"
 #include "whatsapp/binary/decoder.h"
 #include "whatsapp/binary/jid.h"
+#include "whatsapp/crypto/media.h"
 #include "whatsapp/proto/message_util.h"
 
 namespace wadesk::sim {
@@ -53,10 +56,8 @@ wa::Message HistoryNotification(const wa::HistorySync& sync, wa::Message::Histor
 Result<void> SimServer::SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats, bool corrupt) {
     Account* me = MutableAccount(phone);
     if (!me) return MakeError("no_account", "no such account");
-    if (chats.size() >= kMaxInlineHistoryChats)
-        return MakeError("bad_request", "the emulated phone pushes fewer than " +
-                                            std::to_string(kMaxInlineHistoryChats) +
-                                            " chats (larger histories need the media host, which is not emulated)");
+    if (chats.size() > kMaxHistoryChats)
+        return MakeError("bad_request", "the emulated phone pushes at most " + std::to_string(kMaxHistoryChats) + " chats");
     for (const auto& chat : chats) {
         std::string digits = chat.with;
         if (auto jid = wa::ParseJid(chat.with); jid && chat.with.find('@') != std::string::npos) {
@@ -154,6 +155,27 @@ void SimServer::PhonePushHistory(Account& me, std::uint16_t device) {
         sync, full ? wa::Message::FULL : wa::Message::INITIAL_BOOTSTRAP, 0, party->history_corrupt)};
     if (names.pushnames_size() > 0)
         chunks.push_back(HistoryNotification(names, wa::Message::PUSH_NAME, 1, party->history_corrupt));
+    if (party->history.size() >= kMaxInlineHistoryChats) {
+        // A large history travels as an external blob: the zlib stream encrypted like media with
+        // the history keys, on the media host as md-msg-hist (wa-protocol §10).
+        if (media_.hostname.empty()) {
+            spdlog::warn("[sim] phone {}: a history of {} chats needs the media host", me.phone, party->history.size());
+            return;
+        }
+        auto* n = chunks.front().mutable_protocolmessage()->mutable_historysyncnotification();
+        const std::string& inline_payload = n->initialhistbootstrapinlinepayload();
+        const Bytes payload(inline_payload.begin(), inline_payload.end());
+        const Bytes media_key = RandomBytes(32);
+        auto enc = wa::crypto::EncryptMedia(media_key, wa::crypto::MediaKind::kHistory, payload);
+        if (!enc) return;
+        const std::string direct_path = media_.Store("md-msg-hist", enc->file, now());
+        n->clear_initialhistbootstrapinlinepayload();
+        n->set_mediakey(std::string(media_key.begin(), media_key.end()));
+        n->set_directpath(direct_path);
+        n->set_filesha256(std::string(enc->file_sha256.begin(), enc->file_sha256.end()));
+        n->set_fileencsha256(std::string(enc->file_enc_sha256.begin(), enc->file_enc_sha256.end()));
+        n->set_filelength(enc->file_length);
+    }
 
     const PeerAddress address{me.lid + "_1", device};
     if (!party->signal->HasSession(address)) {

@@ -149,9 +149,17 @@ Result<PhoneSendResult> SimServer::PhoneSend(std::string_view phone, std::string
 Result<PhoneSendResult> SimServer::PhoneSendText(std::string_view phone, std::string_view to, std::string_view text,
                                                  Addressing addressing, std::string id, SendFanout fanout,
                                                  Persistence persistence) {
+    if (text.empty()) return MakeError("bad_request", "text must not be empty");
+    wa::Message message;
+    message.set_conversation(std::string(text));
+    return PhoneSendMessage(phone, to, message, addressing, std::move(id), {"text", ""}, fanout, persistence);
+}
+
+Result<PhoneSendResult> SimServer::PhoneSendMessage(std::string_view phone, std::string_view to,
+                                                    const wa::Message& message, Addressing addressing, std::string id,
+                                                    StanzaKind kind, SendFanout fanout, Persistence persistence) {
     Account* me = MutableAccount(phone);
     if (!me) return MakeError("no_account", "no such account");
-    if (text.empty()) return MakeError("bad_request", "text must not be empty");
     Account* peer = nullptr;
     if (to.find('@') != std::string_view::npos) {
         auto jid = wa::ParseJid(to);
@@ -168,8 +176,6 @@ Result<PhoneSendResult> SimServer::PhoneSendText(std::string_view phone, std::st
 
     const bool lid = addressing == Addressing::kLid;
     const std::string chat = wa::Jid::Make(lid ? peer->lid : peer->phone, lid ? wa::kServerLid : wa::kServerUser).ToString();
-    wa::Message message;
-    message.set_conversation(std::string(text));
     const Bytes plain = wa::SerializeProto(message);
     wa::Message dsm;
     dsm.mutable_devicesentmessage()->set_destinationjid(chat);
@@ -199,10 +205,10 @@ Result<PhoneSendResult> SimServer::PhoneSendText(std::string_view phone, std::st
             spdlog::info("[sim] phone {}: message {} to {}:{} broken on purpose", me->phone, id, account.phone, device);
         }
         const std::string jid = DeviceJid(account, device, lid);
-        participants.emplace_back(
-            "to", Attrs{{"jid", jid}},
-            NodeList{Node("enc", Attrs{{"v", "2"}, {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"}},
-                          std::move(ct->bytes))});
+        Attrs enc_attrs{{"v", "2"}, {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"}};
+        if (!kind.mediatype.empty()) enc_attrs.Add("mediatype", kind.mediatype);
+        participants.emplace_back("to", Attrs{{"jid", jid}},
+                                  NodeList{Node("enc", std::move(enc_attrs), std::move(ct->bytes))});
         result.devices.push_back(jid);
     };
     const bool all_devices = fanout == SendFanout::kAllDevices;
@@ -214,14 +220,14 @@ Result<PhoneSendResult> SimServer::PhoneSendText(std::string_view phone, std::st
     if (persistence == Persistence::kNow) Persist(*me);
     if (participants.empty()) return MakeError("signal_error", "no device of the recipient could be encrypted to");
 
-    party->sent[id] = PhoneParty::Sent{chat, plain, "text", {}};
+    party->sent[id] = PhoneParty::Sent{chat, plain, kind.type, {}};
     party->sent_order.push_back(id);
     if (party->sent_order.size() > kSentMemory) {
         party->sent.erase(party->sent_order.front());
         party->sent_order.pop_front();
     }
     spdlog::info("[sim] phone {} sends {} to {} ({} device(s))", me->phone, id, chat, result.devices.size());
-    RouteMessage({me->phone, 0}, Node("message", Attrs{{"id", id}, {"to", chat}, {"type", "text"}},
+    RouteMessage({me->phone, 0}, Node("message", Attrs{{"id", id}, {"to", chat}, {"type", kind.type}},
                                       NodeList{Node("participants", Attrs{}, std::move(participants))}));
     return result;
 }
@@ -268,6 +274,7 @@ void SimServer::PhoneOnMessage(Account& me, const Node& message) {
     entry.chat = from_jid->ToNonAd().ToString();
     if (parsed->has_devicesentmessage()) entry.chat = parsed->devicesentmessage().destinationjid();
     std::tie(entry.type, entry.text) = Summarize(*parsed);
+    PhoneOpenMedia(*parsed, entry);
     entry.t = message.GetAttrInt("t").value_or(now());
     entry.count = static_cast<int>(enc->GetAttrInt("count").value_or(0));
     spdlog::info("[sim] phone {} received {} ({}) from {}", me.phone, id, entry.type, from);

@@ -27,6 +27,12 @@ struct InboxEntry {
     std::string type;  // "text", "image", ... or the Message field name ("protocolMessage", ...)
     std::int64_t t = 0;
     int count = 0;  // the <enc count> retry counter it arrived with (0 = first delivery)
+    // Media messages: the phone downloads, decrypts and verifies the file (phone_media.cpp).
+    std::string media_status;  // "" (no media), "ok", or why not ("not_found", "mac_mismatch", ...)
+    std::string sha256;        // hex SHA-256 of the decrypted file when "ok"
+    std::uint64_t size = 0;    // its length
+    std::string mimetype;
+    std::string file_name;
 };
 
 // A receipt for one of the phone's own messages.
@@ -43,6 +49,27 @@ struct PhoneSendResult {
 };
 
 enum class Addressing { kPn, kLid };
+
+// A file a phone sends (control API): `type` image, video, audio, ptt, document or sticker.
+struct PhoneMediaSpec {
+    std::string type;
+    Bytes data;
+    std::string mimetype;   // "" = the type's usual one
+    std::string file_name;  // documents
+    std::string caption;
+    std::uint32_t seconds = 0;
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+    bool expired = false;   // the media host answers 410 for the file from the start
+};
+
+struct PhoneMediaResult {
+    PhoneSendResult sent;
+    std::string sha256;       // hex, of the plaintext
+    std::string enc_sha256;   // hex, of the uploaded file
+    std::string direct_path;
+    std::string media_key;    // hex
+};
 
 // The history a phone pushes to each companion it links (wa-protocol §10), as seeded through the
 // control API: chats with another account (`with`: digits, or a PN or LID JID) and their messages.

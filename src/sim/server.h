@@ -15,12 +15,17 @@
 
 #include "core/bytes.h"
 #include "core/result.h"
+#include "sim/media_host.h"
 #include "sim/phone.h"
 #include "sim/phone_party.h"
 #include "sim/state.h"
 #include "whatsapp/binary/node.h"
 #include "whatsapp/noise/frame.h"
 #include "whatsapp/noise/handshake.h"
+
+namespace wadesk::wa {
+class Message;
+}
 
 namespace wadesk::sim {
 
@@ -220,18 +225,26 @@ public:
     // Errors: no_account, no_device.
     Result<void> BreakNext(std::string_view phone, std::string_view device_jid);
     // The history the phone pushes to companions it links from now on (phone_history.cpp): one
-    // chunk with an inline payload: FULL with every seeded message for a companion that
-    // registered with DeviceProps.requireFullSync, else INITIAL_BOOTSTRAP with the newest
-    // kRecentHistoryMessages messages of each chat. Fewer than kMaxInlineHistoryChats chats:
-    // larger histories travel as external blobs from the media host, which is not emulated.
-    // `corrupt`: the payload is sent as bytes that do not inflate (a chunk the companion can never
-    // read). Errors: no_account, bad_request (a chat without a valid `with`, too many chats).
+    // chunk: FULL with every seeded message for a companion that registered with
+    // DeviceProps.requireFullSync, else INITIAL_BOOTSTRAP with the newest kRecentHistoryMessages
+    // messages of each chat; then a PUSH_NAME chunk when it knows names. Inline below
+    // kMaxInlineHistoryChats chats, else as an external blob on the media host. `corrupt`: the
+    // payload is sent as bytes that do not inflate (a chunk the companion can never read).
+    // Errors: no_account, bad_request (a chat without a valid `with`, more than kMaxHistoryChats chats).
     static constexpr std::size_t kMaxInlineHistoryChats = 20;
+    static constexpr std::size_t kMaxHistoryChats = 5000;
     static constexpr std::size_t kRecentHistoryMessages = 50;
     Result<void> SetPhoneHistory(std::string_view phone, std::vector<HistorySeedChat> chats, bool corrupt = false);
     // Pushes the seeded history to companion `device` of `account` unless it had it (called after
     // the companion's first prekey upload, when a Signal session with it can start).
     void PhonePushHistory(Account& account, std::uint16_t device);
+
+    // The phone sends a file (phone_media.cpp): encrypted with a fresh media key, stored on the
+    // media host, sent as an image / audio (ptt) / video / document / sticker message.
+    // Errors: no_account, no_recipient, bad_request, no_media_host, signal_*.
+    Result<PhoneMediaResult> PhoneSendMedia(std::string_view phone, std::string_view to, const PhoneMediaSpec& spec,
+                                            Addressing addressing, std::string id = {});
+    MediaHost& media() { return media_; }
 
     // Bench load and pings (load.cpp). StartLoad errors: load_running, bad_request, no_account.
     Result<void> StartLoad(LoadSpec spec);
@@ -301,6 +314,18 @@ private:
     Result<PhoneSendResult> PhoneSendText(std::string_view phone, std::string_view to, std::string_view text,
                                           Addressing addressing, std::string id, SendFanout fanout,
                                           Persistence persistence);
+    // The stanza type of a phone's message and the <enc mediatype> of its copies.
+    struct StanzaKind {
+        std::string type;       // "text", "media"
+        std::string mediatype;  // "image", "ptt", "document", ... ("" for text)
+    };
+    // Encrypts `message` like a text (PhoneSendText) and routes it.
+    Result<PhoneSendResult> PhoneSendMessage(std::string_view phone, std::string_view to, const wa::Message& message,
+                                             Addressing addressing, std::string id, StanzaKind kind,
+                                             SendFanout fanout, Persistence persistence);
+    // A media message received by a phone: downloads it from the media host, decrypts and verifies
+    // it (phone_media.cpp). Fills the inbox entry's sha256 / media_status.
+    void PhoneOpenMedia(const wa::Message& message, InboxEntry& entry);
     // An iq result or error from a logged-in device: settles a pending ping.
     void OnIqReply(const DeviceKey& from, const wa::Node& iq);
     PhoneParty* Party(Account& account);
@@ -319,6 +344,7 @@ private:
 
     SimState state_;
     std::string state_dir_;
+    MediaHost media_;
     Bytes cert_chain_;
     std::map<Key32, SimConnection*> pending_;        // registering connections by noise key
     std::map<DeviceKey, SimConnection*> online_;     // logged-in connections

@@ -283,6 +283,11 @@ public:
     // (delivered, read, played, failed).
     virtual std::optional<Message> FailMessage(std::string_view session_id, std::string_view id,
                                                std::string_view reason) = 0;
+    // Where the file of media message `id` stands: sets its media sha256, status, size and ref
+    // (the other media fields are kept). Returns the row after the change; nullopt when the
+    // session has no such message or it carries no media.
+    virtual std::optional<Message> UpdateMessageMedia(std::string_view session_id, std::string_view id,
+                                                      const MediaInfo& media) = 0;
     // The session's outgoing messages still "pending", oldest first (ts, id), at most `limit`
     // (1..1000): what is sent again once the session is connected.
     virtual std::vector<Message> ListPendingOutgoing(std::string_view session_id, int limit) = 0;

@@ -40,7 +40,8 @@ const std::string kChatCols =
 const std::string kMessageCols =
     "id, company_id, session_id, chat_id, wa_message_id, from_me, sender_jid, sender_name, sender_phone, type, body, "
     "has_media, media_mimetype, media_size, media_file_name, media_url, quoted_message_id, ts, status, sent_by, "
-    "client_message_id, edited, deleted, from_history, created_at, sender_lid, failure_reason";
+    "client_message_id, edited, deleted, from_history, created_at, sender_lid, failure_reason, media_sha256, "
+    "media_status, media_duration, media_width, media_height, media_ref";
 const std::string kEventCols = "id, company_id, session_id, name, payload_json, created_at";
 const std::string kAuditCols =
     "id, company_id, user_id, action, target_type, target_id, details_json, ip, created_at";
@@ -148,7 +149,7 @@ const std::string kUpdateChatOnMessage =
 const std::string kInsertMessage =
     "INSERT INTO wa_messages (" + kMessageCols +
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "
-    "$23, $24, $25, $26, $27) ON CONFLICT DO NOTHING RETURNING id";
+    "$23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33) ON CONFLICT DO NOTHING RETURNING id";
 const std::string kSelectMessage =
     "SELECT " + kMessageCols + " FROM wa_messages WHERE company_id = $1 AND session_id = $2 AND id = $3";
 const std::string kSelectMessageByWaId =
@@ -171,7 +172,7 @@ const std::string kScopedMessages =
     ", (SELECT message_count FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3) "
     "FROM wa_messages WHERE chat_id = $3 "
     "AND EXISTS (SELECT 1 FROM wa_chats WHERE company_id = $1 AND session_id = $2 AND id = $3)";
-constexpr std::size_t kMessageCountColumn = 27;  // the column after kMessageCols
+constexpr std::size_t kMessageCountColumn = 33;  // the column after kMessageCols
 const std::string kNewestFirstLimit4 = " ORDER BY ts DESC, id DESC LIMIT $4";
 // The first page: the newest $4 rows, straight off the index.
 const std::string kListMessagesFirstPage = kScopedMessages + kNewestFirstLimit4;
@@ -202,8 +203,13 @@ const std::string kAdvanceStatus =
     "RETURNING " + kMessageCols;
 const std::string kUpdateMessageContent =
     "UPDATE wa_messages SET type = $3, body = $4, has_media = $5, media_mimetype = $6, media_size = $7, "
-    "media_file_name = $8, media_url = $9, quoted_message_id = $10, edited = $11, deleted = $12 "
-    "WHERE session_id = $1 AND id = $2 RETURNING " + kMessageCols;
+    "media_file_name = $8, media_url = $9, quoted_message_id = $10, edited = $11, deleted = $12, "
+    "media_sha256 = $13, media_status = $14, media_duration = $15, media_width = $16, media_height = $17, "
+    "media_ref = $18 WHERE session_id = $1 AND id = $2 RETURNING " + kMessageCols;
+// Where a message's file download stands (the media fields only).
+const std::string kUpdateMessageMedia =
+    "UPDATE wa_messages SET media_sha256 = $3, media_status = $4, media_size = $5, media_ref = $6 "
+    "WHERE session_id = $1 AND id = $2 AND has_media RETURNING " + kMessageCols;
 // A chat's preview follows an edit or deletion of its last message.
 const std::string kRefreshChatPreview =
     "UPDATE wa_chats SET last_message = $3 WHERE id = $1 AND last_message_at = $2 RETURNING " + kChatCols;
@@ -369,7 +375,9 @@ Message ReadMessage(const Row& r) {
     m.type = r.Text(9);
     m.body = r.Text(10);
     if (r.Bool(11)) {
-        m.media = MediaInfo{std::string(r.Text(12)), r.Int(13), std::string(r.Text(14)), std::string(r.Text(15))};
+        m.media = MediaInfo{std::string(r.Text(12)), r.Int(13), std::string(r.Text(14)), std::string(r.Text(15)),
+                            std::string(r.Text(27)), std::string(r.Text(28)), r.Int(29), r.Int(30), r.Int(31),
+                            std::string(r.Text(32))};
     }
     m.quoted_message_id = r.Text(16);
     m.timestamp = r.Int(17);
@@ -570,7 +578,8 @@ public:
         auto row = First<Message>(conn_.Query(kUpdateMessageContent,
                                               {m.session_id, m.id, m.type, m.body, m.media.has_value(), media.mimetype,
                                                media.size, media.file_name, media.url, m.quoted_message_id, m.edited,
-                                               m.deleted}),
+                                               m.deleted, media.sha256, media.status, media.duration, media.width,
+                                               media.height, media.ref}),
                                   ReadMessage);
         if (!row) return std::nullopt;
         UpdatedMessage out{*row, std::nullopt};
@@ -779,7 +788,8 @@ RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
         {m.id, m.company_id, m.session_id, m.chat_id, m.wa_message_id, m.from_me, m.sender_jid, m.sender_name,
          m.sender_phone, m.type, m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
          media.url, m.quoted_message_id, m.timestamp, m.status, m.sent_by, m.client_message_id, m.edited,
-         m.deleted, m.from_history, m.created_at, m.sender_lid, m.failure_reason});
+         m.deleted, m.from_history, m.created_at, m.sender_lid, m.failure_reason, media.sha256, media.status,
+         media.duration, media.width, media.height, media.ref});
     if (inserted.empty()) {
         // Stored before (a redelivery, a retried send) or by a concurrent writer: the unique
         // indexes on (session, wa_message_id) and (session, client_message_id) decided.
@@ -1366,6 +1376,17 @@ std::optional<Message> SqlRepository::FailMessage(std::string_view session_id, s
     std::optional<Message> out;
     db_->Write([&](Connection& conn) {
         out = First<Message>(conn.Query(kFailMessage, {S(session_id), S(id), S(reason)}), ReadMessage);
+    });
+    return out;
+}
+
+std::optional<Message> SqlRepository::UpdateMessageMedia(std::string_view session_id, std::string_view id,
+                                                         const MediaInfo& media) {
+    std::optional<Message> out;
+    db_->Write([&](Connection& conn) {
+        out = First<Message>(
+            conn.Query(kUpdateMessageMedia, {S(session_id), S(id), media.sha256, media.status, media.size, media.ref}),
+            ReadMessage);
     });
     return out;
 }

@@ -87,6 +87,8 @@ public:
                                                 std::string_view status) override;
     std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
                                           std::string_view wa_message_id) override;
+    std::optional<Message> UpdateMessageMedia(std::string_view session_id, std::string_view id,
+                                              const MediaInfo& media) override;
     std::optional<Message> FailMessage(std::string_view session_id, std::string_view id,
                                        std::string_view reason) override;
     std::vector<Message> ListPendingOutgoing(std::string_view session_id, int limit) override;

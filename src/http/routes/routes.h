@@ -50,6 +50,7 @@ void AddManagerRoutes(RouteTable& t, const RouteContext& ctx);  // routes/manage
 void AddSessionRoutes(RouteTable& t, const RouteContext& ctx);  // routes/sessions.cpp
 void AddChatRoutes(RouteTable& t, const RouteContext& ctx);     // routes/chats.cpp
 void AddContactRoutes(RouteTable& t, const RouteContext& ctx);  // routes/contacts.cpp
+void AddMediaRoutes(RouteTable& t, const RouteContext& ctx);    // routes/media.cpp
 void AddReportRoutes(RouteTable& t, const RouteContext& ctx);   // routes/reports.cpp
 
 // Runs `answer` and turns every failure it throws into its error response (one catch per

@@ -1,6 +1,7 @@
 // The only Beast/Asio translation unit of the client: websocket transport (ws:// and wss://),
 // the per-connection reader / writer / timer coroutines, and the reconnect loop.
 #include "whatsapp/client/session.h"
+#include "whatsapp/client/tls.h"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -76,19 +77,6 @@ Result<Endpoint> ParseEndpoint(const std::string& url) {
     if (e.target.empty()) e.target = "/";
     if (u->has_query()) e.target += "?" + std::string(u->encoded_query());
     return e;
-}
-
-// One TLS client context for every session of the process, made on the first wss:// connect:
-// loading the system CA store costs ~0.5 MB and tens of ms per context. SSL_CTX is safe to share
-// between threads once configured.
-ssl::context& SharedTlsContext() {
-    static ssl::context* const context = [] {
-        auto* c = new ssl::context(ssl::context::tls_client);
-        c->set_default_verify_paths();
-        c->set_verify_mode(ssl::verify_peer);
-        return c;
-    }();
-    return *context;
 }
 
 // What one live connection needs, shared by its reader, writer and timer coroutines.
@@ -212,6 +200,7 @@ struct Session::Impl : ClientEvents {
 
     Credentials creds;
     std::shared_ptr<SignalManager> signal;
+    std::optional<MediaConn> media_conn;  // the last media_conn answer (strand only)
 
     // The receive lane: stanzas taken from the connection, processed in order off the strand.
     struct LaneJob {
@@ -402,7 +391,7 @@ struct Session::Impl : ClientEvents {
             co_return co_await Drive<Ws>(l, *ep);
         }
         using Ws = websocket::stream<ssl::stream<beast::tcp_stream>>;
-        auto l = std::make_shared<WsLink<Ws>>(strand, strand, SharedTlsContext());
+        auto l = std::make_shared<WsLink<Ws>>(strand, strand, WaTlsContext());
         beast::get_lowest_layer(l->ws).expires_after(config.handshake_timeout);
         auto [cec, endpoint] =
             co_await beast::get_lowest_layer(l->ws).async_connect(results, net::as_tuple(net::use_awaitable));
@@ -564,6 +553,23 @@ void Session::RequestPairingCode(std::string phone_digits, std::function<void(Re
             return;
         }
         s.link->conn->RequestPairingCode(phone, done);
+        s.link->Rearm();
+    });
+}
+
+void Session::FetchMediaConn(bool refresh, std::function<void(Result<MediaConn>)> done) {
+    net::post(impl_->strand, [self = shared_from_this(), refresh, done = std::move(done)]() mutable {
+        Impl& s = *self->impl_;
+        const auto now = std::chrono::steady_clock::now();
+        if (!refresh && s.media_conn && s.media_conn->Fresh(now)) return done(*s.media_conn);
+        if (!s.link || !s.link->conn || s.link->closed) {
+            return done(MakeError("not_connected", "the session is not connected to WhatsApp"));
+        }
+        s.link->conn->SendIq(MediaConnIq(), [self, done = std::move(done)](const Node* reply) {
+            auto conn = ParseMediaConn(reply, std::chrono::steady_clock::now());
+            if (conn) self->impl_->media_conn = *conn;
+            done(std::move(conn));
+        });
         s.link->Rearm();
     });
 }

@@ -20,6 +20,7 @@
 
 #include "core/result.h"
 #include "whatsapp/client/config.h"
+#include "whatsapp/client/media_conn.h"
 #include "whatsapp/client/connection.h"
 #include "whatsapp/client/credential_store.h"
 
@@ -81,6 +82,10 @@ public:
     // nothing was sent, the caller sends again on the next OnConnected.
     void Send(OutgoingText message, std::function<void(Result<std::string>)> done);
     void MarkRead(std::string chat_jid, std::string sender_jid, std::vector<std::string> ids);
+    // The media hosts and an upload credential (wa-protocol §11): the cached media_conn answer
+    // while its ttl lasts (unless `refresh`), else a new media_conn IQ. `done` runs on the strand;
+    // errors not_connected, media_conn_failed.
+    void FetchMediaConn(bool refresh, std::function<void(Result<MediaConn>)> done);
     // Link by pairing code instead of QR (Connection::RequestPairingCode); `done` runs on the
     // strand with the 8-character code or an error (session_not_pairing when no connection is
     // waiting to be linked).

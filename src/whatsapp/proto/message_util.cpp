@@ -31,9 +31,24 @@ const Message& UnwrapMessage(const Message& message) {
 
 namespace {
 
+Bytes Raw(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
 template <class M>
 MessageContent::Media MediaOf(const M& m) {
-    return MessageContent::Media{m.mimetype(), static_cast<std::int64_t>(m.filelength()), {}};
+    MessageContent::Media media;
+    media.mimetype = m.mimetype();
+    media.size = static_cast<std::int64_t>(m.filelength());
+    media.url = m.url();
+    media.direct_path = m.directpath();
+    media.media_key = Raw(m.mediakey());
+    media.file_sha256 = Raw(m.filesha256());
+    media.file_enc_sha256 = Raw(m.fileencsha256());
+    if constexpr (requires { m.seconds(); }) media.seconds = m.seconds();
+    if constexpr (requires { m.width(); }) {
+        media.width = m.width();
+        media.height = m.height();
+    }
+    return media;
 }
 
 std::string LocationText(const Message::LocationMessage& l) {

@@ -40,6 +40,15 @@ struct MessageContent {
         std::string mimetype;
         std::int64_t size = 0;   // fileLength, bytes
         std::string file_name;  // documents only
+        // Where the file is and how to open it (wa-protocol §11); empty when the message lacks them.
+        std::string url;
+        std::string direct_path;
+        Bytes media_key;
+        Bytes file_sha256;
+        Bytes file_enc_sha256;
+        std::uint32_t seconds = 0;  // audio, video
+        std::uint32_t width = 0;    // image, video, sticker
+        std::uint32_t height = 0;
     };
     // text, image, video, audio, voice (audio recorded as a voice note), document, sticker,
     // location, contact, reaction; "unsupported" for anything else (polls, protocol messages...).

@@ -76,6 +76,7 @@ export async function startSim({ stateDir, listen } = {}) {
   const [, rootKey] = await sim.waitFor(/^root-key ([0-9a-f]{64})$/);
   const [, wsUrl] = await sim.waitFor(/^listening on (ws:\/\/\S+)$/);
   const [, controlUrl] = await sim.waitFor(/^control on (http:\/\/\S+)$/);
+  const [, mediaHost, caFile] = await sim.waitFor(/^media on https:\/\/(\S+) ca (.+)$/);
   const control = async (method, path, body) => {
     const res = await fetch(controlUrl + path, {
       method,
@@ -86,7 +87,7 @@ export async function startSim({ stateDir, listen } = {}) {
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
   return {
-    rootKey, wsUrl, controlUrl, control,
+    rootKey, wsUrl, controlUrl, control, mediaHost, caFile,
     async close() { await sim.stop(); state.remove(); },
     async kill() { await sim.stop('SIGKILL'); },
   };

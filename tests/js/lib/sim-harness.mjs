@@ -56,11 +56,14 @@ export class SimProcess {
                 const root = out.match(/^root-key ([0-9a-f]{64})$/m);
                 const ws = out.match(/^listening on (ws:\/\/127\.0\.0\.1:(\d+)\/ws\/chat)$/m);
                 const ctl = out.match(/^control on http:\/\/(127\.0\.0\.1:\d+)$/m);
-                if (root && ws && ctl) {
+                const media = out.match(/^media on https:\/\/(127\.0\.0\.1:\d+) ca (.+)$/m);
+                if (root && ws && ctl && media) {
                     clearTimeout(timer);
                     this.rootKey = root[1];
                     this.wsUrl = ws[1];
                     this.controlAddr = ctl[1];
+                    this.mediaHost = media[1];
+                    this.caFile = media[2];
                     resolve();
                 }
             });

@@ -1,0 +1,151 @@
+// The routes of message files (docs/api.md "Media"), both under the message's read right (canRead;
+// 404 without it):
+//   GET  /api/whatsapp/sessions/{sessionId}/messages/{messageId}/media            the bytes
+//   POST /api/whatsapp/sessions/{sessionId}/messages/{messageId}/media/download   fetch again
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "http/routes/routes.h"
+#include "service/views.h"
+
+namespace wadesk::http {
+
+namespace {
+
+std::optional<std::uint64_t> Number(std::string_view s) {
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+std::string_view Trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// A MIME type safe to put into a header, else application/octet-stream.
+std::string ContentTypeOf(const std::string& mimetype) {
+    if (mimetype.empty() || mimetype.size() > 200) return "application/octet-stream";
+    for (unsigned char c : mimetype) {
+        if (c < 0x20 || c == 0x7f) return "application/octet-stream";
+    }
+    return mimetype;
+}
+
+// RFC 6266 / 8187: an ASCII fallback name plus the UTF-8 name percent-encoded.
+std::string ContentDisposition(const domain::Message& m) {
+    std::string name = m.media->file_name;
+    if (name.empty()) name = m.type + "-" + m.id;
+    std::string ascii, encoded;
+    static const char* kHex = "0123456789ABCDEF";
+    for (unsigned char c : name) {
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                           c == '-' || c == '_';
+        ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+        if (plain) {
+            encoded += static_cast<char>(c);
+        } else {
+            encoded += '%';
+            encoded += kHex[c >> 4];
+            encoded += kHex[c & 15];
+        }
+    }
+    const bool inline_kind =
+        m.type == "image" || m.type == "sticker" || m.type == "audio" || m.type == "voice" || m.type == "video";
+    return std::string(inline_kind ? "inline" : "attachment") + "; filename=\"" + ascii + "\"; filename*=UTF-8''" +
+           encoded;
+}
+
+bool EtagMatches(std::string_view if_none_match, const std::string& etag) {
+    while (!if_none_match.empty()) {
+        const auto comma = if_none_match.find(',');
+        std::string_view tag = Trim(if_none_match.substr(0, comma));
+        if (tag.starts_with("W/")) tag.remove_prefix(2);
+        if (tag == "*" || tag == etag) return true;
+        if (comma == std::string_view::npos) break;
+        if_none_match.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+// A single byte range of a `size`-byte file from a Range header value: "bytes=a-b", "bytes=a-"
+// or "bytes=-n", as [first, last]. nullopt: unsatisfiable or malformed (answer 416). A header
+// with several ranges is not supported (also nullopt).
+// A single byte range of a `size`-byte file from a Range header value: "bytes=a-b", "bytes=a-"
+// or "bytes=-n", as [first, last]. nullopt: unsatisfiable or malformed (answer 416). A header
+// with several ranges is not supported (also nullopt).
+std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseByteRange(std::string_view header, std::uint64_t size) {
+    header = Trim(header);
+    if (!header.starts_with("bytes=")) return std::nullopt;
+    header.remove_prefix(6);
+    header = Trim(header);
+    if (header.find(',') != std::string_view::npos || size == 0) return std::nullopt;
+    const auto dash = header.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    const std::string_view a = Trim(header.substr(0, dash)), b = Trim(header.substr(dash + 1));
+    if (a.empty()) {  // suffix: the last n bytes
+        auto n = Number(b);
+        if (!n || *n == 0) return std::nullopt;
+        return std::pair{size - std::min(*n, size), size - 1};
+    }
+    auto first = Number(a);
+    if (!first || *first >= size) return std::nullopt;
+    if (b.empty()) return std::pair{*first, size - 1};
+    auto last = Number(b);
+    if (!last || *last < *first) return std::nullopt;
+    return std::pair{*first, std::min(*last, size - 1)};
+}
+
+}  // namespace
+
+void AddMediaRoutes(RouteTable& t, const RouteContext& ctx) {
+    service::WadeskService* service = ctx.service;
+    const std::string base = "/api/whatsapp/sessions/{sessionId}/messages/{messageId}/media";
+    t.Authed("GET", base, [service](Request& req, const service::Actor& actor) {
+        const service::MediaFile file = service->GetMedia(actor, req.Param("sessionId"), req.Param("messageId"));
+        const std::string etag = "\"" + file.sha256 + "\"";
+        Response res;
+        res.content_type = ContentTypeOf(file.message.media->mimetype);
+        res.headers = {{"ETag", etag},
+                       {"Accept-Ranges", "bytes"},
+                       {"Cache-Control", "private, max-age=86400"},
+                       {"Content-Disposition", ContentDisposition(file.message)},
+                       // A file is never run as a page of ours (an HTML or SVG document it may be).
+                       {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox"}};
+        if (EtagMatches(req.Header("if-none-match"), etag)) {
+            res.status = 304;
+            return res;
+        }
+        const std::string& range = req.Header("range");
+        if (!range.empty()) {
+            auto span = ParseByteRange(range, file.size);
+            if (!span) {
+                res.status = 416;
+                res.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file.size));
+                return res;
+            }
+            const Bytes part = service->ReadMedia(file, span->first, span->second - span->first + 1);
+            res.status = 206;
+            res.headers.emplace_back("Content-Range", "bytes " + std::to_string(span->first) + "-" +
+                                                          std::to_string(span->second) + "/" +
+                                                          std::to_string(file.size));
+            res.body.assign(part.begin(), part.end());
+            return res;
+        }
+        const Bytes all = service->ReadMedia(file, 0, file.size);
+        res.body.assign(all.begin(), all.end());
+        return res;
+    });
+    t.Authed("POST", base + "/download", [service](Request& req, const service::Actor& actor) {
+        return Ok(
+            service::MessageView(service->DownloadMediaAgain(actor, req.Param("sessionId"), req.Param("messageId"))),
+            202);
+    });
+}
+
+}  // namespace wadesk::http
