@@ -202,6 +202,7 @@ void SimConnection::HandleIq(const Node& iq) {
         return SendIqResult(iq, {Node("usync", usync.attrs, NodeList{Node("list", Attrs{}, std::move(users))})});
     }
 
+    if (xmlns == "w:g2") return HandleGroupIq(iq);
     if (xmlns == "abt") return SendIqResult(iq, {Node("props", Attrs{{"protocol", "1"}, {"hash", "sim"}})});
     if (xmlns == "blocklist") return SendIqResult(iq, {Node("list", Attrs{}, NodeList{})});
     if (xmlns == "privacy") {

@@ -81,6 +81,9 @@ struct PhoneParty {
     std::map<std::pair<std::string, DeviceKey>, int> retries;  // (id, sender device) -> retry receipts sent
     std::vector<HistorySeedChat> history;          // pushed to each companion once, after its first prekey upload
     std::set<std::uint16_t> history_pushed;        // companions that got it
+    // Groups: the devices holding the phone's current sender key, by group JID (they get no SKDM
+    // with the next message); emptied when the key is replaced.
+    std::map<std::string, std::set<DeviceKey>> sender_key_holders;
 };
 
 }  // namespace wadesk::sim
