@@ -390,13 +390,14 @@ void SimServer::PhoneAnswerRetry(Account& me, PhoneParty& party, const Node& rec
                              {"type", it->second.type}};
     if (own) attrs.Add("recipient", it->second.chat);
     spdlog::info("[sim] phone {} resends {} to {} (retry {})", me.phone, id, from->ToString(), count);
-    RouteMessage({me.phone, 0},
-                 Node("message", std::move(attrs),
-                      NodeList{Node("enc",
-                                    Attrs{{"v", "2"},
-                                          {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"},
-                                          {"count", std::to_string(count)}},
-                                    std::move(ct->bytes))}));
+    Node resend("message", std::move(attrs),
+                NodeList{Node("enc",
+                              Attrs{{"v", "2"},
+                                    {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"},
+                                    {"count", std::to_string(count)}},
+                              std::move(ct->bytes))});
+    if (group) return RouteGroupMessage({me.phone, 0}, resend);
+    RouteMessage({me.phone, 0}, resend);
 }
 
 Result<std::vector<InboxEntry>> SimServer::PhoneInbox(std::string_view phone) {
