@@ -484,6 +484,8 @@ void Api::Register() {
         return Ok(service::MessageView(result.message), result.created ? 201 : 200);
     });
 
+    RegisterGroups();
+
     // --- stats, audit, events
     r.Add("GET", "/api/whatsapp/stats", [this](Request& req) {
         Actor actor = Authenticate(req);

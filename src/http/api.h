@@ -40,6 +40,8 @@ public:
 
 private:
     void Register();
+    // The routes of WhatsApp groups (groups_api.cpp).
+    void RegisterGroups();
     service::Actor Authenticate(const Request& req);
     // Runs `answer` and turns every failure it throws into its error response (one catch per
     // request, also for the second half of a deferred response).

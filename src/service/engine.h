@@ -97,6 +97,19 @@ struct HistoryBatch {
     std::string failure;
 };
 
+// A group's state or a change to it, as WhatsApp told (wa-protocol §18): the whole state
+// ("metadata": after login or a query; "create": we were added to a new group) or one change
+// ("add", "remove", "leave", "promote", "demote": `participants` are those affected; "subject").
+struct GroupChange {
+    std::string id;              // the notification's id (empty for metadata)
+    std::string group_jid;       // `<id>@g.us`
+    std::string action;
+    store::GroupParticipant by;  // the actor (jid/phone/lid/name; admin unused), may be empty
+    std::string subject;
+    std::vector<store::GroupParticipant> participants;
+    std::int64_t timestamp_ms = 0;
+};
+
 class EngineEvents {
 public:
     virtual ~EngineEvents() = default;
@@ -131,6 +144,9 @@ public:
     // session was merely not connected: the message stays pending and leaves on OnReady.
     virtual void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
                                  const std::string& reason) = 0;
+    // A group's state or a change (groups_service.cpp): the chat's subject and participants are
+    // updated, a change is stored as a `system` message and announced as whatsapp:group_updated.
+    virtual void OnGroupChange(const std::string& /*session_id*/, const GroupChange& /*change*/) {}
 };
 
 class Engine {

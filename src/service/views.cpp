@@ -395,4 +395,12 @@ void AppendMessageJson(std::string& out, const store::Message& m) {
     out += '}';
 }
 
+json::object GroupParticipantView(const store::GroupParticipant& p) {
+    return json::object{{"jid", p.jid},
+                        {"phone", OrNull(p.phone)},
+                        {"lid", OrNull(p.lid)},
+                        {"name", OrNull(p.name)},
+                        {"admin", p.admin.empty() ? std::string("none") : p.admin}};
+}
+
 }  // namespace wadesk::service

@@ -231,6 +231,12 @@ public:
                          const std::string& status) override;
     void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
                          const std::string& reason) override;
+    void OnGroupChange(const std::string& session_id, const GroupChange& change) override;
+
+    // Groups (groups_service.cpp). The members of a group chat as WhatsApp last told
+    // (read access; 404 not_a_group for a chat that is no group).
+    std::vector<store::GroupParticipant> GroupParticipants(const Actor& actor, const std::string& session_id,
+                                                           const std::string& chat_ref);
 
 private:
     void RequireAdmin(const Actor& actor) const;

@@ -64,6 +64,7 @@ public:
     std::optional<Chat> FindChatByJid(std::string_view company_id, std::string_view session_id,
                                       std::string_view jid) override;
     Page<Chat> ListChats(const ChatQuery& query) override;
+    std::vector<GroupParticipant> ListGroupParticipants(std::string_view company_id, std::string_view chat_id) override;
     std::optional<Chat> UpdateChat(std::string_view company_id, std::string_view session_id, std::string_view id,
                                    const ChatPatch& patch) override;
     std::optional<Chat> MarkChatRead(std::string_view company_id, std::string_view session_id,

@@ -2,7 +2,10 @@
 // and an unmodified Baileys companion as members: a group message (sender key distributed pairwise
 // in the same stanza, then the skmsg) is stored in the group's chat with its sender; a Baileys
 // member's message too; a message whose sender key did not arrive is stored as undecryptable,
-// answered with a retry receipt naming the sender device, and replaced by the resend.
+// answered with a retry receipt naming the sender device, and replaced by the resend. The group
+// chat carries the subject as its name and its participants with their ranks, kept current from
+// w:gp2 notifications (each change a `system` line and a whatsapp:group_updated event); groups the
+// account was added to while offline are fetched at login (`participating`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestServer, until } from './lib/server.mjs';
@@ -22,6 +25,7 @@ let bob;
 let bobAuth;
 let gid;
 let shopLidDevice;  // wadesk's device in the group's (LID) domain
+let earlierGid;
 const lids = {};
 
 async function groupChat() {
@@ -50,6 +54,10 @@ before(async () => {
   const company = await srv.createCompany({ name: 'Groups Co' });
   await srv.start();
   token = await srv.login(company.adminEmail, company.adminPassword);
+  // A group the account belonged to before wadesk was linked: only `participating` tells of it.
+  const earlier = await sim.control('POST', `/accounts/${ALICE}/groups`, { subject: 'Before link', participants: [SHOP] });
+  assert.equal(earlier.status, 201);
+  earlierGid = earlier.body.id;
   ({ sessionId, device: shopDevice } = await linkSession(srv, sim, token, SHOP));
   shopLidDevice = shopDevice.replace(`${SHOP}:`, `${lids[SHOP]}:`).replace('@s.whatsapp.net', '@lid');
 
@@ -98,6 +106,49 @@ test("a member phone's group message is stored in the group's chat with its send
   await until('second stored', async () => (await groupMessages()).find((m) => m.waMessageId === 'GRP0002'));
 });
 
+async function participants() {
+  const chat = await groupChat();
+  return srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats/${chat.id}/participants`, token), 'participants');
+}
+
+test('the group chat has the subject as its name and its participants with their ranks', async () => {
+  const chat = await until('the group chat named', async () => {
+    const c = await groupChat();
+    return c?.name === 'Order 7781' ? c : null;
+  });
+  assert.equal(chat.isGroup, true);
+  const list = await participants();
+  const byPhone = Object.fromEntries(list.map((p) => [p.phone, p]));
+  assert.deepEqual(Object.keys(byPhone).sort(), [ALICE, BOB, SHOP].sort());
+  assert.deepEqual(byPhone[ALICE], { jid: `${ALICE}@s.whatsapp.net`, phone: ALICE, lid: `${lids[ALICE]}@lid`, name: null, admin: 'superadmin' });
+  assert.equal(byPhone[BOB].admin, 'none');
+  // The create notification is a system line and an event.
+  const lines = (await groupMessages()).filter((m) => m.type === 'system').map((m) => m.body);
+  assert.ok(lines.includes('Alice created group "Order 7781"'), JSON.stringify(lines));
+  const created = (await srv.allEvents(token)).find((e) => e.name === 'whatsapp:group_updated' && e.data.action === 'create');
+  assert.equal(created.data.chatId, chat.id);
+  assert.equal(created.data.participants.length, 3);
+  assert.equal(created.data.by.phone, ALICE);
+  // A chat that is no group has no participants.
+  const sessionChats = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats`, token), 'chats');
+  const other = sessionChats.items.find((c) => !c.isGroup);
+  if (other) {
+    const r = await srv.get(`/api/whatsapp/sessions/${sessionId}/chats/${other.id}/participants`, token);
+    assert.equal(r.status, 404);
+  }
+});
+
+test('groups the account belonged to before the link are listed after it (participating)', async () => {
+  const chat = await until('the earlier group', async () => {
+    const page = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats`, token), 'chats');
+    return page.items.find((c) => c.jid === earlierGid);
+  });
+  assert.equal(chat.name, 'Before link');
+  assert.equal(chat.isGroup, true);
+  const list = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats/${chat.id}/participants`, token), 'participants');
+  assert.deepEqual(list.map((p) => [p.phone, p.admin]).sort(), [[ALICE, 'superadmin'], [SHOP, 'none']].sort());
+});
+
 test("a Baileys member's group message is stored with its sender", async () => {
   const sent = await bob.sock.sendMessage(gid, { text: 'can we get it Friday?' });
   const stored = await until('stored', async () => (await groupMessages()).find((m) => m.waMessageId === sent.key.id));
@@ -121,4 +172,41 @@ test('a message whose sender key is missing is stored as undecryptable, retried 
   const retries = (await sim.control('GET', `/accounts/${ALICE}/receipts`)).body.receipts
     .filter((r) => r.id === 'GRP0003' && r.type === 'retry');
   assert.ok(retries.length >= 1 && retries[0].from === shopLidDevice, JSON.stringify(retries));
+});
+
+test('membership and subject changes update the participants and the name, as system lines and events', async () => {
+  const CAROL = '15550008004';
+  assert.equal((await sim.control('POST', '/accounts', { phone: CAROL, name: 'Carol' })).status, 201);
+  const add = await sim.control('POST', `/accounts/${ALICE}/groups/${gid}/participants`, { action: 'add', participants: [CAROL] });
+  assert.equal(add.status, 200, JSON.stringify(add.body));
+  await sim.control('POST', `/accounts/${ALICE}/groups/${gid}/participants`, { action: 'promote', participants: [CAROL] });
+  await sim.control('PUT', `/accounts/${CAROL}/groups/${gid}/subject`, { subject: 'Order 7781 (shipped)' });
+  await until('Carol an admin', async () => (await participants()).find((p) => p.phone === CAROL && p.admin === 'admin'));
+  const chat = await until('renamed', async () => {
+    const c = await groupChat();
+    return c.name === 'Order 7781 (shipped)' ? c : null;
+  });
+  const lines = (await groupMessages()).filter((m) => m.type === 'system').map((m) => m.body);
+  assert.ok(lines.includes('Alice added +15550008004'), JSON.stringify(lines));
+  assert.ok(lines.includes('Alice made +15550008004 an admin'), JSON.stringify(lines));
+  assert.ok(lines.includes('Carol changed the subject to "Order 7781 (shipped)"'), JSON.stringify(lines));
+  // Bob left earlier: he is gone from the list, and that was a line too.
+  assert.equal((await participants()).find((p) => p.phone === BOB), undefined);
+  assert.ok(lines.some((l) => l.endsWith(' left')), JSON.stringify(lines));
+  const events = (await srv.allEvents(token)).filter((e) => e.name === 'whatsapp:group_updated' && e.data.chatId === chat.id);
+  const actions = events.map((e) => e.data.action);
+  for (const a of ['create', 'leave', 'add', 'promote', 'subject']) assert.ok(actions.includes(a), JSON.stringify(actions));
+  const promoted = events.find((e) => e.data.action === 'promote');
+  assert.equal(promoted.data.participants[0].phone, CAROL);
+  assert.equal(promoted.data.by.phone, ALICE);
+
+  // A group created with wadesk as a member shows up at once (the create notification).
+  const meta = await sim.control('POST', `/accounts/${CAROL}/groups`, { subject: 'Dealers north', participants: [SHOP] });
+  assert.equal(meta.status, 201);
+  const named = await until('the new group', async () => {
+    const page = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats`, token), 'chats');
+    return page.items.find((c) => c.jid === meta.body.id);
+  });
+  assert.equal(named.name, 'Dealers north');
+  assert.equal(named.isGroup, true);
 });

@@ -136,6 +136,9 @@ struct Connection::Impl {
 
     // connection_receive.cpp
     void HandleNotification(const Node& node);
+    // Groups (connection_groups.cpp): w:gp2 notifications, the `participating` fetch after login.
+    void HandleGroupNotification(const Node& node);
+    void FetchGroups();
     void HandleReceipt(const Node& node);
     void HandleAck(const Node& node);
     void HandleMessage(const Node& node);

@@ -328,6 +328,7 @@ struct Session::Impl : ClientEvents {
         }
     }
     void OnReceipt(const ReceiptEvent& r) override { events.OnReceipt(r); }
+    void OnGroup(const GroupEvent& g) override { events.OnGroup(g); }
     void OnSendAck(const std::string& id, int error) override { events.OnSendAck(id, error); }
     void OnSendFailed(const std::string& id, const std::string& reason) override { events.OnSendFailed(id, reason); }
 
