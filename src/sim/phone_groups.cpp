@@ -154,4 +154,21 @@ void SimServer::PhoneOnGroupMessage(Account& me, const Node& message) {
     RouteReceipt({me.phone, 0}, Node("receipt", Attrs{{"id", id}, {"to", gid}, {"participant", participant}}));
 }
 
+Result<void> SimServer::PhoneReadGroup(Account& me, const std::string& group, const std::vector<std::string>& ids) {
+    PhoneParty* party = Party(me);
+    if (!party) return MakeError("no_message", "no such message in the phone's inbox");
+    std::size_t found = 0;
+    for (const auto& id : ids) {
+        for (auto e = party->inbox.rbegin(); e != party->inbox.rend(); ++e) {
+            if (e->id != id || e->chat != group) continue;
+            RouteReceipt({me.phone, 0}, Node("receipt", Attrs{{"id", id}, {"to", group}, {"participant", e->from},
+                                                              {"type", "read"}, {"t", std::to_string(now())}}));
+            ++found;
+            break;
+        }
+    }
+    if (found == 0) return MakeError("no_message", "no such message in the phone's inbox");
+    return {};
+}
+
 }  // namespace wadesk::sim

@@ -420,8 +420,9 @@ Result<void> SimServer::PhoneRead(std::string_view phone, std::string_view chat,
     Account* me = MutableAccount(phone);
     if (!me) return MakeError("no_account", "no such account");
     auto chat_jid = wa::ParseJid(chat);
+    if (chat_jid && chat_jid->IsGroup() && !ids.empty()) return PhoneReadGroup(*me, chat_jid->ToString(), ids);
     if (!chat_jid || !chat_jid->IsUserServer() || ids.empty()) {
-        return MakeError("bad_request", "'chat' must be a user JID and 'ids' a non-empty list");
+        return MakeError("bad_request", "'chat' must be a user or group JID and 'ids' a non-empty list");
     }
     Account* peer = AccountForUser(chat_jid->user, chat_jid->IsLid());
     PhoneParty* party = Party(*me);

@@ -327,6 +327,8 @@ private:
     void RotatePhoneSenderKeys(const Group& group);
     // The phone's side of groups (phone_groups.cpp).
     void PhoneOnGroupMessage(Account& account, const wa::Node& message);
+    // Read receipts for group messages in the phone's inbox (`participant` = their sender).
+    Result<void> PhoneReadGroup(Account& account, const std::string& group, const std::vector<std::string>& ids);
     // One pairwise <enc> of `payload` from the phone of `me` to a device (a session from the stored
     // bundle when there is none); nullopt (logged) when it cannot be encrypted.
     std::optional<wa::Node> PhoneEncryptFor(Account& me, PhoneParty& party, Account& peer, std::uint16_t device,

@@ -157,6 +157,44 @@ test("a Baileys member's group message is stored with its sender", async () => {
   assert.equal(stored.sender.lid, `${lids[BOB]}@lid`);
 });
 
+async function sendToGroup(text) {
+  const chat = await groupChat();
+  const r = await srv.post(`/api/whatsapp/sessions/${sessionId}/chats/${chat.id}/send`, token, { message: text });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  return r.json.data;
+}
+
+function nextBaileysText(client, text, timeoutMs = 20000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { client.sock.ev.off('messages.upsert', on); reject(new Error(`no "${text}" at Baileys`)); }, timeoutMs);
+    const on = ({ messages }) => {
+      const m = messages.find((x) => x.key.remoteJid === gid && (x.message?.conversation || x.message?.extendedTextMessage?.text) === text);
+      if (m) { clearTimeout(timer); client.sock.ev.off('messages.upsert', on); resolve(m); }
+    };
+    client.sock.ev.on('messages.upsert', on);
+  });
+}
+
+test("wadesk's group text reaches every member's phone and the Baileys companion, and its status moves", async () => {
+  const atBob = nextBaileysText(bob, 'your parts are packed');
+  const sent = await sendToGroup('your parts are packed');
+  const m = await atBob;  // Baileys decrypted our sender key message
+  assert.equal(m.key.id, sent.waMessageId);
+  assert.equal(m.key.participant, shopLidDevice.replace(/:\d+@/, '@'));
+  await until('at Alice', async () => (await sim.control('GET', `/accounts/${ALICE}/inbox`)).body.messages
+    .find((x) => x.id === sent.waMessageId && x.chat === gid && x.text === 'your parts are packed'));
+  await until('at Bob\'s phone', async () => (await sim.control('GET', `/accounts/${BOB}/inbox`)).body.messages
+    .find((x) => x.id === sent.waMessageId));
+  await until('delivered', async () => (await groupMessages()).find((x) => x.id === sent.id && ['delivered', 'read'].includes(x.status)));
+  // Read at the first member who reads it.
+  assert.equal((await sim.control('POST', `/accounts/${ALICE}/read`, { chat: gid, ids: [sent.waMessageId] })).status, 200);
+  await until('read', async () => (await groupMessages()).find((x) => x.id === sent.id && x.status === 'read'));
+  // The next text goes without key distribution and still arrives.
+  const again = nextBaileysText(bob, 'and shipped');
+  await sendToGroup('and shipped');
+  await again;
+});
+
 test('a message whose sender key is missing is stored as undecryptable, retried and replaced', async () => {
   // The distribution of Alice's next key to wadesk breaks on the way.
   assert.equal((await sim.control('POST', `/accounts/${ALICE}/break-next`, { to: shopLidDevice })).status, 200);
@@ -199,6 +237,16 @@ test('membership and subject changes update the participants and the name, as sy
   const promoted = events.find((e) => e.data.action === 'promote');
   assert.equal(promoted.data.participants[0].phone, CAROL);
   assert.equal(promoted.data.by.phone, ALICE);
+
+  // wadesk's next text: Bob left, so a new sender key goes to the remaining devices; Carol's
+  // phone (added later) reads it, Bob's phone does not get it.
+  const sent = await sendToGroup('Carol, welcome aboard');
+  await until('at Carol', async () => (await sim.control('GET', `/accounts/${CAROL}/inbox`)).body.messages
+    .find((x) => x.id === sent.waMessageId && x.text === 'Carol, welcome aboard'));
+  await until('at Alice', async () => (await sim.control('GET', `/accounts/${ALICE}/inbox`)).body.messages
+    .find((x) => x.id === sent.waMessageId));
+  const bobInbox = (await sim.control('GET', `/accounts/${BOB}/inbox`)).body.messages;
+  assert.equal(bobInbox.find((x) => x.id === sent.waMessageId), undefined);
 
   // A group created with wadesk as a member shows up at once (the create notification).
   const meta = await sim.control('POST', `/accounts/${CAROL}/groups`, { subject: 'Dealers north', participants: [SHOP] });

@@ -88,7 +88,8 @@ struct Connection::Impl {
         std::string id;
         Jid peer;
         Message message;
-        std::vector<Jid> devices;
+        std::vector<Jid> devices;  // a group send: the devices that still need our sender key
+        bool lid_group = false;    // a group send: the group is LID-addressed
     };
     // Retry receipts answered per (message id, requesting device); persisted beside the kept
     // plaintext (store_keys::SentRetries) so that a reconnect does not reset the bound.
@@ -154,6 +155,11 @@ struct Connection::Impl {
     void EncryptAndSend(const std::shared_ptr<SendJob>& job);
     // A bundle node (<user> of a key fetch, or a retry receipt's <keys>) → PreKeyBundle.
     static std::optional<PreKeyBundle> ParseBundle(const Node& keys, std::optional<std::uint32_t> registration);
+
+    // connection_group_send.cpp: metadata query, usync of the members' devices, our sender key
+    // pairwise to the devices that lack it, then the text as one skmsg.
+    void StartGroupSend(const std::shared_ptr<SendJob>& job);
+    void EncryptAndSendGroup(const std::shared_ptr<SendJob>& job);
 
     // connection_retry.cpp
     // REQUIRES: `receipt` is a <receipt type='retry'>, already acked.

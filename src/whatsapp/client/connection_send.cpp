@@ -12,7 +12,8 @@ using namespace detail;
 Result<std::string> Connection::Impl::Send(const OutgoingText& out) {
     if (phase != Phase::kConnected) return MakeError("not_connected", "session is not connected");
     auto peer = ParseJid(out.to);
-    if (!peer || !peer->IsUserServer()) return MakeError("bad_jid", "recipient must be a user JID");
+    if (!peer || !(peer->IsUserServer() || (peer->IsGroup() && !peer->user.empty())))
+        return MakeError("bad_jid", "recipient must be a user or group JID");
     auto job = std::make_shared<SendJob>();
     job->id = out.id.empty() ? NewMessageId() : out.id;
     if (!started_sends.insert(job->id).second) return Result<std::string>(boost::system::in_place_value, job->id);
@@ -38,6 +39,7 @@ Result<std::string> Connection::Impl::Send(const OutgoingText& out) {
 }
 
 void Connection::Impl::StartSendJob(const std::shared_ptr<SendJob>& job) {
+    if (job->peer.IsGroup()) return StartGroupSend(job);
     auto own = ParseJid(creds.me ? creds.me->jid : "");
     if (!own) return events.OnSendFailed(job->id, "bad_credentials");
     const Jid own_user = own->ToNonAd();
@@ -85,13 +87,14 @@ void Connection::Impl::FetchMissingSessions(const std::shared_ptr<SendJob>& job)
         auto address = SignalAddressFromJid(d.ToString());
         if (address && !signal.HasSession(*address)) users.push_back(Node("user", {{"jid", d.ToString()}}));
     }
-    if (users.empty()) return EncryptAndSend(job);
+    if (users.empty()) return job->peer.IsGroup() ? EncryptAndSendGroup(job) : EncryptAndSend(job);
     SendIq(Node("iq", {{"xmlns", "encrypt"}, {"type", "get"}}, NodeList{Node("key", {}, std::move(users))}),
            [this, job](const Node* r) {
                if (!r || r->AttrOr("type", "") != "result") return events.OnSendFailed(job->id, "key_fetch_failed");
                if (const Node* list = r->Child("list")) {
                    for (const Node* user : list->Children("user")) ProcessBundleNode(*user);
                }
+               if (job->peer.IsGroup()) return EncryptAndSendGroup(job);
                EncryptAndSend(job);
            });
 }
