@@ -75,14 +75,6 @@ json::object OptionalObject(const Request& req) {
     return ParseJsonObject(req);
 }
 
-void RejectUnknown(const json::object& o, std::initializer_list<std::string_view> known) {
-    for (const auto& kv : o) {
-        bool ok = false;
-        for (auto k : known) ok = ok || kv.key() == k;
-        if (!ok) throw HttpError(400, "unknown_field", "unknown field '" + std::string(kv.key()) + "'");
-    }
-}
-
 }  // namespace
 
 Api::Api(service::WadeskService* service, auth::TokenAuthenticator* authenticator, Metrics& metrics,

@@ -110,6 +110,19 @@ struct GroupChange {
     std::int64_t timestamp_ms = 0;
 };
 
+// A change to a group asked of WhatsApp (Engine::ManageGroup).
+struct GroupRequest {
+    std::string action;       // "create", "add", "remove", "promote", "demote", "subject", "leave"
+    std::string group_jid;    // empty for create
+    std::string subject;      // create, subject
+    std::vector<std::string> participants;  // user JIDs
+};
+struct GroupAnswer {
+    std::string group_jid;  // create: the new group
+    // add/remove/promote/demote: (JID as asked, 0 = done, else WhatsApp's code).
+    std::vector<std::pair<std::string, int>> participants;
+};
+
 class EngineEvents {
 public:
     virtual ~EngineEvents() = default;
@@ -174,6 +187,12 @@ public:
                           const std::vector<std::string>& wa_message_ids) = 0;
     // Appends the engine's own series (Prometheus text format) to `out`.
     virtual void RenderMetrics(std::string& /*out*/) {}
+    // Asks WhatsApp for a group change and waits for its answer. Errors: "session_not_connected",
+    // "engine_timeout", "engine_unavailable", or "wa_<code>" with WhatsApp's code (401 not an
+    // admin, 403 not a participant, 404 no such group, 406 refused).
+    virtual Result<GroupAnswer> ManageGroup(const std::string& /*session_id*/, const GroupRequest& /*request*/) {
+        return MakeError("engine_unavailable", "this WhatsApp engine does not manage groups");
+    }
 };
 
 // The engine of a build without the WhatsApp client: accepts every call and never reports

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "service/chat_ref.h"
 #include "service/views.h"
 #include "service/wadesk_service.h"
 #include "store/errors.h"
@@ -79,7 +80,44 @@ std::string SystemText(const GroupChange& c, const std::vector<store::GroupParti
     return {};
 }
 
+// A participant as the API names it (a number or a user JID) as a JID; throws on anything else.
+std::string ParticipantJid(const std::string& raw) {
+    if (auto digits = NormalizePhone(raw)) return *digits + "@s.whatsapp.net";
+    auto ref = ParseChatRef(raw);
+    if (ref && ref->kind == ChatRef::Kind::kJid &&
+        (ref->value.ends_with("@s.whatsapp.net") || ref->value.ends_with("@lid")))
+        return ref->value;
+    throw ServiceError(FailureKind::kBadInput, "invalid_participant",
+                       "participant '" + raw + "' is neither an international number nor a user JID");
+}
+
+std::string ParticipantStatus(int code) {
+    switch (code) {
+        case 0: return "ok";
+        case 409: return "already_participant";
+        case 404: return "not_participant";
+        case 403: return "invite_required";
+        default: return "refused_" + std::to_string(code);
+    }
+}
+
 }  // namespace
+
+GroupAnswer WadeskService::RunGroupRequest(const store::WaSession& s, const GroupRequest& request) {
+    auto r = engine_.ManageGroup(s.id, request);
+    if (r) return *r;
+    const std::string& code = r.error().code;
+    if (code == "wa_401") throw ServiceError(FailureKind::kForbidden, "not_group_admin", "only group admins can do this");
+    if (code == "wa_403")
+        throw ServiceError(FailureKind::kConflict, "not_group_participant", "this account is not a member of the group");
+    if (code == "wa_404") throw ServiceError(FailureKind::kNotFound, "group_not_found", "WhatsApp knows no such group");
+    if (code.starts_with("wa_"))
+        throw ServiceError(FailureKind::kUnprocessable, "rejected_by_whatsapp",
+                           "WhatsApp refused the request (" + code.substr(3) + " " + r.error().message + ")");
+    if (code == "session_not_connected" || code == "engine_timeout" || code == "engine_unavailable")
+        throw ServiceError(FailureKind::kUnavailable, code, r.error().message);
+    throw ServiceError(FailureKind::kUnprocessable, code, r.error().message);
+}
 
 void WadeskService::OnGroupChange(const std::string& session_id, const GroupChange& change) {
     const std::optional<store::WaSession> s = ReceivingSession(session_id);
@@ -140,6 +178,60 @@ void WadeskService::OnGroupChange(const std::string& session_id, const GroupChan
         tx.AppendEvent(MakeEvent(s->company_id, s->id, "whatsapp:group_updated", payload));
     });
     for (const store::Event& e : events) bus_.Publish(e);
+}
+
+store::Chat WadeskService::CreateGroup(const Actor& actor, const std::string& session_id, const std::string& subject,
+                                      const std::vector<std::string>& participants) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    if (!access_.CanManageChats(actor.who, s.id))
+        throw ServiceError(FailureKind::kForbidden, "forbidden", "creating groups needs canManageChats");
+    if (subject.empty() || subject.size() > 100)
+        throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'subject' must be 1 to 100 bytes");
+    GroupRequest request{"create", "", subject, {}};
+    for (const auto& p : participants) request.participants.push_back(ParticipantJid(p));
+    const GroupAnswer answer = RunGroupRequest(s, request);
+    if (answer.group_jid.empty())
+        throw ServiceError(FailureKind::kUnprocessable, "rejected_by_whatsapp", "WhatsApp named no group");
+    store::Chat c;
+    c.company_id = s.company_id;
+    c.session_id = s.id;
+    c.jid = answer.group_jid;
+    c.name = subject;
+    c.is_group = true;
+    const store::Chat chat = repo_.UpsertChat(c);
+    WriteAudit(&actor, s.company_id, "group.create", "chat", chat.id, {{"subject", subject}});
+    return chat;
+}
+
+std::vector<std::pair<std::string, std::string>> WadeskService::ChangeGroupParticipants(
+    const Actor& actor, const std::string& session_id, const std::string& chat_ref, const std::string& action,
+    const std::vector<std::string>& participants) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    const store::Chat chat = RequireChat(actor, s.id, chat_ref);
+    if (!access_.CanManageChats(actor.who, s.id))
+        throw ServiceError(FailureKind::kForbidden, "forbidden", "managing groups needs canManageChats");
+    if (!chat.is_group) throw ServiceError(FailureKind::kNotFound, "not_a_group", "this chat is not a group");
+    if (action != "add" && action != "remove" && action != "promote" && action != "demote")
+        throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'action' must be add, remove, promote or demote");
+    if (participants.empty() || participants.size() > 256)
+        throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'participants' must list 1 to 256 members");
+    GroupRequest request{action, chat.jid, "", {}};
+    for (const auto& p : participants) request.participants.push_back(ParticipantJid(p));
+    const GroupAnswer answer = RunGroupRequest(s, request);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [jid, code] : answer.participants) out.emplace_back(jid, ParticipantStatus(code));
+    WriteAudit(&actor, s.company_id, "group.participants", "chat", chat.id, {{"action", action}});
+    return out;
+}
+
+void WadeskService::LeaveGroup(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+    store::WaSession s = VisibleSession(actor, session_id);
+    const store::Chat chat = RequireChat(actor, s.id, chat_ref);
+    if (!access_.CanManageChats(actor.who, s.id))
+        throw ServiceError(FailureKind::kForbidden, "forbidden", "leaving groups needs canManageChats");
+    if (!chat.is_group) throw ServiceError(FailureKind::kNotFound, "not_a_group", "this chat is not a group");
+    RunGroupRequest(s, GroupRequest{"leave", chat.jid, "", {}});
+    WriteAudit(&actor, s.company_id, "group.leave", "chat", chat.id, {});
 }
 
 std::vector<store::GroupParticipant> WadeskService::GroupParticipants(const Actor& actor, const std::string& session_id,

@@ -237,6 +237,21 @@ public:
     // (read access; 404 not_a_group for a chat that is no group).
     std::vector<store::GroupParticipant> GroupParticipants(const Actor& actor, const std::string& session_id,
                                                            const std::string& chat_ref);
+    // Group management at WhatsApp (canManageChats; the session connected, else 503
+    // session_not_connected). WhatsApp's refusals: 403 not_group_admin, 409 not_group_participant,
+    // 404 group_not_found, 422 rejected_by_whatsapp. Participants are numbers or user JIDs.
+    // CreateGroup answers the new group chat (its members and system line follow from WhatsApp's
+    // notification).
+    store::Chat CreateGroup(const Actor& actor, const std::string& session_id, const std::string& subject,
+                            const std::vector<std::string>& participants);
+    // add|remove|promote|demote: per participant (JID, "ok" or why not: already_participant,
+    // not_participant, invite_required, refused_<code>).
+    std::vector<std::pair<std::string, std::string>> ChangeGroupParticipants(const Actor& actor,
+                                                                             const std::string& session_id,
+                                                                             const std::string& chat_ref,
+                                                                             const std::string& action,
+                                                                             const std::vector<std::string>& participants);
+    void LeaveGroup(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
 
 private:
     void RequireAdmin(const Actor& actor) const;
@@ -259,6 +274,9 @@ private:
     // The statements of one incoming message inside the receive transaction; its events are
     // appended to `tx`, and published once Transact returns them.
     std::optional<store::WaSession> ReceivingSession(const std::string& session_id);
+    // groups_service.cpp: runs a group request at WhatsApp for a session the actor manages chats
+    // of, turning WhatsApp's refusals into ServiceErrors.
+    GroupAnswer RunGroupRequest(const store::WaSession& session, const GroupRequest& request);
     store::Message IncomingRow(store::Transaction& tx, const store::WaSession& session, const std::string& chat_id,
                                const IncomingMessage& in);
     void RecordIncoming(store::Transaction& tx, const store::WaSession& session, const IncomingMessage& in);

@@ -258,3 +258,53 @@ test('membership and subject changes update the participants and the name, as sy
   assert.equal(named.name, 'Dealers north');
   assert.equal(named.isGroup, true);
 });
+
+test('groups are managed through the API: create, members, subject, leave; WhatsApp refusals are clear', async () => {
+  const DAVE = '15550008005';
+  assert.equal((await sim.control('POST', '/accounts', { phone: DAVE, name: 'Dave' })).status, 201);
+  const bad = await srv.post(`/api/whatsapp/sessions/${sessionId}/groups`, token, { subject: 'X', participants: ['not a number'] });
+  assert.equal(bad.status, 400);
+  const created = await srv.post(`/api/whatsapp/sessions/${sessionId}/groups`, token, { subject: 'Dealer Dave', participants: [ALICE] });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const chat = created.json.data;
+  assert.equal(chat.isGroup, true);
+  assert.equal(chat.name, 'Dealer Dave');
+  // The members see it, with wadesk's account as its creator.
+  const atAlice = await until('the group at Alice', async () => (await sim.control('GET', `/accounts/${ALICE}/groups`)).body.groups
+    .find((g) => g.id === chat.jid));
+  assert.equal(atAlice.creator, `${SHOP}@s.whatsapp.net`);
+
+  const path = `/api/whatsapp/sessions/${sessionId}/chats/${chat.id}`;
+  const add = await srv.post(`${path}/participants`, token, { action: 'add', participants: [DAVE, `+${ALICE}`] });
+  assert.equal(add.status, 200, JSON.stringify(add.json));
+  assert.deepEqual(add.json.data, [
+    { jid: `${DAVE}@s.whatsapp.net`, status: 'ok' }, { jid: `${ALICE}@s.whatsapp.net`, status: 'already_participant' },
+  ]);
+  const promote = await srv.post(`${path}/participants`, token, { action: 'promote', participants: [DAVE] });
+  assert.deepEqual(promote.json.data, [{ jid: `${DAVE}@s.whatsapp.net`, status: 'ok' }]);
+  await until('Dave an admin here', async () => (await srv.ok(srv.get(`${path}/participants`, token), 'participants'))
+    .find((p) => p.phone === DAVE && p.admin === 'admin'));
+  assert.equal((await srv.post(`${path}/participants`, token, { action: 'kick', participants: [DAVE] })).status, 400);
+
+  // The chat's name is the group's subject at WhatsApp.
+  const renamed = await srv.patch(path, token, { name: 'Dealer Dave (north)' });
+  assert.equal(renamed.status, 200, JSON.stringify(renamed.json));
+  await until('the subject at WhatsApp', async () => (await sim.control('GET', `/accounts/${DAVE}/groups/${chat.jid}`)).body
+    .subject === 'Dealer Dave (north)');
+
+  // In a group where wadesk is no admin, managing members is refused as WhatsApp refuses it.
+  const order = await groupChat();
+  const refused = await srv.post(`/api/whatsapp/sessions/${sessionId}/chats/${order.id}/participants`, token,
+    { action: 'remove', participants: [ALICE] });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.json.error.code, 'not_group_admin');
+
+  // Leaving: the members see wadesk's account go; asking again is a clear 409.
+  const left = await srv.post(`${path}/leave`, token, {});
+  assert.equal(left.status, 200, JSON.stringify(left.json));
+  await until('gone at WhatsApp', async () => !(await sim.control('GET', `/accounts/${DAVE}/groups/${chat.jid}`)).body
+    .participants.some((p) => p.phone_number === `${SHOP}@s.whatsapp.net`));
+  const again = await srv.post(`${path}/participants`, token, { action: 'add', participants: [BOB] });
+  assert.equal(again.status, 409);
+  assert.equal(again.json.error.code, 'not_group_participant');
+});

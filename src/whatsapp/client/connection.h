@@ -120,6 +120,20 @@ struct GroupEvent {
     std::int64_t timestamp = 0;  // unix seconds
 };
 
+// A change to a group asked of WhatsApp (w:g2, §18.1; Connection::ManageGroup).
+struct GroupAction {
+    std::string action;  // "create", "add", "remove", "promote", "demote", "subject", "leave"
+    std::string group;   // `<id>@g.us`; empty for create
+    std::string subject; // create, subject
+    std::vector<std::string> participants;  // user JIDs (PN or LID): create, add/remove/promote/demote
+};
+struct GroupActionResult {
+    std::string group;  // create: the new group's JID
+    // add/remove/promote/demote: per participant as asked, 0 when done, else WhatsApp's code
+    // (409 already a member, 404 not a member or unknown, 403 an invitation is needed, ...).
+    std::vector<std::pair<std::string, int>> participants;
+};
+
 struct ReceiptEvent {
     std::vector<std::string> ids;
     std::string from;    // the device that sent the receipt
@@ -238,6 +252,10 @@ public:
 
     // Read receipts for messages of one chat.
     Result<void> MarkRead(std::string_view chat_jid, std::string_view sender_jid, const std::vector<std::string>& ids);
+    // Asks WhatsApp for a group change (connection_groups.cpp). `done` gets the answer, or an
+    // error: "not_connected", "bad_request", "iq_timeout", or "wa_<code>" with WhatsApp's code for
+    // the whole request (401 not an admin, 403 not a participant, 404 no such group, 406 refused).
+    void ManageGroup(const GroupAction& action, std::function<void(Result<GroupActionResult>)> done);
 
     struct Impl;
 

@@ -99,4 +99,50 @@ void Connection::Impl::FetchGroups() {
            });
 }
 
+void Connection::Impl::ManageGroup(const GroupAction& a, std::function<void(Result<GroupActionResult>)> done) {
+    if (phase != Phase::kConnected) return done(MakeError("not_connected", "session is not connected"));
+    NodeList people;
+    for (const auto& p : a.participants) people.push_back(Node("participant", {{"jid", p}}));
+    Node op("");
+    std::string to = a.group;
+    if (a.action == "create") {
+        if (a.subject.empty()) return done(MakeError("bad_request", "a group needs a subject"));
+        op = Node("create", {{"subject", a.subject}, {"key", NewMessageId()}}, std::move(people));
+        to = "@g.us";
+    } else if (a.action == "add" || a.action == "remove" || a.action == "promote" || a.action == "demote") {
+        if (people.empty()) return done(MakeError("bad_request", "no participants"));
+        op = Node(a.action, {}, std::move(people));
+    } else if (a.action == "subject") {
+        op = Node("subject", {}, Bytes(a.subject.begin(), a.subject.end()));
+    } else if (a.action == "leave") {
+        op = Node("leave", {}, NodeList{Node("group", {{"id", a.group}})});
+        to = "@g.us";
+    } else {
+        return done(MakeError("bad_request", "unknown group action " + a.action));
+    }
+    if (to.empty()) return done(MakeError("bad_request", "no group"));
+    const std::string action = a.action;
+    SendIq(Node("iq", {{"xmlns", "w:g2"}, {"type", "set"}, {"to", to}}, NodeList{std::move(op)}),
+           [action, done = std::move(done)](const Node* r) {
+               if (!r) return done(MakeError("iq_timeout", "WhatsApp did not answer"));
+               if (r->AttrOr("type", "") != "result") {
+                   const Node* e = r->Child("error");
+                   const std::string code(e ? e->AttrOr("code", "500") : "500");
+                   return done(MakeError("wa_" + code, std::string(e ? e->AttrOr("text", "") : "")));
+               }
+               GroupActionResult out;
+               if (const Node* g = r->Child("group")) {
+                   std::string id(g->AttrOr("id", ""));
+                   out.group = id.find('@') == std::string::npos ? id + "@g.us" : id;
+               }
+               if (const Node* list = r->Child(action)) {
+                   for (const Node* p : list->Children("participant")) {
+                       const int code = static_cast<int>(ParseInt(p->AttrOr("error", "0")).value_or(500));
+                       out.participants.emplace_back(std::string(p->AttrOr("jid", "")), code);
+                   }
+               }
+               done(std::move(out));
+           });
+}
+
 }  // namespace wadesk::wa

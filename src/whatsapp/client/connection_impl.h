@@ -140,6 +140,7 @@ struct Connection::Impl {
     // Groups (connection_groups.cpp): w:gp2 notifications, the `participating` fetch after login.
     void HandleGroupNotification(const Node& node);
     void FetchGroups();
+    void ManageGroup(const GroupAction& action, std::function<void(Result<GroupActionResult>)> done);
     void HandleReceipt(const Node& node);
     void HandleAck(const Node& node);
     void HandleMessage(const Node& node);

@@ -560,6 +560,18 @@ void Session::RequestPairingCode(std::string phone_digits, std::function<void(Re
     });
 }
 
+void Session::ManageGroup(GroupAction action, std::function<void(Result<GroupActionResult>)> done) {
+    net::post(impl_->strand, [self = shared_from_this(), action = std::move(action), done = std::move(done)] {
+        Impl& s = *self->impl_;
+        if (!s.link || !s.link->conn || s.link->closed) {
+            done(MakeError("not_connected", "the session is not connected to WhatsApp"));
+            return;
+        }
+        s.link->conn->ManageGroup(action, done);
+        s.link->Rearm();
+    });
+}
+
 void Session::MarkRead(std::string chat_jid, std::string sender_jid, std::vector<std::string> ids) {
     net::post(impl_->strand, [self = shared_from_this(), chat = std::move(chat_jid), sender = std::move(sender_jid),
                               ids = std::move(ids)] {

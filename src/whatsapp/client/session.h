@@ -80,6 +80,9 @@ public:
     // nothing was sent, the caller sends again on the next OnConnected.
     void Send(OutgoingText message, std::function<void(Result<std::string>)> done);
     void MarkRead(std::string chat_jid, std::string sender_jid, std::vector<std::string> ids);
+    // A group change (Connection::ManageGroup); `done` runs on the session's strand, with
+    // "not_connected" when there is no connection.
+    void ManageGroup(GroupAction action, std::function<void(Result<GroupActionResult>)> done);
     // Link by pairing code instead of QR (Connection::RequestPairingCode); `done` runs on the
     // strand with the 8-character code or an error (session_not_pairing when no connection is
     // waiting to be linked).
