@@ -131,7 +131,12 @@ void WadeskService::OnGroupChange(const std::string& session_id, const GroupChan
         c.is_group = true;
         const store::Chat chat = tx.UpsertChat(c);
         const std::vector<store::GroupParticipant> before = tx.ListGroupParticipants(chat);
-        const std::vector<store::GroupParticipant> after = Apply(before, change);
+        std::vector<store::GroupParticipant> after = Apply(before, change);
+        // The actor's push name (the notification's `notify`) names that member from now on.
+        if (!change.by.name.empty()) {
+            for (auto& p : after)
+                if (SamePerson(p, change.by)) p.name = change.by.name;
+        }
         const bool members_changed = after != before;
         if (members_changed) tx.ReplaceGroupParticipants(chat, after);
 
@@ -139,7 +144,9 @@ void WadeskService::OnGroupChange(const std::string& session_id, const GroupChan
         std::vector<store::GroupParticipant> named;
         for (const auto& p : change.participants) {
             store::GroupParticipant n = p;
-            for (const auto* list : {&before, &after}) {
+            if (n.name.empty() && SamePerson(n, change.by)) n.name = change.by.name;  // "Bob left"
+            const std::vector<store::GroupParticipant>* lists[] = {&before, &after};
+            for (const auto* list : lists) {
                 auto it = std::find_if(list->begin(), list->end(), [&](const auto& q) { return SamePerson(p, q); });
                 if (it != list->end() && n.name.empty()) n.name = it->name;
             }

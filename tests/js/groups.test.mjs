@@ -8,6 +8,7 @@
 // account was added to while offline are fetched at login (`participating`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
 import { TestServer, until } from './lib/server.mjs';
 import { linkSession, startSim } from './lib/client-harness.mjs';
 import { BaileysClient, cleanup, tempDir } from './lib/sim-harness.mjs';
@@ -26,6 +27,7 @@ let bobAuth;
 let gid;
 let shopLidDevice;  // wadesk's device in the group's (LID) domain
 let earlierGid;
+let company;
 const lids = {};
 
 async function groupChat() {
@@ -51,7 +53,7 @@ before(async () => {
     backend: 'sqlite',
     env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey },
   });
-  const company = await srv.createCompany({ name: 'Groups Co' });
+  company = await srv.createCompany({ name: 'Groups Co' });
   await srv.start();
   token = await srv.login(company.adminEmail, company.adminPassword);
   // A group the account belonged to before wadesk was linked: only `participating` tells of it.
@@ -120,7 +122,9 @@ test('the group chat has the subject as its name and its participants with their
   const list = await participants();
   const byPhone = Object.fromEntries(list.map((p) => [p.phone, p]));
   assert.deepEqual(Object.keys(byPhone).sort(), [ALICE, BOB, SHOP].sort());
-  assert.deepEqual(byPhone[ALICE], { jid: `${ALICE}@s.whatsapp.net`, phone: ALICE, lid: `${lids[ALICE]}@lid`, name: null, admin: 'superadmin' });
+  // Named by the push name of the notification she caused.
+  assert.deepEqual(byPhone[ALICE], { jid: `${ALICE}@s.whatsapp.net`, phone: ALICE, lid: `${lids[ALICE]}@lid`, name: 'Alice', admin: 'superadmin' });
+  assert.equal(byPhone[BOB].name, null);
   assert.equal(byPhone[BOB].admin, 'none');
   // The create notification is a system line and an event.
   const lines = (await groupMessages()).filter((m) => m.type === 'system').map((m) => m.body);
@@ -230,7 +234,7 @@ test('membership and subject changes update the participants and the name, as sy
   assert.ok(lines.includes('Carol changed the subject to "Order 7781 (shipped)"'), JSON.stringify(lines));
   // Bob left earlier: he is gone from the list, and that was a line too.
   assert.equal((await participants()).find((p) => p.phone === BOB), undefined);
-  assert.ok(lines.some((l) => l.endsWith(' left')), JSON.stringify(lines));
+  assert.ok(lines.includes('Bob left'), JSON.stringify(lines));
   const events = (await srv.allEvents(token)).filter((e) => e.name === 'whatsapp:group_updated' && e.data.chatId === chat.id);
   const actions = events.map((e) => e.data.action);
   for (const a of ['create', 'leave', 'add', 'promote', 'subject']) assert.ok(actions.includes(a), JSON.stringify(actions));
@@ -257,6 +261,30 @@ test('membership and subject changes update the participants and the name, as sy
   });
   assert.equal(named.name, 'Dealers north');
   assert.equal(named.isGroup, true);
+});
+
+test('the console shows the subject, each sender, the members and the system lines of a group chat', async () => {
+  const chat = await groupChat();
+  const browser = await chromium.launch({ executablePath: process.env.WADESK_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${srv.baseUrl}/`);
+    await page.fill('#login-email', company.adminEmail);
+    await page.fill('#login-password', company.adminPassword);
+    await page.click('#login-form button[type=submit]');
+    await page.click(`#chats li[data-id="${chat.id}"]`);
+    await page.waitForFunction(() => /participants: /.test(document.getElementById('chat-subtitle').textContent));
+    assert.equal(await page.textContent('#chat-title'), 'Order 7781 (shipped)');
+    const subtitle = await page.textContent('#chat-subtitle');
+    assert.match(subtitle, /Alice \(owner\)/);
+    assert.match(subtitle, /Carol \(admin\)/);
+    await page.waitForFunction(() => [...document.querySelectorAll('#messages li.system')].some((e) => e.textContent === 'Alice added +15550008004'));
+    const senders = await page.$$eval('#messages li .sender', (els) => els.map((e) => e.textContent));
+    assert.ok(senders.includes('Alice') && senders.includes('Bob'), JSON.stringify(senders));
+    if (process.env.WADESK_GROUPS_SCREENSHOT) await page.screenshot({ path: process.env.WADESK_GROUPS_SCREENSHOT });
+  } finally {
+    await browser.close();
+  }
 });
 
 test('groups are managed through the API: create, members, subject, leave; WhatsApp refusals are clear', async () => {
