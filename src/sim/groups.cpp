@@ -359,11 +359,7 @@ void SimServer::RouteGroupReceipt(const DeviceKey& from_key, const Node& receipt
         Deliver(*dest, Node("receipt", std::move(attrs), NodeList(kids.begin(), kids.end())));
         return;
     }
-    std::vector<std::string> ids{id};
-    if (const Node* list = receipt.Child("list")) {
-        for (const Node* item : list->Children("item")) ids.emplace_back(item->AttrOr("id", ""));
-    }
-    for (const auto& msg_id : ids) {
+    for (const auto& msg_id : ReceiptIds(receipt)) {
         auto it = sent_.find(msg_id);
         if (it == sent_.end()) continue;
         const std::string sender_phone = it->second.sender.first;

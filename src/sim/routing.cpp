@@ -55,6 +55,14 @@ void SimConnection::HandleMessage(const Node& message) {
     server_.RouteMessage({phone_, device_}, message);
 }
 
+std::vector<std::string> ReceiptIds(const Node& receipt) {
+    std::vector<std::string> ids{std::string(receipt.AttrOr("id", ""))};
+    if (const Node* list = receipt.Child("list")) {
+        for (const Node* item : list->Children("item")) ids.emplace_back(item->AttrOr("id", ""));
+    }
+    return ids;
+}
+
 void SimServer::RememberSent(const std::string& id, SentMessage sent) {
     sent_[id] = std::move(sent);
     sent_order_.push_back(id);
@@ -185,12 +193,7 @@ void SimServer::RouteReceipt(const DeviceKey& from_key, const Node& receipt) {
         return;
     }
 
-    // The receipt names one id, plus more in <list><item id/></list>.
-    std::vector<std::string> ids{id};
-    if (const Node* list = receipt.Child("list")) {
-        for (const Node* item : list->Children("item")) ids.emplace_back(item->AttrOr("id", ""));
-    }
-    for (const auto& msg_id : ids) {
+    for (const auto& msg_id : ReceiptIds(receipt)) {
         auto it = sent_.find(msg_id);
         if (it == sent_.end()) continue;
         const auto [sender_phone, sender_device] = it->second.sender;

@@ -119,6 +119,9 @@ private:
     std::uint16_t device_ = 0;
 };
 
+// The ids a <receipt> names: its `id`, then those of its <list><item id/></list> (routing.cpp).
+std::vector<std::string> ReceiptIds(const wa::Node& receipt);
+
 // Who a phone's text is encrypted for: every device of the recipient and the sender's own
 // companions (what a phone does), or only the recipient's companions (the bench load: the
 // recipient's phone would only spend the sim's CPU decrypting a copy nobody measures).

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { TestServer, until } from './lib/server.mjs';
 import { linkSession, startSim } from './lib/client-harness.mjs';
-import { BaileysClient, cleanup, tempDir } from './lib/sim-harness.mjs';
+import { cleanup, pairAndOpen } from './lib/sim-harness.mjs';
 
 const SHOP = '15550008001';   // the wadesk account
 const ALICE = '15550008002';  // a phone, the group's creator
@@ -64,16 +64,9 @@ before(async () => {
   shopLidDevice = shopDevice.replace(`${SHOP}:`, `${lids[SHOP]}:`).replace('@s.whatsapp.net', '@lid');
 
   // Bob's Baileys companion.
-  bobAuth = tempDir('wadesk-groups-bob-');
-  const simLike = { rootKey: sim.rootKey, wsUrl: sim.wsUrl };
-  const pairing = await new BaileysClient(simLike, bobAuth).connect();
-  const { qr } = await pairing.waitForQr();
-  assert.equal((await sim.control('POST', `/accounts/${BOB}/scan`, { qr })).status, 200);
-  assert.equal((await pairing.waitForClose()).statusCode, 515);
-  await pairing.flushCreds();
-  bob = await new BaileysClient(simLike, bobAuth).connect();
-  await bob.waitForOpen();
-  await bob.waitFor((u) => u.receivedPendingNotifications === true, 'offline flush');
+  const paired = await pairAndOpen(sim, BOB);
+  bob = paired.client;
+  bobAuth = paired.authDir;
 
   const created = await sim.control('POST', `/accounts/${ALICE}/groups`, { subject: 'Order 7781', participants: [SHOP, BOB] });
   assert.equal(created.status, 201, JSON.stringify(created.body));

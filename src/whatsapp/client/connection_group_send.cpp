@@ -83,37 +83,14 @@ void Connection::Impl::StartGroupSend(const std::shared_ptr<SendJob>& job) {
                    SaveHolders(store, group, holders);
                }
 
-               Node usync("usync",
-                          {{"context", "message"}, {"mode", "query"}, {"sid", iq_prefix + std::to_string(iq_counter++)},
-                           {"last", "true"}, {"index", "0"}},
-                          NodeList{Node("query", {}, NodeList{Node("devices", {{"version", "2"}}), Node("lid")}),
-                                   Node("list", {}, std::move(users))});
-               SendIq(Node("iq", {{"xmlns", "usync"}, {"type", "get"}}, NodeList{std::move(usync)}),
-                      [this, job, own = *own, holders](const Node* r) {
-                          const Node* list = r && r->AttrOr("type", "") == "result" && r->Child("usync")
-                                                 ? r->Child("usync")->Child("list")
-                                                 : nullptr;
-                          if (!list) return events.OnSendFailed(job->id, "usync_failed");
-                          job->devices.clear();
-                          for (const Node* user : list->Children("user")) {
-                              signal.lid_map().LearnFromUsyncUser(*user);
-                              auto user_jid = ParseJid(user->AttrOr("jid", ""));
-                              const Node* devices = user->Child("devices");
-                              const Node* device_list = devices ? devices->Child("device-list") : nullptr;
-                              if (!user_jid || !device_list) continue;
-                              for (const Node* d : device_list->Children("device")) {
-                                  auto dev = ParseInt(d->AttrOr("id", ""));
-                                  if (!dev || *dev < 0 || *dev > 0xFFFF || *dev == kHostedDevice) continue;
-                                  if (*dev != 0 && !d->GetAttr("key-index")) continue;
-                                  Jid device =
-                                      Jid::Make(user_jid->user, user_jid->server, static_cast<std::uint16_t>(*dev));
-                                  if (device.user == own.user && device.device == own.device) continue;
-                                  if (holders.count(device.ToString())) continue;
-                                  job->devices.push_back(device);
-                              }
-                          }
-                          FetchMissingSessions(job);
-                      });
+               SendIq(DevicesUsync(std::move(users)), [this, job, own = *own, holders](const Node* r) {
+                   auto devices = UsyncDevices(r, own, /*skip_hosted=*/true);
+                   if (!devices) return events.OnSendFailed(job->id, "usync_failed");
+                   job->devices.clear();
+                   for (const Jid& d : *devices)
+                       if (!holders.count(d.ToString())) job->devices.push_back(d);
+                   FetchMissingSessions(job);
+               });
            });
 }
 

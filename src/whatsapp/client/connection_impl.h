@@ -152,6 +152,11 @@ struct Connection::Impl {
     // usync for the peer's and our own devices, then FetchMissingSessions and EncryptAndSend.
     void StartSendJob(const std::shared_ptr<SendJob>& job);
     void FetchMissingSessions(const std::shared_ptr<SendJob>& job);
+    // The usync IQ for the devices (v2) and LIDs of `users`, and the devices its answer lists
+    // (companions only with a key index; never `own`; hosted ones left out when asked). nullopt
+    // when the answer is missing or no result.
+    Node DevicesUsync(NodeList users);
+    std::optional<std::vector<Jid>> UsyncDevices(const Node* response, const Jid& own, bool skip_hosted);
     void ProcessBundleNode(const Node& user);
     void EncryptAndSend(const std::shared_ptr<SendJob>& job);
     // A bundle node (<user> of a key fetch, or a retry receipt's <keys>) → PreKeyBundle.
