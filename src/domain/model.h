@@ -83,6 +83,17 @@ struct Access {
     std::int64_t updated_at = 0;
 };
 
+// A member of a group chat (wa_group_participants), as WhatsApp last told.
+struct GroupParticipant {
+    std::string jid;    // the member's PN user JID when known, else its LID JID
+    std::string phone;  // digits, when known
+    std::string lid;    // LID user JID, when known
+    std::string name;   // push name, when known
+    std::string admin = "none";  // "none", "admin" or "superadmin"
+
+    bool operator==(const GroupParticipant&) const = default;
+};
+
 struct Chat {
     std::string id;
     std::string company_id;

@@ -107,6 +107,33 @@ void Bridge::OnReceipt(const wa::ReceiptEvent& r) {
     }
 }
 
+// Group state and changes: members named in both domains when WhatsApp gave both.
+void Bridge::OnGroup(const wa::GroupEvent& g) {
+    auto* ev = events_.load();
+    if (!ev) return;
+    service::GroupChange c;
+    c.id = g.id;
+    c.group_jid = g.group;
+    c.action = g.action;
+    c.subject = g.subject;
+    if (!g.by.empty()) {
+        c.by = PersonOf(g.by, g.by_alt);
+        c.by.name = g.by_name;
+    }
+    for (const auto& m : g.members) {
+        domain::GroupParticipant p = PersonOf(m.jid, m.alt);
+        p.admin = m.rank.empty() ? "none" : m.rank;
+        c.participants.push_back(std::move(p));
+    }
+    c.timestamp_ms = MessageTimeMs(g.timestamp, NowMs());
+    try {
+        ev->OnGroupChange(session_id_, c);
+    } catch (const std::exception& e) {
+        spdlog::error("[WhatsApp] Session {}: group change {} of {} not stored: {}", session_id_, g.action, g.group,
+                      e.what());
+    }
+}
+
 // Status changes arrive on the connection's strand: a database that is down must not end the
 // connection, so a change that cannot be stored is logged and dropped (the message keeps its
 // previous status).

@@ -48,6 +48,7 @@ public:
     void OnStatus(wa::SessionStatus status, const std::string& reason) override;
     bool OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites& writes) override;
     void OnReceipt(const wa::ReceiptEvent& r) override;
+    void OnGroup(const wa::GroupEvent& g) override;
     void OnSendAck(const std::string& wa_id, int error) override;
     void OnSendFailed(const std::string& wa_id, const std::string& reason) override;
 

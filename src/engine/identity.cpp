@@ -38,4 +38,13 @@ void FillIdentities(const wa::IncomingMessage& m, service::IncomingMessage& out)
     if (auto pn = wa::ParseJid(sender.pn)) out.sender_phone = pn->user;
 }
 
+domain::GroupParticipant PersonOf(const std::string& jid, const std::string& alternate) {
+    const Pair p = Split(jid, alternate);
+    domain::GroupParticipant out;
+    out.jid = p.pn.empty() ? p.seen : p.pn;
+    out.lid = p.lid;
+    if (auto pn = wa::ParseJid(p.pn)) out.phone = pn->user;
+    return out;
+}
+
 }  // namespace wadesk::engine

@@ -19,4 +19,8 @@ namespace wadesk::engine {
 
 void FillIdentities(const wa::IncomingMessage& message, service::IncomingMessage& out);
 
+// A person (a group member, an actor) from a JID and its alternate in the other domain: jid = the
+// PN user JID when known, else the JID as seen; phone; lid.
+domain::GroupParticipant PersonOf(const std::string& jid, const std::string& alternate);
+
 }  // namespace wadesk::engine

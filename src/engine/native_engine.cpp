@@ -30,6 +30,8 @@ namespace {
 namespace net = boost::asio;
 
 constexpr std::chrono::seconds kPairingCodeWait{15};
+// How long a group request (create, members, subject, leave) waits for WhatsApp's answer.
+constexpr std::chrono::seconds kGroupRequestWait{15};
 
 // The session registry: one wa::Session per wadesk session, its sealed store and its bridge.
 class WaEngine final : public service::Engine {
@@ -161,6 +163,23 @@ public:
             spdlog::warn("[WhatsApp] Session {}: send of {} failed: {}", session_id, message_id, r.error().code);
             ev->OnMessageFailed(session_id, wa_id, r.error().code);
         });
+    }
+
+    Result<service::GroupAnswer> ManageGroup(const std::string& id, const service::GroupRequest& request) override {
+        auto s = Find(id);
+        if (!s) return MakeError("session_not_connected", "the session is not running");
+        auto promise = std::make_shared<std::promise<Result<wa::GroupActionResult>>>();
+        auto answer = promise->get_future();
+        s->ManageGroup(wa::GroupAction{request.action, request.group_jid, request.subject, request.participants},
+                       [promise](Result<wa::GroupActionResult> r) { promise->set_value(std::move(r)); });
+        if (answer.wait_for(kGroupRequestWait) != std::future_status::ready)
+            return MakeError("engine_timeout", "WhatsApp did not answer the group request in time");
+        auto r = answer.get();
+        if (!r) {
+            if (r.error().code == "not_connected") return MakeError("session_not_connected", r.error().message);
+            return r.error();
+        }
+        return service::GroupAnswer{r->group, r->participants};
     }
 
     void MarkRead(const std::string& session_id, const std::string& chat_jid, const std::string& sender_jid,

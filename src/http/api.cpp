@@ -136,6 +136,7 @@ void Api::Register() {
     AddChatRoutes(t, context_);
     AddContactRoutes(t, context_);
     AddMediaRoutes(t, context_);
+    AddGroupRoutes(t, context_);
     AddReportRoutes(t, context_);
 }
 

@@ -133,4 +133,12 @@ std::optional<bool> QueryBool(const Request& req, const std::string& name) {
     throw HttpError(400, "invalid_query", "query parameter '" + name + "' must be true or false");
 }
 
+void RejectUnknown(const json::object& o, std::initializer_list<std::string_view> known) {
+    for (const auto& kv : o) {
+        bool ok = false;
+        for (auto k : known) ok = ok || kv.key() == k;
+        if (!ok) throw HttpError(400, "unknown_field", "unknown field '" + std::string(kv.key()) + "'");
+    }
+}
+
 }  // namespace wadesk::http

@@ -34,6 +34,8 @@ std::optional<std::string> OptionalString(const boost::json::object& o, std::str
 // Like OptionalString, but JSON null yields "" (the "clear this value" spelling).
 std::optional<std::string> OptionalStringOrNull(const boost::json::object& o, std::string_view field);
 std::optional<bool> OptionalBool(const boost::json::object& o, std::string_view field);
+// Throws HttpError 400 "unknown_field" for a field not in `known`.
+void RejectUnknown(const boost::json::object& o, std::initializer_list<std::string_view> known);
 
 // Query parameters. An absent parameter yields the default; a present one must be a plain
 // decimal integer within [min, max], else HttpError 400 "invalid_query".

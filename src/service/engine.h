@@ -108,6 +108,32 @@ struct HistoryBatch {
     std::string failure;
 };
 
+// A group's state or a change to it, as WhatsApp told (wa-protocol §18): the whole state
+// ("metadata": after login or a query; "create": we were added to a new group) or one change
+// ("add", "remove", "leave", "promote", "demote": `participants` are those affected; "subject").
+struct GroupChange {
+    std::string id;              // the notification's id (empty for metadata)
+    std::string group_jid;       // `<id>@g.us`
+    std::string action;
+    domain::GroupParticipant by;  // the actor (jid/phone/lid/name; admin unused), may be empty
+    std::string subject;
+    std::vector<domain::GroupParticipant> participants;
+    std::int64_t timestamp_ms = 0;
+};
+
+// A change to a group asked of WhatsApp (Engine::ManageGroup).
+struct GroupRequest {
+    std::string action;       // "create", "add", "remove", "promote", "demote", "subject", "leave"
+    std::string group_jid;    // empty for create
+    std::string subject;      // create, subject
+    std::vector<std::string> participants;  // user JIDs
+};
+struct GroupAnswer {
+    std::string group_jid;  // create: the new group
+    // add/remove/promote/demote: (JID as asked, 0 = done, else WhatsApp's code).
+    std::vector<std::pair<std::string, int>> participants;
+};
+
 class EngineEvents {
 public:
     virtual ~EngineEvents() = default;
@@ -145,6 +171,9 @@ public:
     // The file of media message `message` (the row after the change) became ready, too large, or
     // could not be fetched: the service shows the message again (whatsapp:message_updated).
     virtual void OnMessageMediaChanged(const std::string& /*session_id*/, const domain::Message& /*message*/) {}
+    // A group's state or a change (groups_service.cpp): the chat's subject and participants are
+    // updated, a change is stored as a `system` message and announced as whatsapp:group_updated.
+    virtual void OnGroupChange(const std::string& /*session_id*/, const GroupChange& /*change*/) {}
 };
 
 class Engine {
@@ -178,6 +207,12 @@ public:
     }
     // Appends the engine's own series (Prometheus text format) to `out`.
     virtual void RenderMetrics(std::string& /*out*/) {}
+    // Asks WhatsApp for a group change and waits for its answer. Errors: "session_not_connected",
+    // "engine_timeout", "engine_unavailable", or "wa_<code>" with WhatsApp's code (401 not an
+    // admin, 403 not a participant, 404 no such group, 406 refused).
+    virtual Result<GroupAnswer> ManageGroup(const std::string& /*session_id*/, const GroupRequest& /*request*/) {
+        return MakeError("engine_unavailable", "this WhatsApp engine does not manage groups");
+    }
 };
 
 // The engine of a build without the WhatsApp client: accepts every call and never reports

@@ -430,4 +430,12 @@ void AppendMessageJson(std::string& out, const domain::Message& m) {
     out += '}';
 }
 
+json::object GroupParticipantView(const domain::GroupParticipant& p) {
+    return json::object{{"jid", p.jid},
+                        {"phone", OrNull(p.phone)},
+                        {"lid", OrNull(p.lid)},
+                        {"name", OrNull(p.name)},
+                        {"admin", p.admin.empty() ? std::string("none") : p.admin}};
+}
+
 }  // namespace wadesk::service

@@ -39,5 +39,7 @@ void AppendChatJson(std::string& out, const domain::Chat& chat);
 void AppendMessageJson(std::string& out, const domain::Message& message);
 // A JSON string literal (quotes included) for `s`, escaped as boost::json::serialize does.
 void AppendJsonString(std::string& out, std::string_view s);
+// A group member: {jid, phone, lid, name, admin} (phone, lid, name null when unknown).
+boost::json::object GroupParticipantView(const domain::GroupParticipant& participant);
 
 }  // namespace wadesk::service

@@ -696,6 +696,8 @@ domain::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& se
         if (!IsWellFormedId(*patch.assigned_to) || !repo_.FindUser(actor.who.company_id, *patch.assigned_to))
             Fail(FailureKind::kUnprocessable, "invalid_assignee", "assignedTo must be a user of this company");
     }
+    // A group's name is its subject at WhatsApp: changed there first (groups_service.cpp).
+    if (patch.name && chat.is_group) RunGroupRequest(s, GroupRequest{"subject", chat.jid, *patch.name, {}});
     auto updated = repo_.UpdateChat(s.company_id, s.id, chat.id, patch);
     if (!updated) NotFound("chat");
     json::object details;

@@ -266,6 +266,27 @@ public:
     void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
                          const std::string& reason) override;
     void OnMessageMediaChanged(const std::string& session_id, const domain::Message& message) override;
+    void OnGroupChange(const std::string& session_id, const GroupChange& change) override;
+
+    // Groups (groups_service.cpp). The members of a group chat as WhatsApp last told
+    // (read access; 404 not_a_group for a chat that is no group).
+    std::vector<domain::GroupParticipant> GroupParticipants(const Actor& actor, const std::string& session_id,
+                                                           const std::string& chat_ref);
+    // Group management at WhatsApp (canManageChats; the session connected, else 503
+    // session_not_connected). WhatsApp's refusals: 403 not_group_admin, 409 not_group_participant,
+    // 404 group_not_found, 422 rejected_by_whatsapp. Participants are numbers or user JIDs.
+    // CreateGroup answers the new group chat (its members and system line follow from WhatsApp's
+    // notification).
+    domain::Chat CreateGroup(const Actor& actor, const std::string& session_id, const std::string& subject,
+                            const std::vector<std::string>& participants);
+    // add|remove|promote|demote: per participant (JID, "ok" or why not: already_participant,
+    // not_participant, invite_required, refused_<code>).
+    std::vector<std::pair<std::string, std::string>> ChangeGroupParticipants(const Actor& actor,
+                                                                             const std::string& session_id,
+                                                                             const std::string& chat_ref,
+                                                                             const std::string& action,
+                                                                             const std::vector<std::string>& participants);
+    void LeaveGroup(const Actor& actor, const std::string& session_id, const std::string& chat_ref);
 
 private:
     void RequireAdmin(const Actor& actor) const;
@@ -288,8 +309,11 @@ private:
     // The statements of one incoming message inside the receive transaction; its events are
     // appended to `tx`, and published once Transact returns them.
     std::optional<domain::WaSession> ReceivingSession(const std::string& session_id);
+    // groups_service.cpp: runs a group request at WhatsApp for a session the actor manages chats
+    // of, turning WhatsApp's refusals into ServiceErrors.
+    GroupAnswer RunGroupRequest(const domain::WaSession& session, const GroupRequest& request);
     domain::Message IncomingRow(store::Transaction& tx, const domain::WaSession& session, const std::string& chat_id,
-                               const IncomingMessage& in);
+                                const IncomingMessage& in);
     void RecordIncoming(store::Transaction& tx, const domain::WaSession& session, const IncomingMessage& in);
     void ApplyChange(store::Transaction& tx, const domain::WaSession& session, const IncomingMessage& in);
     void AppendUpdated(store::Transaction& tx, const domain::WaSession& session, const store::UpdatedMessage& updated);

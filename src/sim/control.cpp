@@ -20,7 +20,7 @@ ControlResponse Fail(int status, std::string_view code, std::string_view message
 int StatusFor(const Error& e) {
     if (e.code == "no_media_host") return 409;
     if (e.code == "no_account" || e.code == "no_device" || e.code == "no_waiting_device" || e.code == "no_recipient" ||
-        e.code == "no_message") {
+        e.code == "no_message" || e.code == "no_group") {
         return 404;
     }
     if (e.code.starts_with("signal_")) return 500;
@@ -28,6 +28,7 @@ int StatusFor(const Error& e) {
         e.code == "device_offline") {
         return 409;
     }
+    if (e.code == "not_participant") return 403;
     return 400;
 }
 
@@ -239,6 +240,133 @@ std::optional<std::uint16_t> DeviceId(std::string_view s) {
     return static_cast<std::uint16_t>(id);
 }
 
+// A group's w:g2 metadata (<group>) as JSON.
+json::object GroupJson(const wa::Node& group) {
+    json::array participants;
+    for (const wa::Node* p : group.Children("participant")) {
+        participants.push_back(json::object{{"jid", p->AttrOr("jid", "")},
+                                            {"phone_number", p->AttrOr("phone_number", "")},
+                                            {"admin", p->AttrOr("type", "none")}});
+    }
+    return json::object{{"id", std::string(group.AttrOr("id", "")) + "@g.us"},
+                        {"subject", group.AttrOr("subject", "")},
+                        {"creator", group.AttrOr("creator_pn", "")},
+                        {"creation", group.GetAttrInt("creation").value_or(0)},
+                        {"addressing_mode", group.AttrOr("addressing_mode", "")},
+                        {"participants", std::move(participants)}};
+}
+
+// Participants as the phone names them: digits (a leading + allowed) or a PN / LID JID.
+std::optional<std::vector<std::string>> ParticipantJids(const json::object& o) {
+    auto it = o.find("participants");
+    if (it == o.end() || !it->value().is_array()) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& v : it->value().as_array()) {
+        if (!v.is_string()) return std::nullopt;
+        std::string p(v.as_string());
+        if (p.find('@') == std::string::npos) {
+            if (p.starts_with('+')) p.erase(0, 1);
+            p += "@s.whatsapp.net";
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+// /accounts/{phone}/groups[/{group}[/participants|subject|leave|send]]: the phone's w:g2 requests,
+// answered as the server answers them (docs/sim.md).
+ControlResponse HandleGroups(SimServer& server, const std::string& phone, std::string_view method,
+                             const std::vector<std::string_view>& seg, std::string_view body) {
+    ControlResponse err;
+    const std::pair<std::string, std::uint16_t> actor{phone, 0};
+    auto run = [&](std::string to, std::string type, wa::Node op) {
+        return server.GroupIq(actor, wa::Node("iq", wa::Attrs{{"to", std::move(to)}, {"type", std::move(type)},
+                                                              {"xmlns", "w:g2"}, {"id", "control"}},
+                                              wa::NodeList{std::move(op)}));
+    };
+    auto iq_failure = [](const SimServer::GroupIqAnswer& a) {
+        const int status = a.code == 401 || a.code == 403 ? 403 : a.code == 404 ? 404 : 400;
+        return Fail(status, a.text, "WhatsApp answered " + std::to_string(a.code) + " " + a.text);
+    };
+    if (seg.size() == 3) {
+        if (method == "GET") {
+            auto a = run("@g.us", "get", wa::Node("participating"));
+            if (a.code) return iq_failure(a);
+            json::array groups;
+            for (const wa::Node* g : a.children.front().Children("group")) groups.push_back(GroupJson(*g));
+            return Json(200, json::object{{"groups", std::move(groups)}});
+        }
+        if (method != "POST") return Fail(405, "method_not_allowed", "use GET or POST");
+        auto o = Body(body, err);
+        if (!o) return err;
+        auto subject = StringField(*o, "subject");
+        auto participants = ParticipantJids(*o);
+        if (!subject || !participants) {
+            return Fail(400, "bad_request", "'subject' (string) and 'participants' (strings) are required");
+        }
+        wa::NodeList list;
+        for (auto& p : *participants) list.emplace_back("participant", wa::Attrs{{"jid", std::move(p)}});
+        auto a = run("@g.us", "set", wa::Node("create", wa::Attrs{{"subject", *subject}}, std::move(list)));
+        if (a.code) return iq_failure(a);
+        return Json(201, GroupJson(a.children.front()));
+    }
+    std::string group(seg[3]);
+    if (group.find('@') == std::string::npos) group += "@g.us";
+    if (seg.size() == 4) {
+        if (method != "GET") return Fail(405, "method_not_allowed", "use GET");
+        auto a = run(group, "get", wa::Node("query", wa::Attrs{{"request", "interactive"}}));
+        if (a.code) return iq_failure(a);
+        return Json(200, GroupJson(a.children.front()));
+    }
+    if (seg.size() != 5) return Fail(404, "not_found", "no such route");
+    if (seg[4] == "leave") {
+        if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+        auto a = run("@g.us", "set", wa::Node("leave", wa::Attrs{}, wa::NodeList{wa::Node("group", wa::Attrs{{"id", group}})}));
+        if (a.code) return iq_failure(a);
+        return Json(200, json::object{{"ok", true}});
+    }
+    auto o = Body(body, err);
+    if (!o) return err;
+    if (seg[4] == "subject") {
+        if (method != "PUT") return Fail(405, "method_not_allowed", "use PUT");
+        auto subject = StringField(*o, "subject");
+        if (!subject) return Fail(400, "bad_request", "field 'subject' (string) is required");
+        auto a = run(group, "set", wa::Node("subject", wa::Attrs{}, Bytes(subject->begin(), subject->end())));
+        if (a.code) return iq_failure(a);
+        return Json(200, json::object{{"ok", true}});
+    }
+    if (seg[4] == "participants") {
+        if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+        const auto action = StringField(*o, "action").value_or("");
+        auto participants = ParticipantJids(*o);
+        if ((action != "add" && action != "remove" && action != "promote" && action != "demote") || !participants) {
+            return Fail(400, "bad_request", "'action' (add|remove|promote|demote) and 'participants' (strings) are required");
+        }
+        wa::NodeList list;
+        for (auto& p : *participants) list.emplace_back("participant", wa::Attrs{{"jid", std::move(p)}});
+        auto a = run(group, "set", wa::Node(action, wa::Attrs{}, std::move(list)));
+        if (a.code) return iq_failure(a);
+        json::array out;
+        for (const wa::Node* p : a.children.front().Children("participant")) {
+            json::object one{{"jid", p->AttrOr("jid", "")}};
+            if (auto e = p->GetAttr("error")) one["error"] = std::string(*e);
+            out.push_back(std::move(one));
+        }
+        return Json(200, json::object{{"participants", std::move(out)}});
+    }
+    if (seg[4] == "send") {
+        if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+        auto text = StringField(*o, "text");
+        if (!text) return Fail(400, "bad_request", "field 'text' (string) is required");
+        auto r = server.PhoneGroupSend(phone, group, *text, StringField(*o, "id").value_or(""));
+        if (!r) return FromError(r.error());
+        json::array devices;
+        for (const auto& d : r->devices) devices.emplace_back(d);
+        return Json(200, json::object{{"id", r->id}, {"devices", std::move(devices)}});
+    }
+    return Fail(404, "not_found", "no such route");
+}
+
 }  // namespace
 
 ControlResponse HandleControl(SimServer& server, std::string_view method, std::string_view target,
@@ -366,6 +494,7 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
         if (!r) return FromError(r.error());
         return Json(200, json::object{{"ok", true}});
     }
+    if (seg.size() >= 3 && seg[2] == "groups") return HandleGroups(server, phone, method, seg, body);
     if (seg.size() == 3 && seg[2] == "history") return HandleHistory(server, phone, method, body);
     if (seg.size() == 3 && seg[2] == "break-next") {
         if (method != "POST") return Fail(405, "method_not_allowed", "use POST");

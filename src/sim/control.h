@@ -16,7 +16,15 @@
 //   POST   /accounts/{phone}/read {"chat","ids"} {"ok":true}   read receipts from the phone
 //   POST   /accounts/{phone}/break-next {"to"}   {"ok":true}   the phone's next message to that device fails
 //   GET    /accounts/{phone}/receipts            {"receipts":[{"id","from","type","count"}]}
-// account = {"phone","name","lid","jid","lid_jid","identity_key","devices":[...]}.
+//   GET    /accounts/{phone}/groups              {"groups":[group...]}          the phone's groups
+//   POST   /accounts/{phone}/groups {"subject","participants"}   201 group        the phone creates one
+//   GET    /accounts/{phone}/groups/{gid}        group
+//   POST   /accounts/{phone}/groups/{gid}/participants {"action","participants"} {"participants":[{"jid","error"?}]}
+//   PUT    /accounts/{phone}/groups/{gid}/subject {"subject"}   {"ok":true}
+//   POST   /accounts/{phone}/groups/{gid}/leave  {"ok":true}
+//   POST   /accounts/{phone}/groups/{gid}/send {"text","id"?}   {"id","devices":[jid...]}
+// account = {"phone","name","lid","jid","lid_jid","identity_key","devices":[...]}; group =
+// {"id","subject","creator","creation","addressing_mode","participants":[{"jid","phone_number","admin"}]}.
 // Errors: {"error":{"code","message"}} with 400, 404, 405, 409 or 500 (signal_*).
 #include <string>
 #include <string_view>

@@ -216,6 +216,7 @@ void SimConnection::HandleIq(const Node& iq) {
                                             {"max_buckets", "12"}},
                                       std::move(hosts))});
     }
+    if (xmlns == "w:g2") return HandleGroupIq(iq);
     if (xmlns == "abt") return SendIqResult(iq, {Node("props", Attrs{{"protocol", "1"}, {"hash", "sim"}})});
     if (xmlns == "blocklist") return SendIqResult(iq, {Node("list", Attrs{}, NodeList{})});
     if (xmlns == "privacy") {

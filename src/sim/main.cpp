@@ -12,6 +12,9 @@
 //   wadesk-sim receipts       --control HOST:PORT --phone DIGITS
 //   wadesk-sim read           --control HOST:PORT --phone DIGITS --chat JID --ids ID[,ID...]
 //   wadesk-sim break-next     --control HOST:PORT --phone DIGITS --to DEVICE-JID
+//   wadesk-sim groups         --control HOST:PORT --phone DIGITS
+//   wadesk-sim group-create   --control HOST:PORT --phone DIGITS --subject TEXT --participants DIGITS|JID[,...]
+//   wadesk-sim group-send     --control HOST:PORT --phone DIGITS --group GID --text TEXT
 #include <boost/json.hpp>
 
 #include <iostream>
@@ -37,7 +40,10 @@ constexpr const char* kUsage =
     "       wadesk-sim inbox --control HOST:PORT --phone DIGITS\n"
     "       wadesk-sim receipts --control HOST:PORT --phone DIGITS\n"
     "       wadesk-sim read --control HOST:PORT --phone DIGITS --chat JID --ids ID[,ID...]\n"
-    "       wadesk-sim break-next --control HOST:PORT --phone DIGITS --to DEVICE-JID\n";
+    "       wadesk-sim break-next --control HOST:PORT --phone DIGITS --to DEVICE-JID\n"
+    "       wadesk-sim groups --control HOST:PORT --phone DIGITS\n"
+    "       wadesk-sim group-create --control HOST:PORT --phone DIGITS --subject TEXT --participants DIGITS|JID[,...]\n"
+    "       wadesk-sim group-send --control HOST:PORT --phone DIGITS --group GID --text TEXT\n";
 
 int Usage(const std::string& why) {
     std::cerr << "wadesk-sim: " << why << "\n" << kUsage;
@@ -117,18 +123,35 @@ int main(int argc, char** argv) {
         if (get("phone").empty()) return Usage("--phone is required");
         return Call(opts, "GET", "/accounts/" + get("phone") + "/" + command);
     }
+    auto comma_list = [](const std::string& list) {
+        json::array items;
+        for (std::size_t start = 0; start <= list.size();) {
+            const auto comma = std::min(list.find(',', start), list.size());
+            if (comma > start) items.emplace_back(list.substr(start, comma - start));
+            start = comma + 1;
+        }
+        return items;
+    };
     if (command == "read") {
         if (get("phone").empty() || get("chat").empty() || get("ids").empty())
             return Usage("--phone, --chat and --ids are required");
-        json::array ids;
-        std::string list = get("ids");
-        for (std::size_t start = 0; start <= list.size();) {
-            const auto comma = std::min(list.find(',', start), list.size());
-            if (comma > start) ids.emplace_back(list.substr(start, comma - start));
-            start = comma + 1;
-        }
         return Call(opts, "POST", "/accounts/" + get("phone") + "/read",
-                    json::serialize(json::object{{"chat", get("chat")}, {"ids", std::move(ids)}}));
+                    json::serialize(json::object{{"chat", get("chat")}, {"ids", comma_list(get("ids"))}}));
+    }
+    if (command == "groups") {
+        if (get("phone").empty()) return Usage("--phone is required");
+        return Call(opts, "GET", "/accounts/" + get("phone") + "/groups");
+    }
+    if (command == "group-create") {
+        if (get("phone").empty() || get("subject").empty()) return Usage("--phone and --subject are required");
+        return Call(opts, "POST", "/accounts/" + get("phone") + "/groups",
+                    json::serialize(json::object{{"subject", get("subject")}, {"participants", comma_list(get("participants"))}}));
+    }
+    if (command == "group-send") {
+        if (get("phone").empty() || get("group").empty() || get("text").empty())
+            return Usage("--phone, --group and --text are required");
+        return Call(opts, "POST", "/accounts/" + get("phone") + "/groups/" + get("group") + "/send",
+                    json::serialize(json::object{{"text", get("text")}}));
     }
     if (command == "break-next") {
         if (get("phone").empty() || get("to").empty()) return Usage("--phone and --to are required");

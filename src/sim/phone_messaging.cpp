@@ -13,6 +13,7 @@
 
 #include <algorithm>
 
+#include "sim/phone_util.h"
 #include "sim/server.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/proto/message_util.h"
@@ -28,19 +29,6 @@ namespace {
 constexpr std::size_t kInboxMemory = 20000;
 constexpr std::size_t kReceiptMemory = 50000;
 constexpr std::size_t kSentMemory = 20000;
-constexpr int kMaxRetries = 5;  // retry receipts sent per (message, device), and answers per (message, device)
-
-std::string NewMessageId() {
-    std::string hex = ToHex(RandomBytes(9));
-    std::transform(hex.begin(), hex.end(), hex.begin(), ::toupper);
-    return "3A" + hex;
-}
-
-PeerAddress AddressOf(const Account& account, std::uint16_t device) { return {account.lid + "_1", device}; }
-
-std::string DeviceJid(const Account& account, std::uint16_t device, bool lid) {
-    return wa::Jid::Make(lid ? account.lid : account.phone, lid ? wa::kServerLid : wa::kServerUser, device).ToString();
-}
 
 Bytes Be(std::uint32_t v, std::size_t n) {
     Bytes out(n);
@@ -86,8 +74,26 @@ std::optional<PeerBundle> BundleFromKeys(const Node& receipt) {
     return b;
 }
 
-// "text", "image", ... as DescribeMessage names them, else the name of the first field set
-// ("protocolMessage", "reactionMessage", ...).
+template <class T>
+void PushBounded(std::deque<T>& q, T value, std::size_t limit) {
+    q.push_back(std::move(value));
+    while (q.size() > limit) q.pop_front();
+}
+
+}  // namespace
+
+std::string NewMessageId() {
+    std::string hex = ToHex(RandomBytes(9));
+    std::transform(hex.begin(), hex.end(), hex.begin(), ::toupper);
+    return "3A" + hex;
+}
+
+PeerAddress AddressOf(const Account& account, std::uint16_t device) { return {account.lid + "_1", device}; }
+
+std::string DeviceJid(const Account& account, std::uint16_t device, bool lid) {
+    return wa::Jid::Make(lid ? account.lid : account.phone, lid ? wa::kServerLid : wa::kServerUser, device).ToString();
+}
+
 std::pair<std::string, std::string> Summarize(const wa::Message& message) {
     const auto content = wa::DescribeMessage(message);
     if (content.type != "unsupported") return {content.type, content.body};
@@ -100,13 +106,40 @@ std::pair<std::string, std::string> Summarize(const wa::Message& message) {
     return {"unsupported", ""};
 }
 
-template <class T>
-void PushBounded(std::deque<T>& q, T value, std::size_t limit) {
-    q.push_back(std::move(value));
-    while (q.size() > limit) q.pop_front();
+void AddToInbox(PhoneParty& party, InboxEntry entry) { PushBounded(party.inbox, std::move(entry), kInboxMemory); }
+
+void RememberPhoneSent(PhoneParty& party, const std::string& id, PhoneParty::Sent sent) {
+    party.sent[id] = std::move(sent);
+    party.sent_order.push_back(id);
+    if (party.sent_order.size() > kSentMemory) {
+        party.sent.erase(party.sent_order.front());
+        party.sent_order.pop_front();
+    }
 }
 
-}  // namespace
+std::optional<Node> SimServer::PhoneEncryptFor(Account& me, PhoneParty& party, Account& peer, std::uint16_t device,
+                                               const Bytes& payload, const std::string& id) {
+    const PeerAddress address = AddressOf(peer, device);
+    if (!party.signal->HasSession(address)) {
+        auto bundle = StoredBundle(peer, device);
+        if (!bundle) return std::nullopt;
+        if (auto r = party.signal->StartSession(address, *bundle); !r) {
+            spdlog::warn("[sim] phone {}: no session with {}:{}: {}", me.phone, peer.phone, device, r.error().message);
+            return std::nullopt;
+        }
+    }
+    auto ct = party.signal->Encrypt(address, PadPlaintext(payload));
+    if (!ct) {
+        spdlog::warn("[sim] phone {}: cannot encrypt for {}:{}: {}", me.phone, peer.phone, device, ct.error().message);
+        return std::nullopt;
+    }
+    if (party.break_next.erase({peer.phone, device})) {
+        auto broken = CorruptMac(ct->kind, ct->bytes);
+        if (broken) ct->bytes = std::move(*broken);
+        spdlog::info("[sim] phone {}: message {} to {}:{} broken on purpose", me.phone, id, peer.phone, device);
+    }
+    return Node("enc", Attrs{{"v", "2"}, {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"}}, std::move(ct->bytes));
+}
 
 PhoneParty* SimServer::Party(Account& account) {
     PhoneParty& party = parties_[account.phone];
@@ -185,30 +218,11 @@ Result<PhoneSendResult> SimServer::PhoneSendMessage(std::string_view phone, std:
     PhoneSendResult result{id, {}};
     NodeList participants;
     auto encrypt_for = [&](Account& account, std::uint16_t device, const Bytes& payload) {
-        const PeerAddress address = AddressOf(account, device);
-        if (!party->signal->HasSession(address)) {
-            auto bundle = StoredBundle(account, device);
-            if (!bundle) return;
-            if (auto r = party->signal->StartSession(address, *bundle); !r) {
-                spdlog::warn("[sim] phone {}: no session with {}:{}: {}", me->phone, account.phone, device, r.error().message);
-                return;
-            }
-        }
-        auto ct = party->signal->Encrypt(address, PadPlaintext(payload));
-        if (!ct) {
-            spdlog::warn("[sim] phone {}: cannot encrypt for {}:{}: {}", me->phone, account.phone, device, ct.error().message);
-            return;
-        }
-        if (party->break_next.erase({account.phone, device})) {
-            auto broken = CorruptMac(ct->kind, ct->bytes);
-            if (broken) ct->bytes = std::move(*broken);
-            spdlog::info("[sim] phone {}: message {} to {}:{} broken on purpose", me->phone, id, account.phone, device);
-        }
+        auto enc = PhoneEncryptFor(*me, *party, account, device, payload, id);
+        if (!enc) return;
         const std::string jid = DeviceJid(account, device, lid);
-        Attrs enc_attrs{{"v", "2"}, {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"}};
-        if (!kind.mediatype.empty()) enc_attrs.Add("mediatype", kind.mediatype);
-        participants.emplace_back("to", Attrs{{"jid", jid}},
-                                  NodeList{Node("enc", std::move(enc_attrs), std::move(ct->bytes))});
+        if (!kind.mediatype.empty()) enc->attrs.Add("mediatype", kind.mediatype);
+        participants.emplace_back("to", Attrs{{"jid", jid}}, NodeList{std::move(*enc)});
         result.devices.push_back(jid);
     };
     const bool all_devices = fanout == SendFanout::kAllDevices;
@@ -220,12 +234,7 @@ Result<PhoneSendResult> SimServer::PhoneSendMessage(std::string_view phone, std:
     if (persistence == Persistence::kNow) Persist(*me);
     if (participants.empty()) return MakeError("signal_error", "no device of the recipient could be encrypted to");
 
-    party->sent[id] = PhoneParty::Sent{chat, plain, kind.type, {}};
-    party->sent_order.push_back(id);
-    if (party->sent_order.size() > kSentMemory) {
-        party->sent.erase(party->sent_order.front());
-        party->sent_order.pop_front();
-    }
+    RememberPhoneSent(*party, id, PhoneParty::Sent{chat, plain, kind.type, {}});
     spdlog::info("[sim] phone {} sends {} to {} ({} device(s))", me->phone, id, chat, result.devices.size());
     RouteMessage({me->phone, 0}, Node("message", Attrs{{"id", id}, {"to", chat}, {"type", kind.type}},
                                       NodeList{Node("participants", Attrs{}, std::move(participants))}));
@@ -233,6 +242,9 @@ Result<PhoneSendResult> SimServer::PhoneSendMessage(std::string_view phone, std:
 }
 
 void SimServer::PhoneOnMessage(Account& me, const Node& message) {
+    if (auto chat = wa::ParseJid(message.AttrOr("from", "")); chat && chat->IsGroup()) {
+        return PhoneOnGroupMessage(me, message);
+    }
     const std::string from(message.AttrOr("from", ""));
     const std::string id(message.AttrOr("id", ""));
     auto from_jid = wa::ParseJid(from);
@@ -259,7 +271,7 @@ void SimServer::PhoneOnMessage(Account& me, const Node& message) {
         }
         spdlog::info("[sim] phone {}: cannot decrypt {} from {}: {}", me.phone, id, from, padded.error().message);
         const int count = ++party->retries[{id, sender_device}];
-        if (count <= kMaxRetries) PhoneSendRetryReceipt(me, message, count);
+        if (count <= kPhoneMaxRetries) PhoneSendRetryReceipt(me, message, count);
         return;
     }
     auto plain = UnpadPlaintext(*padded);
@@ -298,6 +310,7 @@ void SimServer::PhoneSendRetryReceipt(Account& me, const Node& message, int coun
                                Node("signature", Attrs{}, me.signed_prekey.signature)});
     Attrs attrs{{"id", id}, {"to", std::string(message.AttrOr("from", ""))}, {"type", "retry"}};
     if (auto r = message.GetAttr("recipient")) attrs.Add("recipient", std::string(*r));
+    if (auto p = message.GetAttr("participant")) attrs.Add("participant", std::string(*p));  // a group's sender
     const std::string t(message.AttrOr("t", std::to_string(now())));
     spdlog::info("[sim] phone {} asks for {} again (retry {})", me.phone, id, count);
     RouteReceipt({me.phone, 0},
@@ -318,10 +331,11 @@ void SimServer::PhoneOnReceipt(Account& me, const Node& receipt) {
     }
     int count = 0;
     if (const Node* retry = receipt.Child("retry")) count = static_cast<int>(retry->GetAttrInt("count").value_or(0));
+    // In a group the receipting device is `participant` (§18.5).
+    const std::string from(receipt.AttrOr("participant", receipt.AttrOr("from", "")));
     for (const auto& id : ids) {
         if (!party->sent.count(id)) continue;
-        PushBounded(party->receipts, PhoneReceipt{id, std::string(receipt.AttrOr("from", "")), type, count},
-                    kReceiptMemory);
+        PushBounded(party->receipts, PhoneReceipt{id, from, type, count}, kReceiptMemory);
     }
     if (type == "retry") PhoneAnswerRetry(me, *party, receipt);
 }
@@ -330,12 +344,15 @@ void SimServer::PhoneAnswerRetry(Account& me, PhoneParty& party, const Node& rec
     const std::string id(receipt.AttrOr("id", ""));
     auto it = party.sent.find(id);
     if (it == party.sent.end()) return;  // forgotten: the receipt was acked, nothing more
-    auto from = wa::ParseJid(receipt.AttrOr("from", ""));
+    // A group's retry names the retrying device in `participant` (§18.5).
+    const auto chat = wa::ParseJid(it->second.chat);
+    const bool group = chat && chat->IsGroup();
+    auto from = wa::ParseJid(receipt.AttrOr(group ? "participant" : "from", ""));
     Account* peer = from ? AccountForUser(from->user, from->IsLid()) : nullptr;
     if (!peer || (from->device != 0 && !peer->devices.count(from->device))) return;
     const std::uint16_t device = from->device;
     int& answered = it->second.answered[{peer->phone, device}];
-    if (answered >= kMaxRetries) {
+    if (answered >= kPhoneMaxRetries) {
         spdlog::info("[sim] phone {}: no more resends of {} to {}:{}", me.phone, id, peer->phone, device);
         return;
     }
@@ -348,9 +365,19 @@ void SimServer::PhoneAnswerRetry(Account& me, PhoneParty& party, const Node& rec
         spdlog::warn("[sim] phone {}: cannot rebuild the session with {}: {}", me.phone, from->ToString(), r.error().message);
         return;
     }
-    const bool own = peer == &me;
+    const bool own = peer == &me && !group;
     Bytes payload = it->second.message;
-    if (own) {
+    if (group) {
+        // The body again with the current sender key (§8.1): the device may have missed the SKDM.
+        auto skdm = party.signal->OwnSenderKeyDistribution(it->second.chat, AddressOf(me, 0));
+        if (!skdm) return;
+        auto message = wa::ParseProto<wa::Message>(payload).value();
+        message.mutable_senderkeydistributionmessage()->set_groupid(it->second.chat);
+        message.mutable_senderkeydistributionmessage()->set_axolotlsenderkeydistributionmessage(
+            std::string(skdm->begin(), skdm->end()));
+        payload = wa::SerializeProto(message);
+        party.sender_key_holders[it->second.chat].insert({peer->phone, device});
+    } else if (own) {
         auto message = wa::ParseProto<wa::Message>(payload).value();
         wa::Message dsm;
         dsm.mutable_devicesentmessage()->set_destinationjid(it->second.chat);
@@ -367,15 +394,18 @@ void SimServer::PhoneAnswerRetry(Account& me, PhoneParty& party, const Node& rec
     if (const Node* retry = receipt.Child("retry")) count = static_cast<int>(retry->GetAttrInt("count").value_or(1));
     Attrs attrs{{"id", id}, {"to", DeviceJid(*peer, device, from->IsLid())}, {"type", it->second.type},
                 {"device_fanout", "false"}};
+    if (group) attrs = Attrs{{"id", id}, {"to", it->second.chat}, {"participant", DeviceJid(*peer, device, from->IsLid())},
+                             {"type", it->second.type}};
     if (own) attrs.Add("recipient", it->second.chat);
     spdlog::info("[sim] phone {} resends {} to {} (retry {})", me.phone, id, from->ToString(), count);
-    RouteMessage({me.phone, 0},
-                 Node("message", std::move(attrs),
-                      NodeList{Node("enc",
-                                    Attrs{{"v", "2"},
-                                          {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"},
-                                          {"count", std::to_string(count)}},
-                                    std::move(ct->bytes))}));
+    Node resend("message", std::move(attrs),
+                NodeList{Node("enc",
+                              Attrs{{"v", "2"},
+                                    {"type", ct->kind == CipherKind::kPkMsg ? "pkmsg" : "msg"},
+                                    {"count", std::to_string(count)}},
+                              std::move(ct->bytes))});
+    if (group) return RouteGroupMessage({me.phone, 0}, resend);
+    RouteMessage({me.phone, 0}, resend);
 }
 
 Result<std::vector<InboxEntry>> SimServer::PhoneInbox(std::string_view phone) {
@@ -398,8 +428,9 @@ Result<void> SimServer::PhoneRead(std::string_view phone, std::string_view chat,
     Account* me = MutableAccount(phone);
     if (!me) return MakeError("no_account", "no such account");
     auto chat_jid = wa::ParseJid(chat);
+    if (chat_jid && chat_jid->IsGroup() && !ids.empty()) return PhoneReadGroup(*me, chat_jid->ToString(), ids);
     if (!chat_jid || !chat_jid->IsUserServer() || ids.empty()) {
-        return MakeError("bad_request", "'chat' must be a user JID and 'ids' a non-empty list");
+        return MakeError("bad_request", "'chat' must be a user or group JID and 'ids' a non-empty list");
     }
     Account* peer = AccountForUser(chat_jid->user, chat_jid->IsLid());
     PhoneParty* party = Party(*me);

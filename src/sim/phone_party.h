@@ -109,6 +109,9 @@ struct PhoneParty {
     std::vector<HistorySeedChat> history;          // pushed to each companion once, after its first prekey upload
     std::set<std::uint16_t> history_pushed;        // companions that got it
     bool history_corrupt = false;                  // push a payload that does not inflate
+    // Groups: the devices holding the phone's current sender key, by group JID (they get no SKDM
+    // with the next message); emptied when the key is replaced.
+    std::map<std::string, std::set<DeviceKey>> sender_key_holders;
 };
 
 }  // namespace wadesk::sim

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 #include <signal/curve.h>
+#include <signal/group_cipher.h>
+#include <signal/group_session_builder.h>
 #include <signal/protocol.h>
 #include <signal/session_builder.h>
 #include <signal/session_cipher.h>
@@ -134,6 +136,11 @@ int AesDecrypt(signal_buffer** out, int cipher, const uint8_t* key, size_t key_l
 
 std::string SessionKey(const char* name, size_t len, int device) {
     return std::string(name, len) + "." + std::to_string(device);
+}
+
+// Account::phone_sender_keys key: "<group>|<address name>.<device>".
+std::string SenderKeyRecordKey(std::string_view group, std::string_view name, int device) {
+    return std::string(group) + "|" + SessionKey(name.data(), name.size(), device);
 }
 
 // Reads a protobuf varint; false when truncated.
@@ -274,11 +281,33 @@ struct PhoneSignal::Impl {
         *id = Of(u).account.registration_id;
         return SG_SUCCESS;
     }
+    static std::string SenderKeyKey(const signal_protocol_sender_key_name* n) {
+        return SenderKeyRecordKey({n->group_id, n->group_id_len}, {n->sender.name, n->sender.name_len},
+                                  n->sender.device_id);
+    }
+    static int StoreSenderKey(const signal_protocol_sender_key_name* n, uint8_t* record, size_t len, uint8_t*, size_t,
+                              void* u) {
+        Of(u).account.phone_sender_keys[SenderKeyKey(n)] = Bytes(record, record + len);
+        return SG_SUCCESS;
+    }
+    static int LoadSenderKey(signal_buffer** record, signal_buffer** user_record, const signal_protocol_sender_key_name* n,
+                             void* u) {
+        if (user_record) *user_record = nullptr;
+        auto& keys = Of(u).account.phone_sender_keys;
+        auto it = keys.find(SenderKeyKey(n));
+        if (it == keys.end()) return 0;
+        *record = signal_buffer_create(it->second.data(), it->second.size());
+        return *record ? 1 : SG_ERR_NOMEM;
+    }
+
     static int SaveIdentity(const signal_protocol_address*, uint8_t*, size_t, void*) { return SG_SUCCESS; }
     static int IsTrusted(const signal_protocol_address*, uint8_t*, size_t, void*) { return 1; }
 
     signal_protocol_address Address(const PeerAddress& peer) const {
         return signal_protocol_address{peer.name.c_str(), peer.name.size(), peer.device};
+    }
+    signal_protocol_sender_key_name SenderKeyName(std::string_view group, const PeerAddress& peer) const {
+        return signal_protocol_sender_key_name{group.data(), group.size(), Address(peer)};
     }
 };
 
@@ -332,7 +361,12 @@ Result<std::unique_ptr<PhoneSignal>> PhoneSignal::Create(Account& account) {
     identities.save_identity = Impl::SaveIdentity;
     identities.is_trusted_identity = Impl::IsTrusted;
     identities.user_data = u;
+    signal_protocol_sender_key_store sender_keys{};
+    sender_keys.store_sender_key = Impl::StoreSenderKey;
+    sender_keys.load_sender_key = Impl::LoadSenderKey;
+    sender_keys.user_data = u;
     if ((rc = signal_protocol_store_context_set_session_store(u->store, &sessions)) < 0 ||
+        (rc = signal_protocol_store_context_set_sender_key_store(u->store, &sender_keys)) < 0 ||
         (rc = signal_protocol_store_context_set_pre_key_store(u->store, &prekeys)) < 0 ||
         (rc = signal_protocol_store_context_set_signed_pre_key_store(u->store, &signed_prekeys)) < 0 ||
         (rc = signal_protocol_store_context_set_identity_key_store(u->store, &identities)) < 0) {
@@ -414,6 +448,70 @@ Result<Bytes> PhoneSignal::Decrypt(const PeerAddress& peer, CipherKind kind, Byt
     session_cipher_free(cipher);
     if (rc < 0) return SignalFailure(rc, kind == CipherKind::kPkMsg ? "decrypt pkmsg" : "decrypt msg");
     return Bytes(signal_buffer_data(out.p), signal_buffer_data(out.p) + signal_buffer_len(out.p));
+}
+
+Result<Bytes> PhoneSignal::OwnSenderKeyDistribution(std::string_view group, const PeerAddress& self) {
+    const auto name = impl_->SenderKeyName(group, self);
+    group_session_builder* builder = nullptr;
+    int rc = group_session_builder_create(&builder, impl_->store, impl_->context);
+    if (rc < 0) return SignalFailure(rc, "group session builder");
+    Ref<sender_key_distribution_message> skdm;
+    rc = group_session_builder_create_session(builder, skdm.out(), &name);
+    group_session_builder_free(builder);
+    if (rc < 0) return SignalFailure(rc, "create sender key");
+    signal_buffer* serialized = ciphertext_message_get_serialized(reinterpret_cast<ciphertext_message*>(skdm.get()));
+    return Bytes(signal_buffer_data(serialized), signal_buffer_data(serialized) + signal_buffer_len(serialized));
+}
+
+Result<Bytes> PhoneSignal::GroupEncrypt(std::string_view group, const PeerAddress& self, BytesView plaintext) {
+    if (auto skdm = OwnSenderKeyDistribution(group, self); !skdm) return skdm.error();  // the key exists
+    const auto name = impl_->SenderKeyName(group, self);
+    group_cipher* cipher = nullptr;
+    int rc = group_cipher_create(&cipher, impl_->store, &name, impl_->context);
+    if (rc < 0) return SignalFailure(rc, "group cipher");
+    Ref<ciphertext_message> message;
+    rc = group_cipher_encrypt(cipher, plaintext.data(), plaintext.size(), message.out());
+    group_cipher_free(cipher);
+    if (rc < 0) return SignalFailure(rc, "group encrypt");
+    signal_buffer* serialized = ciphertext_message_get_serialized(message.get());
+    return Bytes(signal_buffer_data(serialized), signal_buffer_data(serialized) + signal_buffer_len(serialized));
+}
+
+Result<void> PhoneSignal::ProcessSenderKeyDistribution(std::string_view group, const PeerAddress& sender, BytesView skdm) {
+    Ref<sender_key_distribution_message> message;
+    int rc = sender_key_distribution_message_deserialize(message.out(), skdm.data(), skdm.size(), impl_->context);
+    if (rc < 0) return MakeError("signal_malformed", "not a SenderKeyDistributionMessage (libsignal " + std::to_string(rc) + ")");
+    const auto name = impl_->SenderKeyName(group, sender);
+    group_session_builder* builder = nullptr;
+    rc = group_session_builder_create(&builder, impl_->store, impl_->context);
+    if (rc < 0) return SignalFailure(rc, "group session builder");
+    rc = group_session_builder_process_session(builder, &name, message.get());
+    group_session_builder_free(builder);
+    if (rc < 0) return SignalFailure(rc, "process sender key");
+    return {};
+}
+
+Result<Bytes> PhoneSignal::GroupDecrypt(std::string_view group, const PeerAddress& sender, BytesView skmsg) {
+    if (skmsg.empty()) return MakeError("signal_malformed", "empty ciphertext");
+    Ref<sender_key_message> message;
+    int rc = sender_key_message_deserialize(message.out(), skmsg.data(), skmsg.size(), impl_->context);
+    if (rc < 0) return MakeError("signal_malformed", "not a SenderKeyMessage (libsignal " + std::to_string(rc) + ")");
+    const auto name = impl_->SenderKeyName(group, sender);
+    if (!impl_->account.phone_sender_keys.count(SenderKeyRecordKey(group, sender.name, sender.device))) {
+        return MakeError("signal_no_session", "no sender key from " + sender.name);
+    }
+    group_cipher* cipher = nullptr;
+    rc = group_cipher_create(&cipher, impl_->store, &name, impl_->context);
+    if (rc < 0) return SignalFailure(rc, "group cipher");
+    OwnedBuffer out;
+    rc = group_cipher_decrypt(cipher, message.get(), nullptr, &out.p);
+    group_cipher_free(cipher);
+    if (rc < 0) return SignalFailure(rc, "decrypt skmsg");
+    return Bytes(signal_buffer_data(out.p), signal_buffer_data(out.p) + signal_buffer_len(out.p));
+}
+
+void PhoneSignal::DeleteSenderKey(std::string_view group, const PeerAddress& sender) {
+    impl_->account.phone_sender_keys.erase(SenderKeyRecordKey(group, sender.name, sender.device));
 }
 
 // ---- free functions -------------------------------------------------------------------------------

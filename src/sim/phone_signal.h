@@ -65,6 +65,20 @@ public:
     // "signal_invalid_key_id", "signal_duplicate_message", ...) that merits a retry receipt.
     Result<Bytes> Decrypt(const PeerAddress& peer, CipherKind kind, BytesView ciphertext);
 
+    // Sender keys (groups, wa-protocol §14, §18), by (group JID, sender address), kept in
+    // Account::phone_sender_keys.
+    // The SenderKeyDistributionMessage of the phone's own key for `group` (created on first use).
+    Result<Bytes> OwnSenderKeyDistribution(std::string_view group, const PeerAddress& self);
+    // Encrypts padded plaintext with the own key for `group`: a SenderKeyMessage (skmsg).
+    Result<Bytes> GroupEncrypt(std::string_view group, const PeerAddress& self, BytesView plaintext);
+    // Stores a member's key from its SenderKeyDistributionMessage. Error "signal_malformed".
+    Result<void> ProcessSenderKeyDistribution(std::string_view group, const PeerAddress& sender, BytesView skdm);
+    // Decrypts an skmsg. Errors: "signal_malformed", "signal_no_session" (no key from that sender),
+    // other Signal failures.
+    Result<Bytes> GroupDecrypt(std::string_view group, const PeerAddress& sender, BytesView skmsg);
+    // Forgets the key (the next OwnSenderKeyDistribution makes a new one).
+    void DeleteSenderKey(std::string_view group, const PeerAddress& sender);
+
     struct Impl;
 
 private:

@@ -35,13 +35,41 @@ void SimConnection::HandleMessage(const Node& message) {
         return;
     }
     if (!server_.MutableAccount(phone_)) return;
+    if (chat->IsGroup() && !chat->user.empty()) {
+        // groups.cpp: refused with 404 (no such group) or 403 (not a member).
+        if (const int refusal = server_.GroupSendRefusal({phone_, device_}, to)) {
+            Send(Node("ack", Attrs{{"class", "message"}, {"id", id}, {"from", to}, {"t", now},
+                                   {"error", std::to_string(refusal)}}));
+            return;
+        }
+        Send(Node("ack", Attrs{{"class", "message"}, {"id", id}, {"from", to}, {"t", now}}));
+        server_.RouteGroupMessage({phone_, device_}, message);
+        return;
+    }
     if (!chat->IsUserServer()) {
-        // Groups, broadcasts, newsletters: not emulated.
+        // Broadcasts, newsletters: not emulated.
         Send(Node("ack", Attrs{{"class", "message"}, {"id", id}, {"from", to}, {"t", now}, {"error", "501"}}));
         return;
     }
     Send(Node("ack", Attrs{{"class", "message"}, {"id", id}, {"from", to}, {"t", now}}));
     server_.RouteMessage({phone_, device_}, message);
+}
+
+std::vector<std::string> ReceiptIds(const Node& receipt) {
+    std::vector<std::string> ids{std::string(receipt.AttrOr("id", ""))};
+    if (const Node* list = receipt.Child("list")) {
+        for (const Node* item : list->Children("item")) ids.emplace_back(item->AttrOr("id", ""));
+    }
+    return ids;
+}
+
+void SimServer::RememberSent(const std::string& id, SentMessage sent) {
+    sent_[id] = std::move(sent);
+    sent_order_.push_back(id);
+    while (sent_order_.size() > kSentMemory) {
+        sent_.erase(sent_order_.front());
+        sent_order_.pop_front();
+    }
 }
 
 void SimServer::RouteMessage(const DeviceKey& sender_key, const Node& message) {
@@ -69,12 +97,7 @@ void SimServer::RouteMessage(const DeviceKey& sender_key, const Node& message) {
     const std::string own_chat(message.AttrOr("recipient", to));
 
     // Known before the fan-out: a phone receiving a copy receipts it at once.
-    sent_[id] = SentMessage{sender_key, own_chat};
-    sent_order_.push_back(id);
-    while (sent_order_.size() > kSentMemory) {
-        sent_.erase(sent_order_.front());
-        sent_order_.pop_front();
-    }
+    RememberSent(id, SentMessage{sender_key, own_chat});
 
     std::size_t routed = 0;
     for (const auto& [jid_text, encs] : targets) {
@@ -140,6 +163,7 @@ void SimServer::RouteReceipt(const DeviceKey& from_key, const Node& receipt) {
     const std::string id(receipt.AttrOr("id", ""));
     const std::string type(receipt.AttrOr("type", ""));
     if (type == "sender" || type == "peer_msg" || type == "hist_sync") return;
+    if (auto to = wa::ParseJid(receipt.AttrOr("to", "")); to && to->IsGroup()) return RouteGroupReceipt(from_key, receipt);
     Account* me = MutableAccount(from_phone);
     if (!me) return;
     const auto now = std::to_string(this->now());
@@ -169,12 +193,7 @@ void SimServer::RouteReceipt(const DeviceKey& from_key, const Node& receipt) {
         return;
     }
 
-    // The receipt names one id, plus more in <list><item id/></list>.
-    std::vector<std::string> ids{id};
-    if (const Node* list = receipt.Child("list")) {
-        for (const Node* item : list->Children("item")) ids.emplace_back(item->AttrOr("id", ""));
-    }
-    for (const auto& msg_id : ids) {
+    for (const auto& msg_id : ReceiptIds(receipt)) {
         auto it = sent_.find(msg_id);
         if (it == sent_.end()) continue;
         const auto [sender_phone, sender_device] = it->second.sender;

@@ -95,6 +95,8 @@ private:
     void HandleIq(const wa::Node& iq);
     void HandleRegistrationReply(const wa::Node& iq);
     void StartLogin(const std::string& phone, std::uint16_t device);
+    // w:g2 IQs (groups.cpp).
+    void HandleGroupIq(const wa::Node& iq);
     // 1:1 routing (routing.cpp): messages, receipts, and the client's NACKs.
     void HandleMessage(const wa::Node& message);
     void HandleReceipt(const wa::Node& receipt);
@@ -122,6 +124,9 @@ private:
     std::string phone_;        // logged in as
     std::uint16_t device_ = 0;
 };
+
+// The ids a <receipt> names: its `id`, then those of its <list><item id/></list> (routing.cpp).
+std::vector<std::string> ReceiptIds(const wa::Node& receipt);
 
 // Who a phone's text is encrypted for: every device of the recipient and the sender's own
 // companions (what a phone does), or only the recipient's companions (the bench load: the
@@ -245,6 +250,22 @@ public:
     Result<PhoneMediaResult> PhoneSendMedia(std::string_view phone, std::string_view to, const PhoneMediaSpec& spec,
                                             Addressing addressing, std::string id = {});
     MediaHost& media() { return media_; }
+    // Groups (groups.cpp, wa-protocol §18). A w:g2 IQ from `actor` (a companion, or a phone
+    // through the control API, device 0): the result's children, or an error code and text as
+    // WhatsApp answers (401 not-authorized, 403 forbidden, 404 item-not-found, 406 not-acceptable,
+    // 400 bad-request, 501 feature-not-implemented).
+    struct GroupIqAnswer {
+        int code = 0;  // 0: a result
+        std::string text;
+        wa::NodeList children;
+    };
+    GroupIqAnswer GroupIq(const std::pair<std::string, std::uint16_t>& actor, const wa::Node& iq);
+    // The phone of `phone` sends a text to a group it is a member of (phone_groups.cpp): its sender
+    // key, distributed pairwise (SKDM) to each member device that lacks it, and the text as one
+    // skmsg. `devices` lists the devices that got the key with this message.
+    // Errors: no_account, no_group, not_participant, bad_request, signal_*.
+    Result<PhoneSendResult> PhoneGroupSend(std::string_view phone, std::string_view group, std::string_view text,
+                                           std::string id = {});
 
     // Bench load and pings (load.cpp). StartLoad errors: load_running, bad_request, no_account.
     Result<void> StartLoad(LoadSpec spec);
@@ -309,6 +330,30 @@ private:
     // Routing shared by connections and phones (routing.cpp). The caller has acked the stanza.
     void RouteMessage(const DeviceKey& sender, const wa::Node& message);
     void RouteReceipt(const DeviceKey& from, const wa::Node& receipt);
+    // Groups (groups.cpp). `jid` is `<id>@g.us` or the bare id.
+    Group* FindGroup(std::string_view jid);
+    void PersistGroups();
+    // Why `sender` may not send to `group_jid`: 404 (no group), 403 (not a member), 0 when it may.
+    int GroupSendRefusal(const DeviceKey& sender, std::string_view group_jid);
+    // Fans a group <message> out (§18.7): to every device of every member but the sending one, or,
+    // with `participant` (a resend after a retry receipt), to that device only.
+    void RouteGroupMessage(const DeviceKey& sender, const wa::Node& message);
+    // A receipt addressed to a group: to every device of the message's sender with `participant`,
+    // a retry only to the device its `participant` names (§18.5).
+    void RouteGroupReceipt(const DeviceKey& from, const wa::Node& receipt);
+    wa::Node GroupMetadata(const Group& group);
+    // A w:gp2 notification (§18.2) to every device of every member and of `also` (phones).
+    void NotifyGroup(const Group& group, const DeviceKey& actor, wa::Node change, const std::vector<std::string>& also = {});
+    // After a member left or was removed, each remaining member's phone starts a new sender key.
+    void RotatePhoneSenderKeys(const Group& group);
+    // The phone's side of groups (phone_groups.cpp).
+    void PhoneOnGroupMessage(Account& account, const wa::Node& message);
+    // Read receipts for group messages in the phone's inbox (`participant` = their sender).
+    Result<void> PhoneReadGroup(Account& account, const std::string& group, const std::vector<std::string>& ids);
+    // One pairwise <enc> of `payload` from the phone of `me` to a device (a session from the stored
+    // bundle when there is none); nullopt (logged) when it cannot be encrypted.
+    std::optional<wa::Node> PhoneEncryptFor(Account& me, PhoneParty& party, Account& peer, std::uint16_t device,
+                                            const Bytes& payload, const std::string& id);
 
     // The phone's side (phone_messaging.cpp).
     Result<PhoneSendResult> PhoneSendText(std::string_view phone, std::string_view to, std::string_view text,
@@ -341,6 +386,8 @@ private:
         DeviceKey sender;
         std::string chat;
     };
+    // Remembers who sent message `id` (the newest kSentMemory ids), to route its receipts.
+    void RememberSent(const std::string& id, SentMessage sent);
 
     SimState state_;
     std::string state_dir_;

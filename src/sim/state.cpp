@@ -189,6 +189,7 @@ json::object AccountJson(const Account& a) {
                         {"prekeys", PreKeysJson(a.prekeys)},
                         {"issued_prekeys", PreKeysJson(a.issued_prekeys)},
                         {"phone_sessions", SessionsJson(a.phone_sessions)},
+                        {"phone_sender_keys", SessionsJson(a.phone_sender_keys)},
                         {"next_prekey_id", a.next_prekey_id},
                         {"raw_id", a.raw_id},
                         {"next_key_index", a.next_key_index},
@@ -208,6 +209,7 @@ Account AccountFrom(const json::object& ao) {
     // Absent in files written before the phones became Signal parties.
     if (ao.contains("issued_prekeys")) a.issued_prekeys = PreKeysFrom(Arr(ao, "issued_prekeys"));
     if (ao.contains("phone_sessions")) a.phone_sessions = SessionsFrom(Obj(Field(ao, "phone_sessions")));
+    if (ao.contains("phone_sender_keys")) a.phone_sender_keys = SessionsFrom(Obj(Field(ao, "phone_sender_keys")));
     a.next_prekey_id = static_cast<std::uint32_t>(Int(ao, "next_prekey_id"));
     a.raw_id = static_cast<std::uint32_t>(Int(ao, "raw_id"));
     a.next_key_index = static_cast<std::uint32_t>(Int(ao, "next_key_index"));
@@ -270,6 +272,29 @@ Result<std::string> ReadFile(const std::filesystem::path& file) {
     return Result<std::string>(boost::system::in_place_value, buf.str());
 }
 
+json::object GroupJson(const Group& g) {
+    json::object members;
+    for (const auto& [phone, rank] : g.members) members[phone] = rank;
+    return {{"id", g.id},         {"subject", g.subject},   {"subject_time", g.subject_time},
+            {"subject_owner", g.subject_owner}, {"creator", g.creator}, {"creation", g.creation},
+            {"members", std::move(members)}};
+}
+
+Group GroupFrom(const json::object& o) {
+    Group g;
+    g.id = Str(o, "id");
+    g.subject = Str(o, "subject");
+    g.subject_time = Int(o, "subject_time");
+    g.subject_owner = Str(o, "subject_owner");
+    g.creator = Str(o, "creator");
+    g.creation = Int(o, "creation");
+    for (const auto& [phone, rank] : Obj(Field(o, "members"))) {
+        if (!rank.is_string()) throw BadState{"group member rank is not a string"};
+        g.members[std::string(phone)] = std::string(rank.as_string());
+    }
+    return g;
+}
+
 std::filesystem::path AccountFile(const std::string& dir, const std::string& phone) {
     return std::filesystem::path(dir) / "accounts" / (phone + ".json");
 }
@@ -281,6 +306,9 @@ std::string StateToJson(const SimState& state) {
     json::array accounts;
     for (const auto& [phone, a] : state.accounts) accounts.push_back(AccountJson(a));
     root["accounts"] = std::move(accounts);
+    json::array groups;
+    for (const auto& [id, g] : state.groups) groups.push_back(GroupJson(g));
+    root["groups"] = std::move(groups);
     return json::serialize(root);
 }
 
@@ -301,6 +329,12 @@ Result<SimState> StateFromJson(std::string_view text) {
             Account a = AccountFrom(Obj(av));
             s.lid_to_phone[a.lid] = a.phone;
             s.accounts[a.phone] = std::move(a);
+        }
+        if (root.contains("groups")) {
+            for (const auto& gv : Arr(root, "groups")) {
+                Group g = GroupFrom(Obj(gv));
+                s.groups[g.id] = std::move(g);
+            }
         }
         return s;
     } catch (const BadState& e) {
@@ -350,11 +384,32 @@ Result<SimState> LoadOrCreateState(const std::string& dir, std::int64_t now_seco
         state->accounts[account->phone] = std::move(*account);
     }
     if (ec) return MakeError("state_io", "cannot list " + dir + "/accounts: " + ec.message());
+    if (const fs::path groups = fs::path(dir) / "groups.json"; fs::exists(groups)) {
+        auto groups_text = ReadFile(groups);
+        if (!groups_text) return groups_text.error();
+        boost::system::error_code jec;
+        json::value v = json::parse(*groups_text, jec);
+        if (jec) return MakeError("bad_state", "groups.json is not JSON: " + jec.message());
+        try {
+            for (const auto& gv : Arr(Obj(v), "groups")) {
+                Group g = GroupFrom(Obj(gv));
+                state->groups[g.id] = std::move(g);
+            }
+        } catch (const BadState& e) {
+            return MakeError("bad_state", "groups.json: " + e.what);
+        }
+    }
     return state;
 }
 
 Result<void> SaveAccount(const std::string& dir, const Account& account) {
     return WriteAtomically(AccountFile(dir, account.phone), AccountToJson(account));
+}
+
+Result<void> SaveGroups(const std::string& dir, const SimState& state) {
+    json::array groups;
+    for (const auto& [id, g] : state.groups) groups.push_back(GroupJson(g));
+    return WriteAtomically(std::filesystem::path(dir) / "groups.json", json::serialize(json::object{{"groups", std::move(groups)}}));
 }
 
 Result<void> SaveState(const std::string& dir, const SimState& state) {
@@ -365,6 +420,7 @@ Result<void> SaveState(const std::string& dir, const SimState& state) {
     for (const auto& [phone, a] : state.accounts) {
         if (auto r = SaveAccount(dir, a); !r) return r;
     }
+    if (auto r = SaveGroups(dir, state); !r) return r;
     json::object root = StateRoot(state);
     root["accounts"] = json::array();
     return WriteAtomically(fs::path(dir) / "state.json", json::serialize(root));

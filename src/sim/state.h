@@ -64,11 +64,27 @@ struct Account {
     // The phone's Signal sessions, serialized by libsignal, by "<address name>.<device>"; the
     // name is the peer's LID address (`<lid>_1`), see phone_signal.h.
     std::map<std::string, Bytes> phone_sessions;
+    // The phone's sender keys (groups, wa-protocol §18), serialized by libsignal, by
+    // "<group jid>|<sender address name>.<device>": its own for each group it sent to, and those it
+    // received from other members.
+    std::map<std::string, Bytes> phone_sender_keys;
     std::uint32_t next_prekey_id = 1;
     std::uint32_t raw_id = 0;
     std::uint32_t next_key_index = 1;
     std::uint16_t next_device_id = 1;
     std::map<std::uint16_t, Device> devices;
+};
+
+// An emulated group (wa-protocol §18.7), LID-addressed like new WhatsApp groups.
+struct Group {
+    std::string id;             // the user part of `<id>@g.us`
+    std::string subject;
+    std::int64_t subject_time = 0;
+    std::string subject_owner;  // phone of the account that set the subject
+    std::string creator;        // phone
+    std::int64_t creation = 0;
+    // Members by phone, with their rank: "" (member), "admin" or "superadmin" (the creator).
+    std::map<std::string, std::string> members;
 };
 
 struct ServerKeys {
@@ -83,6 +99,7 @@ struct SimState {
     ServerKeys keys;
     std::map<std::string, Account> accounts;  // by phone
     std::map<std::string, std::string> lid_to_phone;
+    std::map<std::string, Group> groups;  // by id (`<dir>/groups.json`)
 };
 
 // Fresh keys: root, intermediate, server static, validity [now - 1 day, now + 10 years].
@@ -115,5 +132,7 @@ Result<SimState> LoadOrCreateState(const std::string& dir, std::int64_t now_seco
 Result<void> SaveState(const std::string& dir, const SimState& state);
 // Writes one account's file.
 Result<void> SaveAccount(const std::string& dir, const Account& account);
+// Writes `<dir>/groups.json` (every group).
+Result<void> SaveGroups(const std::string& dir, const SimState& state);
 
 }  // namespace wadesk::sim

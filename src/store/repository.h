@@ -28,6 +28,7 @@ using domain::Chat;
 using domain::Company;
 using domain::Contact;
 using domain::Event;
+using domain::GroupParticipant;
 using domain::MediaInfo;
 using domain::Message;
 using domain::RevokedToken;
@@ -177,6 +178,9 @@ public:
     virtual void AppendEvent(const Event& event) = 0;
     virtual void PutCredential(std::string_view session_id, std::string_view key, std::string_view value) = 0;
     virtual void DeleteCredential(std::string_view session_id, std::string_view key) = 0;
+    // The members of a group chat, in order; ReplaceGroupParticipants sets the whole list.
+    virtual std::vector<GroupParticipant> ListGroupParticipants(const Chat& chat) = 0;
+    virtual void ReplaceGroupParticipants(const Chat& chat, const std::vector<GroupParticipant>& participants) = 0;
 };
 
 class Repository {
@@ -240,7 +244,9 @@ public:
     virtual std::optional<Chat> FindChat(std::string_view company_id, std::string_view session_id, std::string_view id) = 0;
     virtual std::optional<Chat> FindChatByJid(std::string_view company_id, std::string_view session_id,
                                               std::string_view jid) = 0;  // matches jid or lid
-    virtual Page<Chat> ListChats(const ChatQuery& query) = 0;  // newest activity first, then id
+    virtual Page<Chat> ListChats(const ChatQuery& query) = 0;
+    // The members of a group chat of the company, in WhatsApp's order (empty when unknown).
+    virtual std::vector<GroupParticipant> ListGroupParticipants(std::string_view company_id, std::string_view chat_id) = 0;  // newest activity first, then id
     virtual std::optional<Chat> UpdateChat(std::string_view company_id, std::string_view session_id,
                                            std::string_view id, const ChatPatch& patch) = 0;
     virtual std::optional<Chat> MarkChatRead(std::string_view company_id, std::string_view session_id,

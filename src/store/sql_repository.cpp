@@ -129,6 +129,13 @@ const std::string kSetChatContactName =
     "contact_name <> $5 AND (jid = $3 OR jid = $4 OR (lid <> '' AND (lid = $3 OR lid = $4))) RETURNING " + kChatCols;
 const std::string kMoveChatMessages = "UPDATE wa_messages SET chat_id = $2 WHERE chat_id = $1";
 const std::string kDeleteChat = "DELETE FROM wa_chats WHERE id = $1";
+const std::string kDeleteGroupParticipants = "DELETE FROM wa_group_participants WHERE company_id = $1 AND chat_id = $2";
+const std::string kInsertGroupParticipant =
+    "INSERT INTO wa_group_participants (chat_id, company_id, position, jid, phone, lid, name, admin) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+const std::string kSelectGroupParticipants =
+    "SELECT jid, phone, lid, name, admin FROM wa_group_participants WHERE company_id = $1 AND chat_id = $2 "
+    "ORDER BY position";
 const std::string kMarkChatRead =
     "UPDATE wa_chats SET unread_count = 0, updated_at = $4 WHERE company_id = $1 AND session_id = $2 AND id = $3 "
     "RETURNING " + kChatCols;
@@ -557,6 +564,18 @@ void RunMultiRow(Connection& conn, std::string_view head, std::size_t width, std
 // (a group). Credential writes and events wait for Finish(), which writes them in a few
 // multi-row statements: the credentials, then the events under the dialect's ordering lock, so
 // that lock is held only from the events to the commit.
+std::vector<GroupParticipant> ReadGroupParticipants(Connection& conn, std::string_view company_id,
+                                                    std::string_view chat_id) {
+    std::vector<GroupParticipant> out;
+    const Rows rows = conn.Query(kSelectGroupParticipants, {S(company_id), S(chat_id)});
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const Row r = rows[i];
+        out.push_back(GroupParticipant{std::string(r.Text(0)), std::string(r.Text(1)), std::string(r.Text(2)),
+                                       std::string(r.Text(3)), std::string(r.Text(4))});
+    }
+    return out;
+}
+
 class SqlTransaction final : public Transaction {
 public:
     SqlTransaction(Connection& conn, const detail::Dialect& dialect) : conn_(conn), dialect_(dialect) {}
@@ -597,6 +616,17 @@ public:
     }
     void DeleteCredential(std::string_view session_id, std::string_view key) override {
         credentials_[{std::string(session_id), std::string(key)}] = std::nullopt;
+    }
+    std::vector<GroupParticipant> ListGroupParticipants(const Chat& chat) override {
+        return ReadGroupParticipants(conn_, chat.company_id, chat.id);
+    }
+    void ReplaceGroupParticipants(const Chat& chat, const std::vector<GroupParticipant>& participants) override {
+        conn_.Exec(kDeleteGroupParticipants, {chat.company_id, chat.id});
+        std::int64_t position = 0;
+        for (const auto& p : participants) {
+            conn_.Exec(kInsertGroupParticipant, {chat.id, chat.company_id, position++, p.jid, p.phone, p.lid, p.name,
+                                                 p.admin.empty() ? std::string("none") : p.admin});
+        }
     }
 
 private:
@@ -1164,6 +1194,13 @@ std::optional<Chat> SqlRepository::FindChat(std::string_view company_id, std::st
     db_->Read([&](Connection& conn) {
         out = First<Chat>(conn.Query(kSelectChat, {S(company_id), S(session_id), S(id)}), ReadChat);
     });
+    return out;
+}
+
+std::vector<GroupParticipant> SqlRepository::ListGroupParticipants(std::string_view company_id,
+                                                                  std::string_view chat_id) {
+    std::vector<GroupParticipant> out;
+    db_->Read([&](Connection& conn) { out = ReadGroupParticipants(conn, company_id, chat_id); });
     return out;
 }
 

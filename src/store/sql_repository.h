@@ -70,6 +70,7 @@ public:
     std::optional<Contact> FindContact(std::string_view company_id, std::string_view session_id,
                                        std::string_view jid) override;
     Page<Contact> ListContacts(const ContactQuery& query) override;
+    std::vector<GroupParticipant> ListGroupParticipants(std::string_view company_id, std::string_view chat_id) override;
     std::optional<Chat> UpdateChat(std::string_view company_id, std::string_view session_id, std::string_view id,
                                    const ChatPatch& patch) override;
     std::optional<Chat> MarkChatRead(std::string_view company_id, std::string_view session_id,

@@ -327,9 +327,11 @@ TEST_F(SimTest, RoutesMessagesAcksReceiptsAndQueuesForOfflineDevices) {
     EXPECT_EQ(receipt.AttrOr("type", ""), "read");
     EXPECT_EQ(receipt.AttrOr("from", ""), std::string(kBob) + ":1@s.whatsapp.net");
 
-    // Unsupported chats are refused in the ack.
+    // A group that does not exist is refused with 404 (groups.cpp), other chats with 501.
     Node group = alice->Query(Node("message", Attrs{{"id", "3EB0CCCC"}, {"to", "1203630@g.us"}}, NodeList{}));
-    EXPECT_EQ(group.AttrOr("error", ""), "501");
+    EXPECT_EQ(group.AttrOr("error", ""), "404");
+    Node broadcast = alice->Query(Node("message", Attrs{{"id", "3EB0DDDD"}, {"to", "123@broadcast"}}, NodeList{}));
+    EXPECT_EQ(broadcast.AttrOr("error", ""), "501");
 }
 
 TEST(SimState, JsonRoundTripAndPersistence) {

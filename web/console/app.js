@@ -10,6 +10,7 @@ import {
   contentText, kDeliveryMarks, laterStatus, failureWords,
 } from './format.js';
 import { Team } from './team.js';
+import { GroupMembers, systemRow } from './groups.js';
 
 const kPageSize = 50;
 const state = {
@@ -145,6 +146,7 @@ function onEvent(name, data) {
   if (name === 'whatsapp:history_progress') onHistoryProgress(data);
   if (data.sessionId !== state.session?.id) return;
   if (name === 'whatsapp:chat_updated' && data.chat) upsertChat(data.chat);
+  if (name === 'whatsapp:group_updated' && state.chat?.id === data.chatId) loadMembers().catch(fail('app-error'));
   if (['whatsapp:message', 'whatsapp:message_sent', 'whatsapp:message_updated'].includes(name) && data.message) {
     const m = data.message;
     const open = state.chat && data.chatId === state.chat.id;
@@ -480,9 +482,17 @@ async function openChat(chat, { focus }) {
   renderConversation();
   setView('chat');
   autosize();
+  if (chat.isGroup && !chat.draft) loadMembers().catch(fail('app-error'));
   if (!chat.draft) await loadMessages();
   if (focus) (canWriteHere() ? $('send-text') : $('scroller')).focus();
   if (chat.unreadCount > 0) await markRead();
+}
+
+// The members of the open group chat, shown under its title.
+const members = new GroupMembers();
+async function loadMembers() {
+  const s = state.session, c = state.chat;
+  if (await members.load(s, c, () => state.chat === c)) renderConversation();
 }
 
 async function markRead() {
@@ -549,6 +559,7 @@ function renderConversation() {
   const sub = [];
   if (c && !account) {
     if (c.phone && c.name) sub.push(`+${c.phone}`);
+    if (c.isGroup && members.chatId === c.id && members.subtitle()) sub.push(members.subtitle());
     if (c.assignedTo) sub.push(c.assignedTo === state.user.id ? 'assigned to you' : `assigned to ${assigneeName(c.assignedTo) ?? 'a teammate'}`);
     if (c.labels?.length) sub.push(c.labels.join(', '));
     if (c.archived) sub.push('archived');
@@ -610,6 +621,7 @@ function renderMessages(keep) {
 }
 
 function messageRow(m, when) {
+  if (m.type === 'system') return systemRow(m);
   const notice = m.deleted || m.type === 'undecryptable';
   const meta = [];
   if (m.edited && !m.deleted) meta.push('edited');

@@ -1,4 +1,4 @@
-// RouteTable, and the small request helpers every routes file shares.
+// RouteTable, and OptionalObject for the routes files.
 #include "http/routes/routes.h"
 
 namespace wadesk::http {
@@ -18,14 +18,6 @@ void RouteTable::Authed(std::string method, std::string path, AuthedHandler hand
 json::object OptionalObject(const Request& req) {
     if (req.body.empty()) return {};
     return ParseJsonObject(req);
-}
-
-void RejectUnknown(const json::object& o, std::initializer_list<std::string_view> known) {
-    for (const auto& kv : o) {
-        bool ok = false;
-        for (auto k : known) ok = ok || kv.key() == k;
-        if (!ok) throw HttpError(400, "unknown_field", "unknown field '" + std::string(kv.key()) + "'");
-    }
 }
 
 }  // namespace wadesk::http

@@ -51,6 +51,7 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx);  // routes/sessio
 void AddChatRoutes(RouteTable& t, const RouteContext& ctx);     // routes/chats.cpp
 void AddContactRoutes(RouteTable& t, const RouteContext& ctx);  // routes/contacts.cpp
 void AddMediaRoutes(RouteTable& t, const RouteContext& ctx);    // routes/media.cpp
+void AddGroupRoutes(RouteTable& t, const RouteContext& ctx);    // routes/groups.cpp
 void AddReportRoutes(RouteTable& t, const RouteContext& ctx);   // routes/reports.cpp
 
 // Runs `answer` and turns every failure it throws into its error response (one catch per
@@ -59,8 +60,6 @@ Response Guarded(const Request& req, const std::function<Response()>& answer);
 
 // An optional body: empty means {}, anything else must be a JSON object.
 boost::json::object OptionalObject(const Request& req);
-// Throws 400 unknown_field for a key of `o` not in `known`.
-void RejectUnknown(const boost::json::object& o, std::initializer_list<std::string_view> known);
 
 namespace json = boost::json;
 

@@ -320,6 +320,10 @@ void Connection::CompleteMessage(const Node& stanza, const MessageOutcome& outco
 std::string Connection::SendIq(Node iq, std::function<void(const Node*)> on_response) {
     return impl_->SendIq(std::move(iq), std::move(on_response));
 }
+void Connection::ManageGroup(const GroupAction& action, std::function<void(Result<GroupActionResult>)> done) {
+    impl_->ManageGroup(action, std::move(done));
+}
+
 void Connection::RequestPairingCode(std::string phone_digits, std::function<void(Result<std::string>)> done) {
     impl_->RequestPairingCode(phone_digits, std::move(done));
 }

@@ -98,6 +98,42 @@ struct OutgoingText {
     std::optional<Quote> quote;
 };
 
+// A group's state or a change to it (wa-protocol §18): a w:gp2 notification, or the metadata of
+// a w:g2 query / the `participating` list fetched after every login.
+struct GroupMember {
+    std::string jid;   // as WhatsApp named it (LID in LID-addressed groups), no device
+    std::string alt;   // the same member in the other domain (`phone_number` / `lid`), may be empty
+    std::string rank;  // "" (member), "admin", "superadmin"
+};
+struct GroupEvent {
+    std::string id;      // the notification id (empty for metadata)
+    std::string group;   // `<id>@g.us`
+    // "metadata" (the whole state: subject and every member), "create" (the same, we were added
+    // to a new group), "add", "remove", "leave" (a remove of the actor itself), "promote",
+    // "demote" (`members` = those affected), "subject".
+    std::string action;
+    std::string by;      // the actor (`participant`, device dropped), may be empty
+    std::string by_alt;  // `participant_pn` / `participant_lid`
+    std::string by_name; // `notify`
+    std::string subject; // metadata, create, subject
+    std::vector<GroupMember> members;
+    std::int64_t timestamp = 0;  // unix seconds
+};
+
+// A change to a group asked of WhatsApp (w:g2, §18.1; Connection::ManageGroup).
+struct GroupAction {
+    std::string action;  // "create", "add", "remove", "promote", "demote", "subject", "leave"
+    std::string group;   // `<id>@g.us`; empty for create
+    std::string subject; // create, subject
+    std::vector<std::string> participants;  // user JIDs (PN or LID): create, add/remove/promote/demote
+};
+struct GroupActionResult {
+    std::string group;  // create: the new group's JID
+    // add/remove/promote/demote: per participant as asked, 0 when done, else WhatsApp's code
+    // (409 already a member, 404 not a member or unknown, 403 an invitation is needed, ...).
+    std::vector<std::pair<std::string, int>> participants;
+};
+
 struct ReceiptEvent {
     std::vector<std::string> ids;
     std::string from;    // the device that sent the receipt
@@ -127,6 +163,9 @@ public:
     // inline on its own thread.
     virtual bool TakeMessage(const Node& /*stanza*/) { return false; }
     virtual void OnReceipt(const ReceiptEvent& /*receipt*/) {}
+    // A group's state or a change to it (connection_groups.cpp). Notifications are acked first:
+    // a change that cannot be stored is caught up by the `participating` fetch of the next login.
+    virtual void OnGroup(const GroupEvent& /*event*/) {}
     // Server ack of one of our sends (error 0 = accepted).
     virtual void OnSendAck(const std::string& /*message_id*/, int /*error*/) {}
     // One of our sends could not go out: `reason` is "no_devices", "usync_failed",
@@ -213,6 +252,10 @@ public:
 
     // Read receipts for messages of one chat.
     Result<void> MarkRead(std::string_view chat_jid, std::string_view sender_jid, const std::vector<std::string>& ids);
+    // Asks WhatsApp for a group change (connection_groups.cpp). `done` gets the answer, or an
+    // error: "not_connected", "bad_request", "iq_timeout", or "wa_<code>" with WhatsApp's code for
+    // the whole request (401 not an admin, 403 not a participant, 404 no such group, 406 refused).
+    void ManageGroup(const GroupAction& action, std::function<void(Result<GroupActionResult>)> done);
 
     struct Impl;
 

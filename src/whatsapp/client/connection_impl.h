@@ -88,7 +88,8 @@ struct Connection::Impl {
         std::string id;
         Jid peer;
         Message message;
-        std::vector<Jid> devices;
+        std::vector<Jid> devices;  // a group send: the devices that still need our sender key
+        bool lid_group = false;    // a group send: the group is LID-addressed
     };
     // Retry receipts answered per (message id, requesting device); persisted beside the kept
     // plaintext (store_keys::SentRetries) so that a reconnect does not reset the bound.
@@ -136,6 +137,10 @@ struct Connection::Impl {
 
     // connection_receive.cpp
     void HandleNotification(const Node& node);
+    // Groups (connection_groups.cpp): w:gp2 notifications, the `participating` fetch after login.
+    void HandleGroupNotification(const Node& node);
+    void FetchGroups();
+    void ManageGroup(const GroupAction& action, std::function<void(Result<GroupActionResult>)> done);
     void HandleReceipt(const Node& node);
     void HandleAck(const Node& node);
     void HandleMessage(const Node& node);
@@ -147,10 +152,20 @@ struct Connection::Impl {
     // usync for the peer's and our own devices, then FetchMissingSessions and EncryptAndSend.
     void StartSendJob(const std::shared_ptr<SendJob>& job);
     void FetchMissingSessions(const std::shared_ptr<SendJob>& job);
+    // The usync IQ for the devices (v2) and LIDs of `users`, and the devices its answer lists
+    // (companions only with a key index; never `own`; hosted ones left out when asked). nullopt
+    // when the answer is missing or no result.
+    Node DevicesUsync(NodeList users);
+    std::optional<std::vector<Jid>> UsyncDevices(const Node* response, const Jid& own, bool skip_hosted);
     void ProcessBundleNode(const Node& user);
     void EncryptAndSend(const std::shared_ptr<SendJob>& job);
     // A bundle node (<user> of a key fetch, or a retry receipt's <keys>) → PreKeyBundle.
     static std::optional<PreKeyBundle> ParseBundle(const Node& keys, std::optional<std::uint32_t> registration);
+
+    // connection_group_send.cpp: metadata query, usync of the members' devices, our sender key
+    // pairwise to the devices that lack it, then the text as one skmsg.
+    void StartGroupSend(const std::shared_ptr<SendJob>& job);
+    void EncryptAndSendGroup(const std::shared_ptr<SendJob>& job);
 
     // connection_retry.cpp
     // REQUIRES: `receipt` is a <receipt type='retry'>, already acked.

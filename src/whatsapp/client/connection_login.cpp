@@ -151,6 +151,7 @@ void Connection::Impl::SetActive() {
             sent_available = true;
         }
         events.OnConnected(*creds.me);
+        FetchGroups();
     });
 }
 

@@ -14,7 +14,9 @@
 //          [<device-identity/> when pkmsg]
 //        </message>
 // A receipt from a JID without a device part (a phone) re-sends the whole message, same id, to
-// every device of the chat, as Baileys does. At most kMaxRetryAnswers answers per (id, device);
+// every device of the chat, as Baileys does. A group's retry (from the group, `participant` = the
+// device) is answered with the body plus our sender key pairwise, as
+//   <message id to=<gid> participant=<device> type='text'><enc count/></message>. At most kMaxRetryAnswers answers per (id, device);
 // an unknown id (never ours, or pruned) is dropped. The receipt itself is acked by HandleReceipt.
 #include "whatsapp/client/connection_impl.h"
 
@@ -50,7 +52,9 @@ bool DeviceLess(std::string_view jid) {
 void Connection::Impl::HandleRetryReceipt(const Node& receipt) {
     if (phase != Phase::kConnected || !creds.me) return;
     const std::string id(receipt.AttrOr("id", ""));
-    const std::string from(receipt.AttrOr("from", ""));
+    std::string from(receipt.AttrOr("from", ""));
+    // A group's retry names the retrying device in `participant` (§18.5).
+    if (auto chat = ParseJid(from); chat && chat->IsGroup()) from = std::string(receipt.AttrOr("participant", ""));
     auto from_jid = ParseJid(from);
     if (id.empty() || !from_jid || !from_jid->IsUserServer()) return;
     auto address = SignalAddressFromJid(from);
@@ -138,9 +142,22 @@ void Connection::Impl::ResendToDevice(const std::string& id, const Jid& chat, co
         spdlog::warn("wa: retry for {}: no session with {}", id, device_text);
         return;
     }
-    const bool own_device = IsOwnUser(creds, device);
+    const bool group = chat.IsGroup();
+    const bool own_device = IsOwnUser(creds, device) && !group;  // a group has no DSM
     Bytes plain;
-    if (own_device) {
+    if (group) {
+        // The body with our current sender key (§8.1): the device may have missed the SKDM.
+        auto own = ParseJid(device.IsLid() && !creds.me->lid.empty() ? creds.me->lid : creds.me->jid);
+        auto self = own ? SignalAddressFromJid(own->ToString()) : Result<SignalAddress>(MakeError("bad_jid", ""));
+        auto skdm = self ? signal.OwnSenderKeyDistribution(chat.ToString(), *self) : Result<Bytes>(self.error());
+        Message with_key = message;
+        if (skdm) {
+            with_key.mutable_senderkeydistributionmessage()->set_groupid(chat.ToString());
+            with_key.mutable_senderkeydistributionmessage()->set_axolotlsenderkeydistributionmessage(
+                std::string(skdm->begin(), skdm->end()));
+        }
+        plain = SerializeProto(with_key);
+    } else if (own_device) {
         Message dsm;
         dsm.mutable_devicesentmessage()->set_destinationjid(chat.ToString());
         *dsm.mutable_devicesentmessage()->mutable_message() = message;
@@ -154,7 +171,9 @@ void Connection::Impl::ResendToDevice(const std::string& id, const Jid& chat, co
         return;
     }
     const bool pkmsg = ct->type == CiphertextType::kPkMsg;
-    Node out("message", {{"id", id}, {"to", device_text}, {"type", "text"}, {"device_fanout", "false"}},
+    Node out("message",
+             group ? Attrs{{"id", id}, {"to", chat.ToString()}, {"participant", device_text}, {"type", "text"}}
+                   : Attrs{{"id", id}, {"to", device_text}, {"type", "text"}, {"device_fanout", "false"}},
              NodeList{Node("enc",
                            {{"v", "2"}, {"type", std::string(CiphertextTypeName(ct->type))},
                             {"count", std::to_string(count)}},

@@ -12,7 +12,8 @@ using namespace detail;
 Result<std::string> Connection::Impl::Send(const OutgoingText& out) {
     if (phase != Phase::kConnected) return MakeError("not_connected", "session is not connected");
     auto peer = ParseJid(out.to);
-    if (!peer || !peer->IsUserServer()) return MakeError("bad_jid", "recipient must be a user JID");
+    if (!peer || !(peer->IsUserServer() || (peer->IsGroup() && !peer->user.empty())))
+        return MakeError("bad_jid", "recipient must be a user or group JID");
     auto job = std::make_shared<SendJob>();
     job->id = out.id.empty() ? NewMessageId() : out.id;
     if (!started_sends.insert(job->id).second) return Result<std::string>(boost::system::in_place_value, job->id);
@@ -38,6 +39,7 @@ Result<std::string> Connection::Impl::Send(const OutgoingText& out) {
 }
 
 void Connection::Impl::StartSendJob(const std::shared_ptr<SendJob>& job) {
+    if (job->peer.IsGroup()) return StartGroupSend(job);
     auto own = ParseJid(creds.me ? creds.me->jid : "");
     if (!own) return events.OnSendFailed(job->id, "bad_credentials");
     const Jid own_user = own->ToNonAd();
@@ -45,38 +47,48 @@ void Connection::Impl::StartSendJob(const std::shared_ptr<SendJob>& job) {
 
     NodeList users{Node("user", {{"jid", own_user.ToString()}})};
     if (job->peer != own_user) users.push_back(Node("user", {{"jid", job->peer.ToString()}}));
-    Node usync("usync",
-               {{"context", "message"}, {"mode", "query"}, {"sid", iq_prefix + std::to_string(iq_counter++)},
-                {"last", "true"}, {"index", "0"}},
-               NodeList{Node("query", {}, NodeList{Node("devices", {{"version", "2"}}), Node("lid")}),
-                        Node("list", {}, std::move(users))});
     // A closed connection drops this callback: the send is then neither done nor failed.
-    SendIq(Node("iq", {{"xmlns", "usync"}, {"type", "get"}}, NodeList{std::move(usync)}),
-           [this, job, own = *own](const Node* r) {
-               if (!r || r->AttrOr("type", "") != "result") return events.OnSendFailed(job->id, "usync_failed");
-               const Node* list = r->Child("usync") ? r->Child("usync")->Child("list") : nullptr;
-               if (!list) return events.OnSendFailed(job->id, "usync_failed");
-               job->devices.clear();
-               for (const Node* user : list->Children("user")) {
-                   signal.lid_map().LearnFromUsyncUser(*user);  // LID (§13 source 3)
-                   auto user_jid = ParseJid(user->AttrOr("jid", ""));
-                   const Node* devices = user->Child("devices");
-                   const Node* device_list = devices ? devices->Child("device-list") : nullptr;
-                   if (!user_jid || !device_list) continue;
-                   for (const Node* d : device_list->Children("device")) {
-                       auto dev = ParseInt(d->AttrOr("id", ""));
-                       if (!dev || *dev < 0 || *dev > 0xFFFF) continue;
-                       if (*dev != 0 && !d->GetAttr("key-index")) continue;
-                       Jid device = Jid::Make(user_jid->user, user_jid->server, static_cast<std::uint16_t>(*dev));
-                       if (device.user == own.user && device.device == own.device) continue;
-                       job->devices.push_back(device);
-                   }
-               }
+    SendIq(DevicesUsync(std::move(users)), [this, job, own = *own](const Node* r) {
+               auto devices = UsyncDevices(r, own, /*skip_hosted=*/false);
+               if (!devices) return events.OnSendFailed(job->id, "usync_failed");
+               job->devices = std::move(*devices);
                const bool peer_listed = std::any_of(job->devices.begin(), job->devices.end(),
                                                     [&](const Jid& d) { return d.user == job->peer.user; });
                if (!peer_listed) return events.OnSendFailed(job->id, "no_devices");
                FetchMissingSessions(job);
            });
+}
+
+Node Connection::Impl::DevicesUsync(NodeList users) {
+    Node usync("usync",
+               {{"context", "message"}, {"mode", "query"}, {"sid", iq_prefix + std::to_string(iq_counter++)},
+                {"last", "true"}, {"index", "0"}},
+               NodeList{Node("query", {}, NodeList{Node("devices", {{"version", "2"}}), Node("lid")}),
+                        Node("list", {}, std::move(users))});
+    return Node("iq", {{"xmlns", "usync"}, {"type", "get"}}, NodeList{std::move(usync)});
+}
+
+std::optional<std::vector<Jid>> Connection::Impl::UsyncDevices(const Node* response, const Jid& own, bool skip_hosted) {
+    if (!response || response->AttrOr("type", "") != "result") return std::nullopt;
+    const Node* list = response->Child("usync") ? response->Child("usync")->Child("list") : nullptr;
+    if (!list) return std::nullopt;
+    std::vector<Jid> out;
+    for (const Node* user : list->Children("user")) {
+        signal.lid_map().LearnFromUsyncUser(*user);  // LID (§13 source 3)
+        auto user_jid = ParseJid(user->AttrOr("jid", ""));
+        const Node* devices = user->Child("devices");
+        const Node* device_list = devices ? devices->Child("device-list") : nullptr;
+        if (!user_jid || !device_list) continue;
+        for (const Node* d : device_list->Children("device")) {
+            auto dev = ParseInt(d->AttrOr("id", ""));
+            if (!dev || *dev < 0 || *dev > 0xFFFF || (skip_hosted && *dev == kHostedDevice)) continue;
+            if (*dev != 0 && !d->GetAttr("key-index")) continue;
+            Jid device = Jid::Make(user_jid->user, user_jid->server, static_cast<std::uint16_t>(*dev));
+            if (device.user == own.user && device.device == own.device) continue;
+            out.push_back(device);
+        }
+    }
+    return out;
 }
 
 void Connection::Impl::FetchMissingSessions(const std::shared_ptr<SendJob>& job) {
@@ -85,13 +97,14 @@ void Connection::Impl::FetchMissingSessions(const std::shared_ptr<SendJob>& job)
         auto address = SignalAddressFromJid(d.ToString());
         if (address && !signal.HasSession(*address)) users.push_back(Node("user", {{"jid", d.ToString()}}));
     }
-    if (users.empty()) return EncryptAndSend(job);
+    if (users.empty()) return job->peer.IsGroup() ? EncryptAndSendGroup(job) : EncryptAndSend(job);
     SendIq(Node("iq", {{"xmlns", "encrypt"}, {"type", "get"}}, NodeList{Node("key", {}, std::move(users))}),
            [this, job](const Node* r) {
                if (!r || r->AttrOr("type", "") != "result") return events.OnSendFailed(job->id, "key_fetch_failed");
                if (const Node* list = r->Child("list")) {
                    for (const Node* user : list->Children("user")) ProcessBundleNode(*user);
                }
+               if (job->peer.IsGroup()) return EncryptAndSendGroup(job);
                EncryptAndSend(job);
            });
 }

@@ -86,6 +86,7 @@ std::string SentMessage(std::string_view message_id) { return fmt::format("{}{}"
 std::string SentRetries(std::string_view message_id, std::string_view device_jid) {
     return fmt::format("{}{}/retries/{}", kSentPrefix, message_id, device_jid);
 }
+std::string SenderKeyHolders(std::string_view group_jid) { return fmt::format("sender-key-holders/{}", group_jid); }
 }  // namespace store_keys
 
 }  // namespace wadesk::wa

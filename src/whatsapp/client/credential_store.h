@@ -98,6 +98,9 @@ std::string AppStateKey(BytesView key_id);
 inline constexpr std::string_view kSentPrefix = "sent/";
 std::string SentMessage(std::string_view message_id);                        // "sent/<id>"
 std::string SentRetries(std::string_view message_id, std::string_view device_jid);  // "sent/<id>/retries/<jid>"
+// The devices holding our current sender key for a group, one device JID a line:
+// "sender-key-holders/<group jid>" (connection_group_send.cpp).
+std::string SenderKeyHolders(std::string_view group_jid);
 }  // namespace store_keys
 
 }  // namespace wadesk::wa

@@ -17,6 +17,35 @@ bool HealsWithRetry(const std::string& code) {
     return code.rfind("signal_", 0) == 0 && code != "signal_duplicate_message";
 }
 
+// A Message that carries a sender key distribution and nothing to show.
+bool IsOnlyKeyDistribution(const Message& message) {
+    return message.has_senderkeydistributionmessage() && !UnwrapMessage(message).has_conversation() &&
+           DescribeMessage(message).type == "unsupported";
+}
+
+// The stanza's <enc>s with the pairwise ones (pkmsg, msg) first: they may carry the sender key
+// the skmsg needs (senders put the skmsg first or last, wa-protocol §18.3).
+std::vector<const Node*> EncsInOrder(const Node& node) {
+    std::vector<const Node*> encs = node.Children("enc");
+    std::stable_partition(encs.begin(), encs.end(), [](const Node* e) { return e->AttrOr("type", "") != "skmsg"; });
+    return encs;
+}
+
+// Stores the sender key a member distributed (§18.4) under (group, the sender as the stanza named
+// it), the name its skmsgs are decrypted under. In a group stanza the key must be for that group.
+void TakeSenderKey(ReceiveContext& ctx, const IncomingMessage& msg, const SignalAddress& sender, const Message& message) {
+    const auto& skdm = message.senderkeydistributionmessage();
+    const std::string& group = skdm.groupid();
+    if (group.empty() || (msg.is_group && group != msg.chat)) {
+        spdlog::warn("wa: message {} from {} carries a sender key for another group", msg.id, msg.sender);
+        return;
+    }
+    const std::string& key = skdm.axolotlsenderkeydistributionmessage();
+    if (auto r = ctx.signal.ProcessSenderKeyDistribution(group, sender, AsBytes(key)); !r) {
+        spdlog::warn("wa: bad sender key from {} for {}: {}", msg.sender, group, r.error().code);
+    }
+}
+
 // Fills msg from a decrypted Message: its chat for our own devices' copies, and its kind.
 void Classify(ReceiveContext& ctx, const Message& parsed, IncomingMessage& msg, MessageOutcome& out) {
     const Message* content = &parsed;
@@ -62,9 +91,7 @@ void Classify(ReceiveContext& ctx, const Message& parsed, IncomingMessage& msg, 
         msg.kind = MessageKind::kProtocol;
         return;
     }
-    const bool only_key_distribution = content->has_senderkeydistributionmessage() && !inner.has_conversation() &&
-                                       DescribeMessage(*content).type == "unsupported";
-    if (only_key_distribution) {
+    if (IsOnlyKeyDistribution(*content)) {
         msg.kind = MessageKind::kProtocol;
         return;
     }
@@ -123,6 +150,8 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
         msg.chat = from_jid->ToString();
         msg.sender = std::string(node.AttrOr("participant", ""));
         msg.sender_alt = std::string(node.AttrOr("participant_lid", node.AttrOr("participant_pn", "")));
+        // Our own message, sent from another of our devices (§18.4): receipted as `sender`.
+        if (auto sender = ParseJid(msg.sender)) msg.from_me = IsOwnUser(ctx.creds, *sender);
     } else {
         msg.sender = from;
         msg.sender_alt = std::string(node.AttrOr("sender_lid", node.AttrOr("sender_pn", "")));
@@ -143,14 +172,16 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
     std::string failure;
     int seen_count = 0;
     std::optional<Message> parsed;
-    for (const Node* enc : node.Children("enc")) {
+    bool key_only = false;  // what decrypted is only a sender key distribution (no content)
+    for (const Node* enc : EncsInOrder(node)) {
         const Bytes* ciphertext = enc->ContentBytes();
         if (!ciphertext) continue;
         any_enc = true;
         seen_count = std::max<int>(seen_count, static_cast<int>(std::clamp<std::int64_t>(enc->GetAttrInt("count").value_or(0), 0, 1000)));
         const std::string_view type = enc->AttrOr("type", "");
-        if (type != "pkmsg" && type != "msg") {
-            if (failure.empty()) failure = type == "skmsg" ? "group_messages_unsupported" : "unsupported_encryption";
+        const bool sender_key = type == "skmsg" && msg.is_group;
+        if (type != "pkmsg" && type != "msg" && !sender_key) {
+            if (failure.empty()) failure = "unsupported_encryption";
             continue;
         }
         // Decrypt first; only a stanza that does not decrypt can be a redelivery of one already
@@ -163,7 +194,9 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
             continue;
         }
         auto decrypted_bytes =
-            ctx.signal.Decrypt(*address, type == "pkmsg" ? CiphertextType::kPkMsg : CiphertextType::kMsg, *ciphertext);
+            sender_key ? ctx.signal.GroupDecrypt(msg.chat, *address, *ciphertext)
+                       : ctx.signal.Decrypt(*address, type == "pkmsg" ? CiphertextType::kPkMsg : CiphertextType::kMsg,
+                                            *ciphertext);
         if (!decrypted_bytes) {
             if (auto buffered = ctx.store.Get(inbox_key)) {
                 plain = std::move(*buffered);
@@ -190,9 +223,20 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
             malformed = true;
             continue;
         }
-        parsed = std::move(*message);
+        if (message->has_senderkeydistributionmessage()) TakeSenderKey(ctx, msg, *address, *message);
         decrypted = true;
+        if (IsOnlyKeyDistribution(*message)) {
+            if (!parsed) {
+                parsed = std::move(*message);
+                key_only = true;
+            }
+            continue;
+        }
+        parsed = std::move(*message);
+        key_only = false;
     }
+    // The content did not decrypt and what did is only a key: the message is not there.
+    if (key_only && !failure.empty()) decrypted = false;
     msg.retry_count = seen_count;
     if (msg.sender_alt.empty()) msg.sender_alt = lids.AlternateUserJid(msg.sender);
 
@@ -218,9 +262,6 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
             out.retry_count = ctx.retries.Next(id, seen_count);
             out.reply = out.retry_count <= kMaxRetryReceipts ? MessageOutcome::Reply::kRetry
                                                              : MessageOutcome::Reply::kReceipt;
-        } else if (msg.is_group) {
-            out.reply = MessageOutcome::Reply::kNack;  // groups are not received yet (sender keys)
-            out.nack_code = 500;
         } else {
             out.reply = MessageOutcome::Reply::kReceipt;
         }
@@ -228,7 +269,7 @@ MessageOutcome Receive(ReceiveContext& ctx, const Node& node) {
     if (!msg.chat.empty()) msg.chat_alt = lids.AlternateUserJid(msg.chat);
     if (msg.from_me && out.receipt == MessageOutcome::ReceiptKind::kDelivery) {
         out.receipt = MessageOutcome::ReceiptKind::kSender;
-        out.recipient = msg.chat;
+        if (!msg.is_group) out.recipient = msg.chat;
     }
 
     CredentialWrites writes = ctx.batch ? ctx.batch->Take() : CredentialWrites{};

@@ -317,6 +317,7 @@ struct Session::Impl : ClientEvents {
         }
     }
     void OnReceipt(const ReceiptEvent& r) override { events.OnReceipt(r); }
+    void OnGroup(const GroupEvent& g) override { events.OnGroup(g); }
     void OnSendAck(const std::string& id, int error) override { events.OnSendAck(id, error); }
     void OnSendFailed(const std::string& id, const std::string& reason) override { events.OnSendFailed(id, reason); }
 
@@ -570,6 +571,18 @@ void Session::FetchMediaConn(bool refresh, std::function<void(Result<MediaConn>)
             if (conn) self->impl_->media_conn = *conn;
             done(std::move(conn));
         });
+        s.link->Rearm();
+    });
+}
+
+void Session::ManageGroup(GroupAction action, std::function<void(Result<GroupActionResult>)> done) {
+    net::post(impl_->strand, [self = shared_from_this(), action = std::move(action), done = std::move(done)] {
+        Impl& s = *self->impl_;
+        if (!s.link || !s.link->conn || s.link->closed) {
+            done(MakeError("not_connected", "the session is not connected to WhatsApp"));
+            return;
+        }
+        s.link->conn->ManageGroup(action, done);
         s.link->Rearm();
     });
 }

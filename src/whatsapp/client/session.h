@@ -86,6 +86,10 @@ public:
     // while its ttl lasts (unless `refresh`), else a new media_conn IQ. `done` runs on the strand;
     // errors not_connected, media_conn_failed.
     void FetchMediaConn(bool refresh, std::function<void(Result<MediaConn>)> done);
+
+    // A group change (Connection::ManageGroup); `done` runs on the session's strand, with
+    // "not_connected" when there is no connection.
+    void ManageGroup(GroupAction action, std::function<void(Result<GroupActionResult>)> done);
     // Link by pairing code instead of QR (Connection::RequestPairingCode); `done` runs on the
     // strand with the 8-character code or an error (session_not_pairing when no connection is
     // waiting to be linked).

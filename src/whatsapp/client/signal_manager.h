@@ -16,7 +16,8 @@
 // stanza used. When the map learns a new pair, the PN sessions and identity keys of all that
 // user's devices are moved to the LID address at once and the PN copies deleted (on conflict the
 // PN record wins, as Baileys and whatsmeow do); a moved identity compares equal afterwards.
-// Sender keys are kept under the address they were stored with (not resolved, not moved).
+// Sender keys are kept under the address they were stored with (not resolved, not moved): the
+// group message's `participant` as given.
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -97,6 +98,21 @@ public:
     Result<Ciphertext> Encrypt(const SignalAddress& address, BytesView plaintext);
     // Decrypts a pkmsg (creating the session, consuming the one-time pre-key) or a msg.
     Result<Bytes> Decrypt(const SignalAddress& address, CiphertextType type, BytesView ciphertext);
+
+    // Sender keys (groups, wa-protocol §18), stored per (group JID, sender address) under
+    // store_keys::SenderKey, with the other Signal records. `self` is our own address.
+    // The SenderKeyDistributionMessage of our key for `group`, created on first use.
+    Result<Bytes> OwnSenderKeyDistribution(std::string_view group, const SignalAddress& self);
+    // Encrypts padded plaintext with our key for `group` (created on first use): the skmsg bytes.
+    Result<Bytes> GroupEncrypt(std::string_view group, const SignalAddress& self, BytesView plaintext);
+    // Stores a member's key from its SenderKeyDistributionMessage.
+    Result<void> ProcessSenderKeyDistribution(std::string_view group, const SignalAddress& sender, BytesView skdm);
+    // Decrypts an skmsg. Errors: "signal_no_sender_key" (no key from that sender yet: a retry
+    // receipt brings it), "signal_duplicate_message", other Signal failures.
+    Result<Bytes> GroupDecrypt(std::string_view group, const SignalAddress& sender, BytesView skmsg);
+    bool HasSenderKey(std::string_view group, const SignalAddress& sender);
+    // Forgets a key (ours: the next send makes a new one).
+    void DeleteSenderKey(std::string_view group, const SignalAddress& sender);
 
     // The session's PN↔LID map; learning a pair through it migrates Signal state (above).
     LidMap& lid_map();

@@ -195,6 +195,23 @@ export class BaileysClient {
     }
 }
 
+// Pairs a fresh Baileys companion with `phone` (QR scan, 515), logs it in again and waits for the
+// offline flush; returns the open client and its auth dir.
+export async function pairAndOpen(sim, phone) {
+    const authDir = tempDir('wadesk-sim-auth-');
+    const pairing = await new BaileysClient(sim, authDir).connect();
+    const { qr } = await pairing.waitForQr();
+    const scan = await sim.control('POST', `/accounts/${phone}/scan`, { qr });
+    if (scan.status !== 200) throw new Error(`scan answered ${scan.status}: ${JSON.stringify(scan.json ?? scan.body)}`);
+    const closed = await pairing.waitForClose();
+    if (closed.statusCode !== 515) throw new Error(`pairing ended with ${closed.statusCode}, not 515`);
+    await pairing.flushCreds();
+    const client = await new BaileysClient(sim, authDir).connect();
+    await client.waitForOpen();
+    await client.waitFor((u) => u.receivedPendingNotifications === true, 'offline flush');
+    return { client, authDir };
+}
+
 function summary(u) {
     const s = {};
     if (u.connection) s.connection = u.connection;

@@ -320,8 +320,15 @@ TEST(Connection, PairsByQrThenLogsInAndIsUnlinked) {
         ASSERT_TRUE(presence);
         EXPECT_EQ(presence->tag, "presence");
         EXPECT_EQ(presence->AttrOr("name", ""), "Test Biz");
+        // The groups of the account, fetched after every login (connection_groups.cpp).
+        auto groups = server.Pop();
+        ASSERT_TRUE(groups);
+        EXPECT_EQ(groups->AttrOr("xmlns", ""), "w:g2");
+        EXPECT_EQ(groups->AttrOr("to", ""), "@g.us");
+        ASSERT_NE(groups->Child("participating"), nullptr);
         server.Send(IqResult(*digest));
         server.Send(IqResult(*privacy));
+        server.Send(IqResult(*groups));
         Pump(*c.connection, c.sink, server, t);
 
         // Server pings are answered; our keepalive goes out every 25 s.
