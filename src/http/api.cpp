@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "http/json.h"
 #include "http/media_routes.h"
+#include "http/multipart.h"
 #include "service/views.h"
 #include "store/errors.h"
 
@@ -475,6 +476,10 @@ void Api::Register() {
     });
     r.Add("POST", s + "/{sessionId}/chats/{chatId}/send", [this](Request& req) {
         Actor actor = Authenticate(req);
+        if (FormBoundary(req.Header("content-type")) || req.Header("content-type").starts_with("multipart/"))
+            return SendMultipart(*service_, actor, req, options_.media_max_bytes);
+        if (req.body.size() > options_.json_body_limit)
+            throw HttpError(413, "payload_too_large", "request body exceeds " + std::to_string(options_.json_body_limit) + " bytes");
         auto body = ParseJsonObject(req);
         RejectUnknown(body, {"message", "quotedMessageId", "clientMessageId"});
         service::SendRequest sr;

@@ -3,6 +3,7 @@
 // /metrics and /api/openapi.json. Dispatch() is the server's Dispatcher: it parses the target,
 // routes (404 not_found / 405 method_not_allowed), authenticates, runs the handler and turns
 // every failure into the error envelope with one catch per request. Runs on the worker pool.
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,10 @@ struct ApiOptions {
     // Where login checks passwords (POST /api/auth/login answers 503 "busy" when it is full).
     // REQUIRES for Dispatch(): set, and outliving the Api.
     auth::PasswordPool* passwords = nullptr;
+    // The largest file a multipart send takes (WADESK_MEDIA_MAX_BYTES; 413 beyond), and the body
+    // limit a JSON send keeps although the server lets upload requests be larger.
+    std::uint64_t media_max_bytes = 100ull << 20;
+    std::size_t json_body_limit = 1024 * 1024;
 };
 
 class Api {

@@ -17,6 +17,16 @@ namespace wadesk::http {
 void RegisterMediaRoutes(Router& router, service::WadeskService* service,
                          std::function<service::Actor(const Request&)> authenticate);
 
+// POST .../chats/{chatId}/send as multipart/form-data (docs/api.md): `file` (its filename and
+// Content-Type kept), `message` (caption), `clientMessageId`, `quotedMessageId`, `type`. 400
+// invalid_multipart / invalid_field / missing_field, 413 payload_too_large beyond `max_file_bytes`.
+Response SendMultipart(service::WadeskService& service, const service::Actor& actor, const Request& req,
+                       std::uint64_t max_file_bytes);
+
+// True for the requests whose body may hold a file (the multipart send), so the server allows
+// them a body up to the file limit.
+bool IsUploadRequest(std::string_view method, std::string_view target);
+
 // A single byte range of a `size`-byte file from a Range header value: "bytes=a-b", "bytes=a-"
 // or "bytes=-n", as [first, last]. nullopt: unsatisfiable or malformed (answer 416). A header
 // with several ranges is not supported (also nullopt).

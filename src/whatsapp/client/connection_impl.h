@@ -88,6 +88,7 @@ struct Connection::Impl {
         std::string id;
         Jid peer;
         Message message;
+        std::string mediatype;  // "" for text
         std::vector<Jid> devices;
     };
     // Retry receipts answered per (message id, requesting device); persisted beside the kept
