@@ -27,9 +27,4 @@ Response SendMultipart(service::WadeskService& service, const service::Actor& ac
 // them a body up to the file limit.
 bool IsUploadRequest(std::string_view method, std::string_view target);
 
-// A single byte range of a `size`-byte file from a Range header value: "bytes=a-b", "bytes=a-"
-// or "bytes=-n", as [first, last]. nullopt: unsatisfiable or malformed (answer 416). A header
-// with several ranges is not supported (also nullopt).
-std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseByteRange(std::string_view header, std::uint64_t size);
-
 }  // namespace wadesk::http

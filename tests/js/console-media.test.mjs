@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { TestServer, until, repoRoot } from './lib/server.mjs';
-import { linkSession, startSim } from './lib/client-harness.mjs';
+import { createAccounts, linkSession, simEnv, startSim } from './lib/client-harness.mjs';
 
 const kChromium = process.env.WADESK_CHROMIUM || '/usr/bin/chromium';
 const kScreens = path.join(process.env.WADESK_BUILD_DIR ?? path.join(repoRoot, 'build'), 'console-screens');
@@ -27,13 +27,8 @@ describe('console media', () => {
         assert.ok(existsSync(kChromium), `${kChromium} is missing`);
         mkdirSync(kScreens, { recursive: true });
         sim = await startSim();
-        for (const [phone, name] of [[SHOP, 'Shop'], [PAT, 'Pat']]) {
-            assert.equal((await sim.control('POST', '/accounts', { phone, name })).status, 201);
-        }
-        srv = new TestServer({
-            backend: 'sqlite',
-            env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey, WADESK_WA_CA_FILE: sim.caFile },
-        });
+        await createAccounts(sim, [[SHOP, 'Shop'], [PAT, 'Pat']]);
+        srv = new TestServer({ backend: 'sqlite', env: simEnv(sim) });
         company = await srv.createCompany({ name: 'Console media' });
         await srv.start();
         const token = await srv.login(company.adminEmail, company.adminPassword);

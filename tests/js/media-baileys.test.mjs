@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestServer, until } from './lib/server.mjs';
-import { linkSession, startSim } from './lib/client-harness.mjs';
+import { createAccounts, linkSession, simEnv, startSim } from './lib/client-harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
@@ -24,9 +24,7 @@ describe('Baileys downloads what wadesk sends', () => {
 
     before(async () => {
         sim = await startSim();
-        for (const [phone, name] of [[SHOP, 'Shop'], [PAT, 'Pat']]) {
-            assert.equal((await sim.control('POST', '/accounts', { phone, name })).status, 201);
-        }
+        await createAccounts(sim, [[SHOP, 'Shop'], [PAT, 'Pat']]);
         authDir = mkdtempSync(path.join(tmpdir(), 'wadesk-baileys-media-'));
         child = spawn(process.execPath, [path.join(here, 'lib', 'baileys-media-child.mjs')], {
             env: { ...process.env, NODE_EXTRA_CA_CERTS: sim.caFile, SIM_ROOT_KEY: sim.rootKey, SIM_WS_URL: sim.wsUrl,
@@ -43,11 +41,7 @@ describe('Baileys downloads what wadesk sends', () => {
             }
         });
         await until('Baileys linked', async () => (lines.includes('READY') ? true : null), 30000);
-        srv = new TestServer({
-            backend: 'sqlite',
-            env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey,
-                WADESK_WA_CA_FILE: sim.caFile },
-        });
+        srv = new TestServer({ backend: 'sqlite', env: simEnv(sim) });
         const company = await srv.createCompany({ name: 'Baileys media' });
         await srv.start();
         token = await srv.login(company.adminEmail, company.adminPassword);
