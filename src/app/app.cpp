@@ -161,6 +161,10 @@ int App::Serve(const std::string& program) {
     options.handler_wait = std::chrono::milliseconds(config_.db_timeout_ms);
     options.max_connections = config_.max_connections;
     options.body_limit = config_.body_limit;
+    // A multipart send carries a file: up to WADESK_MEDIA_MAX_BYTES plus room for its other parts.
+    options.body_limit_for = [limit = config_.media_max_bytes](std::string_view method, std::string_view target) {
+        return http::IsUploadRequest(method, target) ? static_cast<std::size_t>(limit) + (1u << 20) : std::size_t{0};
+    };
 
     // Declared before the server: it outlives the server's threads and any login still waiting.
     auth::PasswordPool passwords(config_.password_threads ? config_.password_threads
@@ -171,6 +175,8 @@ int App::Serve(const std::string& program) {
     http::ApiOptions api_options;
     api_options.version = WADESK_VERSION;
     api_options.passwords = &passwords;
+    api_options.media_max_bytes = config_.media_max_bytes;
+    api_options.json_body_limit = config_.body_limit;
     api_options.extra_metrics = [&server, &passwords, this](std::string& out) {
         if (engine_) engine_->RenderMetrics(out);
         out += "# HELP wadesk_db_pool_threads Threads of the database worker pool.\n"

@@ -4,8 +4,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <future>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "whatsapp/client/session.h"
 
@@ -88,18 +90,40 @@ domain::MediaInfo MediaInfoOf(const std::string& type, const wa::MessageContent:
     return info;
 }
 
+namespace {
+
+// The session's media_conn (a fresh one when `refresh`), waited for on this worker thread.
+Result<wa::MediaConn> MediaConnOf(wa::Session& session, bool refresh) {
+    auto promise = std::make_shared<std::promise<Result<wa::MediaConn>>>();
+    auto answer = promise->get_future();
+    session.FetchMediaConn(refresh, [promise](Result<wa::MediaConn> r) { promise->set_value(std::move(r)); });
+    if (answer.wait_for(kMediaConnWait) != std::future_status::ready)
+        return MakeError("media_conn_failed", "no media_conn answer in time");
+    return answer.get();
+}
+
+std::string UrlEncode(std::string_view s) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<Bytes> FetchMediaFile(wa::Session& session, const wa::MediaRef& ref, std::uint64_t max_bytes) {
     Result<Bytes> file = MakeError("media_conn_failed", "");
     for (int attempt = 0; attempt < 2; ++attempt) {
         // A second attempt asks for a fresh media_conn: the hosts may have changed.
-        auto promise = std::make_shared<std::promise<Result<wa::MediaConn>>>();
-        auto answer = promise->get_future();
-        session.FetchMediaConn(attempt > 0, [promise](Result<wa::MediaConn> r) { promise->set_value(std::move(r)); });
-        if (answer.wait_for(kMediaConnWait) != std::future_status::ready) {
-            file = MakeError("media_conn_failed", "no media_conn answer in time");
-            continue;
-        }
-        auto conn = answer.get();
+        auto conn = MediaConnOf(session, attempt > 0);
         if (!conn) {
             file = conn.error();
             continue;
@@ -127,6 +151,69 @@ MediaFetcher::~MediaFetcher() {
 void MediaFetcher::Enqueue(std::string session_id, std::string message_id, std::string ref) {
     boost::asio::post(*pool_, [this, session_id = std::move(session_id), message_id = std::move(message_id),
                                ref = std::move(ref)] { Run(session_id, message_id, ref); });
+}
+
+void MediaFetcher::Upload(service::OutgoingMessage m, std::function<void(Result<Uploaded>)> done) {
+    boost::asio::post(*pool_, [this, m = std::move(m), done = std::move(done)] { done(RunUpload(m)); });
+}
+
+Result<MediaFetcher::Uploaded> MediaFetcher::RunUpload(const service::OutgoingMessage& m) {
+    if (!m.media) return MakeError("no_media", "the message has no file");
+    const auto kind = wa::crypto::MediaKindForType(m.type);
+    if (!kind) return MakeError("no_media", "not a media type: " + m.type);
+    auto plain = blobs_.Get(m.media->sha256);
+    if (!plain) return MakeError("no_media", "the file is not in the blob store");
+    auto session = sessions_(m.session_id);
+    if (!session) return MakeError("session_not_running", "the session is not running");
+    const Bytes media_key = RandomBytes(32);
+    auto enc = wa::crypto::EncryptMedia(media_key, *kind, *plain);
+    if (!enc) return MakeError("upload_failed", enc.error().message);
+    const std::string token = Base64UrlEncode(BytesView(enc->file_enc_sha256.data(), 32));
+    std::string url, direct_path, last = "media_conn named no host";
+    for (int attempt = 0; attempt < 2 && direct_path.empty(); ++attempt) {
+        auto conn = MediaConnOf(*session, attempt > 0);  // a new auth when the first try failed
+        if (!conn) {
+            last = conn.error().message;
+            continue;
+        }
+        for (const auto& host : conn->hosts) {
+            const std::string target = "/mms/" + std::string(wa::crypto::MediaUploadType(*kind)) + "/" + token +
+                                       "?auth=" + UrlEncode(conn->auth) + "&token=" + token;
+            auto answer = wa::HttpsRequest({"POST", host, target, enc->file, 1 << 20, std::chrono::seconds(120)});
+            if (!answer || answer->status != 200) {
+                last = answer ? "media host answered " + std::to_string(answer->status) : answer.error().message;
+                continue;
+            }
+            boost::system::error_code ec;
+            json::value v = json::parse(AsString(answer->body), ec);
+            if (ec || !v.is_object()) {
+                last = "the upload answer is not JSON";
+                continue;
+            }
+            url = StringAt(v.as_object(), "url");
+            direct_path = StringAt(v.as_object(), "direct_path");
+            if (!direct_path.empty()) break;
+            last = "the upload answer has no direct_path";
+        }
+    }
+    if (direct_path.empty()) return MakeError("upload_failed", last);
+    wa::MediaMessageSpec spec{m.type,
+                              url,
+                              direct_path,
+                              m.media->mimetype,
+                              media_key,
+                              Bytes(enc->file_sha256.begin(), enc->file_sha256.end()),
+                              Bytes(enc->file_enc_sha256.begin(), enc->file_enc_sha256.end()),
+                              enc->file_length,
+                              NowMs() / 1000,
+                              m.body,
+                              m.media->file_name,
+                              static_cast<std::uint32_t>(m.media->duration),
+                              static_cast<std::uint32_t>(m.media->width),
+                              static_cast<std::uint32_t>(m.media->height)};
+    Uploaded out;
+    out.message = wa::MediaMessage(spec, &out.mediatype);
+    return out;
 }
 
 void MediaFetcher::Run(const std::string& session_id, const std::string& message_id, const std::string& ref_json) {

@@ -52,7 +52,19 @@ public:
     // Queues the download of the file of row `message_id` (media ref JSON `ref`).
     void Enqueue(std::string session_id, std::string message_id, std::string ref);
 
+    // An uploaded file's message, ready to send.
+    struct Uploaded {
+        wa::Message message;
+        std::string mediatype;  // the <enc mediatype>
+    };
+    // Queues the upload of outgoing message `m`'s file (from the blob store): encrypted with a
+    // fresh media key, POSTed to a media_conn host with its auth token, and built into the media
+    // message; `done` runs on the fetcher's pool. Errors: no_media, session_not_running,
+    // media_conn_failed, upload_failed.
+    void Upload(service::OutgoingMessage m, std::function<void(Result<Uploaded>)> done);
+
 private:
+    Result<Uploaded> RunUpload(const service::OutgoingMessage& m);
     void Run(const std::string& session_id, const std::string& message_id, const std::string& ref);
 
     store::Repository& repo_;

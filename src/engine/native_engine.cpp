@@ -146,6 +146,7 @@ public:
     void Send(const service::OutgoingMessage& m) override {
         auto s = Find(m.session_id);
         if (!s) return;  // not started: the message stays pending until the session is ready
+        if (m.media) return SendMedia(m);
         wa::OutgoingText out;
         out.id = m.wa_message_id;
         out.to = m.chat_jid;
@@ -180,6 +181,37 @@ public:
             return r.error();
         }
         return service::GroupAnswer{r->group, r->participants};
+    }
+
+    // A file: uploaded on the media pool, then sent like a text with the media message as content.
+    void SendMedia(const service::OutgoingMessage& m) {
+        if (!media_) {
+            if (auto* ev = events_.load()) ev->OnMessageFailed(m.session_id, m.wa_message_id, "upload_failed");
+            return;
+        }
+        media_->Upload(m, [this, m](Result<MediaFetcher::Uploaded> up) {
+            auto* ev = events_.load();
+            if (!up) {
+                spdlog::warn("[WhatsApp] Session {}: upload of {} failed: {}", m.session_id, m.message_id,
+                             up.error().message);
+                if (ev && up.error().code != "session_not_running") {
+                    ev->OnMessageFailed(m.session_id, m.wa_message_id, up.error().code);
+                }
+                return;
+            }
+            auto s = Find(m.session_id);
+            if (!s) return;
+            wa::OutgoingText out;
+            out.id = m.wa_message_id;
+            out.to = m.chat_jid;
+            out.content = std::move(up->message);
+            out.mediatype = up->mediatype;
+            s->Send(std::move(out), [this, m](Result<std::string> r) {
+                auto* ev = events_.load();
+                if (!ev || r || r.error().code == "not_connected") return;
+                ev->OnMessageFailed(m.session_id, m.wa_message_id, r.error().code);
+            });
+        });
     }
 
     void MarkRead(const std::string& session_id, const std::string& chat_jid, const std::string& sender_jid,

@@ -4,6 +4,7 @@
 // Dispatch() is the server's Dispatcher: it parses the target, routes (404 not_found / 405
 // method_not_allowed), runs the handler (authenticated first when the route says so) and turns
 // every failure into the error envelope with one catch per request. Runs on the worker pool.
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ struct ApiOptions {
     // Where login checks passwords (POST /api/auth/login answers 503 "busy" when it is full).
     // REQUIRES for Dispatch(): set, and outliving the Api.
     auth::PasswordPool* passwords = nullptr;
+    // The largest file a multipart send takes (WADESK_MEDIA_MAX_BYTES; 413 beyond), and the body
+    // limit a JSON send keeps although the server lets upload requests be larger.
+    std::uint64_t media_max_bytes = 100ull << 20;
+    std::size_t json_body_limit = 1024 * 1024;
 };
 
 class Api {
@@ -53,6 +58,10 @@ private:
     RouteContext context_{service_, metrics_, options_};
     Router router_;
 };
+
+// True for the requests whose body may hold a file (the multipart send), so the server allows
+// them a body up to the file limit (routes/media.cpp).
+bool IsUploadRequest(std::string_view method, std::string_view target);
 
 // The route table as JSON: [{"method":"GET","path":"/api/...","auth":true}, ...].
 std::string RoutesJson(const Router& router);

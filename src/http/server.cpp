@@ -243,7 +243,8 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
     while (!stopping) {
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-        parser.body_limit(options.body_limit);
+        // The declared length is checked against this request's own limit once its target is known.
+        parser.body_limit(boost::none);
         stream.expires_after(first ? options.read_timeout : options.idle_timeout);
         first = false;
         auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::as_tuple(net::use_awaitable));
@@ -265,10 +266,16 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
                                 "a request body must be framed by Content-Length or by Transfer-Encoding: chunked alone");
             break;
         }
+        std::size_t body_limit = options.body_limit;
+        if (options.body_limit_for) {
+            body_limit = std::max(body_limit, options.body_limit_for(std::string_view(parser.get().method_string()),
+                                                                     std::string_view(parser.get().target())));
+        }
+        parser.body_limit(body_limit);
         auto content_length = parser.content_length();
-        if (content_length && *content_length > options.body_limit) {
+        if (content_length && *content_length > body_limit) {
             co_await WriteError(stream, 413, "payload_too_large",
-                                "request body exceeds " + std::to_string(options.body_limit) + " bytes");
+                                "request body exceeds " + std::to_string(body_limit) + " bytes");
             break;
         }
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
@@ -279,7 +286,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
         if (bec == bhttp::error::body_limit) {
             co_await WriteError(stream, 413, "payload_too_large",
-                                "request body exceeds " + std::to_string(options.body_limit) + " bytes");
+                                "request body exceeds " + std::to_string(body_limit) + " bytes");
             break;
         }
         if (bec) {

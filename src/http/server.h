@@ -39,6 +39,9 @@ struct ServerOptions {
     std::chrono::milliseconds handler_wait{5000};    // longest wait for a handler slot, then 503
     std::vector<std::string> inline_paths{"/health"};  // never block: answered without a slot
     std::size_t body_limit = 1024 * 1024;            // larger bodies: 413 payload_too_large
+    // A larger limit for some requests (file uploads), from the method and target; 0 or unset:
+    // body_limit.
+    std::function<std::size_t(std::string_view method, std::string_view target)> body_limit_for;
     std::size_t header_limit = 16 * 1024;            // larger headers: 431
     std::chrono::seconds read_timeout{30};           // to receive one whole request once it started
     std::chrono::seconds idle_timeout{75};           // keep-alive connection with no request

@@ -34,6 +34,8 @@ struct OutgoingMessage {
     std::string quoted_wa_message_id;  // empty when not a reply
     std::string quoted_sender_jid;     // the quoted message's sender (user JID; ours for our own)
     std::string quoted_body;           // the quoted message's text
+    std::string type = "text";         // text, or the media type (image, video, audio, voice, document, sticker)
+    std::optional<domain::MediaInfo> media;  // the file to upload and send (sha256 = its blob key)
 };
 
 // What an incoming stanza means for the stored messages.

@@ -72,4 +72,44 @@ void WadeskService::OnMessageMediaChanged(const std::string& session_id, const d
     }
 }
 
+namespace {
+
+// The message type of a file from its MIME type (`document` when unknown).
+std::string TypeForMime(std::string_view mime) {
+    if (mime == "image/webp") return "sticker";
+    if (mime.starts_with("image/")) return "image";
+    if (mime.starts_with("video/")) return "video";
+    if (mime.starts_with("audio/")) return "audio";
+    return "document";
+}
+
+}  // namespace
+
+SendResult WadeskService::SendMedia(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                                    SendRequest request, const OutgoingFile& file) {
+    // Rights first: nothing is kept for a caller who may not send.
+    ReadableSession(actor, session_id);
+    if (!access_.CanWrite(actor.who, session_id))
+        throw ServiceError(FailureKind::kForbidden, "forbidden", "sending in this session needs canWrite");
+    std::string type = file.type.empty() ? TypeForMime(file.mimetype) : file.type;
+    if (type != "image" && type != "video" && type != "audio" && type != "voice" && type != "document" &&
+        type != "sticker") {
+        throw ServiceError(FailureKind::kBadInput, "invalid_field",
+                           "field 'type' must be image, video, audio, voice, document or sticker");
+    }
+    if (file.data.empty()) throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'file' must not be empty");
+    if (!blobs_) throw ServiceError(FailureKind::kUnavailable, "storage_unavailable", "no blob store");
+    auto key = blobs_->Put(AsBytes(file.data));
+    if (!key) throw ServiceError(FailureKind::kUnavailable, "storage_unavailable", key.error().message);
+    domain::MediaInfo media;
+    media.mimetype = file.mimetype.empty() ? "application/octet-stream" : file.mimetype;
+    media.size = static_cast<std::int64_t>(file.data.size());
+    media.file_name = file.file_name;
+    media.sha256 = *key;
+    media.status = "ready";
+    request.type = type;
+    request.media = std::move(media);
+    return Send(actor, session_id, chat_ref, request);
+}
+
 }  // namespace wadesk::service

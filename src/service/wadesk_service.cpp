@@ -769,7 +769,7 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     if (!access_.CanWrite(actor.who, s.id))
         Fail(FailureKind::kForbidden, "forbidden", "sending in this session needs canWrite");
     std::string text = req.text;
-    if (Trim(text).empty()) Fail(FailureKind::kBadInput, "invalid_field", "field 'message' must not be empty");
+    if (Trim(text).empty() && !req.media) Fail(FailureKind::kBadInput, "invalid_field", "field 'message' must not be empty");
     if (text.size() > 65536) Fail(FailureKind::kBadInput, "invalid_field", "field 'message' must be at most 65536 bytes");
     if (req.client_message_id.size() > 128)
         Fail(FailureKind::kBadInput, "invalid_field", "field 'clientMessageId' must be at most 128 bytes");
@@ -819,8 +819,9 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     m.sender_jid = s.jid;
     m.sender_phone = s.phone_number;
     m.sender_name = s.display_name;
-    m.type = "text";
+    m.type = req.media ? req.type : "text";
     m.body = text;
+    m.media = req.media;
     m.quoted_message_id = quoted_id;
     m.timestamp = NowMs();
     m.status = "pending";
@@ -857,6 +858,8 @@ void WadeskService::HandToEngine(const domain::WaSession& s, const domain::Messa
         repo_.SetMessageWaId(s.id, m.id, out.wa_message_id);
     }
     out.body = m.body;
+    out.type = m.type;
+    out.media = m.media;
     if (auto chat = repo_.FindChat(s.company_id, s.id, m.chat_id)) out.chat_jid = chat->jid;
     if (!m.quoted_message_id.empty()) {
         auto q = repo_.FindMessage(s.company_id, s.id, m.quoted_message_id);

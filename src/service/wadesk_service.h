@@ -104,9 +104,20 @@ struct ContactFilter {
 };
 
 struct SendRequest {
-    std::string text;
+    std::string text;                // for a file: its caption (may be empty)
     std::string quoted_message_id;   // our message id or a WhatsApp id of this chat
     std::string client_message_id;   // idempotency key
+    // A file (SendMedia fills these): the message type and the stored file (status ready).
+    std::string type = "text";
+    std::optional<domain::MediaInfo> media;
+};
+
+// A file to send (multipart POST .../send).
+struct OutgoingFile {
+    std::string type;       // image, video, audio, voice, document, sticker ("" = from the MIME type)
+    std::string mimetype;   // "" = application/octet-stream
+    std::string file_name;
+    std::string_view data;
 };
 
 struct SendResult {
@@ -240,6 +251,11 @@ public:
     // "pending" and is shown again when the outcome arrives. A pending or ready file is left as is.
     // not_found as GetMedia; unavailable when the engine cannot download.
     domain::Message DownloadMediaAgain(const Actor& actor, const std::string& session_id, const std::string& message_id);
+    // Sends a file (canWrite): kept in the blob store, stored as a message of its type with its
+    // media (ready, sha256) and `request.text` as the caption, then uploaded and sent by the
+    // engine. Idempotent by clientMessageId like Send. Errors as Send; invalid_field for a bad type.
+    SendResult SendMedia(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                         SendRequest request, const OutgoingFile& file);
 
     // --- stats, audit, events (admin for stats and audit)
     StatsView Stats(const Actor& actor);

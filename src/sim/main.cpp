@@ -8,6 +8,7 @@
 //   wadesk-sim unlink         --control HOST:PORT --phone DIGITS --device N
 //   wadesk-sim pair-code      --control HOST:PORT --phone DIGITS --code XXXX-XXXX [--wait SECONDS]
 //   wadesk-sim send           --control HOST:PORT --phone DIGITS --to DIGITS|JID --text TEXT [--addressing pn|lid] [--id ID]
+//   wadesk-sim send-media     --control HOST:PORT --phone DIGITS --to DIGITS|JID --type T (--file PATH | --size N) [...]
 //   wadesk-sim inbox          --control HOST:PORT --phone DIGITS
 //   wadesk-sim receipts       --control HOST:PORT --phone DIGITS
 //   wadesk-sim read           --control HOST:PORT --phone DIGITS --chat JID --ids ID[,ID...]
@@ -17,12 +18,14 @@
 //   wadesk-sim group-send     --control HOST:PORT --phone DIGITS --group GID --text TEXT
 #include <boost/json.hpp>
 
+#include <fstream>
 #include <iostream>
 #include <chrono>
 #include <map>
 #include <string>
 #include <thread>
 
+#include "core/bytes.h"
 #include "core/log.h"
 #include "sim/net.h"
 
@@ -37,6 +40,8 @@ constexpr const char* kUsage =
     "       wadesk-sim unlink --control HOST:PORT --phone DIGITS --device N\n"
     "       wadesk-sim pair-code --control HOST:PORT --phone DIGITS --code XXXX-XXXX [--wait SECONDS]\n"
     "       wadesk-sim send --control HOST:PORT --phone DIGITS --to DIGITS|JID --text TEXT [--addressing pn|lid] [--id ID]\n"
+    "       wadesk-sim send-media --control HOST:PORT --phone DIGITS --to DIGITS|JID --type image|video|audio|ptt|document|sticker\n"
+    "                  (--file PATH | --size BYTES) [--mimetype M] [--file-name NAME] [--caption TEXT] [--seconds N]\n"
     "       wadesk-sim inbox --control HOST:PORT --phone DIGITS\n"
     "       wadesk-sim receipts --control HOST:PORT --phone DIGITS\n"
     "       wadesk-sim read --control HOST:PORT --phone DIGITS --chat JID --ids ID[,ID...]\n"
@@ -118,6 +123,26 @@ int main(int argc, char** argv) {
         json::object body{{"to", get("to")}, {"text", get("text")}, {"addressing", opts.count("addressing") ? get("addressing") : "pn"}};
         if (opts.count("id")) body["id"] = get("id");
         return Call(opts, "POST", "/accounts/" + get("phone") + "/send", json::serialize(body));
+    }
+    if (command == "send-media") {
+        // The file's bytes from --file PATH (sent as base64), or --size N random bytes.
+        if (get("phone").empty() || get("to").empty() || get("type").empty() || (get("file").empty() && get("size").empty()))
+            return Usage("--phone, --to, --type and --file or --size are required");
+        json::object body{{"to", get("to")}, {"type", get("type")}};
+        if (!get("file").empty()) {
+            std::ifstream in(get("file"), std::ios::binary);
+            if (!in) return Usage("cannot read " + get("file"));
+            const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            body["data_b64"] = wadesk::Base64Encode(wadesk::AsBytes(data));
+        } else {
+            body["size"] = std::atof(get("size").c_str());
+        }
+        for (const char* key : {"mimetype", "caption"}) {
+            if (opts.count(key)) body[key] = get(key);
+        }
+        if (opts.count("file-name")) body["file_name"] = get("file-name");
+        if (opts.count("seconds")) body["seconds"] = std::atof(get("seconds").c_str());
+        return Call(opts, "POST", "/accounts/" + get("phone") + "/send-media", json::serialize(body));
     }
     if (command == "inbox" || command == "receipts") {
         if (get("phone").empty()) return Usage("--phone is required");

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "core/byte_range.h"
 #include "whatsapp/crypto/primitives.h"
 
 namespace wadesk::sim {
@@ -53,32 +54,6 @@ MediaHttpResponse JsonError(int status, std::string_view code) {
 bool KnownType(std::string_view t) {
     return t == "image" || t == "video" || t == "audio" || t == "document" || t == "md-msg-hist" ||
            t == "md-app-state" || t == "sticker-pack" || t == "thumbnail-link";
-}
-
-// "bytes=a-b", "bytes=a-", "bytes=-n" against a file of `size` bytes; nullopt when unsatisfiable.
-std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseRange(std::string_view range, std::uint64_t size) {
-    if (!range.starts_with("bytes=") || size == 0) return std::nullopt;
-    range.remove_prefix(6);
-    const auto dash = range.find('-');
-    if (dash == std::string_view::npos || range.find(',') != std::string_view::npos) return std::nullopt;
-    auto num = [](std::string_view s) -> std::optional<std::uint64_t> {
-        std::uint64_t v = 0;
-        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-        return v;
-    };
-    const auto a = range.substr(0, dash), b = range.substr(dash + 1);
-    if (a.empty()) {
-        auto n = num(b);
-        if (!n || *n == 0) return std::nullopt;
-        return std::pair{size - std::min(*n, size), size - 1};
-    }
-    auto first = num(a);
-    if (!first || *first >= size) return std::nullopt;
-    if (b.empty()) return std::pair{*first, size - 1};
-    auto last = num(b);
-    if (!last || *last < *first) return std::nullopt;
-    return std::pair{*first, std::min(*last, size - 1)};
 }
 
 }  // namespace
@@ -165,7 +140,7 @@ MediaHttpResponse MediaHost::Handle(const MediaHttpRequest& request, std::int64_
     MediaHttpResponse r;
     r.content_type = "application/octet-stream";
     if (!request.range.empty()) {
-        auto range = ParseRange(request.range, bytes.size());
+        auto range = ParseByteRange(request.range, bytes.size());
         if (!range) {
             r.status = 416;
             r.content_range = "bytes */" + std::to_string(bytes.size());

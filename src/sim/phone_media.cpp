@@ -29,9 +29,6 @@ std::optional<crypto::MediaKind> KindOf(std::string_view type) {
     return crypto::MediaKindForType(type);
 }
 
-std::string Raw(const crypto::Digest32& d) { return std::string(d.begin(), d.end()); }
-std::string Raw(BytesView b) { return std::string(b.begin(), b.end()); }
-
 }  // namespace
 
 Result<PhoneMediaResult> SimServer::PhoneSendMedia(std::string_view phone, std::string_view to,
@@ -50,51 +47,12 @@ Result<PhoneMediaResult> SimServer::PhoneSendMedia(std::string_view phone, std::
     const std::string url = media_.UrlFor(direct_path);
     const std::string mime = spec.mimetype.empty() ? DefaultMime(spec.type) : spec.mimetype;
 
-    wa::Message message;
-    std::string mediatype = spec.type;
-    auto fill = [&](auto* m) {
-        m->set_url(url);
-        m->set_mimetype(mime);
-        m->set_filesha256(Raw(enc->file_sha256));
-        m->set_fileencsha256(Raw(enc->file_enc_sha256));
-        m->set_filelength(enc->file_length);
-        m->set_mediakey(Raw(media_key));
-        m->set_directpath(direct_path);
-        m->set_mediakeytimestamp(t);
-    };
-    if (spec.type == "image") {
-        auto* m = message.mutable_imagemessage();
-        fill(m);
-        if (!spec.caption.empty()) m->set_caption(spec.caption);
-        if (spec.width) m->set_width(spec.width);
-        if (spec.height) m->set_height(spec.height);
-    } else if (spec.type == "video") {
-        auto* m = message.mutable_videomessage();
-        fill(m);
-        if (!spec.caption.empty()) m->set_caption(spec.caption);
-        if (spec.seconds) m->set_seconds(spec.seconds);
-        if (spec.width) m->set_width(spec.width);
-        if (spec.height) m->set_height(spec.height);
-    } else if (spec.type == "audio" || spec.type == "ptt") {
-        auto* m = message.mutable_audiomessage();
-        fill(m);
-        if (spec.type == "ptt") m->set_ptt(true);
-        if (spec.seconds) m->set_seconds(spec.seconds);
-    } else if (spec.type == "sticker") {
-        auto* m = message.mutable_stickermessage();
-        fill(m);
-        if (spec.width) m->set_width(spec.width);
-        if (spec.height) m->set_height(spec.height);
-    } else {
-        // A captioned document travels as documentWithCaptionMessage{message{documentMessage}}.
-        auto* m = spec.caption.empty()
-                      ? message.mutable_documentmessage()
-                      : message.mutable_documentwithcaptionmessage()->mutable_message()->mutable_documentmessage();
-        fill(m);
-        m->set_filename(spec.file_name.empty() ? "file" : spec.file_name);
-        m->set_title(m->filename());
-        if (!spec.caption.empty()) m->set_caption(spec.caption);
-    }
+    wa::MediaMessageSpec m{spec.type, url, direct_path, mime, media_key,
+                           Bytes(enc->file_sha256.begin(), enc->file_sha256.end()),
+                           Bytes(enc->file_enc_sha256.begin(), enc->file_enc_sha256.end()), enc->file_length, t,
+                           spec.caption, spec.file_name, spec.seconds, spec.width, spec.height};
+    std::string mediatype;
+    const wa::Message message = wa::MediaMessage(m, &mediatype);
     auto sent = PhoneSendMessage(phone, to, message, addressing, std::move(id), {"media", mediatype},
                                  SendFanout::kAllDevices, Persistence::kNow);
     if (!sent) return sent.error();

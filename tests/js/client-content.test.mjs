@@ -88,9 +88,13 @@ test('image, voice, document, location, contact and reaction arrive typed, with 
   }, 30000);
 
   const pick = (m) => ({ type: m.type, body: m.body, media: m.media });
-  assert.deepEqual(pick(byWaId.IMG1), { type: 'image', body: 'the receipt', media: { mimetype: 'image/jpeg', size: 48213, fileName: null, url: null } });
-  assert.deepEqual(pick(byWaId.VOICE1), { type: 'voice', body: '', media: { mimetype: 'audio/ogg; codecs=opus', size: 9000, fileName: null, url: null } });
-  assert.deepEqual(pick(byWaId.DOC1), { type: 'document', body: '', media: { mimetype: 'application/pdf', size: 1000, fileName: 'invoice-42.pdf', url: null } });
+  // These messages state no downloadable file (no directPath or media key): their media is
+  // "failed" at once, and the url is still ours (docs/api.md "Media").
+  const media = (m, fields) => ({ fileName: null, sha256: null, status: 'failed', duration: null, width: null, height: null,
+    url: `/api/whatsapp/sessions/${m.sessionId}/messages/${m.id}/media`, ...fields });
+  assert.deepEqual(pick(byWaId.IMG1), { type: 'image', body: 'the receipt', media: media(byWaId.IMG1, { mimetype: 'image/jpeg', size: 48213 }) });
+  assert.deepEqual(pick(byWaId.VOICE1), { type: 'voice', body: '', media: media(byWaId.VOICE1, { mimetype: 'audio/ogg; codecs=opus', size: 9000, duration: 4 }) });
+  assert.deepEqual(pick(byWaId.DOC1), { type: 'document', body: '', media: media(byWaId.DOC1, { mimetype: 'application/pdf', size: 1000, fileName: 'invoice-42.pdf' }) });
   assert.deepEqual(pick(byWaId.LOC1), { type: 'location', body: 'Cafe, Tverskoy Blvd 26 (55.753900, 37.604900)', media: null });
   assert.deepEqual(pick(byWaId.VCARD1), { type: 'contact', body: 'Ivan Petrov', media: null });
   assert.deepEqual(pick(byWaId.REACT1), { type: 'reaction', body: '👍', media: null });

@@ -6,7 +6,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestServer, backends, until } from './lib/server.mjs';
-import { linkSession, startSim } from './lib/client-harness.mjs';
+import { linkSession, simEnv, startSim } from './lib/client-harness.mjs';
 
 const DAY = 86400;
 const T0 = (Math.floor(Date.now() / 1000 / DAY) - 5) * DAY + 9 * 3600;
@@ -30,11 +30,7 @@ for (const backend of backends()) describe(backend, () => {
         }));
         const seeded = await sim.control('PUT', `/accounts/${SHOP}/history`, { chats });
         assert.equal(seeded.status, 200, JSON.stringify(seeded.body));
-        srv = new TestServer({
-            backend,
-            env: { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey,
-                WADESK_WA_CA_FILE: sim.caFile },
-        });
+        srv = new TestServer({ backend, env: simEnv(sim) });
         const company = await srv.createCompany({ name: `Blob ${backend}` });
         await srv.start();
         token = await srv.login(company.adminEmail, company.adminPassword);

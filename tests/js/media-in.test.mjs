@@ -10,7 +10,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { TestServer, backends, until } from './lib/server.mjs';
-import { linkSession, startSim } from './lib/client-harness.mjs';
+import { createAccounts, linkSession, simEnv, startSim } from './lib/client-harness.mjs';
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const bytesOf = (n, seed) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 131 + seed * 7 + (i >> 8)) & 0xff));
@@ -44,16 +44,8 @@ for (const backend of backends()) describe(backend, () => {
 
     before(async () => {
         sim = await startSim();
-        for (const [phone, name] of [[SHOP, 'Shop'], [PAT, 'Pat']]) {
-            assert.equal((await sim.control('POST', '/accounts', { phone, name })).status, 201);
-        }
-        srv = new TestServer({
-            backend,
-            env: {
-                WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey,
-                WADESK_WA_CA_FILE: sim.caFile, WADESK_MEDIA_MAX_BYTES: String(MAX),
-            },
-        });
+        await createAccounts(sim, [[SHOP, 'Shop'], [PAT, 'Pat']]);
+        srv = new TestServer({ backend, env: simEnv(sim, { WADESK_MEDIA_MAX_BYTES: String(MAX) }) });
         company = await srv.createCompany({ name: `Media ${backend}` });
         other = await srv.createCompany({ name: `Other ${backend}` });
         await srv.start();

@@ -3,7 +3,8 @@
 // decrypt and verify what they receive (the inbox shows the plaintext's SHA-256).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 
@@ -89,6 +90,19 @@ describe('wadesk-sim media', () => {
         const r = await get(`https://${sim.mediaHost}${sent.json.direct_path}`, readFileSync(sim.caFile));
         assert.equal(r.status, 410);
         assert.equal((await sim.control('POST', '/media/expire', { direct_path: '/v/none.enc' })).status, 404);
+    });
+
+    test('the CLI sends a file from disk', async () => {
+        const file = path.join(sim.stateDir, 'cli-doc.bin');
+        const data = Buffer.from('a document from the command line');
+        writeFileSync(file, data);
+        const r = await sim.cli('send-media', '--phone', A, '--to', B, '--type', 'document', '--file', file,
+            '--file-name', 'cli.txt', '--mimetype', 'text/plain');
+        assert.equal(r.code, 0, JSON.stringify(r));
+        assert.equal(r.json.sha256, sha256(data));
+        const entry = await inboxEntry(sim, B, r.json.id);
+        assert.deepEqual({ status: entry.media.status, sha256: entry.media.sha256, name: entry.media.file_name },
+            { status: 'ok', sha256: sha256(data), name: 'cli.txt' });
     });
 
     test('bad media requests are refused', async () => {

@@ -11,6 +11,7 @@ import {
 } from './format.js';
 import { Team } from './team.js';
 import { GroupMembers, systemRow } from './groups.js';
+import { mediaNode, sendFile } from './media.js';
 
 const kPageSize = 50;
 const state = {
@@ -635,6 +636,7 @@ function messageRow(m, when) {
   }
   return h('li', { className: m.fromMe ? 'mine' : '', dataset: { id: m.id } },
     !m.fromMe && state.chat?.isGroup && h('span', { className: 'sender' }, m.sender?.name || m.sender?.phone || ''),
+    mediaNode(m, upsertMessage),
     h('span', { className: `body${notice ? ' notice' : ''}` }, contentText(m)),
     h('small', { className: 'meta' }, meta.length ? `${meta.join(' ')} ` : '', time, delivery));
 }
@@ -670,6 +672,29 @@ async function send() {
     state.sending = false;
     input.readOnly = false;
     $('send-form').querySelector('button').disabled = false;
+  }
+}
+
+// The file picker: the chosen file goes out with the composer's text as its caption.
+async function sendChosenFile() {
+  const picker = $('send-file');
+  const file = picker.files?.[0];
+  picker.value = '';
+  if (!file || state.sending || !canWriteHere() || state.chat?.draft) return;
+  showError('app-error', null);
+  state.sending = true;
+  const input = $('send-text');
+  const s = state.session, c = state.chat;
+  try {
+    const m = await sendFile(`${chatPath(s, c)}/send`, file, input.value.trim());
+    input.value = '';
+    autosize();
+    if (state.chat?.id === m.chatId) upsertMessage(m);
+  } catch (e) {
+    if (e.status === 413) showError('app-error', 'Not sent: the file is larger than the server accepts.');
+    else fail('app-error')(e);
+  } finally {
+    state.sending = false;
   }
 }
 
@@ -795,6 +820,7 @@ $('jump-new').onclick = () => {
   $('jump-new').hidden = true;
 };
 $('send-form').onsubmit = (e) => { e.preventDefault(); send(); };
+$('send-file').onchange = () => sendChosenFile();
 $('send-text').addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
 });

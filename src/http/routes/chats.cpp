@@ -1,6 +1,8 @@
 // A session's chats and messages: list, read, assign/label/archive, mark read, send.
 #include "core/ids.h"
+#include "http/api.h"
 #include "http/json.h"
+#include "http/multipart.h"
 #include "http/routes/routes.h"
 #include "service/views.h"
 
@@ -78,7 +80,13 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
         auto result = svc->ListMessages(actor, req.Param("sessionId"), req.Param("chatId"), page, limit, before);
         return PageResponse(result, before.empty() ? page : 1, limit, &service::AppendMessageJson);
     });
-    t.Authed("POST", s + "/{sessionId}/chats/{chatId}/send", [svc](Request& req, const Actor& actor) {
+    const RouteContext* c = &ctx;
+    t.Authed("POST", s + "/{sessionId}/chats/{chatId}/send", [svc, c](Request& req, const Actor& actor) {
+        if (FormBoundary(req.Header("content-type")) || req.Header("content-type").starts_with("multipart/"))
+            return SendMultipart(*svc, actor, req, c->options.media_max_bytes);
+        if (req.body.size() > c->options.json_body_limit)
+            throw HttpError(413, "payload_too_large",
+                            "request body exceeds " + std::to_string(c->options.json_body_limit) + " bytes");
         auto body = ParseJsonObject(req);
         RejectUnknown(body, {"message", "quotedMessageId", "clientMessageId"});
         service::SendRequest sr;

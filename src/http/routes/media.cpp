@@ -1,26 +1,21 @@
-// The routes of message files (docs/api.md "Media"), both under the message's read right (canRead;
-// 404 without it):
+// Message files (docs/api.md "Media"), both under the message's read right (canRead; 404 without
+// it):
 //   GET  /api/whatsapp/sessions/{sessionId}/messages/{messageId}/media            the bytes
 //   POST /api/whatsapp/sessions/{sessionId}/messages/{messageId}/media/download   fetch again
-#include <charconv>
-#include <cstdint>
-#include <optional>
-#include <string_view>
-#include <utility>
+// and the multipart form of POST .../chats/{chatId}/send (SendMultipart, called by chats.cpp).
+#include <set>
 
+#include "core/byte_range.h"
+#include "core/utf8.h"
+#include "http/api.h"
+#include "http/json.h"
+#include "http/multipart.h"
 #include "http/routes/routes.h"
 #include "service/views.h"
 
 namespace wadesk::http {
 
 namespace {
-
-std::optional<std::uint64_t> Number(std::string_view s) {
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-}
 
 std::string_view Trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -73,35 +68,67 @@ bool EtagMatches(std::string_view if_none_match, const std::string& etag) {
     return false;
 }
 
-// A single byte range of a `size`-byte file from a Range header value: "bytes=a-b", "bytes=a-"
-// or "bytes=-n", as [first, last]. nullopt: unsatisfiable or malformed (answer 416). A header
-// with several ranges is not supported (also nullopt).
-// A single byte range of a `size`-byte file from a Range header value: "bytes=a-b", "bytes=a-"
-// or "bytes=-n", as [first, last]. nullopt: unsatisfiable or malformed (answer 416). A header
-// with several ranges is not supported (also nullopt).
-std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseByteRange(std::string_view header, std::uint64_t size) {
-    header = Trim(header);
-    if (!header.starts_with("bytes=")) return std::nullopt;
-    header.remove_prefix(6);
-    header = Trim(header);
-    if (header.find(',') != std::string_view::npos || size == 0) return std::nullopt;
-    const auto dash = header.find('-');
-    if (dash == std::string_view::npos) return std::nullopt;
-    const std::string_view a = Trim(header.substr(0, dash)), b = Trim(header.substr(dash + 1));
-    if (a.empty()) {  // suffix: the last n bytes
-        auto n = Number(b);
-        if (!n || *n == 0) return std::nullopt;
-        return std::pair{size - std::min(*n, size), size - 1};
-    }
-    auto first = Number(a);
-    if (!first || *first >= size) return std::nullopt;
-    if (b.empty()) return std::pair{*first, size - 1};
-    auto last = Number(b);
-    if (!last || *last < *first) return std::nullopt;
-    return std::pair{*first, std::min(*last, size - 1)};
+}  // namespace
+
+bool IsUploadRequest(std::string_view method, std::string_view target) {
+    if (method != "POST") return false;
+    const std::string_view path = target.substr(0, target.find('?'));
+    // /api/whatsapp/sessions/{id}/chats/{chat}/send
+    constexpr std::string_view kPrefix = "/api/whatsapp/sessions/";
+    if (!path.starts_with(kPrefix) || !path.ends_with("/send")) return false;
+    const std::string_view middle = path.substr(kPrefix.size(), path.size() - kPrefix.size() - 5);
+    const auto slash = middle.find('/');
+    return slash != std::string_view::npos && middle.substr(slash).starts_with("/chats/") &&
+           middle.find('/', slash + 7) == std::string_view::npos;
 }
 
-}  // namespace
+Response SendMultipart(service::WadeskService& service, const service::Actor& actor, const Request& req,
+                       std::uint64_t max_file_bytes) {
+    const auto boundary = FormBoundary(req.Header("content-type"));
+    if (!boundary)
+        throw HttpError(400, "invalid_multipart", "Content-Type must be multipart/form-data with a boundary");
+    auto parts = ParseMultipart(*boundary, req.body);
+    if (!parts) throw HttpError(400, "invalid_multipart", parts.error().message);
+    service::SendRequest sr;
+    service::OutgoingFile file;
+    bool has_file = false;
+    std::set<std::string> seen;
+    for (const auto& p : *parts) {
+        if (!seen.insert(p.name).second) throw HttpError(400, "invalid_field", "field '" + p.name + "' appears twice");
+        if (p.name == "file") {
+            if (!p.filename)
+                throw HttpError(400, "invalid_field", "field 'file' must be a file part (with a filename)");
+            if (p.data.size() > max_file_bytes) {
+                throw HttpError(413, "payload_too_large",
+                                "the file exceeds " + std::to_string(max_file_bytes) + " bytes");
+            }
+            has_file = true;
+            file.data = p.data;
+            file.file_name = *p.filename;
+            file.mimetype = p.content_type;
+            if (file.file_name.size() > 255 || !IsValidUtf8(file.file_name))
+                throw HttpError(400, "invalid_field", "the file name must be UTF-8 of at most 255 bytes");
+            if (file.mimetype.size() > 200 || file.mimetype.find_first_of("\r\n") != std::string::npos)
+                throw HttpError(400, "invalid_field", "the file's Content-Type is invalid");
+            continue;
+        }
+        const std::string value(p.data);
+        if (!IsValidUtf8(value)) throw HttpError(400, "invalid_field", "field '" + p.name + "' must be UTF-8 text");
+        if (p.name == "message")
+            sr.text = value;
+        else if (p.name == "clientMessageId")
+            sr.client_message_id = value;
+        else if (p.name == "quotedMessageId")
+            sr.quoted_message_id = value;
+        else if (p.name == "type")
+            file.type = value;
+        else
+            throw HttpError(400, "invalid_field", "unknown field '" + p.name + "'");
+    }
+    if (!has_file) throw HttpError(400, "missing_field", "field 'file' is required");
+    auto result = service.SendMedia(actor, req.Param("sessionId"), req.Param("chatId"), sr, file);
+    return Ok(service::MessageView(result.message), result.created ? 201 : 200);
+}
 
 void AddMediaRoutes(RouteTable& t, const RouteContext& ctx) {
     service::WadeskService* service = ctx.service;

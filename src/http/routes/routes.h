@@ -4,6 +4,7 @@
 // authenticated handler runs and hands it the actor, so no handler authenticates by hand and
 // none can forget to. Internal to the http module.
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -53,6 +54,13 @@ void AddContactRoutes(RouteTable& t, const RouteContext& ctx);  // routes/contac
 void AddMediaRoutes(RouteTable& t, const RouteContext& ctx);    // routes/media.cpp
 void AddGroupRoutes(RouteTable& t, const RouteContext& ctx);    // routes/groups.cpp
 void AddReportRoutes(RouteTable& t, const RouteContext& ctx);   // routes/reports.cpp
+
+// POST .../chats/{chatId}/send as multipart/form-data (docs/api.md; routes/media.cpp): `file` (its
+// filename and Content-Type kept), `message` (caption), `clientMessageId`, `quotedMessageId`,
+// `type`. 400 invalid_multipart / invalid_field / missing_field, 413 payload_too_large beyond
+// `max_file_bytes`.
+Response SendMultipart(service::WadeskService& service, const service::Actor& actor, const Request& req,
+                       std::uint64_t max_file_bytes);
 
 // Runs `answer` and turns every failure it throws into its error response (one catch per
 // request, also for the second half of a deferred response). Defined in api.cpp.

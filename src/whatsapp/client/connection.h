@@ -96,6 +96,10 @@ struct OutgoingText {
         std::string text;         // its text, carried as quotedMessage.conversation
     };
     std::optional<Quote> quote;
+    // A prebuilt message (media, wa-protocol §11) sent instead of `text`, as <message type='media'>
+    // with <enc mediatype>.
+    std::optional<Message> content;
+    std::string mediatype;
 };
 
 // A group's state or a change to it (wa-protocol §18): a w:gp2 notification, or the metadata of

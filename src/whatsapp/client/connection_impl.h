@@ -88,6 +88,7 @@ struct Connection::Impl {
         std::string id;
         Jid peer;
         Message message;
+        std::string mediatype;     // "" for text
         std::vector<Jid> devices;  // a group send: the devices that still need our sender key
         bool lid_group = false;    // a group send: the group is LID-addressed
     };

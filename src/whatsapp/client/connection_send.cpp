@@ -18,7 +18,10 @@ Result<std::string> Connection::Impl::Send(const OutgoingText& out) {
     job->id = out.id.empty() ? NewMessageId() : out.id;
     if (!started_sends.insert(job->id).second) return Result<std::string>(boost::system::in_place_value, job->id);
     job->peer = peer->ToNonAd();
-    if (out.quote) {
+    if (out.content) {
+        job->message = *out.content;
+        job->mediatype = out.mediatype;
+    } else if (out.quote) {
         auto* ext = job->message.mutable_extendedtextmessage();
         ext->set_text(out.text);
         auto* context = ext->mutable_contextinfo();
@@ -174,14 +177,13 @@ void Connection::Impl::EncryptAndSend(const std::shared_ptr<SendJob>& job) {
         if (!ct) continue;
         peer_reached = peer_reached || d.user == job->peer.user;
         any_pkmsg = any_pkmsg || ct->type == CiphertextType::kPkMsg;
-        participants.push_back(
-            Node("to", {{"jid", d.ToString()}},
-                 NodeList{Node("enc", {{"v", "2"}, {"type", std::string(CiphertextTypeName(ct->type))}},
-                               std::move(ct->bytes))}));
+        Node enc("enc", {{"v", "2"}, {"type", std::string(CiphertextTypeName(ct->type))}}, std::move(ct->bytes));
+        if (!job->mediatype.empty()) enc.attrs.Set("mediatype", job->mediatype);
+        participants.push_back(Node("to", {{"jid", d.ToString()}}, NodeList{std::move(enc)}));
     }
     if (!peer_has_session) return events.OnSendFailed(job->id, "key_fetch_failed");
     if (!peer_reached) return events.OnSendFailed(job->id, "encryption_failed");
-    Node message("message", {{"id", job->id}, {"to", job->peer.ToString()}, {"type", "text"}},
+    Node message("message", {{"id", job->id}, {"to", job->peer.ToString()}, {"type", job->mediatype.empty() ? "text" : "media"}},
                  NodeList{Node("participants", {}, std::move(participants))});
     if (auto pn = signal.lid_map().AlternateUserJid(job->peer.ToString()); job->peer.IsLid() && !pn.empty())
         message.attrs.Set("peer_recipient_pn", pn);  // LID (§13): a LID send names the PN too

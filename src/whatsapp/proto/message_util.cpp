@@ -114,4 +114,56 @@ MessageContent DescribeMessage(const Message& message) {
     return c;
 }
 
+Message MediaMessage(const MediaMessageSpec& spec, std::string* mediatype) {
+    Message message;
+    auto fill = [&](auto* m) {
+        m->set_url(spec.url);
+        m->set_mimetype(spec.mimetype);
+        m->set_filesha256(std::string(spec.file_sha256.begin(), spec.file_sha256.end()));
+        m->set_fileencsha256(std::string(spec.file_enc_sha256.begin(), spec.file_enc_sha256.end()));
+        m->set_filelength(spec.file_length);
+        m->set_mediakey(std::string(spec.media_key.begin(), spec.media_key.end()));
+        m->set_directpath(spec.direct_path);
+        m->set_mediakeytimestamp(spec.media_key_timestamp);
+    };
+    std::string kind = spec.type;
+    if (spec.type == "image") {
+        auto* m = message.mutable_imagemessage();
+        fill(m);
+        if (!spec.caption.empty()) m->set_caption(spec.caption);
+        if (spec.width) m->set_width(spec.width);
+        if (spec.height) m->set_height(spec.height);
+    } else if (spec.type == "video") {
+        auto* m = message.mutable_videomessage();
+        fill(m);
+        if (!spec.caption.empty()) m->set_caption(spec.caption);
+        if (spec.seconds) m->set_seconds(spec.seconds);
+        if (spec.width) m->set_width(spec.width);
+        if (spec.height) m->set_height(spec.height);
+    } else if (spec.type == "audio" || spec.type == "voice" || spec.type == "ptt") {
+        auto* m = message.mutable_audiomessage();
+        fill(m);
+        const bool ptt = spec.type != "audio";
+        if (ptt) m->set_ptt(true);
+        if (spec.seconds) m->set_seconds(spec.seconds);
+        kind = ptt ? "ptt" : "audio";
+    } else if (spec.type == "sticker") {
+        auto* m = message.mutable_stickermessage();
+        fill(m);
+        if (spec.width) m->set_width(spec.width);
+        if (spec.height) m->set_height(spec.height);
+    } else {
+        auto* m = spec.caption.empty()
+                      ? message.mutable_documentmessage()
+                      : message.mutable_documentwithcaptionmessage()->mutable_message()->mutable_documentmessage();
+        fill(m);
+        m->set_filename(spec.file_name.empty() ? "file" : spec.file_name);
+        m->set_title(m->filename());
+        if (!spec.caption.empty()) m->set_caption(spec.caption);
+        kind = "document";
+    }
+    if (mediatype) *mediatype = kind;
+    return message;
+}
+
 }  // namespace wadesk::wa

@@ -63,4 +63,27 @@ struct MessageContent {
 // Describes UnwrapMessage(message).
 MessageContent DescribeMessage(const Message& message);
 
+// What a media message states of its uploaded file (wa-protocol §11).
+struct MediaMessageSpec {
+    std::string type;  // image, video, audio, voice (ptt), document, sticker
+    std::string url;
+    std::string direct_path;
+    std::string mimetype;
+    Bytes media_key;
+    Bytes file_sha256;
+    Bytes file_enc_sha256;
+    std::uint64_t file_length = 0;
+    std::int64_t media_key_timestamp = 0;
+    std::string caption;    // image, video, document
+    std::string file_name;  // document
+    std::uint32_t seconds = 0;
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+};
+
+// imageMessage / videoMessage / audioMessage (ptt for voice) / documentMessage (inside
+// documentWithCaptionMessage when captioned) / stickerMessage; an unknown type is a document.
+// `mediatype` gets the stanza's <enc mediatype> (image, video, ptt, audio, document, sticker).
+Message MediaMessage(const MediaMessageSpec& spec, std::string* mediatype = nullptr);
+
 }  // namespace wadesk::wa

@@ -93,6 +93,21 @@ export async function startSim({ stateDir, listen } = {}) {
   };
 }
 
+// The environment of a wadesk serve that talks to `sim` with the native engine and trusts its
+// media host's CA; `extra` adds or overrides variables.
+export function simEnv(sim, extra = {}) {
+  return { WADESK_WA_ENGINE: 'native', WADESK_WA_URL: sim.wsUrl, WADESK_WA_TRUST_ROOT: sim.rootKey,
+    WADESK_WA_CA_FILE: sim.caFile, ...extra };
+}
+
+// Creates emulator accounts: [[phone, name], ...]; throws unless each is created.
+export async function createAccounts(sim, accounts) {
+  for (const [phone, name] of accounts) {
+    const r = await sim.control('POST', '/accounts', { phone, name });
+    if (r.status !== 201) throw new Error(`account ${phone}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+}
+
 // Links the emulator account `phone` to a new wadesk session by QR, as an admin would: creates the
 // session, scans its QR with the emulated phone and waits for "connected". Returns
 // { sessionId, device } (device: the linked companion's JID at the emulator).

@@ -1,0 +1,79 @@
+// Media we send, opened by an unmodified Baileys: a manager sends an image and a PDF through
+// wadesk; the contact's linked Baileys device receives the media messages and Baileys'
+// downloadMediaMessage fetches them from the url we put in the message (the emulator's media
+// host, trusted through NODE_EXTRA_CA_CERTS) and decrypts the same bytes.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestServer, until } from './lib/server.mjs';
+import { createAccounts, linkSession, simEnv, startSim } from './lib/client-harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+const SHOP = '15550011001';
+const PAT = '15550011002';
+
+describe('Baileys downloads what wadesk sends', () => {
+    let sim, srv, token, sessionId, child, authDir;
+    const lines = [];
+
+    before(async () => {
+        sim = await startSim();
+        await createAccounts(sim, [[SHOP, 'Shop'], [PAT, 'Pat']]);
+        authDir = mkdtempSync(path.join(tmpdir(), 'wadesk-baileys-media-'));
+        child = spawn(process.execPath, [path.join(here, 'lib', 'baileys-media-child.mjs')], {
+            env: { ...process.env, NODE_EXTRA_CA_CERTS: sim.caFile, SIM_ROOT_KEY: sim.rootKey, SIM_WS_URL: sim.wsUrl,
+                SIM_CONTROL_URL: sim.controlUrl, PHONE: PAT, AUTH_DIR: authDir },
+            stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let buf = '';
+        child.stdout.on('data', (d) => {
+            buf += d;
+            let nl;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+                lines.push(buf.slice(0, nl));
+                buf = buf.slice(nl + 1);
+            }
+        });
+        await until('Baileys linked', async () => (lines.includes('READY') ? true : null), 30000);
+        srv = new TestServer({ backend: 'sqlite', env: simEnv(sim) });
+        const company = await srv.createCompany({ name: 'Baileys media' });
+        await srv.start();
+        token = await srv.login(company.adminEmail, company.adminPassword);
+        ({ sessionId } = await linkSession(srv, sim, token, SHOP));
+    });
+
+    after(async () => {
+        child?.kill('SIGTERM');
+        await srv?.stop();
+        await sim?.close();
+        if (authDir) rmSync(authDir, { recursive: true, force: true });
+    });
+
+    test('downloadMediaMessage yields the bytes of an image and a PDF we sent', async () => {
+        const files = [
+            { data: Buffer.from(Array.from({ length: 25000 }, (_, i) => (i * 7) & 0xff)), name: 'p.png', mime: 'image/png' },
+            { data: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(33333, 0x41)]), name: 'offer.pdf', mime: 'application/pdf' },
+        ];
+        for (const f of files) {
+            const form = new FormData();
+            form.append('file', new Blob([f.data], { type: f.mime }), f.name);
+            const r = await fetch(`${srv.baseUrl}/api/whatsapp/sessions/${sessionId}/chats/${PAT}/send`,
+                { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+            assert.equal(r.status, 201);
+            const { data } = await r.json();
+            const got = await until(`Baileys opens ${data.waMessageId}`, async () => {
+                const line = lines.find((l) => l.startsWith('{') && JSON.parse(l).id === data.waMessageId);
+                return line ? JSON.parse(line) : null;
+            }, 30000);
+            assert.equal(got.error, undefined, got.error);
+            assert.equal(got.sha256, sha256(f.data));
+            assert.equal(got.size, f.data.length);
+        }
+    });
+});
