@@ -1,7 +1,8 @@
 #pragma once
 // The contact rows (wa_contacts, V011) over one driver connection: what Repository::UpsertContact,
-// FindContact and ListContacts do, written once for both backends. sql_repository.cpp runs these
-// inside its transactions and keeps the chats' contact_name with them.
+// FindContact and ListContacts do, written once for both backends. The repository runs these
+// inside its transactions (sql_repository.cpp, sql_chats.cpp) and keeps the chats' contact_name
+// with them.
 #include <optional>
 #include <string>
 #include <string_view>
