@@ -298,8 +298,12 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
 
         std::string_view target = breq.target();
         if (upgrade && target.starts_with("/socket.io/")) {
+            // The handler answered with the request's own keep-alive (Connection: close, HTTP/1.0):
+            // a connection that asked to close is closed here, as for any other route.
+            const bool wants_more = breq.keep_alive();
             bool took_over = co_await upgrade->HandleSocketIo(stream, buffer, std::move(breq), slot);
             if (took_over) co_return;
+            if (!wants_more) break;
             continue;
         }
 

@@ -52,8 +52,14 @@ function rawRequest(baseUrl, head) {
         let data = '';
         sock.setEncoding('latin1');
         sock.on('data', (d) => { data += d; });
+        // The request says "Connection: close": the server must close once it has answered.
+        const stuck = setTimeout(() => {
+            sock.destroy();
+            reject(new Error(`the connection stayed open after the answer to a Connection: close request: ${data.slice(0, 80)}`));
+        }, 5000);
         sock.on('error', reject);
         sock.on('close', () => {
+            clearTimeout(stuck);
             const m = /^HTTP\/1\.1 (\d{3})/.exec(data);
             resolve({ status: m ? Number(m[1]) : 0, body: data.slice(data.indexOf('\r\n\r\n') + 4), raw: data });
         });
