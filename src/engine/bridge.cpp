@@ -34,13 +34,21 @@ void Bridge::OnQr(const std::string& text, std::chrono::seconds ttl) {
         spdlog::error("[WhatsApp] Session {}: QR rendering failed: {}", session_id_, png.error().message);
         return;
     }
-    if (auto* ev = events_.load()) ev->OnQr(session_id_, text, *png, NowMs() + ttl.count() * 1000);
+    try {
+        if (auto* ev = events_.load()) ev->OnQr(session_id_, text, *png, NowMs() + ttl.count() * 1000);
+    } catch (const std::exception& e) {
+        LogStateLost("QR", e);
+    }
 }
 
 void Bridge::OnConnected(const wa::Me& me) {
     PruneKept();
     history_.ScheduleKept(credentials_);
-    if (auto* ev = events_.load()) ev->OnReady(session_id_, UserOf(me.jid), me.name, me.jid);
+    try {
+        if (auto* ev = events_.load()) ev->OnReady(session_id_, UserOf(me.jid), me.name, me.jid);
+    } catch (const std::exception& e) {
+        LogStateLost("connected state", e);
+    }
 }
 
 void Bridge::OnStatus(wa::SessionStatus status, const std::string& reason) {
@@ -55,7 +63,11 @@ void Bridge::OnStatus(wa::SessionStatus status, const std::string& reason) {
             spdlog::error("[WhatsApp] Session {}: cannot delete credentials: {}", session_id_, e.what());
         }
     }
-    if (auto* ev = events_.load()) ev->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
+    try {
+        if (auto* ev = events_.load()) ev->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
+    } catch (const std::exception& e) {
+        LogStateLost("status " + std::string(wa::SessionStatusName(status)), e);
+    }
 }
 
 // Called on the session's receive lane; commits the message with the receive's credential
@@ -137,6 +149,10 @@ void Bridge::OnGroup(const wa::GroupEvent& g) {
 // Status changes arrive on the connection's strand: a database that is down must not end the
 // connection, so a change that cannot be stored is logged and dropped (the message keeps its
 // previous status).
+void Bridge::LogStateLost(const std::string& what, const std::exception& e) const {
+    spdlog::error("[WhatsApp] Session {}: the session's {} was not stored: {}", session_id_, what, e.what());
+}
+
 void Bridge::LogStatusLost(const std::exception& e) const {
     spdlog::error("[WhatsApp] Session {}: a message status change was not stored: {}", session_id_, e.what());
 }

@@ -56,6 +56,9 @@ public:
 
 private:
     void LogStatusLost(const std::exception& e) const;
+    // The session's own state (QR, connected, status) arrives on the connection's strand too: a
+    // database that is down must not end the process or the connection, so it is logged.
+    void LogStateLost(const std::string& what, const std::exception& e) const;
     void PruneKept();
     void QueueMedia(const std::string& wa_message_id);
 

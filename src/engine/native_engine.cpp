@@ -47,7 +47,21 @@ public:
                 repo_, *options.blobs, events_, [this](const std::string& id) { return Find(id); },
                 options.media_max_bytes, options.media_threads);
         }
-        for (int i = 0; i < std::max(1, options.threads); ++i) threads_.emplace_back([this] { io_.run(); });
+        for (int i = 0; i < std::max(1, options.threads); ++i) threads_.emplace_back([this] { RunIo(); });
+    }
+
+    // An engine thread: runs the connections until the engine stops. A handler that throws (a
+    // store failure where no caller expected one) is logged and the thread goes on: one session's
+    // failure must not end every session, or the process.
+    void RunIo() {
+        for (;;) {
+            try {
+                io_.run();
+                return;
+            } catch (const std::exception& e) {
+                spdlog::error("[WhatsApp] an engine handler failed: {}", e.what());
+            }
+        }
     }
 
     ~WaEngine() override {
@@ -155,14 +169,13 @@ public:
             out.quote = wa::OutgoingText::Quote{m.quoted_wa_message_id, m.quoted_sender_jid, m.quoted_body};
         s->Send(std::move(out), [this, session_id = m.session_id, message_id = m.message_id,
                                  wa_id = m.wa_message_id](Result<std::string> r) {
-            auto* ev = events_.load();
-            if (!ev || r) return;  // under way: the server's ack reports it (Bridge::OnSendAck)
+            if (r) return;  // under way: the server's ack reports it (Bridge::OnSendAck)
             if (r.error().code == "not_connected") {
                 spdlog::info("[WhatsApp] Session {}: {} waits for the connection", session_id, message_id);
                 return;
             }
             spdlog::warn("[WhatsApp] Session {}: send of {} failed: {}", session_id, message_id, r.error().code);
-            ev->OnMessageFailed(session_id, wa_id, r.error().code);
+            ReportSendFailed(session_id, wa_id, r.error().code);
         });
     }
 
@@ -185,18 +198,12 @@ public:
 
     // A file: uploaded on the media pool, then sent like a text with the media message as content.
     void SendMedia(const service::OutgoingMessage& m) {
-        if (!media_) {
-            if (auto* ev = events_.load()) ev->OnMessageFailed(m.session_id, m.wa_message_id, "upload_failed");
-            return;
-        }
+        if (!media_) return ReportSendFailed(m.session_id, m.wa_message_id, "upload_failed");
         media_->Upload(m, [this, m](Result<MediaFetcher::Uploaded> up) {
-            auto* ev = events_.load();
             if (!up) {
                 spdlog::warn("[WhatsApp] Session {}: upload of {} failed: {}", m.session_id, m.message_id,
                              up.error().message);
-                if (ev && up.error().code != "session_not_running") {
-                    ev->OnMessageFailed(m.session_id, m.wa_message_id, up.error().code);
-                }
+                if (up.error().code != "session_not_running") ReportSendFailed(m.session_id, m.wa_message_id, up.error().code);
                 return;
             }
             auto s = Find(m.session_id);
@@ -207,11 +214,22 @@ public:
             out.content = std::move(up->message);
             out.mediatype = up->mediatype;
             s->Send(std::move(out), [this, m](Result<std::string> r) {
-                auto* ev = events_.load();
-                if (!ev || r || r.error().code == "not_connected") return;
-                ev->OnMessageFailed(m.session_id, m.wa_message_id, r.error().code);
+                if (r || r.error().code == "not_connected") return;
+                ReportSendFailed(m.session_id, m.wa_message_id, r.error().code);
             });
         });
+    }
+
+    // A send that could not go out becomes "failed". Runs on a connection's strand or the media
+    // pool: a database that is down is logged (the message stays pending and leaves again at the
+    // next connect), never thrown into the strand.
+    void ReportSendFailed(const std::string& session_id, const std::string& wa_id, const std::string& reason) {
+        try {
+            if (auto* ev = events_.load()) ev->OnMessageFailed(session_id, wa_id, reason);
+        } catch (const std::exception& e) {
+            spdlog::error("[WhatsApp] Session {}: the failure of {} ({}) was not stored: {}", session_id, wa_id,
+                          reason, e.what());
+        }
     }
 
     void MarkRead(const std::string& session_id, const std::string& chat_jid, const std::string& sender_jid,

@@ -14,6 +14,7 @@
 #include <deque>
 #include <mutex>
 #include <random>
+#include <utility>
 
 #include "core/log.h"
 #include "whatsapp/client/receive.h"
@@ -218,6 +219,7 @@ struct Session::Impl : ClientEvents {
     ReceiveLaneStats own_stats;
     ReceiveLaneStats* stats;
     bool running = false;
+    bool start_after_stop = false;  // a start that came while a stop was still under way
     bool stop_requested = false;
     bool logout_requested = false;
     int attempt = 0;
@@ -462,7 +464,11 @@ void ReceiveLaneStats::RecordLatency(std::chrono::microseconds latency) {
 void Session::Start() {
     net::post(impl_->strand, [self = shared_from_this()] {
         Impl& s = *self->impl_;
-        if (s.running) return;
+        if (s.running) {
+            // Still stopping (an admin's stop, then start at once): start again once it has.
+            if (s.stop_requested && !s.logout_requested) s.start_after_stop = true;
+            return;
+        }
         s.stop_requested = false;
         s.logout_requested = false;
         // The store may refuse (a session deleted while its start was queued: its credentials
@@ -480,13 +486,15 @@ void Session::Start() {
         }
         s.running = true;
         net::co_spawn(s.strand, [self]() -> net::awaitable<void> { co_await self->impl_->Run(); },
-                      [](std::exception_ptr e) {
-                          if (!e) return;
-                          try {
-                              std::rethrow_exception(e);
-                          } catch (const std::exception& ex) {
-                              spdlog::error("wa session failed: {}", ex.what());
+                      [self](std::exception_ptr e) {
+                          if (e) {
+                              try {
+                                  std::rethrow_exception(e);
+                              } catch (const std::exception& ex) {
+                                  spdlog::error("wa session failed: {}", ex.what());
+                              }
                           }
+                          if (std::exchange(self->impl_->start_after_stop, false)) self->Start();
                       });
     });
 }
@@ -495,6 +503,7 @@ void Session::Stop() {
     net::post(impl_->strand, [self = shared_from_this()] {
         Impl& s = *self->impl_;
         s.stop_requested = true;
+        s.start_after_stop = false;
         s.backoff.cancel();
         if (s.link && s.link->conn) {
             s.link->conn->Stop();
@@ -508,6 +517,7 @@ void Session::Logout() {
         Impl& s = *self->impl_;
         s.logout_requested = true;
         s.stop_requested = true;
+        s.start_after_stop = false;
         s.backoff.cancel();
         if (s.link && s.link->conn) {
             s.link->conn->Logout();
@@ -527,7 +537,12 @@ void Session::SendText(std::string to_jid, std::string text, std::function<void(
             if (done) done(MakeError("not_connected", "session is not connected"));
             return;
         }
-        auto r = s.link->conn->SendText(to, text);
+        Result<std::string> r = MakeError("store_unavailable", "the send could not be prepared");
+        try {
+            r = s.link->conn->SendText(to, text);
+        } catch (const std::exception& e) {  // the credential store failed (its database is down)
+            r = MakeError("store_unavailable", e.what());
+        }
         s.link->Rearm();
         if (done) done(std::move(r));
     });
@@ -540,7 +555,12 @@ void Session::Send(OutgoingText message, std::function<void(Result<std::string>)
             if (done) done(MakeError("not_connected", "session is not connected"));
             return;
         }
-        auto r = s.link->conn->Send(message);
+        Result<std::string> r = MakeError("store_unavailable", "the send could not be prepared");
+        try {
+            r = s.link->conn->Send(message);
+        } catch (const std::exception& e) {  // the credential store failed (its database is down)
+            r = MakeError("store_unavailable", e.what());
+        }
         s.link->Rearm();
         if (done) done(std::move(r));
     });
