@@ -108,11 +108,14 @@ before(async () => {
 after(async () => {
     writing = false;  // a failed test must not leave its writer running (the process would not exit)
     signalAll(frozen, 'SIGCONT');
-    await srv?.stop();
-    await sim?.close();
-    if (pgDir) {
-        await execFileP(path.join(repoRoot, 'scripts', 'pg-temp.sh'), ['stop', path.join(pgDir.dir, 'pg')]).catch(() => {});
-        pgDir.remove();
+    try {
+        await srv?.stop();  // throws when wadesk ended during the test: the rest still runs
+    } finally {
+        await sim?.close();
+        if (pgDir) {
+            await execFileP(path.join(repoRoot, 'scripts', 'pg-temp.sh'), ['stop', path.join(pgDir.dir, 'pg')]).catch(() => {});
+            pgDir.remove();
+        }
     }
 });
 

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { until } from './server.mjs';
+import { diesWithSuite } from './children.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const buildDir = () => (process.env.WADESK_BUILD_DIR ? resolve(process.env.WADESK_BUILD_DIR) : join(repo, 'build'));
@@ -29,7 +30,7 @@ export class LineProcess {
     this.cursor = 0;
     this.waiters = [];
     this.stderr = '';
-    this.proc = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = diesWithSuite(spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
     this.exit = new Promise((r) => this.proc.once('exit', (code, signal) => { this.exited = { code, signal }; r(this.exited); this.#wake(); }));
     createInterface({ input: this.proc.stdout }).on('line', (line) => { this.lines.push(line); this.#wake(); });
     this.proc.stderr.on('data', (d) => { this.stderr += d.toString(); });

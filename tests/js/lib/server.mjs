@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { diesWithSuite } from './children.mjs';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -203,7 +204,7 @@ export class TestServer {
     async start({ readyTimeoutMs = 30000 } = {}) {
         await this.prepareDatabase();
         const args = ['serve', '--listen', '127.0.0.1:0', '--data', this.dataDir, ...this.extraArgs];
-        this.proc = spawn(wadeskBin(), args, { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+        this.proc = diesWithSuite(spawn(wadeskBin(), args, { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] }));
         this.proc.stdout.on('data', (d) => { this.stdout = (this.stdout + d).slice(-200000); });
         const exited = new Promise((resolve) => {
             this.proc.on('exit', (code, signal) => { this.exit = { code, signal }; resolve(this.exit); });

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 
 import makeWASocket, { Browsers, WA_CERT_DETAILS, useMultiFileAuthState } from 'baileys';
 import pino from 'pino';
+import { diesWithSuite } from './children.mjs';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,9 +37,9 @@ export class SimProcess {
 
     async start() {
         const level = process.env.WADESK_SIM_LOG || 'warn';
-        this.proc = spawn(simBin(), ['serve', '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0',
+        this.proc = diesWithSuite(spawn(simBin(), ['serve', '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0',
             '--state', this.stateDir, '--log-level', level === 'off' ? 'warn' : level],
-            { stdio: ['ignore', 'pipe', 'pipe'] });
+            { stdio: ['ignore', 'pipe', 'pipe'] }));
         this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
         this.proc.stderr.on('data', (d) => {
             this.stderr += d;
