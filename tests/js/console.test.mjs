@@ -11,6 +11,7 @@
 // server's Content-Security-Policy and must cause no violation.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -842,16 +843,27 @@ for (const size of kSizes) {
 
 test('console files are served with their types; an unknown one is a 404 envelope', async () => {
   for (const [file, type] of [['/', /text\/html/], ['/console/app.js', /javascript/], ['/console/events.js', /javascript/],
-    ['/console/app.css', /text\/css/], ['/console/favicon.svg', /image\/svg\+xml/], ['/favicon.ico', /image\/svg\+xml/]]) {
+    ['/console/app.css', /text\/css/], ['/console/favicon.svg', /image\/svg\+xml/], ['/favicon.ico', /image\/svg\+xml/],
+    ['/vendor/preact.module.js', /javascript/], ['/vendor/hooks.module.js', /javascript/], ['/vendor/htm.module.js', /javascript/],
+    ['/vendor/preact.LICENSE.txt', /text\/plain/], ['/vendor/htm.LICENSE.txt', /text\/plain/]]) {
     const r = await fetch(`${srv.baseUrl}${file}`);
     assert.equal(r.status, 200, file);
     assert.match(r.headers.get('content-type'), type, file);
   }
   // The page is served under a policy that allows no inline script or style (the browser tests
-  // above fail on any violation of it).
-  const csp = (await fetch(`${srv.baseUrl}/`)).headers.get('content-security-policy');
-  assert.match(csp, /script-src 'self';/);
+  // above fail on any violation of it) but the page's import map, by its hash.
+  const page = await fetch(`${srv.baseUrl}/`);
+  const csp = page.headers.get('content-security-policy');
+  const importMap = (await page.text()).match(/<script type="importmap">([^<]*)<\/script>/)[1];
+  assert.deepEqual(Object.keys(JSON.parse(importMap).imports), ['preact', 'preact/hooks', 'htm']);
+  const hash = createHash('sha256').update(importMap).digest('base64');
+  assert.match(csp, new RegExp(`script-src 'self' 'sha256-${hash.replace(/[+/]/g, '\\$&')}';`));
   assert.match(csp, /style-src 'self';/);
+  // The library is the one web/package-lock.json pins.
+  const lock = JSON.parse(readFileSync(path.join(repoRoot, 'web/package-lock.json'), 'utf8'));
+  const served = await (await fetch(`${srv.baseUrl}/vendor/preact.module.js`)).text();
+  assert.equal(served, readFileSync(path.join(repoRoot, 'web/node_modules/preact/dist/preact.module.js'), 'utf8'));
+  assert.equal(lock.packages['node_modules/preact'].version, JSON.parse(readFileSync(path.join(repoRoot, 'web/node_modules/preact/package.json'), 'utf8')).version);
   // Browsers and tools that ask for /favicon.ico get the console's icon, not a 404.
   assert.equal(await (await fetch(`${srv.baseUrl}/favicon.ico`)).text(), await (await fetch(`${srv.baseUrl}/console/favicon.svg`)).text());
   const missing = await fetch(`${srv.baseUrl}/console/nope.js`);
