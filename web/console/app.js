@@ -12,6 +12,9 @@ import {
 import { Team } from './team.js';
 import { GroupMembers, systemRow } from './groups.js';
 import { mediaNode, sendFile } from './media.js';
+import { html, render } from './ui.js';
+import { Login } from './login.js';
+import { AccountPanel, SessionList } from './accounts.js';
 
 const kPageSize = 50;
 const state = {
@@ -35,9 +38,12 @@ const team = new Team({ state });
 const isAdmin = () => state.user?.role === 'admin';
 const rightsOf = (s) => state.rights.get(s?.id) ?? { canRead: false, canWrite: false, canManageChats: false };
 // Shows an error where it happened; a 403 or 404 may mean the rights changed: read them again.
+const reloadOnDenied = (e) => {
+  if ((e.status === 403 || e.status === 404) && state.user) loadSessions().catch(() => {});
+};
 const fail = (where) => (e) => {
   showError(where, e);
-  if ((e.status === 403 || e.status === 404) && state.user) loadSessions().catch(() => {});
+  reloadOnDenied(e);
 };
 
 function remember() {
@@ -239,22 +245,9 @@ async function loadSessions() {
 }
 
 function renderSessions() {
-  $('sessions').replaceChildren(...state.sessions.map((s) => {
-    const r = rightsOf(s);
-    const rights = isAdmin() ? '' : ` · ${['Read', r.canWrite && 'Write', r.canManageChats && 'Manage chats'].filter(Boolean).join(', ')}`;
-    const select = h('button', {
-      type: 'button', className: 'account', dataset: { id: s.id }, 'aria-current': String(s.id === state.session?.id),
-      onclick: () => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error')),
-    },
-    h('span', { className: 'name' }, sessionName(s)),
-    h('span', { className: `status${needsAttention(s) ? ' bad' : ''}` },
-      sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '') + rights));
-    const manage = isAdmin() && h('button', {
-      type: 'button', className: 'manage', 'aria-label': `Manage account ${sessionName(s)}`, title: 'Manage account',
-      onclick: () => selectSession(s).then(openAccountPanel).catch(fail('app-error')),
-    }, '⚙');
-    return h('li', { dataset: { id: s.id } }, select, manage);
-  }));
+  render(html`<${SessionList} sessions=${state.sessions} current=${state.session} isAdmin=${isAdmin()} rightsOf=${rightsOf}
+    onSelect=${(s) => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error'))}
+    onManage=${(s) => selectSession(s).then(openAccountPanel).catch(fail('app-error'))} />`, $('sessions'));
   const empty = $('sessions-empty');
   empty.hidden = state.sessions.length > 0;
   empty.textContent = isAdmin() ? 'No account yet: link one.' : 'No account is shared with you yet. Ask an admin for access.';
@@ -301,39 +294,34 @@ function openChatPanel() {
 function renderAccountPanel() {
   const s = state.session;
   if (!s) return;
-  $('account-status').textContent = sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '');
-  const waiting = s.status === 'qr' || s.status === 'initializing';
-  $('pairing-form').hidden = s.status !== 'qr';
-  if (s.status !== 'qr') { $('pairing-code').textContent = ''; $('pairing-hint').hidden = true; }
-  $('account-relink').hidden = s.status !== 'logged_out' && !(s.status === 'disconnected' && s.statusReason === 'qr_timeout');
-  $('account-restart').hidden = !(s.status === 'failed' || (s.status === 'disconnected' && s.statusReason !== 'qr_timeout'));
-  $('account-unlink').hidden = !isLinked(s);
-  if (document.activeElement !== $('rename-input')) $('rename-input').value = s.name ?? '';
-  if (!waiting) showQr(null);
-  else if (state.qr?.sessionId === s.id) showQr(state.qr.dataUrl);
-  else refreshQr().catch(fail('account-error'));
+  render(html`<${AccountPanel} key=${s.id} session=${s} qr=${state.qr?.sessionId === s.id ? state.qr.dataUrl : null}
+    loadQr=${() => refreshQr(s)} act=${(path, done) => accountAction(s, path, done)} failed=${reloadOnDenied}
+    pairingCode=${(phoneNumber) => api('POST', `${sessionPath(s)}/pairing-code`, { phoneNumber }).then((r) => r.pairingCode)}
+    rename=${(name) => api('PATCH', sessionPath(s), { name }).then(() => { announce('Renamed.'); return loadSessions(); })}
+    remove=${(purge) => deleteAccount(s, purge)} />`, $('account-panel'));
 }
 
 // The pending QR from the API (whatsapp:qr brings the next ones).
-async function refreshQr() {
-  const s = state.session;
+async function refreshQr(s) {
   const qr = await api('GET', `${sessionPath(s)}/qr`);
-  if (state.session !== s || state.qr?.sessionId === s.id) return;
-  if (qr.qrCode) state.qr = { sessionId: s.id, dataUrl: qr.qrCode };
-  showQr(qr.qrCode);
+  if (!qr.qrCode || state.qr?.sessionId === s.id) return;
+  state.qr = { sessionId: s.id, dataUrl: qr.qrCode };
+  if (state.session === s && state.panel === 'account') renderAccountPanel();
 }
 
-function showQr(dataUrl) {
-  $('qr').hidden = !dataUrl;
-  if (dataUrl) $('qr-image').src = dataUrl;
-}
-
-async function accountAction(path, done) {
-  showError('account-error', null);
-  const s = state.session;
+async function accountAction(s, path, done) {
   await api('POST', `${sessionPath(s)}/${path}`);
   announce(done);
   await loadSessions();
+}
+
+async function deleteAccount(s, purge) {
+  await api('DELETE', `${sessionPath(s)}?purge=${purge}`);
+  announce(`${sessionName(s)} deleted.`);
+  state.panel = 'chat';
+  await loadSessions();
+  await selectSession(state.sessions[0] ?? null);
+  setView('list');
 }
 
 async function linkNewAccount() {
@@ -769,11 +757,7 @@ function showTeam(on) {
 
 // ---- wiring
 
-$('login-form').onsubmit = (e) => {
-  e.preventDefault();
-  showError('login-error', null);
-  signIn($('login-email').value, $('login-password').value).catch(fail('login-error'));
-};
+render(html`<${Login} signIn=${signIn} />`, $('login'));
 $('logout').onclick = () => logOut();
 $('notify').onclick = () => Notification.requestPermission().then(renderNotifyButton);
 $('team').onclick = () => showTeam(state.view !== 'team');
@@ -854,49 +838,5 @@ for (const b of document.querySelectorAll('#chat-details [data-flag]')) {
     patchChat({ [flag]: on }, words[flag][on ? 0 : 1]);
   };
 }
-
-$('account-relink').onclick = () => accountAction('start', 'Linking again: scan the new QR code.').catch(fail('account-error'));
-$('account-restart').onclick = () => accountAction('start', 'Restarting.').catch(fail('account-error'));
-$('account-unlink').onclick = async () => {
-  if (await ask(`Unlink ${sessionName(state.session)} from WhatsApp? It will need a new QR scan.`, 'Unlink')) {
-    accountAction('disconnect', 'Unlinked.').catch(fail('account-error'));
-  }
-};
-$('pairing-form').onsubmit = (e) => {
-  e.preventDefault();
-  showError('account-error', null);
-  const s = state.session;
-  api('POST', `${sessionPath(s)}/pairing-code`, { phoneNumber: $('pairing-phone').value.replace(/[^0-9+]/g, '') })
-    .then((r) => {
-      $('pairing-code').textContent = `${r.pairingCode.slice(0, 4)}-${r.pairingCode.slice(4)}`;
-      $('pairing-hint').hidden = false;
-    })
-    .catch(fail('account-error'));
-};
-$('rename-form').onsubmit = (e) => {
-  e.preventDefault();
-  showError('account-error', null);
-  api('PATCH', sessionPath(state.session), { name: $('rename-input').value })
-    .then(() => { announce('Renamed.'); $('rename-input').blur(); return loadSessions(); })
-    .catch(fail('account-error'));
-};
-$('delete-form').onsubmit = async (e) => {
-  e.preventDefault();
-  const s = state.session, purge = $('delete-purge').checked;
-  const what = purge ? 'and all its chats and messages' : '(its chats and messages stay in the database)';
-  if (!await ask(`Delete ${sessionName(s)} ${what}? This cannot be undone.`, 'Delete')) return;
-  showError('account-error', null);
-  try {
-    await api('DELETE', `${sessionPath(s)}?purge=${purge}`);
-    announce(`${sessionName(s)} deleted.`);
-    state.panel = 'chat';
-    $('delete-purge').checked = false;
-    await loadSessions();
-    await selectSession(state.sessions[0] ?? null);
-    setView('list');
-  } catch (err) {
-    showError('account-error', err);
-  }
-};
 
 if (auth.token) enter().catch(() => signOut()); else signOut();
