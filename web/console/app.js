@@ -15,6 +15,7 @@ import { mediaNode, sendFile } from './media.js';
 import { html, render } from './ui.js';
 import { Login } from './login.js';
 import { AccountPanel, SessionList } from './accounts.js';
+import { ChatFilters, ChatList, HistoryImport } from './chats.js';
 
 const kPageSize = 50;
 const state = {
@@ -193,18 +194,8 @@ function renderHistoryImport() {
   const p = state.history.get(state.session?.id);
   $('history-import').hidden = !p;
   if (!p) return;
-  const failed = p.phase === 'failed';
-  $('history-import').classList.toggle('failed', failed);
-  $('history-import-bar').hidden = failed;
-  $('history-import-bar').value = Math.max(0, Math.min(100, Number(p.progress) || 0));
-  const count = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one : many}`;
-  const why = {
-    inflate_failed: 'the phone sent it damaged', inflate_too_large: 'it is too large', trailing_bytes: 'the phone sent it damaged',
-    bad_protobuf: 'the phone sent it damaged', history_external_blob: 'it has to be downloaded from WhatsApp\'s media servers',
-  }[p.reason] ?? String(p.reason ?? 'unknown').replaceAll('_', ' ');
-  $('history-import-text').textContent = failed
-    ? `The phone's chat history could not be imported (${why}); it is tried again at the next connection.`
-    : `Importing chats from the phone… ${count(p.chats ?? 0, 'chat', 'chats')}, ${count(p.messages ?? 0, 'message', 'messages')}`;
+  $('history-import').classList.toggle('failed', p.phase === 'failed');
+  render(html`<${HistoryImport} progress=${p} />`, $('history-import'));
 }
 
 // ---- desktop notifications: a new message outside the open chat, or while the tab is in the
@@ -419,31 +410,15 @@ function upsertChat(chat) {
 function renderChats() {
   const list = $('chats');
   const hadFocus = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
-  list.replaceChildren(...state.chats.map((c) => {
-    const name = chatName(c);
-    const unread = c.unreadCount > 0;
-    const marks = h('span', { className: 'marks' },
-      c.pinned && h('span', { title: 'Pinned', 'aria-label': 'pinned', role: 'img' }, '📌'),
-      c.muted && h('span', { title: 'Muted', 'aria-label': 'muted', role: 'img' }, '🔕'),
-      (c.labels ?? []).slice(0, 2).map((l) => h('span', { className: 'label' }, l)),
-      unread && h('span', { className: 'unread' }, String(c.unreadCount), h('span', { className: 'sr-only' }, ' unread')));
-    const button = h('button', {
-      type: 'button', className: 'chat', dataset: { id: c.id }, 'aria-current': String(c.id === state.chat?.id),
-      onclick: () => openChat(c, { focus: true }).catch(fail('app-error')),
-    },
-    h('span', { className: 'avatar', 'aria-hidden': 'true' }, initials(name)),
-    h('span', { className: 'name' }, name),
-    h('span', { className: 'time' }, listTime(c.lastMessageAt)),
-    h('span', { className: 'preview' }, c.lastMessage ?? ''),
-    marks);
-    return h('li', { dataset: { id: c.id } }, button);
-  }));
-  if (hadFocus) list.querySelector(`button[data-id="${CSS.escape(hadFocus)}"]`)?.focus();
+  render(html`<${ChatList} chats=${state.chats} currentId=${state.chat?.id}
+    onOpen=${(c) => openChat(c, { focus: true }).catch(fail('app-error'))} />`, list);
+  if (hadFocus && !list.contains(document.activeElement)) list.querySelector(`button[data-id="${CSS.escape(hadFocus)}"]`)?.focus();
   $('more-chats').hidden = state.chats.length >= state.chatsTotal;
   const empty = $('chats-empty');
   empty.hidden = state.chats.length > 0 || !state.session;
   empty.textContent = $('chat-search').value.trim() || state.filter !== 'all' ? 'No chat matches.' : 'No chats yet.';
-  for (const b of $('chat-filters').children) b.setAttribute('aria-pressed', String(b.dataset.filter === state.filter));
+  render(html`<${ChatFilters} filter=${state.filter}
+    onFilter=${(f) => { state.filter = f; remember(); loadChats().catch(fail('app-error')); }} />`, $('chat-filters'));
   const unread = state.chats.reduce((n, c) => n + (c.unreadCount > 0 ? 1 : 0), 0);
   document.title = unread ? `(${unread}) wadesk` : 'wadesk';
 }
@@ -779,9 +754,6 @@ $('chat-search').oninput = () => {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(() => loadChats().catch(fail('app-error')), 250);
 };
-for (const b of $('chat-filters').children) {
-  b.onclick = () => { state.filter = b.dataset.filter; remember(); loadChats().catch(fail('app-error')); };
-}
 $('new-chat-form').onsubmit = (e) => {
   e.preventDefault();
   if (!state.session) return;
