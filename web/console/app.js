@@ -34,7 +34,7 @@ const state = {
   history: new Map(), // sessionId → the newest whatsapp:history_progress of an import under way (or failed)
 };
 let stream = null;
-const team = new Team({ state });
+let teamLoads = 0;  // a new number reads the Team pane's managers and rights again
 
 const isAdmin = () => state.user?.role === 'admin';
 const rightsOf = (s) => state.rights.get(s?.id) ?? { canRead: false, canWrite: false, canManageChats: false };
@@ -77,6 +77,8 @@ function signOut() {
   stream = null;
   Object.assign(state, { user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null, drafts: new Map() });
   setView('list');
+  render(null, $('team-pane'));      // nothing of this user stays in the page
+  render(null, $('account-panel'));
   sessionStorage.removeItem('wadesk.token');
   sessionStorage.removeItem('wadesk.view');  // the next user starts afresh
   $('app').hidden = true;
@@ -232,7 +234,7 @@ async function loadSessions() {
   renderSessions();
   renderConversation();
   if (state.panel === 'account') renderAccountPanel();
-  if (state.view === 'team') team.load(state.session).catch(fail('team-error'));
+  if (state.view === 'team') renderTeam({ reload: true });
 }
 
 function renderSessions() {
@@ -250,7 +252,7 @@ async function selectSession(s, { restore = null } = {}) {
   if (changed) { state.chat = null; state.messages = []; state.chats = []; state.assignees = []; }
   renderSessions();
   renderHistoryImport();
-  if (state.view === 'team') await team.load(s);
+  if (state.view === 'team') renderTeam({ reload: true });
   if (!s) { renderChats(); renderConversation(); return; }
   if (changed) loadAssignees().then(renderConversation).catch(fail('app-error'));
   if (restore?.panel === 'account' && isAdmin()) { openAccountPanel(); }
@@ -724,10 +726,16 @@ async function patchChat(patch, done) {
 
 // ---- team (admins)
 
+function renderTeam({ reload = false } = {}) {
+  if (!isAdmin()) return;
+  if (reload) teamLoads += 1;
+  render(html`<${Team} session=${state.session} reload=${teamLoads} />`, $('team-pane'));
+}
+
 function showTeam(on) {
   if (!on) { setView(state.chat || state.panel === 'account' ? 'chat' : 'list'); return; }
   setView('team');
-  team.load(state.session).catch(fail('team-error'));
+  renderTeam({ reload: true });
 }
 
 // ---- wiring
