@@ -1,21 +1,21 @@
 // wadesk web console: signs in with the REST API, lists the accounts (sessions) the user may read,
 // their chats and messages, sends replies, links and looks after accounts (admins), manages
-// chats (canManageChats) and the team (admins), and stays current through the event stream.
-// Plain ES modules served from the binary: no build step, no dependencies (see docs/console.md).
-import { $, h, announce, ask, showError } from './dom.js';
-import { api, auth, items, sessionPath, chatPath, randomId } from './api.js';
+// chats (canManageChats), group members and the team (admins), and stays current through the
+// event stream. The state and what the user does with it live here; each part of the page is a
+// Preact component (login.js, accounts.js, chats.js, conversation.js, groups.js, media.js,
+// team.js) rendered from this state into its place in index.html. No build step (docs/console.md).
+import { $, announce, showError } from './dom.js';
+import { api, auth, items, sessionPath, chatPath } from './api.js';
 import { EventStream } from './events.js';
-import {
-  sessionStatusLine, isLinked, needsAttention, sessionName, chatName, initials, listTime, clock, dayLabel, dayKey,
-  contentText, kDeliveryMarks, laterStatus, failureWords,
-} from './format.js';
-import { Team } from './team.js';
-import { GroupMembers, systemRow } from './groups.js';
-import { mediaNode, sendFile } from './media.js';
+import { sessionStatusLine, isLinked, needsAttention, sessionName, chatName, initials, contentText, laterStatus } from './format.js';
 import { html, render } from './ui.js';
 import { Login } from './login.js';
 import { AccountPanel, SessionList } from './accounts.js';
 import { ChatFilters, ChatList, HistoryImport } from './chats.js';
+import { ChatDetails, Composer, ConversationHead, MessageList } from './conversation.js';
+import { GroupMembers, GroupPanel } from './groups.js';
+import { sendFile } from './media.js';
+import { Team } from './team.js';
 
 const kPageSize = 50;
 const state = {
@@ -23,13 +23,14 @@ const state = {
   rights: new Map(),  // sessionId → {canRead, canWrite, canManageChats}: what the server enforces
   sessions: [], session: null,
   chats: [], chat: null, filter: 'all',
-  messages: [], hasOlder: false, loadingOlder: false,
+  messages: [], hasOlder: false, loadingOlder: false, loadingMessages: false,
+  jumpNew: false,     // a message came below a reader up in the history: "New messages ↓"
+  detailsOpen: false, membersOpen: false,  // the open chat's Manage chat and Participants panels
   assignees: [],      // users a chat of the account may be assigned to
   qr: null,           // {sessionId, dataUrl}: the newest QR shown to scan
   chatPages: 0, chatsTotal: 0, loadingChats: false,  // the chat list is read a page at a time
   panel: 'chat',      // what the conversation pane shows: 'chat' or 'account'
   view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
-  sending: false,
   drafts: new Map(),  // chat id → unsent text
   history: new Map(), // sessionId → the newest whatsapp:history_progress of an import under way (or failed)
 };
@@ -429,36 +430,33 @@ function renderChats() {
 
 async function openChat(chat, { focus }) {
   showError('app-error', null);
-  // An unsent text stays with its chat (a draft) while the reader looks at another one.
-  if (state.chat && !state.sending) state.drafts.set(state.chat.id, $('send-text').value);
-  state.chat = chat;
-  state.panel = 'chat';
-  state.messages = [];
-  state.hasOlder = false;
-  $('send-text').value = state.drafts.get(chat.id) ?? '';
-  state.drafts.delete(chat.id);
-  delete $('send-text').dataset.clientMessageId;
-  $('chat-details').hidden = true;
-  $('chat-details-toggle').setAttribute('aria-expanded', 'false');
-  $('chat-details-status').textContent = '';
-  delete $('chat-assignee').dataset.edited;
-  delete $('chat-labels').dataset.edited;
-  $('jump-new').hidden = true;
+  Object.assign(state, {
+    chat, panel: 'chat', messages: [], hasOlder: false, loadingMessages: !chat.draft,
+    detailsOpen: false, membersOpen: false, jumpNew: false,
+  });
   renderChats();
   renderConversation();
+  renderMessages('bottom');
   setView('chat');
-  autosize();
   if (chat.isGroup && !chat.draft) loadMembers().catch(fail('app-error'));
   if (!chat.draft) await loadMessages();
   if (focus) (canWriteHere() ? $('send-text') : $('scroller')).focus();
   if (chat.unreadCount > 0) await markRead();
 }
 
-// The members of the open group chat, shown under its title.
+// The members of the open group chat, shown under its title and in the Participants panel.
 const members = new GroupMembers();
 async function loadMembers() {
   const s = state.session, c = state.chat;
   if (await members.load(s, c, () => state.chat === c)) renderConversation();
+}
+
+// A change of members at WhatsApp (add or remove); each participant's answer comes back.
+async function manageMembers(action, participants) {
+  const s = state.session, c = state.chat;
+  const results = await api('POST', `${chatPath(s, c)}/participants`, { action, participants });
+  if (state.chat === c) loadMembers().catch(fail('app-error'));
+  return results;
 }
 
 async function markRead() {
@@ -470,11 +468,15 @@ async function markRead() {
 
 async function loadMessages() {
   const s = state.session, c = state.chat;
-  $('messages-status').textContent = 'Loading messages…';
-  const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}`);
-  if (state.chat !== c) return;
-  state.messages = items(page).reverse();
-  state.hasOlder = state.messages.length < page.total;
+  state.loadingMessages = true;
+  try {
+    const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}`);
+    if (state.chat !== c) return;
+    state.messages = items(page).reverse();
+    state.hasOlder = state.messages.length < page.total;
+  } finally {
+    if (state.chat === c) state.loadingMessages = false;
+  }
   renderMessages('bottom');
 }
 
@@ -484,17 +486,17 @@ async function loadOlder() {
   if (state.loadingOlder || !state.hasOlder || !state.messages.length) return;
   const s = state.session, c = state.chat;
   state.loadingOlder = true;
-  $('older').disabled = true;
+  renderMessages('stay');
   try {
     const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}&before=${encodeURIComponent(state.messages[0].id)}`);
     if (state.chat !== c) return;
     const older = items(page).reverse();
     state.messages = older.concat(state.messages);
     state.hasOlder = older.length === kPageSize;
+    state.loadingOlder = false;
     renderMessages('anchor');
   } finally {
-    state.loadingOlder = false;
-    $('older').disabled = false;
+    if (state.loadingOlder) { state.loadingOlder = false; renderMessages('stay'); }
   }
 }
 
@@ -519,9 +521,6 @@ function renderConversation() {
   $('account-panel').hidden = !account;
   $('scroller').hidden = account;
   const title = account ? sessionName(s) : c ? chatName(c) : s ? 'Pick a chat' : 'No account';
-  $('chat-title').textContent = title;
-  $('chat-avatar').hidden = !c || account;
-  $('chat-avatar').textContent = c ? initials(chatName(c)) : '';
   const sub = [];
   if (c && !account) {
     if (c.phone && c.name) sub.push(`+${c.phone}`);
@@ -530,30 +529,48 @@ function renderConversation() {
     if (c.labels?.length) sub.push(c.labels.join(', '));
     if (c.archived) sub.push('archived');
   }
-  $('chat-subtitle').textContent = sub.join(' · ');
   const manage = Boolean(c && !c.draft && !account && rightsOf(s).canManageChats);
-  $('chat-details-toggle').hidden = !manage;
-  if (!manage) { $('chat-details').hidden = true; $('chat-details-toggle').setAttribute('aria-expanded', 'false'); }
-  else if (!$('chat-details').hidden) fillChatDetails();
+  const group = Boolean(c && c.isGroup && !c.draft && !account);
+  if (!manage) state.detailsOpen = false;
+  if (!group) state.membersOpen = false;
+  const toggle = (key, then) => () => {
+    state[key] = !state[key];
+    renderConversation();
+    if (state[key]) then?.();
+  };
+  render(html`
+    <${ConversationHead} title=${title} avatar=${c && !account ? initials(chatName(c)) : ''} subtitle=${sub.join(' · ')}
+      onBack=${back}
+      manage=${{ shown: manage, open: state.detailsOpen, toggle: toggle('detailsOpen', () => loadAssignees().then(renderConversation).catch(fail('app-error'))) }}
+      members=${{ shown: group, open: state.membersOpen, toggle: toggle('membersOpen', () => loadMembers().catch(fail('app-error'))) }} />
+    ${manage && html`<${ChatDetails} key=${c.id} chat=${c} open=${state.detailsOpen} user=${state.user} assignees=${state.assignees}
+      patch=${patchChat} />`}
+    ${group && html`
+      <section id="group-panel" aria-labelledby="group-panel-title" hidden=${!state.membersOpen}>
+        <${GroupPanel} key=${c.id} members=${members.chatId === c.id ? members.list : []} self=${members.self(s)}
+          groupName=${chatName(c)} canManage=${rightsOf(s).canManageChats} manage=${manageMembers} />
+      </section>`}`, $('conversation-top'));
 
   // The composer: only with Write, and only while the account can send.
-  const note = $('composer-note');
   let why = '';
   if (c && !account) {
     if (!rightsOf(s).canWrite) why = 'You can read this account but not write in it. An admin can give you Write.';
     else if (!isLinked(s)) why = `This account cannot send now (${sessionStatusLine(s).toLowerCase()}).${isAdmin() ? ' Open ⚙ Manage account to link it again.' : ' Ask an admin to link it again.'}`;
   }
-  note.hidden = !why;
-  note.textContent = why;
-  $('send-form').hidden = !c || account || !rightsOf(s).canWrite;
   $('new-chat-form').hidden = !rightsOf(s).canWrite;
-  $('send-text').disabled = Boolean(why);
-  $('send-form').querySelector('button').disabled = Boolean(why);
-  if (!c && !account) {
-    $('messages').replaceChildren();
-    $('older').hidden = true;
-    $('messages-status').textContent = s ? (state.chats.length ? 'Pick a chat from the list.' : '') : '';
-  }
+  render(html`<${Composer} key=${c?.id ?? ''} shown=${Boolean(c && !account && rightsOf(s).canWrite)} note=${why}
+    draft=${(c && state.drafts.get(c.id)) ?? ''} saveDraft=${(text) => { if (c) state.drafts.set(c.id, text); }}
+    send=${send} sendFile=${sendChosenFile} canAttach=${Boolean(c && !c.draft)} />`, $('composer'));
+  if (!c && !account) renderMessages('stay');
+}
+
+// What the line above the messages says, if anything.
+function messagesStatus() {
+  const c = state.chat, s = state.session;
+  if (!c) return s && state.chats.length ? 'Pick a chat from the list.' : '';
+  if (state.loadingMessages) return 'Loading messages…';
+  if (!state.messages.length) return c.draft ? 'New chat: the first message creates it.' : 'No messages yet.';
+  return '';
 }
 
 // Renders the message list. keep: 'bottom' (scroll to the newest), 'anchor' (older ones were
@@ -564,110 +581,67 @@ function renderMessages(keep) {
   const top = scroller.scrollTop;
   const fromBottom = scroller.scrollHeight - top;
   const atBottom = fromBottom - scroller.clientHeight < 80;
-  const rows = [];
-  let lastDay = null;
-  for (const m of state.messages) {
-    const when = m.timestamp ? new Date(m.timestamp) : null;
-    if (when && dayKey(when) !== lastDay) {
-      lastDay = dayKey(when);
-      rows.push(h('li', { className: 'day' }, dayLabel(when)));
-    }
-    rows.push(messageRow(m, when));
-  }
-  $('messages').replaceChildren(...rows);
-  $('older').hidden = !state.hasOlder;
-  $('messages-status').textContent = state.chat && !state.messages.length
-    ? (state.chat.draft ? 'New chat: the first message creates it.' : 'No messages yet.') : '';
+  // A reader up in the history is told that something new came, below.
+  if (keep === 'follow' && !atBottom) state.jumpNew = true;
+  if (keep === 'bottom' || !state.chat) state.jumpNew = false;
+  const c = state.chat;
+  render(html`<${MessageList} messages=${c ? state.messages : []} inGroup=${Boolean(c?.isGroup)} status=${messagesStatus()}
+    hasOlder=${Boolean(c && state.hasOlder)} loadingOlder=${state.loadingOlder} onOlder=${() => loadOlder().catch(fail('app-error'))}
+    jumpNew=${state.jumpNew} onJump=${jumpToNewest} refresh=${upsertMessage} />`, scroller);
   if (keep === 'bottom' || (keep === 'follow' && atBottom)) scroller.scrollTop = scroller.scrollHeight;
   else if (keep === 'anchor') scroller.scrollTop = scroller.scrollHeight - fromBottom;
   else scroller.scrollTop = top;
-  // A reader up in the history is told that something new came, below.
-  if (keep === 'follow' && !atBottom) $('jump-new').hidden = false;
-  if (keep === 'bottom' || !state.chat) $('jump-new').hidden = true;
 }
 
-function messageRow(m, when) {
-  if (m.type === 'system') return systemRow(m);
-  const notice = m.deleted || m.type === 'undecryptable';
-  const meta = [];
-  if (m.edited && !m.deleted) meta.push('edited');
-  const time = when ? h('time', { dateTime: m.timestamp, title: when.toLocaleString() }, clock(when)) : '';
-  let delivery = null;
-  if (m.fromMe) {
-    const [mark, words] = kDeliveryMarks[m.status] ?? [m.status, m.status];
-    const why = m.status === 'failed' && m.failureReason ? `: ${failureWords(m.failureReason)}` : '';
-    delivery = h('span', { className: `delivery${m.status === 'failed' ? ' failed' : ''}`, title: words + why },
-      h('span', { 'aria-hidden': 'true' }, ` ${mark}${why}`), h('span', { className: 'sr-only' }, `, ${words}${why}`));
-  }
-  return h('li', { className: m.fromMe ? 'mine' : '', dataset: { id: m.id } },
-    !m.fromMe && state.chat?.isGroup && h('span', { className: 'sender' }, m.sender?.name || m.sender?.phone || ''),
-    mediaNode(m, upsertMessage),
-    h('span', { className: `body${notice ? ' notice' : ''}` }, contentText(m)),
-    h('small', { className: 'meta' }, meta.length ? `${meta.join(' ')} ` : '', time, delivery));
+function jumpToNewest() {
+  $('scroller').scrollTop = $('scroller').scrollHeight;
+  state.jumpNew = false;
+  renderMessages('bottom');
 }
 
-// Sends the composer's text once: a second Enter while it is on its way does nothing, and the
-// request carries a clientMessageId kept until the text changes, so a retry after a lost answer
-// is answered with the first message instead of sending it again.
-async function send() {
-  const input = $('send-text');
-  const text = input.value.trim();
-  if (!text || state.sending || !canWriteHere()) return;
+// Sends a text of the composer (the Composer keeps it from being sent twice); resolves true once
+// sent. The first message of a new chat creates it: the page switches to the real chat.
+async function send(text, clientMessageId) {
+  if (!canWriteHere()) return false;
   showError('app-error', null);
-  state.sending = true;
-  input.readOnly = true;
-  $('send-form').querySelector('button').disabled = true;
-  input.dataset.clientMessageId ||= randomId();
   const s = state.session, c = state.chat;
   try {
-    const m = await api('POST', `${chatPath(s, c)}/send`, { message: text, clientMessageId: input.dataset.clientMessageId });
-    input.value = '';
-    delete input.dataset.clientMessageId;
-    autosize();
-    if (c.draft && state.chat === c) {  // the first message created the chat: switch to it
+    const m = await api('POST', `${chatPath(s, c)}/send`, { message: text, clientMessageId });
+    if (c.draft && state.chat === c) {
       const chat = await api('GET', `${sessionPath(s)}/chats/${encodeURIComponent(m.chatId)}`);
       state.chat = chat;
       upsertChat(chat);
     }
     if (state.chat?.id === m.chatId) upsertMessage(m);
+    return true;
   } catch (e) {
     if (e.code === 'session_not_connected') showError('app-error', 'Not sent: the account is not connected. The text is kept; send again once it is.');
     else fail('app-error')(e);
-  } finally {
-    state.sending = false;
-    input.readOnly = false;
-    $('send-form').querySelector('button').disabled = false;
+    return false;
   }
 }
 
 // The file picker: the chosen file goes out with the composer's text as its caption.
-async function sendChosenFile() {
-  const picker = $('send-file');
-  const file = picker.files?.[0];
-  picker.value = '';
-  if (!file || state.sending || !canWriteHere() || state.chat?.draft) return;
+async function sendChosenFile(file, caption) {
+  if (!canWriteHere() || state.chat?.draft) return false;
   showError('app-error', null);
-  state.sending = true;
-  const input = $('send-text');
   const s = state.session, c = state.chat;
   try {
-    const m = await sendFile(`${chatPath(s, c)}/send`, file, input.value.trim());
-    input.value = '';
-    autosize();
+    const m = await sendFile(`${chatPath(s, c)}/send`, file, caption);
     if (state.chat?.id === m.chatId) upsertMessage(m);
+    return true;
   } catch (e) {
     if (e.status === 413) showError('app-error', 'Not sent: the file is larger than the server accepts.');
     else fail('app-error')(e);
-  } finally {
-    state.sending = false;
+    return false;
   }
 }
 
-// The composer's height follows its lines, up to the CSS max-height (a hidden one keeps one line).
-function autosize() {
-  const input = $('send-text');
-  input.style.height = 'auto';
-  if (input.scrollHeight) input.style.height = `${Math.min(input.scrollHeight + 2, 160)}px`;
+// Back to the list (phones), to the chat it came from.
+function back() {
+  setView('list');
+  const target = state.chat ? $('chats').querySelector(`button[data-id="${CSS.escape(state.chat.id)}"]`) : null;
+  (target ?? $('chat-search')).focus();
 }
 
 // A chat with a customer who has not written yet: the API names it by number until the first
@@ -695,32 +669,16 @@ const assigneeName = (id) => {
   return u ? u.name || u.email : null;
 };
 
-// Fills the form from the chat; a field the user changed and has not saved yet keeps their value
-// (the teammate list or a chat event may come while they edit).
-function fillChatDetails() {
-  const c = state.chat;
-  const select = $('chat-assignee'), labels = $('chat-labels');
-  const options = [['', 'Nobody'], [state.user.id, 'Me']];
-  for (const u of state.assignees) if (u.id !== state.user.id) options.push([u.id, u.name || u.email]);
-  if (c.assignedTo && !options.some(([id]) => id === c.assignedTo)) options.push([c.assignedTo, 'A former teammate']);
-  const chosen = select.dataset.edited ? select.value : c.assignedTo ?? '';
-  select.replaceChildren(...options.map(([id, label]) => h('option', { value: id, selected: id === chosen }, label)));
-  if (!labels.dataset.edited) labels.value = (c.labels ?? []).join(', ');
-  for (const b of document.querySelectorAll('#chat-details [data-flag]')) b.setAttribute('aria-pressed', String(Boolean(c[b.dataset.flag])));
-}
-
-async function patchChat(patch, done) {
+// Saves a change of the open chat; a failure is shown and rejects.
+async function patchChat(patch) {
   const s = state.session, c = state.chat;
-  $('chat-details-status').textContent = 'Saving…';
   try {
     const chat = await api('PATCH', chatPath(s, c), patch);
     if (state.chat?.id === chat.id) state.chat = chat;
     upsertChat(chat);
-    fillChatDetails();
-    $('chat-details-status').textContent = done;
   } catch (e) {
-    $('chat-details-status').textContent = '';
     fail('app-error')(e);
+    throw e;
   }
 }
 
@@ -744,18 +702,13 @@ render(html`<${Login} signIn=${signIn} />`, $('login'));
 $('logout').onclick = () => logOut();
 $('notify').onclick = () => Notification.requestPermission().then(renderNotifyButton);
 $('team').onclick = () => showTeam(state.view !== 'team');
-$('back').onclick = () => {
-  setView('list');
-  const target = state.chat ? $('chats').querySelector(`button[data-id="${CSS.escape(state.chat.id)}"]`) : null;
-  (target ?? $('chat-search')).focus();
-};
 $('new-session').onclick = () => linkNewAccount().catch((e) => {
   if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (⚙).`);
   else fail('app-error')(e);
 });
 // Escape leaves the conversation for the list where there is a Back button (phones).
 $('conversation-pane').addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && !e.defaultPrevented && getComputedStyle($('back')).display !== 'none') $('back').click();
+  if (e.key === 'Escape' && !e.defaultPrevented && getComputedStyle($('back')).display !== 'none') back();
 });
 let searchTimer = null;
 $('chat-search').oninput = () => {
@@ -768,7 +721,6 @@ $('new-chat-form').onsubmit = (e) => {
   showError('app-error', null);
   openDraftChat($('new-chat-number').value).then(() => { $('new-chat-number').value = ''; }).catch(fail('app-error'));
 };
-$('older').onclick = () => loadOlder().catch(fail('app-error'));
 $('more-chats').onclick = () => loadMoreChats().catch(fail('app-error'));
 $('chats').addEventListener('scroll', () => {
   const list = $('chats');
@@ -777,46 +729,10 @@ $('chats').addEventListener('scroll', () => {
 $('scroller').addEventListener('scroll', () => {
   const s = $('scroller');
   if (s.scrollTop < 120 && state.hasOlder) loadOlder().catch(fail('app-error'));
-  if (s.scrollHeight - s.scrollTop - s.clientHeight < 80) $('jump-new').hidden = true;
+  if (state.jumpNew && s.scrollHeight - s.scrollTop - s.clientHeight < 80) { state.jumpNew = false; renderMessages('stay'); }
 }, { passive: true });
-$('jump-new').onclick = () => {
-  $('scroller').scrollTop = $('scroller').scrollHeight;
-  $('jump-new').hidden = true;
-};
-$('send-form').onsubmit = (e) => { e.preventDefault(); send(); };
-$('send-file').onchange = () => sendChosenFile();
-$('send-text').addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
-});
-$('send-text').addEventListener('input', () => {
-  if (!state.sending) delete $('send-text').dataset.clientMessageId;  // a new text is a new message
-  autosize();
-});
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && state.chat?.unreadCount > 0) markRead().catch(() => {});
 });
-
-$('chat-details-toggle').onclick = () => {
-  const open = $('chat-details').hidden;
-  $('chat-details').hidden = !open;
-  $('chat-details-toggle').setAttribute('aria-expanded', String(open));
-  if (open) { fillChatDetails(); loadAssignees().then(() => { if (!$('chat-details').hidden) fillChatDetails(); }).catch(fail('app-error')); }
-};
-$('chat-details').onsubmit = (e) => {
-  e.preventDefault();
-  const labels = [...new Set($('chat-labels').value.split(',').map((l) => l.trim()).filter(Boolean))];
-  delete $('chat-assignee').dataset.edited;
-  delete $('chat-labels').dataset.edited;
-  patchChat({ assignedTo: $('chat-assignee').value || null, labels }, 'Saved.');
-};
-$('chat-assignee').addEventListener('change', () => { $('chat-assignee').dataset.edited = '1'; });
-$('chat-labels').addEventListener('input', () => { $('chat-labels').dataset.edited = '1'; });
-for (const b of document.querySelectorAll('#chat-details [data-flag]')) {
-  b.onclick = () => {
-    const flag = b.dataset.flag, on = !state.chat[flag];
-    const words = { pinned: ['Pinned.', 'Unpinned.'], muted: ['Muted.', 'Unmuted.'], archived: ['Archived.', 'Back from the archive.'] };
-    patchChat({ [flag]: on }, words[flag][on ? 0 : 1]);
-  };
-}
 
 if (auth.token) enter().catch(() => signOut()); else signOut();
