@@ -444,18 +444,22 @@ async function openChat(chat, { focus }) {
   if (chat.unreadCount > 0) await markRead();
 }
 
+// Is `c` of `s` still the open chat? By id: each whatsapp:chat_updated replaces the chat's object.
+const stillOpen = (s, c) => state.session === s && state.chat?.id === c.id;
+
 // The members of the open group chat, shown under its title and in the Participants panel.
 const members = new GroupMembers();
 async function loadMembers() {
   const s = state.session, c = state.chat;
-  if (await members.load(s, c, () => state.chat === c)) renderConversation();
+  // A change of members brings a chat_updated too (its system line is the chat's last message).
+  if (await members.load(s, c, () => stillOpen(s, c))) renderConversation();
 }
 
 // A change of members at WhatsApp (add or remove); each participant's answer comes back.
 async function manageMembers(action, participants) {
   const s = state.session, c = state.chat;
   const results = await api('POST', `${chatPath(s, c)}/participants`, { action, participants });
-  if (state.chat === c) loadMembers().catch(fail('app-error'));
+  if (stillOpen(s, c)) loadMembers().catch(fail('app-error'));
   return results;
 }
 
@@ -471,11 +475,11 @@ async function loadMessages() {
   state.loadingMessages = true;
   try {
     const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}`);
-    if (state.chat !== c) return;
+    if (!stillOpen(s, c)) return;
     state.messages = items(page).reverse();
     state.hasOlder = state.messages.length < page.total;
   } finally {
-    if (state.chat === c) state.loadingMessages = false;
+    if (stillOpen(s, c)) state.loadingMessages = false;
   }
   renderMessages('bottom');
 }
@@ -489,7 +493,7 @@ async function loadOlder() {
   renderMessages('stay');
   try {
     const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}&before=${encodeURIComponent(state.messages[0].id)}`);
-    if (state.chat !== c) return;
+    if (!stillOpen(s, c)) return;
     const older = items(page).reverse();
     state.messages = older.concat(state.messages);
     state.hasOlder = older.length === kPageSize;

@@ -115,8 +115,8 @@ export function GroupPanel({ members, self, groupName, canManage, manage }) {
       </form>`}
     ${canManage && !isAdmin && html`
       <p class="hint">Only admins of the group add or remove participants; this account is not one.</p>`}
-    <ul id="participant-answers" role="status">
-      ${answers.map((a) => html`<li key=${a.key} class=${a.ok ? 'ok' : 'refused'}>${a.text}</li>`)}
-    </ul>
+    <div id="participant-answers" role="status">
+      ${answers.map((a) => html`<p key=${a.key} class=${a.ok ? 'ok' : 'refused'}>${a.text}</p>`)}
+    </div>
     <p id="group-error" class="error" role="alert">${error}</p>`;
 }
