@@ -388,14 +388,33 @@ for (const size of kSizes) {
       await srv.insertChats(company.companyId, sessionId, Array.from({ length: 120 }, (_, i) => ({
         jid: `1555888${String(i).padStart(4, '0')}@s.whatsapp.net`, name: `Bulk ${i}`, messages: 1, baseTs: Date.now() - 10 * 86400000 + i * 1000,
       })));
+      const longName = 'A customer with a remarkably long name that does not fit on a phone (order 4711, second delivery)';
+      await srv.insertChats(company.companyId, sessionId, [{ jid: '15558880999@s.whatsapp.net', name: longName, messages: 1, baseTs: Date.now() - 5 * 86400000 }]);
       const page = await newPage(size);
       try {
         await signIn(page, company.adminEmail, company.adminPassword);
+        // A long name is cut with an ellipsis, in the list and in the conversation's header; nothing
+        // runs out of the screen.
+        await chatButton(page, longName).waitFor();
+        const fits = (sel) => page.locator(sel).first().evaluate((el) => el.scrollWidth <= el.clientWidth + 1);
+        const cut = (sel) => page.locator(sel).first().evaluate((el) => el.scrollWidth > el.clientWidth && getComputedStyle(el).textOverflow === 'ellipsis');
+        assert.ok(await chatButton(page, longName).evaluate((el) => el.scrollWidth <= el.clientWidth + 1), 'the chat fits its row');
+        assert.ok(await chatButton(page, longName).locator('.name').evaluate((el) => el.scrollWidth > el.clientWidth && getComputedStyle(el).textOverflow === 'ellipsis'), 'the name ends in an ellipsis');
+        assert.ok(await fits('#chats'), 'the list does not scroll sideways');
+        await screen(page, size, 'long-name-list');
+        await openChat(page, size, longName);
+        assert.ok(await cut('#chat-title'), 'the title ends in an ellipsis');
+        assert.ok(await fits('#conversation-pane .pane-head'), 'the header fits');
+        assert.ok(await page.locator('#chat-details-toggle').isVisible(), 'Manage chat stays on the screen');
+        const head = await page.locator('#chat-details-toggle').boundingBox();
+        assert.ok(head.x + head.width <= size.width, `Manage chat inside the screen: ${JSON.stringify(head)}`);
+        await screen(page, size, 'long-name-chat');
+        if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
         // The list holds 100 chats, then the next page when the reader scrolls to its end.
         await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 100);
         assert.equal(await page.isVisible('#more-chats'), true);
         await page.locator('#chats').evaluate((el) => { el.scrollTop = el.scrollHeight; });
-        await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 121);
+        await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 122);
         await page.waitForSelector('#more-chats', { state: 'hidden' });
         await page.locator('#chats').evaluate((el) => { el.scrollTop = 0; });
         await openChat(page, size, 'Long Talker');

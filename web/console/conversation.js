@@ -16,10 +16,12 @@ export function ConversationHead({ title, avatar, subtitle, manage, members, onB
         <h2 id="chat-title">${title}</h2>
         <p id="chat-subtitle">${subtitle}</p>
       </div>
-      <button id="group-toggle" type="button" aria-expanded=${String(members.open)} aria-controls="group-panel"
-        hidden=${!members.shown} onClick=${members.toggle}>Participants</button>
-      <button id="chat-details-toggle" type="button" aria-expanded=${String(manage.open)} aria-controls="chat-details"
-        hidden=${!manage.shown} onClick=${manage.toggle}>Manage chat</button>
+      <div class="tools" hidden=${!members.shown && !manage.shown}>
+        <button id="group-toggle" type="button" aria-expanded=${String(members.open)} aria-controls="group-panel"
+          hidden=${!members.shown} onClick=${members.toggle}>Participants</button>
+        <button id="chat-details-toggle" type="button" aria-expanded=${String(manage.open)} aria-controls="chat-details"
+          hidden=${!manage.shown} onClick=${manage.toggle}>Manage chat</button>
+      </div>
     </div>`;
 }
 
