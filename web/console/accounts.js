@@ -9,8 +9,16 @@ import { isLinked, needsAttention, sessionName, sessionStatusLine } from './form
 const statusLine = (s) => sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '');
 const message = (e) => String(e?.message ?? e);
 
+// The content of #accounts-pane: the list, or why it is empty, and "Link an account" (admins).
+export const AccountsPane = ({ onLink, ...list }) => html`
+  <h2 id="accounts-title">Accounts</h2>
+  <ul id="sessions"><${SessionList} ...${list} /></ul>
+  <p id="sessions-empty" class="empty" hidden=${!list.signedIn || list.sessions.length > 0}>${list.isAdmin
+    ? 'No account yet: link one.' : 'No account is shared with you yet. Ask an admin for access.'}</p>
+  <button id="new-session" type="button" hidden=${!list.isAdmin} onClick=${onLink}>+ Link an account</button>`;
+
 // The items of #sessions. onSelect(s) opens the account's chats, onManage(s) its panel (admins).
-export function SessionList({ sessions, current, isAdmin, rightsOf, onSelect, onManage }) {
+function SessionList({ sessions, current, isAdmin, rightsOf, onSelect, onManage }) {
   return sessions.map((s) => {
     const r = rightsOf(s);
     const rights = isAdmin ? '' : ` · ${['Read', r.canWrite && 'Write', r.canManageChats && 'Manage chats'].filter(Boolean).join(', ')}`;

@@ -10,8 +10,9 @@ import { EventStream } from './events.js';
 import { sessionStatusLine, isLinked, needsAttention, sessionName, chatName, initials, contentText, laterStatus } from './format.js';
 import { html, render } from './ui.js';
 import { Login } from './login.js';
-import { AccountPanel, SessionList } from './accounts.js';
-import { ChatFilters, ChatList, HistoryImport } from './chats.js';
+import { Header } from './header.js';
+import { AccountPanel, AccountsPane } from './accounts.js';
+import { ChatsPane } from './chats.js';
 import { ChatDetails, Composer, ConversationHead, MessageList } from './conversation.js';
 import { GroupMembers, GroupPanel } from './groups.js';
 import { sendFile } from './media.js';
@@ -22,13 +23,16 @@ const state = {
   user: null,
   rights: new Map(),  // sessionId → {canRead, canWrite, canManageChats}: what the server enforces
   sessions: [], session: null,
-  chats: [], chat: null, filter: 'all',
+  chats: [], chat: null, filter: 'all', search: '',
   messages: [], hasOlder: false, loadingOlder: false, loadingMessages: false,
   jumpNew: false,     // a message came below a reader up in the history: "New messages ↓"
   detailsOpen: false, membersOpen: false,  // the open chat's Manage chat and Participants panels
   assignees: [],      // users a chat of the account may be assigned to
   qr: null,           // {sessionId, dataUrl}: the newest QR shown to scan
   chatPages: 0, chatsTotal: 0, loadingChats: false,  // the chat list is read a page at a time
+  readingChats: false,  // its first page is being read (after a change of account, filter or search)
+  live: 'offline',    // the event stream: 'connecting', 'live', 'offline' or 'refused'
+  loggingOut: false,
   panel: 'chat',      // what the conversation pane shows: 'chat' or 'account'
   view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
   drafts: new Map(),  // chat id → unsent text
@@ -58,9 +62,16 @@ function remember() {
 function setView(view) {
   state.view = view;
   $('workspace').dataset.view = view;
-  $('team').setAttribute('aria-pressed', String(view === 'team'));
   $('team-pane').hidden = view !== 'team';
+  renderHeader();
   remember();
+}
+
+function renderHeader() {
+  render(html`<${Header} user=${state.user} isAdmin=${isAdmin()} live=${state.live} teamOpen=${state.view === 'team'}
+    canAskNotify=${'Notification' in window && Notification.permission === 'default'} loggingOut=${state.loggingOut}
+    onNotify=${() => Notification.requestPermission().then(renderHeader)} onTeam=${() => showTeam(state.view !== 'team')}
+    onLogout=${logOut} />`, $('top-bar'));
 }
 
 // ---- sign in / out
@@ -76,10 +87,13 @@ function signOut() {
   auth.token = null;
   stream?.close();
   stream = null;
-  Object.assign(state, { user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null, drafts: new Map() });
+  // Nothing of this user stays in the page (the composer's draft is dropped with the state).
+  for (const id of ['team-pane', 'account-panel', 'conversation-top', 'composer', 'scroller']) render(null, $(id));
+  Object.assign(state, {
+    user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null,
+    drafts: new Map(), live: 'offline',
+  });
   setView('list');
-  render(null, $('team-pane'));      // nothing of this user stays in the page
-  render(null, $('account-panel'));
   sessionStorage.removeItem('wadesk.token');
   sessionStorage.removeItem('wadesk.view');  // the next user starts afresh
   $('app').hidden = true;
@@ -92,13 +106,15 @@ auth.onSignedOut = signOut;
 // "Log out": the token is signed out at the server (POST /api/auth/logout), not only forgotten by
 // the tab, so a copy of it (another tab, a saved request) no longer works either.
 async function logOut() {
-  $('logout').disabled = true;
+  state.loggingOut = true;
+  renderHeader();
   try {
     await api('POST', '/api/auth/logout');
   } catch {
     // Unreachable server or a token already void: the tab signs out all the same.
   } finally {
-    $('logout').disabled = false;
+    state.loggingOut = false;
+    renderHeader();
   }
   if (state.user) signOut();
 }
@@ -108,18 +124,15 @@ async function enter() {
   const saved = JSON.parse(sessionStorage.getItem('wadesk.view') ?? '{}');
   state.filter = saved.filter ?? 'all';
   state.user = await api('GET', '/api/auth/me');
-  $('who').textContent = `${state.user.name || state.user.email} · ${isAdmin() ? 'admin' : 'manager'}`;
-  $('new-session').hidden = !isAdmin();
-  $('team').hidden = !isAdmin();
-  renderNotifyButton();
+  renderHeader();
   $('login').hidden = true;
   $('app').hidden = false;
   stream = new EventStream({
     token: auth.token,
     onEvent,
     onLive: (s) => {
-      $('live').textContent = { live: 'live', connecting: 'connecting…', offline: 'offline', refused: 'refused' }[s];
-      $('live').classList.toggle('live', s === 'live');
+      state.live = s;
+      renderHeader();
       // Refused: the token may have expired or the user been disabled; the API's 401 signs out.
       if (s === 'refused') api('GET', '/api/auth/me').catch(() => {});
     },
@@ -190,23 +203,11 @@ function onHistoryProgress(data) {
   } else {
     state.history.set(data.sessionId, data);
   }
-  renderHistoryImport();
-}
-
-function renderHistoryImport() {
-  const p = state.history.get(state.session?.id);
-  $('history-import').hidden = !p;
-  if (!p) return;
-  $('history-import').classList.toggle('failed', p.phase === 'failed');
-  render(html`<${HistoryImport} progress=${p} />`, $('history-import'));
+  renderChats();
 }
 
 // ---- desktop notifications: a new message outside the open chat, or while the tab is in the
 // background, once the user allowed them (the header button asks; browsers want a click for it)
-
-function renderNotifyButton() {
-  $('notify').hidden = !('Notification' in window) || Notification.permission !== 'default';
-}
 
 function notify(who, m, chatId) {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
@@ -233,18 +234,20 @@ async function loadSessions() {
     if (!state.session) await selectSession(state.sessions[0] ?? null);
   }
   renderSessions();
+  renderChats();  // "Write to a number" follows the rights
   renderConversation();
   if (state.panel === 'account') renderAccountPanel();
   if (state.view === 'team') renderTeam({ reload: true });
 }
 
 function renderSessions() {
-  render(html`<${SessionList} sessions=${state.sessions} current=${state.session} isAdmin=${isAdmin()} rightsOf=${rightsOf}
-    onSelect=${(s) => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error'))}
-    onManage=${(s) => selectSession(s).then(openAccountPanel).catch(fail('app-error'))} />`, $('sessions'));
-  const empty = $('sessions-empty');
-  empty.hidden = state.sessions.length > 0;
-  empty.textContent = isAdmin() ? 'No account yet: link one.' : 'No account is shared with you yet. Ask an admin for access.';
+  render(html`<${AccountsPane} signedIn=${Boolean(state.user)} sessions=${state.sessions} current=${state.session} isAdmin=${isAdmin()}
+    rightsOf=${rightsOf} onSelect=${(s) => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error'))}
+    onManage=${(s) => selectSession(s).then(openAccountPanel).catch(fail('app-error'))}
+    onLink=${() => linkNewAccount().catch((e) => {
+      if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (⚙).`);
+      else fail('app-error')(e);
+    })} />`, $('accounts-pane'));
 }
 
 async function selectSession(s, { restore = null } = {}) {
@@ -252,7 +255,7 @@ async function selectSession(s, { restore = null } = {}) {
   state.session = s;
   if (changed) { state.chat = null; state.messages = []; state.chats = []; state.assignees = []; }
   renderSessions();
-  renderHistoryImport();
+  renderChats();
   if (state.view === 'team') renderTeam({ reload: true });
   if (!s) { renderChats(); renderConversation(); return; }
   if (changed) loadAssignees().then(renderConversation).catch(fail('app-error'));
@@ -341,7 +344,7 @@ const kChatPageSize = 100;
 
 function chatQuery(page) {
   const q = new URLSearchParams({ limit: String(kChatPageSize), page: String(page) });
-  const search = $('chat-search').value.trim();
+  const search = state.search.trim();
   if (search) q.set('search', search);
   q.set('archived', String(state.filter === 'archived'));
   if (state.filter === 'unread') q.set('unread', 'true');
@@ -352,9 +355,14 @@ function chatQuery(page) {
 async function loadChats() {
   const s = state.session;
   if (!s) return;
-  $('chats-empty').hidden = false;
-  $('chats-empty').textContent = 'Loading chats…';
-  const page = await api('GET', `${sessionPath(s)}/chats?${chatQuery(1)}`);
+  state.readingChats = true;
+  renderChats();
+  let page;
+  try {
+    page = await api('GET', `${sessionPath(s)}/chats?${chatQuery(1)}`);
+  } finally {
+    if (state.session === s) state.readingChats = false;
+  }
   if (state.session !== s) return;
   state.chats = items(page);
   state.chatPages = 1;
@@ -389,7 +397,7 @@ const sortChats = () => state.chats.sort((a, b) => (b.pinned - a.pinned)
 
 // Does the chat belong in the list under the current filter and search?
 function inFilter(c) {
-  const search = $('chat-search').value.trim().toLowerCase();
+  const search = state.search.trim().toLowerCase();
   if (search && !`${c.name ?? ''} ${c.jid}`.toLowerCase().includes(search)) return false;
   if (state.filter === 'archived') return c.archived;
   if (c.archived) return false;
@@ -410,20 +418,37 @@ function upsertChat(chat) {
   renderChats();
 }
 
+let searchTimer = null;
+
 function renderChats() {
   const list = $('chats');
-  const hadFocus = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
-  render(html`<${ChatList} chats=${state.chats} currentId=${state.chat?.id}
-    onOpen=${(c) => openChat(c, { focus: true }).catch(fail('app-error'))} />`, list);
+  const hadFocus = list?.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+  let empty = '';
+  if (state.readingChats) empty = 'Loading chats…';
+  else if (!state.chats.length && state.session) empty = state.search.trim() || state.filter !== 'all' ? 'No chat matches.' : 'No chats yet.';
+  render(html`<${ChatsPane} chats=${state.chats} currentId=${state.chat?.id}
+    onOpen=${(c) => openChat(c, { focus: true }).catch(fail('app-error'))}
+    filter=${state.filter} onFilter=${(f) => { state.filter = f; remember(); loadChats().catch(fail('app-error')); }}
+    onSearch=${(text) => {
+      state.search = text;
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => loadChats().catch(fail('app-error')), 250);
+    }}
+    canWrite=${rightsOf(state.session).canWrite} onNumber=${openNumber} history=${state.history.get(state.session?.id)}
+    more=${state.chats.length < state.chatsTotal} onMore=${() => loadMoreChats().catch(fail('app-error'))}
+    onNearEnd=${() => loadMoreChats().catch(fail('app-error'))} empty=${empty} />`, $('chats-pane'));
   if (hadFocus && !list.contains(document.activeElement)) list.querySelector(`button[data-id="${CSS.escape(hadFocus)}"]`)?.focus();
-  $('more-chats').hidden = state.chats.length >= state.chatsTotal;
-  const empty = $('chats-empty');
-  empty.hidden = state.chats.length > 0 || !state.session;
-  empty.textContent = $('chat-search').value.trim() || state.filter !== 'all' ? 'No chat matches.' : 'No chats yet.';
-  render(html`<${ChatFilters} filter=${state.filter}
-    onFilter=${(f) => { state.filter = f; remember(); loadChats().catch(fail('app-error')); }} />`, $('chat-filters'));
   const unread = state.chats.reduce((n, c) => n + (c.unreadCount > 0 ? 1 : 0), 0);
   document.title = unread ? `(${unread}) wadesk` : 'wadesk';
+}
+
+// "Write to a number": opens the chat with that number (a new one until the first message).
+function openNumber(number) {
+  if (!state.session) return Promise.resolve();
+  showError('app-error', null);
+  const opened = openDraftChat(number);
+  opened.catch(fail('app-error'));
+  return opened;
 }
 
 // ---- conversation
@@ -561,7 +586,6 @@ function renderConversation() {
     if (!rightsOf(s).canWrite) why = 'You can read this account but not write in it. An admin can give you Write.';
     else if (!isLinked(s)) why = `This account cannot send now (${sessionStatusLine(s).toLowerCase()}).${isAdmin() ? ' Open ⚙ Manage account to link it again.' : ' Ask an admin to link it again.'}`;
   }
-  $('new-chat-form').hidden = !rightsOf(s).canWrite;
   render(html`<${Composer} key=${c?.id ?? ''} shown=${Boolean(c && !account && rightsOf(s).canWrite)} note=${why}
     draft=${(c && state.drafts.get(c.id)) ?? ''} saveDraft=${(text) => { if (c) state.drafts.set(c.id, text); }}
     send=${send} sendFile=${sendChosenFile} canAttach=${Boolean(c && !c.draft)} />`, $('composer'));
@@ -703,33 +727,11 @@ function showTeam(on) {
 // ---- wiring
 
 render(html`<${Login} signIn=${signIn} />`, $('login'));
-$('logout').onclick = () => logOut();
-$('notify').onclick = () => Notification.requestPermission().then(renderNotifyButton);
-$('team').onclick = () => showTeam(state.view !== 'team');
-$('new-session').onclick = () => linkNewAccount().catch((e) => {
-  if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (⚙).`);
-  else fail('app-error')(e);
-});
 // Escape leaves the conversation for the list where there is a Back button (phones).
 $('conversation-pane').addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && !e.defaultPrevented && getComputedStyle($('back')).display !== 'none') back();
+  const button = $('back');
+  if (e.key === 'Escape' && !e.defaultPrevented && button && getComputedStyle(button).display !== 'none') back();
 });
-let searchTimer = null;
-$('chat-search').oninput = () => {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => loadChats().catch(fail('app-error')), 250);
-};
-$('new-chat-form').onsubmit = (e) => {
-  e.preventDefault();
-  if (!state.session) return;
-  showError('app-error', null);
-  openDraftChat($('new-chat-number').value).then(() => { $('new-chat-number').value = ''; }).catch(fail('app-error'));
-};
-$('more-chats').onclick = () => loadMoreChats().catch(fail('app-error'));
-$('chats').addEventListener('scroll', () => {
-  const list = $('chats');
-  if (list.scrollTop + list.clientHeight > list.scrollHeight - 200) loadMoreChats().catch(fail('app-error'));
-}, { passive: true });
 $('scroller').addEventListener('scroll', () => {
   const s = $('scroller');
   if (s.scrollTop < 120 && state.hasOlder) loadOlder().catch(fail('app-error'));
