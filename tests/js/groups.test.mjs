@@ -393,6 +393,20 @@ test('in the console an admin of the group adds and removes participants, by key
       assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no Content-Security-Policy violation');
       await context.close();
     }
+
+    // A manager who may read the account but not manage its chats sees the members only.
+    const manager = await srv.ok(srv.post('/api/managers', token, { email: 'reader@groups.test', password: 'reader-password-1', name: 'Reader' }));
+    await srv.ok(srv.post(`/api/whatsapp/sessions/${sessionId}/access`, token, { managerId: manager.id, canRead: true, canWrite: true, canManageChats: false }));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${srv.baseUrl}/`);
+    await page.fill('#login-email', 'reader@groups.test');
+    await page.fill('#login-password', 'reader-password-1');
+    await page.keyboard.press('Enter');
+    await page.click(`#chats li[data-id="${chat.id}"] button`);
+    await page.getByRole('button', { name: 'Participants' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#participants li').length === 2);
+    assert.equal(await page.locator('#participants button').count(), 0, 'no Remove buttons without Manage chats');
+    assert.equal(await page.locator('#participant-number').count(), 0, 'no Add participant field without Manage chats');
   } finally {
     await browser.close();
   }

@@ -257,7 +257,7 @@ async function selectSession(s, { restore = null } = {}) {
   renderSessions();
   renderChats();
   if (state.view === 'team') renderTeam({ reload: true });
-  if (!s) { renderChats(); renderConversation(); return; }
+  if (!s) { renderConversation(); return; }
   if (changed) loadAssignees().then(renderConversation).catch(fail('app-error'));
   if (restore?.panel === 'account' && isAdmin()) { openAccountPanel(); }
   await loadChats();
