@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing wadesk needs on Debian 12, and nothing that is
-# already there. Debian packages only; npm packages for the tests and the console go in
-# tests/js/node_modules (see tests/js/package.json).
+# already there. Debian packages, then npm packages: the web console's UI library (Preact, htm)
+# into web/node_modules, exactly as web/package-lock.json pins it (the build embeds it into the
+# binary, so `make run` needs it too), and the tests' packages into tests/js/node_modules (see
+# tests/js/package.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +31,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
 
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
 if [ "${WADESK_NPM:-1}" = 1 ] && [ -f tests/js/package.json ]; then
   if [ ! -d tests/js/node_modules ] || [ tests/js/package.json -nt tests/js/node_modules ]; then
     (cd tests/js && npm install --no-audit --no-fund --loglevel=error && touch node_modules)

@@ -205,7 +205,7 @@ net::awaitable<void> Server::Impl::WriteError(beast::tcp_stream& stream, int sta
                                               std::string_view message) {
     Response r = ErrorResponse(status, code, message);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
-    for (const auto& [name, value] : kSecurityHeaders) res.set(name, value);
+    for (const auto& [name, value] : SecurityHeaders()) res.set(name, value);
     res.set(bhttp::field::content_type, r.content_type);
     res.set(bhttp::field::connection, "close");
     res.keep_alive(false);
@@ -349,7 +349,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
 
         bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
         res.set(bhttp::field::server, "wadesk");
-        for (const auto& [name, value] : kSecurityHeaders) res.set(name, value);
+        for (const auto& [name, value] : SecurityHeaders()) res.set(name, value);
         res.set(bhttp::field::content_type, resp.content_type);
         for (auto& [name, value] : resp.headers) res.set(name, value);
         if (req.method == "HEAD") {

@@ -11,6 +11,7 @@
 // server's Content-Security-Policy and must cause no violation.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -387,14 +388,33 @@ for (const size of kSizes) {
       await srv.insertChats(company.companyId, sessionId, Array.from({ length: 120 }, (_, i) => ({
         jid: `1555888${String(i).padStart(4, '0')}@s.whatsapp.net`, name: `Bulk ${i}`, messages: 1, baseTs: Date.now() - 10 * 86400000 + i * 1000,
       })));
+      const longName = 'A customer with a remarkably long name that does not fit on a phone (order 4711, second delivery)';
+      await srv.insertChats(company.companyId, sessionId, [{ jid: '15558880999@s.whatsapp.net', name: longName, messages: 1, baseTs: Date.now() - 5 * 86400000 }]);
       const page = await newPage(size);
       try {
         await signIn(page, company.adminEmail, company.adminPassword);
+        // A long name is cut with an ellipsis, in the list and in the conversation's header; nothing
+        // runs out of the screen.
+        await chatButton(page, longName).waitFor();
+        const fits = (sel) => page.locator(sel).first().evaluate((el) => el.scrollWidth <= el.clientWidth + 1);
+        const cut = (sel) => page.locator(sel).first().evaluate((el) => el.scrollWidth > el.clientWidth && getComputedStyle(el).textOverflow === 'ellipsis');
+        assert.ok(await chatButton(page, longName).evaluate((el) => el.scrollWidth <= el.clientWidth + 1), 'the chat fits its row');
+        assert.ok(await chatButton(page, longName).locator('.name').evaluate((el) => el.scrollWidth > el.clientWidth && getComputedStyle(el).textOverflow === 'ellipsis'), 'the name ends in an ellipsis');
+        assert.ok(await fits('#chats'), 'the list does not scroll sideways');
+        await screen(page, size, 'long-name-list');
+        await openChat(page, size, longName);
+        assert.ok(await cut('#chat-title'), 'the title ends in an ellipsis');
+        assert.ok(await fits('#conversation-pane .pane-head'), 'the header fits');
+        assert.ok(await page.locator('#chat-details-toggle').isVisible(), 'Manage chat stays on the screen');
+        const head = await page.locator('#chat-details-toggle').boundingBox();
+        assert.ok(head.x + head.width <= size.width, `Manage chat inside the screen: ${JSON.stringify(head)}`);
+        await screen(page, size, 'long-name-chat');
+        if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
         // The list holds 100 chats, then the next page when the reader scrolls to its end.
         await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 100);
         assert.equal(await page.isVisible('#more-chats'), true);
         await page.locator('#chats').evaluate((el) => { el.scrollTop = el.scrollHeight; });
-        await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 121);
+        await page.waitForFunction(() => document.querySelectorAll('#chats li').length === 122);
         await page.waitForSelector('#more-chats', { state: 'hidden' });
         await page.locator('#chats').evaluate((el) => { el.scrollTop = 0; });
         await openChat(page, size, 'Long Talker');
@@ -842,16 +862,27 @@ for (const size of kSizes) {
 
 test('console files are served with their types; an unknown one is a 404 envelope', async () => {
   for (const [file, type] of [['/', /text\/html/], ['/console/app.js', /javascript/], ['/console/events.js', /javascript/],
-    ['/console/app.css', /text\/css/], ['/console/favicon.svg', /image\/svg\+xml/], ['/favicon.ico', /image\/svg\+xml/]]) {
+    ['/console/app.css', /text\/css/], ['/console/favicon.svg', /image\/svg\+xml/], ['/favicon.ico', /image\/svg\+xml/],
+    ['/vendor/preact.module.js', /javascript/], ['/vendor/hooks.module.js', /javascript/], ['/vendor/htm.module.js', /javascript/],
+    ['/vendor/preact.LICENSE.txt', /text\/plain/], ['/vendor/htm.LICENSE.txt', /text\/plain/]]) {
     const r = await fetch(`${srv.baseUrl}${file}`);
     assert.equal(r.status, 200, file);
     assert.match(r.headers.get('content-type'), type, file);
   }
   // The page is served under a policy that allows no inline script or style (the browser tests
-  // above fail on any violation of it).
-  const csp = (await fetch(`${srv.baseUrl}/`)).headers.get('content-security-policy');
-  assert.match(csp, /script-src 'self';/);
+  // above fail on any violation of it) but the page's import map, by its hash.
+  const page = await fetch(`${srv.baseUrl}/`);
+  const csp = page.headers.get('content-security-policy');
+  const importMap = (await page.text()).match(/<script type="importmap">([^<]*)<\/script>/)[1];
+  assert.deepEqual(Object.keys(JSON.parse(importMap).imports), ['preact', 'preact/hooks', 'htm']);
+  const hash = createHash('sha256').update(importMap).digest('base64');
+  assert.match(csp, new RegExp(`script-src 'self' 'sha256-${hash.replace(/[+/]/g, '\\$&')}';`));
   assert.match(csp, /style-src 'self';/);
+  // The library is the one web/package-lock.json pins.
+  const lock = JSON.parse(readFileSync(path.join(repoRoot, 'web/package-lock.json'), 'utf8'));
+  const served = await (await fetch(`${srv.baseUrl}/vendor/preact.module.js`)).text();
+  assert.equal(served, readFileSync(path.join(repoRoot, 'web/node_modules/preact/dist/preact.module.js'), 'utf8'));
+  assert.equal(lock.packages['node_modules/preact'].version, JSON.parse(readFileSync(path.join(repoRoot, 'web/node_modules/preact/package.json'), 'utf8')).version);
   // Browsers and tools that ask for /favicon.ico get the console's icon, not a 404.
   assert.equal(await (await fetch(`${srv.baseUrl}/favicon.ico`)).text(), await (await fetch(`${srv.baseUrl}/console/favicon.svg`)).text());
   const missing = await fetch(`${srv.baseUrl}/console/nope.js`);

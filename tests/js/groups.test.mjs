@@ -5,11 +5,16 @@
 // answered with a retry receipt naming the sender device, and replaced by the resend. The group
 // chat carries the subject as its name and its participants with their ranks, kept current from
 // w:gp2 notifications (each change a `system` line and a whatsapp:group_updated event); groups the
-// account was added to while offline are fetched at login (`participating`).
+// account was added to while offline are fetched at login (`participating`). In the console, the
+// Participants panel lists the members; admins of the group add and remove them there, by keyboard
+// too, each answer shown per participant (checked with axe-core, under the server's CSP).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { TestServer, until } from './lib/server.mjs';
+import { TestServer, until, repoRoot } from './lib/server.mjs';
 import { linkSession, startSim } from './lib/client-harness.mjs';
 import { cleanup, pairAndOpen } from './lib/sim-harness.mjs';
 
@@ -274,7 +279,134 @@ test('the console shows the subject, each sender, the members and the system lin
     await page.waitForFunction(() => [...document.querySelectorAll('#messages li.system')].some((e) => e.textContent === 'Alice added +15550008004'));
     const senders = await page.$$eval('#messages li .sender', (els) => els.map((e) => e.textContent));
     assert.ok(senders.includes('Alice') && senders.includes('Bob'), JSON.stringify(senders));
+    // wadesk's account is no admin of this group: the members are listed, with nothing to change them.
+    await page.getByRole('button', { name: 'Participants' }).click();
+    assert.equal(await page.getAttribute('#group-toggle', 'aria-expanded'), 'true');
+    await page.waitForFunction(() => document.querySelectorAll('#participants li').length === 3);
+    assert.match(await page.textContent('#participants'), /Alice.*owner/);
+    assert.equal(await page.locator('#participants button').count(), 0, 'no Remove buttons');
+    assert.equal(await page.locator('#participant-number').count(), 0, 'no Add participant field');
+    assert.match(await page.textContent('#group-panel'), /Only admins of the group add or remove participants/);
     if (process.env.WADESK_GROUPS_SCREENSHOT) await page.screenshot({ path: process.env.WADESK_GROUPS_SCREENSHOT });
+  } finally {
+    await browser.close();
+  }
+});
+
+const kScreens = path.join(process.env.WADESK_BUILD_DIR ?? path.join(repoRoot, 'build'), 'console-screens');
+const kAxe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// The page's serious or critical axe-core violations.
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(kAxe);
+  return page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
+}
+
+// Presses Tab until `selector` has the focus.
+async function tabTo(page, selector) {
+  for (let i = 0; i < 40; i++) {
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reached ${selector}`);
+}
+
+test('in the console an admin of the group adds and removes participants, by keyboard; each answer is shown', async () => {
+  const ERIN = '15550008006';
+  assert.equal((await sim.control('POST', '/accounts', { phone: ERIN, name: 'Erin' })).status, 201);
+  const created = await srv.post(`/api/whatsapp/sessions/${sessionId}/groups`, token, { subject: 'Console crew', participants: [ALICE] });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const chat = created.json.data;
+  const path_ = `/api/whatsapp/sessions/${sessionId}/chats/${chat.id}/participants`;
+  const members = async () => srv.ok(srv.get(path_, token), 'participants');
+  await until('the members are known', async () => (await members()).length === 2);
+  mkdirSync(kScreens, { recursive: true });
+  const browser = await chromium.launch({ executablePath: process.env.WADESK_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    for (const size of [{ width: 390, height: 844, narrow: true }, { width: 1280, height: 800, narrow: false }]) {
+      const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+      await context.addInitScript(() => {
+        window.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${srv.baseUrl}/`);
+      await page.fill('#login-email', company.adminEmail);
+      await page.fill('#login-password', company.adminPassword);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#app:not([hidden])');
+      await page.click(`#chats li[data-id="${chat.id}"] button`);
+      assert.equal(await page.textContent('#chat-title'), 'Console crew');
+
+      // The panel opens from the keyboard; the account is the group's owner, so it may change it.
+      await page.focus('#group-toggle');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#group-panel:not([hidden])');
+      assert.equal(await page.getAttribute('#group-toggle', 'aria-expanded'), 'true');
+      await page.waitForFunction(() => document.querySelectorAll('#participants li').length === 2);
+      assert.match(await page.textContent('#participants'), /this account.*owner/);
+      assert.equal(await page.getByRole('button', { name: /^Remove / }).count(), 1, 'a Remove button for Alice, none for the account itself');
+
+      // Add by number, typed and sent with Enter.
+      await tabTo(page, '#participant-number');
+      await page.keyboard.type(`+${ERIN}`);
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((n) => document.getElementById('participant-answers').textContent === `+${n}: added.`, ERIN, { timeout: 20000 });
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'participant-number', 'the field keeps the focus');
+      assert.equal(await page.inputValue('#participant-number'), '', 'the field is cleared');
+      await page.waitForFunction(() => document.querySelectorAll('#participants li').length === 3, null, { timeout: 20000 });
+      assert.ok((await members()).some((p) => p.phone === ERIN), 'Erin is in the group at WhatsApp');
+
+      // Someone already in the group: WhatsApp's answer for them, in words.
+      await page.fill('#participant-number', ALICE);
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((n) => document.getElementById('participant-answers').textContent === `+${n}: already in the group.`, ALICE, { timeout: 20000 });
+      assert.equal(await page.getAttribute('#participant-answers p', 'class'), 'refused');
+      await page.screenshot({ path: path.join(kScreens, `group-participants-${size.width}x${size.height}.png`) });
+      assert.deepEqual(await axeViolations(page), [], `axe at ${size.width}px`);
+
+      // Remove, from the keyboard: asked first, then answered.
+      const erinRow = page.locator('#participants li', { hasText: ERIN });
+      const remove = erinRow.getByRole('button', { name: /^Remove / });
+      await remove.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#confirm[open]');
+      assert.match(await page.textContent('#confirm-text'), /^Remove .* from Console crew\?$/);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm-ok');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => /: removed\.$/.test(document.getElementById('participant-answers').textContent), null, { timeout: 20000 });
+      await page.waitForFunction(() => document.querySelectorAll('#participants li').length === 2, null, { timeout: 20000 });
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'group-panel-title', 'the focus is not lost with the row');
+      assert.ok(!(await members()).some((p) => p.phone === ERIN), 'Erin is gone at WhatsApp');
+      assert.deepEqual(await axeViolations(page), [], `axe at ${size.width}px after the removal`);
+
+      // Closed again from the keyboard.
+      await page.focus('#group-toggle');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#group-panel', { state: 'hidden' });
+      assert.deepEqual(errors, [], 'no uncaught error in the page');
+      assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no Content-Security-Policy violation');
+      await context.close();
+    }
+
+    // A manager who may read the account but not manage its chats sees the members only.
+    const manager = await srv.ok(srv.post('/api/managers', token, { email: 'reader@groups.test', password: 'reader-password-1', name: 'Reader' }));
+    await srv.ok(srv.post(`/api/whatsapp/sessions/${sessionId}/access`, token, { managerId: manager.id, canRead: true, canWrite: true, canManageChats: false }));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${srv.baseUrl}/`);
+    await page.fill('#login-email', 'reader@groups.test');
+    await page.fill('#login-password', 'reader-password-1');
+    await page.keyboard.press('Enter');
+    await page.click(`#chats li[data-id="${chat.id}"] button`);
+    await page.getByRole('button', { name: 'Participants' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#participants li').length === 2);
+    assert.equal(await page.locator('#participants button').count(), 0, 'no Remove buttons without Manage chats');
+    assert.equal(await page.locator('#participant-number').count(), 0, 'no Add participant field without Manage chats');
   } finally {
     await browser.close();
   }

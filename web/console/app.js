@@ -1,43 +1,55 @@
 // wadesk web console: signs in with the REST API, lists the accounts (sessions) the user may read,
 // their chats and messages, sends replies, links and looks after accounts (admins), manages
-// chats (canManageChats) and the team (admins), and stays current through the event stream.
-// Plain ES modules served from the binary: no build step, no dependencies (see docs/console.md).
-import { $, h, announce, ask, showError } from './dom.js';
-import { api, auth, items, sessionPath, chatPath, randomId } from './api.js';
+// chats (canManageChats), group members and the team (admins), and stays current through the
+// event stream. The state and what the user does with it live here; each part of the page is a
+// Preact component (login.js, accounts.js, chats.js, conversation.js, groups.js, media.js,
+// team.js) rendered from this state into its place in index.html. No build step (docs/console.md).
+import { $, announce, showError } from './dom.js';
+import { api, auth, items, sessionPath, chatPath } from './api.js';
 import { EventStream } from './events.js';
-import {
-  sessionStatusLine, isLinked, needsAttention, sessionName, chatName, initials, listTime, clock, dayLabel, dayKey,
-  contentText, kDeliveryMarks, laterStatus, failureWords,
-} from './format.js';
+import { sessionStatusLine, isLinked, needsAttention, sessionName, chatName, initials, contentText, laterStatus } from './format.js';
+import { html, render } from './ui.js';
+import { Login } from './login.js';
+import { Header } from './header.js';
+import { AccountPanel, AccountsPane } from './accounts.js';
+import { ChatsPane } from './chats.js';
+import { ChatDetails, Composer, ConversationHead, MessageList } from './conversation.js';
+import { GroupMembers, GroupPanel } from './groups.js';
+import { sendFile } from './media.js';
 import { Team } from './team.js';
-import { GroupMembers, systemRow } from './groups.js';
-import { mediaNode, sendFile } from './media.js';
 
 const kPageSize = 50;
 const state = {
   user: null,
   rights: new Map(),  // sessionId → {canRead, canWrite, canManageChats}: what the server enforces
   sessions: [], session: null,
-  chats: [], chat: null, filter: 'all',
-  messages: [], hasOlder: false, loadingOlder: false,
+  chats: [], chat: null, filter: 'all', search: '',
+  messages: [], hasOlder: false, loadingOlder: false, loadingMessages: false,
+  jumpNew: false,     // a message came below a reader up in the history: "New messages ↓"
+  detailsOpen: false, membersOpen: false,  // the open chat's Manage chat and Participants panels
   assignees: [],      // users a chat of the account may be assigned to
   qr: null,           // {sessionId, dataUrl}: the newest QR shown to scan
   chatPages: 0, chatsTotal: 0, loadingChats: false,  // the chat list is read a page at a time
+  readingChats: false,  // its first page is being read (after a change of account, filter or search)
+  live: 'offline',    // the event stream: 'connecting', 'live', 'offline' or 'refused'
+  loggingOut: false,
   panel: 'chat',      // what the conversation pane shows: 'chat' or 'account'
   view: 'list',       // on phones: 'list' or 'chat'; 'team' everywhere
-  sending: false,
   drafts: new Map(),  // chat id → unsent text
   history: new Map(), // sessionId → the newest whatsapp:history_progress of an import under way (or failed)
 };
 let stream = null;
-const team = new Team({ state });
+let teamLoads = 0;  // a new number reads the Team pane's managers and rights again
 
 const isAdmin = () => state.user?.role === 'admin';
 const rightsOf = (s) => state.rights.get(s?.id) ?? { canRead: false, canWrite: false, canManageChats: false };
 // Shows an error where it happened; a 403 or 404 may mean the rights changed: read them again.
+const reloadOnDenied = (e) => {
+  if ((e.status === 403 || e.status === 404) && state.user) loadSessions().catch(() => {});
+};
 const fail = (where) => (e) => {
   showError(where, e);
-  if ((e.status === 403 || e.status === 404) && state.user) loadSessions().catch(() => {});
+  reloadOnDenied(e);
 };
 
 function remember() {
@@ -50,9 +62,16 @@ function remember() {
 function setView(view) {
   state.view = view;
   $('workspace').dataset.view = view;
-  $('team').setAttribute('aria-pressed', String(view === 'team'));
   $('team-pane').hidden = view !== 'team';
+  renderHeader();
   remember();
+}
+
+function renderHeader() {
+  render(html`<${Header} user=${state.user} isAdmin=${isAdmin()} live=${state.live} teamOpen=${state.view === 'team'}
+    canAskNotify=${'Notification' in window && Notification.permission === 'default'} loggingOut=${state.loggingOut}
+    onNotify=${() => Notification.requestPermission().then(renderHeader)} onTeam=${() => showTeam(state.view !== 'team')}
+    onLogout=${logOut} />`, $('top-bar'));
 }
 
 // ---- sign in / out
@@ -68,7 +87,12 @@ function signOut() {
   auth.token = null;
   stream?.close();
   stream = null;
-  Object.assign(state, { user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null, drafts: new Map() });
+  // Nothing of this user stays in the page (the composer's draft is dropped with the state).
+  for (const id of ['team-pane', 'account-panel', 'conversation-top', 'composer', 'scroller']) render(null, $(id));
+  Object.assign(state, {
+    user: null, sessions: [], session: null, chats: [], chat: null, messages: [], panel: 'chat', qr: null,
+    drafts: new Map(), live: 'offline',
+  });
   setView('list');
   sessionStorage.removeItem('wadesk.token');
   sessionStorage.removeItem('wadesk.view');  // the next user starts afresh
@@ -82,13 +106,15 @@ auth.onSignedOut = signOut;
 // "Log out": the token is signed out at the server (POST /api/auth/logout), not only forgotten by
 // the tab, so a copy of it (another tab, a saved request) no longer works either.
 async function logOut() {
-  $('logout').disabled = true;
+  state.loggingOut = true;
+  renderHeader();
   try {
     await api('POST', '/api/auth/logout');
   } catch {
     // Unreachable server or a token already void: the tab signs out all the same.
   } finally {
-    $('logout').disabled = false;
+    state.loggingOut = false;
+    renderHeader();
   }
   if (state.user) signOut();
 }
@@ -98,18 +124,15 @@ async function enter() {
   const saved = JSON.parse(sessionStorage.getItem('wadesk.view') ?? '{}');
   state.filter = saved.filter ?? 'all';
   state.user = await api('GET', '/api/auth/me');
-  $('who').textContent = `${state.user.name || state.user.email} · ${isAdmin() ? 'admin' : 'manager'}`;
-  $('new-session').hidden = !isAdmin();
-  $('team').hidden = !isAdmin();
-  renderNotifyButton();
+  renderHeader();
   $('login').hidden = true;
   $('app').hidden = false;
   stream = new EventStream({
     token: auth.token,
     onEvent,
     onLive: (s) => {
-      $('live').textContent = { live: 'live', connecting: 'connecting…', offline: 'offline', refused: 'refused' }[s];
-      $('live').classList.toggle('live', s === 'live');
+      state.live = s;
+      renderHeader();
       // Refused: the token may have expired or the user been disabled; the API's 401 signs out.
       if (s === 'refused') api('GET', '/api/auth/me').catch(() => {});
     },
@@ -180,33 +203,11 @@ function onHistoryProgress(data) {
   } else {
     state.history.set(data.sessionId, data);
   }
-  renderHistoryImport();
-}
-
-function renderHistoryImport() {
-  const p = state.history.get(state.session?.id);
-  $('history-import').hidden = !p;
-  if (!p) return;
-  const failed = p.phase === 'failed';
-  $('history-import').classList.toggle('failed', failed);
-  $('history-import-bar').hidden = failed;
-  $('history-import-bar').value = Math.max(0, Math.min(100, Number(p.progress) || 0));
-  const count = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one : many}`;
-  const why = {
-    inflate_failed: 'the phone sent it damaged', inflate_too_large: 'it is too large', trailing_bytes: 'the phone sent it damaged',
-    bad_protobuf: 'the phone sent it damaged', history_external_blob: 'it has to be downloaded from WhatsApp\'s media servers',
-  }[p.reason] ?? String(p.reason ?? 'unknown').replaceAll('_', ' ');
-  $('history-import-text').textContent = failed
-    ? `The phone's chat history could not be imported (${why}); it is tried again at the next connection.`
-    : `Importing chats from the phone… ${count(p.chats ?? 0, 'chat', 'chats')}, ${count(p.messages ?? 0, 'message', 'messages')}`;
+  renderChats();
 }
 
 // ---- desktop notifications: a new message outside the open chat, or while the tab is in the
 // background, once the user allowed them (the header button asks; browsers want a click for it)
-
-function renderNotifyButton() {
-  $('notify').hidden = !('Notification' in window) || Notification.permission !== 'default';
-}
 
 function notify(who, m, chatId) {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
@@ -233,31 +234,20 @@ async function loadSessions() {
     if (!state.session) await selectSession(state.sessions[0] ?? null);
   }
   renderSessions();
+  renderChats();  // "Write to a number" follows the rights
   renderConversation();
   if (state.panel === 'account') renderAccountPanel();
-  if (state.view === 'team') team.load(state.session).catch(fail('team-error'));
+  if (state.view === 'team') renderTeam({ reload: true });
 }
 
 function renderSessions() {
-  $('sessions').replaceChildren(...state.sessions.map((s) => {
-    const r = rightsOf(s);
-    const rights = isAdmin() ? '' : ` · ${['Read', r.canWrite && 'Write', r.canManageChats && 'Manage chats'].filter(Boolean).join(', ')}`;
-    const select = h('button', {
-      type: 'button', className: 'account', dataset: { id: s.id }, 'aria-current': String(s.id === state.session?.id),
-      onclick: () => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error')),
-    },
-    h('span', { className: 'name' }, sessionName(s)),
-    h('span', { className: `status${needsAttention(s) ? ' bad' : ''}` },
-      sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '') + rights));
-    const manage = isAdmin() && h('button', {
-      type: 'button', className: 'manage', 'aria-label': `Manage account ${sessionName(s)}`, title: 'Manage account',
-      onclick: () => selectSession(s).then(openAccountPanel).catch(fail('app-error')),
-    }, '⚙');
-    return h('li', { dataset: { id: s.id } }, select, manage);
-  }));
-  const empty = $('sessions-empty');
-  empty.hidden = state.sessions.length > 0;
-  empty.textContent = isAdmin() ? 'No account yet: link one.' : 'No account is shared with you yet. Ask an admin for access.';
+  render(html`<${AccountsPane} signedIn=${Boolean(state.user)} sessions=${state.sessions} current=${state.session} isAdmin=${isAdmin()}
+    rightsOf=${rightsOf} onSelect=${(s) => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error'))}
+    onManage=${(s) => selectSession(s).then(openAccountPanel).catch(fail('app-error'))}
+    onLink=${() => linkNewAccount().catch((e) => {
+      if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (⚙).`);
+      else fail('app-error')(e);
+    })} />`, $('accounts-pane'));
 }
 
 async function selectSession(s, { restore = null } = {}) {
@@ -265,9 +255,9 @@ async function selectSession(s, { restore = null } = {}) {
   state.session = s;
   if (changed) { state.chat = null; state.messages = []; state.chats = []; state.assignees = []; }
   renderSessions();
-  renderHistoryImport();
-  if (state.view === 'team') await team.load(s);
-  if (!s) { renderChats(); renderConversation(); return; }
+  renderChats();
+  if (state.view === 'team') renderTeam({ reload: true });
+  if (!s) { renderConversation(); return; }
   if (changed) loadAssignees().then(renderConversation).catch(fail('app-error'));
   if (restore?.panel === 'account' && isAdmin()) { openAccountPanel(); }
   await loadChats();
@@ -301,39 +291,34 @@ function openChatPanel() {
 function renderAccountPanel() {
   const s = state.session;
   if (!s) return;
-  $('account-status').textContent = sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '');
-  const waiting = s.status === 'qr' || s.status === 'initializing';
-  $('pairing-form').hidden = s.status !== 'qr';
-  if (s.status !== 'qr') { $('pairing-code').textContent = ''; $('pairing-hint').hidden = true; }
-  $('account-relink').hidden = s.status !== 'logged_out' && !(s.status === 'disconnected' && s.statusReason === 'qr_timeout');
-  $('account-restart').hidden = !(s.status === 'failed' || (s.status === 'disconnected' && s.statusReason !== 'qr_timeout'));
-  $('account-unlink').hidden = !isLinked(s);
-  if (document.activeElement !== $('rename-input')) $('rename-input').value = s.name ?? '';
-  if (!waiting) showQr(null);
-  else if (state.qr?.sessionId === s.id) showQr(state.qr.dataUrl);
-  else refreshQr().catch(fail('account-error'));
+  render(html`<${AccountPanel} key=${s.id} session=${s} qr=${state.qr?.sessionId === s.id ? state.qr.dataUrl : null}
+    loadQr=${() => refreshQr(s)} act=${(path, done) => accountAction(s, path, done)} failed=${reloadOnDenied}
+    pairingCode=${(phoneNumber) => api('POST', `${sessionPath(s)}/pairing-code`, { phoneNumber }).then((r) => r.pairingCode)}
+    rename=${(name) => api('PATCH', sessionPath(s), { name }).then(() => { announce('Renamed.'); return loadSessions(); })}
+    remove=${(purge) => deleteAccount(s, purge)} />`, $('account-panel'));
 }
 
 // The pending QR from the API (whatsapp:qr brings the next ones).
-async function refreshQr() {
-  const s = state.session;
+async function refreshQr(s) {
   const qr = await api('GET', `${sessionPath(s)}/qr`);
-  if (state.session !== s || state.qr?.sessionId === s.id) return;
-  if (qr.qrCode) state.qr = { sessionId: s.id, dataUrl: qr.qrCode };
-  showQr(qr.qrCode);
+  if (!qr.qrCode || state.qr?.sessionId === s.id) return;
+  state.qr = { sessionId: s.id, dataUrl: qr.qrCode };
+  if (state.session === s && state.panel === 'account') renderAccountPanel();
 }
 
-function showQr(dataUrl) {
-  $('qr').hidden = !dataUrl;
-  if (dataUrl) $('qr-image').src = dataUrl;
-}
-
-async function accountAction(path, done) {
-  showError('account-error', null);
-  const s = state.session;
+async function accountAction(s, path, done) {
   await api('POST', `${sessionPath(s)}/${path}`);
   announce(done);
   await loadSessions();
+}
+
+async function deleteAccount(s, purge) {
+  await api('DELETE', `${sessionPath(s)}?purge=${purge}`);
+  announce(`${sessionName(s)} deleted.`);
+  state.panel = 'chat';
+  await loadSessions();
+  await selectSession(state.sessions[0] ?? null);
+  setView('list');
 }
 
 async function linkNewAccount() {
@@ -359,7 +344,7 @@ const kChatPageSize = 100;
 
 function chatQuery(page) {
   const q = new URLSearchParams({ limit: String(kChatPageSize), page: String(page) });
-  const search = $('chat-search').value.trim();
+  const search = state.search.trim();
   if (search) q.set('search', search);
   q.set('archived', String(state.filter === 'archived'));
   if (state.filter === 'unread') q.set('unread', 'true');
@@ -370,9 +355,14 @@ function chatQuery(page) {
 async function loadChats() {
   const s = state.session;
   if (!s) return;
-  $('chats-empty').hidden = false;
-  $('chats-empty').textContent = 'Loading chats…';
-  const page = await api('GET', `${sessionPath(s)}/chats?${chatQuery(1)}`);
+  state.readingChats = true;
+  renderChats();
+  let page;
+  try {
+    page = await api('GET', `${sessionPath(s)}/chats?${chatQuery(1)}`);
+  } finally {
+    if (state.session === s) state.readingChats = false;
+  }
   if (state.session !== s) return;
   state.chats = items(page);
   state.chatPages = 1;
@@ -407,7 +397,7 @@ const sortChats = () => state.chats.sort((a, b) => (b.pinned - a.pinned)
 
 // Does the chat belong in the list under the current filter and search?
 function inFilter(c) {
-  const search = $('chat-search').value.trim().toLowerCase();
+  const search = state.search.trim().toLowerCase();
   if (search && !`${c.name ?? ''} ${c.jid}`.toLowerCase().includes(search)) return false;
   if (state.filter === 'archived') return c.archived;
   if (c.archived) return false;
@@ -428,72 +418,74 @@ function upsertChat(chat) {
   renderChats();
 }
 
+let searchTimer = null;
+
 function renderChats() {
   const list = $('chats');
-  const hadFocus = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
-  list.replaceChildren(...state.chats.map((c) => {
-    const name = chatName(c);
-    const unread = c.unreadCount > 0;
-    const marks = h('span', { className: 'marks' },
-      c.pinned && h('span', { title: 'Pinned', 'aria-label': 'pinned', role: 'img' }, '📌'),
-      c.muted && h('span', { title: 'Muted', 'aria-label': 'muted', role: 'img' }, '🔕'),
-      (c.labels ?? []).slice(0, 2).map((l) => h('span', { className: 'label' }, l)),
-      unread && h('span', { className: 'unread' }, String(c.unreadCount), h('span', { className: 'sr-only' }, ' unread')));
-    const button = h('button', {
-      type: 'button', className: 'chat', dataset: { id: c.id }, 'aria-current': String(c.id === state.chat?.id),
-      onclick: () => openChat(c, { focus: true }).catch(fail('app-error')),
-    },
-    h('span', { className: 'avatar', 'aria-hidden': 'true' }, initials(name)),
-    h('span', { className: 'name' }, name),
-    h('span', { className: 'time' }, listTime(c.lastMessageAt)),
-    h('span', { className: 'preview' }, c.lastMessage ?? ''),
-    marks);
-    return h('li', { dataset: { id: c.id } }, button);
-  }));
-  if (hadFocus) list.querySelector(`button[data-id="${CSS.escape(hadFocus)}"]`)?.focus();
-  $('more-chats').hidden = state.chats.length >= state.chatsTotal;
-  const empty = $('chats-empty');
-  empty.hidden = state.chats.length > 0 || !state.session;
-  empty.textContent = $('chat-search').value.trim() || state.filter !== 'all' ? 'No chat matches.' : 'No chats yet.';
-  for (const b of $('chat-filters').children) b.setAttribute('aria-pressed', String(b.dataset.filter === state.filter));
+  const hadFocus = list?.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+  let empty = '';
+  if (state.readingChats) empty = 'Loading chats…';
+  else if (!state.chats.length && state.session) empty = state.search.trim() || state.filter !== 'all' ? 'No chat matches.' : 'No chats yet.';
+  render(html`<${ChatsPane} chats=${state.chats} currentId=${state.chat?.id}
+    onOpen=${(c) => openChat(c, { focus: true }).catch(fail('app-error'))}
+    filter=${state.filter} onFilter=${(f) => { state.filter = f; remember(); loadChats().catch(fail('app-error')); }}
+    onSearch=${(text) => {
+      state.search = text;
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => loadChats().catch(fail('app-error')), 250);
+    }}
+    canWrite=${rightsOf(state.session).canWrite} onNumber=${openNumber} history=${state.history.get(state.session?.id)}
+    more=${state.chats.length < state.chatsTotal} onMore=${() => loadMoreChats().catch(fail('app-error'))}
+    onNearEnd=${() => loadMoreChats().catch(fail('app-error'))} empty=${empty} />`, $('chats-pane'));
+  if (hadFocus && !list.contains(document.activeElement)) list.querySelector(`button[data-id="${CSS.escape(hadFocus)}"]`)?.focus();
   const unread = state.chats.reduce((n, c) => n + (c.unreadCount > 0 ? 1 : 0), 0);
   document.title = unread ? `(${unread}) wadesk` : 'wadesk';
+}
+
+// "Write to a number": opens the chat with that number (a new one until the first message).
+function openNumber(number) {
+  if (!state.session) return Promise.resolve();
+  showError('app-error', null);
+  const opened = openDraftChat(number);
+  opened.catch(fail('app-error'));
+  return opened;
 }
 
 // ---- conversation
 
 async function openChat(chat, { focus }) {
   showError('app-error', null);
-  // An unsent text stays with its chat (a draft) while the reader looks at another one.
-  if (state.chat && !state.sending) state.drafts.set(state.chat.id, $('send-text').value);
-  state.chat = chat;
-  state.panel = 'chat';
-  state.messages = [];
-  state.hasOlder = false;
-  $('send-text').value = state.drafts.get(chat.id) ?? '';
-  state.drafts.delete(chat.id);
-  delete $('send-text').dataset.clientMessageId;
-  $('chat-details').hidden = true;
-  $('chat-details-toggle').setAttribute('aria-expanded', 'false');
-  $('chat-details-status').textContent = '';
-  delete $('chat-assignee').dataset.edited;
-  delete $('chat-labels').dataset.edited;
-  $('jump-new').hidden = true;
+  Object.assign(state, {
+    chat, panel: 'chat', messages: [], hasOlder: false, loadingMessages: !chat.draft,
+    detailsOpen: false, membersOpen: false, jumpNew: false,
+  });
   renderChats();
   renderConversation();
+  renderMessages('bottom');
   setView('chat');
-  autosize();
   if (chat.isGroup && !chat.draft) loadMembers().catch(fail('app-error'));
   if (!chat.draft) await loadMessages();
   if (focus) (canWriteHere() ? $('send-text') : $('scroller')).focus();
   if (chat.unreadCount > 0) await markRead();
 }
 
-// The members of the open group chat, shown under its title.
+// Is `c` of `s` still the open chat? By id: each whatsapp:chat_updated replaces the chat's object.
+const stillOpen = (s, c) => state.session === s && state.chat?.id === c.id;
+
+// The members of the open group chat, shown under its title and in the Participants panel.
 const members = new GroupMembers();
 async function loadMembers() {
   const s = state.session, c = state.chat;
-  if (await members.load(s, c, () => state.chat === c)) renderConversation();
+  // A change of members brings a chat_updated too (its system line is the chat's last message).
+  if (await members.load(s, c, () => stillOpen(s, c))) renderConversation();
+}
+
+// A change of members at WhatsApp (add or remove); each participant's answer comes back.
+async function manageMembers(action, participants) {
+  const s = state.session, c = state.chat;
+  const results = await api('POST', `${chatPath(s, c)}/participants`, { action, participants });
+  if (stillOpen(s, c)) loadMembers().catch(fail('app-error'));
+  return results;
 }
 
 async function markRead() {
@@ -505,11 +497,15 @@ async function markRead() {
 
 async function loadMessages() {
   const s = state.session, c = state.chat;
-  $('messages-status').textContent = 'Loading messages…';
-  const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}`);
-  if (state.chat !== c) return;
-  state.messages = items(page).reverse();
-  state.hasOlder = state.messages.length < page.total;
+  state.loadingMessages = true;
+  try {
+    const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}`);
+    if (!stillOpen(s, c)) return;
+    state.messages = items(page).reverse();
+    state.hasOlder = state.messages.length < page.total;
+  } finally {
+    if (stillOpen(s, c)) state.loadingMessages = false;
+  }
   renderMessages('bottom');
 }
 
@@ -519,17 +515,17 @@ async function loadOlder() {
   if (state.loadingOlder || !state.hasOlder || !state.messages.length) return;
   const s = state.session, c = state.chat;
   state.loadingOlder = true;
-  $('older').disabled = true;
+  renderMessages('stay');
   try {
     const page = await api('GET', `${chatPath(s, c)}/messages?limit=${kPageSize}&before=${encodeURIComponent(state.messages[0].id)}`);
-    if (state.chat !== c) return;
+    if (!stillOpen(s, c)) return;
     const older = items(page).reverse();
     state.messages = older.concat(state.messages);
     state.hasOlder = older.length === kPageSize;
+    state.loadingOlder = false;
     renderMessages('anchor');
   } finally {
-    state.loadingOlder = false;
-    $('older').disabled = false;
+    if (state.loadingOlder) { state.loadingOlder = false; renderMessages('stay'); }
   }
 }
 
@@ -554,9 +550,6 @@ function renderConversation() {
   $('account-panel').hidden = !account;
   $('scroller').hidden = account;
   const title = account ? sessionName(s) : c ? chatName(c) : s ? 'Pick a chat' : 'No account';
-  $('chat-title').textContent = title;
-  $('chat-avatar').hidden = !c || account;
-  $('chat-avatar').textContent = c ? initials(chatName(c)) : '';
   const sub = [];
   if (c && !account) {
     if (c.phone && c.name) sub.push(`+${c.phone}`);
@@ -565,30 +558,47 @@ function renderConversation() {
     if (c.labels?.length) sub.push(c.labels.join(', '));
     if (c.archived) sub.push('archived');
   }
-  $('chat-subtitle').textContent = sub.join(' · ');
   const manage = Boolean(c && !c.draft && !account && rightsOf(s).canManageChats);
-  $('chat-details-toggle').hidden = !manage;
-  if (!manage) { $('chat-details').hidden = true; $('chat-details-toggle').setAttribute('aria-expanded', 'false'); }
-  else if (!$('chat-details').hidden) fillChatDetails();
+  const group = Boolean(c && c.isGroup && !c.draft && !account);
+  if (!manage) state.detailsOpen = false;
+  if (!group) state.membersOpen = false;
+  const toggle = (key, then) => () => {
+    state[key] = !state[key];
+    renderConversation();
+    if (state[key]) then?.();
+  };
+  render(html`
+    <${ConversationHead} title=${title} avatar=${c && !account ? initials(chatName(c)) : ''} subtitle=${sub.join(' · ')}
+      onBack=${back}
+      manage=${{ shown: manage, open: state.detailsOpen, toggle: toggle('detailsOpen', () => loadAssignees().then(renderConversation).catch(fail('app-error'))) }}
+      members=${{ shown: group, open: state.membersOpen, toggle: toggle('membersOpen', () => loadMembers().catch(fail('app-error'))) }} />
+    ${manage && html`<${ChatDetails} key=${c.id} chat=${c} open=${state.detailsOpen} user=${state.user} assignees=${state.assignees}
+      patch=${patchChat} />`}
+    ${group && html`
+      <section id="group-panel" aria-labelledby="group-panel-title" hidden=${!state.membersOpen}>
+        <${GroupPanel} key=${c.id} members=${members.chatId === c.id ? members.list : []} self=${members.self(s)}
+          groupName=${chatName(c)} canManage=${rightsOf(s).canManageChats} manage=${manageMembers} />
+      </section>`}`, $('conversation-top'));
 
   // The composer: only with Write, and only while the account can send.
-  const note = $('composer-note');
   let why = '';
   if (c && !account) {
     if (!rightsOf(s).canWrite) why = 'You can read this account but not write in it. An admin can give you Write.';
     else if (!isLinked(s)) why = `This account cannot send now (${sessionStatusLine(s).toLowerCase()}).${isAdmin() ? ' Open ⚙ Manage account to link it again.' : ' Ask an admin to link it again.'}`;
   }
-  note.hidden = !why;
-  note.textContent = why;
-  $('send-form').hidden = !c || account || !rightsOf(s).canWrite;
-  $('new-chat-form').hidden = !rightsOf(s).canWrite;
-  $('send-text').disabled = Boolean(why);
-  $('send-form').querySelector('button').disabled = Boolean(why);
-  if (!c && !account) {
-    $('messages').replaceChildren();
-    $('older').hidden = true;
-    $('messages-status').textContent = s ? (state.chats.length ? 'Pick a chat from the list.' : '') : '';
-  }
+  render(html`<${Composer} key=${c?.id ?? ''} shown=${Boolean(c && !account && rightsOf(s).canWrite)} note=${why}
+    draft=${(c && state.drafts.get(c.id)) ?? ''} saveDraft=${(text) => { if (c) state.drafts.set(c.id, text); }}
+    send=${send} sendFile=${sendChosenFile} canAttach=${Boolean(c && !c.draft)} />`, $('composer'));
+  if (!c && !account) renderMessages('stay');
+}
+
+// What the line above the messages says, if anything.
+function messagesStatus() {
+  const c = state.chat, s = state.session;
+  if (!c) return s && state.chats.length ? 'Pick a chat from the list.' : '';
+  if (state.loadingMessages) return 'Loading messages…';
+  if (!state.messages.length) return c.draft ? 'New chat: the first message creates it.' : 'No messages yet.';
+  return '';
 }
 
 // Renders the message list. keep: 'bottom' (scroll to the newest), 'anchor' (older ones were
@@ -599,110 +609,67 @@ function renderMessages(keep) {
   const top = scroller.scrollTop;
   const fromBottom = scroller.scrollHeight - top;
   const atBottom = fromBottom - scroller.clientHeight < 80;
-  const rows = [];
-  let lastDay = null;
-  for (const m of state.messages) {
-    const when = m.timestamp ? new Date(m.timestamp) : null;
-    if (when && dayKey(when) !== lastDay) {
-      lastDay = dayKey(when);
-      rows.push(h('li', { className: 'day' }, dayLabel(when)));
-    }
-    rows.push(messageRow(m, when));
-  }
-  $('messages').replaceChildren(...rows);
-  $('older').hidden = !state.hasOlder;
-  $('messages-status').textContent = state.chat && !state.messages.length
-    ? (state.chat.draft ? 'New chat: the first message creates it.' : 'No messages yet.') : '';
+  // A reader up in the history is told that something new came, below.
+  if (keep === 'follow' && !atBottom) state.jumpNew = true;
+  if (keep === 'bottom' || !state.chat) state.jumpNew = false;
+  const c = state.chat;
+  render(html`<${MessageList} messages=${c ? state.messages : []} inGroup=${Boolean(c?.isGroup)} status=${messagesStatus()}
+    hasOlder=${Boolean(c && state.hasOlder)} loadingOlder=${state.loadingOlder} onOlder=${() => loadOlder().catch(fail('app-error'))}
+    jumpNew=${state.jumpNew} onJump=${jumpToNewest} refresh=${upsertMessage} />`, scroller);
   if (keep === 'bottom' || (keep === 'follow' && atBottom)) scroller.scrollTop = scroller.scrollHeight;
   else if (keep === 'anchor') scroller.scrollTop = scroller.scrollHeight - fromBottom;
   else scroller.scrollTop = top;
-  // A reader up in the history is told that something new came, below.
-  if (keep === 'follow' && !atBottom) $('jump-new').hidden = false;
-  if (keep === 'bottom' || !state.chat) $('jump-new').hidden = true;
 }
 
-function messageRow(m, when) {
-  if (m.type === 'system') return systemRow(m);
-  const notice = m.deleted || m.type === 'undecryptable';
-  const meta = [];
-  if (m.edited && !m.deleted) meta.push('edited');
-  const time = when ? h('time', { dateTime: m.timestamp, title: when.toLocaleString() }, clock(when)) : '';
-  let delivery = null;
-  if (m.fromMe) {
-    const [mark, words] = kDeliveryMarks[m.status] ?? [m.status, m.status];
-    const why = m.status === 'failed' && m.failureReason ? `: ${failureWords(m.failureReason)}` : '';
-    delivery = h('span', { className: `delivery${m.status === 'failed' ? ' failed' : ''}`, title: words + why },
-      h('span', { 'aria-hidden': 'true' }, ` ${mark}${why}`), h('span', { className: 'sr-only' }, `, ${words}${why}`));
-  }
-  return h('li', { className: m.fromMe ? 'mine' : '', dataset: { id: m.id } },
-    !m.fromMe && state.chat?.isGroup && h('span', { className: 'sender' }, m.sender?.name || m.sender?.phone || ''),
-    mediaNode(m, upsertMessage),
-    h('span', { className: `body${notice ? ' notice' : ''}` }, contentText(m)),
-    h('small', { className: 'meta' }, meta.length ? `${meta.join(' ')} ` : '', time, delivery));
+function jumpToNewest() {
+  $('scroller').scrollTop = $('scroller').scrollHeight;
+  state.jumpNew = false;
+  renderMessages('bottom');
 }
 
-// Sends the composer's text once: a second Enter while it is on its way does nothing, and the
-// request carries a clientMessageId kept until the text changes, so a retry after a lost answer
-// is answered with the first message instead of sending it again.
-async function send() {
-  const input = $('send-text');
-  const text = input.value.trim();
-  if (!text || state.sending || !canWriteHere()) return;
+// Sends a text of the composer (the Composer keeps it from being sent twice); resolves true once
+// sent. The first message of a new chat creates it: the page switches to the real chat.
+async function send(text, clientMessageId) {
+  if (!canWriteHere()) return false;
   showError('app-error', null);
-  state.sending = true;
-  input.readOnly = true;
-  $('send-form').querySelector('button').disabled = true;
-  input.dataset.clientMessageId ||= randomId();
   const s = state.session, c = state.chat;
   try {
-    const m = await api('POST', `${chatPath(s, c)}/send`, { message: text, clientMessageId: input.dataset.clientMessageId });
-    input.value = '';
-    delete input.dataset.clientMessageId;
-    autosize();
-    if (c.draft && state.chat === c) {  // the first message created the chat: switch to it
+    const m = await api('POST', `${chatPath(s, c)}/send`, { message: text, clientMessageId });
+    if (c.draft && state.chat === c) {
       const chat = await api('GET', `${sessionPath(s)}/chats/${encodeURIComponent(m.chatId)}`);
       state.chat = chat;
       upsertChat(chat);
     }
     if (state.chat?.id === m.chatId) upsertMessage(m);
+    return true;
   } catch (e) {
     if (e.code === 'session_not_connected') showError('app-error', 'Not sent: the account is not connected. The text is kept; send again once it is.');
     else fail('app-error')(e);
-  } finally {
-    state.sending = false;
-    input.readOnly = false;
-    $('send-form').querySelector('button').disabled = false;
+    return false;
   }
 }
 
 // The file picker: the chosen file goes out with the composer's text as its caption.
-async function sendChosenFile() {
-  const picker = $('send-file');
-  const file = picker.files?.[0];
-  picker.value = '';
-  if (!file || state.sending || !canWriteHere() || state.chat?.draft) return;
+async function sendChosenFile(file, caption) {
+  if (!canWriteHere() || state.chat?.draft) return false;
   showError('app-error', null);
-  state.sending = true;
-  const input = $('send-text');
   const s = state.session, c = state.chat;
   try {
-    const m = await sendFile(`${chatPath(s, c)}/send`, file, input.value.trim());
-    input.value = '';
-    autosize();
+    const m = await sendFile(`${chatPath(s, c)}/send`, file, caption);
     if (state.chat?.id === m.chatId) upsertMessage(m);
+    return true;
   } catch (e) {
     if (e.status === 413) showError('app-error', 'Not sent: the file is larger than the server accepts.');
     else fail('app-error')(e);
-  } finally {
-    state.sending = false;
+    return false;
   }
 }
 
-// The composer's height follows its lines, up to the CSS max-height (a hidden one keeps one line).
-function autosize() {
-  const input = $('send-text');
-  input.style.height = 'auto';
-  if (input.scrollHeight) input.style.height = `${Math.min(input.scrollHeight + 2, 160)}px`;
+// Back to the list (phones), to the chat it came from.
+function back() {
+  setView('list');
+  const target = state.chat ? $('chats').querySelector(`button[data-id="${CSS.escape(state.chat.id)}"]`) : null;
+  (target ?? $('chat-search')).focus();
 }
 
 // A chat with a customer who has not written yet: the API names it by number until the first
@@ -730,173 +697,48 @@ const assigneeName = (id) => {
   return u ? u.name || u.email : null;
 };
 
-// Fills the form from the chat; a field the user changed and has not saved yet keeps their value
-// (the teammate list or a chat event may come while they edit).
-function fillChatDetails() {
-  const c = state.chat;
-  const select = $('chat-assignee'), labels = $('chat-labels');
-  const options = [['', 'Nobody'], [state.user.id, 'Me']];
-  for (const u of state.assignees) if (u.id !== state.user.id) options.push([u.id, u.name || u.email]);
-  if (c.assignedTo && !options.some(([id]) => id === c.assignedTo)) options.push([c.assignedTo, 'A former teammate']);
-  const chosen = select.dataset.edited ? select.value : c.assignedTo ?? '';
-  select.replaceChildren(...options.map(([id, label]) => h('option', { value: id, selected: id === chosen }, label)));
-  if (!labels.dataset.edited) labels.value = (c.labels ?? []).join(', ');
-  for (const b of document.querySelectorAll('#chat-details [data-flag]')) b.setAttribute('aria-pressed', String(Boolean(c[b.dataset.flag])));
-}
-
-async function patchChat(patch, done) {
+// Saves a change of the open chat; a failure is shown and rejects.
+async function patchChat(patch) {
   const s = state.session, c = state.chat;
-  $('chat-details-status').textContent = 'Saving…';
   try {
     const chat = await api('PATCH', chatPath(s, c), patch);
     if (state.chat?.id === chat.id) state.chat = chat;
     upsertChat(chat);
-    fillChatDetails();
-    $('chat-details-status').textContent = done;
   } catch (e) {
-    $('chat-details-status').textContent = '';
     fail('app-error')(e);
+    throw e;
   }
 }
 
 // ---- team (admins)
 
+function renderTeam({ reload = false } = {}) {
+  if (!isAdmin()) return;
+  if (reload) teamLoads += 1;
+  render(html`<${Team} session=${state.session} reload=${teamLoads} />`, $('team-pane'));
+}
+
 function showTeam(on) {
   if (!on) { setView(state.chat || state.panel === 'account' ? 'chat' : 'list'); return; }
   setView('team');
-  team.load(state.session).catch(fail('team-error'));
+  renderTeam({ reload: true });
 }
 
 // ---- wiring
 
-$('login-form').onsubmit = (e) => {
-  e.preventDefault();
-  showError('login-error', null);
-  signIn($('login-email').value, $('login-password').value).catch(fail('login-error'));
-};
-$('logout').onclick = () => logOut();
-$('notify').onclick = () => Notification.requestPermission().then(renderNotifyButton);
-$('team').onclick = () => showTeam(state.view !== 'team');
-$('back').onclick = () => {
-  setView('list');
-  const target = state.chat ? $('chats').querySelector(`button[data-id="${CSS.escape(state.chat.id)}"]`) : null;
-  (target ?? $('chat-search')).focus();
-};
-$('new-session').onclick = () => linkNewAccount().catch((e) => {
-  if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (⚙).`);
-  else fail('app-error')(e);
-});
+render(html`<${Login} signIn=${signIn} />`, $('login'));
 // Escape leaves the conversation for the list where there is a Back button (phones).
 $('conversation-pane').addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && !e.defaultPrevented && getComputedStyle($('back')).display !== 'none') $('back').click();
+  const button = $('back');
+  if (e.key === 'Escape' && !e.defaultPrevented && button && getComputedStyle(button).display !== 'none') back();
 });
-let searchTimer = null;
-$('chat-search').oninput = () => {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => loadChats().catch(fail('app-error')), 250);
-};
-for (const b of $('chat-filters').children) {
-  b.onclick = () => { state.filter = b.dataset.filter; remember(); loadChats().catch(fail('app-error')); };
-}
-$('new-chat-form').onsubmit = (e) => {
-  e.preventDefault();
-  if (!state.session) return;
-  showError('app-error', null);
-  openDraftChat($('new-chat-number').value).then(() => { $('new-chat-number').value = ''; }).catch(fail('app-error'));
-};
-$('older').onclick = () => loadOlder().catch(fail('app-error'));
-$('more-chats').onclick = () => loadMoreChats().catch(fail('app-error'));
-$('chats').addEventListener('scroll', () => {
-  const list = $('chats');
-  if (list.scrollTop + list.clientHeight > list.scrollHeight - 200) loadMoreChats().catch(fail('app-error'));
-}, { passive: true });
 $('scroller').addEventListener('scroll', () => {
   const s = $('scroller');
   if (s.scrollTop < 120 && state.hasOlder) loadOlder().catch(fail('app-error'));
-  if (s.scrollHeight - s.scrollTop - s.clientHeight < 80) $('jump-new').hidden = true;
+  if (state.jumpNew && s.scrollHeight - s.scrollTop - s.clientHeight < 80) { state.jumpNew = false; renderMessages('stay'); }
 }, { passive: true });
-$('jump-new').onclick = () => {
-  $('scroller').scrollTop = $('scroller').scrollHeight;
-  $('jump-new').hidden = true;
-};
-$('send-form').onsubmit = (e) => { e.preventDefault(); send(); };
-$('send-file').onchange = () => sendChosenFile();
-$('send-text').addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
-});
-$('send-text').addEventListener('input', () => {
-  if (!state.sending) delete $('send-text').dataset.clientMessageId;  // a new text is a new message
-  autosize();
-});
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && state.chat?.unreadCount > 0) markRead().catch(() => {});
 });
-
-$('chat-details-toggle').onclick = () => {
-  const open = $('chat-details').hidden;
-  $('chat-details').hidden = !open;
-  $('chat-details-toggle').setAttribute('aria-expanded', String(open));
-  if (open) { fillChatDetails(); loadAssignees().then(() => { if (!$('chat-details').hidden) fillChatDetails(); }).catch(fail('app-error')); }
-};
-$('chat-details').onsubmit = (e) => {
-  e.preventDefault();
-  const labels = [...new Set($('chat-labels').value.split(',').map((l) => l.trim()).filter(Boolean))];
-  delete $('chat-assignee').dataset.edited;
-  delete $('chat-labels').dataset.edited;
-  patchChat({ assignedTo: $('chat-assignee').value || null, labels }, 'Saved.');
-};
-$('chat-assignee').addEventListener('change', () => { $('chat-assignee').dataset.edited = '1'; });
-$('chat-labels').addEventListener('input', () => { $('chat-labels').dataset.edited = '1'; });
-for (const b of document.querySelectorAll('#chat-details [data-flag]')) {
-  b.onclick = () => {
-    const flag = b.dataset.flag, on = !state.chat[flag];
-    const words = { pinned: ['Pinned.', 'Unpinned.'], muted: ['Muted.', 'Unmuted.'], archived: ['Archived.', 'Back from the archive.'] };
-    patchChat({ [flag]: on }, words[flag][on ? 0 : 1]);
-  };
-}
-
-$('account-relink').onclick = () => accountAction('start', 'Linking again: scan the new QR code.').catch(fail('account-error'));
-$('account-restart').onclick = () => accountAction('start', 'Restarting.').catch(fail('account-error'));
-$('account-unlink').onclick = async () => {
-  if (await ask(`Unlink ${sessionName(state.session)} from WhatsApp? It will need a new QR scan.`, 'Unlink')) {
-    accountAction('disconnect', 'Unlinked.').catch(fail('account-error'));
-  }
-};
-$('pairing-form').onsubmit = (e) => {
-  e.preventDefault();
-  showError('account-error', null);
-  const s = state.session;
-  api('POST', `${sessionPath(s)}/pairing-code`, { phoneNumber: $('pairing-phone').value.replace(/[^0-9+]/g, '') })
-    .then((r) => {
-      $('pairing-code').textContent = `${r.pairingCode.slice(0, 4)}-${r.pairingCode.slice(4)}`;
-      $('pairing-hint').hidden = false;
-    })
-    .catch(fail('account-error'));
-};
-$('rename-form').onsubmit = (e) => {
-  e.preventDefault();
-  showError('account-error', null);
-  api('PATCH', sessionPath(state.session), { name: $('rename-input').value })
-    .then(() => { announce('Renamed.'); $('rename-input').blur(); return loadSessions(); })
-    .catch(fail('account-error'));
-};
-$('delete-form').onsubmit = async (e) => {
-  e.preventDefault();
-  const s = state.session, purge = $('delete-purge').checked;
-  const what = purge ? 'and all its chats and messages' : '(its chats and messages stay in the database)';
-  if (!await ask(`Delete ${sessionName(s)} ${what}? This cannot be undone.`, 'Delete')) return;
-  showError('account-error', null);
-  try {
-    await api('DELETE', `${sessionPath(s)}?purge=${purge}`);
-    announce(`${sessionName(s)} deleted.`);
-    state.panel = 'chat';
-    $('delete-purge').checked = false;
-    await loadSessions();
-    await selectSession(state.sessions[0] ?? null);
-    setView('list');
-  } catch (err) {
-    showError('account-error', err);
-  }
-};
 
 if (auth.token) enter().catch(() => signOut()); else signOut();

@@ -3,7 +3,7 @@
 // (multipart, with the composer's text as its caption). The media URL needs the bearer token, so
 // bytes are fetched with it and shown through object URLs (kept per file while the tab lives).
 import { api, auth, ApiError, randomId } from './api.js';
-import { h } from './dom.js';
+import { html, useEffect, useState } from './ui.js';
 
 const urls = new Map();  // media url + sha256 -> Promise<object URL>
 
@@ -23,40 +23,50 @@ function fileLabel(m) {
   return `${m.media.fileName || m.type}${size}`;
 }
 
-// The element for `m`'s file, or null when it has none. `refresh(m)` shows a message again after
+// Saves the file of `m` under its name (the browser's download).
+async function download(m) {
+  const a = document.createElement('a');
+  a.href = await objectUrl(m.media);
+  a.download = m.media.fileName || `${m.type}-${m.id}`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+// The file of message `m`, or nothing when it has none. `refresh(m)` shows a message again after
 // a download was asked for.
-export function mediaNode(m, refresh) {
+export function Media({ message: m, refresh }) {
   const media = m.media;
+  const inline = ['image', 'sticker', 'audio', 'voice'].includes(m.type);
+  const [url, setUrl] = useState(null);
+  const [broken, setBroken] = useState(false);
+  const ready = Boolean(media && !m.deleted && media.status === 'ready');
+  useEffect(() => {
+    if (!ready || !inline) return undefined;
+    let live = true;
+    objectUrl(media).then((u) => { if (live) setUrl(u); }, () => { if (live) setBroken(true); });
+    return () => { live = false; };
+  }, [ready, media?.url, media?.sha256]);
+
   if (!media || m.deleted) return null;
-  if (media.status === 'pending') return h('span', { className: 'media note' }, 'Downloading the file…');
-  if (media.status !== 'ready') {
+  if (media.status === 'pending') return html`<span class="media note">Downloading the file…</span>`;
+  if (!ready) {
     const why = media.status === 'too_large' ? 'The file is too large to download.' : 'The file could not be downloaded.';
-    return h('span', { className: 'media note' }, `${why} `, h('button', {
-      type: 'button', className: 'link',
-      onclick: async () => refresh(await api('POST', `${media.url}/download`)),
-    }, 'Try again'));
+    return html`<span class="media note">${why} <button type="button" class="link"
+      onClick=${async () => refresh(await api('POST', `${media.url}/download`))}>Try again</button></span>`;
   }
   if (m.type === 'image' || m.type === 'sticker') {
-    const img = h('img', { className: `media ${m.type}`, alt: m.body || `${m.type} ${fileLabel(m)}` });
     // Shown 120..280 px wide, in the file's proportions when the message states them.
-    if (media.width && media.height) { img.width = Math.min(Math.max(media.width, 120), 280); img.height = Math.round(img.width * media.height / media.width); }
-    objectUrl(media).then((u) => { img.src = u; }).catch(() => { img.alt = 'The image could not be loaded.'; });
-    return img;
+    const width = media.width && media.height ? Math.min(Math.max(media.width, 120), 280) : undefined;
+    const height = width ? Math.round(width * media.height / media.width) : undefined;
+    return html`<img class=${`media ${m.type}`} src=${url ?? undefined} width=${width} height=${height}
+      alt=${broken ? 'The image could not be loaded.' : m.body || `${m.type} ${fileLabel(m)}`} />`;
   }
   if (m.type === 'audio' || m.type === 'voice') {
-    const audio = h('audio', { className: 'media', controls: true, preload: 'none', 'aria-label': m.type === 'voice' ? 'Voice note' : 'Audio' });
-    objectUrl(media).then((u) => { audio.src = u; }).catch(() => {});
-    return audio;
+    return html`<audio class="media" controls preload="none" src=${url ?? undefined}
+      aria-label=${m.type === 'voice' ? 'Voice note' : 'Audio'}></audio>`;
   }
-  return h('button', {
-    type: 'button', className: 'media download',
-    onclick: async () => {
-      const a = h('a', { href: await objectUrl(media), download: media.fileName || `${m.type}-${m.id}` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-    },
-  }, `⬇ Download ${fileLabel(m)}`);
+  return html`<button type="button" class="media download" onClick=${() => download(m)}>⬇ Download ${fileLabel(m)}</button>`;
 }
 
 // POST .../send as multipart/form-data; resolves with the stored message.

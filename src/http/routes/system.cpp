@@ -44,6 +44,8 @@ void AddSystemRoutes(RouteTable& t, const RouteContext& ctx) {
     };
     t.Public("GET", "/", [console_asset](Request&) { return console_asset("index.html"); });
     t.Public("GET", "/console/{file}", [console_asset](Request& req) { return console_asset(req.Param("file")); });
+    // The console's UI library (Preact, htm), named by index.html's import map.
+    t.Public("GET", "/vendor/{file}", [console_asset](Request& req) { return console_asset("vendor/" + req.Param("file")); });
     // Browsers and tools ask for /favicon.ico whatever the page links: the console's icon.
     t.Public("GET", "/favicon.ico", [console_asset](Request&) { return console_asset("favicon.svg"); });
     t.Public("GET", "/api/openapi.json", [](Request&) {
