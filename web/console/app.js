@@ -245,7 +245,7 @@ function renderSessions() {
     rightsOf=${rightsOf} onSelect=${(s) => selectSession(s).then(() => { if (state.panel === 'account') openChatPanel(); }).catch(fail('app-error'))}
     onManage=${(s) => selectSession(s).then(openAccountPanel).catch(fail('app-error'))}
     onLink=${() => linkNewAccount().catch((e) => {
-      if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (⚙).`);
+      if (e.code === 'session_limit_reached') showError('app-error', `No account can be added: ${e.message}. Delete one that is no longer used (Manage account).`);
       else fail('app-error')(e);
     })} />`, $('accounts-pane'));
 }
@@ -584,7 +584,7 @@ function renderConversation() {
   let why = '';
   if (c && !account) {
     if (!rightsOf(s).canWrite) why = 'You can read this account but not write in it. An admin can give you Write.';
-    else if (!isLinked(s)) why = `This account cannot send now (${sessionStatusLine(s).toLowerCase()}).${isAdmin() ? ' Open ⚙ Manage account to link it again.' : ' Ask an admin to link it again.'}`;
+    else if (!isLinked(s)) why = `This account cannot send now (${sessionStatusLine(s).toLowerCase()}).${isAdmin() ? ' Open Manage account to link it again.' : ' Ask an admin to link it again.'}`;
   }
   render(html`<${Composer} key=${c?.id ?? ''} shown=${Boolean(c && !account && rightsOf(s).canWrite)} note=${why}
     draft=${(c && state.drafts.get(c.id)) ?? ''} saveDraft=${(text) => { if (c) state.drafts.set(c.id, text); }}

@@ -3,6 +3,7 @@
 // import of the phone's history is.
 import { html } from './ui.js';
 import { chatName, initials, listTime } from './format.js';
+import { mutedIcon, pinIcon } from './icons.js';
 
 const kFilters = [['all', 'All'], ['unread', 'Unread'], ['mine', 'Mine'], ['archived', 'Archived']];
 
@@ -58,8 +59,8 @@ const ChatList = ({ chats, currentId, onOpen }) => chats.map((c) => {
         <span class="time">${listTime(c.lastMessageAt)}</span>
         <span class="preview">${c.lastMessage ?? ''}</span>
         <span class="marks">
-          ${c.pinned && html`<span title="Pinned" aria-label="pinned" role="img">📌</span>`}
-          ${c.muted && html`<span title="Muted" aria-label="muted" role="img">🔕</span>`}
+          ${c.pinned && html`<span title="Pinned" aria-label="pinned" role="img">${pinIcon()}</span>`}
+          ${c.muted && html`<span title="Muted" aria-label="muted" role="img">${mutedIcon()}</span>`}
           ${(c.labels ?? []).slice(0, 2).map((l) => html`<span key=${l} class="label">${l}</span>`)}
           ${c.unreadCount > 0 && html`<span class="unread">${String(c.unreadCount)}<span class="sr-only"> unread</span></span>`}
         </span>

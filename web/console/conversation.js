@@ -5,6 +5,7 @@ import { html, useEffect, useLayoutEffect, useRef, useState } from './ui.js';
 import { randomId } from './api.js';
 import { clock, contentText, dayKey, dayLabel, failureWords, kDeliveryMarks } from './format.js';
 import { Media } from './media.js';
+import { paperclipIcon } from './icons.js';
 
 // The bar above the messages. `manage` and `members` are {shown, open, toggle} for the two panels.
 export function ConversationHead({ title, avatar, subtitle, manage, members, onBack }) {
@@ -166,7 +167,7 @@ export function Composer({ shown, note, draft, saveDraft, send, sendFile, canAtt
         onInput=${(e) => { if (!busy.current) clientId.current = null; setText(e.currentTarget.value); }}
         onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); } }}></textarea>
       <input id="send-file" type="file" class="sr-only" onChange=${pick} />
-      <label for="send-file" class="attach" title="Send a file (the text becomes its caption)">📎<span class="sr-only">Send a file</span></label>
+      <label for="send-file" class="attach" title="Send a file (the text becomes its caption)">${paperclipIcon()}<span class="sr-only">Send a file</span></label>
       <button type="submit" class="primary" disabled=${sending || Boolean(note)}>Send</button>
     </form>`;
 }
