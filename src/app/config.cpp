@@ -14,6 +14,7 @@
 
 #include "core/bytes.h"
 #include "core/log.h"
+#include "core/text.h"
 
 extern char** environ;
 
@@ -204,12 +205,6 @@ Error Invalid(const std::string& where, const std::string& what) {
     return MakeError("invalid_config", where + " " + what);
 }
 
-std::string Trim(const std::string& s) {
-    auto b = s.find_first_not_of(" \t\r");
-    if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
 }  // namespace
 
 std::string Config::DatabaseUrl() const {
@@ -262,13 +257,13 @@ Result<Config> ParseConfig(const std::vector<std::string>& args, const std::map<
         int line_no = 0;
         while (std::getline(in, line)) {
             ++line_no;
-            line = Trim(line);
+            line = std::string(TrimAscii(line));
             if (line.empty() || line[0] == '#') continue;
             auto eq = line.find('=');
             std::string where = config_file + ":" + std::to_string(line_no);
             if (eq == std::string::npos) return Invalid(where, "is not KEY=value");
-            std::string key = Trim(line.substr(0, eq));
-            std::string value = Trim(line.substr(eq + 1));
+            std::string key(TrimAscii(std::string_view(line).substr(0, eq)));
+            std::string value(TrimAscii(std::string_view(line).substr(eq + 1)));
             if (value.size() >= 2 && ((value.front() == '"' && value.back() == '"') ||
                                       (value.front() == '\'' && value.back() == '\'')))
                 value = value.substr(1, value.size() - 2);
@@ -355,7 +350,7 @@ Result<std::string> LoadOrCreateSecret(const std::string& dir, const std::string
             KeepPrivate(path);
             std::string value;
             std::getline(in, value);
-            value = Trim(value);
+            value = std::string(TrimAscii(value));
             if (value.size() < 32) return MakeError("secret_file", path + " holds no usable secret; delete it to regenerate");
             return Result<std::string>(boost::system::in_place_value, value);
         }

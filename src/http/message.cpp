@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "core/text.h"
+
 namespace wadesk::http {
 namespace {
 
@@ -38,8 +40,7 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string& out) {
 }  // namespace
 
 void Request::AddHeader(std::string_view name, std::string_view value) {
-    std::string key(name);
-    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string key = LowerAscii(name);
     auto [it, inserted] = headers.try_emplace(std::move(key), value);
     if (!inserted) {
         it->second += ", ";

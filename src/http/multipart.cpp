@@ -3,35 +3,25 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace wadesk::http {
 
 namespace {
 
 Error Bad(std::string what) { return MakeError("bad_multipart", "multipart body: " + std::move(what)); }
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
-std::string_view Trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 // Parameters of a header value: `value; k=v; k="quoted \" value"`. Keys lower-cased.
 std::vector<std::pair<std::string, std::string>> Params(std::string_view v, std::string& head) {
     std::vector<std::pair<std::string, std::string>> out;
     const auto semi = v.find(';');
-    head = Lower(Trim(v.substr(0, semi)));
+    head = LowerAscii(TrimAscii(v.substr(0, semi)));
     std::size_t i = semi == std::string_view::npos ? v.size() : semi + 1;
     while (i < v.size()) {
         while (i < v.size() && (v[i] == ' ' || v[i] == '\t' || v[i] == ';')) ++i;
         const std::size_t key_start = i;
         while (i < v.size() && v[i] != '=' && v[i] != ';') ++i;
-        std::string key = Lower(Trim(v.substr(key_start, i - key_start)));
+        std::string key = LowerAscii(TrimAscii(v.substr(key_start, i - key_start)));
         std::string value;
         if (i < v.size() && v[i] == '=') {
             ++i;
@@ -47,7 +37,7 @@ std::vector<std::pair<std::string, std::string>> Params(std::string_view v, std:
             } else {
                 const std::size_t vs = i;
                 while (i < v.size() && v[i] != ';') ++i;
-                value = std::string(Trim(v.substr(vs, i - vs)));
+                value = std::string(TrimAscii(v.substr(vs, i - vs)));
             }
         }
         if (!key.empty()) out.emplace_back(std::move(key), std::move(value));
@@ -104,8 +94,8 @@ Result<std::vector<FormPart>> ParseMultipart(std::string_view boundary, std::str
             if (line.empty()) break;
             const auto colon = line.find(':');
             if (colon == std::string_view::npos) return Bad("a part header line without ':'");
-            const std::string name = Lower(Trim(line.substr(0, colon)));
-            const std::string_view value = Trim(line.substr(colon + 1));
+            const std::string name = LowerAscii(TrimAscii(line.substr(0, colon)));
+            const std::string_view value = TrimAscii(line.substr(colon + 1));
             if (name == "content-disposition") {
                 std::string head;
                 const auto params = Params(value, head);

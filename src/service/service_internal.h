@@ -13,6 +13,7 @@
 #include "core/bytes.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/text.h"
 #include "domain/model.h"
 #include "service/errors.h"
 
@@ -30,12 +31,8 @@ inline const std::vector<std::string> kAllStatuses = {domain::kStatusInitializin
 
 [[noreturn]] inline void NotFound(const std::string& what) { Fail(FailureKind::kNotFound, "not_found", what + " not found"); }
 
-inline std::string Trim(const std::string& s) {
-    auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return "";
-    auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
+// `s` without the blanks around it (names and texts as users type them).
+inline std::string Trim(const std::string& s) { return std::string(TrimAscii(s)); }
 
 inline void ValidateEmail(const std::string& email) {
     auto at = email.find('@');
