@@ -7,7 +7,8 @@
 //     the route answers 404 to whoever may not read the session, and for unknown ids;
 //   - a group created without any notification reaching wadesk (the emulator's `notify: false`):
 //     its first messages are stored at once, and the session asks WhatsApp for the group's
-//     metadata, once, so the chat gets its subject and participants.
+//     metadata, once, so the chat gets its subject and participants; a change notification in such
+//     a group (a member added) brings the whole group the same way.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestServer, backends, newId, until, sleep } from './lib/server.mjs';
@@ -188,6 +189,29 @@ for (const [b, backend] of backends().entries()) {
       await until('the fourth text', async () => (await messagesOf(chat.id)).find((x) => x.waMessageId === `QUIET${b}9`));
       assert.equal(srv.stderr.split('\n').filter((l) => l.includes(`group ${qid} is unknown`)).length, 1);
       assert.ok(shopDevice);
+    });
+
+    test('a change notification in a group the session knows nothing of brings the whole group', async () => {
+      const quiet = await sim.control('POST', `/accounts/${BOB}/groups`, { subject: 'Loading dock', participants: [SHOP, ALICE], notify: false });
+      assert.equal(quiet.status, 201, JSON.stringify(quiet.body));
+      const qid = quiet.body.id;
+      // The first wadesk hears of it: Carol is added (a w:gp2 notification naming her alone).
+      const add = await sim.control('POST', `/accounts/${BOB}/groups/${qid}/participants`, { action: 'add', participants: [CAROL] });
+      assert.equal(add.status, 200, JSON.stringify(add.body));
+      const chat = await until('the group, named', async () => {
+        const c = (await chats()).find((x) => x.jid === qid);
+        return c?.name === 'Loading dock' ? c : null;
+      });
+      const members = await until('every member', async () => {
+        const list = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/chats/${chat.id}/participants`, token), 'participants');
+        return list.length === 4 ? list : null;
+      });
+      assert.deepEqual(members.map((p) => [p.phone, p.admin]).sort(),
+        [[ALICE, 'none'], [BOB, 'superadmin'], [CAROL, 'none'], [SHOP, 'none']].sort());
+      // The change itself is a line of the chat.
+      const lines = (await messagesOf(chat.id)).filter((m) => m.type === 'system').map((m) => m.body);
+      assert.ok(lines.some((l) => l.endsWith(`added +${CAROL}`)), JSON.stringify(lines));
+      assert.equal(srv.stderr.split('\n').filter((l) => l.includes(`group ${qid} is unknown`)).length, 1);
     });
   });
 }
