@@ -2,7 +2,7 @@
 # make bench: runs the benchmarks against the binaries of BUILD_DIR (default build) and records
 # their results in docs/benchmarks.md. Each benchmark is one function below; a throwaway
 # PostgreSQL is started here for the PostgreSQL runs and stopped on exit.
-#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink receive history media (default: all)
+#   scripts/run-bench.sh [BUILD_DIR] [SECTION...]     sections: http fanout walink receive history media groupsend (default: all)
 # Knobs for the HTTP section (environment): WADESK_BENCH_BACKENDS (sqlite,postgres),
 # WADESK_BENCH_SESSIONS (5), WADESK_BENCH_CHATS (2000), WADESK_BENCH_MESSAGES (1000000),
 # WADESK_BENCH_DURATION (seconds per run, 15), WADESK_BENCH_RATE (paced target, 2000),
@@ -157,9 +157,26 @@ bench_media() {
   node bench/media/report.mjs docs/benchmarks.md "scripts/run-bench.sh $build media" "$out"
 }
 
+# Sending to a large group (bench/groupsend/): wadesk serve and one Baileys socket send to the same
+# group on wadesk-sim, whose emulated members have companion devices: time to the server's ack of
+# the first send (sender key to every device) and of later sends, CPU per send. Knobs:
+# WADESK_GROUPSEND_MEMBERS (256), WADESK_GROUPSEND_COMPANIONS (3), WADESK_GROUPSEND_SENDS (20).
+bench_groupsend() {
+  local out="$work/groupsend.json"
+  echo "=== group send benchmark" >&2
+  node bench/groupsend/groupsend-bench.mjs --build "$build" --members "${WADESK_GROUPSEND_MEMBERS:-256}" \
+    --companions "${WADESK_GROUPSEND_COMPANIONS:-3}" --sends "${WADESK_GROUPSEND_SENDS:-20}" >"$out"
+  local cmd="scripts/run-bench.sh $build groupsend" knob
+  for knob in WADESK_GROUPSEND_MEMBERS WADESK_GROUPSEND_COMPANIONS WADESK_GROUPSEND_SENDS; do
+    if [ -n "${!knob:-}" ]; then cmd="$knob=${!knob} $cmd"; fi
+  done
+  node bench/groupsend/report.mjs docs/benchmarks.md "$cmd" "$out"
+}
+
 if want http; then bench_http; fi
 if want fanout; then bench_fanout; fi
 if want walink; then bench_walink; fi
 if want receive; then bench_receive; fi
 if want history; then bench_history; fi
 if want media; then bench_media; fi
+if want groupsend; then bench_groupsend; fi

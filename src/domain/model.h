@@ -94,6 +94,21 @@ struct GroupParticipant {
     bool operator==(const GroupParticipant&) const = default;
 };
 
+// What one recipient of an outgoing message did with it (wa_message_receipts): one per member of
+// a group (or the contact of a 1:1 chat), not per device, with the best status its devices
+// reported and when it was first reached.
+struct MessageReceipt {
+    std::string message_id;
+    std::string company_id;
+    std::string session_id;
+    std::string jid;     // the recipient's PN user JID when known, else its LID JID
+    std::string phone;   // digits, when known
+    std::string lid;     // LID user JID, when known
+    std::string name;    // read only: the contact's name, else push name, else the member's name
+    std::string status;  // "delivered", "read" or "played"
+    std::int64_t at = 0; // unix ms
+};
+
 struct Chat {
     std::string id;
     std::string company_id;

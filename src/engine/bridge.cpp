@@ -113,6 +113,14 @@ void Bridge::OnReceipt(const wa::ReceiptEvent& r) {
     auto* ev = events_.load();
     if (!ev) return;
     try {
+        if (!r.recipient.empty()) {
+            service::RecipientReceipt rr;
+            rr.wa_message_ids = r.ids;
+            rr.status = status;
+            rr.who = PersonOf(r.recipient, r.recipient_alt);
+            rr.at_ms = r.timestamp > 0 ? r.timestamp * 1000 : NowMs();
+            return ev->OnRecipientReceipt(session_id_, rr);
+        }
         for (const auto& id : r.ids) ev->OnMessageStatus(session_id_, id, status);
     } catch (const std::exception& e) {
         LogStatusLost(e);

@@ -237,6 +237,10 @@ public:
         if (auto s = Find(session_id)) s->MarkRead(chat_jid, sender_jid, ids);
     }
 
+    void FetchGroupMetadata(const std::string& session_id, const std::string& group_jid) override {
+        if (auto s = Find(session_id)) s->QueryGroup(group_jid);
+    }
+
     Result<void> DownloadMedia(const std::string& session_id, const std::string& message_id,
                                const std::string& ref) override {
         if (!media_) return MakeError("engine_unavailable", "media downloads are not configured");

@@ -136,6 +136,15 @@ struct GroupAnswer {
     std::vector<std::pair<std::string, int>> participants;
 };
 
+// A receipt of a recipient (a group member, or the 1:1 peer) for our outgoing messages: one
+// device of it has them ("delivered"), read or played them.
+struct RecipientReceipt {
+    std::vector<std::string> wa_message_ids;
+    std::string status;            // "delivered", "read", "played"
+    domain::GroupParticipant who;  // jid (PN when known), phone, lid; name and admin unused
+    std::int64_t at_ms = 0;
+};
+
 class EngineEvents {
 public:
     virtual ~EngineEvents() = default;
@@ -165,6 +174,11 @@ public:
     // A status for a message: "sent" (the server accepted it), "delivered", "read", "played".
     virtual void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
                                  const std::string& status) = 0;
+    // A recipient's receipt (service/message_receipts.cpp): kept per recipient (its best status
+    // and when), and the message's own status moves as OnMessageStatus moves it.
+    virtual void OnRecipientReceipt(const std::string& session_id, const RecipientReceipt& receipt) {
+        for (const auto& id : receipt.wa_message_ids) OnMessageStatus(session_id, id, receipt.status);
+    }
     // Our send `wa_message_id` could not go out ("no_devices", "key_fetch_failed",
     // "encryption_failed", "usync_failed", "server_error_<code>", ...). Not called when the
     // session was merely not connected: the message stays pending and leaves on OnReady.
@@ -207,6 +221,9 @@ public:
                                        const std::string& /*ref*/) {
         return MakeError("engine_unavailable", "the WhatsApp engine cannot download media");
     }
+    // Asks WhatsApp for the state of group `group_jid` (w:g2 query) in the background; the answer
+    // arrives as OnGroupChange "metadata". Dropped when the session is not connected.
+    virtual void FetchGroupMetadata(const std::string& /*session_id*/, const std::string& /*group_jid*/) {}
     // Appends the engine's own series (Prometheus text format) to `out`.
     virtual void RenderMetrics(std::string& /*out*/) {}
     // Asks WhatsApp for a group change and waits for its answer. Errors: "session_not_connected",

@@ -122,6 +122,7 @@ GroupAnswer WadeskService::RunGroupRequest(const domain::WaSession& s, const Gro
 void WadeskService::OnGroupChange(const std::string& session_id, const GroupChange& change) {
     const std::optional<domain::WaSession> s = ReceivingSession(session_id);
     if (!s || change.group_jid.empty()) return;
+    bool held_nothing = false;  // the group had no participants stored before this change
     const std::vector<domain::Event> events = repo_.Transact([&](store::Transaction& tx) {
         domain::Chat c;
         c.company_id = s->company_id;
@@ -131,6 +132,7 @@ void WadeskService::OnGroupChange(const std::string& session_id, const GroupChan
         c.is_group = true;
         const domain::Chat chat = tx.UpsertChat(c);
         const std::vector<domain::GroupParticipant> before = tx.ListGroupParticipants(chat);
+        held_nothing = before.empty();
         std::vector<domain::GroupParticipant> after = Apply(before, change);
         // The actor's push name (the notification's `notify`) names that member from now on.
         if (!change.by.name.empty()) {
@@ -185,6 +187,11 @@ void WadeskService::OnGroupChange(const std::string& session_id, const GroupChan
         tx.AppendEvent(MakeEvent(s->company_id, s->id, "whatsapp:group_updated", payload));
     });
     for (const domain::Event& e : events) bus_.Publish(e);
+    // A change in a group we hold no state of: its whole state is asked for (group_metadata.cpp).
+    if ((change.action == "metadata" || change.action == "create") && !change.participants.empty())
+        NoteGroupMetadata(s->id, change.group_jid);
+    else if (held_nothing)
+        EnsureGroupMetadata(*s, change.group_jid, /*known_unknown=*/true);
 }
 
 domain::Chat WadeskService::CreateGroup(const Actor& actor, const std::string& session_id, const std::string& subject,

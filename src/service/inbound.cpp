@@ -59,6 +59,7 @@ void WadeskService::OnReady(const std::string& session_id, const std::string& ph
         std::lock_guard lock(send_mutex_);
         handed_.erase(s->id);
     }
+    ForgetGroupQueries(s->id);
     const auto pending = repo_.ListPendingOutgoing(s->id, kMaxFlushMessages);
     for (const auto& m : pending) HandToEngine(*s, m);
     if (!pending.empty()) spdlog::info("[WhatsApp] Session {}: sending {} pending message(s)", s->id, pending.size());
@@ -118,6 +119,7 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
         RecordIncoming(tx, *s, in);
     });
     for (const domain::Event& e : events) bus_.Publish(e);
+    if (in.is_group && !in.from_history) EnsureGroupMetadata(*s, in.chat_jid);  // group_metadata.cpp
     if (!events.empty()) {
         if (in.kind == IncomingKind::kUndecryptable)
             spdlog::warn("[WhatsApp] Session {}: message {} could not be decrypted ({}); stored as undecryptable, "

@@ -438,4 +438,12 @@ json::object GroupParticipantView(const domain::GroupParticipant& p) {
                         {"admin", p.admin.empty() ? std::string("none") : p.admin}};
 }
 
+json::object ReceiptView(const domain::MessageReceipt& r) {
+    return json::object{{"jid", r.jid},
+                        {"phone", OrNull(r.phone)},
+                        {"name", OrNull(r.name)},
+                        {"status", r.status},
+                        {"at", IsoOrNull(r.at)}};
+}
+
 }  // namespace wadesk::service

@@ -41,5 +41,8 @@ void AppendMessageJson(std::string& out, const domain::Message& message);
 void AppendJsonString(std::string& out, std::string_view s);
 // A group member: {jid, phone, lid, name, admin} (phone, lid, name null when unknown).
 boost::json::object GroupParticipantView(const domain::GroupParticipant& participant);
+// {jid, phone, name, status, at}: one recipient of an outgoing message (phone, name null when
+// unknown; at ISO 8601).
+boost::json::object ReceiptView(const domain::MessageReceipt& receipt);
 
 }  // namespace wadesk::service

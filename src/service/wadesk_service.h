@@ -257,6 +257,12 @@ public:
     SendResult SendMedia(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
                          SendRequest request, const OutgoingFile& file);
 
+    // --- receipts per recipient (message_receipts.cpp; canRead, as the message itself)
+    // Who received and read message `message_id`: one entry per recipient with its best status
+    // and when it was reached. not_found for an unknown or unreadable message.
+    std::vector<domain::MessageReceipt> MessageReceipts(const Actor& actor, const std::string& session_id,
+                                                       const std::string& message_id);
+
     // --- stats, audit, events (admin for stats and audit)
     StatsView Stats(const Actor& actor);
     store::Page<domain::AuditEntry> Audit(const Actor& actor, int page, int limit);
@@ -281,6 +287,7 @@ public:
                          const std::string& status) override;
     void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
                          const std::string& reason) override;
+    void OnRecipientReceipt(const std::string& session_id, const RecipientReceipt& receipt) override;
     void OnMessageMediaChanged(const std::string& session_id, const domain::Message& message) override;
     void OnGroupChange(const std::string& session_id, const GroupChange& change) override;
 
@@ -341,6 +348,13 @@ private:
     static std::optional<domain::Contact> SenderContact(const IncomingMessage& in);
     void ApplySessionChange(const domain::WaSession& session);
     void ValidateNewUser(const NewUser& user) const;
+    // group_metadata.cpp: asks WhatsApp for the metadata of a group whose chat has no
+    // participants stored, once per group and connection; NoteGroupMetadata records a group whose
+    // metadata arrived; ForgetGroupQueries lets a new connection ask again.
+    // `known_unknown`: the caller saw the group hold no participants (no store read is needed).
+    void EnsureGroupMetadata(const domain::WaSession& s, const std::string& group_jid, bool known_unknown = false);
+    void NoteGroupMetadata(const std::string& session_id, const std::string& group_jid);
+    void ForgetGroupQueries(const std::string& session_id);
     // Hands `m` (an outgoing row of session `s`) to the engine unless it was already handed in
     // the session's current connection (see handed_).
     void HandToEngine(const domain::WaSession& s, const domain::Message& m);
@@ -363,6 +377,11 @@ private:
     // and the reconnect flush both hand pending messages, and each is handed once per connection.
     std::mutex send_mutex_;
     std::map<std::string, std::set<std::string>> handed_;  // session id -> message ids
+    // Groups by "<session id>\n<group jid>": those with participants stored, and those whose
+    // metadata was asked for on the session's current connection (group_metadata.cpp).
+    std::mutex groups_mutex_;
+    std::set<std::string> groups_known_;
+    std::set<std::string> groups_asked_;
 };
 
 }  // namespace wadesk::service

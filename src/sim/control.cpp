@@ -306,7 +306,12 @@ ControlResponse HandleGroups(SimServer& server, const std::string& phone, std::s
         }
         wa::NodeList list;
         for (auto& p : *participants) list.emplace_back("participant", wa::Attrs{{"jid", std::move(p)}});
-        auto a = run("@g.us", "set", wa::Node("create", wa::Attrs{{"subject", *subject}}, std::move(list)));
+        wa::Attrs create_attrs{{"subject", *subject}};
+        if (auto n = o->find("notify"); n != o->end()) {
+            if (!n->value().is_bool()) return Fail(400, "bad_request", "field 'notify' must be a boolean");
+            if (!n->value().as_bool()) create_attrs.Add("sim_notify", "0");
+        }
+        auto a = run("@g.us", "set", wa::Node("create", std::move(create_attrs), std::move(list)));
         if (a.code) return iq_failure(a);
         return Json(201, GroupJson(a.children.front()));
     }
@@ -399,6 +404,27 @@ ControlResponse HandleControl(SimServer& server, std::string_view method, std::s
             return Json(201, AccountJson(server, **created));
         }
         return Fail(405, "method_not_allowed", "use GET or POST");
+    }
+
+    if (seg.size() == 2 && seg[1] == "bulk") {
+        if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
+        auto o = Body(body, err);
+        if (!o) return err;
+        auto first = StringField(*o, "first");
+        auto count = NumberField(*o, "count");
+        const double companions = NumberField(*o, "companions").value_or(0);
+        if (!first || !count || *count < 1 || *count > 1e9 || companions < 0 || companions > 1e9 ||
+            *count != static_cast<double>(static_cast<std::size_t>(*count)) ||
+            companions != static_cast<double>(static_cast<std::size_t>(companions))) {
+            return Fail(400, "bad_request", "'first' (digits) and 'count' (a whole number) are required; 'companions' is a whole number");
+        }
+        auto created = server.CreateAccounts(*first, static_cast<std::size_t>(*count), StringField(*o, "name").value_or(""),
+                                             static_cast<std::size_t>(companions));
+        if (!created) return FromError(created.error());
+        json::array a;
+        for (const Account* acct : *created)
+            a.push_back(json::object{{"phone", acct->phone}, {"lid", acct->lid}, {"devices", acct->devices.size() + 1}});
+        return Json(201, json::object{{"accounts", std::move(a)}});
     }
 
     const std::string phone(seg[1]);

@@ -155,7 +155,11 @@ SimServer::GroupIqAnswer SimServer::GroupIq(const DeviceKey& actor, const Node& 
             spdlog::info("[sim] {} created group {} ({} members)", me->phone, id, stored.members.size());
             Attrs create_attrs{{"type", "new"}};
             if (auto key = op.GetAttr("key")) create_attrs.Add("key", std::string(*key));
-            NotifyGroup(stored, actor, Node("create", std::move(create_attrs), NodeList{GroupMetadata(stored)}));
+            // The control API may create a group silently (`notify: false`, device 0 only): its
+            // members' devices learn of it only from what is sent in it, as when the notification
+            // was lost.
+            if (actor.second != 0 || op.AttrOr("sim_notify", "1") != "0")
+                NotifyGroup(stored, actor, Node("create", std::move(create_attrs), NodeList{GroupMetadata(stored)}));
             return {0, "", {GroupMetadata(stored)}};
         }
         if (op.tag == "participating" && type == "get") {

@@ -23,7 +23,6 @@ namespace {
 
 constexpr std::string_view kServer = "s.whatsapp.net";
 constexpr std::size_t kRefCount = 6;
-constexpr std::size_t kPhonePrekeys = 50;
 
 std::optional<std::uint32_t> FromBe(BytesView b) {
     if (b.empty() || b.size() > 4) return std::nullopt;

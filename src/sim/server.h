@@ -202,6 +202,14 @@ public:
 
     // Phone-side operations (the control API).
     Result<const Account*> CreateAccount(std::string phone, std::string name);
+    // `count` accounts numbered from `first_phone` on (bulk_accounts.cpp), named "<name> <n>",
+    // each with `companions` emulated companion devices that never log in. Errors: bad_request,
+    // bad_phone, account_exists (then nothing is created).
+    static constexpr std::size_t kPhonePrekeys = 50;  // one-time prekeys a new phone starts with
+    static constexpr std::size_t kMaxBulkAccounts = 5000;
+    static constexpr std::size_t kMaxBulkCompanions = 10;
+    Result<std::vector<const Account*>> CreateAccounts(const std::string& first_phone, std::size_t count,
+                                                       const std::string& name, std::size_t companions);
     const Account* FindAccount(std::string_view phone) const;
     Result<ScanResult> Scan(std::string_view phone, std::string_view qr);
     Result<void> Unlink(std::string_view phone, std::uint16_t device_id);

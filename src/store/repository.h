@@ -31,6 +31,7 @@ using domain::Event;
 using domain::GroupParticipant;
 using domain::MediaInfo;
 using domain::Message;
+using domain::MessageReceipt;
 using domain::RevokedToken;
 using domain::Role;
 using domain::User;
@@ -302,6 +303,16 @@ public:
     // (the caller bounds `limit` by the chat's unread count).
     virtual std::vector<Message> ListRecentIncoming(std::string_view session_id, std::string_view chat_id,
                                                     int limit) = 0;
+
+    // --- receipts of outgoing messages, one row per recipient (sql_receipts.cpp)
+    // Keeps `receipt` (message_id, company_id, session_id, jid, phone, lid, status delivered|read|
+    // played, at) unless the recipient's row holds that status or a better one already. Returns
+    // true when the row was written. REQUIRES: the message exists.
+    virtual bool RecordReceipt(const MessageReceipt& receipt) = 0;
+    // The recipients of message `message_id` of the company, best status first (then the time it
+    // was reached, then jid), each with its name (the contact's name, else its push name, else
+    // its name in the group); empty when there is none or no such message.
+    virtual std::vector<MessageReceipt> ListReceipts(std::string_view company_id, std::string_view message_id) = 0;
 
     // --- events (durable, for replay)
     virtual Event AppendEvent(const Event& event) = 0;  // assigns id and created_at

@@ -77,6 +77,8 @@ public:
                                      std::string_view id) override;
 
     RecordedMessage RecordMessage(const Message& message) override;
+    bool RecordReceipt(const MessageReceipt& receipt) override;
+    std::vector<MessageReceipt> ListReceipts(std::string_view company_id, std::string_view message_id) override;
     std::optional<Message> FindMessage(std::string_view company_id, std::string_view session_id,
                                        std::string_view id) override;
     std::optional<Message> FindMessageByWaId(std::string_view session_id, std::string_view wa_message_id) override;

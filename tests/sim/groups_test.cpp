@@ -1,7 +1,8 @@
 // Groups in the emulator without sockets: phones create a group through the control API, send to
 // it with sender keys (SKDM pairwise, then a bare skmsg), decrypt each other's texts, manage members
 // (admin checks, per-participant answers, a new sender key after a removal) and the group and the
-// phones' sender keys survive a restart through the saved state.
+// phones' sender keys survive a restart through the saved state. Bulk accounts with emulated
+// companions, and groups created without a notification.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -120,6 +121,48 @@ TEST(SimGroupsState, GroupsRoundTripThroughTheStateDirectory) {
     EXPECT_EQ(back.members, g.members);
     EXPECT_EQ(back.creation, 1700000000);
     std::filesystem::remove_all(dir);
+}
+
+// POST /accounts/bulk: numbered accounts with emulated companions that usync-style listings and
+// group sends reach; a taken number creates nothing.
+TEST_F(GroupsTest, BulkAccountsHaveCompanionsAndAGroupSendReachesThem) {
+    auto made = Call("POST", "/accounts/bulk", R"({"first":"15570000001","count":3,"companions":2,"name":"Member"})", 201);
+    const auto& accounts = made["accounts"].as_array();
+    ASSERT_EQ(accounts.size(), 3u);
+    EXPECT_EQ(accounts[2].as_object().at("phone"), "15570000003");
+    EXPECT_EQ(accounts[0].as_object().at("devices").as_int64(), 3);
+    const Account* third = server.FindAccount("15570000003");
+    ASSERT_NE(third, nullptr);
+    EXPECT_EQ(third->name, "Member 3");
+    ASSERT_EQ(third->devices.size(), 2u);
+    EXPECT_EQ(third->devices.at(2).key_index, 2u);
+    EXPECT_EQ(third->devices.at(1).prekeys.size(), 5u);
+    EXPECT_EQ(third->devices.at(1).signed_prekey.signature.size(), 64u);
+    // Overlapping numbers: refused as a whole.
+    Call("POST", "/accounts/bulk", R"({"first":"15570000003","count":2})", 409);
+    EXPECT_EQ(server.FindAccount("15570000004"), nullptr);
+    Call("POST", "/accounts/bulk", R"({"first":"15570000100","count":0})", 400);
+    Call("POST", "/accounts/bulk", R"({"first":"15570000100","count":1,"companions":11})", 400);
+
+    // A group with them: the first send's sender key goes to every device of every member.
+    auto created = Call("POST", std::string("/accounts/") + kPhone + "/groups",
+                        R"({"subject":"Big","participants":["15570000001","15570000002","15570000003"]})", 201);
+    auto sent = server.PhoneGroupSend(kPhone, std::string(created["id"].as_string()), "hello all");
+    ASSERT_TRUE(sent.has_value()) << sent.error().message;
+    EXPECT_EQ(sent->devices.size(), 9u);
+}
+
+// A group created with notify:false sends no create notification: the members' connected
+// companions hear nothing until something is sent in it.
+TEST_F(GroupsTest, AGroupCreatedWithoutNotificationIsStillAGroup) {
+    auto created = Call("POST", std::string("/accounts/") + kPhone + "/groups",
+                        std::string(R"({"subject":"Quiet","participants":[")") + kBob + R"("],"notify":false})", 201);
+    EXPECT_EQ(created["subject"], "Quiet");
+    Call("POST", std::string("/accounts/") + kPhone + "/groups",
+         std::string(R"({"subject":"Bad","participants":[")") + kBob + R"("],"notify":"no"})", 400);
+    auto sent = server.PhoneGroupSend(kPhone, std::string(created["id"].as_string()), "psst");
+    ASSERT_TRUE(sent.has_value());
+    ASSERT_EQ(GroupInbox(kBob, std::string(created["id"].as_string())).size(), 1u);
 }
 
 }  // namespace

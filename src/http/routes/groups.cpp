@@ -5,6 +5,8 @@
 //   POST /api/whatsapp/sessions/{sessionId}/chats/{chatId}/participants {action, participants}
 //        → [{jid, status: ok|already_participant|not_participant|invite_required|refused_<code>}]
 //   POST /api/whatsapp/sessions/{sessionId}/chats/{chatId}/leave → {left: true}
+//   GET  /api/whatsapp/sessions/{sessionId}/messages/{messageId}/receipts
+//        → [{jid, phone, name, status, at}] one per recipient (read access; 404 not_found)
 // (The subject changes through PATCH .../chats/{chatId} with `name`.)
 #include "http/routes/routes.h"
 #include "service/views.h"
@@ -48,6 +50,12 @@ void AddGroupRoutes(RouteTable& t, const RouteContext& ctx) {
         for (const auto& [jid, status] : svc->ChangeGroupParticipants(
                  actor, req.Param("sessionId"), req.Param("chatId"), action, strings(body, "participants")))
             out.push_back(json::object{{"jid", jid}, {"status", status}});
+        return Ok(std::move(out));
+    });
+    t.Authed("GET", s + "/{sessionId}/messages/{messageId}/receipts", [svc](Request& req, const Actor& actor) {
+        json::array out;
+        for (const auto& r : svc->MessageReceipts(actor, req.Param("sessionId"), req.Param("messageId")))
+            out.push_back(service::ReceiptView(r));
         return Ok(std::move(out));
     });
     t.Authed("POST", s + "/{sessionId}/chats/{chatId}/leave", [svc](Request& req, const Actor& actor) {

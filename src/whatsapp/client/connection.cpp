@@ -324,6 +324,8 @@ void Connection::ManageGroup(const GroupAction& action, std::function<void(Resul
     impl_->ManageGroup(action, std::move(done));
 }
 
+void Connection::QueryGroup(const std::string& group_jid) { impl_->QueryGroup(group_jid); }
+
 void Connection::RequestPairingCode(std::string phone_digits, std::function<void(Result<std::string>)> done) {
     impl_->RequestPairingCode(phone_digits, std::move(done));
 }

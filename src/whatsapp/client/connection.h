@@ -140,9 +140,14 @@ struct GroupActionResult {
 
 struct ReceiptEvent {
     std::vector<std::string> ids;
-    std::string from;    // the device that sent the receipt
+    std::string from;    // the device that sent the receipt (the group, for a group's receipt)
     std::string type;    // "" delivered, "read", "played", "inactive", "sender", ...
     std::int64_t timestamp = 0;
+    // Who receipted, as a user JID: the group member (`participant`) or the 1:1 peer (`from`),
+    // and its JID in the other domain (PN <-> LID) when the LidMap knows it. Empty when the
+    // receipt comes from one of our own devices.
+    std::string recipient;
+    std::string recipient_alt;
 };
 
 // Where a Connection reports. Default implementations ignore the event.
@@ -260,6 +265,9 @@ public:
     // error: "not_connected", "bad_request", "iq_timeout", or "wa_<code>" with WhatsApp's code for
     // the whole request (401 not an admin, 403 not a participant, 404 no such group, 406 refused).
     void ManageGroup(const GroupAction& action, std::function<void(Result<GroupActionResult>)> done);
+    // Asks for the state of `group_jid` (w:g2 query); the answer is reported as a "metadata"
+    // GroupEvent (nothing when WhatsApp refuses: not a member, no such group).
+    void QueryGroup(const std::string& group_jid);
 
     struct Impl;
 

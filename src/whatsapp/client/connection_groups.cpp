@@ -95,7 +95,39 @@ void Connection::Impl::FetchGroups() {
                }
                const Node* groups = r->Child("groups");
                if (!groups) return;
-               for (const Node* g : groups->Children("group")) events.OnGroup(MetadataEvent(*g));
+               for (const Node* g : groups->Children("group")) {
+                   LearnMemberLids(*g);
+                   events.OnGroup(MetadataEvent(*g));
+               }
+           });
+}
+
+// A LID-addressed group names each member by LID with its phone number: the pair is learned
+// (§13 source 5), so receipts and messages naming the LID resolve to the member's number.
+void Connection::Impl::LearnMemberLids(const Node& group) {
+    for (const Node* p : group.Children("participant")) {
+        auto lid = ParseJid(p->AttrOr("jid", ""));
+        auto pn = ParseJid(p->AttrOr("phone_number", ""));
+        if (lid && pn && lid->IsLid() && pn->IsPnUser()) signal.lid_map().Learn(pn->user, lid->user);
+    }
+}
+
+// One group the account is in but holds no state of (the service asks when a message or change
+// names it): its metadata, as after login.
+void Connection::Impl::QueryGroup(const std::string& group_jid) {
+    if (phase != Phase::kConnected) return;
+    auto jid = ParseJid(group_jid);
+    if (!jid || !jid->IsGroup()) return;
+    SendIq(Node("iq", {{"xmlns", "w:g2"}, {"type", "get"}, {"to", group_jid}},
+                NodeList{Node("query", {{"request", "interactive"}})}),
+           [this, group_jid](const Node* r) {
+               const Node* group = r && r->AttrOr("type", "") == "result" ? r->Child("group") : nullptr;
+               if (!group) {
+                   spdlog::warn("wa: the metadata of {} could not be fetched", group_jid);
+                   return;
+               }
+               LearnMemberLids(*group);
+               events.OnGroup(MetadataEvent(*group));
            });
 }
 

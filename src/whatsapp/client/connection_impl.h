@@ -141,6 +141,8 @@ struct Connection::Impl {
     // Groups (connection_groups.cpp): w:gp2 notifications, the `participating` fetch after login.
     void HandleGroupNotification(const Node& node);
     void FetchGroups();
+    void QueryGroup(const std::string& group_jid);
+    void LearnMemberLids(const Node& group);
     void ManageGroup(const GroupAction& action, std::function<void(Result<GroupActionResult>)> done);
     void HandleReceipt(const Node& node);
     void HandleAck(const Node& node);

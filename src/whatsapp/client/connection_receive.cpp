@@ -33,6 +33,19 @@ void Connection::Impl::HandleReceipt(const Node& node) {
         for (const Node* item : list->Children("item")) r.ids.emplace_back(item->AttrOr("id", ""));
     }
     if (r.type == "retry") return HandleRetryReceipt(node);  // send path: connection_retry.cpp
+    // The recipient: a group member is named by `participant`, a 1:1 peer by `from`; our own
+    // devices' receipts (read-self, sender, peer_msg) name no recipient.
+    auto who = ParseJid(node.AttrOr("participant", node.AttrOr("from", "")));
+    if (who && (who->IsPnUser() || who->IsLid())) {
+        auto own_pn = ParseJid(creds.me ? creds.me->jid : "");
+        auto own_lid = ParseJid(creds.me ? creds.me->lid : "");
+        const bool own = (own_pn && who->IsPnUser() && own_pn->user == who->user) ||
+                         (own_lid && who->IsLid() && own_lid->user == who->user);
+        if (!own) {
+            r.recipient = who->ToNonAd().ToString();
+            r.recipient_alt = signal.lid_map().AlternateUserJid(r.recipient);
+        }
+    }
     events.OnReceipt(r);
 }
 

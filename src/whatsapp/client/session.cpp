@@ -607,6 +607,15 @@ void Session::ManageGroup(GroupAction action, std::function<void(Result<GroupAct
     });
 }
 
+void Session::QueryGroup(std::string group_jid) {
+    net::post(impl_->strand, [self = shared_from_this(), group = std::move(group_jid)] {
+        Impl& s = *self->impl_;
+        if (!s.link || !s.link->conn || s.link->closed) return;
+        s.link->conn->QueryGroup(group);
+        s.link->Rearm();
+    });
+}
+
 void Session::MarkRead(std::string chat_jid, std::string sender_jid, std::vector<std::string> ids) {
     net::post(impl_->strand, [self = shared_from_this(), chat = std::move(chat_jid), sender = std::move(sender_jid),
                               ids = std::move(ids)] {

@@ -90,6 +90,9 @@ public:
     // A group change (Connection::ManageGroup); `done` runs on the session's strand, with
     // "not_connected" when there is no connection.
     void ManageGroup(GroupAction action, std::function<void(Result<GroupActionResult>)> done);
+    // The state of one group (Connection::QueryGroup), reported as OnGroup; dropped when there is
+    // no connection.
+    void QueryGroup(std::string group_jid);
     // Link by pairing code instead of QR (Connection::RequestPairingCode); `done` runs on the
     // strand with the 8-character code or an error (session_not_pairing when no connection is
     // waiting to be linked).
