@@ -5,7 +5,7 @@
 import { html, useEffect, useRef, useState } from './ui.js';
 import { ask } from './dom.js';
 import { isLinked, needsAttention, sessionName, sessionStatusLine } from './format.js';
-import { gearIcon } from './icons.js';
+import { settingsIcon } from './icons.js';
 
 const statusLine = (s) => sessionStatusLine(s) + (s.phoneNumber ? ` · +${s.phoneNumber}` : '');
 const message = (e) => String(e?.message ?? e);
@@ -31,7 +31,7 @@ function SessionList({ sessions, current, isAdmin, rightsOf, onSelect, onManage 
         </button>
         ${isAdmin && html`
           <button type="button" class="manage" aria-label=${`Manage account ${sessionName(s)}`} title="Manage account"
-            onClick=${() => onManage(s)}>${gearIcon()}</button>`}
+            onClick=${() => onManage(s)}>${settingsIcon()}</button>`}
       </li>`;
   });
 }

@@ -10,7 +10,8 @@ function icon(paths) {
 
 export const paperclipIcon = () => icon(html`<path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7.5" />`);
 
-export const gearIcon = () => icon(html`<circle cx="12" cy="12" r="3" /><path d="M12 2v3M12 19v3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M2 12h3M19 12h3M4.9 19.1L7 17M17 7l2.1-2.1" />`);
+// Settings, drawn as three sliders.
+export const settingsIcon = () => icon(html`<path d="M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12M20 18h0" /><circle cx="16" cy="6" r="2" /><circle cx="10" cy="12" r="2" /><circle cx="18" cy="18" r="2" />`);
 
 export const pinIcon = () => icon(html`<path d="M9 4h6l-1 6 3 3H7l3-3zM12 13v7" />`);
 

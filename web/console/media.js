@@ -11,7 +11,7 @@ function objectUrl(media) {
   const key = `${media.url}#${media.sha256}`;
   if (!urls.has(key)) {
     urls.set(key, fetch(media.url, { headers: { authorization: `Bearer ${auth.token}` } }).then((res) => {
-      if (!res.ok) throw new ApiError(res.status, 'media_unavailable', `HTTP ${res.status}`);
+      if (!res.ok) throw new ApiError(res.status, 'media_unavailable', `The file could not be fetched (HTTP ${res.status}).`);
       return res.blob();
     }).then((blob) => URL.createObjectURL(blob)).catch((e) => { urls.delete(key); throw e; }));
   }
@@ -40,6 +40,16 @@ export function Media({ message: m, refresh }) {
   const inline = ['image', 'sticker', 'audio', 'voice'].includes(m.type);
   const [url, setUrl] = useState(null);
   const [broken, setBroken] = useState(false);
+  const [problem, setProblem] = useState('');  // why the last "Try again" or download failed
+  // Runs a click's request; a failure is shown next to the file, never left unhandled.
+  const attempt = (work) => async () => {
+    setProblem('');
+    try {
+      await work();
+    } catch (e) {
+      setProblem(e instanceof ApiError ? e.message : 'The server could not be reached.');
+    }
+  };
   const ready = Boolean(media && !m.deleted && media.status === 'ready');
   useEffect(() => {
     if (!ready || !inline) return undefined;
@@ -53,7 +63,8 @@ export function Media({ message: m, refresh }) {
   if (!ready) {
     const why = media.status === 'too_large' ? 'The file is too large to download.' : 'The file could not be downloaded.';
     return html`<span class="media note">${why} <button type="button" class="link"
-      onClick=${async () => refresh(await api('POST', `${media.url}/download`))}>Try again</button></span>`;
+      onClick=${attempt(async () => refresh(await api('POST', `${media.url}/download`)))}>Try again</button>
+      ${problem && html` <span role="alert">${problem}</span>`}</span>`;
   }
   if (m.type === 'image' || m.type === 'sticker') {
     // Shown 120..280 px wide, in the file's proportions when the message states them.
@@ -66,7 +77,8 @@ export function Media({ message: m, refresh }) {
     return html`<audio class="media" controls preload="none" src=${url ?? undefined}
       aria-label=${m.type === 'voice' ? 'Voice note' : 'Audio'}></audio>`;
   }
-  return html`<button type="button" class="media download" onClick=${() => download(m)}>⬇ Download ${fileLabel(m)}</button>`;
+  return html`<span class="media"><button type="button" class="media download" onClick=${attempt(() => download(m))}>Download ${fileLabel(m)}</button>
+    ${problem && html` <span role="alert">${problem}</span>`}</span>`;
 }
 
 // POST .../send as multipart/form-data; resolves with the stored message.
