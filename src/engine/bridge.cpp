@@ -182,7 +182,14 @@ service::IncomingMessage Bridge::ToServiceMessage(const wa::IncomingMessage& m) 
     in.type = m.content.type;
     in.body = m.content.body;
     in.quoted_wa_message_id = m.content.quoted_id;
-    if (m.content.media) in.media = MediaInfoOf(m.content.type, *m.content.media);  // the file follows (MediaFetcher)
+    if (m.content.media) {
+        // The file follows (MediaFetcher); the origin lets it ask the phone for an expired one.
+        MediaOrigin origin{m.id, m.chat, m.from_me, {}};
+        if (m.is_group) {
+            if (auto sender = wa::ParseJid(m.sender)) origin.participant = sender->ToNonAd().ToString();
+        }
+        in.media = MediaInfoOf(m.content.type, *m.content.media, origin);
+    }
     in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
     return in;
 }

@@ -28,6 +28,7 @@
 #include "whatsapp/client/config.h"
 #include "whatsapp/client/credential_store.h"
 #include "whatsapp/client/credentials.h"
+#include "whatsapp/client/media_retry.h"
 #include "whatsapp/client/signal_manager.h"
 
 namespace wadesk::wa {
@@ -260,6 +261,15 @@ public:
     // error: "not_connected", "bad_request", "iq_timeout", or "wa_<code>" with WhatsApp's code for
     // the whole request (401 not an admin, 403 not a participant, 404 no such group, 406 refused).
     void ManageGroup(const GroupAction& action, std::function<void(Result<GroupActionResult>)> done);
+
+    // Asks our own phone to upload a file again that the media host no longer has (a media retry
+    // request, wa-protocol §11; media_retry.h). `done` gets the new direct path, or an error:
+    // not_connected, bad_request, bad_key, media_retry_failed (the phone answered it cannot),
+    // bad_notification, media_retry_timeout (no answer within `wait`). A second request for the
+    // same message replaces the first (whose `done` gets media_retry_failed). When the connection
+    // closes first, `done` is dropped, not called (as for IQs): callers bound their own wait.
+    void RequestMediaRetry(MediaRetryRequest request, std::chrono::seconds wait,
+                           std::function<void(Result<std::string>)> done);
 
     struct Impl;
 
