@@ -1,7 +1,9 @@
 // Media we send, opened by an unmodified Baileys: a manager sends an image and a PDF through
 // wadesk; the contact's linked Baileys device receives the media messages and Baileys'
 // downloadMediaMessage fetches them from the url we put in the message (the emulator's media
-// host, trusted through NODE_EXTRA_CA_CERTS) and decrypts the same bytes.
+// host, trusted through NODE_EXTRA_CA_CERTS) and decrypts the same bytes. And the emulator's phone
+// answers Baileys' media retry request: an image the media host no longer has (410) is re-uploaded
+// by the phone on Baileys' updateMediaMessage, and the download of the new path yields its bytes.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -28,7 +30,7 @@ describe('Baileys downloads what wadesk sends', () => {
         authDir = mkdtempSync(path.join(tmpdir(), 'wadesk-baileys-media-'));
         child = spawn(process.execPath, [path.join(here, 'lib', 'baileys-media-child.mjs')], {
             env: { ...process.env, NODE_EXTRA_CA_CERTS: sim.caFile, SIM_ROOT_KEY: sim.rootKey, SIM_WS_URL: sim.wsUrl,
-                SIM_CONTROL_URL: sim.controlUrl, PHONE: PAT, AUTH_DIR: authDir },
+                SIM_CONTROL_URL: sim.controlUrl, SIM_MEDIA_HOST: sim.mediaHost, SIM_CA_FILE: sim.caFile, PHONE: PAT, AUTH_DIR: authDir },
             stdio: ['ignore', 'pipe', 'inherit'],
         });
         let buf = '';
@@ -75,5 +77,29 @@ describe('Baileys downloads what wadesk sends', () => {
             assert.equal(got.sha256, sha256(f.data));
             assert.equal(got.size, f.data.length);
         }
+    });
+
+    test('an expired image: Baileys\' updateMediaMessage gets a new path from the phone, then the bytes', async () => {
+        const data = Buffer.from(Array.from({ length: 20000 }, (_, i) => (i * 13 + 5) & 0xff));
+        const r = await sim.control('POST', `/accounts/${SHOP}/send-media`, { to: PAT, type: 'image', data_b64: data.toString('base64'), expired: true });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const got = await until(`Baileys opens ${r.body.id}`, async () => {
+            const line = lines.find((l) => l.startsWith('{') && JSON.parse(l).id === r.body.id);
+            return line ? JSON.parse(line) : null;
+        }, 30000);
+        assert.equal(got.error, undefined, got.error);
+        assert.equal(got.reuploaded, true);
+        assert.equal(got.sha256, sha256(data));
+        assert.equal(got.size, data.length);
+    });
+
+    test('a file the phone lost too: Baileys\' updateMediaMessage fails with the phone\'s answer', async () => {
+        const r = await sim.control('POST', `/accounts/${SHOP}/send-media`, { to: PAT, type: 'image', size: 3000, expired: true, lost: true });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const got = await until(`Baileys gives up on ${r.body.id}`, async () => {
+            const line = lines.find((l) => l.startsWith('{') && JSON.parse(l).id === r.body.id);
+            return line ? JSON.parse(line) : null;
+        }, 30000);
+        assert.match(got.error ?? '', /re-upload failed/i);
     });
 });
