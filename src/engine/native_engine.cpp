@@ -206,6 +206,8 @@ public:
             out.to = m.chat_jid;
             out.content = std::move(up->message);
             out.mediatype = up->mediatype;
+            if (!m.quoted_wa_message_id.empty())  // a reply: quoted like a text reply
+                out.quote = wa::OutgoingText::Quote{m.quoted_wa_message_id, m.quoted_sender_jid, m.quoted_body};
             s->Send(std::move(out), [this, m](Result<std::string> r) {
                 auto* ev = events_.load();
                 if (!ev || r || r.error().code == "not_connected") return;

@@ -98,7 +98,7 @@ struct OutgoingText {
     };
     std::optional<Quote> quote;
     // A prebuilt message (media, wa-protocol §11) sent instead of `text`, as <message type='media'>
-    // with <enc mediatype>.
+    // with <enc mediatype>; a `quote` goes into its media message's contextInfo.
     std::optional<Message> content;
     std::string mediatype;
 };

@@ -2,7 +2,7 @@
 // NODE_EXTRA_CA_CERTS (read only at start) makes Node trust the emulator's media-host CA; used by
 // tests/js/media-baileys.test.mjs. Pairs through the emulator's control API, prints "READY", then
 // for every received image or document prints one JSON line {id, sha256, size} of what Baileys'
-// downloadMediaMessage returns (or {id, error}), with `reuploaded: true` when the media host no
+// downloadMediaMessage returns (or {id, error}) and the quote its contextInfo carries, with `reuploaded: true` when the media host no
 // longer had the file and Baileys' updateMediaMessage (the media retry request) got a new path from
 // the phone; the download after it goes to Baileys' default host mmg.whatsapp.net, routed to the
 // emulator's media host (mmg-dispatcher.mjs).
@@ -55,7 +55,12 @@ client.sock.ev.on('messages.upsert', async ({ messages }) => {
                 const updated = await client.sock.updateMediaMessage(m);
                 bytes = await downloadMediaMessage(updated, 'buffer', { options: { dispatcher } });
             }
-            console.log(JSON.stringify({ id: m.key.id, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, reuploaded }));
+            const media = content.imageMessage ?? content.documentMessage;
+            const ctx = media.contextInfo;
+            const quote = ctx?.stanzaId
+                ? { stanzaId: ctx.stanzaId, participant: ctx.participant, text: ctx.quotedMessage?.conversation }
+                : undefined;
+            console.log(JSON.stringify({ id: m.key.id, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, reuploaded, quote }));
         } catch (e) {
             console.log(JSON.stringify({ id: m.key.id, error: String(e?.message ?? e) + (e?.cause ? ` (${e.cause.message ?? e.cause})` : '') }));
         }
