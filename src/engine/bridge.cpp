@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "engine/identity.h"
+#include "engine/media_key_seal.h"
 #include "engine/media_fetcher.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/qr.h"
@@ -70,7 +71,9 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
         if (!shown) {
             if (!writes.empty()) repo_.Transact([&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
         } else {
-            const service::IncomingMessage in = ToServiceMessage(m);
+            service::IncomingMessage in = ToServiceMessage(m);
+            if (in.media && !in.media->ref.empty())  // the media key is sealed at rest
+                in.media->ref = SealMediaRef(in.media->ref, credentials_.media_seal_key(), session_id_);
             committed = ev->OnIncomingMessage(session_id_, in,
                                               [&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
             if (committed && in.media && in.media->status == "pending") QueueMedia(in.wa_message_id);

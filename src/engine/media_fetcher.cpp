@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "engine/media_key_seal.h"
 #include "whatsapp/client/session.h"
 
 namespace wadesk::engine {
@@ -156,13 +157,15 @@ Result<Bytes> FetchMediaFile(wa::Session& session, const wa::MediaRef& ref, std:
 
 MediaFetcher::MediaFetcher(store::Repository& repo, store::BlobStore& blobs,
                            std::atomic<service::EngineEvents*>& events, SessionLookup sessions,
-                           std::uint64_t max_bytes, int threads, std::chrono::seconds retry_wait)
+                           std::uint64_t max_bytes, int threads, std::chrono::seconds retry_wait,
+                           std::optional<wa::crypto::Digest32> seal_key)
     : repo_(repo),
       blobs_(blobs),
       events_(events),
       sessions_(std::move(sessions)),
       max_bytes_(max_bytes),
       retry_wait_(retry_wait),
+      seal_key_(seal_key),
       pool_(std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(std::max(1, threads)))) {}
 
 MediaFetcher::~MediaFetcher() {
@@ -172,6 +175,30 @@ MediaFetcher::~MediaFetcher() {
 void MediaFetcher::Enqueue(std::string session_id, std::string message_id, std::string ref) {
     boost::asio::post(*pool_, [this, session_id = std::move(session_id), message_id = std::move(message_id),
                                ref = std::move(ref)] { Run(session_id, message_id, ref); });
+}
+
+void MediaFetcher::SealStoredRefs(std::string session_id) {
+    if (!seal_key_) return;
+    boost::asio::post(*pool_, [this, session_id = std::move(session_id)] {
+        constexpr int kBatch = 200;
+        std::int64_t sealed = 0;
+        try {
+            for (;;) {
+                const auto rows = repo_.ListClearMediaRefs(session_id, kBatch);
+                int replaced = 0;
+                for (const auto& [id, ref] : rows) {
+                    const std::string now_sealed = SealMediaRef(ref, *seal_key_, session_id);
+                    if (now_sealed != ref && repo_.ReplaceMediaRef(session_id, id, ref, now_sealed)) ++replaced;
+                }
+                sealed += replaced;
+                // A batch that sealed nothing holds only references that cannot be sealed: stop.
+                if (rows.size() < static_cast<std::size_t>(kBatch) || replaced == 0) break;
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("[WhatsApp] Session {}: sealing stored media keys failed: {}", session_id, e.what());
+        }
+        if (sealed > 0) spdlog::info("[WhatsApp] Session {}: sealed {} stored media key(s)", session_id, sealed);
+    });
 }
 
 void MediaFetcher::Upload(service::OutgoingMessage m, std::function<void(Result<Uploaded>)> done) {
@@ -268,15 +295,22 @@ Result<Bytes> MediaFetcher::Fetch(wa::Session& session, wa::MediaRef& ref, const
     return FetchMediaFile(session, ref, max_bytes_);
 }
 
-void MediaFetcher::Run(const std::string& session_id, const std::string& message_id, const std::string& ref_json) {
+void MediaFetcher::Run(const std::string& session_id, const std::string& message_id, const std::string& stored_ref) {
     domain::MediaInfo outcome;
-    outcome.ref = ref_json;
+    outcome.ref = stored_ref;
     outcome.status = "failed";
     std::string why;
+    // The stored reference has its media key sealed (media_key_seal.h), or in clear when stored
+    // before sealing: it is written back sealed either way.
+    Result<std::string> opened = seal_key_ ? OpenMediaRef(stored_ref, *seal_key_, session_id)
+                                           : Result<std::string>(boost::system::in_place_value, stored_ref);
+    const std::string ref_json = opened ? *opened : std::string();
     auto ref = DecodeMediaRef(ref_json);
     const MediaOrigin origin = DecodeMediaOrigin(ref_json);
     auto session = sessions_(session_id);
-    if (!ref) {
+    if (!opened) {
+        why = opened.error().code;
+    } else if (!ref) {
         why = "no_media";
     } else if (!session) {
         why = "session_not_running";
@@ -301,6 +335,7 @@ void MediaFetcher::Run(const std::string& session_id, const std::string& message
         }
     }
     if (!why.empty()) spdlog::warn("[WhatsApp] Session {}: media of {} not downloaded: {}", session_id, message_id, why);
+    if (seal_key_ && opened) outcome.ref = SealMediaRef(outcome.ref, *seal_key_, session_id);
     try {
         auto row = repo_.UpdateMessageMedia(session_id, message_id, outcome);
         if (!row) return;

@@ -21,6 +21,7 @@
 #include "store/blob_store.h"
 #include "store/repository.h"
 #include "whatsapp/client/media_download.h"
+#include "whatsapp/crypto/primitives.h"
 #include "whatsapp/proto/message_util.h"
 
 namespace boost::asio {
@@ -64,13 +65,20 @@ public:
     // REQUIRES: repo, blobs and events outlive the fetcher.
     MediaFetcher(store::Repository& repo, store::BlobStore& blobs, std::atomic<service::EngineEvents*>& events,
                  SessionLookup sessions, std::uint64_t max_bytes, int threads = 2,
-                 std::chrono::seconds retry_wait = kMediaRetryWait);
+                 std::chrono::seconds retry_wait = kMediaRetryWait,
+                 std::optional<wa::crypto::Digest32> seal_key = std::nullopt);
     // How long a media retry request waits for the phone's answer.
     static constexpr std::chrono::seconds kMediaRetryWait{30};
     ~MediaFetcher();  // waits for the downloads under way
 
-    // Queues the download of the file of row `message_id` (media ref JSON `ref`).
+    // Queues the download of the file of row `message_id` (media ref JSON `ref`, its media key
+    // sealed under `seal_key` when the fetcher has one: media_key_seal.h).
     void Enqueue(std::string session_id, std::string message_id, std::string ref);
+
+    // Queues the sealing of the media keys the session's rows still keep in clear (stored before
+    // keys were sealed at rest; media_key_seal.h), in batches, on the fetcher's pool. Nothing to do
+    // without a seal key. Rows a download rewrites meanwhile are left to it (it seals them too).
+    void SealStoredRefs(std::string session_id);
 
     // An uploaded file's message, ready to send.
     struct Uploaded {
@@ -95,6 +103,7 @@ private:
     SessionLookup sessions_;
     std::uint64_t max_bytes_;
     std::chrono::seconds retry_wait_;
+    std::optional<wa::crypto::Digest32> seal_key_;
     std::unique_ptr<boost::asio::thread_pool> pool_;
 };
 

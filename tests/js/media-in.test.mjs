@@ -7,7 +7,8 @@
 // Range (206 / 416), under the message's read right only. A file over WADESK_MEDIA_MAX_BYTES is
 // "too_large" and is not fetched. A file the media host no longer has (404/410) is asked of the
 // phone (the media retry request): it uploads the file again and wadesk downloads the new path;
-// a file the phone has lost too is "failed".
+// a file the phone has lost too is "failed". The media key in a row's media reference is sealed at
+// rest; a reference stored in clear (before sealing) is sealed at the next start and still opens.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -164,6 +165,41 @@ for (const backend of backends()) describe(backend, () => {
         assert.equal(sha256(allowed.body), sent.image.sha256);
         // Unknown ids are 404 too.
         assert.equal((await rawGet(`/api/whatsapp/sessions/${sessionId}/messages/00000000000000000000000000/media`, token)).status, 404);
+    });
+
+    const b64 = (hex) => Buffer.from(hex, 'hex').toString('base64');
+    const mediaRefOf = async (id) => (await srv.querySql(`SELECT media_ref FROM wa_messages WHERE id = '${id}'`))[0][0];
+
+    test('the media key of a stored reference is sealed at rest', async () => {
+        const img = await messageWhen(sent.image.id, (x) => x.media?.status === 'ready', 'image ready');
+        const ref = JSON.parse(await mediaRefOf(img.id));
+        assert.equal(ref.mediaKey, undefined);
+        assert.ok(ref.mediaKeySealed, 'a sealed key');
+        assert.ok(!(await mediaRefOf(img.id)).includes(b64(sent.image.media_key)), 'the key is nowhere in clear');
+        assert.equal(ref.waId, sent.image.id);
+    });
+
+    test('a reference stored with its key in clear is sealed at the next start and still downloads', async () => {
+        const doc = await messageWhen(sent.document.id, (x) => x.media?.status === 'ready', 'document ready');
+        const clear = JSON.stringify({ kind: 'document', directPath: sent.document.direct_path, mediaKey: b64(sent.document.media_key),
+            fileSha256: b64(sent.document.sha256), fileEncSha256: b64(sent.document.enc_sha256), fileLength: files.document.data.length });
+        await srv.execSql(`UPDATE wa_messages SET media_ref = '${clear}', media_status = 'failed', media_sha256 = '' WHERE id = '${doc.id}';`);
+        await srv.restart();
+        token = await srv.login(company.adminEmail, company.adminPassword);
+        await until('the clear key sealed', async () => {
+            const ref = JSON.parse(await mediaRefOf(doc.id));
+            return ref.mediaKey === undefined && ref.mediaKeySealed ? true : null;
+        }, 30000);
+        assert.ok(!(await mediaRefOf(doc.id)).includes(b64(sent.document.media_key)));
+        await until('the session is connected again', async () => {
+            const s = (await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}`, token), 'session'));
+            return s.status === 'connected' ? s : null;
+        }, 30000);
+        const again = await srv.post(`/api/whatsapp/sessions/${sessionId}/messages/${doc.id}/media/download`, token);
+        assert.equal(again.status, 202);
+        const m = await messageWhen(sent.document.id, (x) => x.media?.status === 'ready', 'document ready again');
+        assert.equal(m.media.sha256, sha256(files.document.data));
+        assert.deepEqual((await rawGet(m.media.url, token)).body, files.document.data);
     });
 
     test('a file over WADESK_MEDIA_MAX_BYTES is too_large; asking again keeps it so', async () => {
