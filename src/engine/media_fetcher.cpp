@@ -335,8 +335,8 @@ void MediaFetcher::Run(const std::string& session_id, const std::string& message
         }
     }
     if (!why.empty()) spdlog::warn("[WhatsApp] Session {}: media of {} not downloaded: {}", session_id, message_id, why);
-    if (seal_key_ && opened) outcome.ref = SealMediaRef(outcome.ref, *seal_key_, session_id);
     try {
+        if (seal_key_ && opened) outcome.ref = SealMediaRef(outcome.ref, *seal_key_, session_id);
         auto row = repo_.UpdateMessageMedia(session_id, message_id, outcome);
         if (!row) return;
         if (auto* ev = events_.load()) ev->OnMessageMediaChanged(session_id, *row);
