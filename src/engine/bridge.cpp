@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "engine/identity.h"
+#include "engine/media_key_seal.h"
 #include "engine/media_fetcher.h"
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/qr.h"
@@ -82,7 +83,9 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
         if (!shown) {
             if (!writes.empty()) repo_.Transact([&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
         } else {
-            const service::IncomingMessage in = ToServiceMessage(m);
+            service::IncomingMessage in = ToServiceMessage(m);
+            if (in.media && !in.media->ref.empty())  // the media key is sealed at rest
+                in.media->ref = SealMediaRef(in.media->ref, credentials_.media_seal_key(), session_id_);
             committed = ev->OnIncomingMessage(session_id_, in,
                                               [&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
             if (committed && in.media && in.media->status == "pending") QueueMedia(in.wa_message_id);
@@ -206,7 +209,14 @@ service::IncomingMessage Bridge::ToServiceMessage(const wa::IncomingMessage& m) 
     in.type = m.content.type;
     in.body = m.content.body;
     in.quoted_wa_message_id = m.content.quoted_id;
-    if (m.content.media) in.media = MediaInfoOf(m.content.type, *m.content.media);  // the file follows (MediaFetcher)
+    if (m.content.media) {
+        // The file follows (MediaFetcher); the origin lets it ask the phone for an expired one.
+        MediaOrigin origin{m.id, m.chat, m.from_me, {}};
+        if (m.is_group) {
+            if (auto sender = wa::ParseJid(m.sender)) origin.participant = sender->ToNonAd().ToString();
+        }
+        in.media = MediaInfoOf(m.content.type, *m.content.media, origin);
+    }
     in.timestamp_ms = MessageTimeMs(m.timestamp, NowMs());
     return in;
 }

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "engine/media_key_seal.h"
 #include "whatsapp/client/session.h"
 
 namespace wadesk::engine {
@@ -45,13 +46,31 @@ std::string StringAt(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-std::string EncodeMediaRef(const wa::MediaRef& ref) {
-    return json::serialize(json::object{{"kind", KindName(ref.kind)},
-                                        {"directPath", ref.direct_path},
-                                        {"mediaKey", Base64Encode(ref.media_key)},
-                                        {"fileSha256", Base64Encode(ref.file_sha256)},
-                                        {"fileEncSha256", Base64Encode(ref.file_enc_sha256)},
-                                        {"fileLength", ref.file_length}});
+std::string EncodeMediaRef(const wa::MediaRef& ref, const MediaOrigin& origin) {
+    json::object o{{"kind", KindName(ref.kind)},
+                   {"directPath", ref.direct_path},
+                   {"mediaKey", Base64Encode(ref.media_key)},
+                   {"fileSha256", Base64Encode(ref.file_sha256)},
+                   {"fileEncSha256", Base64Encode(ref.file_enc_sha256)},
+                   {"fileLength", ref.file_length}};
+    if (!origin.message_id.empty()) {
+        o["waId"] = origin.message_id;
+        o["chat"] = origin.chat;
+        o["fromMe"] = origin.from_me;
+        if (!origin.participant.empty()) o["participant"] = origin.participant;
+    }
+    return json::serialize(o);
+}
+
+MediaOrigin DecodeMediaOrigin(std::string_view text) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec || !v.is_object()) return {};
+    const auto& o = v.as_object();
+    MediaOrigin origin{StringAt(o, "waId"), StringAt(o, "chat"), false, StringAt(o, "participant")};
+    if (auto it = o.find("fromMe"); it != o.end() && it->value().is_bool()) origin.from_me = it->value().as_bool();
+    if (origin.chat.empty()) origin.message_id.clear();
+    return origin;
 }
 
 std::optional<wa::MediaRef> DecodeMediaRef(std::string_view text) {
@@ -71,7 +90,8 @@ std::optional<wa::MediaRef> DecodeMediaRef(std::string_view text) {
     return ref;
 }
 
-domain::MediaInfo MediaInfoOf(const std::string& type, const wa::MessageContent::Media& media) {
+domain::MediaInfo MediaInfoOf(const std::string& type, const wa::MessageContent::Media& media,
+                              const MediaOrigin& origin) {
     domain::MediaInfo info;
     info.mimetype = media.mimetype;
     info.size = media.size;
@@ -83,7 +103,8 @@ domain::MediaInfo MediaInfoOf(const std::string& type, const wa::MessageContent:
     if (kind && !media.direct_path.empty() && media.media_key.size() == 32) {
         info.status = "pending";
         info.ref = EncodeMediaRef(wa::MediaRef{*kind, media.direct_path, media.media_key, media.file_sha256,
-                                               media.file_enc_sha256, static_cast<std::uint64_t>(media.size)});
+                                               media.file_enc_sha256, static_cast<std::uint64_t>(media.size)},
+                                    origin);
     } else {
         info.status = "failed";
     }
@@ -136,12 +157,15 @@ Result<Bytes> FetchMediaFile(wa::Session& session, const wa::MediaRef& ref, std:
 
 MediaFetcher::MediaFetcher(store::Repository& repo, store::BlobStore& blobs,
                            std::atomic<service::EngineEvents*>& events, SessionLookup sessions,
-                           std::uint64_t max_bytes, int threads)
+                           std::uint64_t max_bytes, int threads, std::chrono::seconds retry_wait,
+                           std::optional<wa::crypto::Digest32> seal_key)
     : repo_(repo),
       blobs_(blobs),
       events_(events),
       sessions_(std::move(sessions)),
       max_bytes_(max_bytes),
+      retry_wait_(retry_wait),
+      seal_key_(seal_key),
       pool_(std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(std::max(1, threads)))) {}
 
 MediaFetcher::~MediaFetcher() {
@@ -151,6 +175,30 @@ MediaFetcher::~MediaFetcher() {
 void MediaFetcher::Enqueue(std::string session_id, std::string message_id, std::string ref) {
     boost::asio::post(*pool_, [this, session_id = std::move(session_id), message_id = std::move(message_id),
                                ref = std::move(ref)] { Run(session_id, message_id, ref); });
+}
+
+void MediaFetcher::SealStoredRefs(std::string session_id) {
+    if (!seal_key_) return;
+    boost::asio::post(*pool_, [this, session_id = std::move(session_id)] {
+        constexpr int kBatch = 200;
+        std::int64_t sealed = 0;
+        try {
+            for (;;) {
+                const auto rows = repo_.ListClearMediaRefs(session_id, kBatch);
+                int replaced = 0;
+                for (const auto& [id, ref] : rows) {
+                    const std::string now_sealed = SealMediaRef(ref, *seal_key_, session_id);
+                    if (now_sealed != ref && repo_.ReplaceMediaRef(session_id, id, ref, now_sealed)) ++replaced;
+                }
+                sealed += replaced;
+                // A batch that sealed nothing holds only references that cannot be sealed: stop.
+                if (rows.size() < static_cast<std::size_t>(kBatch) || replaced == 0) break;
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("[WhatsApp] Session {}: sealing stored media keys failed: {}", session_id, e.what());
+        }
+        if (sealed > 0) spdlog::info("[WhatsApp] Session {}: sealed {} stored media key(s)", session_id, sealed);
+    });
 }
 
 void MediaFetcher::Upload(service::OutgoingMessage m, std::function<void(Result<Uploaded>)> done) {
@@ -216,20 +264,61 @@ Result<MediaFetcher::Uploaded> MediaFetcher::RunUpload(const service::OutgoingMe
     return out;
 }
 
-void MediaFetcher::Run(const std::string& session_id, const std::string& message_id, const std::string& ref_json) {
+namespace {
+
+// The phone's answer to a media retry request, waited for on this worker thread (a little longer
+// than the connection's own bound, which also covers a connection that closes meanwhile).
+Result<std::string> MediaRetryOf(wa::Session& session, const wa::MediaRef& ref, const MediaOrigin& origin,
+                                 std::chrono::seconds wait) {
+    auto promise = std::make_shared<std::promise<Result<std::string>>>();
+    auto answer = promise->get_future();
+    wa::MediaRetryRequest request{origin.message_id, origin.chat, origin.from_me, origin.participant, ref.media_key};
+    session.RequestMediaRetry(std::move(request), wait,
+                              [promise](Result<std::string> r) { promise->set_value(std::move(r)); });
+    if (answer.wait_for(wait + std::chrono::seconds(5)) != std::future_status::ready)
+        return MakeError("media_retry_timeout", "the phone did not answer the media retry request in time");
+    return answer.get();
+}
+
+}  // namespace
+
+Result<Bytes> MediaFetcher::Fetch(wa::Session& session, wa::MediaRef& ref, const MediaOrigin& origin,
+                                  bool& ref_changed) {
+    Result<Bytes> file = FetchMediaFile(session, ref, max_bytes_);
+    if (file || file.error().code != "expired" || origin.message_id.empty()) return file;
+    // Once per download: the phone uploads the file again under a new direct path.
+    auto path = MediaRetryOf(session, ref, origin, retry_wait_);
+    if (!path) return path.error();
+    spdlog::info("[WhatsApp] media of {} uploaded again by the phone", origin.message_id);
+    ref.direct_path = *path;
+    ref_changed = true;
+    return FetchMediaFile(session, ref, max_bytes_);
+}
+
+void MediaFetcher::Run(const std::string& session_id, const std::string& message_id, const std::string& stored_ref) {
     domain::MediaInfo outcome;
-    outcome.ref = ref_json;
+    outcome.ref = stored_ref;
     outcome.status = "failed";
     std::string why;
-    const auto ref = DecodeMediaRef(ref_json);
+    // The stored reference has its media key sealed (media_key_seal.h), or in clear when stored
+    // before sealing: it is written back sealed either way.
+    Result<std::string> opened = seal_key_ ? OpenMediaRef(stored_ref, *seal_key_, session_id)
+                                           : Result<std::string>(boost::system::in_place_value, stored_ref);
+    const std::string ref_json = opened ? *opened : std::string();
+    auto ref = DecodeMediaRef(ref_json);
+    const MediaOrigin origin = DecodeMediaOrigin(ref_json);
     auto session = sessions_(session_id);
-    if (!ref) {
+    if (!opened) {
+        why = opened.error().code;
+    } else if (!ref) {
         why = "no_media";
     } else if (!session) {
         why = "session_not_running";
     } else {
         outcome.size = static_cast<std::int64_t>(ref->file_length);
-        Result<Bytes> file = FetchMediaFile(*session, *ref, max_bytes_);
+        bool ref_changed = false;
+        Result<Bytes> file = Fetch(*session, *ref, origin, ref_changed);
+        if (ref_changed) outcome.ref = EncodeMediaRef(*ref, origin);
         if (file) {
             auto key = blobs_.Put(*file);
             if (key) {
@@ -247,6 +336,7 @@ void MediaFetcher::Run(const std::string& session_id, const std::string& message
     }
     if (!why.empty()) spdlog::warn("[WhatsApp] Session {}: media of {} not downloaded: {}", session_id, message_id, why);
     try {
+        if (seal_key_ && opened) outcome.ref = SealMediaRef(outcome.ref, *seal_key_, session_id);
         auto row = repo_.UpdateMessageMedia(session_id, message_id, outcome);
         if (!row) return;
         if (auto* ev = events_.load()) ev->OnMessageMediaChanged(session_id, *row);

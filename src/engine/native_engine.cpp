@@ -19,6 +19,7 @@
 #include "engine/bridge.h"
 #include "engine/history_import.h"
 #include "engine/media_fetcher.h"
+#include "engine/media_key_seal.h"
 #include "engine/sealed_credential_store.h"
 #include "whatsapp/client/session.h"
 #include "whatsapp/client/tls.h"
@@ -45,7 +46,7 @@ public:
         if (options.blobs) {
             media_ = std::make_unique<MediaFetcher>(
                 repo_, *options.blobs, events_, [this](const std::string& id) { return Find(id); },
-                options.media_max_bytes, options.media_threads);
+                options.media_max_bytes, options.media_threads, MediaFetcher::kMediaRetryWait, MediaKeySealKey(key_));
         }
         for (int i = 0; i < std::max(1, options.threads); ++i) threads_.emplace_back([this] { RunIo(); });
     }
@@ -117,6 +118,7 @@ public:
             Entry entry;
             entry.store = std::make_unique<SealedCredentialStore>(repo_, s.id, key_);
             entry.bridge = std::make_unique<Bridge>(s.id, events_, repo_, *entry.store, history_, media_.get());
+            if (media_) media_->SealStoredRefs(s.id);  // rows stored before media keys were sealed
             wa::ClientConfig config = config_;
             config.require_full_sync = s.history_sync == domain::kHistoryFull;
             entry.session =
@@ -213,6 +215,8 @@ public:
             out.to = m.chat_jid;
             out.content = std::move(up->message);
             out.mediatype = up->mediatype;
+            if (!m.quoted_wa_message_id.empty())  // a reply: quoted like a text reply
+                out.quote = wa::OutgoingText::Quote{m.quoted_wa_message_id, m.quoted_sender_jid, m.quoted_body};
             s->Send(std::move(out), [this, m](Result<std::string> r) {
                 if (r || r.error().code == "not_connected") return;
                 ReportSendFailed(m.session_id, m.wa_message_id, r.error().code);

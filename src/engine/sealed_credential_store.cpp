@@ -2,10 +2,16 @@
 
 #include <stdexcept>
 
+#include "engine/media_key_seal.h"
+
 namespace wadesk::engine {
 
 wa::crypto::Digest32 CredentialKey(std::string_view master_key) {
     return wa::crypto::Sha256({AsBytes("wadesk wa credentials v1"), AsBytes(master_key)});
+}
+
+wa::crypto::Digest32 SealedCredentialStore::media_seal_key() const {
+    return MediaKeySealKey(key_);
 }
 
 std::optional<Bytes> SealedCredentialStore::Get(std::string_view key) {

@@ -44,6 +44,8 @@ public:
     // Empties the cache (the credentials were deleted or written around the store).
     void ForgetAll();
     const std::string& session_id() const { return session_id_; }
+    // The key media references are sealed under for this session's rows (media_key_seal.h).
+    wa::crypto::Digest32 media_seal_key() const;
 
 private:
     static constexpr std::size_t kCacheEntries = 4096;

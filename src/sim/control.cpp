@@ -181,7 +181,7 @@ ControlResponse HandleLoad(SimServer& server, std::string_view method, std::stri
 }
 
 // POST /accounts/{phone}/send-media: {"to", "type", "data_b64" | "size", "mimetype"?, "file_name"?,
-// "caption"?, "seconds"?, "width"?, "height"?, "expired"?, "addressing"?, "id"?} (docs/sim.md).
+// "caption"?, "seconds"?, "width"?, "height"?, "expired"?, "lost"?, "addressing"?, "id"?} (docs/sim.md).
 ControlResponse HandleSendMedia(SimServer& server, std::string_view phone, std::string_view method,
                                 std::string_view body) {
     if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
@@ -209,6 +209,7 @@ ControlResponse HandleSendMedia(SimServer& server, std::string_view phone, std::
     spec.width = static_cast<std::uint32_t>(std::max(0.0, NumberField(*o, "width").value_or(0)));
     spec.height = static_cast<std::uint32_t>(std::max(0.0, NumberField(*o, "height").value_or(0)));
     spec.expired = BoolField(*o, "expired");
+    spec.lost = BoolField(*o, "lost");
     const auto addressing = StringField(*o, "addressing").value_or("pn");
     if (addressing != "pn" && addressing != "lid") return Fail(400, "bad_request", "'addressing' is pn or lid");
     auto r = server.PhoneSendMedia(phone, *to, spec, addressing == "lid" ? Addressing::kLid : Addressing::kPn,
@@ -221,7 +222,8 @@ ControlResponse HandleSendMedia(SimServer& server, std::string_view phone, std::
                                   {"media_key", r->media_key}, {"size", spec.data.size()}});
 }
 
-// POST /media/expire {"direct_path"}: the media host answers 410 for that file from now on.
+// POST /media/expire {"direct_path", "status"?: 410 | 404, "lost"?: bool}: the media host answers
+// `status` for that file from now on; `lost`: the phones no longer have it either.
 ControlResponse HandleExpireMedia(SimServer& server, std::string_view method, std::string_view body) {
     if (method != "POST") return Fail(405, "method_not_allowed", "use POST");
     ControlResponse err;
@@ -229,7 +231,10 @@ ControlResponse HandleExpireMedia(SimServer& server, std::string_view method, st
     if (!o) return err;
     auto path = StringField(*o, "direct_path");
     if (!path) return Fail(400, "bad_request", "field 'direct_path' (string) is required");
-    if (auto r = server.media().Expire(*path); !r) return Fail(404, "no_media", r.error().message);
+    const int status = static_cast<int>(NumberField(*o, "status").value_or(410));
+    if (status != 410 && status != 404) return Fail(400, "bad_request", "'status' is 410 or 404");
+    if (auto r = server.media().Expire(*path, status, BoolField(*o, "lost")); !r)
+        return Fail(404, "no_media", r.error().message);
     return Json(200, json::object{{"ok", true}});
 }
 

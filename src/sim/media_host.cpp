@@ -76,20 +76,30 @@ std::string MediaHost::Store(std::string_view type, Bytes file, std::int64_t now
     const auto expires = now + kFileTtl;
     auto [end, ec] = std::to_chars(oe, oe + 16, static_cast<std::uint64_t>(expires), 16);
     const std::string oe_hex(oe, end);
-    files_[path] = File{std::move(file), expires, false};
+    files_[path] = File{std::move(file), expires, 0, false};
     return path + "?ccb=11-4&oh=" + Sign(path, oe_hex) + "&oe=" + oe_hex + "&_nc_sid=5e03e0";
 }
 
 const Bytes* MediaHost::Find(std::string_view direct_path) const {
     auto it = files_.find(std::string(direct_path.substr(0, direct_path.find('?'))));
-    if (it == files_.end() || it->second.expired) return nullptr;
+    if (it == files_.end() || it->second.gone) return nullptr;
     return &it->second.bytes;
 }
 
-Result<void> MediaHost::Expire(std::string_view direct_path) {
+const Bytes* MediaHost::Kept(std::string_view direct_path) const {
+    auto it = files_.find(std::string(direct_path.substr(0, direct_path.find('?'))));
+    if (it == files_.end() || it->second.lost) return nullptr;
+    return &it->second.bytes;
+}
+
+Result<void> MediaHost::Expire(std::string_view direct_path, int status, bool lost) {
     auto it = files_.find(std::string(direct_path.substr(0, direct_path.find('?'))));
     if (it == files_.end()) return MakeError("no_media", "no such file on the media host");
-    it->second.expired = true;
+    it->second.gone = status == 404 ? 404 : 410;
+    if (lost) {
+        it->second.lost = true;
+        it->second.bytes.clear();
+    }
     return {};
 }
 
@@ -135,7 +145,8 @@ MediaHttpResponse MediaHost::Handle(const MediaHttpRequest& request, std::int64_
     const std::string oh = QueryValue(query, "oh");
     const std::string oe = QueryValue(query, "oe");
     if (oh.empty() || oe.empty() || oh != Sign(path, oe)) return JsonError(403, "bad_signature");
-    if (it->second.expired || it->second.expires_at < now) return JsonError(410, "expired");
+    if (it->second.gone == 404) return JsonError(404, "not_found");
+    if (it->second.gone || it->second.expires_at < now) return JsonError(410, "expired");
     const Bytes& bytes = it->second.bytes;
     MediaHttpResponse r;
     r.content_type = "application/octet-stream";

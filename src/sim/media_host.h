@@ -45,9 +45,13 @@ public:
     std::string Store(std::string_view type, Bytes file, std::int64_t now);
     // The stored bytes of a direct path (its query ignored), if still served.
     const Bytes* Find(std::string_view direct_path) const;
-    // Makes a direct path answer 410 from now on (control API; the expired-media tests).
-    // Error no_media.
-    Result<void> Expire(std::string_view direct_path);
+    // Makes a direct path answer `status` (410 or 404) from now on (control API; the
+    // expired-media tests). `lost`: the bytes are dropped too, so no phone can upload the file
+    // again (Kept answers nullptr). Error no_media.
+    Result<void> Expire(std::string_view direct_path, int status = 410, bool lost = false);
+    // The bytes of a direct path even after it expired: what the phones still have on their own
+    // storage to upload again for a media retry request. nullptr when unknown or lost.
+    const Bytes* Kept(std::string_view direct_path) const;
     // "https://<hostname><direct_path>&mms3=true", the url field of a media message.
     std::string UrlFor(std::string_view direct_path) const;
 
@@ -57,7 +61,8 @@ private:
     struct File {
         Bytes bytes;
         std::int64_t expires_at = 0;
-        bool expired = false;
+        int gone = 0;  // 0 = served, else the status answered (410, 404)
+        bool lost = false;
     };
     std::string Sign(std::string_view path, std::string_view oe) const;
 

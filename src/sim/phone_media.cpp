@@ -43,7 +43,7 @@ Result<PhoneMediaResult> SimServer::PhoneSendMedia(std::string_view phone, std::
     if (!enc) return enc.error();
     const std::int64_t t = now();
     const std::string direct_path = media_.Store(crypto::MediaUploadType(*kind), enc->file, t);
-    if (spec.expired) (void)media_.Expire(direct_path);
+    if (spec.expired) (void)media_.Expire(direct_path, 410, spec.lost);
     const std::string url = media_.UrlFor(direct_path);
     const std::string mime = spec.mimetype.empty() ? DefaultMime(spec.type) : spec.mimetype;
 
@@ -56,6 +56,9 @@ Result<PhoneMediaResult> SimServer::PhoneSendMedia(std::string_view phone, std::
     auto sent = PhoneSendMessage(phone, to, message, addressing, std::move(id), {"media", mediatype},
                                  SendFanout::kAllDevices, Persistence::kNow);
     if (!sent) return sent.error();
+    if (Account* me = MutableAccount(phone)) {
+        if (PhoneParty* party = Party(*me)) PhoneKeepMedia(*party, sent->id, message);
+    }
     return PhoneMediaResult{std::move(*sent), ToHex(BytesView(enc->file_sha256.data(), 32)),
                             ToHex(BytesView(enc->file_enc_sha256.data(), 32)), direct_path, ToHex(media_key)};
 }

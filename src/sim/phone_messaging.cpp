@@ -287,6 +287,7 @@ void SimServer::PhoneOnMessage(Account& me, const Node& message) {
     if (parsed->has_devicesentmessage()) entry.chat = parsed->devicesentmessage().destinationjid();
     std::tie(entry.type, entry.text) = Summarize(*parsed);
     PhoneOpenMedia(*parsed, entry);
+    PhoneKeepMedia(*party, id, *parsed);
     entry.t = message.GetAttrInt("t").value_or(now());
     entry.count = static_cast<int>(enc->GetAttrInt("count").value_or(0));
     spdlog::info("[sim] phone {} received {} ({}) from {}", me.phone, id, entry.type, from);

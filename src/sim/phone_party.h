@@ -61,6 +61,7 @@ struct PhoneMediaSpec {
     std::uint32_t width = 0;
     std::uint32_t height = 0;
     bool expired = false;   // the media host answers 410 for the file from the start
+    bool lost = false;      // with expired: the phones do not have it either (a media retry fails)
 };
 
 struct PhoneMediaResult {
@@ -91,6 +92,16 @@ struct HistorySeedChat {
 
 struct PhoneParty {
     using DeviceKey = std::pair<std::string, std::uint16_t>;  // (account phone, device)
+
+    // A media message the phone sent or received, by message id: what it needs to upload the
+    // file again when a companion's media retry request asks (phone_media_retry.cpp).
+    struct KeptMedia {
+        Bytes media_key;
+        std::string upload_type;  // "image", "video", ... (the media host's type)
+        std::string direct_path;  // the newest one
+    };
+    std::map<std::string, KeptMedia> media;  // the newest 1024
+    std::deque<std::string> media_order;
 
     struct Sent {
         std::string chat;   // the chat JID as addressed (PN or LID)

@@ -168,6 +168,13 @@ void SimServer::RouteReceipt(const DeviceKey& from_key, const Node& receipt) {
     if (!me) return;
     const auto now = std::to_string(this->now());
 
+    if (type == "server-error") {
+        // A media retry request (wa-protocol §11): to the sender's own user, for its phone.
+        auto to = wa::ParseJid(receipt.AttrOr("to", ""));
+        if (to && AccountForUser(to->user, to->IsLid()) == me) PhoneAnswerMediaRetry(*me, from_device, receipt);
+        return;
+    }
+
     if (type == "retry") {
         // Only to the device named in `to` (§8.1), else the device that sent the message.
         auto to = wa::ParseJid(receipt.AttrOr("to", ""));

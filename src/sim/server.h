@@ -379,6 +379,11 @@ private:
     // A media message received by a phone: downloads it from the media host, decrypts and verifies
     // it (phone_media.cpp). Fills the inbox entry's sha256 / media_status.
     void PhoneOpenMedia(const wa::Message& message, InboxEntry& entry);
+    // Media retry requests (phone_media_retry.cpp): the phone remembers the media messages it sends
+    // and receives, and answers a companion's server-error receipt (wa-protocol §11) by uploading
+    // the file again and sending the companion a mediaretry notification with its new direct path.
+    static void PhoneKeepMedia(PhoneParty& party, const std::string& id, const wa::Message& message);
+    void PhoneAnswerMediaRetry(Account& account, std::uint16_t device, const wa::Node& receipt);
     // An iq result or error from a logged-in device: settles a pending ping.
     void OnIqReply(const DeviceKey& from, const wa::Node& iq);
     PhoneParty* Party(Account& account);

@@ -91,7 +91,7 @@ Result<TestPki> MakeTestPki() {
         !AddExt(leaf.get(), ca.get(), NID_key_usage, "critical,digitalSignature") ||
         !AddExt(leaf.get(), ca.get(), NID_ext_key_usage, "serverAuth") ||
         !AddExt(leaf.get(), ca.get(), NID_authority_key_identifier, "keyid") ||
-        !AddExt(leaf.get(), ca.get(), NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost") ||
+        !AddExt(leaf.get(), ca.get(), NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost,DNS:mmg.whatsapp.net") ||
         X509_sign(leaf.get(), ca_key.get(), EVP_sha256()) == 0) {
         return TlsError("server certificate signature");
     }

@@ -216,6 +216,16 @@ public:
     // The tokens signed out that have not expired at `now_ms`: what the authenticator loads.
     virtual std::vector<RevokedToken> ListRevokedTokens(std::int64_t now_ms) = 0;
 
+    // --- media references whose media key is still in clear (sql_media_refs.cpp): rows stored
+    // before media keys were sealed at rest, which the engine seals at a session's start.
+    // Up to `limit` (message id, media_ref) of the session.
+    virtual std::vector<std::pair<std::string, std::string>> ListClearMediaRefs(std::string_view session_id,
+                                                                                int limit) = 0;
+    // Replaces message `id`'s media_ref with `ref` only while it is still `expected` (a download
+    // may have rewritten it meanwhile); true when it was replaced.
+    virtual bool ReplaceMediaRef(std::string_view session_id, std::string_view id, std::string_view expected,
+                                 std::string_view ref) = 0;
+
     // --- WhatsApp sessions
     virtual WaSession CreateSession(const WaSession& session) = 0;
     virtual std::optional<WaSession> FindSession(std::string_view company_id, std::string_view id) = 0;

@@ -67,6 +67,10 @@ public:
     UpsertedContact UpsertContact(const Contact& contact) override;
     void RevokeToken(const RevokedToken& token) override;
     std::vector<RevokedToken> ListRevokedTokens(std::int64_t now_ms) override;
+    std::vector<std::pair<std::string, std::string>> ListClearMediaRefs(std::string_view session_id,
+                                                                        int limit) override;
+    bool ReplaceMediaRef(std::string_view session_id, std::string_view id, std::string_view expected,
+                         std::string_view ref) override;
     std::optional<Contact> FindContact(std::string_view company_id, std::string_view session_id,
                                        std::string_view jid) override;
     Page<Contact> ListContacts(const ContactQuery& query) override;

@@ -5,7 +5,10 @@
 // re-emits the message as whatsapp:message_updated with status "ready". GET .../media serves the
 // sender's exact bytes with Content-Type, Content-Disposition, ETag (If-None-Match → 304) and
 // Range (206 / 416), under the message's read right only. A file over WADESK_MEDIA_MAX_BYTES is
-// "too_large" and is not fetched.
+// "too_large" and is not fetched. A file the media host no longer has (404/410) is asked of the
+// phone (the media retry request): it uploads the file again and wadesk downloads the new path;
+// a file the phone has lost too is "failed". The media key in a row's media reference is sealed at
+// rest; a reference stored in clear (before sealing) is sealed at the next start and still opens.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -164,6 +167,41 @@ for (const backend of backends()) describe(backend, () => {
         assert.equal((await rawGet(`/api/whatsapp/sessions/${sessionId}/messages/00000000000000000000000000/media`, token)).status, 404);
     });
 
+    const b64 = (hex) => Buffer.from(hex, 'hex').toString('base64');
+    const mediaRefOf = async (id) => (await srv.querySql(`SELECT media_ref FROM wa_messages WHERE id = '${id}'`))[0][0];
+
+    test('the media key of a stored reference is sealed at rest', async () => {
+        const img = await messageWhen(sent.image.id, (x) => x.media?.status === 'ready', 'image ready');
+        const ref = JSON.parse(await mediaRefOf(img.id));
+        assert.equal(ref.mediaKey, undefined);
+        assert.ok(ref.mediaKeySealed, 'a sealed key');
+        assert.ok(!(await mediaRefOf(img.id)).includes(b64(sent.image.media_key)), 'the key is nowhere in clear');
+        assert.equal(ref.waId, sent.image.id);
+    });
+
+    test('a reference stored with its key in clear is sealed at the next start and still downloads', async () => {
+        const doc = await messageWhen(sent.document.id, (x) => x.media?.status === 'ready', 'document ready');
+        const clear = JSON.stringify({ kind: 'document', directPath: sent.document.direct_path, mediaKey: b64(sent.document.media_key),
+            fileSha256: b64(sent.document.sha256), fileEncSha256: b64(sent.document.enc_sha256), fileLength: files.document.data.length });
+        await srv.execSql(`UPDATE wa_messages SET media_ref = '${clear}', media_status = 'failed', media_sha256 = '' WHERE id = '${doc.id}';`);
+        await srv.restart();
+        token = await srv.login(company.adminEmail, company.adminPassword);
+        await until('the clear key sealed', async () => {
+            const ref = JSON.parse(await mediaRefOf(doc.id));
+            return ref.mediaKey === undefined && ref.mediaKeySealed ? true : null;
+        }, 30000);
+        assert.ok(!(await mediaRefOf(doc.id)).includes(b64(sent.document.media_key)));
+        await until('the session is connected again', async () => {
+            const s = (await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}`, token), 'session'));
+            return s.status === 'connected' ? s : null;
+        }, 30000);
+        const again = await srv.post(`/api/whatsapp/sessions/${sessionId}/messages/${doc.id}/media/download`, token);
+        assert.equal(again.status, 202);
+        const m = await messageWhen(sent.document.id, (x) => x.media?.status === 'ready', 'document ready again');
+        assert.equal(m.media.sha256, sha256(files.document.data));
+        assert.deepEqual((await rawGet(m.media.url, token)).body, files.document.data);
+    });
+
     test('a file over WADESK_MEDIA_MAX_BYTES is too_large; asking again keeps it so', async () => {
         const r = await sim.control('POST', `/accounts/${PAT}/send-media`, { to: SHOP, type: 'document', size: MAX + 1, file_name: 'big.bin' });
         assert.equal(r.status, 200);
@@ -176,8 +214,35 @@ for (const backend of backends()) describe(backend, () => {
         await messageWhen(r.body.id, (x) => x.media?.status === 'too_large', 'too_large again');
     });
 
-    test('a file the media host no longer has (410) is failed; asking again tries again', async () => {
-        const r = await sim.control('POST', `/accounts/${PAT}/send-media`, { to: SHOP, type: 'image', size: 2000, expired: true });
+    test('a file the media host no longer has (410) is asked of the phone again and becomes ready', async () => {
+        const data = bytesOf(2000, 4);
+        const r = await sim.control('POST', `/accounts/${PAT}/send-media`, { to: SHOP, type: 'image', data_b64: data.toString('base64'), expired: true });
+        assert.equal(r.status, 200);
+        const m = await messageWhen(r.body.id, (x) => x.media?.status === 'ready', 'ready after the media retry');
+        assert.equal(m.media.sha256, sha256(data));
+        const got = await rawGet(m.media.url, token);
+        assert.equal(got.status, 200);
+        assert.deepEqual(got.body, data);
+        // The original path still answers 410: the bytes came from the phone's new upload.
+        const events = await srv.allEvents(token);
+        assert.ok(events.some((e) => e.name === 'whatsapp:message_updated' && e.data.message?.waMessageId === r.body.id
+            && e.data.message.media.status === 'ready'), 'message_updated ready');
+    });
+
+    test('a file the media host answers 404 for is fetched through the phone too', async () => {
+        // WhatsApp answers 404 or 410 for a file it no longer keeps; either starts a media retry.
+        const data = bytesOf(3000, 5);
+        const r = await sim.control('POST', `/accounts/${PAT}/send-media`, { to: SHOP, type: 'document', data_b64: data.toString('base64'), file_name: 'late.bin', expired: true });
+        assert.equal(r.status, 200);
+        const ex = await sim.control('POST', '/media/expire', { direct_path: r.body.direct_path, status: 404 });
+        assert.equal(ex.status, 200, JSON.stringify(ex.body));
+        const m = await messageWhen(r.body.id, (x) => x.media?.status === 'ready', 'ready after a 404');
+        assert.equal(m.media.sha256, sha256(data));
+        assert.deepEqual((await rawGet(m.media.url, token)).body, data);
+    });
+
+    test('a file the phone no longer has either is failed; asking again tries again', async () => {
+        const r = await sim.control('POST', `/accounts/${PAT}/send-media`, { to: SHOP, type: 'image', size: 2000, expired: true, lost: true });
         assert.equal(r.status, 200);
         const m = await messageWhen(r.body.id, (x) => x.media?.status === 'failed', 'failed');
         assert.equal(m.media.sha256, null);

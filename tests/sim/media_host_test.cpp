@@ -68,5 +68,26 @@ TEST(MediaHost, UploadThenDownloadWithRanges) {
     EXPECT_FALSE(host.Expire("/v/none.enc").has_value());
 }
 
+// What a media retry request relies on: an expired file is no longer served but its bytes are
+// kept (the phones' own copy) until it is expired as lost; 404 can be asked instead of 410.
+TEST(MediaHost, ExpiredFilesAreKeptUntilLost) {
+    MediaHost host;
+    host.hostname = "127.0.0.1:9";
+    const Bytes body = RandomBytes(100);
+    const std::string path = host.Store("image", body, 100);
+    ASSERT_TRUE(host.Expire(path, 404).has_value());
+    EXPECT_EQ(host.Handle({"GET", path, "", {}}, 200).status, 404);
+    EXPECT_EQ(host.Find(path), nullptr);
+    ASSERT_NE(host.Kept(path), nullptr);
+    EXPECT_EQ(*host.Kept(path), body);
+    // Stored again (the phone's re-upload): a new path that is served.
+    const std::string again = host.Store("image", *host.Kept(path), 200);
+    EXPECT_NE(again, path);
+    EXPECT_EQ(host.Handle({"GET", again, "", {}}, 200).body, body);
+    ASSERT_TRUE(host.Expire(path, 410, /*lost=*/true).has_value());
+    EXPECT_EQ(host.Handle({"GET", path, "", {}}, 200).status, 410);
+    EXPECT_EQ(host.Kept(path), nullptr);
+}
+
 }  // namespace
 }  // namespace wadesk::sim

@@ -82,6 +82,7 @@ void Connection::Impl::Close(CloseInfo info) {
     link_code_deadline.reset();
     next_ping.reset();
     pending.clear();  // outstanding IQ callbacks are dropped, not called: the connection is gone
+    media_retries.clear();
     spdlog::debug("wa connection closed: {} {} {}", CloseKindName(info.kind), info.code, info.reason);
     sink.Close(info);
 }
@@ -263,6 +264,8 @@ void Connection::Impl::OnTick(TimePoint t) {
     if (link_code_deadline && now >= *link_code_deadline)
         return Fail(CloseKind::kQrTimeout, "pairing_code_timeout", 408);
     if (!Open()) return;
+    ExpireMediaRetries();
+    if (!Open()) return;
     for (auto it = pending.begin(); it != pending.end();) {
         if (now >= it->second.deadline) {
             auto callback = std::move(it->second.on_response);
@@ -292,6 +295,7 @@ std::optional<TimePoint> Connection::Impl::NextDeadline() const {
     if (qr_deadline) take(*qr_deadline);
     if (link_code_deadline) take(*link_code_deadline);
     for (const auto& [id, p] : pending) take(p.deadline);
+    for (const auto& [id, r] : media_retries) take(r.deadline);
     if (phase == Phase::kConnected || phase == Phase::kLoggingIn) {
         take(last_receive + config.idle_timeout);
         if (next_ping) take(*next_ping);

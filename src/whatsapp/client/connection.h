@@ -28,6 +28,7 @@
 #include "whatsapp/client/config.h"
 #include "whatsapp/client/credential_store.h"
 #include "whatsapp/client/credentials.h"
+#include "whatsapp/client/media_retry.h"
 #include "whatsapp/client/signal_manager.h"
 
 namespace wadesk::wa {
@@ -97,7 +98,7 @@ struct OutgoingText {
     };
     std::optional<Quote> quote;
     // A prebuilt message (media, wa-protocol §11) sent instead of `text`, as <message type='media'>
-    // with <enc mediatype>.
+    // with <enc mediatype>; a `quote` goes into its media message's contextInfo.
     std::optional<Message> content;
     std::string mediatype;
 };
@@ -268,6 +269,15 @@ public:
     // Asks for the state of `group_jid` (w:g2 query); the answer is reported as a "metadata"
     // GroupEvent (nothing when WhatsApp refuses: not a member, no such group).
     void QueryGroup(const std::string& group_jid);
+
+    // Asks our own phone to upload a file again that the media host no longer has (a media retry
+    // request, wa-protocol §11; media_retry.h). `done` gets the new direct path, or an error:
+    // not_connected, bad_request, bad_key, media_retry_failed (the phone answered it cannot),
+    // bad_notification, media_retry_timeout (no answer within `wait`). A second request for the
+    // same message replaces the first (whose `done` gets media_retry_failed). When the connection
+    // closes first, `done` is dropped, not called (as for IQs): callers bound their own wait.
+    void RequestMediaRetry(MediaRetryRequest request, std::chrono::seconds wait,
+                           std::function<void(Result<std::string>)> done);
 
     struct Impl;
 

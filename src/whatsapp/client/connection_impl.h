@@ -7,6 +7,7 @@
 //   connection_receive.cpp  <message>, <receipt>, <notification>, <ack> in
 //   connection_send.cpp     1:1 sends (usync, bundles, Signal per device), read receipts out
 //   connection_retry.cpp    answers to retry receipts (§8.1): re-encrypt a kept send for one device
+//   connection_media_retry.cpp  media retry requests (§11): server-error receipt, mediaretry answer
 // REQUIRES (as for Connection): every call on one thread/strand.
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 
 #include "whatsapp/binary/jid.h"
 #include "whatsapp/client/connection.h"
+#include "whatsapp/client/media_retry.h"
 #include "whatsapp/client/receive.h"
 #include "whatsapp/noise/frame.h"
 #include "whatsapp/noise/handshake.h"
@@ -97,6 +99,13 @@ struct Connection::Impl {
     static constexpr int kMaxRetryAnswers = 5;
     // Ids Send started on this connection: handing the same id twice sends it once.
     std::set<std::string> started_sends;
+    // Media retry requests waiting for their mediaretry notification, by message id.
+    struct PendingMediaRetry {
+        MediaRetryRequest request;
+        TimePoint deadline;
+        std::function<void(Result<std::string>)> done;
+    };
+    std::map<std::string, PendingMediaRetry> media_retries;
 
     Impl(const ClientConfig& c, Credentials& cr, CredentialStore& s, SignalManager& sig, ConnectionSink& k,
          ClientEvents& e);
@@ -173,6 +182,12 @@ struct Connection::Impl {
     // connection_retry.cpp
     // REQUIRES: `receipt` is a <receipt type='retry'>, already acked.
     void HandleRetryReceipt(const Node& receipt);
+    // connection_media_retry.cpp
+    void RequestMediaRetry(MediaRetryRequest request, std::chrono::seconds wait,
+                           std::function<void(Result<std::string>)> done);
+    void HandleMediaRetryNotification(const Node& notification);
+    void ExpireMediaRetries();
+
     void ResendToDevice(const std::string& id, const Jid& chat, const Message& message, const Jid& device,
                         const std::string& device_text, int count);
 };

@@ -13,6 +13,7 @@ void Connection::Impl::HandleNotification(const Node& node) {
     if (node.AttrOr("type", "") == "link_code_companion_reg" && node.AttrOr("from", "") == kServerFrom)
         return HandlePrimaryHello(node);
     if (node.AttrOr("type", "") == "w:gp2") return HandleGroupNotification(node);
+    if (node.AttrOr("type", "") == "mediaretry") return HandleMediaRetryNotification(node);
     if (node.AttrOr("type", "") == "encrypt" && node.AttrOr("from", "") == kServerFrom) {
         if (const Node* count = node.Child("count")) {
             const auto n = ParseInt(count->AttrOr("value", "")).value_or(0);

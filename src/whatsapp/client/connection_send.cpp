@@ -18,17 +18,23 @@ Result<std::string> Connection::Impl::Send(const OutgoingText& out) {
     job->id = out.id.empty() ? NewMessageId() : out.id;
     if (!started_sends.insert(job->id).second) return Result<std::string>(boost::system::in_place_value, job->id);
     job->peer = peer->ToNonAd();
-    if (out.content) {
-        job->message = *out.content;
-        job->mediatype = out.mediatype;
-    } else if (out.quote) {
-        auto* ext = job->message.mutable_extendedtextmessage();
-        ext->set_text(out.text);
-        auto* context = ext->mutable_contextinfo();
+    // A reply carries the quote in its contextInfo: an extendedTextMessage for text, the media
+    // message's own contextInfo for a file.
+    auto quote = [&out](ContextInfo* context) {
+        if (!context || !out.quote) return;
         context->set_stanzaid(out.quote->stanza_id);
         auto participant = ParseJid(out.quote->participant);
         context->set_participant(participant ? participant->ToNonAd().ToString() : out.quote->participant);
         context->mutable_quotedmessage()->set_conversation(out.quote->text);
+    };
+    if (out.content) {
+        job->message = *out.content;
+        job->mediatype = out.mediatype;
+        quote(MutableMediaContext(job->message));
+    } else if (out.quote) {
+        auto* ext = job->message.mutable_extendedtextmessage();
+        ext->set_text(out.text);
+        quote(ext->mutable_contextinfo());
     } else {
         job->message.set_conversation(out.text);
     }

@@ -595,6 +595,18 @@ void Session::FetchMediaConn(bool refresh, std::function<void(Result<MediaConn>)
     });
 }
 
+void Session::RequestMediaRetry(MediaRetryRequest request, std::chrono::seconds wait,
+                                std::function<void(Result<std::string>)> done) {
+    net::post(impl_->strand, [self = shared_from_this(), request = std::move(request), wait, done = std::move(done)]() mutable {
+        Impl& s = *self->impl_;
+        if (!s.link || !s.link->conn || s.link->closed) {
+            return done(MakeError("not_connected", "the session is not connected to WhatsApp"));
+        }
+        s.link->conn->RequestMediaRetry(std::move(request), wait, std::move(done));
+        s.link->Rearm();
+    });
+}
+
 void Session::ManageGroup(GroupAction action, std::function<void(Result<GroupActionResult>)> done) {
     net::post(impl_->strand, [self = shared_from_this(), action = std::move(action), done = std::move(done)] {
         Impl& s = *self->impl_;

@@ -86,6 +86,11 @@ public:
     // while its ttl lasts (unless `refresh`), else a new media_conn IQ. `done` runs on the strand;
     // errors not_connected, media_conn_failed.
     void FetchMediaConn(bool refresh, std::function<void(Result<MediaConn>)> done);
+    // Asks our own phone to upload an expired file again (Connection::RequestMediaRetry); `done`
+    // runs on the strand with the new direct path or an error (not_connected when there is no
+    // connection; nothing at all when the connection closes while waiting: bound the wait).
+    void RequestMediaRetry(MediaRetryRequest request, std::chrono::seconds wait,
+                           std::function<void(Result<std::string>)> done);
 
     // A group change (Connection::ManageGroup); `done` runs on the session's strand, with
     // "not_connected" when there is no connection.

@@ -166,4 +166,16 @@ Message MediaMessage(const MediaMessageSpec& spec, std::string* mediatype) {
     return message;
 }
 
+ContextInfo* MutableMediaContext(Message& message) {
+    Message* m = &message;
+    if (m->has_documentwithcaptionmessage() && m->documentwithcaptionmessage().has_message())
+        m = m->mutable_documentwithcaptionmessage()->mutable_message();
+    if (m->has_imagemessage()) return m->mutable_imagemessage()->mutable_contextinfo();
+    if (m->has_videomessage()) return m->mutable_videomessage()->mutable_contextinfo();
+    if (m->has_audiomessage()) return m->mutable_audiomessage()->mutable_contextinfo();
+    if (m->has_documentmessage()) return m->mutable_documentmessage()->mutable_contextinfo();
+    if (m->has_stickermessage()) return m->mutable_stickermessage()->mutable_contextinfo();
+    return nullptr;
+}
+
 }  // namespace wadesk::wa

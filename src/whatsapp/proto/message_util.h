@@ -86,4 +86,9 @@ struct MediaMessageSpec {
 // `mediatype` gets the stanza's <enc mediatype> (image, video, ptt, audio, document, sticker).
 Message MediaMessage(const MediaMessageSpec& spec, std::string* mediatype = nullptr);
 
+// The contextInfo of the media message `message` carries (image, video, audio, document, also
+// inside documentWithCaptionMessage, sticker), created when absent; nullptr for other content.
+// A reply's quote (stanzaId, participant, quotedMessage) goes there.
+ContextInfo* MutableMediaContext(Message& message);
+
 }  // namespace wadesk::wa

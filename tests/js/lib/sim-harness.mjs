@@ -129,7 +129,8 @@ export class BaileysClient {
         this.pendingSaves = new Set();
     }
 
-    async connect({ prepareCreds } = {}) {
+    // `config`: further makeWASocket options (they win over the defaults below).
+    async connect({ prepareCreds, config } = {}) {
         const { state, saveCreds } = await useMultiFileAuthState(this.authDir);
         if (prepareCreds) prepareCreds(state.creds);
         this.creds = state.creds;
@@ -144,6 +145,7 @@ export class BaileysClient {
             shouldSyncHistoryMessage: () => false,
             connectTimeoutMs: 20000,
             qrTimeout: 60000,
+            ...config,
         });
         this.sock.ev.on('creds.update', () => {
             const p = saveCreds().finally(() => this.pendingSaves.delete(p));

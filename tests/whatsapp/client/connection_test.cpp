@@ -10,6 +10,7 @@
 #include "whatsapp/client/pairing.h"
 #include "whatsapp/client/pairing_code.h"
 #include "whatsapp/client/session.h"
+#include "whatsapp/crypto/media_retry.h"
 #include "whatsapp/crypto/primitives.h"
 
 namespace wadesk::wa {
@@ -723,6 +724,64 @@ TEST(Connection, ReceivesA1to1MessageAndReceiptsIt) {
     ASSERT_TRUE(ack);
     EXPECT_EQ(ack->tag, "ack");
     EXPECT_EQ(ack->AttrOr("error", ""), "");
+}
+
+// A media retry request (wa-protocol §11) goes to our own user; only the mediaretry notification
+// for its message answers it, and without one it ends as media_retry_timeout.
+TEST(Connection, MediaRetryWaitsForItsNotificationOrTimesOut) {
+    ServerKeys keys;
+    Companion c(keys);
+    Phone phone;
+    TimePoint t = Clock::now();
+    LoggedIn live = LogIn(c, keys, phone, t);
+    auto& server = *live.server;
+    const MediaRetryRequest r{"3EB0MEDIA0001", "15550002222@s.whatsapp.net", false, "", RandomBytes(32)};
+    std::optional<Result<std::string>> got;
+    c.connection->RequestMediaRetry(r, std::chrono::seconds(30), [&](Result<std::string> x) { got = std::move(x); });
+    Pump(*c.connection, c.sink, server, t);
+    auto receipt = server.Pop();
+    ASSERT_TRUE(receipt);
+    EXPECT_EQ(receipt->tag, "receipt");
+    EXPECT_EQ(receipt->AttrOr("type", ""), "server-error");
+    EXPECT_EQ(receipt->AttrOr("to", ""), "15551234567@s.whatsapp.net");
+    EXPECT_EQ(receipt->AttrOr("id", ""), r.message_id);
+    EXPECT_FALSE(got);
+
+    auto answer = [&](const std::string& id, const std::string& path) {
+        MediaRetryNotification n;
+        n.set_stanzaid(id);
+        n.set_directpath(path);
+        n.set_result(MediaRetryNotification::SUCCESS);
+        auto sealed = crypto::SealMediaRetry(r.media_key, id, SerializeProto(n)).value();
+        return Node("notification", {{"from", "15551234567@s.whatsapp.net"}, {"type", "mediaretry"}, {"id", id}},
+                    NodeList{Node("rmr", {{"jid", r.chat}, {"from_me", "false"}}),
+                             Node("encrypt", {}, NodeList{Node("enc_p", {}, sealed.ciphertext), Node("enc_iv", {}, sealed.iv)})});
+    };
+    // Another message's answer is acked and answers nothing.
+    server.Send(answer("3EB0OTHER0001", "/v/other.enc?oh=1&oe=2"));
+    Pump(*c.connection, c.sink, server, t);
+    auto ack = server.Pop();
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->tag, "ack");
+    EXPECT_FALSE(got);
+    server.Send(answer(r.message_id, "/v/new.enc?oh=1&oe=2"));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_TRUE(got);
+    ASSERT_TRUE(*got);
+    EXPECT_EQ(**got, "/v/new.enc?oh=1&oe=2");
+
+    // No answer at all: the wait is bounded.
+    got.reset();
+    c.connection->RequestMediaRetry(r, std::chrono::seconds(30), [&](Result<std::string> x) { got = std::move(x); });
+    Pump(*c.connection, c.sink, server, t);
+    EXPECT_TRUE(server.Pop());
+    c.connection->OnTick(t + std::chrono::seconds(29));
+    EXPECT_FALSE(got);
+    c.connection->OnTick(t + std::chrono::seconds(31));
+    ASSERT_TRUE(got);
+    ASSERT_FALSE(*got);
+    EXPECT_EQ(got->error().code, "media_retry_timeout");
+    EXPECT_EQ(c.connection->phase(), Connection::Phase::kConnected);
 }
 
 TEST(Connection, ReceiptIsWithheldWhenTheMessageIsNotCommitted) {
