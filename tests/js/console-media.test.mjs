@@ -11,6 +11,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { TestServer, until, repoRoot } from './lib/server.mjs';
 import { createAccounts, linkSession, simEnv, startSim } from './lib/client-harness.mjs';
+import { axeViolations } from './lib/axe.mjs';
 
 const kChromium = process.env.WADESK_CHROMIUM || '/usr/bin/chromium';
 const kScreens = path.join(process.env.WADESK_BUILD_DIR ?? path.join(repoRoot, 'build'), 'console-screens');
@@ -74,6 +75,7 @@ describe('console media', () => {
         const download = page.locator('#messages button.media.download', { hasText: 'list.pdf' });
         await download.waitFor({ timeout: 30000 });
         await page.screenshot({ path: path.join(kScreens, 'media-received-1280x800.png') });
+        assert.deepEqual(await axeViolations(page), [], 'axe on the received files');
         const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
         assert.equal(file.suggestedFilename(), 'list.pdf');
 
@@ -88,6 +90,7 @@ describe('console media', () => {
         assert.equal(got.media.sha256, sha256(kPng));
         await page.waitForFunction(() => document.querySelectorAll('#messages li.mine img.media').length === 1, null, { timeout: 20000 });
         await page.screenshot({ path: path.join(kScreens, 'media-sent-1280x800.png') });
+        assert.deepEqual(await axeViolations(page), [], 'axe on the sent file');
         assert.deepEqual(errors, []);
         assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
         await context.close();

@@ -13,11 +13,11 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { TestServer, until, repoRoot } from './lib/server.mjs';
 import { startSim } from './lib/client-harness.mjs';
+import { axeViolations } from './lib/axe.mjs';
 
 const kChromium = process.env.WADESK_CHROMIUM || '/usr/bin/chromium';
 const kSizes = [
@@ -25,7 +25,6 @@ const kSizes = [
   { name: 'desktop', width: 1280, height: 800, narrow: false },
 ];
 const kScreens = path.join(process.env.WADESK_BUILD_DIR ?? path.join(repoRoot, 'build'), 'console-screens');
-const kAxe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let sim;
 let srv;
@@ -98,11 +97,7 @@ async function closePage(page) {
 // Keeps a screenshot and runs axe-core on what is shown: no serious or critical violation.
 async function screen(page, size, name) {
   await page.screenshot({ path: path.join(kScreens, `${name}-${size.width}x${size.height}.png`) });
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(kAxe);
-  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
-  assert.deepEqual(violations, [], `axe on ${name} at ${size.name}`);
+  assert.deepEqual(await axeViolations(page), [], `axe on ${name} at ${size.name}`);
 }
 
 async function signIn(page, email, password) {

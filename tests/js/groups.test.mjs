@@ -10,13 +10,13 @@
 // too, each answer shown per participant (checked with axe-core, under the server's CSP).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { TestServer, until, repoRoot } from './lib/server.mjs';
 import { linkSession, startSim } from './lib/client-harness.mjs';
 import { cleanup, pairAndOpen } from './lib/sim-harness.mjs';
+import { axeViolations } from './lib/axe.mjs';
 
 const SHOP = '15550008001';   // the wadesk account
 const ALICE = '15550008002';  // a phone, the group's creator
@@ -294,16 +294,6 @@ test('the console shows the subject, each sender, the members and the system lin
 });
 
 const kScreens = path.join(process.env.WADESK_BUILD_DIR ?? path.join(repoRoot, 'build'), 'console-screens');
-const kAxe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-// The page's serious or critical axe-core violations.
-async function axeViolations(page) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(kAxe);
-  return page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
-}
-
 // Presses Tab until `selector` has the focus.
 async function tabTo(page, selector) {
   for (let i = 0; i < 40; i++) {
