@@ -93,6 +93,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
         wa.blobs = app->blobs_.get();
         wa.media_max_bytes = config.media_max_bytes;
         wa.ca_file = config.wa_ca_file;
+        wa.qr_timeout = std::chrono::seconds(config.wa_qr_timeout_s);
         auto engine = engine::MakeWaEngine(*app->repo_, app->master_key_, wa);
         if (!engine) return MakeError("invalid_config", "WhatsApp engine: " + engine.error().message);
         app->engine_ = std::move(*engine);

@@ -134,6 +134,10 @@ const std::vector<Knob>& Knobs() {
         {"wa-receive-threads", "WADESK_WA_RECEIVE_THREADS",
          "threads that decrypt and commit received WhatsApp messages (default 2)",
          [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.wa_receive_threads, v, 1, 256); }},
+        {"wa-qr-timeout", "WADESK_WA_QR_TIMEOUT",
+         "seconds a link by QR code waits for the scan before the account stops (default: WhatsApp's own sequence "
+         "of codes, about 160 s)",
+         [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.wa_qr_timeout_s, v, 1, 600); }},
         {"worker-threads", "WADESK_WORKER_THREADS", "database worker threads (default 4)",
          [](Config& c, const std::string& v) { return SetNumber<unsigned>(c.worker_threads, v, 1, 256); }},
         {"db-timeout", "WADESK_DB_TIMEOUT_MS",

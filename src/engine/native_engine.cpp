@@ -310,6 +310,7 @@ Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, s
         if (auto r = wa::TrustExtraCaFile(config.ca_file); !r)
             return MakeError("invalid_config", "WADESK_WA_CA_FILE: " + r.error().message);
     }
+    client.qr_wait_limit = config.qr_timeout;
     const auto key = CredentialKey(master_key);
     return std::unique_ptr<service::Engine>(new WaEngine(repo, key, std::move(client), config));
 }

@@ -9,6 +9,7 @@
 // - An incoming message is receipted to WhatsApp only after EngineEvents::OnIncomingMessage
 //   returned true (invariant 2), i.e. after the message, its events and the Signal state its
 //   decryption advanced were committed in one transaction.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ struct WaEngineConfig {
     int media_threads = 2;
     // Extra PEM CA certificates trusted for every TLS connection to WhatsApp (WADESK_WA_CA_FILE).
     std::string ca_file;
+    // How long a link by QR waits for a scan at most (WADESK_WA_QR_TIMEOUT; 0: WhatsApp's own
+    // sequence of codes, about 160 s).
+    std::chrono::seconds qr_timeout{0};
 };
 
 // Error "invalid_config" when the trust root is not 64 hex digits, the URL is not ws(s)://, or

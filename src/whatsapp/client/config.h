@@ -24,6 +24,9 @@ struct ClientConfig {
 
     std::chrono::seconds first_qr_ttl{60};  // the first ref is shown this long,
     std::chrono::seconds next_qr_ttl{20};   // each further ref this long; then qr_timeout
+    // When set, a link by QR gives up (qr_timeout) this long after its first code at the latest,
+    // even with refs left: the codes keep WhatsApp's lifetimes, only the wait is shorter.
+    std::chrono::seconds qr_wait_limit{0};
     std::chrono::seconds handshake_timeout{20};
     std::chrono::seconds ping_interval{25};
     std::chrono::seconds idle_timeout{45};  // no frame at all for this long: connection lost

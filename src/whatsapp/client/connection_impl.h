@@ -64,6 +64,7 @@ struct Connection::Impl {
     std::vector<std::string> refs;
     std::size_t next_ref = 0;
     std::optional<TimePoint> qr_deadline;
+    TimePoint qr_first_shown{};  // when the first code of this pairing was shown (qr_wait_limit)
     // Pairing by code (§5.2), after RequestPairingCode.
     struct LinkCode {
         std::string code;

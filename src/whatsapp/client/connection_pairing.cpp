@@ -26,7 +26,13 @@ void Connection::Impl::HandlePairDevice(const Node& iq, const Node& pair_device)
 
 void Connection::Impl::ShowNextQr() {
     if (next_ref >= refs.size()) return Fail(CloseKind::kQrTimeout, "qr_timeout", 408);
-    const auto ttl = next_ref == 0 ? config.first_qr_ttl : config.next_qr_ttl;
+    if (next_ref == 0) qr_first_shown = now;
+    auto ttl = std::chrono::duration_cast<std::chrono::seconds>(next_ref == 0 ? config.first_qr_ttl : config.next_qr_ttl);
+    if (config.qr_wait_limit.count() > 0) {
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(qr_first_shown + config.qr_wait_limit - now);
+        if (left.count() <= 0) return Fail(CloseKind::kQrTimeout, "qr_timeout", 408);
+        ttl = std::min(ttl, left);
+    }
     const std::string text = BuildQrText(refs[next_ref], crypto::View(creds.noise.pub),
                                          crypto::View(creds.identity.pub), creds.adv_secret, config.platform_id);
     ++next_ref;

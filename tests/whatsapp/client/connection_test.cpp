@@ -391,6 +391,32 @@ TEST(Connection, QrRefsRunOutIntoQrTimeout) {
     EXPECT_EQ(c.sink.closed->reason, "qr_timeout");
 }
 
+// WADESK_WA_QR_TIMEOUT: the wait ends at the limit although refs are left; the code shown last
+// is announced for what remains of the wait, not for its full lifetime.
+TEST(Connection, QrWaitLimitEndsThePairingEarly) {
+    ServerKeys keys;
+    Companion c(keys);
+    c.config.qr_wait_limit = 70s;
+    FakeServerConnection server(keys);
+    TimePoint t = Clock::now();
+    c.Connect(t);
+    Pump(*c.connection, c.sink, server, t);
+    server.Send(PairDevice(6));
+    Pump(*c.connection, c.sink, server, t);
+    ASSERT_EQ(c.events.qrs.size(), 1u);
+    EXPECT_EQ(c.events.qrs.back().second, 60s);
+    t += 60s;
+    c.connection->OnTick(t);
+    ASSERT_EQ(c.events.qrs.size(), 2u);
+    EXPECT_EQ(c.events.qrs.back().second, 10s);
+    EXPECT_FALSE(c.sink.closed);
+    t += 10s;
+    c.connection->OnTick(t);
+    ASSERT_TRUE(c.sink.closed);
+    EXPECT_EQ(c.sink.closed->kind, CloseKind::kQrTimeout);
+    EXPECT_EQ(c.events.qrs.size(), 2u);
+}
+
 TEST(Connection, BadHmacIsRefusedWithAnIqError) {
     ServerKeys keys;
     Companion c(keys);
