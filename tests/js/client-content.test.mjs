@@ -116,6 +116,23 @@ test('image, voice, document, location, contact and reaction arrive typed, with 
     const lines = await page.locator('#messages li .body').allTextContents();
     assert.deepEqual(lines.sort(), ['📷 the receipt', '🎤 voice', '📄 invoice-42.pdf', '📍 Cafe, Tverskoy Blvd 26 (55.753900, 37.604900)',
       '👤 Ivan Petrov', '↩ reacted 👍'].sort());
+
+    // Each file that failed says so and offers to fetch it again. Asking again is answered 202
+    // and the file is fetched anew: it names no file at the media host, so it fails again and
+    // the note comes back, with no error shown.
+    const notes = page.locator('#messages .media.note');
+    assert.equal(await notes.count(), 3);
+    for (const text of await notes.allTextContents()) assert.match(text, /^The file could not be downloaded\. Try again/);
+    const asked = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/messages/${byWaId.IMG1.id}/media/download`));
+    await page.locator(`#messages li[data-id="${byWaId.IMG1.id}"] .media.note button`, { hasText: 'Try again' }).click();
+    assert.equal((await asked).status(), 202);
+    await until('fetched again, failed again', async () => {
+      const m = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}/chats/${chatId}/messages?limit=50`, token), 'messages');
+      return m.items.find((x) => x.id === byWaId.IMG1.id)?.media?.status === 'failed';
+    }, 60000);
+    await page.waitForFunction(() => document.querySelectorAll('#messages .media.note').length === 3
+      && ![...document.querySelectorAll('#messages .media.note')].some((n) => n.textContent.includes('Downloading')));
+    assert.equal(await page.locator('#messages .media.note [role=alert]').count(), 0, 'no error shown');
   } finally {
     await browser.close();
   }
