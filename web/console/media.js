@@ -6,6 +6,7 @@ import { api, auth, ApiError, randomId } from './api.js';
 import { html, useEffect, useState } from './ui.js';
 
 const urls = new Map();  // media url + sha256 -> Promise<object URL>
+const asked = new Set();  // messages whose file was asked for again in this tab
 
 function objectUrl(media) {
   const key = `${media.url}#${media.sha256}`;
@@ -61,9 +62,17 @@ export function Media({ message: m, refresh }) {
   if (!media || m.deleted) return null;
   if (media.status === 'pending') return html`<span class="media note">Downloading the file…</span>`;
   if (!ready) {
-    const why = media.status === 'too_large' ? 'The file is too large to download.' : 'The file could not be downloaded.';
+    // Files of the phone's history are fetched on demand, not at import: until asked for, they
+    // were never tried, not failed.
+    const untried = m.fromHistory && media.status === 'failed' && !asked.has(m.id);
+    const why = media.status === 'too_large' ? 'The file is too large to download.'
+      : untried ? 'The file is on the phone, not downloaded yet.' : 'The file could not be downloaded.';
+    const fetchAgain = async () => {
+      asked.add(m.id);
+      refresh(await api('POST', `${media.url}/download`));
+    };
     return html`<span class="media note">${why} <button type="button" class="link"
-      onClick=${attempt(async () => refresh(await api('POST', `${media.url}/download`)))}>Try again</button>
+      onClick=${attempt(fetchAgain)}>${untried ? 'Download' : 'Try again'}</button>
       ${problem && html` <span role="alert">${problem}</span>`}</span>`;
   }
   if (m.type === 'image' || m.type === 'sticker') {
