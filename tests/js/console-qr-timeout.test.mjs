@@ -68,7 +68,7 @@ for (const size of [{ name: 'phone', width: 390, height: 844 }, { name: 'desktop
       await page.getByRole('button', { name: '+ Link an account' }).click();
       await page.waitForSelector('#qr:not([hidden])', { timeout: 20000 });
       const started = Date.now();
-      await page.waitForFunction(() => document.getElementById('account-status').textContent
+      await page.waitForFunction(() => document.getElementById('account-status')?.textContent
         === 'Stopped: nobody scanned the QR code in time', null, { timeout: 20000 });
       assert.ok(Date.now() - started < (kQrTimeoutS + 10) * 1000, 'the wait ended at the configured limit');
       assert.equal(await page.locator('#qr').isVisible(), false, 'the expired QR is gone');
@@ -84,7 +84,7 @@ for (const size of [{ name: 'phone', width: 390, height: 844 }, { name: 'desktop
       const qr = await srv.ok(srv.get(`/api/whatsapp/sessions/${session.id}/qr`, token));
       assert.equal(await page.getAttribute('#qr-image', 'src'), qr.qrCode, 'the page shows the new QR');
       assert.equal((await sim.control('POST', `/accounts/${phone}/scan`, { qr: qr.qr })).status, 200);
-      await page.waitForFunction((p) => document.getElementById('account-status').textContent === `Connected · +${p}`,
+      await page.waitForFunction((p) => document.getElementById('account-status')?.textContent === `Connected · +${p}`,
         phone, { timeout: 20000 });
       const sessions = listOf(await srv.ok(srv.get('/api/whatsapp/sessions', token)));
       assert.deepEqual(sessions.map((s) => [s.id, s.status]), [[session.id, 'connected']], 'the same account, linked');

@@ -84,6 +84,8 @@ async function newPage(size, { notifications = false } = {}) {
     document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   const page = await context.newPage();
+  // The predicates of page.waitForFunction run in the page too: they read elements with ?. since a
+  // page that is (re)loading has not rendered them yet, and a throw there would count here.
   page.on('pageerror', (e) => { page.errors = [...(page.errors ?? []), String(e)]; });
   return page;
 }
@@ -107,7 +109,7 @@ async function signIn(page, email, password) {
   await form.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForSelector('#app:not([hidden])');
-  await page.waitForFunction(() => document.getElementById('live').textContent === 'live');
+  await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
 }
 
 const visible = (page, sel) => page.locator(sel).isVisible();
@@ -178,7 +180,7 @@ for (const size of kSizes) {
         await page.locator('#login-form').getByLabel('Email').fill(company.adminEmail);
         await page.locator('#login-form').getByLabel('Password').fill('not-the-password');
         await page.getByRole('button', { name: 'Log in' }).click();
-        await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0);
+        await page.waitForFunction(() => document.getElementById('login-error')?.textContent.length > 0);
         assert.match(await page.textContent('#login-error'), /invalid|password|credentials/i);
         assert.equal(await page.isHidden('#app'), true);
       } finally {
@@ -194,7 +196,7 @@ for (const size of kSizes) {
       const page = await newPage(size);
       try {
         await signIn(page, company.adminEmail, company.adminPassword);
-        await page.waitForFunction(() => document.getElementById('sessions-empty').textContent.includes('No account'));
+        await page.waitForFunction(() => document.getElementById('sessions-empty')?.textContent.includes('No account'));
         await screen(page, size, 'no-account');
 
         // Link: the page creates the account and shows its QR; the phone scans it.
@@ -208,7 +210,7 @@ for (const size of kSizes) {
         assert.match(await page.textContent('#account-status'), /Waiting for the QR scan/);
         await screen(page, size, 'account-qr');
         assert.equal((await sim.control('POST', `/accounts/${shop}/scan`, { qr: qr.qr })).status, 200);
-        await page.waitForFunction((p) => document.getElementById('account-status').textContent === `Connected · +${p}`, shop, { timeout: 20000 });
+        await page.waitForFunction((p) => document.getElementById('account-status')?.textContent === `Connected · +${p}`, shop, { timeout: 20000 });
         await page.waitForSelector('#qr', { state: 'hidden' });
         // A second "Link an account" while this one is linked makes no idle account twice.
         if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
@@ -302,7 +304,7 @@ for (const size of kSizes) {
         // A reload keeps the account and the open chat.
         await page.reload();
         await page.waitForSelector('#app:not([hidden])');
-        await page.waitForFunction(() => document.getElementById('chat-title').textContent.startsWith('Customer') || document.getElementById('chat-title').textContent.startsWith('+'));
+        await page.waitForFunction(() => document.getElementById('chat-title')?.textContent.startsWith('Customer') || document.getElementById('chat-title')?.textContent.startsWith('+'));
         assert.equal(await page.locator('#chats button.chat[aria-current="true"]').count(), 1);
       } finally {
         await closePage(page);
@@ -339,7 +341,7 @@ for (const size of kSizes) {
         assert.ok((await page.locator('#send-text').boundingBox()).height >= 30, 'the composer shows its line');
 
         await socket.downNow();
-        await page.waitForFunction(() => document.getElementById('live').textContent !== 'live');
+        await page.waitForFunction(() => document.getElementById('live')?.textContent !== 'live');
         const replays = [];
         page.on('request', (r) => { if (/\/api\/events\?after=\d+/.test(r.url())) replays.push(r.url()); });
         await customerWrites(customer, shop, 'second, while your socket was down');
@@ -352,7 +354,7 @@ for (const size of kSizes) {
 
         socket.up();
         await page.waitForFunction(() => [...document.querySelectorAll('#messages .body')].some((e) => e.textContent === 'second, while your socket was down'), null, { timeout: 20000 });
-        await page.waitForFunction(() => document.getElementById('live').textContent === 'live');
+        await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
         assert.ok(replays.length >= 1, 'the page asked /api/events for what it missed');
         assert.equal(await page.locator('#messages .body', { hasText: 'first, while you watch' }).count(), 1, 'nothing shown twice');
         assert.match(await chatButton(page, 'second, while').locator('.preview').textContent(), /second, while/);
@@ -361,10 +363,10 @@ for (const size of kSizes) {
         // After a reload the page knows no event id until one arrives; a drop then is recovered too
         // (by replay once it has an id, else by reading the view again).
         await page.reload();
-        await page.waitForFunction(() => document.getElementById('live').textContent === 'live');
+        await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
         await page.waitForFunction(() => [...document.querySelectorAll('#messages .body')].some((e) => e.textContent === 'second, while your socket was down'));
         await socket.downNow();
-        await page.waitForFunction(() => document.getElementById('live').textContent !== 'live');
+        await page.waitForFunction(() => document.getElementById('live')?.textContent !== 'live');
         await customerWrites(customer, shop, 'third, before any event');
         await until('stored', async () => (await apiItems(srv.get(`/api/whatsapp/sessions/${session.id}/chats`, token))).some((c) => c.lastMessage === 'third, before any event'));
         socket.up();
@@ -496,13 +498,13 @@ for (const size of kSizes) {
         await screen(page, size, 'account-relink');
         const qr = await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/qr`, token));
         assert.equal((await sim.control('POST', `/accounts/${shop}/scan`, { qr: qr.qr })).status, 200);
-        await page.waitForFunction((p) => document.getElementById('account-status').textContent === `Connected · +${p}`, shop, { timeout: 20000 });
+        await page.waitForFunction((p) => document.getElementById('account-status')?.textContent === `Connected · +${p}`, shop, { timeout: 20000 });
         assert.equal((await apiItems(srv.get('/api/whatsapp/sessions', token))).length, 1, 'no second account was made');
 
         // Rename.
         await page.locator('#rename-form').getByLabel('Name', { exact: true }).fill('Front desk');
         await page.getByRole('button', { name: 'Rename' }).click();
-        await page.waitForFunction(() => document.querySelector('#sessions .account .name').textContent === 'Front desk');
+        await page.waitForFunction(() => document.querySelector('#sessions .account .name')?.textContent === 'Front desk');
         assert.equal((await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}`, token))).name, 'Front desk');
         await screen(page, size, 'account');
 
@@ -520,7 +522,7 @@ for (const size of kSizes) {
         await page.getByRole('button', { name: 'Unlink from WhatsApp' }).click();
         await page.waitForSelector('#confirm[open]');
         await page.locator('#confirm-ok').click();
-        await page.waitForFunction(() => document.getElementById('account-status').textContent.startsWith('Logged out: unlinked by an admin'));
+        await page.waitForFunction(() => document.getElementById('account-status')?.textContent.startsWith('Logged out: unlinked by an admin'));
         await page.getByRole('button', { name: 'Link again (new QR)' }).waitFor();
 
         // Delete, keeping the history or not: asked first, in a dialog.
@@ -570,7 +572,7 @@ for (const size of kSizes) {
         const id = sessions.find((x) => x.status === 'qr').id;
         const qr = await srv.ok(srv.get(`/api/whatsapp/sessions/${id}/qr`, token));
         assert.equal((await sim.control('POST', `/accounts/${phone}/scan`, { qr: qr.qr })).status, 200);
-        await page.waitForFunction((p) => document.getElementById('account-status').textContent === `Connected · +${p}`, phone, { timeout: 20000 });
+        await page.waitForFunction((p) => document.getElementById('account-status')?.textContent === `Connected · +${p}`, phone, { timeout: 20000 });
         if (size.narrow) await page.getByRole('button', { name: 'Back to chats' }).click();
         return id;
       };
@@ -596,7 +598,7 @@ for (const size of kSizes) {
 
         // A history that cannot be read: the line says so, in words, and stays.
         await linkFromPage(broken);
-        await page.waitForFunction(() => /could not be imported \(the phone sent it damaged\)/.test(document.getElementById('history-import').textContent)
+        await page.waitForFunction(() => /could not be imported \(the phone sent it damaged\)/.test(document.getElementById('history-import')?.textContent)
           && !document.getElementById('history-import').hidden, null, { timeout: 20000 });
         await screen(page, size, 'history-failed');
       } finally {
@@ -635,11 +637,11 @@ for (const size of kSizes) {
         await page.waitForSelector('#pairing-form:not([hidden])', { timeout: 20000 });
         await page.getByLabel('Or link with the phone number instead').fill(`+${shop}`);
         await page.getByRole('button', { name: 'Get a code' }).click();
-        await page.waitForFunction(() => /^[1-9A-Z]{4}-[1-9A-Z]{4}$/.test(document.getElementById('pairing-code').textContent), null, { timeout: 20000 });
+        await page.waitForFunction(() => /^[1-9A-Z]{4}-[1-9A-Z]{4}$/.test(document.getElementById('pairing-code')?.textContent), null, { timeout: 20000 });
         await screen(page, size, 'pairing-code');
         const code = await page.textContent('#pairing-code');
         assert.equal((await sim.control('POST', `/accounts/${shop}/pair-code`, { code })).status, 200);
-        await page.waitForFunction((p) => document.getElementById('account-status').textContent === `Connected · +${p}`, shop, { timeout: 20000 });
+        await page.waitForFunction((p) => document.getElementById('account-status')?.textContent === `Connected · +${p}`, shop, { timeout: 20000 });
         assert.equal(await page.isHidden('#pairing-form'), true);
       } finally {
         await closePage(page);
@@ -690,7 +692,7 @@ for (const size of kSizes) {
         }
         // New messages are announced to screen readers.
         await customerWrites(customer, shop, 'great, thanks');
-        await page.waitForFunction(() => document.getElementById('announcer').textContent.includes('great, thanks'), null, { timeout: 20000 });
+        await page.waitForFunction(() => document.getElementById('announcer')?.textContent.includes('great, thanks'), null, { timeout: 20000 });
         assert.equal(await page.getAttribute('#announcer', 'aria-live'), 'polite');
       } finally {
         await closePage(page);
@@ -708,7 +710,7 @@ for (const size of kSizes) {
       try {
         await signIn(admin, company.adminEmail, company.adminPassword);
         await admin.getByRole('button', { name: 'Team' }).click();
-        await admin.waitForFunction((n) => document.getElementById('team-session').textContent === n, `Shop rights ${size.name}`);
+        await admin.waitForFunction((n) => document.getElementById('team-session')?.textContent === n, `Shop rights ${size.name}`);
         const form = admin.locator('#manager-form');
         await form.getByLabel('Name', { exact: true }).fill('Mia');
         await form.getByLabel('Email', { exact: true }).fill(email);
@@ -718,7 +720,7 @@ for (const size of kSizes) {
 
         // Without a grant the manager sees no account, says so, and has nothing to link.
         await signIn(manager, email, 'mia-password-1');
-        await manager.waitForFunction(() => document.getElementById('sessions-empty').textContent.includes('No account is shared with you yet'));
+        await manager.waitForFunction(() => document.getElementById('sessions-empty')?.textContent.includes('No account is shared with you yet'));
         assert.equal(await manager.locator('#sessions li').count(), 0);
         assert.equal(await manager.isHidden('#new-session'), true);
         await screen(manager, size, 'manager-no-account');
@@ -726,7 +728,7 @@ for (const size of kSizes) {
         // Ticking Write ticks Read too; the page confirms what was saved.
         await admin.getByLabel('Write for Mia').check();
         assert.equal(await admin.getByLabel('Read for Mia').isChecked(), true);
-        await admin.waitForFunction(() => document.getElementById('grants-status').textContent.startsWith('Saved: Mia may read, write'));
+        await admin.waitForFunction(() => document.getElementById('grants-status')?.textContent.startsWith('Saved: Mia may read, write'));
         await screen(admin, size, 'team');
         const mia = (await srv.ok(srv.get('/api/managers', token))).find((m) => m.email === email);
         assert.deepEqual((await srv.ok(srv.get(`/api/whatsapp/sessions/${sessionId}/access`, token))).map((g) => [g.managerId, g.canRead, g.canWrite, g.canManageChats]), [[mia.id, true, true, false]]);
@@ -745,34 +747,34 @@ for (const size of kSizes) {
         // Write taken away while the page is open: the next send is refused in words and the
         // composer gives way to a note; the same after a reload.
         await admin.getByLabel('Write for Mia').uncheck();
-        await admin.waitForFunction(() => document.getElementById('grants-status').textContent.startsWith('Saved: Mia may read on'));
+        await admin.waitForFunction(() => document.getElementById('grants-status')?.textContent.startsWith('Saved: Mia may read on'));
         await manager.getByLabel('Message', { exact: true }).fill('Can I still write?');
         await manager.keyboard.press('Enter');
-        await manager.waitForFunction(() => document.getElementById('app-error').textContent.length > 0);
+        await manager.waitForFunction(() => document.getElementById('app-error')?.textContent.length > 0);
         await manager.waitForSelector('#composer-note:not([hidden])');
         assert.equal(await manager.isHidden('#send-form'), true);
         await manager.reload();
         await manager.waitForSelector('#app:not([hidden])');
         await manager.waitForFunction(() => /· Read$/.test(document.querySelector('#sessions .account .status')?.textContent ?? ''));
-        await manager.waitForFunction(() => document.getElementById('chat-title').textContent.includes('Rights customer'));
+        await manager.waitForFunction(() => document.getElementById('chat-title')?.textContent.includes('Rights customer'));
         assert.equal(await manager.isHidden('#send-form'), true);
         assert.match(await manager.textContent('#composer-note'), /can read this account but not write/);
         await screen(manager, size, 'read-only-chat');
 
         // Manage chats: the manager pins, labels, assigns to themselves and archives.
         await admin.getByLabel('Manage chats for Mia').check();
-        await admin.waitForFunction(() => document.getElementById('grants-status').textContent.startsWith('Saved: Mia may read, manage chats'));
+        await admin.waitForFunction(() => document.getElementById('grants-status')?.textContent.startsWith('Saved: Mia may read, manage chats'));
         await manager.reload();
         await manager.waitForSelector('#app:not([hidden])');
         await manager.getByRole('button', { name: 'Manage chat', exact: true }).click();
         await manager.getByLabel('Assigned to').selectOption({ label: 'Me' });
         await manager.getByLabel('Labels (separated by commas)').fill('vip, order');
         await manager.getByRole('button', { name: 'Save assignee and labels' }).click();
-        await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Saved.');
+        await manager.waitForFunction(() => document.getElementById('chat-details-status')?.textContent === 'Saved.');
         await manager.getByRole('button', { name: 'Pin', exact: true }).click();
-        await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Pinned.');
+        await manager.waitForFunction(() => document.getElementById('chat-details-status')?.textContent === 'Pinned.');
         await manager.getByRole('button', { name: 'Mute', exact: true }).click();
-        await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Muted.');
+        await manager.waitForFunction(() => document.getElementById('chat-details-status')?.textContent === 'Muted.');
         assert.equal(await manager.getByRole('button', { name: 'Mute', exact: true }).getAttribute('aria-pressed'), 'true');
         await screen(manager, size, 'manage-chat');
         let chat = (await apiItems(srv.get(`/api/whatsapp/sessions/${sessionId}/chats`, token)))[0];
@@ -787,7 +789,7 @@ for (const size of kSizes) {
         await chatButton(manager, 'Rights customer').click();
         await manager.getByRole('button', { name: 'Manage chat', exact: true }).click();
         await manager.getByRole('button', { name: 'Archive', exact: true }).click();
-        await manager.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Archived.');
+        await manager.waitForFunction(() => document.getElementById('chat-details-status')?.textContent === 'Archived.');
         chat = (await apiItems(srv.get(`/api/whatsapp/sessions/${sessionId}/chats?archived=true`, token)))[0];
         assert.equal(chat.archived, true);
         if (size.narrow) await manager.getByRole('button', { name: 'Back to chats' }).click();
@@ -802,11 +804,11 @@ for (const size of kSizes) {
         await admin.getByRole('button', { name: 'Manage chat', exact: true }).click();
         await admin.getByLabel('Assigned to').selectOption({ label: 'Nobody' });
         await admin.getByRole('button', { name: 'Save assignee and labels' }).click();
-        await admin.waitForFunction(() => document.getElementById('chat-details-status').textContent === 'Saved.');
+        await admin.waitForFunction(() => document.getElementById('chat-details-status')?.textContent === 'Saved.');
         assert.equal((await apiItems(srv.get(`/api/whatsapp/sessions/${sessionId}/chats?archived=true`, token)))[0].assignedTo, null);
         await admin.getByLabel('Assigned to').selectOption({ label: 'Mia' });
         await admin.getByRole('button', { name: 'Save assignee and labels' }).click();
-        await admin.waitForFunction(() => document.getElementById('chat-subtitle').textContent.includes('assigned to Mia'));
+        await admin.waitForFunction(() => document.getElementById('chat-subtitle')?.textContent.includes('assigned to Mia'));
         assert.equal((await apiItems(srv.get(`/api/whatsapp/sessions/${sessionId}/chats?archived=true`, token)))[0].assignedTo, mia.id);
       } finally {
         await closePage(admin);
@@ -828,24 +830,24 @@ for (const size of kSizes) {
         await page.locator('#manager-form').getByLabel('Name', { exact: true }).fill('Noah Smith');
         await page.getByLabel('New password (leave empty to keep it)').fill('noah-new-password');
         await page.getByRole('button', { name: 'Save' }).click();
-        await page.waitForFunction(() => document.getElementById('grants-status').textContent === 'Saved, with the new password.');
+        await page.waitForFunction(() => document.getElementById('grants-status')?.textContent === 'Saved, with the new password.');
         assert.equal((await srv.post('/api/auth/login', undefined, { email, password: 'noah-password-1' })).status, 401);
         await signIn(noah, email, 'noah-new-password');
 
         // Disabled: Noah's open page is signed out at once (its socket is closed and refused).
         await page.getByRole('button', { name: 'Disable Noah Smith' }).click();
-        await page.waitForFunction(() => document.getElementById('grants-status').textContent === 'Noah Smith disabled.');
+        await page.waitForFunction(() => document.getElementById('grants-status')?.textContent === 'Noah Smith disabled.');
         await noah.waitForSelector('#login:not([hidden])', { timeout: 20000 });
         assert.equal(await noah.isHidden('#app'), true);
         assert.ok([401, 403].includes((await srv.post('/api/auth/login', undefined, { email, password: 'noah-new-password' })).status), 'a disabled manager cannot sign in');
         await page.getByRole('button', { name: 'Enable Noah Smith' }).click();
-        await page.waitForFunction(() => document.getElementById('grants-status').textContent === 'Noah Smith enabled.');
+        await page.waitForFunction(() => document.getElementById('grants-status')?.textContent === 'Noah Smith enabled.');
         await screen(page, size, 'team-managers');
 
         await page.getByRole('button', { name: 'Delete Noah Smith' }).click();
         await page.waitForSelector('#confirm[open]');
         await page.locator('#confirm-ok').click();
-        await page.waitForFunction(() => document.getElementById('grants-status').textContent === 'Noah Smith deleted.');
+        await page.waitForFunction(() => document.getElementById('grants-status')?.textContent === 'Noah Smith deleted.');
         assert.deepEqual(await srv.ok(srv.get('/api/managers', token)), []);
       } finally {
         await closePage(page);

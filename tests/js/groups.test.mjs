@@ -271,7 +271,7 @@ test('the console shows the subject, each sender, the members and the system lin
     await page.fill('#login-password', company.adminPassword);
     await page.click('#login-form button[type=submit]');
     await page.click(`#chats li[data-id="${chat.id}"]`);
-    await page.waitForFunction(() => /participants: /.test(document.getElementById('chat-subtitle').textContent));
+    await page.waitForFunction(() => /participants: /.test(document.getElementById('chat-subtitle')?.textContent));
     assert.equal(await page.textContent('#chat-title'), 'Order 7781 (shipped)');
     const subtitle = await page.textContent('#chat-subtitle');
     assert.match(subtitle, /Alice \(owner\)/);
@@ -345,7 +345,7 @@ test('in the console an admin of the group adds and removes participants, by key
       await tabTo(page, '#participant-number');
       await page.keyboard.type(`+${ERIN}`);
       await page.keyboard.press('Enter');
-      await page.waitForFunction((n) => document.getElementById('participant-answers').textContent === `+${n}: added.`, ERIN, { timeout: 20000 });
+      await page.waitForFunction((n) => document.getElementById('participant-answers')?.textContent === `+${n}: added.`, ERIN, { timeout: 20000 });
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'participant-number', 'the field keeps the focus');
       assert.equal(await page.inputValue('#participant-number'), '', 'the field is cleared');
       await page.waitForFunction(() => document.querySelectorAll('#participants li').length === 3, null, { timeout: 20000 });
@@ -354,7 +354,7 @@ test('in the console an admin of the group adds and removes participants, by key
       // Someone already in the group: WhatsApp's answer for them, in words.
       await page.fill('#participant-number', ALICE);
       await page.keyboard.press('Enter');
-      await page.waitForFunction((n) => document.getElementById('participant-answers').textContent === `+${n}: already in the group.`, ALICE, { timeout: 20000 });
+      await page.waitForFunction((n) => document.getElementById('participant-answers')?.textContent === `+${n}: already in the group.`, ALICE, { timeout: 20000 });
       assert.equal(await page.getAttribute('#participant-answers p', 'class'), 'refused');
       await page.screenshot({ path: path.join(kScreens, `group-participants-${size.width}x${size.height}.png`) });
       assert.deepEqual(await axeViolations(page), [], `axe at ${size.width}px`);
@@ -369,7 +369,7 @@ test('in the console an admin of the group adds and removes participants, by key
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm-ok');
       await page.keyboard.press('Enter');
-      await page.waitForFunction(() => /: removed\.$/.test(document.getElementById('participant-answers').textContent), null, { timeout: 20000 });
+      await page.waitForFunction(() => /: removed\.$/.test(document.getElementById('participant-answers')?.textContent), null, { timeout: 20000 });
       await page.waitForFunction(() => document.querySelectorAll('#participants li').length === 2, null, { timeout: 20000 });
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'group-panel-title', 'the focus is not lost with the row');
       assert.ok(!(await members()).some((p) => p.phone === ERIN), 'Erin is gone at WhatsApp');
