@@ -53,13 +53,18 @@ domain::Message WadeskService::DownloadMediaAgain(const Actor& actor, const std:
     pending.status = "pending";
     auto row = repo_.UpdateMessageMedia(session_id, m->id, pending);
     if (!row) MediaNotFound("message");
+    // Shown as pending before the download can end: the outcome's event must come after this one
+    // in every stream, or a page would keep showing "pending" after a fast failure.
+    auto updated = [&](const domain::Message& shown) {
+        Emit(shown.company_id, session_id, "whatsapp:message_updated",
+             {{"sessionId", session_id}, {"chatId", shown.chat_id}, {"message", MessageView(shown)}});
+    };
+    updated(*row);
     auto started = engine_.DownloadMedia(session_id, m->id, pending.ref);
     if (!started) {
-        repo_.UpdateMessageMedia(session_id, m->id, *m->media);
+        if (auto back = repo_.UpdateMessageMedia(session_id, m->id, *m->media)) updated(*back);
         throw ServiceError(FailureKind::kUnavailable, started.error().code, started.error().message);
     }
-    Emit(row->company_id, session_id, "whatsapp:message_updated",
-         {{"sessionId", session_id}, {"chatId", row->chat_id}, {"message", MessageView(*row)}});
     return *row;
 }
 

@@ -615,7 +615,7 @@ function renderMessages(keep) {
   const c = state.chat;
   render(html`<${MessageList} messages=${c ? state.messages : []} inGroup=${Boolean(c?.isGroup)} status=${messagesStatus()}
     hasOlder=${Boolean(c && state.hasOlder)} loadingOlder=${state.loadingOlder} onOlder=${() => loadOlder().catch(fail('app-error'))}
-    jumpNew=${state.jumpNew} onJump=${jumpToNewest} refresh=${upsertMessage} />`, scroller);
+    jumpNew=${state.jumpNew} onJump=${jumpToNewest} />`, scroller);
   if (keep === 'bottom' || (keep === 'follow' && atBottom)) scroller.scrollTop = scroller.scrollHeight;
   else if (keep === 'anchor') scroller.scrollTop = scroller.scrollHeight - fromBottom;
   else scroller.scrollTop = top;

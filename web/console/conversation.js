@@ -81,14 +81,14 @@ function Delivery({ message: m }) {
     </span>`;
 }
 
-function Message({ message: m, inGroup, refresh }) {
+function Message({ message: m, inGroup }) {
   if (m.type === 'system') return html`<li class="system" data-id=${m.id}>${m.body}</li>`;
   const when = m.timestamp ? new Date(m.timestamp) : null;
   const notice = m.deleted || m.type === 'undecryptable';
   return html`
     <li class=${m.fromMe ? 'mine' : ''} data-id=${m.id}>
       ${!m.fromMe && inGroup && html`<span class="sender">${m.sender?.name || m.sender?.phone || ''}</span>`}
-      <${Media} message=${m} refresh=${refresh} />
+      <${Media} message=${m} />
       <span class=${notice ? 'body notice' : 'body'}>${contentText(m)}</span>
       <small class="meta">${m.edited && !m.deleted ? 'edited ' : ''}${when && html`
         <time datetime=${m.timestamp} title=${when.toLocaleString()}>${clock(when)}</time>`}${m.fromMe && html`<${Delivery} message=${m} />`}</small>
@@ -97,7 +97,7 @@ function Message({ message: m, inGroup, refresh }) {
 
 // The content of #scroller: "Older messages", a status line, the messages under day separators
 // ("Today", "Yesterday", the date) and "New messages ↓" for a reader up in the history.
-export function MessageList({ messages, inGroup, status, hasOlder, loadingOlder, onOlder, jumpNew, onJump, refresh }) {
+export function MessageList({ messages, inGroup, status, hasOlder, loadingOlder, onOlder, jumpNew, onJump }) {
   const rows = [];
   let lastDay = null;
   for (const m of messages) {
@@ -106,7 +106,7 @@ export function MessageList({ messages, inGroup, status, hasOlder, loadingOlder,
       lastDay = dayKey(when);
       rows.push(html`<li key=${`day-${lastDay}`} class="day">${dayLabel(when)}</li>`);
     }
-    rows.push(html`<${Message} key=${m.id} message=${m} inGroup=${inGroup} refresh=${refresh} />`);
+    rows.push(html`<${Message} key=${m.id} message=${m} inGroup=${inGroup} />`);
   }
   return html`
     <button id="older" type="button" hidden=${!hasOlder} disabled=${loadingOlder} onClick=${onOlder}>Older messages</button>

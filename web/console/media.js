@@ -34,9 +34,8 @@ async function download(m) {
   a.remove();
 }
 
-// The file of message `m`, or nothing when it has none. `refresh(m)` shows a message again after
-// a download was asked for.
-export function Media({ message: m, refresh }) {
+// The file of message `m`, or nothing when it has none.
+export function Media({ message: m }) {
   const media = m.media;
   const inline = ['image', 'sticker', 'audio', 'voice'].includes(m.type);
   const [url, setUrl] = useState(null);
@@ -67,9 +66,11 @@ export function Media({ message: m, refresh }) {
     const untried = m.fromHistory && media.status === 'failed' && !asked.has(m.id);
     const why = media.status === 'too_large' ? 'The file is too large to download.'
       : untried ? 'The file is on the phone, not downloaded yet.' : 'The file could not be downloaded.';
+    // The answer is not shown: the server's whatsapp:message_updated events (pending, then the
+    // outcome) come in order, while this answer may arrive after a fast outcome.
     const fetchAgain = async () => {
       asked.add(m.id);
-      refresh(await api('POST', `${media.url}/download`));
+      await api('POST', `${media.url}/download`);
     };
     return html`<span class="media note">${why} <button type="button" class="link"
       onClick=${attempt(fetchAgain)}>${untried ? 'Download' : 'Try again'}</button>
