@@ -56,7 +56,8 @@ after(async () => {
 test('preview (the default) logs the first 40 characters', async () => {
     const line = await phoneWrites(kText);
     assert.ok(line.endsWith(': Order 4471: deliver to Müller, 5th floor...'), line);
-    assert.ok(!srv.stderr.includes('9931'), 'the rest of the text is not logged');
+    // (Looked for as words: the digits alone may be part of a port or an id in the log.)
+    assert.ok(!srv.stderr.includes('the code is'), 'the rest of the text is not logged');
 });
 
 test('full logs the whole text on one line; a send is logged the same way', async () => {
@@ -76,7 +77,7 @@ test('off logs no text at all', async () => {
     const reply = await srv.post(`/api/whatsapp/sessions/${sessionId}/chats/${PHONE}/send`, token, { message: 'Your code: 7788' });
     assert.equal(reply.status, 201, reply.text);
     await until('the sent line', async () => srv.stderr.includes(`Message sent for session ${sessionId}: [text not logged]`));
-    assert.ok(!srv.stderr.includes('Order 4471') && !srv.stderr.includes('7788'), 'no message text in the log');
+    assert.ok(!srv.stderr.includes('Order 4471') && !srv.stderr.includes('Your code'), 'no message text in the log');
 });
 
 test('a bad value stops the server with a message naming the setting', async () => {
