@@ -123,7 +123,7 @@ for (const w of r.runs) {
         + (p.wadesk_busiest_threads ? ` wadesk's busiest threads used ${p.wadesk_busiest_threads.map((t) => `${t.pct} %`).join(', ')} of a core.` : ''));
 }
 {
-    const lanes = Number(process.env.WADESK_WA_RECEIVE_THREADS || 2);  // wadesk's receive pool (its default: 2)
+    const lanes = Number(process.env.WADESK_WA_RECEIVE_THREADS || 8);  // wadesk's receive pool (its default: 8)
     const held = r.runs.filter((w) => w.max).map((w) => `${w.backend} ${fmt((lanes / w.max.committed_per_s) * 1000, 2)} ms`).join(', ');
     L(`- wadesk decrypts and commits on a pool of ${lanes} receive threads (\`WADESK_WA_RECEIVE_THREADS\`), one message at a`);
     L(`  time per thread, the commit synchronous: at the max phase's rate each message held a thread for ${held} of wall`);

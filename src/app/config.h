@@ -38,7 +38,7 @@ struct Config {
     std::string log_message_text = "preview";  // full | preview | off (WADESK_LOG_MESSAGE_TEXT)
     unsigned io_threads = 0;             // 0: one per core
     unsigned worker_threads = 4;         // the blocking (database) pool
-    unsigned wa_receive_threads = 2;     // the engine's receive lanes: decrypt and commit
+    unsigned wa_receive_threads = 8;     // the engine's receive lanes: decrypt and commit
     unsigned wa_qr_timeout_s = 0;        // WADESK_WA_QR_TIMEOUT: a QR link's longest wait (0: WhatsApp's, ~160 s)
     std::int64_t db_timeout_ms = 5000;   // WADESK_DB_TIMEOUT_MS: longest wait on the database (and for a handler)
     std::size_t body_limit = 1024 * 1024;

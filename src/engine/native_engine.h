@@ -25,7 +25,7 @@ struct WaEngineConfig {
     std::string url;             // empty: wss://web.whatsapp.com/ws/chat
     std::string trust_root_hex;  // empty: WhatsApp's root key
     int threads = 1;          // socket threads (Noise, framing, stanza dispatch)
-    int receive_threads = 2;  // the receive lanes' pool: decrypt and commit, never on a socket thread
+    int receive_threads = 8;  // the receive lanes' pool: decrypt and commit, never on a socket thread
     // Received media: decrypted files go to `blobs` (null: files are not fetched), up to
     // media_max_bytes each (larger ones are marked too_large), on media_threads download threads.
     store::BlobStore* blobs = nullptr;
