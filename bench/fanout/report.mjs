@@ -3,12 +3,12 @@
 // DOC between "<!-- fanout-bench:begin -->" and "<!-- fanout-bench:end -->" (appended when the
 // markers are absent), leaving the other sections of the file alone.
 // Usage: node bench/fanout/report.mjs DOC COMMAND-LINE RESULT.json...
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem, release, loadavg } from 'node:os';
+import { fmt, writeSection } from '../lib/report.mjs';
 
 const [doc, command, ...files] = process.argv.slice(2);
 const runs = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
-const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const ours = runs.find((r) => r.server === 'wadesk');
 const ref = runs.find((r) => r.server === 'reference');
 const floors = runs.filter((r) => r.us_per_write !== undefined);
@@ -84,7 +84,4 @@ if (ours) {
 lines.push('<!-- fanout-bench:end -->');
 const section = lines.join('\n');
 
-let text = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n\nWritten by `make bench` (scripts/run-bench.sh).\n';
-const re = /<!-- fanout-bench:begin -->[\s\S]*?<!-- fanout-bench:end -->/;
-text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-writeFileSync(doc, text);
+writeSection(doc, 'fanout-bench', section);

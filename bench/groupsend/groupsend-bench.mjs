@@ -21,21 +21,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createRequire } from 'node:module';
 
 import {
-    Wadesk, cpuSeconds, http, linkSession, load1, makeLog, ok, option, quantiles, rssKb, sleep, startSim, until,
+    Wadesk, binaries, socketIo, cpuSeconds, http, linkSession, load1, makeLog, ok, option, quantiles, rssKb, sleep, startSim, until,
 } from '../lib/wa-bench.mjs';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const require = createRequire(path.join(repo, 'tests', 'js', 'package.json'));
-const { io } = require('socket.io-client');
+const io = socketIo();
 
-const build = path.resolve(repo, option('build', 'build'));
-const wadeskBin = process.env.WADESK_BIN || path.join(build, 'wadesk');
-const simBin = process.env.WADESK_SIM_BIN || path.join(build, 'wadesk-sim');
+const { wadeskBin, simBin } = binaries();
 const nMembers = Number(option('members', 256));
 const nCompanions = Number(option('companions', 3));
 const nSends = Number(option('sends', 20));

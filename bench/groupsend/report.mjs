@@ -3,22 +3,12 @@
 // DOC between "<!-- groupsend-bench:begin -->" and "<!-- groupsend-bench:end -->" (appended when
 // the markers are absent), leaving the other sections of the file alone.
 // Usage: node bench/groupsend/report.mjs DOC COMMAND-LINE RESULT.json
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { baileysVersion as baileysVersionOf, fmt, lastResult, writeSection } from '../lib/report.mjs';
 
 const [doc, command, file] = process.argv.slice(2);
-const r = JSON.parse(readFileSync(file, 'utf8').split('\n').filter(Boolean).pop());
-const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-const here = path.dirname(fileURLToPath(import.meta.url));
-const baileysVersion = (() => {
-    try {
-        const require = createRequire(path.join(here, '..', '..', 'tests', 'js', 'package.json'));
-        return JSON.parse(readFileSync(path.join(path.dirname(require.resolve('baileys')), '..', 'package.json'), 'utf8')).version;
-    } catch { return 'n/a'; }
-})();
+const r = lastResult(file);
+const baileysVersion = baileysVersionOf();
 
 const w = r.wadesk;
 const b = r.baileys;
@@ -62,8 +52,5 @@ lines.push('');
 lines.push('<!-- groupsend-bench:end -->');
 const section = lines.join('\n');
 
-let text = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark (`make bench`); rerunning replaces only that section.\n\n';
-const re = /<!-- groupsend-bench:begin -->[\s\S]*?<!-- groupsend-bench:end -->/;
-text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-writeFileSync(doc, text);
+writeSection(doc, 'groupsend-bench', section);
 console.log(section);

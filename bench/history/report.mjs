@@ -3,12 +3,11 @@
 // writes it into DOC between "<!-- history-bench:begin -->" and "<!-- history-bench:end -->"
 // (appended when the markers are absent), leaving the other sections of the file alone.
 // Usage: node bench/history/report.mjs DOC COMMAND-LINE RESULT.json...
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, release, loadavg } from 'node:os';
+import { fmt, lastResult, writeSection } from '../lib/report.mjs';
 
 const [doc, command, ...files] = process.argv.slice(2);
-const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8').split('\n').filter(Boolean).pop()));
-const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const runs = files.map(lastResult);
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 
 const lines = [];
@@ -44,7 +43,4 @@ L('different chats do not wait on each other and the import mostly costs round t
 L('<!-- history-bench:end -->');
 
 const section = lines.join('\n');
-let text = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n';
-const re = /<!-- history-bench:begin -->[\s\S]*?<!-- history-bench:end -->/;
-text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-writeFileSync(doc, text);
+writeSection(doc, 'history-bench', section);

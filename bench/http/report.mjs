@@ -3,9 +3,10 @@
 // writes it into DOC between "<!-- http-bench:begin -->" and "<!-- http-bench:end -->" (appended
 // when the markers are absent), leaving the other sections of the file alone.
 // Usage: node bench/http/report.mjs DOC COMMAND-LINE RESULT.json...
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { execFileSync } from 'node:child_process';
+import { writeSection } from '../lib/report.mjs';
 
 const [doc, command, ...files] = process.argv.slice(2);
 const runs = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
@@ -71,8 +72,5 @@ for (const run of runs) {
 lines.push('<!-- http-bench:end -->');
 const section = lines.join('\n');
 
-let text = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark (`make bench`); rerunning replaces only that section.\n\n';
-const re = /<!-- http-bench:begin -->[\s\S]*?<!-- http-bench:end -->/;
-text = re.test(text) ? text.replace(re, section) : `${text.replace(/\n*$/, '\n\n')}${section}\n`;
-writeFileSync(doc, text);
+writeSection(doc, 'http-bench', section);
 console.log(section);

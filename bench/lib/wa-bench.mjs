@@ -1,9 +1,12 @@
-// Shared pieces of the WhatsApp benchmarks (bench/receive/): the emulator, a `wadesk serve`
+// Shared pieces of the WhatsApp benchmarks (bench/receive/, bench/groupsend/, bench/walink/): the emulator, a `wadesk serve`
 // process, REST helpers, linking sessions through the emulator's phones, and /proc readings.
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const load1 = () => Number(loadavg()[0].toFixed(2));
@@ -15,6 +18,22 @@ export function makeLog(tag) {
 export function option(name, def) {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : def;
+}
+
+// The repository's root and the binaries a benchmark runs: WADESK_BIN / WADESK_SIM_BIN, else
+// those of --build DIR (relative to the repository; default build/).
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export function binaries() {
+    const build = path.resolve(repo, option('build', 'build'));
+    return {
+        wadeskBin: process.env.WADESK_BIN || path.join(build, 'wadesk'),
+        simBin: process.env.WADESK_SIM_BIN || path.join(build, 'wadesk-sim'),
+    };
+}
+
+// The `io` of socket.io-client, installed with the tests (tests/js).
+export function socketIo() {
+    return createRequire(path.join(repo, 'tests', 'js', 'package.json'))('socket.io-client').io;
 }
 
 // CPU seconds (user + system) of one process, from /proc/PID/stat.
@@ -149,7 +168,8 @@ export async function startSim(simBin, stateDir) {
     return { proc, ...info, control, stderr: () => stderr };
 }
 
-// One `wadesk serve` on a spare port; `ready` counts the sessions that logged "authorized as".
+// One `wadesk serve` on a spare port. `ready` counts the sessions that logged "authorized as",
+// `readyAt` holds when each did and `listeningAt` when the server listened (ms since the spawn).
 export class Wadesk {
     constructor(bin, env) {
         this.bin = bin;
@@ -157,27 +177,44 @@ export class Wadesk {
     }
 
     start() {
+        this.t0 = performance.now();
         this.proc = spawn(this.bin, ['serve', '--listen', '127.0.0.1:0'], { env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
         this.tail = '';
+        this.ready = 0;
+        this.readyAt = [];
+        this.listeningAt = null;
         this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => { this.exit = { code, signal }; r(this.exit); }));
         this.base = new Promise((resolve, reject) => {
             createInterface({ input: this.proc.stderr }).on('line', (l) => {
                 this.tail = (this.tail + l + '\n').slice(-20000);
+                if (l.includes('[WhatsApp] Session ') && l.includes(' authorized as ')) {
+                    this.ready++;
+                    this.readyAt.push(performance.now() - this.t0);
+                }
                 const m = /listening on (http:\/\/\S+)/.exec(l);
-                if (m) resolve(m[1].replace(/\/$/, ''));
+                if (m && this.listeningAt === null) {
+                    this.listeningAt = performance.now() - this.t0;
+                    resolve(m[1].replace(/\/$/, ''));
+                }
             });
             this.exited.then((e) => reject(new Error(`wadesk exited (${JSON.stringify(e)}):\n${this.tail}`)));
         });
         return this.base;
     }
 
+    // SIGTERM, then SIGKILL after 30 s. Returns how long the shutdown took (ms). Throws when it
+    // needed the SIGKILL or the process did not exit cleanly.
     async stop() {
+        const t = performance.now();
         this.proc.kill('SIGTERM');
         const e = await Promise.race([this.exited, sleep(30000).then(() => null)]);
         if (!e) {
             this.proc.kill('SIGKILL');
             await this.exited;
+            throw new Error(`wadesk did not exit within 30 s of SIGTERM:\n${this.tail}`);
         }
+        if (!(e.code === 0 || e.signal === 'SIGTERM')) throw new Error(`wadesk exited uncleanly ${JSON.stringify(e)}:\n${this.tail}`);
+        return performance.now() - t;
     }
 }
 

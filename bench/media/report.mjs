@@ -2,7 +2,8 @@
 //   node bench/media/report.mjs docs/benchmarks.md "<command>" <result.json>
 // Replaces the text between "<!-- media-bench:begin -->" and "<!-- media-bench:end -->" (appended
 // when absent).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeSection } from '../lib/report.mjs';
 import os from 'node:os';
 
 const [doc, command, file] = process.argv.slice(2);
@@ -34,7 +35,4 @@ const section = [
     `= ${(1 / (1 / r.floor_aes_cbc_hmac_mb_s + 2 / r.sha256_mb_s)).toFixed(0)} MB/s here; the rest is the file copies.`,
     '<!-- media-bench:end -->',
 ].join('\n');
-let text = readFileSync(doc, 'utf8');
-const re = /<!-- media-bench:begin -->[\s\S]*?<!-- media-bench:end -->/;
-text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-writeFileSync(doc, text);
+writeSection(doc, 'media-bench', section);

@@ -27,22 +27,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createRequire } from 'node:module';
 
 import {
-    Wadesk, busiestThreads, cpuSeconds, http, linkSession, load1, machineCpuSeconds, makeLog, metric, ok, option, pool, quantiles, rssKb, sleep,
+    Wadesk, binaries, socketIo, busiestThreads, cpuSeconds, http, linkSession, load1, machineCpuSeconds, makeLog, metric, ok, option, pool, quantiles, rssKb, sleep,
     startSim, threadCpuSeconds, treeCpuSeconds, until,
 } from '../lib/wa-bench.mjs';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const require = createRequire(path.join(repo, 'tests', 'js', 'package.json'));
-const { io } = require('socket.io-client');
+const io = socketIo();
 
-const build = path.resolve(repo, option('build', 'build'));
-const wadeskBin = process.env.WADESK_BIN || path.join(build, 'wadesk');
-const simBin = process.env.WADESK_SIM_BIN || path.join(build, 'wadesk-sim');
+const { wadeskBin, simBin } = binaries();
 const nSessions = Number(option('sessions', 1000));
 const nContacts = Number(option('contacts', 20));
 const rate = Number(option('rate', 5000));

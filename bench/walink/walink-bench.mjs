@@ -9,33 +9,27 @@
 // Prints one JSON object on stdout; progress goes to stderr.
 //   node walink-bench.mjs --build DIR [--sessions 1000] [--baileys 100] [--concurrency 50]
 //                         [--baileys-concurrency 5] [--settle 10]
-import { spawn, execFile, fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import {
+    Wadesk, binaries, cpuSeconds, http, linkSession, load1, makeLog, ok, option, pool, sleep, startSim, until,
+} from '../lib/wa-bench.mjs';
+
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const opt = (name, def) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : def;
-};
-const build = path.resolve(repo, opt('build', 'build'));
-const wadeskBin = process.env.WADESK_BIN || path.join(build, 'wadesk');
-const simBin = process.env.WADESK_SIM_BIN || path.join(build, 'wadesk-sim');
-const nSessions = Number(opt('sessions', 1000));
-const nBaileys = Number(opt('baileys', 100));
-const concurrency = Number(opt('concurrency', 50));
-const baileysConcurrency = Number(opt('baileys-concurrency', 5));
-const settleMs = Number(opt('settle', 10)) * 1000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (...a) => console.error(`[walink ${new Date().toISOString().slice(11, 19)}]`, ...a);
-const load1 = () => Number(loadavg()[0].toFixed(2));
+const { wadeskBin, simBin } = binaries();
+const nSessions = Number(option('sessions', 1000));
+const nBaileys = Number(option('baileys', 100));
+const concurrency = Number(option('concurrency', 50));
+const baileysConcurrency = Number(option('baileys-concurrency', 5));
+const settleMs = Number(option('settle', 10)) * 1000;
+const log = makeLog('walink');
 
 function procStatus(pid) {
     const text = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -43,125 +37,11 @@ function procStatus(pid) {
     return { rss_kb: kb('VmRSS'), rss_anon_kb: kb('RssAnon'), rss_file_kb: kb('RssFile'), threads: Number(/^Threads:\s+(\d+)$/m.exec(text)?.[1]) };
 }
 
-function cpuSeconds(pid) {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function pool(count, width, fn) {
-    let next = 0;
-    const worker = async () => {
-        while (next < count) {
-            const i = next++;
-            await fn(i);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
-}
-
-async function http(base, method, route, { token, body } = {}) {
-    const headers = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(base + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    let json;
-    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-    return { status: res.status, json, text };
-}
-
-async function until(what, fn, timeoutMs, everyMs = 100) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await fn();
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(everyMs);
-    }
-}
-
-// ---- the emulator
-
-async function startSim(stateDir) {
-    const proc = spawn(simBin, ['serve', '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0', '--state', stateDir,
-        '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (d) => { stderr = (stderr + d).slice(-20000); });
-    const lines = createInterface({ input: proc.stdout });
-    const info = await new Promise((resolve, reject) => {
-        const got = {};
-        const timer = setTimeout(() => reject(new Error(`wadesk-sim did not start: ${stderr}`)), 15000);
-        proc.on('exit', (code) => reject(new Error(`wadesk-sim exited (${code}): ${stderr}`)));
-        lines.on('line', (l) => {
-            let m;
-            if ((m = /^root-key ([0-9a-f]{64})$/.exec(l))) got.rootKey = m[1];
-            if ((m = /^listening on (ws:\/\/\S+)$/.exec(l))) got.wsUrl = m[1];
-            if ((m = /^control on (http:\/\/\S+)$/.exec(l))) got.controlUrl = m[1];
-            if (got.rootKey && got.wsUrl && got.controlUrl) { clearTimeout(timer); resolve(got); }
-        });
-    });
-    const control = (method, route, body) => http(info.controlUrl, method, route, { body });
-    return { proc, ...info, control, stderr: () => stderr };
-}
-
-// ---- wadesk
-
-class Wadesk {
-    constructor(env) {
-        this.env = env;
-    }
-
-    start() {
-        this.t0 = performance.now();
-        this.proc = spawn(wadeskBin, ['serve', '--listen', '127.0.0.1:0'], { env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
-        this.tail = '';
-        this.ready = 0;          // "[WhatsApp] Session X authorized as" lines seen
-        this.readyAt = [];       // ms since spawn of each
-        this.listeningAt = null;
-        this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => { this.exit = { code, signal }; r(this.exit); }));
-        this.base = new Promise((resolve, reject) => {
-            createInterface({ input: this.proc.stderr }).on('line', (l) => {
-                this.tail = (this.tail + l + '\n').slice(-20000);
-                if (l.includes('[WhatsApp] Session ') && l.includes(' authorized as ')) {
-                    this.ready++;
-                    this.readyAt.push(performance.now() - this.t0);
-                }
-                const m = /listening on (http:\/\/\S+)/.exec(l);
-                if (m && this.listeningAt === null) {
-                    this.listeningAt = performance.now() - this.t0;
-                    resolve(m[1].replace(/\/$/, ''));
-                }
-            });
-            this.exited.then((e) => reject(new Error(`wadesk exited (${JSON.stringify(e)}):\n${this.tail}`)));
-        });
-        return this.base;
-    }
-
-    async stop() {
-        const t = performance.now();
-        this.proc.kill('SIGTERM');
-        const e = await Promise.race([this.exited, sleep(30000).then(() => null)]);
-        if (!e) {
-            this.proc.kill('SIGKILL');
-            await this.exited;
-            throw new Error(`wadesk did not exit within 30 s of SIGTERM:\n${this.tail}`);
-        }
-        if (!(e.code === 0 || e.signal === 'SIGTERM')) throw new Error(`wadesk exited uncleanly ${JSON.stringify(e)}:\n${this.tail}`);
-        return performance.now() - t;
-    }
-}
-
 async function listSessions(base, token) {
     const r = await http(base, 'GET', '/api/whatsapp/sessions', { token });
     if (r.status !== 200) throw new Error(`list sessions: ${r.status} ${r.text.slice(0, 300)}`);
     const d = r.json.data;
     return Array.isArray(d) ? d : (d.items ?? d.sessions);
-}
-
-async function ok(promise, what) {
-    const r = await promise;
-    if (r.status < 200 || r.status > 299 || r.json?.success !== true) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 300)}`);
-    return r.json.data;
 }
 
 function phoneOf(i) { return `1555${String(1000000 + i)}`; }
@@ -174,7 +54,7 @@ async function main() {
         sessions: nSessions, baileys_sockets: nBaileys, concurrency, settle_s: settleMs / 1000, load1_start: load1(),
     };
     try {
-        const sim = await startSim(path.join(work, 'sim'));
+        const sim = await startSim(simBin, path.join(work, 'sim'));
         cleanup.push(() => sim.proc.kill('SIGTERM'));
         log(`sim at ${sim.wsUrl}; creating ${nSessions + nBaileys} accounts`);
         await pool(nSessions + nBaileys, 16, async (i) => {
@@ -192,7 +72,7 @@ async function main() {
         const password = `pw-${randomBytes(9).toString('base64url')}`;
         await execFileP(wadeskBin, ['company', 'create', '--name', 'Walink bench', '--admin-email', email,
             '--admin-password', password, '--max-sessions', String(nSessions + 10)], { env });
-        let wadesk = new Wadesk(env);
+        let wadesk = new Wadesk(wadeskBin, env);
         let base = await wadesk.start();
         cleanup.push(() => wadesk.proc.kill('SIGKILL'));
         const login = async () => (await ok(http(base, 'POST', '/api/auth/login', { body: { email, password } }), 'login')).token;
@@ -207,19 +87,7 @@ async function main() {
         const cpuLink0 = cpuSeconds(wadesk.proc.pid);
         let linked = 0;
         await pool(nSessions, concurrency, async (i) => {
-            const s = await ok(http(base, 'POST', '/api/whatsapp/sessions', { token, body: { name: `s${i}` } }), 'create session');
-            ids[i] = s.sessionId;
-            const qr = await until(`QR of session ${i}`, async () => {
-                const q = await ok(http(base, 'GET', `/api/whatsapp/sessions/${s.sessionId}/qr`, { token }), 'qr');
-                return q.qr ? q : null;
-            }, 60000, 100);
-            const scan = await sim.control('POST', `/accounts/${phoneOf(i)}/scan`, { qr: qr.qr });
-            if (scan.status !== 200) throw new Error(`scan ${i}: ${scan.status} ${scan.text}`);
-            await until(`session ${i} connected`, async () => {
-                const g = await ok(http(base, 'GET', `/api/whatsapp/sessions/${s.sessionId}`, { token }), 'session');
-                if (['failed', 'logged_out', 'disconnected'].includes(g.status)) throw new Error(`session ${i} ended ${g.status} ${g.statusReason ?? ''}`);
-                return g.status === 'connected' ? g : null;
-            }, 60000, 200);
+            ids[i] = (await linkSession(base, token, sim, phoneOf(i), `s${i}`)).sessionId;
             if (++linked % 100 === 0) log(`${linked} linked (${((performance.now() - tLink) / 1000).toFixed(1)} s, load ${load1()})`);
         });
         result.link_seconds = Number(((performance.now() - tLink) / 1000).toFixed(1));
@@ -245,7 +113,7 @@ async function main() {
         result.shutdown_ms = Math.round(await wadesk.stop());
         log(`stopped in ${result.shutdown_ms} ms; restarting`);
         const loadBeforeRestart = load1();
-        wadesk = new Wadesk(env);
+        wadesk = new Wadesk(wadeskBin, env);
         base = await wadesk.start();
         token = await login();
         let restConnectedAt = null;

@@ -155,7 +155,7 @@ Result<Bytes> FetchMediaFile(wa::Session& session, const wa::MediaRef& ref, std:
     return file;
 }
 
-MediaFetcher::MediaFetcher(store::Repository& repo, store::BlobStore& blobs,
+MediaFetcher::MediaFetcher(store::MessageRepository& repo, store::BlobStore& blobs,
                            std::atomic<service::EngineEvents*>& events, SessionLookup sessions,
                            std::uint64_t max_bytes, int threads, std::chrono::seconds retry_wait,
                            std::optional<wa::crypto::Digest32> seal_key)

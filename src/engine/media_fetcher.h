@@ -19,7 +19,7 @@
 
 #include "service/engine.h"
 #include "store/blob_store.h"
-#include "store/repository.h"
+#include "store/message_repository.h"
 #include "whatsapp/client/media_download.h"
 #include "whatsapp/crypto/primitives.h"
 #include "whatsapp/proto/message_util.h"
@@ -63,7 +63,7 @@ class MediaFetcher {
 public:
     using SessionLookup = std::function<std::shared_ptr<wa::Session>(const std::string& session_id)>;
     // REQUIRES: repo, blobs and events outlive the fetcher.
-    MediaFetcher(store::Repository& repo, store::BlobStore& blobs, std::atomic<service::EngineEvents*>& events,
+    MediaFetcher(store::MessageRepository& repo, store::BlobStore& blobs, std::atomic<service::EngineEvents*>& events,
                  SessionLookup sessions, std::uint64_t max_bytes, int threads = 2,
                  std::chrono::seconds retry_wait = kMediaRetryWait,
                  std::optional<wa::crypto::Digest32> seal_key = std::nullopt);
@@ -97,7 +97,7 @@ private:
     Result<Bytes> Fetch(wa::Session& session, wa::MediaRef& ref, const MediaOrigin& origin, bool& ref_changed);
     void Run(const std::string& session_id, const std::string& message_id, const std::string& ref);
 
-    store::Repository& repo_;
+    store::MessageRepository& repo_;
     store::BlobStore& blobs_;
     std::atomic<service::EngineEvents*>& events_;
     SessionLookup sessions_;

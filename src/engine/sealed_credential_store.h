@@ -21,7 +21,8 @@
 #include <string>
 #include <string_view>
 
-#include "store/repository.h"
+#include "store/credential_repository.h"
+#include "store/transaction.h"
 #include "whatsapp/client/credential_store.h"
 #include "whatsapp/crypto/primitives.h"
 
@@ -31,7 +32,7 @@ wa::crypto::Digest32 CredentialKey(std::string_view master_key);
 
 class SealedCredentialStore final : public wa::CredentialStore {
 public:
-    SealedCredentialStore(store::Repository& repo, std::string session_id, wa::crypto::Digest32 key)
+    SealedCredentialStore(store::CredentialRepository& repo, std::string session_id, wa::crypto::Digest32 key)
         : repo_(repo), session_id_(std::move(session_id)), key_(key) {}
 
     std::optional<Bytes> Get(std::string_view key) override;
@@ -54,7 +55,7 @@ private:
     std::string Seal(std::string_view key, BytesView value) const;
     Bytes Aad(std::string_view key) const;
 
-    store::Repository& repo_;
+    store::CredentialRepository& repo_;
     std::string session_id_;
     wa::crypto::Digest32 key_;
     std::mutex mutex_;  // guards the cache

@@ -127,7 +127,7 @@ void RealtimeServer::Impl::SweepOnce() {
 // Socket.IO
 
 RealtimeServer::RealtimeServer(net::any_io_executor io, net::any_io_executor db, const auth::Authenticator& authenticator,
-                               const service::AccessView& access, service::EventBus& bus, store::Repository* repository,
+                               const service::AccessView& access, service::EventBus& bus, store::EventRepository* repository,
                                RealtimeOptions options)
     : impl_(std::make_shared<Impl>(std::move(io), std::move(db), authenticator, access, bus, repository, options)) {}
 

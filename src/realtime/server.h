@@ -9,7 +9,7 @@
 // per-connection queues and posts one wake-up per shard, so it never waits for a client; a
 // client whose queue overflows is disconnected. Websocket frames are written by the server
 // itself after Beast's handshake: everything queued for a socket goes out in one non-blocking
-// gather write, coalesced under load (RealtimeOptions::write_coalesce_ms). Blocking Repository
+// gather write, coalesced under load (RealtimeOptions::write_coalesce_ms). Blocking store
 // calls (recovery replay) run on the `db` executor.
 //
 // Lifetime: construct, Start(), install as the HTTP server's UpgradeHandler; Stop() before the
@@ -25,7 +25,7 @@
 #include "realtime/engine_session.h"
 #include "service/access_view.h"
 #include "service/event_bus.h"
-#include "store/repository.h"
+#include "store/event_repository.h"
 
 namespace wadesk::realtime {
 
@@ -65,7 +65,7 @@ public:
     // `repository` may be null: recovery is then off (no pid is issued).
     RealtimeServer(boost::asio::any_io_executor io, boost::asio::any_io_executor db,
                    const auth::Authenticator& authenticator, const service::AccessView& access,
-                   service::EventBus& bus, store::Repository* repository, RealtimeOptions options = {});
+                   service::EventBus& bus, store::EventRepository* repository, RealtimeOptions options = {});
     ~RealtimeServer() override;
     RealtimeServer(const RealtimeServer&) = delete;
     RealtimeServer& operator=(const RealtimeServer&) = delete;

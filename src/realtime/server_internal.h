@@ -72,7 +72,7 @@ namespace bhttp = boost::beast::http;
 
 struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl> {
     Impl(net::any_io_executor io_ex, net::any_io_executor db_ex, const auth::Authenticator& authn,
-         const service::AccessView& acc, service::EventBus& b, store::Repository* repo, RealtimeOptions opts)
+         const service::AccessView& acc, service::EventBus& b, store::EventRepository* repo, RealtimeOptions opts)
         : io(std::move(io_ex)), db(std::move(db_ex)), authenticator(authn), access(acc), bus(b), repository(repo),
           options(opts), sweep_strand(net::make_strand(io)) {
         if (!repository) options.connection_state_recovery = false;
@@ -85,7 +85,7 @@ struct RealtimeServer::Impl : std::enable_shared_from_this<RealtimeServer::Impl>
     const auth::Authenticator& authenticator;
     const service::AccessView& access;
     service::EventBus& bus;
-    store::Repository* repository;
+    store::EventRepository* repository;
     RealtimeOptions options;
     net::strand<net::any_io_executor> sweep_strand;
     // Connections are spread round-robin over shards; each shard's strand serialises the I/O of

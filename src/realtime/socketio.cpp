@@ -175,7 +175,7 @@ net::awaitable<void> RealtimeServer::Impl::CompleteRecovery(std::shared_ptr<Conn
     // needs, and every operand below is a named local: no temporaries live across a co_await.
     using Loaded = std::pair<std::vector<domain::Event>, bool>;
     struct Load {
-        store::Repository* repo;
+        store::EventRepository* repo;
         std::string company;
         std::int64_t after;
         std::size_t cap;

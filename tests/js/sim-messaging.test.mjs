@@ -4,24 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { BaileysClient, SimProcess, cleanup, tempDir } from './lib/sim-harness.mjs';
+import { BaileysClient, SimProcess, cleanup, pairAndOpen, tempDir } from './lib/sim-harness.mjs';
 
 const ALICE = '15550005555';
 const BOB = '15550006666';
-
-async function pairAndOpen(sim, phone) {
-    const authDir = tempDir('wadesk-sim-auth-');
-    const pairing = await new BaileysClient(sim, authDir).connect();
-    const { qr } = await pairing.waitForQr();
-    const scan = await sim.control('POST', `/accounts/${phone}/scan`, { qr });
-    assert.equal(scan.status, 200, JSON.stringify(scan.json));
-    assert.equal((await pairing.waitForClose()).statusCode, 515);
-    await pairing.flushCreds();
-    const client = await new BaileysClient(sim, authDir).connect();
-    await client.waitForOpen();
-    await client.waitFor((u) => u.receivedPendingNotifications === true, 'offline flush');
-    return { client, authDir };
-}
 
 // Resolves with the first incoming (not fromMe) message in `client` whose text matches.
 function nextText(client, text, timeoutMs = 20000) {

@@ -5,25 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { BaileysClient, SimProcess, cleanup, tempDir } from './lib/sim-harness.mjs';
+import { BaileysClient, SimProcess, cleanup, pairAndOpen, tempDir } from './lib/sim-harness.mjs';
 
 const A = '15550007777';
 const B = '15550008888';
 const C = '15550009999';
-
-async function pairAndOpen(sim, phone) {
-    const authDir = tempDir('wadesk-sim-auth-');
-    const pairing = await new BaileysClient(sim, authDir).connect();
-    const { qr } = await pairing.waitForQr();
-    const scan = await sim.control('POST', `/accounts/${phone}/scan`, { qr });
-    assert.equal(scan.status, 200, JSON.stringify(scan.json));
-    assert.equal((await pairing.waitForClose()).statusCode, 515);
-    await pairing.flushCreds();
-    const client = await new BaileysClient(sim, authDir).connect();
-    await client.waitForOpen();
-    await client.waitFor((u) => u.receivedPendingNotifications === true, 'offline flush');
-    return { client, authDir };
-}
 
 const textOf = (m) => m.message?.conversation || m.message?.extendedTextMessage?.text;
 
