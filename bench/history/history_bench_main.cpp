@@ -125,7 +125,8 @@ void LiveTraffic(service::WadeskService& svc, const std::string& session_id, dou
         in.body = "live message " + std::to_string(n);
         in.timestamp_ms = NowMs();
         const auto start = Clock::now();
-        if (!svc.OnIncomingMessage(session_id, in, nullptr)) throw std::runtime_error("a live message was not stored");
+        if (!svc.inbound().OnIncomingMessage(session_id, in, nullptr))
+            throw std::runtime_error("a live message was not stored");
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         {
             std::lock_guard lock(out.mutex);
@@ -167,20 +168,20 @@ int main(int argc, char** argv) {
         auto authenticator = std::move(*auth::TokenAuthenticator::Create(std::move(auth_config)));
         service::NullEngine engine;
         service::WadeskService svc(*repo, bus, access, *authenticator, engine);
-        svc.LoadViews();
+        svc.operators().LoadViews();
         const std::string tag = ToHex(RandomBytes(4));
-        auto [company, admin] =
-            svc.CreateCompany("History bench " + tag, service::NewUser{"bench-" + tag + "@history.test", "bench-password-1", "B"});
+        auto [company, admin] = svc.operators().CreateCompany(
+            "History bench " + tag, service::NewUser{"bench-" + tag + "@history.test", "bench-password-1", "B"});
         const service::Actor actor{auth::Principal{admin.id, company.id, domain::Role::kAdmin, admin.email}, "127.0.0.1"};
-        const domain::WaSession importing = svc.CreateSession(actor, "importing", domain::kHistoryRecent);
-        const domain::WaSession live = svc.CreateSession(actor, "live", domain::kHistoryRecent);
+        const domain::WaSession importing = svc.sessions().CreateSession(actor, "importing", domain::kHistoryRecent);
+        const domain::WaSession live = svc.sessions().CreateSession(actor, "live", domain::kHistoryRecent);
 
         const auto key = engine::CredentialKey("history-bench-master-key");
         engine::SealedCredentialStore creds(*repo, importing.id, key);
         const std::string chunk_id = "3EB0HISTORYBENCH";
         creds.Put(wa::store_keys::HistoryNotification(chunk_id), BuildNotification(a.chats, a.messages));
 
-        std::atomic<service::EngineEvents*> events{&svc};
+        std::atomic<service::EngineEvents*> events{&svc.inbound()};
         engine::HistoryImporter importer(*repo, events);
 
         // Idle: live traffic alone.

@@ -106,9 +106,9 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool migrate) {
     app->service_ = std::make_unique<service::WadeskService>(*app->repo_, app->bus_, app->access_,
                                                              *app->authenticator_, *app->engine_, limits);
     app->service_->SetBlobStore(app->blobs_.get());
-    app->engine_->SetEvents(app->service_.get());
+    app->engine_->SetEvents(&app->service_->inbound());
     try {
-        app->service_->LoadViews();
+        app->service_->operators().LoadViews();
     } catch (const std::exception& e) {
         return MakeError("database", std::string("cannot load users and grants: ") + e.what());
     }
@@ -212,19 +212,19 @@ int App::Serve(const std::string& program) {
     std::shared_ptr<void> realtime = StartRealtime(server, *this);
 
     try {
-        if (service_->CountCompanies() == 0) {
+        if (service_->operators().CountCompanies() == 0) {
             if (!config_.bootstrap_admin_email.empty()) {
                 service::NewUser admin;
                 admin.email = config_.bootstrap_admin_email;
                 admin.password = config_.bootstrap_admin_password;
                 admin.name = "Admin";
-                auto [company, user] = service_->CreateCompany(config_.bootstrap_company, admin);
+                auto [company, user] = service_->operators().CreateCompany(config_.bootstrap_company, admin);
                 spdlog::info("created the first company {} ({}) with admin {}", company.name, company.id, user.email);
             } else {
                 PrintFirstLoginHelp(program, base_url);
             }
         }
-        service_->ResumeSessions();
+        service_->sessions().ResumeSessions();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "wadesk: start-up failed: %s\n", e.what());
         return 1;

@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
             admin.email = f["admin-email"];
             admin.password = f["admin-password"];
             admin.name = f.count("admin-name") ? f["admin-name"] : "Admin";
-            auto [company, user] = (*app)->service().CreateCompany(f["name"], admin, max_sessions);
+            auto [company, user] = (*app)->service().operators().CreateCompany(f["name"], admin, max_sessions);
             json::object out{{"company", service::CompanyView(company)}, {"admin", service::UserView(user)}};
             std::printf("%s\n", json::serialize(out).c_str());
         });
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
             nu.password = f["password"];
             nu.name = f.count("name") ? f["name"] : "";
             nu.role = *role;
-            auto user = (*app)->service().CreateUser(f["company"], nu);
+            auto user = (*app)->service().operators().CreateUser(f["company"], nu);
             std::printf("%s\n", json::serialize(service::UserView(user)).c_str());
         });
     }

@@ -54,7 +54,7 @@ service::Actor Api::Authenticate(const Request& req) {
     if (!principal && principal.error().code == "unknown_user") {
         auto identity = authenticator_->VerifyExternal(token);
         if (identity) {
-            service_->ProvisionExternal(*identity);
+            service_->auth().ProvisionExternal(*identity);
             principal = authenticator_->Authenticate(token);
         }
     }

@@ -1,24 +1,24 @@
 // Access grants on sessions (admin), and the caller's own rights.
-#include "service/wadesk_service.h"
+#include "service/access_service.h"
 
 #include "service/service_internal.h"
 
 namespace wadesk::service {
 
-std::vector<SessionRights> WadeskService::MyRights(const Actor& actor) {
+std::vector<SessionRights> AccessService::MyRights(const Actor& actor) {
     std::vector<SessionRights> out;
     for (const auto& s : ListSessions(actor))
         out.push_back(SessionRights{s.id, true, access_.CanWrite(actor.who, s.id), access_.CanManageChats(actor.who, s.id)});
     return out;
 }
 
-std::vector<domain::Access> WadeskService::ListAccess(const Actor& actor, const std::string& session_id) {
+std::vector<domain::Access> AccessService::ListAccess(const Actor& actor, const std::string& session_id) {
     domain::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
     return repo_.ListAccessBySession(actor.who.company_id, s.id);
 }
 
-domain::Access WadeskService::Grant(const Actor& actor, const std::string& session_id, const GrantRequest& g) {
+domain::Access AccessService::Grant(const Actor& actor, const std::string& session_id, const GrantRequest& g) {
     domain::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
     domain::User m = OwnManager(actor, g.manager_id);
@@ -39,7 +39,7 @@ domain::Access WadeskService::Grant(const Actor& actor, const std::string& sessi
     return a;
 }
 
-void WadeskService::Revoke(const Actor& actor, const std::string& session_id, const std::string& manager_id) {
+void AccessService::Revoke(const Actor& actor, const std::string& session_id, const std::string& manager_id) {
     domain::WaSession s = VisibleSession(actor, session_id);
     RequireAdmin(actor);
     if (!IsWellFormedId(manager_id)) NotFound("grant");

@@ -1,5 +1,5 @@
 // Chats and their messages: list, read, update, mark read, assignees, message pages.
-#include "service/wadesk_service.h"
+#include "service/chat_service.h"
 
 #include <boost/json/value.hpp>
 
@@ -13,8 +13,8 @@
 namespace wadesk::service {
 namespace json = boost::json;
 
-store::Page<domain::Chat> WadeskService::ListChats(const Actor& actor, const std::string& session_id,
-                                                  const ChatFilter& f) {
+store::Page<domain::Chat> ChatService::ListChats(const Actor& actor, const std::string& session_id,
+                                                 const ChatFilter& f) {
     ReadableSession(actor, session_id);
     store::ChatQuery q;
     q.company_id = actor.who.company_id;
@@ -28,12 +28,12 @@ store::Page<domain::Chat> WadeskService::ListChats(const Actor& actor, const std
     return repo_.ListChats(q);
 }
 
-domain::Chat WadeskService::GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+domain::Chat ChatService::GetChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     domain::WaSession s = VisibleSession(actor, session_id);
     return RequireChat(actor, s.id, chat_ref);
 }
 
-std::vector<domain::User> WadeskService::Assignees(const Actor& actor, const std::string& session_id) {
+std::vector<domain::User> ChatService::Assignees(const Actor& actor, const std::string& session_id) {
     domain::WaSession s = VisibleSession(actor, session_id);
     if (!access_.CanManageChats(actor.who, s.id))
         Fail(FailureKind::kForbidden, "forbidden", "assigning chats of this session needs canManageChats");
@@ -48,8 +48,8 @@ std::vector<domain::User> WadeskService::Assignees(const Actor& actor, const std
     return users;
 }
 
-domain::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
-                                      const store::ChatPatch& patch) {
+domain::Chat ChatService::UpdateChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                                     const store::ChatPatch& patch) {
     domain::WaSession s = VisibleSession(actor, session_id);
     domain::Chat chat = RequireChat(actor, s.id, chat_ref);
     if (!access_.CanManageChats(actor.who, s.id))
@@ -77,7 +77,7 @@ domain::Chat WadeskService::UpdateChat(const Actor& actor, const std::string& se
     return *updated;
 }
 
-domain::Chat WadeskService::MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+domain::Chat ChatService::MarkRead(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     domain::WaSession s = VisibleSession(actor, session_id);
     domain::Chat chat = RequireChat(actor, s.id, chat_ref);
     // The unread incoming messages are the newest `unread_count` ones; read before zeroing.
@@ -98,9 +98,9 @@ domain::Chat WadeskService::MarkRead(const Actor& actor, const std::string& sess
     return *updated;
 }
 
-store::Page<domain::Message> WadeskService::ListMessages(const Actor& actor, const std::string& session_id,
-                                                        const std::string& chat_ref, int page, int limit,
-                                                        const std::string& before) {
+store::Page<domain::Message> ChatService::ListMessages(const Actor& actor, const std::string& session_id,
+                                                       const std::string& chat_ref, int page, int limit,
+                                                       const std::string& before) {
     ReadableSession(actor, session_id);
     auto ref = ParseChatRef(chat_ref);
     if (!ref) NotFound("chat");

@@ -1,14 +1,15 @@
 // Contacts: who the session's account knows, from push names, history sync and PN<->LID pairs
 // (issue 12). The store keeps the rows and the 1:1 chats' contact names; this file reads them for
 // the API and records them from the receive and history paths.
+#include "service/chat_service.h"
 #include "service/errors.h"
+#include "service/inbound_adapter.h"
 #include "service/views.h"
-#include "service/wadesk_service.h"
 
 namespace wadesk::service {
 
-store::Page<domain::Contact> WadeskService::ListContacts(const Actor& actor, const std::string& session_id,
-                                                        const ContactFilter& f) {
+store::Page<domain::Contact> ChatService::ListContacts(const Actor& actor, const std::string& session_id,
+                                                       const ContactFilter& f) {
     ReadableSession(actor, session_id);
     store::ContactQuery q;
     q.company_id = actor.who.company_id;
@@ -19,7 +20,7 @@ store::Page<domain::Contact> WadeskService::ListContacts(const Actor& actor, con
     return repo_.ListContacts(q);
 }
 
-void WadeskService::RecordContact(store::Transaction& tx, const domain::WaSession& s, domain::Contact contact) {
+void InboundAdapter::RecordContact(store::Transaction& tx, const domain::WaSession& s, domain::Contact contact) {
     contact.company_id = s.company_id;
     contact.session_id = s.id;
     const store::UpsertedContact done = tx.UpsertContact(contact);
@@ -28,7 +29,7 @@ void WadeskService::RecordContact(store::Transaction& tx, const domain::WaSessio
                                  {{"sessionId", s.id}, {"chatId", chat.id}, {"chat", ChatView(chat)}}));
 }
 
-std::optional<domain::Contact> WadeskService::SenderContact(const IncomingMessage& in) {
+std::optional<domain::Contact> InboundAdapter::SenderContact(const IncomingMessage& in) {
     if (in.from_me) return std::nullopt;
     const std::string pn = in.sender_phone.empty() ? std::string() : in.sender_phone + "@s.whatsapp.net";
     const bool paired = !pn.empty() && !in.sender_lid.empty();

@@ -1,7 +1,8 @@
 #pragma once
 // The seam between the service layer and a WhatsApp engine (the native client in
 // whatsapp/client, or NullEngine until it is wired). The service drives the engine through
-// Engine; the engine reports back through EngineEvents, which the service implements.
+// Engine; the engine reports back through EngineEvents, which the service layer implements
+// (InboundAdapter, service/inbound_adapter.h).
 //
 // Threading contract:
 // - Engine methods are called from worker-pool threads and must not block for long: they queue

@@ -5,11 +5,11 @@
 // participants. The message itself is stored first, regardless.
 #include <spdlog/spdlog.h>
 
-#include "service/wadesk_service.h"
+#include "service/inbound_adapter.h"
 
 namespace wadesk::service {
 
-void WadeskService::EnsureGroupMetadata(const domain::WaSession& s, const std::string& group_jid, bool known_unknown) {
+void InboundAdapter::EnsureGroupMetadata(const domain::WaSession& s, const std::string& group_jid, bool known_unknown) {
     if (group_jid.empty()) return;
     const std::string key = s.id + "\n" + group_jid;
     {
@@ -37,12 +37,12 @@ void WadeskService::EnsureGroupMetadata(const domain::WaSession& s, const std::s
     engine_.FetchGroupMetadata(s.id, group_jid);
 }
 
-void WadeskService::NoteGroupMetadata(const std::string& session_id, const std::string& group_jid) {
+void InboundAdapter::NoteGroupMetadata(const std::string& session_id, const std::string& group_jid) {
     std::lock_guard lock(groups_mutex_);
     groups_known_.insert(session_id + "\n" + group_jid);
 }
 
-void WadeskService::ForgetGroupQueries(const std::string& session_id) {
+void InboundAdapter::ForgetGroupQueries(const std::string& session_id) {
     std::lock_guard lock(groups_mutex_);
     const std::string prefix = session_id + "\n";
     for (auto it = groups_asked_.lower_bound(prefix); it != groups_asked_.end() && it->starts_with(prefix);)

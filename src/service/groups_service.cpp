@@ -10,8 +10,9 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "service/chat_ref.h"
+#include "service/group_service.h"
+#include "service/inbound_adapter.h"
 #include "service/views.h"
-#include "service/wadesk_service.h"
 #include "store/errors.h"
 
 namespace wadesk::service {
@@ -103,7 +104,7 @@ std::string ParticipantStatus(int code) {
 
 }  // namespace
 
-GroupAnswer WadeskService::RunGroupRequest(const domain::WaSession& s, const GroupRequest& request) {
+GroupAnswer ServiceContext::RunGroupRequest(const domain::WaSession& s, const GroupRequest& request) {
     auto r = engine_.ManageGroup(s.id, request);
     if (r) return *r;
     const std::string& code = r.error().code;
@@ -119,7 +120,7 @@ GroupAnswer WadeskService::RunGroupRequest(const domain::WaSession& s, const Gro
     throw ServiceError(FailureKind::kUnprocessable, code, r.error().message);
 }
 
-void WadeskService::OnGroupChange(const std::string& session_id, const GroupChange& change) {
+void InboundAdapter::OnGroupChange(const std::string& session_id, const GroupChange& change) {
     const std::optional<domain::WaSession> s = ReceivingSession(session_id);
     if (!s || change.group_jid.empty()) return;
     bool held_nothing = false;  // the group had no participants stored before this change
@@ -194,8 +195,8 @@ void WadeskService::OnGroupChange(const std::string& session_id, const GroupChan
         EnsureGroupMetadata(*s, change.group_jid, /*known_unknown=*/true);
 }
 
-domain::Chat WadeskService::CreateGroup(const Actor& actor, const std::string& session_id, const std::string& subject,
-                                      const std::vector<std::string>& participants) {
+domain::Chat GroupService::CreateGroup(const Actor& actor, const std::string& session_id, const std::string& subject,
+                                       const std::vector<std::string>& participants) {
     domain::WaSession s = VisibleSession(actor, session_id);
     if (!access_.CanManageChats(actor.who, s.id))
         throw ServiceError(FailureKind::kForbidden, "forbidden", "creating groups needs canManageChats");
@@ -217,7 +218,7 @@ domain::Chat WadeskService::CreateGroup(const Actor& actor, const std::string& s
     return chat;
 }
 
-std::vector<std::pair<std::string, std::string>> WadeskService::ChangeGroupParticipants(
+std::vector<std::pair<std::string, std::string>> GroupService::ChangeGroupParticipants(
     const Actor& actor, const std::string& session_id, const std::string& chat_ref, const std::string& action,
     const std::vector<std::string>& participants) {
     domain::WaSession s = VisibleSession(actor, session_id);
@@ -238,7 +239,7 @@ std::vector<std::pair<std::string, std::string>> WadeskService::ChangeGroupParti
     return out;
 }
 
-void WadeskService::LeaveGroup(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+void GroupService::LeaveGroup(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     domain::WaSession s = VisibleSession(actor, session_id);
     const domain::Chat chat = RequireChat(actor, s.id, chat_ref);
     if (!access_.CanManageChats(actor.who, s.id))
@@ -248,7 +249,7 @@ void WadeskService::LeaveGroup(const Actor& actor, const std::string& session_id
     WriteAudit(&actor, s.company_id, "group.leave", "chat", chat.id, {});
 }
 
-std::vector<domain::GroupParticipant> WadeskService::GroupParticipants(const Actor& actor, const std::string& session_id,
+std::vector<domain::GroupParticipant> GroupService::GroupParticipants(const Actor& actor, const std::string& session_id,
                                                                       const std::string& chat_ref) {
     const domain::Chat chat = GetChat(actor, session_id, chat_ref);
     if (!chat.is_group) throw ServiceError(FailureKind::kNotFound, "not_a_group", "this chat is not a group");

@@ -1,5 +1,5 @@
 // The engine's events (EngineEvents): QR, status, incoming messages and history, receipts, send outcomes.
-#include "service/wadesk_service.h"
+#include "service/inbound_adapter.h"
 
 #include <boost/json/value.hpp>
 
@@ -12,8 +12,8 @@
 namespace wadesk::service {
 namespace json = boost::json;
 
-void WadeskService::OnQr(const std::string& session_id, const std::string& qr_text, const std::string& png_data_url,
-                         std::int64_t expires_at_ms) {
+void InboundAdapter::OnQr(const std::string& session_id, const std::string& qr_text, const std::string& png_data_url,
+                          std::int64_t expires_at_ms) {
     auto s = repo_.FindSessionById(session_id);
     if (!s) return;
     const bool entered_qr = s->status != domain::kStatusQr;
@@ -37,8 +37,8 @@ void WadeskService::OnQr(const std::string& session_id, const std::string& qr_te
     spdlog::info("[WhatsApp] QR code received for session {}", session_id);
 }
 
-void WadeskService::OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
-                            const std::string& jid) {
+void InboundAdapter::OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
+                             const std::string& jid) {
     store::SessionPatch p;
     p.status = domain::kStatusConnected;
     p.status_reason = "";
@@ -65,7 +65,7 @@ void WadeskService::OnReady(const std::string& session_id, const std::string& ph
     if (!pending.empty()) spdlog::info("[WhatsApp] Session {}: sending {} pending message(s)", s->id, pending.size());
 }
 
-void WadeskService::OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) {
+void InboundAdapter::OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) {
     if (std::find(kAllStatuses.begin(), kAllStatuses.end(), status) == kAllStatuses.end()) {
         spdlog::warn("[WhatsApp] Session {} reported unknown status '{}'", session_id, status);
         return;
@@ -92,7 +92,7 @@ void WadeskService::OnStatus(const std::string& session_id, const std::string& s
 }
 
 // A session's company never changes: the receive path looks it up once, not per message.
-std::optional<domain::WaSession> WadeskService::ReceivingSession(const std::string& session_id) {
+std::optional<domain::WaSession> InboundAdapter::ReceivingSession(const std::string& session_id) {
     {
         std::lock_guard lock(state_mutex_);
         if (auto it = session_company_.find(session_id); it != session_company_.end()) {
@@ -109,8 +109,8 @@ std::optional<domain::WaSession> WadeskService::ReceivingSession(const std::stri
     return s;
 }
 
-bool WadeskService::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in,
-                                     const CommitHook& also) {
+bool InboundAdapter::OnIncomingMessage(const std::string& session_id, const IncomingMessage& in,
+                                       const CommitHook& also) {
     const std::optional<domain::WaSession> s = ReceivingSession(session_id);
     if (!s) return false;
     const std::vector<domain::Event> events = repo_.Transact([&](store::Transaction& tx) {
@@ -131,7 +131,7 @@ bool WadeskService::OnIncomingMessage(const std::string& session_id, const Incom
     return true;
 }
 
-bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) {
+bool InboundAdapter::OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) {
     const std::optional<domain::WaSession> s = ReceivingSession(session_id);
     if (!s) return false;
     const std::vector<domain::Event> events = repo_.Transact([&](store::Transaction& tx) {
@@ -194,8 +194,8 @@ bool WadeskService::OnHistory(const std::string& session_id, const HistoryBatch&
 }
 
 // The row of an incoming (or history) message in chat `chat_id`.
-domain::Message WadeskService::IncomingRow(store::Transaction& tx, const domain::WaSession& s, const std::string& chat_id,
-                                          const IncomingMessage& in) {
+domain::Message InboundAdapter::IncomingRow(store::Transaction& tx, const domain::WaSession& s,
+                                            const std::string& chat_id, const IncomingMessage& in) {
     domain::Message m;
     m.company_id = s.company_id;
     m.session_id = s.id;
@@ -217,7 +217,7 @@ domain::Message WadeskService::IncomingRow(store::Transaction& tx, const domain:
     return m;
 }
 
-void WadeskService::RecordIncoming(store::Transaction& tx, const domain::WaSession& s, const IncomingMessage& in) {
+void InboundAdapter::RecordIncoming(store::Transaction& tx, const domain::WaSession& s, const IncomingMessage& in) {
     if (auto sender = SenderContact(in)) RecordContact(tx, s, std::move(*sender));
     domain::Chat c;
     c.company_id = s.company_id;
@@ -249,7 +249,7 @@ void WadeskService::RecordIncoming(store::Transaction& tx, const domain::WaSessi
 }
 
 // whatsapp:message_updated, and whatsapp:chat_updated when the chat's preview changed with it.
-void WadeskService::AppendUpdated(store::Transaction& tx, const domain::WaSession& s, const store::UpdatedMessage& u) {
+void InboundAdapter::AppendUpdated(store::Transaction& tx, const domain::WaSession& s, const store::UpdatedMessage& u) {
     tx.AppendEvent(
         MakeEvent(s.company_id, s.id, "whatsapp:message_updated",
                   {{"sessionId", s.id}, {"chatId", u.message.chat_id}, {"message", MessageView(u.message)}}));
@@ -261,7 +261,7 @@ void WadeskService::AppendUpdated(store::Transaction& tx, const domain::WaSessio
 
 // Revoke and edit: only the message's own sender may change it; a change to a message we never
 // stored changes nothing (the stanza is still settled: there is nothing to redeliver it for).
-void WadeskService::ApplyChange(store::Transaction& tx, const domain::WaSession& s, const IncomingMessage& in) {
+void InboundAdapter::ApplyChange(store::Transaction& tx, const domain::WaSession& s, const IncomingMessage& in) {
     auto target = tx.FindMessageByWaId(s.id, in.target_wa_message_id);
     if (!target) {
         spdlog::info("[WhatsApp] Session {}: {} of unknown message {}", s.id,
@@ -290,16 +290,16 @@ void WadeskService::ApplyChange(store::Transaction& tx, const domain::WaSession&
     if (auto updated = tx.UpdateMessageContent(changed)) AppendUpdated(tx, s, *updated);
 }
 
-void WadeskService::OnMessageSent(const std::string& session_id, const std::string& message_id,
-                                  const std::string& wa_message_id) {
+void InboundAdapter::OnMessageSent(const std::string& session_id, const std::string& message_id,
+                                   const std::string& wa_message_id) {
     repo_.SetMessageWaId(session_id, message_id, wa_message_id);
     if (auto m = repo_.AdvanceMessageStatus(session_id, message_id, "sent"))
         Emit(m->company_id, session_id, "whatsapp:message_status",
              {{"sessionId", session_id}, {"chatId", m->chat_id}, {"messageId", m->id}, {"status", m->status}});
 }
 
-void WadeskService::OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
-                                    const std::string& status) {
+void InboundAdapter::OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
+                                     const std::string& status) {
     auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
     if (!m) return;
     if (m->status == "pending") Forget(session_id, m->id);
@@ -309,8 +309,8 @@ void WadeskService::OnMessageStatus(const std::string& session_id, const std::st
               {"status", changed->status}});
 }
 
-void WadeskService::OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
-                                    const std::string& reason) {
+void InboundAdapter::OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
+                                     const std::string& reason) {
     auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
     if (!m || !m->from_me) return;
     Forget(session_id, m->id);

@@ -1,5 +1,5 @@
 // Sign-in (the three login steps), sign-out everywhere, who am I, and external identities.
-#include "service/wadesk_service.h"
+#include "service/auth_service.h"
 
 #include "auth/password.h"
 #include "core/log.h"
@@ -8,8 +8,7 @@
 
 namespace wadesk::service {
 
-PendingLogin WadeskService::BeginLogin(const std::string& email_in, const std::string& password,
-                                       const std::string& ip) {
+PendingLogin AuthService::BeginLogin(const std::string& email_in, const std::string& password, const std::string& ip) {
     auto email = auth::NormaliseEmail(email_in);
     if (!email || email->empty() || email->size() > 254)
         Fail(FailureKind::kBadInput, "invalid_field", "field 'email' is invalid");
@@ -33,7 +32,7 @@ PendingLogin WadeskService::BeginLogin(const std::string& email_in, const std::s
     return pending;
 }
 
-LoginResult WadeskService::FinishLogin(const PendingLogin& pending, bool password_ok) {
+LoginResult AuthService::FinishLogin(const PendingLogin& pending, bool password_ok) {
     if (!password_ok || !pending.user) {
         spdlog::info("[auth] failed login for {} from {}", pending.attempt.account, pending.attempt.ip);
         Fail(FailureKind::kUnauthenticated, "invalid_credentials", "wrong email or password");
@@ -44,9 +43,9 @@ LoginResult WadeskService::FinishLogin(const PendingLogin& pending, bool passwor
     return LoginResult{authenticator_.Issue(*pending.user), *pending.user};
 }
 
-void WadeskService::AbandonLogin(const PendingLogin& pending) { login_limiter_.Abandoned(pending.attempt); }
+void AuthService::AbandonLogin(const PendingLogin& pending) { login_limiter_.Abandoned(pending.attempt); }
 
-LoginResult WadeskService::Login(const std::string& email, const std::string& password, const std::string& ip) {
+LoginResult AuthService::Login(const std::string& email, const std::string& password, const std::string& ip) {
     PendingLogin pending = BeginLogin(email, password, ip);
     bool ok = false;
     if (pending.password_hash.empty()) auth::BurnPasswordCheck(password);
@@ -54,7 +53,7 @@ LoginResult WadeskService::Login(const std::string& email, const std::string& pa
     return FinishLogin(pending, ok);
 }
 
-void WadeskService::LogoutAll(const Actor& actor) {
+void AuthService::LogoutAll(const Actor& actor) {
     auto current = repo_.FindUser(actor.who.company_id, actor.who.user_id);
     if (!current) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
     store::UserPatch p;
@@ -65,13 +64,13 @@ void WadeskService::LogoutAll(const Actor& actor) {
     WriteAudit(&actor, u->company_id, "auth.logout_all", "user", u->id);
 }
 
-domain::User WadeskService::Me(const Actor& actor) {
+domain::User AuthService::Me(const Actor& actor) {
     auto u = repo_.FindUser(actor.who.company_id, actor.who.user_id);
     if (!u) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
     return *u;
 }
 
-domain::User WadeskService::ProvisionExternal(const auth::ExternalIdentity& id) {
+domain::User AuthService::ProvisionExternal(const auth::ExternalIdentity& id) {
     if (auto existing = repo_.FindUserByExternalId(id.company_id, id.external_id)) {
         access_.PutUser(*existing);
         authenticator_.Upsert(*existing);

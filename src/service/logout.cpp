@@ -1,8 +1,8 @@
 // Signing out one token (POST /api/auth/logout): the console's "Log out" ends its own token at the
 // server, not only in the tab; the user's other tokens (other devices, integrations) stay valid.
 #include "core/clock.h"
+#include "service/auth_service.h"
 #include "service/errors.h"
-#include "service/wadesk_service.h"
 
 namespace wadesk::service {
 
@@ -13,7 +13,7 @@ constexpr std::int64_t kUnknownExpiryMs = 30LL * 24 * 3600 * 1000;
 
 }  // namespace
 
-void WadeskService::Logout(const Actor& actor) {
+void AuthService::Logout(const Actor& actor) {
     if (actor.who.token_id.empty())
         throw ServiceError(FailureKind::kUnauthenticated, "invalid_token", "the call names no token to sign out");
     const std::int64_t expires_at =

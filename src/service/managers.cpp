@@ -1,5 +1,5 @@
 // The company's managers (admin): list, create, edit, delete, sign out.
-#include "service/wadesk_service.h"
+#include "service/manager_service.h"
 
 #include <boost/json/value.hpp>
 
@@ -10,12 +10,12 @@
 namespace wadesk::service {
 namespace json = boost::json;
 
-std::vector<domain::User> WadeskService::ListManagers(const Actor& actor) {
+std::vector<domain::User> ManagerService::ListManagers(const Actor& actor) {
     RequireAdmin(actor);
     return repo_.ListUsers(actor.who.company_id, domain::Role::kManager);
 }
 
-domain::User WadeskService::CreateManager(const Actor& actor, const NewUser& nu) {
+domain::User ManagerService::CreateManager(const Actor& actor, const NewUser& nu) {
     RequireAdmin(actor);
     NewUser m = nu;
     m.role = domain::Role::kManager;
@@ -24,7 +24,7 @@ domain::User WadeskService::CreateManager(const Actor& actor, const NewUser& nu)
     return u;
 }
 
-domain::User WadeskService::UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch) {
+domain::User ManagerService::UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch) {
     RequireAdmin(actor);
     if (!patch.name && !patch.email && !patch.password && !patch.disabled)
         Fail(FailureKind::kBadInput, "empty_patch", "nothing to update: give name, email, password or disabled");
@@ -57,7 +57,7 @@ domain::User WadeskService::UpdateManager(const Actor& actor, const std::string&
     return *u;
 }
 
-void WadeskService::DeleteManager(const Actor& actor, const std::string& id) {
+void ManagerService::DeleteManager(const Actor& actor, const std::string& id) {
     RequireAdmin(actor);
     OwnManager(actor, id);
     if (!repo_.DeleteUser(actor.who.company_id, id)) NotFound("manager");
@@ -66,7 +66,7 @@ void WadeskService::DeleteManager(const Actor& actor, const std::string& id) {
     WriteAudit(&actor, actor.who.company_id, "manager.delete", "user", id);
 }
 
-void WadeskService::LogoutManager(const Actor& actor, const std::string& id) {
+void ManagerService::LogoutManager(const Actor& actor, const std::string& id) {
     RequireAdmin(actor);
     domain::User current = OwnManager(actor, id);
     store::UserPatch p;

@@ -5,8 +5,9 @@
 
 #include "core/ids.h"
 #include "service/errors.h"
+#include "service/inbound_adapter.h"
+#include "service/message_service.h"
 #include "service/views.h"
-#include "service/wadesk_service.h"
 
 namespace wadesk::service {
 
@@ -18,7 +19,7 @@ namespace {
 
 }  // namespace
 
-MediaFile WadeskService::GetMedia(const Actor& actor, const std::string& session_id, const std::string& message_id) {
+MediaFile MessageService::GetMedia(const Actor& actor, const std::string& session_id, const std::string& message_id) {
     ReadableSession(actor, session_id);
     if (!IsWellFormedId(message_id)) MediaNotFound("message");
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);
@@ -30,7 +31,7 @@ MediaFile WadeskService::GetMedia(const Actor& actor, const std::string& session
     return MediaFile{std::move(*m), sha256, *size};
 }
 
-Bytes WadeskService::ReadMedia(const MediaFile& file, std::uint64_t offset, std::uint64_t length) {
+Bytes MessageService::ReadMedia(const MediaFile& file, std::uint64_t offset, std::uint64_t length) {
     if (!blobs_) MediaNotFound("media");
     auto bytes = blobs_->Range(file.sha256, offset, length);
     if (!bytes) {
@@ -40,8 +41,8 @@ Bytes WadeskService::ReadMedia(const MediaFile& file, std::uint64_t offset, std:
     return std::move(*bytes);
 }
 
-domain::Message WadeskService::DownloadMediaAgain(const Actor& actor, const std::string& session_id,
-                                                 const std::string& message_id) {
+domain::Message MessageService::DownloadMediaAgain(const Actor& actor, const std::string& session_id,
+                                                   const std::string& message_id) {
     ReadableSession(actor, session_id);
     if (!IsWellFormedId(message_id)) MediaNotFound("message");
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);
@@ -68,7 +69,7 @@ domain::Message WadeskService::DownloadMediaAgain(const Actor& actor, const std:
     return *row;
 }
 
-void WadeskService::OnMessageMediaChanged(const std::string& session_id, const domain::Message& message) {
+void InboundAdapter::OnMessageMediaChanged(const std::string& session_id, const domain::Message& message) {
     try {
         Emit(message.company_id, session_id, "whatsapp:message_updated",
              {{"sessionId", session_id}, {"chatId", message.chat_id}, {"message", MessageView(message)}});
@@ -90,8 +91,8 @@ std::string TypeForMime(std::string_view mime) {
 
 }  // namespace
 
-SendResult WadeskService::SendMedia(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
-                                    SendRequest request, const OutgoingFile& file) {
+SendResult MessageService::SendMedia(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                                     SendRequest request, const OutgoingFile& file) {
     // Rights first: nothing is kept for a caller who may not send.
     ReadableSession(actor, session_id);
     if (!access_.CanWrite(actor.who, session_id))

@@ -6,11 +6,12 @@
 
 #include "core/ids.h"
 #include "service/errors.h"
-#include "service/wadesk_service.h"
+#include "service/inbound_adapter.h"
+#include "service/message_service.h"
 
 namespace wadesk::service {
 
-void WadeskService::OnRecipientReceipt(const std::string& session_id, const RecipientReceipt& receipt) {
+void InboundAdapter::OnRecipientReceipt(const std::string& session_id, const RecipientReceipt& receipt) {
     if (receipt.who.jid.empty()) {
         for (const auto& id : receipt.wa_message_ids) OnMessageStatus(session_id, id, receipt.status);
         return;
@@ -34,8 +35,8 @@ void WadeskService::OnRecipientReceipt(const std::string& session_id, const Reci
     }
 }
 
-std::vector<domain::MessageReceipt> WadeskService::MessageReceipts(const Actor& actor, const std::string& session_id,
-                                                                  const std::string& message_id) {
+std::vector<domain::MessageReceipt> MessageService::MessageReceipts(const Actor& actor, const std::string& session_id,
+                                                                    const std::string& message_id) {
     ReadableSession(actor, session_id);
     if (!IsWellFormedId(message_id)) throw ServiceError(FailureKind::kNotFound, "not_found", "message not found");
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);

@@ -1,5 +1,5 @@
 // Sending: a message stored pending, then handed to the engine once per connection.
-#include "service/wadesk_service.h"
+#include "service/message_service.h"
 
 #include "core/log.h"
 #include "service/chat_ref.h"
@@ -8,8 +8,8 @@
 
 namespace wadesk::service {
 
-SendResult WadeskService::Send(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
-                               const SendRequest& req) {
+SendResult MessageService::Send(const Actor& actor, const std::string& session_id, const std::string& chat_ref,
+                                const SendRequest& req) {
     domain::WaSession s = VisibleSession(actor, session_id);
     auto ref = ParseChatRef(chat_ref);
     if (!ref) NotFound("chat");
@@ -86,12 +86,12 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     return SendResult{rec.message, true};
 }
 
-void WadeskService::Forget(const std::string& session_id, const std::string& message_id) {
+void ServiceContext::Forget(const std::string& session_id, const std::string& message_id) {
     std::lock_guard lock(send_mutex_);
     if (auto it = handed_.find(session_id); it != handed_.end()) it->second.erase(message_id);
 }
 
-void WadeskService::HandToEngine(const domain::WaSession& s, const domain::Message& m) {
+void ServiceContext::HandToEngine(const domain::WaSession& s, const domain::Message& m) {
     {
         std::lock_guard lock(send_mutex_);
         if (!handed_[s.id].insert(m.id).second) return;

@@ -1,7 +1,8 @@
 #pragma once
-// What the files of WadeskService share (each file holds one concern of the service: login.cpp,
-// managers.cpp, sessions.cpp, access.cpp, chats.cpp, send.cpp, stats.cpp, inbound.cpp, ...):
-// failures, input checks, status sets and WhatsApp id helpers. Only for service/*.cpp.
+// The free helpers the services' files share (login.cpp, managers.cpp, sessions.cpp, access.cpp,
+// chats.cpp, send.cpp, stats.cpp, inbound.cpp, ...): failures, input checks, status sets and
+// WhatsApp id helpers. Only for service/*.cpp; the shared checks that need the store or the
+// views are ServiceContext's (service_context.h).
 #include <algorithm>
 #include <cctype>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // WhatsApp sessions: create, read, rename, delete, QR, stop, start, pairing code.
-#include "service/wadesk_service.h"
+#include "service/session_service.h"
 
 #include <boost/json/value.hpp>
 
@@ -12,7 +12,7 @@
 namespace wadesk::service {
 namespace json = boost::json;
 
-std::vector<domain::WaSession> WadeskService::ListSessions(const Actor& actor) {
+std::vector<domain::WaSession> SessionService::ListSessions(const Actor& actor) {
     auto all = repo_.ListSessions(actor.who.company_id);
     std::erase_if(all, [&](const domain::WaSession& s) { return !access_.CanRead(actor.who, s.id); });
     return all;
@@ -27,8 +27,8 @@ void ValidateHistory(const std::string& history) {
 
 }  // namespace
 
-domain::WaSession WadeskService::CreateSession(const Actor& actor, const std::string& name_in,
-                                              const std::string& history_in) {
+domain::WaSession SessionService::CreateSession(const Actor& actor, const std::string& name_in,
+                                                const std::string& history_in) {
     RequireAdmin(actor);
     std::string name = Trim(name_in);
     ValidateName(name);
@@ -57,11 +57,11 @@ domain::WaSession WadeskService::CreateSession(const Actor& actor, const std::st
     return s;
 }
 
-domain::WaSession WadeskService::GetSession(const Actor& actor, const std::string& id) {
+domain::WaSession SessionService::GetSession(const Actor& actor, const std::string& id) {
     return VisibleSession(actor, id);
 }
 
-void WadeskService::DeleteSession(const Actor& actor, const std::string& id, bool purge) {
+void SessionService::DeleteSession(const Actor& actor, const std::string& id, bool purge) {
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     engine_.Logout(s.id);
@@ -77,9 +77,9 @@ void WadeskService::DeleteSession(const Actor& actor, const std::string& id, boo
     spdlog::info("[WhatsApp] Session {} deleted{}", s.id, purge ? " with its history" : "");
 }
 
-domain::WaSession WadeskService::UpdateSession(const Actor& actor, const std::string& id,
-                                              const std::optional<std::string>& name_in,
-                                              const std::optional<std::string>& history) {
+domain::WaSession SessionService::UpdateSession(const Actor& actor, const std::string& id,
+                                                const std::optional<std::string>& name_in,
+                                                const std::optional<std::string>& history) {
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     store::SessionPatch p;
@@ -102,7 +102,7 @@ domain::WaSession WadeskService::UpdateSession(const Actor& actor, const std::st
     return *updated;
 }
 
-QrState WadeskService::GetQr(const Actor& actor, const std::string& id) {
+QrState SessionService::GetQr(const Actor& actor, const std::string& id) {
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     std::lock_guard lock(state_mutex_);
@@ -115,7 +115,7 @@ QrState WadeskService::GetQr(const Actor& actor, const std::string& id) {
     return QrState{s.id, s.status, "", "", 0};
 }
 
-domain::WaSession WadeskService::Disconnect(const Actor& actor, const std::string& id) {
+domain::WaSession SessionService::Disconnect(const Actor& actor, const std::string& id) {
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     engine_.Logout(s.id);
@@ -134,7 +134,7 @@ domain::WaSession WadeskService::Disconnect(const Actor& actor, const std::strin
     return *updated;
 }
 
-domain::WaSession WadeskService::StartSession(const Actor& actor, const std::string& id) {
+domain::WaSession SessionService::StartSession(const Actor& actor, const std::string& id) {
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     if (IsLive(s.status))
@@ -153,7 +153,7 @@ domain::WaSession WadeskService::StartSession(const Actor& actor, const std::str
     return *updated;
 }
 
-std::string WadeskService::RequestPairingCode(const Actor& actor, const std::string& id, const std::string& phone) {
+std::string SessionService::RequestPairingCode(const Actor& actor, const std::string& id, const std::string& phone) {
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     auto digits = NormalizePhone(phone);

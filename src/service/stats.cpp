@@ -1,5 +1,5 @@
 // Statistics, audit log and the events feed.
-#include "service/wadesk_service.h"
+#include "service/report_service.h"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@
 
 namespace wadesk::service {
 
-StatsView WadeskService::Stats(const Actor& actor) {
+StatsView ReportService::Stats(const Actor& actor) {
     RequireAdmin(actor);
     std::int64_t today = NowMs() / kDayMs * kDayMs;
     std::int64_t since = today - 29 * kDayMs;
@@ -26,12 +26,12 @@ StatsView WadeskService::Stats(const Actor& actor) {
     return v;
 }
 
-store::Page<domain::AuditEntry> WadeskService::Audit(const Actor& actor, int page, int limit) {
+store::Page<domain::AuditEntry> ReportService::Audit(const Actor& actor, int page, int limit) {
     RequireAdmin(actor);
     return repo_.ListAudit(actor.who.company_id, page, limit);
 }
 
-EventPage WadeskService::Events(const Actor& actor, std::int64_t after, int limit) {
+EventPage ReportService::Events(const Actor& actor, std::int64_t after, int limit) {
     EventPage out;
     out.last_id = after;
     // Filtering can drop rows, so read ahead a few batches to fill the page when it can.

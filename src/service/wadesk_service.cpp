@@ -1,4 +1,6 @@
-// WadeskService: its construction, the views loaded at start, the shared checks and the operator commands.
+// The wiring and the shared parts of the service layer: WadeskService's construction, the
+// shared checks of ServiceContext, the views loaded at start (OperatorService::LoadViews),
+// resuming sessions, the operator commands, and the reads behind /health and /metrics.
 #include "service/wadesk_service.h"
 
 #include <boost/json/serialize.hpp>
@@ -12,16 +14,35 @@
 namespace wadesk::service {
 namespace json = boost::json;
 
-WadeskService::WadeskService(store::Repository& repo, EventBus& bus, MemoryAccessView& access,
-                             auth::TokenAuthenticator& authenticator, Engine& engine, auth::LoginLimits login_limits)
+ServiceContext::ServiceContext(store::Repository& repo, EventBus& bus, MemoryAccessView& access,
+                               auth::TokenAuthenticator& authenticator, Engine& engine, SharedServiceState& shared)
     : repo_(repo),
       bus_(bus),
       access_(access),
       authenticator_(authenticator),
       engine_(engine),
-      login_limiter_(login_limits) {}
+      state_mutex_(shared.state_mutex),
+      qr_(shared.qr),
+      session_status_(shared.session_status),
+      session_company_(shared.session_company),
+      send_mutex_(shared.send_mutex),
+      handed_(shared.handed) {}
 
-void WadeskService::LoadViews() {
+WadeskService::WadeskService(store::Repository& repo, EventBus& bus, MemoryAccessView& access,
+                             auth::TokenAuthenticator& authenticator, Engine& engine, auth::LoginLimits login_limits)
+    : context_(repo, bus, access, authenticator, engine, shared_),
+      auth_(context_, login_limits),
+      managers_(context_),
+      operators_(context_),
+      sessions_(context_),
+      access_(context_, sessions_),
+      chats_(context_),
+      messages_(context_),
+      groups_(context_, chats_),
+      reports_(context_),
+      inbound_(context_) {}
+
+void OperatorService::LoadViews() {
     auto users = repo_.ListAllUsers();
     for (auto& u : users) {
         auto normalised = auth::NormaliseEmail(u.email);
@@ -47,7 +68,7 @@ void WadeskService::LoadViews() {
 
 // A linked session is resumed unless someone stopped it (disconnected, logged out, failed): a
 // crash can leave it "initializing" (each start reports that before it is connected again).
-void WadeskService::ResumeSessions() {
+void SessionService::ResumeSessions() {
     for (const auto& s : repo_.ListSessionsByStatus(
              {domain::kStatusConnected, domain::kStatusReconnecting, domain::kStatusInitializing})) {
         if (s.status == domain::kStatusInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
@@ -58,44 +79,45 @@ void WadeskService::ResumeSessions() {
 
 // --- helpers
 
-void WadeskService::RequireAdmin(const Actor& actor) const {
+void ServiceContext::RequireAdmin(const Actor& actor) const {
     if (!actor.who.IsAdmin()) Fail(FailureKind::kForbidden, "forbidden", "this action needs the admin role");
 }
 
-domain::WaSession WadeskService::VisibleSession(const Actor& actor, const std::string& id) {
+domain::WaSession ServiceContext::VisibleSession(const Actor& actor, const std::string& id) {
     if (!IsWellFormedId(id) || !access_.CanRead(actor.who, id)) NotFound("session");
     auto s = repo_.FindSession(actor.who.company_id, id);
     if (!s) NotFound("session");
     return *s;
 }
 
-void WadeskService::ReadableSession(const Actor& actor, const std::string& id) const {
+void ServiceContext::ReadableSession(const Actor& actor, const std::string& id) const {
     if (!IsWellFormedId(id) || !access_.CanRead(actor.who, id)) NotFound("session");
 }
 
-domain::User WadeskService::OwnManager(const Actor& actor, const std::string& id) {
+domain::User ServiceContext::OwnManager(const Actor& actor, const std::string& id) {
     if (!IsWellFormedId(id)) NotFound("manager");
     auto u = repo_.FindUser(actor.who.company_id, id);
     if (!u || u->role != domain::Role::kManager) NotFound("manager");
     return *u;
 }
 
-std::optional<domain::Chat> WadeskService::ResolveChat(const Actor& actor, const std::string& session_id,
-                                                      const std::string& chat_ref) {
+std::optional<domain::Chat> ServiceContext::ResolveChat(const Actor& actor, const std::string& session_id,
+                                                        const std::string& chat_ref) {
     auto ref = ParseChatRef(chat_ref);
     if (!ref) return std::nullopt;
     if (ref->kind == ChatRef::Kind::kId) return repo_.FindChat(actor.who.company_id, session_id, ref->value);
     return repo_.FindChatByJid(actor.who.company_id, session_id, ref->value);
 }
 
-domain::Chat WadeskService::RequireChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
+domain::Chat ServiceContext::RequireChat(const Actor& actor, const std::string& session_id, const std::string& chat_ref) {
     auto chat = ResolveChat(actor, session_id, chat_ref);
     if (!chat) NotFound("chat");
     return *chat;
 }
 
-void WadeskService::WriteAudit(const Actor* actor, const std::string& company_id, const std::string& action,
-                          const std::string& target_type, const std::string& target_id, const json::object& details) {
+void ServiceContext::WriteAudit(const Actor* actor, const std::string& company_id, const std::string& action,
+                                const std::string& target_type, const std::string& target_id,
+                                const json::object& details) {
     domain::AuditEntry e;
     e.company_id = company_id;
     if (actor) {
@@ -111,8 +133,8 @@ void WadeskService::WriteAudit(const Actor* actor, const std::string& company_id
                  target_id, e.ip);
 }
 
-domain::Event WadeskService::MakeEvent(const std::string& company_id, const std::string& session_id,
-                                     const std::string& name, const json::object& payload) {
+domain::Event ServiceContext::MakeEvent(const std::string& company_id, const std::string& session_id,
+                                        const std::string& name, const json::object& payload) {
     domain::Event e;
     e.company_id = company_id;
     e.session_id = session_id;
@@ -121,18 +143,18 @@ domain::Event WadeskService::MakeEvent(const std::string& company_id, const std:
     return e;
 }
 
-void WadeskService::Emit(const std::string& company_id, const std::string& session_id, const std::string& name,
-                         const json::object& payload) {
+void ServiceContext::Emit(const std::string& company_id, const std::string& session_id, const std::string& name,
+                          const json::object& payload) {
     bus_.Publish(repo_.AppendEvent(MakeEvent(company_id, session_id, name, payload)));
 }
 
-void WadeskService::ApplySessionChange(const domain::WaSession& s) {
+void ServiceContext::ApplySessionChange(const domain::WaSession& s) {
     std::lock_guard lock(state_mutex_);
     session_status_[s.id] = s.status;
     if (s.status != domain::kStatusQr) qr_.erase(s.id);
 }
 
-void WadeskService::ValidateNewUser(const NewUser& user) const {
+void ServiceContext::ValidateNewUser(const NewUser& user) const {
     ValidateEmail(user.email);
     ValidatePassword(user.password);
     ValidateName(user.name);
@@ -140,8 +162,8 @@ void WadeskService::ValidateNewUser(const NewUser& user) const {
 
 // --- operator
 
-std::pair<domain::Company, domain::User> WadeskService::CreateCompany(const std::string& name, const NewUser& admin,
-                                                                    int max_sessions) {
+std::pair<domain::Company, domain::User> OperatorService::CreateCompany(const std::string& name, const NewUser& admin,
+                                                                        int max_sessions) {
     std::string trimmed = Trim(name);
     if (trimmed.empty() || trimmed.size() > 200)
         Fail(FailureKind::kBadInput, "invalid_field", "company name must be 1 to 200 bytes");
@@ -160,7 +182,7 @@ std::pair<domain::Company, domain::User> WadeskService::CreateCompany(const std:
     return {company, user};
 }
 
-domain::User WadeskService::CreateUser(const std::string& company_id, const NewUser& nu) {
+domain::User ServiceContext::CreateUser(const std::string& company_id, const NewUser& nu) {
     ValidateNewUser(nu);
     if (!repo_.FindCompany(company_id)) NotFound("company");
     domain::User u;
@@ -179,11 +201,11 @@ domain::User WadeskService::CreateUser(const std::string& company_id, const NewU
     return u;
 }
 
-std::int64_t WadeskService::CountCompanies() { return repo_.CountCompanies(); }
+std::int64_t OperatorService::CountCompanies() { return repo_.CountCompanies(); }
 
-bool WadeskService::Ping() { return repo_.Ping(); }
+bool ReportService::Ping() { return repo_.Ping(); }
 
-std::map<std::string, std::int64_t> WadeskService::SessionsByStatus() {
+std::map<std::string, std::int64_t> SessionService::SessionsByStatus() {
     std::map<std::string, std::int64_t> out;
     for (const auto& s : kAllStatuses) out[s] = 0;
     std::lock_guard lock(state_mutex_);

@@ -58,17 +58,19 @@ protected:
         config.jwt_secret = RandomBytes(32);
         authenticator = std::move(*auth::TokenAuthenticator::Create(std::move(config)));
         svc = std::make_unique<WadeskService>(*repo, bus, access, *authenticator, engine);
-        engine.SetEvents(svc.get());
-        svc->LoadViews();
+        engine.SetEvents(&svc->inbound());
+        svc->operators().LoadViews();
         subscription = bus.Subscribe([this](const domain::Event& e) { events.push_back(e); });
 
-        auto [company, admin_user] = svc->CreateCompany("Acme", NewUser{"admin@acme.test", "admin-password", "A"});
+        auto [company, admin_user] =
+            svc->operators().CreateCompany("Acme", NewUser{"admin@acme.test", "admin-password", "A"});
         admin = Actor{auth::Principal{admin_user.id, company.id, domain::Role::kAdmin, admin_user.email}, "10.0.0.1"};
-        auto [other_company, other_user] = svc->CreateCompany("Other", NewUser{"admin@other.test", "admin-password", ""});
+        auto [other_company, other_user] =
+            svc->operators().CreateCompany("Other", NewUser{"admin@other.test", "admin-password", ""});
         other = Actor{auth::Principal{other_user.id, other_company.id, domain::Role::kAdmin, ""}, "10.0.0.2"};
-        auto m = svc->CreateManager(admin, NewUser{"m@acme.test", "manager-password", "M"});
+        auto m = svc->managers().CreateManager(admin, NewUser{"m@acme.test", "manager-password", "M"});
         manager = Actor{auth::Principal{m.id, m.company_id, domain::Role::kManager, m.email}, "10.0.0.3"};
-        session = svc->CreateSession(admin, "Main");
+        session = svc->sessions().CreateSession(admin, "Main");
     }
     void TearDown() override {
         subscription = {};
@@ -109,8 +111,11 @@ protected:
 TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
     EXPECT_EQ(session.status, "initializing");
     EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
-    EXPECT_EQ(svc->GetQr(admin, session.id).qr_text, "");
-    EXPECT_EQ(KindOf([&] { svc->Send(admin, session.id, "79001234567", {"hi", "", ""}); }), FailureKind::kUnavailable);
+    EXPECT_EQ(svc->sessions().GetQr(admin, session.id).qr_text, "");
+    EXPECT_EQ(KindOf([&] {
+                  svc->messages().Send(admin, session.id, "79001234567", {"hi", "", ""});
+              }),
+              FailureKind::kUnavailable);
     EXPECT_TRUE(engine.sent.empty());
 }
 
@@ -118,25 +123,25 @@ TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
 // must resume it all the same; a session that was never linked is not dialled at boot.
 TEST_F(WadeskServiceTest, ResumesLinkedSessionsACrashLeftInitializing) {
     Connect();
-    auto unlinked = svc->CreateSession(admin, "not linked yet");
+    auto unlinked = svc->sessions().CreateSession(admin, "not linked yet");
     engine.events_->OnStatus(session.id, "initializing", "");
     ASSERT_EQ(repo->FindSessionById(session.id)->status, "initializing");
     engine.started.clear();
-    svc->ResumeSessions();
+    svc->sessions().ResumeSessions();
     EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
     (void)unlinked;
 }
 
 TEST_F(WadeskServiceTest, QrAndReadyFromTheEngineReachStoreEventsAndRest) {
     engine.events_->OnQr(session.id, "2@ref,key", "data:image/png;base64,AAAA", NowMs() + 20000);
-    auto qr = svc->GetQr(admin, session.id);
+    auto qr = svc->sessions().GetQr(admin, session.id);
     EXPECT_EQ(qr.status, "qr");
     EXPECT_EQ(qr.png_data_url, "data:image/png;base64,AAAA");
     Connect();
-    auto s = svc->GetSession(admin, session.id);
+    auto s = svc->sessions().GetSession(admin, session.id);
     EXPECT_EQ(s.status, "connected");
     EXPECT_EQ(s.phone_number, "79000000000");
-    EXPECT_EQ(svc->GetQr(admin, session.id).qr_text, "");  // no QR once linked
+    EXPECT_EQ(svc->sessions().GetQr(admin, session.id).qr_text, "");  // no QR once linked
     auto names = EventNames();
     EXPECT_NE(std::find(names.begin(), names.end(), "whatsapp:qr"), names.end());
     EXPECT_NE(std::find(names.begin(), names.end(), "whatsapp:ready"), names.end());
@@ -144,18 +149,18 @@ TEST_F(WadeskServiceTest, QrAndReadyFromTheEngineReachStoreEventsAndRest) {
 
 TEST_F(WadeskServiceTest, SendStoresPendingOnceAndHandsItToTheEngine) {
     Connect();
-    auto first = svc->Send(admin, session.id, "+79001234567", {"Hello", "", "key-1"});
+    auto first = svc->messages().Send(admin, session.id, "+79001234567", {"Hello", "", "key-1"});
     EXPECT_TRUE(first.created);
     EXPECT_EQ(first.message.status, "pending");
     EXPECT_EQ(first.message.sent_by, admin.who.user_id);
     ASSERT_EQ(engine.sent.size(), 1u);
     EXPECT_EQ(engine.sent[0].chat_jid, "79001234567@s.whatsapp.net");
     // The same key again: the first result, nothing sent twice, even through another chat form.
-    auto again = svc->Send(admin, session.id, "79001234567@c.us", {"Hello", "", "key-1"});
+    auto again = svc->messages().Send(admin, session.id, "79001234567@c.us", {"Hello", "", "key-1"});
     EXPECT_FALSE(again.created);
     EXPECT_EQ(again.message.id, first.message.id);
     EXPECT_EQ(engine.sent.size(), 1u);
-    auto page = svc->ListMessages(admin, session.id, first.message.chat_id, 1, 50, "");
+    auto page = svc->chats().ListMessages(admin, session.id, first.message.chat_id, 1, 50, "");
     EXPECT_EQ(page.total, 1);
     // The engine reports progress through the real callbacks.
     engine.events_->OnMessageSent(session.id, first.message.id, "WAID1");
@@ -223,7 +228,7 @@ TEST_F(WadeskServiceTest, AnUndecryptableMessageIsShownThenHealedByTheResend) {
     ASSERT_EQ(events.size(), 4u);
     EXPECT_EQ(events[2].name, "whatsapp:message_updated");
     EXPECT_EQ(events[3].name, "whatsapp:chat_updated") << "the chat's preview shows the healed text";
-    EXPECT_EQ(svc->ListMessages(admin, session.id, "79005556611", 1, 50, "").total, 1);
+    EXPECT_EQ(svc->chats().ListMessages(admin, session.id, "79005556611", 1, 50, "").total, 1);
 }
 
 TEST_F(WadeskServiceTest, RevokeAndEditChangeTheSendersMessageOnly) {
@@ -289,11 +294,11 @@ TEST_F(WadeskServiceTest, IncomingMessagesAreCommittedOnceAndCounted) {
     in.timestamp_ms = NowMs();
     EXPECT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
     EXPECT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));  // redelivery
-    auto chats = svc->ListChats(admin, session.id, ChatFilter{});
+    auto chats = svc->chats().ListChats(admin, session.id, ChatFilter{});
     ASSERT_EQ(chats.total, 1);
     EXPECT_EQ(chats.items[0].unread_count, 1);
-    EXPECT_EQ(svc->ListMessages(admin, session.id, "79005556677", 1, 50, "").total, 1);
-    auto read = svc->MarkRead(admin, session.id, "79005556677@c.us");
+    EXPECT_EQ(svc->chats().ListMessages(admin, session.id, "79005556677", 1, 50, "").total, 1);
+    auto read = svc->chats().MarkRead(admin, session.id, "79005556677@c.us");
     EXPECT_EQ(read.unread_count, 0);
     EXPECT_EQ(engine.read, std::vector<std::string>{"79005556677@s.whatsapp.net"});
 }
@@ -326,12 +331,12 @@ TEST_F(WadeskServiceTest, PhoneNumberAndLidOfOneContactAreOneChatWithBothIdentit
     again.timestamp_ms = 3000;
     ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, again, nullptr));
 
-    auto chats = svc->ListChats(admin, session.id, ChatFilter{});
+    auto chats = svc->chats().ListChats(admin, session.id, ChatFilter{});
     ASSERT_EQ(chats.total, 1);
     EXPECT_EQ(chats.items[0].jid, "79005556677@s.whatsapp.net");
     EXPECT_EQ(chats.items[0].lid, "100000000000077@lid");
-    EXPECT_EQ(svc->ListMessages(admin, session.id, "100000000000077@lid", 1, 50, "").total, 3);
-    auto page = svc->ListMessages(admin, session.id, "79005556677", 1, 50, "");
+    EXPECT_EQ(svc->chats().ListMessages(admin, session.id, "100000000000077@lid", 1, 50, "").total, 3);
+    auto page = svc->chats().ListMessages(admin, session.id, "79005556677", 1, 50, "");
     ASSERT_EQ(page.total, 3);
     EXPECT_EQ(page.items[0].sender_phone, "79005556677");
     EXPECT_EQ(page.items[0].sender_lid, "100000000000077@lid");
@@ -354,33 +359,39 @@ TEST_F(WadeskServiceTest, PhoneNumberAndLidOfOneContactAreOneChatWithBothIdentit
 
 TEST_F(WadeskServiceTest, ManagerRightsFollowGrantsAtOnce) {
     Connect();
-    EXPECT_TRUE(svc->ListSessions(manager).empty());
-    EXPECT_EQ(KindOf([&] { svc->GetSession(manager, session.id); }), FailureKind::kNotFound);
-    svc->Grant(admin, session.id, GrantRequest{manager.who.user_id, true, false, false});
-    EXPECT_EQ(svc->ListSessions(manager).size(), 1u);
-    EXPECT_EQ(KindOf([&] { svc->Send(manager, session.id, "79001234567", {"x", "", ""}); }), FailureKind::kForbidden);
-    svc->Grant(admin, session.id, GrantRequest{manager.who.user_id, true, true, false});
-    EXPECT_TRUE(svc->Send(manager, session.id, "79001234567", {"x", "", ""}).created);
-    EXPECT_EQ(KindOf([&] { svc->UpdateChat(manager, session.id, "79001234567", store::ChatPatch{.pinned = true}); }),
+    EXPECT_TRUE(svc->sessions().ListSessions(manager).empty());
+    EXPECT_EQ(KindOf([&] { svc->sessions().GetSession(manager, session.id); }), FailureKind::kNotFound);
+    svc->access().Grant(admin, session.id, GrantRequest{manager.who.user_id, true, false, false});
+    EXPECT_EQ(svc->sessions().ListSessions(manager).size(), 1u);
+    EXPECT_EQ(KindOf([&] {
+                  svc->messages().Send(manager, session.id, "79001234567", {"x", "", ""});
+              }),
               FailureKind::kForbidden);
-    EXPECT_EQ(KindOf([&] { svc->GetQr(manager, session.id); }), FailureKind::kForbidden);
+    svc->access().Grant(admin, session.id, GrantRequest{manager.who.user_id, true, true, false});
+    EXPECT_TRUE(svc->messages().Send(manager, session.id, "79001234567", {"x", "", ""}).created);
+    EXPECT_EQ(
+        KindOf([&] { svc->chats().UpdateChat(manager, session.id, "79001234567", store::ChatPatch{.pinned = true}); }),
+        FailureKind::kForbidden);
+    EXPECT_EQ(KindOf([&] { svc->sessions().GetQr(manager, session.id); }), FailureKind::kForbidden);
     // Managers replaying events see only sessions they can read, never QR events.
     engine.events_->OnQr(session.id, "q", "data:image/png;base64,", NowMs() + 1000);
-    for (const auto& e : svc->Events(manager, 0, 200).items) EXPECT_NE(e.name, "whatsapp:qr");
-    svc->Revoke(admin, session.id, manager.who.user_id);
-    EXPECT_EQ(KindOf([&] { svc->ListChats(manager, session.id, ChatFilter{}); }), FailureKind::kNotFound);
-    EXPECT_TRUE(svc->Events(manager, 0, 200).items.empty());
+    for (const auto& e : svc->reports().Events(manager, 0, 200).items) EXPECT_NE(e.name, "whatsapp:qr");
+    svc->access().Revoke(admin, session.id, manager.who.user_id);
+    EXPECT_EQ(KindOf([&] { svc->chats().ListChats(manager, session.id, ChatFilter{}); }), FailureKind::kNotFound);
+    EXPECT_TRUE(svc->reports().Events(manager, 0, 200).items.empty());
 }
 
 TEST_F(WadeskServiceTest, NothingCrossesCompanies) {
-    EXPECT_EQ(KindOf([&] { svc->GetSession(other, session.id); }), FailureKind::kNotFound);
-    EXPECT_EQ(KindOf([&] { svc->DeleteSession(other, session.id, true); }), FailureKind::kNotFound);
-    EXPECT_EQ(KindOf([&] { svc->Grant(other, session.id, GrantRequest{manager.who.user_id}); }), FailureKind::kNotFound);
-    EXPECT_EQ(KindOf([&] { svc->UpdateManager(other, manager.who.user_id, ManagerPatch{.disabled = true}); }),
+    EXPECT_EQ(KindOf([&] { svc->sessions().GetSession(other, session.id); }), FailureKind::kNotFound);
+    EXPECT_EQ(KindOf([&] { svc->sessions().DeleteSession(other, session.id, true); }), FailureKind::kNotFound);
+    EXPECT_EQ(KindOf([&] { svc->access().Grant(other, session.id, GrantRequest{manager.who.user_id}); }),
               FailureKind::kNotFound);
-    EXPECT_TRUE(svc->ListSessions(other).empty());
-    EXPECT_TRUE(svc->Events(other, 0, 200).items.empty());
-    EXPECT_EQ(svc->Audit(other, 1, 50).items.size(), 1u);  // its own company.create only
+    EXPECT_EQ(
+        KindOf([&] { svc->managers().UpdateManager(other, manager.who.user_id, ManagerPatch{.disabled = true}); }),
+        FailureKind::kNotFound);
+    EXPECT_TRUE(svc->sessions().ListSessions(other).empty());
+    EXPECT_TRUE(svc->reports().Events(other, 0, 200).items.empty());
+    EXPECT_EQ(svc->reports().Audit(other, 1, 50).items.size(), 1u);  // its own company.create only
 }
 
 std::string CodeOf(const std::function<void()>& f) {
@@ -396,29 +407,31 @@ TEST_F(WadeskServiceTest, DisablingAManagerRejectsItsTokenAtOnce) {
     auto user = *repo->FindUser(manager.who.company_id, manager.who.user_id);
     std::string token = authenticator->Issue(user).token;
     ASSERT_TRUE(authenticator->Authenticate(token));
-    svc->UpdateManager(admin, user.id, ManagerPatch{.disabled = true});
+    svc->managers().UpdateManager(admin, user.id, ManagerPatch{.disabled = true});
     EXPECT_EQ(authenticator->Authenticate(token).error().code, "user_disabled");
     // Refused before any password check: the same answer for the right and a wrong password.
-    EXPECT_EQ(KindOf([&] { svc->Login("m@acme.test", "manager-password", "1.2.3.4"); }), FailureKind::kUnauthenticated);
-    EXPECT_EQ(CodeOf([&] { svc->Login("m@acme.test", "manager-password", "1.2.3.4"); }), "user_disabled");
-    EXPECT_EQ(CodeOf([&] { svc->Login("m@acme.test", "wrong-password", "1.2.3.4"); }), "user_disabled");
-    auto pending = [&] { svc->BeginLogin("m@acme.test", "anything", "1.2.3.4"); };
+    EXPECT_EQ(KindOf([&] { svc->auth().Login("m@acme.test", "manager-password", "1.2.3.4"); }),
+              FailureKind::kUnauthenticated);
+    EXPECT_EQ(CodeOf([&] { svc->auth().Login("m@acme.test", "manager-password", "1.2.3.4"); }), "user_disabled");
+    EXPECT_EQ(CodeOf([&] { svc->auth().Login("m@acme.test", "wrong-password", "1.2.3.4"); }), "user_disabled");
+    auto pending = [&] { svc->auth().BeginLogin("m@acme.test", "anything", "1.2.3.4"); };
     EXPECT_EQ(CodeOf(pending), "user_disabled");
     // Enabling again does not revive the token issued before the disable.
-    svc->UpdateManager(admin, user.id, ManagerPatch{.disabled = false});
+    svc->managers().UpdateManager(admin, user.id, ManagerPatch{.disabled = false});
     EXPECT_EQ(authenticator->Authenticate(token).error().code, "token_revoked");
-    EXPECT_TRUE(authenticator->Authenticate(svc->Login("m@acme.test", "manager-password", "1.2.3.4").token.token));
+    EXPECT_TRUE(
+        authenticator->Authenticate(svc->auth().Login("m@acme.test", "manager-password", "1.2.3.4").token.token));
 }
 
 // The account limit holds whichever address the attempts come from; the address limit holds
 // whichever accounts they name.
 TEST_F(WadeskServiceTest, LoginLimitsCountPerAccountAndPerAddress) {
     for (int i = 0; i < 5; ++i)
-        EXPECT_EQ(KindOf([&] { svc->Login("admin@acme.test", "wrong", "9.9.9." + std::to_string(i)); }),
+        EXPECT_EQ(KindOf([&] { svc->auth().Login("admin@acme.test", "wrong", "9.9.9." + std::to_string(i)); }),
                   FailureKind::kUnauthenticated);
     for (const char* ip : {"9.9.9.0", "8.8.8.8"}) {
         try {
-            svc->Login("admin@acme.test", "admin-password", ip);
+            svc->auth().Login("admin@acme.test", "admin-password", ip);
             FAIL() << "not limited from " << ip;
         } catch (const ServiceError& e) {
             EXPECT_EQ(e.kind(), FailureKind::kRateLimited);
@@ -426,17 +439,17 @@ TEST_F(WadeskServiceTest, LoginLimitsCountPerAccountAndPerAddress) {
             EXPECT_GT(e.retry_after_s(), 0);
         }
     }
-    EXPECT_FALSE(svc->Login("m@acme.test", "manager-password", "9.9.9.0").token.token.empty());
+    EXPECT_FALSE(svc->auth().Login("m@acme.test", "manager-password", "9.9.9.0").token.token.empty());
 }
 
 TEST_F(WadeskServiceTest, LoginAddressLimitSpansAccounts) {
     WadeskService limited(*repo, bus, access, *authenticator, engine,
                           auth::LoginLimits{.per_account = 5, .per_ip = 3, .window_ms = 60'000});
     for (int i = 0; i < 3; ++i)
-        EXPECT_EQ(CodeOf([&] { limited.Login("nobody" + std::to_string(i) + "@acme.test", "x", "7.7.7.7"); }),
+        EXPECT_EQ(CodeOf([&] { limited.auth().Login("nobody" + std::to_string(i) + "@acme.test", "x", "7.7.7.7"); }),
                   "invalid_credentials");
-    EXPECT_EQ(CodeOf([&] { limited.Login("admin@acme.test", "admin-password", "7.7.7.7"); }), "rate_limited");
-    EXPECT_FALSE(limited.Login("admin@acme.test", "admin-password", "7.7.7.8").token.token.empty());
+    EXPECT_EQ(CodeOf([&] { limited.auth().Login("admin@acme.test", "admin-password", "7.7.7.7"); }), "rate_limited");
+    EXPECT_FALSE(limited.auth().Login("admin@acme.test", "admin-password", "7.7.7.8").token.token.empty());
 }
 
 // Check and record are one step: of 40 concurrent wrong attempts on one account, exactly the
@@ -449,11 +462,11 @@ TEST_F(WadeskServiceTest, ConcurrentLoginsAdmitExactlyTheAccountLimit) {
         threads.emplace_back([&, i] {
             while (!go.load()) std::this_thread::yield();
             try {
-                auto pending = svc->BeginLogin(i % 2 ? "ADMIN@acme.test" : "admin@ACME.test", "wrong",
-                                               "10.1.0." + std::to_string(i));
+                auto pending = svc->auth().BeginLogin(i % 2 ? "ADMIN@acme.test" : "admin@ACME.test", "wrong",
+                                                      "10.1.0." + std::to_string(i));
                 ++admitted;
                 try {
-                    svc->FinishLogin(pending, false);
+                    svc->auth().FinishLogin(pending, false);
                 } catch (const ServiceError&) {
                 }
             } catch (const ServiceError& e) {
@@ -470,19 +483,23 @@ TEST_F(WadeskServiceTest, ConcurrentLoginsAdmitExactlyTheAccountLimit) {
 // One spelling for the lockout and the lookup: a KELVIN SIGN "K", other case, a soft hyphen or
 // a fullwidth letter name the same account, share its lockout, and cannot register twice.
 TEST_F(WadeskServiceTest, EmailVariantsAreOneAccountAndOneLockout) {
-    auto kim = svc->CreateManager(admin, NewUser{"Kim@Acme.test", "kim-password", "Kim"});
+    auto kim = svc->managers().CreateManager(admin, NewUser{"Kim@Acme.test", "kim-password", "Kim"});
     EXPECT_EQ(kim.email, "kim@acme.test");
-    EXPECT_EQ(KindOf([&] { svc->CreateManager(admin, NewUser{"\u212Aim@acme.test", "other-password", ""}); }),
+    EXPECT_EQ(KindOf([&] {
+                  svc->managers().CreateManager(admin, NewUser{"\u212Aim@acme.test", "other-password", ""});
+              }),
               FailureKind::kConflict);
-    EXPECT_EQ(svc->Login("\u212AIM@ACME.TEST", "kim-password", "5.5.5.5").user.id, kim.id);
+    EXPECT_EQ(svc->auth().Login("\u212AIM@ACME.TEST", "kim-password", "5.5.5.5").user.id, kim.id);
     const char* variants[] = {"\u212Aim@acme.test", "KIM@acme.test", "k\u00ADim@acme.test", "\uFF4Bim@acme.test",
                               "  kim@acme.test "};
     for (const char* v : variants)
-        EXPECT_EQ(CodeOf([&] { svc->Login(v, "wrong", "5.5.5." + std::to_string(std::strlen(v))); }), "invalid_credentials") << v;
-    EXPECT_EQ(CodeOf([&] { svc->Login("kim@acme.test", "kim-password", "6.6.6.6"); }), "rate_limited");
-    EXPECT_EQ(CodeOf([&] { svc->Login("\u212Aim@acme.test", "kim-password", "6.6.6.7"); }), "rate_limited");
+        EXPECT_EQ(CodeOf([&] { svc->auth().Login(v, "wrong", "5.5.5." + std::to_string(std::strlen(v))); }),
+                  "invalid_credentials")
+            << v;
+    EXPECT_EQ(CodeOf([&] { svc->auth().Login("kim@acme.test", "kim-password", "6.6.6.6"); }), "rate_limited");
+    EXPECT_EQ(CodeOf([&] { svc->auth().Login("\u212Aim@acme.test", "kim-password", "6.6.6.7"); }), "rate_limited");
     // U+0130 is not "i": another account (none here), so no lockout is shared with "ivan".
-    EXPECT_EQ(CodeOf([&] { svc->Login("\u0130van@acme.test", "x", "5.5.5.5"); }), "invalid_credentials");
+    EXPECT_EQ(CodeOf([&] { svc->auth().Login("\u0130van@acme.test", "x", "5.5.5.5"); }), "invalid_credentials");
 }
 
 // Rows stored before the normalisation (an ASCII-only lowercase, or none) are rewritten when
@@ -497,42 +514,42 @@ TEST_F(WadeskServiceTest, LoadViewsRewritesEmailsStoredInAnOlderSpelling) {
     clash.company_id = admin.who.company_id;
     clash.email = "M@Acme.test";
     clash = repo->CreateUser(clash);
-    svc->LoadViews();
+    svc->operators().LoadViews();
     EXPECT_EQ(repo->FindUserById(old.id)->email, "kate@acme.test");
     EXPECT_EQ(repo->FindUserById(clash.id)->email, "M@Acme.test");
-    EXPECT_EQ(svc->Login("KATE@acme.test", "kate-password", "4.4.4.4").user.id, old.id);
-    EXPECT_EQ(svc->Login("M@Acme.test", "manager-password", "4.4.4.4").user.id, manager.who.user_id);
+    EXPECT_EQ(svc->auth().Login("KATE@acme.test", "kate-password", "4.4.4.4").user.id, old.id);
+    EXPECT_EQ(svc->auth().Login("M@Acme.test", "manager-password", "4.4.4.4").user.id, manager.who.user_id);
 }
 
 // Every token issued before a password change, a disable or a sign-out everywhere is void;
 // tokens issued after it, and other users' tokens, are not.
 TEST_F(WadeskServiceTest, SignOutsVoidEarlierTokens) {
-    auto before_password = svc->Login("m@acme.test", "manager-password", "3.3.3.3").token.token;
-    auto admin_token = svc->Login("admin@acme.test", "admin-password", "3.3.3.3").token.token;
-    svc->UpdateManager(admin, manager.who.user_id, ManagerPatch{.password = "new-manager-password"});
+    auto before_password = svc->auth().Login("m@acme.test", "manager-password", "3.3.3.3").token.token;
+    auto admin_token = svc->auth().Login("admin@acme.test", "admin-password", "3.3.3.3").token.token;
+    svc->managers().UpdateManager(admin, manager.who.user_id, ManagerPatch{.password = "new-manager-password"});
     EXPECT_EQ(authenticator->Authenticate(before_password).error().code, "token_revoked");
     EXPECT_TRUE(authenticator->Authenticate(admin_token));
-    auto after_password = svc->Login("m@acme.test", "new-manager-password", "3.3.3.3").token.token;
+    auto after_password = svc->auth().Login("m@acme.test", "new-manager-password", "3.3.3.3").token.token;
     EXPECT_TRUE(authenticator->Authenticate(after_password));
     // A rename moves nothing.
-    svc->UpdateManager(admin, manager.who.user_id, ManagerPatch{.name = "Renamed"});
+    svc->managers().UpdateManager(admin, manager.who.user_id, ManagerPatch{.name = "Renamed"});
     EXPECT_TRUE(authenticator->Authenticate(after_password));
 
-    svc->LogoutManager(admin, manager.who.user_id);
+    svc->managers().LogoutManager(admin, manager.who.user_id);
     EXPECT_EQ(authenticator->Authenticate(after_password).error().code, "token_revoked");
     EXPECT_TRUE(authenticator->Authenticate(admin_token));
-    EXPECT_EQ(KindOf([&] { svc->LogoutManager(manager, manager.who.user_id); }), FailureKind::kForbidden);
-    EXPECT_EQ(KindOf([&] { svc->LogoutManager(other, manager.who.user_id); }), FailureKind::kNotFound);
-    EXPECT_EQ(KindOf([&] { svc->LogoutManager(admin, admin.who.user_id); }), FailureKind::kNotFound);
+    EXPECT_EQ(KindOf([&] { svc->managers().LogoutManager(manager, manager.who.user_id); }), FailureKind::kForbidden);
+    EXPECT_EQ(KindOf([&] { svc->managers().LogoutManager(other, manager.who.user_id); }), FailureKind::kNotFound);
+    EXPECT_EQ(KindOf([&] { svc->managers().LogoutManager(admin, admin.who.user_id); }), FailureKind::kNotFound);
 
-    svc->LogoutAll(admin);
+    svc->auth().LogoutAll(admin);
     EXPECT_EQ(authenticator->Authenticate(admin_token).error().code, "token_revoked");
-    auto fresh = svc->Login("admin@acme.test", "admin-password", "3.3.3.3").token.token;
+    auto fresh = svc->auth().Login("admin@acme.test", "admin-password", "3.3.3.3").token.token;
     EXPECT_TRUE(authenticator->Authenticate(fresh));
     // The mark is stored: a restarted process loads it with the user.
     EXPECT_GT(repo->FindUserById(admin.who.user_id)->tokens_valid_after, 0);
 
-    auto audit = svc->Audit(admin, 1, 50).items;
+    auto audit = svc->reports().Audit(admin, 1, 50).items;
     auto has = [&](const std::string& action) {
         return std::any_of(audit.begin(), audit.end(), [&](const domain::AuditEntry& e) { return e.action == action; });
     };
@@ -542,18 +559,18 @@ TEST_F(WadeskServiceTest, SignOutsVoidEarlierTokens) {
 
 TEST_F(WadeskServiceTest, SessionCapIsAConflict) {
     auto c = *repo->FindCompany(admin.who.company_id);
-    for (int i = 1; i < c.max_sessions; ++i) svc->CreateSession(admin, "s" + std::to_string(i));
-    EXPECT_EQ(KindOf([&] { svc->CreateSession(admin, "one too many"); }), FailureKind::kConflict);
+    for (int i = 1; i < c.max_sessions; ++i) svc->sessions().CreateSession(admin, "s" + std::to_string(i));
+    EXPECT_EQ(KindOf([&] { svc->sessions().CreateSession(admin, "one too many"); }), FailureKind::kConflict);
 }
 
 TEST_F(WadeskServiceTest, StatsFillThirtyDays) {
     Connect();
-    svc->Send(admin, session.id, "79001234567", {"x", "", ""});
-    auto v = svc->Stats(admin);
+    svc->messages().Send(admin, session.id, "79001234567", {"x", "", ""});
+    auto v = svc->reports().Stats(admin);
     ASSERT_EQ(v.stats.per_day.size(), 30u);
     EXPECT_EQ(v.stats.per_day.back().outgoing, 1);
     EXPECT_EQ(v.stats.per_day.front().outgoing, 0);
-    EXPECT_EQ(KindOf([&] { svc->Stats(manager); }), FailureKind::kForbidden);
+    EXPECT_EQ(KindOf([&] { svc->reports().Stats(manager); }), FailureKind::kForbidden);
 }
 
 // ---- send path: WhatsApp ids at creation, quotes, failures, reconnect flush, read receipts
@@ -569,7 +586,7 @@ TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEn
     ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
     auto quoted = repo->FindMessageByWaId(session.id, "3EB0FROMCUSTOMER");
     ASSERT_TRUE(quoted);
-    auto reply = svc->Send(admin, session.id, "79005556677", {"Yes", quoted->id, ""});
+    auto reply = svc->messages().Send(admin, session.id, "79005556677", {"Yes", quoted->id, ""});
     EXPECT_EQ(reply.message.wa_message_id.size(), 22u);
     EXPECT_EQ(reply.message.wa_message_id.substr(0, 4), "3EB0");
     EXPECT_EQ(reply.message.status, "pending");
@@ -579,7 +596,7 @@ TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEn
     EXPECT_EQ(engine.sent[0].quoted_sender_jid, "79005556677@s.whatsapp.net");
     EXPECT_EQ(engine.sent[0].quoted_body, "Is it in stock?");
     // Quoting our own message names our own user JID (no device part).
-    auto again = svc->Send(admin, session.id, "79005556677", {"And in blue", reply.message.id, ""});
+    auto again = svc->messages().Send(admin, session.id, "79005556677", {"And in blue", reply.message.id, ""});
     ASSERT_EQ(engine.sent.size(), 2u);
     EXPECT_EQ(engine.sent[1].quoted_wa_message_id, reply.message.wa_message_id);
     EXPECT_EQ(engine.sent[1].quoted_sender_jid, "79000000000@s.whatsapp.net");
@@ -591,10 +608,11 @@ TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEn
 
 TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
     Connect();
-    auto first = svc->Send(admin, session.id, "79001234567", {"one", "", ""});
+    auto first = svc->messages().Send(admin, session.id, "79001234567", {"one", "", ""});
     engine.events_->OnStatus(session.id, "reconnecting", "transport");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a later millisecond: a defined order
-    auto second = svc->Send(admin, session.id, "79001234567", {"two", "", ""});  // accepted while reconnecting
+    auto second =
+        svc->messages().Send(admin, session.id, "79001234567", {"two", "", ""});  // accepted while reconnecting
     ASSERT_EQ(engine.sent.size(), 2u);
     engine.sent.clear();
     // Back: both are still pending (no server ack came), so both go to the new connection,
@@ -616,7 +634,7 @@ TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
 
 TEST_F(WadeskServiceTest, SendFailureIsStoredWithItsReasonAndEmitted) {
     Connect();
-    auto sent = svc->Send(admin, session.id, "79001234567", {"hello", "", ""});
+    auto sent = svc->messages().Send(admin, session.id, "79001234567", {"hello", "", ""});
     events.clear();
     engine.events_->OnMessageFailed(session.id, sent.message.wa_message_id, "no_devices");
     auto stored = repo->FindMessage(admin.who.company_id, session.id, sent.message.id);
@@ -628,7 +646,7 @@ TEST_F(WadeskServiceTest, SendFailureIsStoredWithItsReasonAndEmitted) {
     EXPECT_EQ(payload.at("status").as_string(), "failed");
     EXPECT_EQ(payload.at("reason").as_string(), "no_devices");
     EXPECT_EQ(payload.at("messageId").as_string(), sent.message.id);
-    auto page = svc->ListMessages(admin, session.id, sent.message.chat_id, 1, 50, "");
+    auto page = svc->chats().ListMessages(admin, session.id, sent.message.chat_id, 1, 50, "");
     EXPECT_EQ(page.items[0].failure_reason, "no_devices");
     // A failed message is not sent again on the next connection.
     engine.sent.clear();
@@ -649,13 +667,13 @@ TEST_F(WadeskServiceTest, MarkReadSendsReceiptsForTheUnreadIncomingMessages) {
         in.timestamp_ms = t0 + 10 * step++;
         ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
     }
-    svc->Send(admin, session.id, "79005556677", {"ours", "", ""});
-    svc->MarkRead(admin, session.id, "79005556677");
+    svc->messages().Send(admin, session.id, "79005556677", {"ours", "", ""});
+    svc->chats().MarkRead(admin, session.id, "79005556677");
     ASSERT_EQ(engine.read_ids.size(), 1u);
     EXPECT_EQ(engine.read_ids[0], (std::vector<std::string>{"3EB0IN1", "3EB0IN2", "3EB0IN3"}));
     EXPECT_EQ(engine.read_senders[0], "") << "1:1: no participant";
     // Nothing unread: no receipt.
-    svc->MarkRead(admin, session.id, "79005556677");
+    svc->chats().MarkRead(admin, session.id, "79005556677");
     EXPECT_EQ(engine.read_ids.size(), 1u);
 }
 
@@ -682,20 +700,20 @@ TEST_F(WadeskServiceTest, EnteringTheQrStateIsASessionStatusEvent) {
 // An admin's disconnect keeps its reason when the engine reports the logout it asked for.
 TEST_F(WadeskServiceTest, AnAdminsDisconnectKeepsItsReason) {
     Connect();
-    svc->Disconnect(admin, session.id);
+    svc->sessions().Disconnect(admin, session.id);
     ASSERT_EQ(engine.logged_out, std::vector<std::string>{session.id});
     engine.events_->OnStatus(session.id, "logged_out", "logout");  // the engine's own report, later
-    const auto s = svc->GetSession(admin, session.id);
+    const auto s = svc->sessions().GetSession(admin, session.id);
     EXPECT_EQ(s.status, "logged_out");
     EXPECT_EQ(s.status_reason, "disconnected_by_admin");
     int disconnected = 0;
     for (const auto& e : events) disconnected += e.name == "whatsapp:disconnected";
     EXPECT_EQ(disconnected, 1) << "the logout is announced once";
     // An unlink from the phone still replaces it.
-    svc->StartSession(admin, session.id);
+    svc->sessions().StartSession(admin, session.id);
     Connect();
     engine.events_->OnStatus(session.id, "logged_out", "unlinked_from_phone");
-    EXPECT_EQ(svc->GetSession(admin, session.id).status_reason, "unlinked_from_phone");
+    EXPECT_EQ(svc->sessions().GetSession(admin, session.id).status_reason, "unlinked_from_phone");
 }
 
 }  // namespace

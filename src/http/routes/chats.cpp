@@ -29,11 +29,11 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
             else
                 throw HttpError(400, "invalid_query", "query parameter 'assignedTo' must be a user id, 'me' or 'none'");
         }
-        auto page = svc->ListChats(actor, req.Param("sessionId"), f);
+        auto page = svc->chats().ListChats(actor, req.Param("sessionId"), f);
         return PageResponse(page, f.page, f.limit, &service::AppendChatJson);
     });
     t.Authed("GET", s + "/{sessionId}/chats/{chatId}", [svc](Request& req, const Actor& actor) {
-        return Ok(service::ChatView(svc->GetChat(actor, req.Param("sessionId"), req.Param("chatId"))));
+        return Ok(service::ChatView(svc->chats().GetChat(actor, req.Param("sessionId"), req.Param("chatId"))));
     });
     t.Authed("PATCH", s + "/{sessionId}/chats/{chatId}", [svc](Request& req, const Actor& actor) {
         auto body = ParseJsonObject(req);
@@ -59,11 +59,11 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
             }
             p.labels = std::move(labels);
         }
-        return Ok(service::ChatView(svc->UpdateChat(actor, req.Param("sessionId"), req.Param("chatId"), p)));
+        return Ok(service::ChatView(svc->chats().UpdateChat(actor, req.Param("sessionId"), req.Param("chatId"), p)));
     });
     t.Authed("GET", s + "/{sessionId}/assignees", [svc](Request& req, const Actor& actor) {
         json::array out;
-        for (const auto& u : svc->Assignees(actor, req.Param("sessionId")))
+        for (const auto& u : svc->chats().Assignees(actor, req.Param("sessionId")))
             out.push_back(json::object{{"id", u.id},
                                        {"name", u.name},
                                        {"email", u.email},
@@ -71,13 +71,14 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
         return Ok(std::move(out));
     });
     t.Authed("POST", s + "/{sessionId}/chats/{chatId}/read", [svc](Request& req, const Actor& actor) {
-        return Ok(service::ChatView(svc->MarkRead(actor, req.Param("sessionId"), req.Param("chatId"))));
+        return Ok(service::ChatView(svc->chats().MarkRead(actor, req.Param("sessionId"), req.Param("chatId"))));
     });
     t.Authed("GET", s + "/{sessionId}/chats/{chatId}/messages", [svc](Request& req, const Actor& actor) {
         int page = QueryInt(req, "page", 1, 1, 1'000'000);
         int limit = QueryInt(req, "limit", 50, 1, 200);
         std::string before = req.Query("before").value_or("");
-        auto result = svc->ListMessages(actor, req.Param("sessionId"), req.Param("chatId"), page, limit, before);
+        auto result =
+            svc->chats().ListMessages(actor, req.Param("sessionId"), req.Param("chatId"), page, limit, before);
         return PageResponse(result, before.empty() ? page : 1, limit, &service::AppendMessageJson);
     });
     const RouteContext* c = &ctx;
@@ -93,7 +94,7 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
         sr.text = RequiredString(body, "message");
         sr.quoted_message_id = OptionalStringOrNull(body, "quotedMessageId").value_or("");
         sr.client_message_id = OptionalStringOrNull(body, "clientMessageId").value_or("");
-        auto result = svc->Send(actor, req.Param("sessionId"), req.Param("chatId"), sr);
+        auto result = svc->messages().Send(actor, req.Param("sessionId"), req.Param("chatId"), sr);
         return Ok(service::MessageView(result.message), result.created ? 201 : 200);
     });
 }

@@ -19,7 +19,7 @@ void AddGroupRoutes(RouteTable& t, const RouteContext& ctx) {
     const std::string s = "/api/whatsapp/sessions";
     t.Authed("GET", s + "/{sessionId}/chats/{chatId}/participants", [svc](Request& req, const Actor& actor) {
         json::array out;
-        for (const auto& p : svc->GroupParticipants(actor, req.Param("sessionId"), req.Param("chatId")))
+        for (const auto& p : svc->groups().GroupParticipants(actor, req.Param("sessionId"), req.Param("chatId")))
             out.push_back(service::GroupParticipantView(p));
         return Ok(std::move(out));
     });
@@ -39,7 +39,7 @@ void AddGroupRoutes(RouteTable& t, const RouteContext& ctx) {
         auto body = ParseJsonObject(req);
         RejectUnknown(body, {"subject", "participants"});
         const std::string subject = RequiredString(body, "subject");
-        auto chat = svc->CreateGroup(actor, req.Param("sessionId"), subject, strings(body, "participants"));
+        auto chat = svc->groups().CreateGroup(actor, req.Param("sessionId"), subject, strings(body, "participants"));
         return Ok(service::ChatView(chat), 201);
     });
     t.Authed("POST", s + "/{sessionId}/chats/{chatId}/participants", [svc, strings](Request& req, const Actor& actor) {
@@ -47,19 +47,19 @@ void AddGroupRoutes(RouteTable& t, const RouteContext& ctx) {
         RejectUnknown(body, {"action", "participants"});
         const std::string action = RequiredString(body, "action");
         json::array out;
-        for (const auto& [jid, status] : svc->ChangeGroupParticipants(
+        for (const auto& [jid, status] : svc->groups().ChangeGroupParticipants(
                  actor, req.Param("sessionId"), req.Param("chatId"), action, strings(body, "participants")))
             out.push_back(json::object{{"jid", jid}, {"status", status}});
         return Ok(std::move(out));
     });
     t.Authed("GET", s + "/{sessionId}/messages/{messageId}/receipts", [svc](Request& req, const Actor& actor) {
         json::array out;
-        for (const auto& r : svc->MessageReceipts(actor, req.Param("sessionId"), req.Param("messageId")))
+        for (const auto& r : svc->messages().MessageReceipts(actor, req.Param("sessionId"), req.Param("messageId")))
             out.push_back(service::ReceiptView(r));
         return Ok(std::move(out));
     });
     t.Authed("POST", s + "/{sessionId}/chats/{chatId}/leave", [svc](Request& req, const Actor& actor) {
-        svc->LeaveGroup(actor, req.Param("sessionId"), req.Param("chatId"));
+        svc->groups().LeaveGroup(actor, req.Param("sessionId"), req.Param("chatId"));
         return Ok(json::object{{"left", true}});
     });
 }

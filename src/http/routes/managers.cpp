@@ -11,7 +11,7 @@ void AddManagerRoutes(RouteTable& t, const RouteContext& ctx) {
     service::WadeskService* svc = ctx.service;
     t.Authed("GET", "/api/managers", [svc](Request&, const Actor& actor) {
         json::array out;
-        for (const auto& u : svc->ListManagers(actor)) out.push_back(service::UserView(u));
+        for (const auto& u : svc->managers().ListManagers(actor)) out.push_back(service::UserView(u));
         return Ok(std::move(out));
     });
     t.Authed("POST", "/api/managers", [svc](Request& req, const Actor& actor) {
@@ -21,7 +21,7 @@ void AddManagerRoutes(RouteTable& t, const RouteContext& ctx) {
         nu.email = RequiredString(body, "email");
         nu.password = RequiredString(body, "password");
         nu.name = OptionalString(body, "name").value_or("");
-        return Ok(service::UserView(svc->CreateManager(actor, nu)), 201);
+        return Ok(service::UserView(svc->managers().CreateManager(actor, nu)), 201);
     });
     t.Authed("PATCH", "/api/managers/{managerId}", [svc](Request& req, const Actor& actor) {
         auto body = ParseJsonObject(req);
@@ -31,14 +31,14 @@ void AddManagerRoutes(RouteTable& t, const RouteContext& ctx) {
         p.email = OptionalString(body, "email");
         p.password = OptionalString(body, "password");
         p.disabled = OptionalBool(body, "disabled");
-        return Ok(service::UserView(svc->UpdateManager(actor, req.Param("managerId"), p)));
+        return Ok(service::UserView(svc->managers().UpdateManager(actor, req.Param("managerId"), p)));
     });
     t.Authed("DELETE", "/api/managers/{managerId}", [svc](Request& req, const Actor& actor) {
-        svc->DeleteManager(actor, req.Param("managerId"));
+        svc->managers().DeleteManager(actor, req.Param("managerId"));
         return Ok(json::object{{"deleted", true}});
     });
     t.Authed("POST", "/api/managers/{managerId}/logout-all", [svc](Request& req, const Actor& actor) {
-        svc->LogoutManager(actor, req.Param("managerId"));
+        svc->managers().LogoutManager(actor, req.Param("managerId"));
         return Ok(json::object{{"loggedOut", true}});
     });
 }

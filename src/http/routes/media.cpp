@@ -126,7 +126,7 @@ Response SendMultipart(service::WadeskService& service, const service::Actor& ac
             throw HttpError(400, "invalid_field", "unknown field '" + p.name + "'");
     }
     if (!has_file) throw HttpError(400, "missing_field", "field 'file' is required");
-    auto result = service.SendMedia(actor, req.Param("sessionId"), req.Param("chatId"), sr, file);
+    auto result = service.messages().SendMedia(actor, req.Param("sessionId"), req.Param("chatId"), sr, file);
     return Ok(service::MessageView(result.message), result.created ? 201 : 200);
 }
 
@@ -134,7 +134,8 @@ void AddMediaRoutes(RouteTable& t, const RouteContext& ctx) {
     service::WadeskService* service = ctx.service;
     const std::string base = "/api/whatsapp/sessions/{sessionId}/messages/{messageId}/media";
     t.Authed("GET", base, [service](Request& req, const service::Actor& actor) {
-        const service::MediaFile file = service->GetMedia(actor, req.Param("sessionId"), req.Param("messageId"));
+        const service::MediaFile file =
+            service->messages().GetMedia(actor, req.Param("sessionId"), req.Param("messageId"));
         const std::string etag = "\"" + file.sha256 + "\"";
         Response res;
         res.content_type = ContentTypeOf(file.message.media->mimetype);
@@ -156,7 +157,7 @@ void AddMediaRoutes(RouteTable& t, const RouteContext& ctx) {
                 res.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file.size));
                 return res;
             }
-            const Bytes part = service->ReadMedia(file, span->first, span->second - span->first + 1);
+            const Bytes part = service->messages().ReadMedia(file, span->first, span->second - span->first + 1);
             res.status = 206;
             res.headers.emplace_back("Content-Range", "bytes " + std::to_string(span->first) + "-" +
                                                           std::to_string(span->second) + "/" +
@@ -164,14 +165,14 @@ void AddMediaRoutes(RouteTable& t, const RouteContext& ctx) {
             res.body.assign(part.begin(), part.end());
             return res;
         }
-        const Bytes all = service->ReadMedia(file, 0, file.size);
+        const Bytes all = service->messages().ReadMedia(file, 0, file.size);
         res.body.assign(all.begin(), all.end());
         return res;
     });
     t.Authed("POST", base + "/download", [service](Request& req, const service::Actor& actor) {
-        return Ok(
-            service::MessageView(service->DownloadMediaAgain(actor, req.Param("sessionId"), req.Param("messageId"))),
-            202);
+        return Ok(service::MessageView(
+                      service->messages().DownloadMediaAgain(actor, req.Param("sessionId"), req.Param("messageId"))),
+                  202);
     });
 }
 

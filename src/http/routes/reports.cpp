@@ -12,7 +12,7 @@ using service::Actor;
 void AddReportRoutes(RouteTable& t, const RouteContext& ctx) {
     service::WadeskService* svc = ctx.service;
     t.Authed("GET", "/api/whatsapp/stats", [svc](Request&, const Actor& actor) {
-        auto v = svc->Stats(actor);
+        auto v = svc->reports().Stats(actor);
         std::int64_t incoming = 0, outgoing = 0;
         json::array per_day;
         for (const auto& d : v.stats.per_day) {
@@ -51,12 +51,12 @@ void AddReportRoutes(RouteTable& t, const RouteContext& ctx) {
     t.Authed("GET", "/api/audit", [svc](Request& req, const Actor& actor) {
         int page = QueryInt(req, "page", 1, 1, 1'000'000);
         int limit = QueryInt(req, "limit", 50, 1, 200);
-        return Ok(PageJson(svc->Audit(actor, page, limit), page, limit, service::AuditView));
+        return Ok(PageJson(svc->reports().Audit(actor, page, limit), page, limit, service::AuditView));
     });
     t.Authed("GET", "/api/events", [svc](Request& req, const Actor& actor) {
         std::int64_t after = QueryInt64(req, "after", 0).value_or(0);
         int limit = QueryInt(req, "limit", 100, 1, 200);
-        auto page = svc->Events(actor, after, limit);
+        auto page = svc->reports().Events(actor, after, limit);
         json::array items;
         for (const auto& e : page.items) items.push_back(service::EventView(e));
         return Ok(json::object{{"items", std::move(items)}, {"lastId", page.last_id}});

@@ -13,20 +13,20 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx) {
     const std::string s = "/api/whatsapp/sessions";
     t.Authed("GET", s, [svc](Request&, const Actor& actor) {
         json::array out;
-        for (const auto& session : svc->ListSessions(actor)) out.push_back(service::SessionView(session));
+        for (const auto& session : svc->sessions().ListSessions(actor)) out.push_back(service::SessionView(session));
         return Ok(std::move(out));
     });
     t.Authed("POST", s, [svc](Request& req, const Actor& actor) {
         auto body = OptionalObject(req);
         RejectUnknown(body, {"name", "history"});
-        auto session = svc->CreateSession(actor, OptionalString(body, "name").value_or(""),
-                                          OptionalString(body, "history").value_or(""));
+        auto session = svc->sessions().CreateSession(actor, OptionalString(body, "name").value_or(""),
+                                                     OptionalString(body, "history").value_or(""));
         json::object data = service::SessionView(session);
         data["sessionId"] = session.id;
         return Ok(std::move(data), 201);
     });
     t.Authed("GET", s + "/{sessionId}", [svc](Request& req, const Actor& actor) {
-        return Ok(service::SessionView(svc->GetSession(actor, req.Param("sessionId"))));
+        return Ok(service::SessionView(svc->sessions().GetSession(actor, req.Param("sessionId"))));
     });
     t.Authed("PATCH", s + "/{sessionId}", [svc](Request& req, const Actor& actor) {
         auto body = ParseJsonObject(req);
@@ -34,15 +34,15 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx) {
         auto name = OptionalString(body, "name");
         auto history = OptionalString(body, "history");
         if (!name && !history) throw HttpError(400, "empty_patch", "nothing to update: give name or history");
-        return Ok(service::SessionView(svc->UpdateSession(actor, req.Param("sessionId"), name, history)));
+        return Ok(service::SessionView(svc->sessions().UpdateSession(actor, req.Param("sessionId"), name, history)));
     });
     t.Authed("DELETE", s + "/{sessionId}", [svc](Request& req, const Actor& actor) {
         bool purge = QueryBool(req, "purge").value_or(false);
-        svc->DeleteSession(actor, req.Param("sessionId"), purge);
+        svc->sessions().DeleteSession(actor, req.Param("sessionId"), purge);
         return Ok(json::object{{"deleted", true}, {"purged", purge}});
     });
     t.Authed("GET", s + "/{sessionId}/qr", [svc](Request& req, const Actor& actor) {
-        auto qr = svc->GetQr(actor, req.Param("sessionId"));
+        auto qr = svc->sessions().GetQr(actor, req.Param("sessionId"));
         json::object data;
         data["sessionId"] = qr.session_id;
         data["status"] = qr.status;
@@ -53,22 +53,23 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx) {
         return Ok(std::move(data));
     });
     t.Authed("POST", s + "/{sessionId}/disconnect", [svc](Request& req, const Actor& actor) {
-        return Ok(service::SessionView(svc->Disconnect(actor, req.Param("sessionId"))));
+        return Ok(service::SessionView(svc->sessions().Disconnect(actor, req.Param("sessionId"))));
     });
     t.Authed("POST", s + "/{sessionId}/start", [svc](Request& req, const Actor& actor) {
-        return Ok(service::SessionView(svc->StartSession(actor, req.Param("sessionId"))));
+        return Ok(service::SessionView(svc->sessions().StartSession(actor, req.Param("sessionId"))));
     });
     t.Authed("POST", s + "/{sessionId}/pairing-code", [svc](Request& req, const Actor& actor) {
         auto body = ParseJsonObject(req);
         RejectUnknown(body, {"phoneNumber"});
         std::string phone = RequiredString(body, "phoneNumber");
-        std::string code = svc->RequestPairingCode(actor, req.Param("sessionId"), phone);
+        std::string code = svc->sessions().RequestPairingCode(actor, req.Param("sessionId"), phone);
         return Ok(json::object{{"sessionId", req.Param("sessionId")}, {"pairingCode", code}});
     });
 
     t.Authed("GET", s + "/{sessionId}/access", [svc](Request& req, const Actor& actor) {
         json::array out;
-        for (const auto& a : svc->ListAccess(actor, req.Param("sessionId"))) out.push_back(service::AccessGrantView(a));
+        for (const auto& a : svc->access().ListAccess(actor, req.Param("sessionId")))
+            out.push_back(service::AccessGrantView(a));
         return Ok(std::move(out));
     });
     t.Authed("POST", s + "/{sessionId}/access", [svc](Request& req, const Actor& actor) {
@@ -79,10 +80,10 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx) {
         g.can_read = OptionalBool(body, "canRead").value_or(true);
         g.can_write = OptionalBool(body, "canWrite").value_or(false);
         g.can_manage_chats = OptionalBool(body, "canManageChats").value_or(false);
-        return Ok(service::AccessGrantView(svc->Grant(actor, req.Param("sessionId"), g)));
+        return Ok(service::AccessGrantView(svc->access().Grant(actor, req.Param("sessionId"), g)));
     });
     t.Authed("DELETE", s + "/{sessionId}/access/{managerId}", [svc](Request& req, const Actor& actor) {
-        svc->Revoke(actor, req.Param("sessionId"), req.Param("managerId"));
+        svc->access().Revoke(actor, req.Param("sessionId"), req.Param("managerId"));
         return Ok(json::object{{"revoked", true}});
     });
 }

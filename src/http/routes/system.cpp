@@ -15,7 +15,7 @@ void AddSystemRoutes(RouteTable& t, const RouteContext& ctx) {
     t.Public("GET", "/ready", [c](Request&) {
         bool ok = false;
         try {
-            ok = c->service->Ping();
+            ok = c->service->reports().Ping();
         } catch (const std::exception&) {
         }
         if (!ok) throw HttpError(503, "database_unavailable", "the database does not answer");
@@ -25,7 +25,7 @@ void AddSystemRoutes(RouteTable& t, const RouteContext& ctx) {
         std::string out;
         c->metrics.Render(out);
         out += "# HELP wadesk_sessions WhatsApp sessions by status.\n# TYPE wadesk_sessions gauge\n";
-        for (const auto& [status, n] : c->service->SessionsByStatus())
+        for (const auto& [status, n] : c->service->sessions().SessionsByStatus())
             out += "wadesk_sessions{status=\"" + status + "\"} " + std::to_string(n) + "\n";
         if (c->options.extra_metrics) c->options.extra_metrics(out);
         Response resp;
