@@ -70,9 +70,7 @@ Response Guarded(const Request& req, const std::function<Response()>& answer) {
         resp = ErrorResponse(e.status(), e.code(), e.what());
         resp.headers = e.headers();
     } catch (const ServiceError& e) {
-        // The engine's verdict on a pairing-code request for a number WhatsApp does not know.
-        const int status = e.code() == "phone_not_registered" ? 422 : StatusOf(e.kind());
-        resp = ErrorResponse(status, e.code(), e.what());
+        resp = ErrorResponse(StatusOf(e.kind()), e.api_code(), e.what());
         if (e.kind() == FailureKind::kRateLimited)
             resp.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, e.retry_after_s())));
     } catch (const store::ConnectionError& e) {

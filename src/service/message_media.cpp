@@ -13,7 +13,7 @@ namespace wadesk::service {
 namespace {
 
 [[noreturn]] void MediaNotFound(const std::string& what) {
-    throw ServiceError(FailureKind::kNotFound, "not_found", what + " not found");
+    throw ServiceError(ErrorCode::kNotFound, what + " not found");
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ Bytes WadeskService::ReadMedia(const MediaFile& file, std::uint64_t offset, std:
     auto bytes = blobs_->Range(file.sha256, offset, length);
     if (!bytes) {
         if (bytes.error().code == "not_found") MediaNotFound("media");
-        throw ServiceError(FailureKind::kUnavailable, "storage_unavailable", bytes.error().message);
+        throw ServiceError(ErrorCode::kStorageUnavailable, bytes.error().message);
     }
     return std::move(*bytes);
 }
@@ -63,7 +63,7 @@ domain::Message WadeskService::DownloadMediaAgain(const Actor& actor, const std:
     auto started = engine_.DownloadMedia(session_id, m->id, pending.ref);
     if (!started) {
         if (auto back = repo_.UpdateMessageMedia(session_id, m->id, *m->media)) updated(*back);
-        throw ServiceError(FailureKind::kUnavailable, started.error().code, started.error().message);
+        throw ServiceError(started.error(), FailureKind::kUnavailable);
     }
     return *row;
 }
@@ -95,17 +95,17 @@ SendResult WadeskService::SendMedia(const Actor& actor, const std::string& sessi
     // Rights first: nothing is kept for a caller who may not send.
     ReadableSession(actor, session_id);
     if (!access_.CanWrite(actor.who, session_id))
-        throw ServiceError(FailureKind::kForbidden, "forbidden", "sending in this session needs canWrite");
+        throw ServiceError(ErrorCode::kForbidden, "sending in this session needs canWrite");
     std::string type = file.type.empty() ? TypeForMime(file.mimetype) : file.type;
     if (type != "image" && type != "video" && type != "audio" && type != "voice" && type != "document" &&
         type != "sticker") {
-        throw ServiceError(FailureKind::kBadInput, "invalid_field",
+        throw ServiceError(ErrorCode::kInvalidField,
                            "field 'type' must be image, video, audio, voice, document or sticker");
     }
-    if (file.data.empty()) throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'file' must not be empty");
-    if (!blobs_) throw ServiceError(FailureKind::kUnavailable, "storage_unavailable", "no blob store");
+    if (file.data.empty()) throw ServiceError(ErrorCode::kInvalidField, "field 'file' must not be empty");
+    if (!blobs_) throw ServiceError(ErrorCode::kStorageUnavailable, "no blob store");
     auto key = blobs_->Put(AsBytes(file.data));
-    if (!key) throw ServiceError(FailureKind::kUnavailable, "storage_unavailable", key.error().message);
+    if (!key) throw ServiceError(ErrorCode::kStorageUnavailable, key.error().message);
     domain::MediaInfo media;
     media.mimetype = file.mimetype.empty() ? "application/octet-stream" : file.mimetype;
     media.size = static_cast<std::int64_t>(file.data.size());

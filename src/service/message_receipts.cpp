@@ -37,9 +37,9 @@ void WadeskService::OnRecipientReceipt(const std::string& session_id, const Reci
 std::vector<domain::MessageReceipt> WadeskService::MessageReceipts(const Actor& actor, const std::string& session_id,
                                                                   const std::string& message_id) {
     ReadableSession(actor, session_id);
-    if (!IsWellFormedId(message_id)) throw ServiceError(FailureKind::kNotFound, "not_found", "message not found");
+    if (!IsWellFormedId(message_id)) throw ServiceError(ErrorCode::kNotFound, "message not found");
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);
-    if (!m) throw ServiceError(FailureKind::kNotFound, "not_found", "message not found");
+    if (!m) throw ServiceError(ErrorCode::kNotFound, "message not found");
     return repo_.ListReceipts(actor.who.company_id, m->id);
 }
 

@@ -22,7 +22,7 @@ namespace {
 
 void ValidateHistory(const std::string& history) {
     if (history != domain::kHistoryNone && history != domain::kHistoryRecent && history != domain::kHistoryFull)
-        Fail(FailureKind::kBadInput, "invalid_history", "history must be none, recent or full");
+        Fail(ErrorCode::kInvalidHistory, "history must be none, recent or full");
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ domain::WaSession WadeskService::CreateSession(const Actor& actor, const std::st
     if (!company) NotFound("company");
     std::int64_t count = repo_.CountSessions(company->id);
     if (count >= company->max_sessions)
-        Fail(FailureKind::kConflict, "session_limit_reached",
+        Fail(ErrorCode::kSessionLimitReached,
              "this company already has " + std::to_string(count) + " of " + std::to_string(company->max_sessions) +
                  " allowed sessions");
     spdlog::info("[WhatsApp] Creating a new session for company {}", company->id);
@@ -138,7 +138,7 @@ domain::WaSession WadeskService::StartSession(const Actor& actor, const std::str
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     if (IsLive(s.status))
-        Fail(FailureKind::kConflict, "session_already_connected", "the session is " + s.status + "; disconnect it first");
+        Fail(ErrorCode::kSessionAlreadyConnected, "the session is " + s.status + "; disconnect it first");
     store::SessionPatch p;
     p.status = domain::kStatusInitializing;
     p.status_reason = "";
@@ -158,15 +158,12 @@ std::string WadeskService::RequestPairingCode(const Actor& actor, const std::str
     RequireAdmin(actor);
     auto digits = NormalizePhone(phone);
     if (!digits)
-        Fail(FailureKind::kBadInput, "invalid_field",
+        Fail(ErrorCode::kInvalidField,
              "field 'phoneNumber' must be an international number: 7 to 15 digits, optional leading +");
-    if (IsLive(s.status)) Fail(FailureKind::kConflict, "session_already_connected", "the session is already linked");
+    if (IsLive(s.status)) Fail(ErrorCode::kSessionAlreadyConnected, "the session is already linked");
     auto code = engine_.RequestPairingCode(s.id, *digits);
-    if (!code) {
-        if (code.error().code == "session_not_pairing")
-            Fail(FailureKind::kConflict, code.error().code, code.error().message);
-        Fail(FailureKind::kUnavailable, code.error().code, code.error().message);
-    }
+    // session_not_pairing is kConflict and phone_not_registered kUnprocessable by their code.
+    if (!code) throw ServiceError(code.error(), FailureKind::kUnavailable);
     WriteAudit(&actor, s.company_id, "session.pairing_code", "session", s.id, {{"phoneNumber", *digits}});
     return *code;
 }

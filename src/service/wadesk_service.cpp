@@ -59,7 +59,7 @@ void WadeskService::ResumeSessions() {
 // --- helpers
 
 void WadeskService::RequireAdmin(const Actor& actor) const {
-    if (!actor.who.IsAdmin()) Fail(FailureKind::kForbidden, "forbidden", "this action needs the admin role");
+    if (!actor.who.IsAdmin()) Fail(ErrorCode::kForbidden, "this action needs the admin role");
 }
 
 domain::WaSession WadeskService::VisibleSession(const Actor& actor, const std::string& id) {
@@ -144,11 +144,11 @@ std::pair<domain::Company, domain::User> WadeskService::CreateCompany(const std:
                                                                     int max_sessions) {
     std::string trimmed = Trim(name);
     if (trimmed.empty() || trimmed.size() > 200)
-        Fail(FailureKind::kBadInput, "invalid_field", "company name must be 1 to 200 bytes");
+        Fail(ErrorCode::kInvalidField, "company name must be 1 to 200 bytes");
     if (max_sessions < 1 || max_sessions > 10000)
-        Fail(FailureKind::kBadInput, "invalid_field", "max sessions must be 1 to 10000");
+        Fail(ErrorCode::kInvalidField, "max sessions must be 1 to 10000");
     ValidateNewUser(admin);
-    if (repo_.FindUserByEmail(StoredEmail(admin.email))) Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+    if (repo_.FindUserByEmail(StoredEmail(admin.email))) Fail(ErrorCode::kEmailTaken, "email is already in use");
     domain::Company company;
     company.name = trimmed;
     company.max_sessions = max_sessions;
@@ -172,7 +172,7 @@ domain::User WadeskService::CreateUser(const std::string& company_id, const NewU
     try {
         u = repo_.CreateUser(u);
     } catch (const store::UniqueViolation&) {
-        Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+        Fail(ErrorCode::kEmailTaken, "email is already in use");
     }
     access_.PutUser(u);
     authenticator_.Upsert(u);

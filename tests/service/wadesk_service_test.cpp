@@ -387,7 +387,7 @@ std::string CodeOf(const std::function<void()>& f) {
     try {
         f();
     } catch (const ServiceError& e) {
-        return e.code();
+        return std::string(e.api_code());
     }
     return "";
 }
@@ -422,7 +422,7 @@ TEST_F(WadeskServiceTest, LoginLimitsCountPerAccountAndPerAddress) {
             FAIL() << "not limited from " << ip;
         } catch (const ServiceError& e) {
             EXPECT_EQ(e.kind(), FailureKind::kRateLimited);
-            EXPECT_EQ(e.code(), "rate_limited");
+            EXPECT_EQ(e.code(), ErrorCode::kRateLimited);
             EXPECT_GT(e.retry_after_s(), 0);
         }
     }
@@ -457,7 +457,7 @@ TEST_F(WadeskServiceTest, ConcurrentLoginsAdmitExactlyTheAccountLimit) {
                 } catch (const ServiceError&) {
                 }
             } catch (const ServiceError& e) {
-                if (e.code() == "rate_limited") ++limited;
+                if (e.code() == ErrorCode::kRateLimited) ++limited;
             }
         });
     }
