@@ -41,14 +41,33 @@ struct RevokedToken {
     std::int64_t expires_at = 0;  // unix ms
 };
 
-// Session statuses of SPEC §3, spelled as the API spells them.
-inline constexpr const char* kStatusInitializing = "initializing";
-inline constexpr const char* kStatusQr = "qr";
-inline constexpr const char* kStatusConnected = "connected";
-inline constexpr const char* kStatusReconnecting = "reconnecting";
-inline constexpr const char* kStatusDisconnected = "disconnected";
-inline constexpr const char* kStatusLoggedOut = "logged_out";
-inline constexpr const char* kStatusFailed = "failed";
+// Session statuses of SPEC §3. Name() spells each as the API and the database (wa_sessions.status)
+// spell it.
+enum class SessionStatus { kInitializing, kQr, kConnected, kReconnecting, kDisconnected, kLoggedOut, kFailed };
+
+inline constexpr SessionStatus kAllSessionStatuses[] = {
+    SessionStatus::kInitializing, SessionStatus::kQr,       SessionStatus::kConnected, SessionStatus::kReconnecting,
+    SessionStatus::kDisconnected, SessionStatus::kLoggedOut, SessionStatus::kFailed};
+
+constexpr std::string_view Name(SessionStatus status) {
+    switch (status) {
+        case SessionStatus::kInitializing: return "initializing";
+        case SessionStatus::kQr: return "qr";
+        case SessionStatus::kConnected: return "connected";
+        case SessionStatus::kReconnecting: return "reconnecting";
+        case SessionStatus::kDisconnected: return "disconnected";
+        case SessionStatus::kLoggedOut: return "logged_out";
+        case SessionStatus::kFailed: return "failed";
+    }
+    return "failed";
+}
+
+// The status Name() spells as `name`; nullopt for any other text.
+constexpr std::optional<SessionStatus> ParseSessionStatus(std::string_view name) {
+    for (SessionStatus status : kAllSessionStatuses)
+        if (Name(status) == name) return status;
+    return std::nullopt;
+}
 
 // How much of the phone's history a session imports when it links (WaSession::history_sync):
 // none; recent (what the phone sends by default: its recent chats); full (the companion asks the
@@ -61,7 +80,7 @@ struct WaSession {
     std::string id;
     std::string company_id;
     std::string name;
-    std::string status = kStatusInitializing;
+    SessionStatus status = SessionStatus::kInitializing;
     std::string status_reason;     // e.g. "qr_timeout", "unlinked_from_phone"; empty when none
     std::string phone_number;      // digits only, set once linked
     std::string display_name;

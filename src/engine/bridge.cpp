@@ -29,6 +29,19 @@ std::int64_t MessageTimeMs(std::int64_t stated_seconds, std::int64_t now_ms) {
     return stated_ms + std::clamp<std::int64_t>(now_ms - stated_ms, 0, 999);
 }
 
+domain::SessionStatus DomainStatus(wa::SessionStatus status) {
+    switch (status) {
+        case wa::SessionStatus::kInitializing: return domain::SessionStatus::kInitializing;
+        case wa::SessionStatus::kQr: return domain::SessionStatus::kQr;
+        case wa::SessionStatus::kConnected: return domain::SessionStatus::kConnected;
+        case wa::SessionStatus::kReconnecting: return domain::SessionStatus::kReconnecting;
+        case wa::SessionStatus::kDisconnected: return domain::SessionStatus::kDisconnected;
+        case wa::SessionStatus::kLoggedOut: return domain::SessionStatus::kLoggedOut;
+        case wa::SessionStatus::kFailed: return domain::SessionStatus::kFailed;
+    }
+    return domain::SessionStatus::kFailed;
+}
+
 void Bridge::OnQr(const std::string& text, std::chrono::seconds ttl) {
     auto png = wa::QrDataUrl(text);
     if (!png) {
@@ -65,9 +78,9 @@ void Bridge::OnStatus(wa::SessionStatus status, const std::string& reason) {
         }
     }
     try {
-        if (auto* ev = events_.load()) ev->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
+        if (auto* ev = events_.load()) ev->OnStatus(session_id_, DomainStatus(status), why);
     } catch (const std::exception& e) {
-        LogStateLost("status " + std::string(wa::SessionStatusName(status)), e);
+        LogStateLost("status " + std::string(Name(DomainStatus(status))), e);
     }
 }
 

@@ -155,7 +155,7 @@ public:
     virtual void OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
                          const std::string& jid) = 0;
     // Any other status change of SPEC §3 (with a reason such as "qr_timeout", "unlinked_from_phone").
-    virtual void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) = 0;
+    virtual void OnStatus(const std::string& session_id, domain::SessionStatus status, const std::string& reason) = 0;
     // Commits the message (deduplicated by wa_message_id), its events and `also`'s writes in one
     // transaction; true when durably stored. `also` may run more than once (a retried
     // transaction) and writes only through the transaction it is given.

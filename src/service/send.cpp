@@ -39,7 +39,7 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     }
     if (!IsLive(s.status))
         Fail(ErrorCode::kSessionNotConnected,
-             "session is " + s.status + "; messages can be sent once it is connected");
+             "session is " + std::string(Name(s.status)) + "; messages can be sent once it is connected");
 
     std::string quoted_id;
     if (!req.quoted_message_id.empty()) {

@@ -20,10 +20,8 @@
 namespace wadesk::service {
 
 inline constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
-inline const std::vector<std::string> kAllStatuses = {domain::kStatusInitializing, domain::kStatusQr,
-                                               domain::kStatusConnected,    domain::kStatusReconnecting,
-                                               domain::kStatusDisconnected, domain::kStatusLoggedOut,
-                                               domain::kStatusFailed};
+inline const std::vector<domain::SessionStatus> kAllStatuses(std::begin(domain::kAllSessionStatuses),
+                                                             std::end(domain::kAllSessionStatuses));
 
 [[noreturn]] inline void Fail(ErrorCode code, const std::string& message) {
     throw ServiceError(code, message);
@@ -65,8 +63,8 @@ inline void ValidateName(const std::string& name, std::size_t max = 200) {
         Fail(ErrorCode::kInvalidField, "field 'name' must be at most " + std::to_string(max) + " bytes");
 }
 
-inline bool IsLive(const std::string& status) {
-    return status == domain::kStatusConnected || status == domain::kStatusReconnecting;
+inline bool IsLive(domain::SessionStatus status) {
+    return status == domain::SessionStatus::kConnected || status == domain::SessionStatus::kReconnecting;
 }
 
 // A new WhatsApp message id as WhatsApp Web makes them: "3EB0" + 18 uppercase hex digits.

@@ -45,13 +45,13 @@ domain::WaSession WadeskService::CreateSession(const Actor& actor, const std::st
     domain::WaSession s;
     s.company_id = company->id;
     s.name = name.empty() ? "WhatsApp " + std::to_string(count + 1) : name;
-    s.status = domain::kStatusInitializing;
+    s.status = domain::SessionStatus::kInitializing;
     s.history_sync = history;
     s = repo_.CreateSession(s);
     access_.PutSession(s.id, s.company_id);
     ApplySessionChange(s);
     WriteAudit(&actor, s.company_id, "session.create", "session", s.id, {{"name", s.name}});
-    Emit(s.company_id, s.id, "whatsapp:session_status", {{"sessionId", s.id}, {"status", s.status}, {"reason", nullptr}});
+    Emit(s.company_id, s.id, "whatsapp:session_status", {{"sessionId", s.id}, {"status", Name(s.status)}, {"reason", nullptr}});
     engine_.Start(s);
     spdlog::info("[WhatsApp] Session {} created and initialized", s.id);
     return s;
@@ -97,7 +97,7 @@ domain::WaSession WadeskService::UpdateSession(const Actor& actor, const std::st
     WriteAudit(&actor, s.company_id, "session.update", "session", s.id,
                {{"name", updated->name}, {"history", updated->history_sync}});
     Emit(s.company_id, s.id, "whatsapp:session_status",
-         {{"sessionId", s.id}, {"status", updated->status}, {"name", updated->name},
+         {{"sessionId", s.id}, {"status", Name(updated->status)}, {"name", updated->name},
           {"reason", updated->status_reason.empty() ? json::value(nullptr) : json::value(updated->status_reason)}});
     return *updated;
 }
@@ -121,7 +121,7 @@ domain::WaSession WadeskService::Disconnect(const Actor& actor, const std::strin
     engine_.Logout(s.id);
     repo_.DeleteCredentials(s.id);
     store::SessionPatch p;
-    p.status = domain::kStatusLoggedOut;
+    p.status = domain::SessionStatus::kLoggedOut;
     p.status_reason = "disconnected_by_admin";
     auto updated = repo_.UpdateSession(s.id, p);
     if (!updated) NotFound("session");
@@ -129,7 +129,7 @@ domain::WaSession WadeskService::Disconnect(const Actor& actor, const std::strin
     WriteAudit(&actor, s.company_id, "session.disconnect", "session", s.id);
     Emit(s.company_id, s.id, "whatsapp:disconnected", {{"sessionId", s.id}, {"reason", "disconnected_by_admin"}});
     Emit(s.company_id, s.id, "whatsapp:session_status",
-         {{"sessionId", s.id}, {"status", updated->status}, {"reason", updated->status_reason}});
+         {{"sessionId", s.id}, {"status", Name(updated->status)}, {"reason", updated->status_reason}});
     spdlog::info("[WhatsApp] Session {} disconnected by {}", s.id, actor.who.user_id);
     return *updated;
 }
@@ -138,16 +138,16 @@ domain::WaSession WadeskService::StartSession(const Actor& actor, const std::str
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     if (IsLive(s.status))
-        Fail(ErrorCode::kSessionAlreadyConnected, "the session is " + s.status + "; disconnect it first");
+        Fail(ErrorCode::kSessionAlreadyConnected, "the session is " + std::string(Name(s.status)) + "; disconnect it first");
     store::SessionPatch p;
-    p.status = domain::kStatusInitializing;
+    p.status = domain::SessionStatus::kInitializing;
     p.status_reason = "";
     auto updated = repo_.UpdateSession(s.id, p);
     if (!updated) NotFound("session");
     ApplySessionChange(*updated);
     WriteAudit(&actor, s.company_id, "session.start", "session", s.id);
     Emit(s.company_id, s.id, "whatsapp:session_status",
-         {{"sessionId", s.id}, {"status", updated->status}, {"reason", nullptr}});
+         {{"sessionId", s.id}, {"status", Name(updated->status)}, {"reason", nullptr}});
     engine_.Start(*updated);
     spdlog::info("[WhatsApp] Session {} starting", s.id);
     return *updated;

@@ -56,7 +56,7 @@ json::object SessionView(const domain::WaSession& s) {
     json::object o;
     o["id"] = s.id;
     o["name"] = s.name;
-    o["status"] = s.status;
+    o["status"] = Name(s.status);
     o["statusReason"] = OrNull(s.status_reason);
     o["phoneNumber"] = OrNull(s.phone_number);
     o["displayName"] = OrNull(s.display_name);

@@ -42,15 +42,15 @@ void WadeskService::LoadViews() {
     for (const auto& t : repo_.ListRevokedTokens(NowMs())) authenticator_.Revoke(t.token_id, t.expires_at);
     std::lock_guard lock(state_mutex_);
     session_status_.clear();
-    for (const auto& s : sessions) session_status_[s.id] = s.status;
+    for (const auto& s : sessions) session_status_[s.id] = Name(s.status);
 }
 
 // A linked session is resumed unless someone stopped it (disconnected, logged out, failed): a
 // crash can leave it "initializing" (each start reports that before it is connected again).
 void WadeskService::ResumeSessions() {
     for (const auto& s : repo_.ListSessionsByStatus(
-             {domain::kStatusConnected, domain::kStatusReconnecting, domain::kStatusInitializing})) {
-        if (s.status == domain::kStatusInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
+             {domain::SessionStatus::kConnected, domain::SessionStatus::kReconnecting, domain::SessionStatus::kInitializing})) {
+        if (s.status == domain::SessionStatus::kInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
         spdlog::info("[WhatsApp] Resuming session {}", s.id);
         engine_.Start(s);
     }
@@ -128,8 +128,8 @@ void WadeskService::Emit(const std::string& company_id, const std::string& sessi
 
 void WadeskService::ApplySessionChange(const domain::WaSession& s) {
     std::lock_guard lock(state_mutex_);
-    session_status_[s.id] = s.status;
-    if (s.status != domain::kStatusQr) qr_.erase(s.id);
+    session_status_[s.id] = Name(s.status);
+    if (s.status != domain::SessionStatus::kQr) qr_.erase(s.id);
 }
 
 void WadeskService::ValidateNewUser(const NewUser& user) const {
@@ -185,7 +185,7 @@ bool WadeskService::Ping() { return repo_.Ping(); }
 
 std::map<std::string, std::int64_t> WadeskService::SessionsByStatus() {
     std::map<std::string, std::int64_t> out;
-    for (const auto& s : kAllStatuses) out[s] = 0;
+    for (const auto s : kAllStatuses) out[std::string(Name(s))] = 0;
     std::lock_guard lock(state_mutex_);
     for (const auto& [id, status] : session_status_) ++out[status];
     return out;

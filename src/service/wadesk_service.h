@@ -82,7 +82,7 @@ struct SessionRights {
 
 struct QrState {
     std::string session_id;
-    std::string status;
+    domain::SessionStatus status = domain::SessionStatus::kInitializing;
     std::string qr_text;         // empty when no QR is pending
     std::string png_data_url;
     std::int64_t expires_at_ms = 0;
@@ -277,7 +277,7 @@ public:
               std::int64_t expires_at_ms) override;
     void OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
                  const std::string& jid) override;
-    void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) override;
+    void OnStatus(const std::string& session_id, domain::SessionStatus status, const std::string& reason) override;
     bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message,
                            const CommitHook& also) override;
     bool OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) override;

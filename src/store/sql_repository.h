@@ -45,7 +45,7 @@ public:
     std::optional<WaSession> FindSession(std::string_view company_id, std::string_view id) override;
     std::optional<WaSession> FindSessionById(std::string_view id) override;
     std::vector<WaSession> ListSessions(std::string_view company_id) override;
-    std::vector<WaSession> ListSessionsByStatus(const std::vector<std::string>& statuses) override;
+    std::vector<WaSession> ListSessionsByStatus(const std::vector<SessionStatus>& statuses) override;
     std::int64_t CountSessions(std::string_view company_id) override;
     std::optional<WaSession> UpdateSession(std::string_view id, const SessionPatch& patch) override;
     bool DeleteSession(std::string_view company_id, std::string_view id, bool purge) override;

@@ -317,7 +317,8 @@ inline WaSession ReadSession(const Row& r) {
     s.id = r.Text(0);
     s.company_id = r.Text(1);
     s.name = r.Text(2);
-    s.status = r.Text(3);
+    // Text no SessionStatus spells (none this build writes) reads as failed.
+    s.status = domain::ParseSessionStatus(r.Text(3)).value_or(SessionStatus::kFailed);
     s.status_reason = r.Text(4);
     s.phone_number = r.Text(5);
     s.display_name = r.Text(6);

@@ -107,7 +107,7 @@ protected:
 };
 
 TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
-    EXPECT_EQ(session.status, "initializing");
+    EXPECT_EQ(session.status, domain::SessionStatus::kInitializing);
     EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
     EXPECT_EQ(svc->GetQr(admin, session.id).qr_text, "");
     EXPECT_EQ(KindOf([&] { svc->Send(admin, session.id, "79001234567", {"hi", "", ""}); }), FailureKind::kUnavailable);
@@ -119,8 +119,8 @@ TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
 TEST_F(WadeskServiceTest, ResumesLinkedSessionsACrashLeftInitializing) {
     Connect();
     auto unlinked = svc->CreateSession(admin, "not linked yet");
-    engine.events_->OnStatus(session.id, "initializing", "");
-    ASSERT_EQ(repo->FindSessionById(session.id)->status, "initializing");
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kInitializing, "");
+    ASSERT_EQ(repo->FindSessionById(session.id)->status, domain::SessionStatus::kInitializing);
     engine.started.clear();
     svc->ResumeSessions();
     EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
@@ -130,11 +130,11 @@ TEST_F(WadeskServiceTest, ResumesLinkedSessionsACrashLeftInitializing) {
 TEST_F(WadeskServiceTest, QrAndReadyFromTheEngineReachStoreEventsAndRest) {
     engine.events_->OnQr(session.id, "2@ref,key", "data:image/png;base64,AAAA", NowMs() + 20000);
     auto qr = svc->GetQr(admin, session.id);
-    EXPECT_EQ(qr.status, "qr");
+    EXPECT_EQ(qr.status, domain::SessionStatus::kQr);
     EXPECT_EQ(qr.png_data_url, "data:image/png;base64,AAAA");
     Connect();
     auto s = svc->GetSession(admin, session.id);
-    EXPECT_EQ(s.status, "connected");
+    EXPECT_EQ(s.status, domain::SessionStatus::kConnected);
     EXPECT_EQ(s.phone_number, "79000000000");
     EXPECT_EQ(svc->GetQr(admin, session.id).qr_text, "");  // no QR once linked
     auto names = EventNames();
@@ -592,7 +592,7 @@ TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEn
 TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
     Connect();
     auto first = svc->Send(admin, session.id, "79001234567", {"one", "", ""});
-    engine.events_->OnStatus(session.id, "reconnecting", "transport");
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kReconnecting, "transport");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a later millisecond: a defined order
     auto second = svc->Send(admin, session.id, "79001234567", {"two", "", ""});  // accepted while reconnecting
     ASSERT_EQ(engine.sent.size(), 2u);
@@ -674,7 +674,7 @@ TEST_F(WadeskServiceTest, EnteringTheQrStateIsASessionStatusEvent) {
     engine.events_->OnQr(session.id, "2@b,k", "data:image/png;base64,BBBB", NowMs() + 20000);
     EXPECT_EQ(statuses().size(), 1u);
     // A QR timeout, then a new start: the next QR is a status change again.
-    engine.events_->OnStatus(session.id, "disconnected", "qr_timeout");
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kDisconnected, "qr_timeout");
     engine.events_->OnQr(session.id, "2@c,k", "data:image/png;base64,CCCC", NowMs() + 20000);
     EXPECT_EQ(statuses().size(), 2u);
 }
@@ -684,9 +684,9 @@ TEST_F(WadeskServiceTest, AnAdminsDisconnectKeepsItsReason) {
     Connect();
     svc->Disconnect(admin, session.id);
     ASSERT_EQ(engine.logged_out, std::vector<std::string>{session.id});
-    engine.events_->OnStatus(session.id, "logged_out", "logout");  // the engine's own report, later
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kLoggedOut, "logout");  // the engine's own report, later
     const auto s = svc->GetSession(admin, session.id);
-    EXPECT_EQ(s.status, "logged_out");
+    EXPECT_EQ(s.status, domain::SessionStatus::kLoggedOut);
     EXPECT_EQ(s.status_reason, "disconnected_by_admin");
     int disconnected = 0;
     for (const auto& e : events) disconnected += e.name == "whatsapp:disconnected";
@@ -694,7 +694,7 @@ TEST_F(WadeskServiceTest, AnAdminsDisconnectKeepsItsReason) {
     // An unlink from the phone still replaces it.
     svc->StartSession(admin, session.id);
     Connect();
-    engine.events_->OnStatus(session.id, "logged_out", "unlinked_from_phone");
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kLoggedOut, "unlinked_from_phone");
     EXPECT_EQ(svc->GetSession(admin, session.id).status_reason, "unlinked_from_phone");
 }
 

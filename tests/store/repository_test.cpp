@@ -186,7 +186,7 @@ TEST_P(RepositoryTest, SessionsLifecycle) {
     WaSession s1 = repo_->CreateSession({.company_id = a.id, .name = "one", .created_at = 1000});
     WaSession s2 = repo_->CreateSession({.company_id = a.id, .name = "two", .created_at = 2000});
     WaSession s3 = NewSession(b, "three");
-    EXPECT_EQ(s1.status, kStatusInitializing);
+    EXPECT_EQ(s1.status, SessionStatus::kInitializing);
 
     EXPECT_TRUE(repo_->FindSession(a.id, s1.id));
     EXPECT_FALSE(repo_->FindSession(b.id, s1.id));
@@ -198,13 +198,13 @@ TEST_P(RepositoryTest, SessionsLifecycle) {
     EXPECT_EQ(listed[0].id, s1.id);
     EXPECT_EQ(listed[1].id, s2.id);
 
-    auto updated = repo_->UpdateSession(s2.id, {.status = std::string(kStatusConnected),
+    auto updated = repo_->UpdateSession(s2.id, {.status = SessionStatus::kConnected,
                                                 .phone_number = "79001234567",
                                                 .display_name = "Shop",
                                                 .jid = "79001234567:3@s.whatsapp.net",
                                                 .connected_at = 1700000000000});
     ASSERT_TRUE(updated);
-    EXPECT_EQ(updated->status, kStatusConnected);
+    EXPECT_EQ(updated->status, SessionStatus::kConnected);
     auto again = repo_->FindSession(a.id, s2.id);
     EXPECT_EQ(again->phone_number, "79001234567");
     EXPECT_EQ(again->display_name, "Shop");
@@ -212,11 +212,10 @@ TEST_P(RepositoryTest, SessionsLifecycle) {
     EXPECT_EQ(again->connected_at, 1700000000000);
     EXPECT_EQ(again->name, "two");
     EXPECT_FALSE(repo_->UpdateSession(NewId(), {.name = "x"}));
-    EXPECT_THROW(repo_->UpdateSession(s2.id, {.status = std::string("bogus")}), ConstraintViolation);
-    EXPECT_EQ(repo_->FindSession(a.id, s2.id)->status, kStatusConnected);
+    EXPECT_EQ(repo_->FindSession(a.id, s2.id)->status, SessionStatus::kConnected);
 
-    repo_->UpdateSession(s3.id, {.status = std::string(kStatusReconnecting)});
-    auto resumable = repo_->ListSessionsByStatus({kStatusConnected, kStatusReconnecting});
+    repo_->UpdateSession(s3.id, {.status = SessionStatus::kReconnecting});
+    auto resumable = repo_->ListSessionsByStatus({SessionStatus::kConnected, SessionStatus::kReconnecting});
     std::set<std::string> ids;
     for (const auto& s : resumable) ids.insert(s.id);
     EXPECT_TRUE(ids.count(s2.id));
@@ -953,7 +952,7 @@ TEST_P(RepositoryTest, StatsCountPerUtcDayAndSession) {
     Company a = NewCompany(), b = NewCompany();
     WaSession s1 = repo_->CreateSession({.company_id = a.id, .name = "first", .created_at = 1000});
     WaSession s2 = repo_->CreateSession({.company_id = a.id, .name = "second", .created_at = 2000});
-    repo_->UpdateSession(s2.id, {.status = std::string(kStatusConnected)});
+    repo_->UpdateSession(s2.id, {.status = SessionStatus::kConnected});
     Chat c1 = NewChat(s1, "79006660001@s.whatsapp.net");
     Chat c2 = NewChat(s1, "79006660002@s.whatsapp.net");
     Chat c3 = NewChat(s2, "79006660003@s.whatsapp.net");
@@ -1308,7 +1307,6 @@ TEST_P(RepositoryTest, SqlMetacharactersAreStoredVerbatim) {
     EXPECT_EQ(repo_->ListUsers(a.id, std::nullopt).size(), nasty.size());
     EXPECT_EQ(repo_->ListAudit(a.id, 1, 50).items[0].action, nasty.back());
     EXPECT_FALSE(repo_->FindUserByEmail("' OR '1'='1"));
-    EXPECT_TRUE(repo_->ListSessionsByStatus({"' OR '1'='1"}).empty());
 }
 
 TEST_P(RepositoryTest, InvalidUtf8AndNulAreStoredVerbatimOrRejectedCleanly) {

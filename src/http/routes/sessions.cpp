@@ -45,7 +45,7 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx) {
         auto qr = svc->GetQr(actor, req.Param("sessionId"));
         json::object data;
         data["sessionId"] = qr.session_id;
-        data["status"] = qr.status;
+        data["status"] = Name(qr.status);
         bool has = !qr.qr_text.empty();
         data["qrCode"] = has ? json::value(qr.png_data_url) : json::value(nullptr);
         data["qr"] = has ? json::value(qr.qr_text) : json::value(nullptr);
