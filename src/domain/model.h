@@ -170,13 +170,37 @@ struct Contact {
 // What a chat of this contact shows when it has no name of its own.
 inline const std::string& ContactDisplayName(const Contact& c) { return c.name.empty() ? c.push_name : c.name; }
 
+// Where the file of a media message stands. Name() spells each as the API and the database
+// (wa_messages.media_status) spell it.
+enum class MediaStatus { kPending, kReady, kFailed, kTooLarge };
+
+inline constexpr MediaStatus kAllMediaStatuses[] = {MediaStatus::kPending, MediaStatus::kReady, MediaStatus::kFailed,
+                                                    MediaStatus::kTooLarge};
+
+constexpr std::string_view Name(MediaStatus status) {
+    switch (status) {
+        case MediaStatus::kPending: return "pending";
+        case MediaStatus::kReady: return "ready";
+        case MediaStatus::kFailed: return "failed";
+        case MediaStatus::kTooLarge: return "too_large";
+    }
+    return "failed";
+}
+
+// The status Name() spells as `name`; nullopt for any other text.
+constexpr std::optional<MediaStatus> ParseMediaStatus(std::string_view name) {
+    for (MediaStatus status : kAllMediaStatuses)
+        if (Name(status) == name) return status;
+    return std::nullopt;
+}
+
 struct MediaInfo {
     std::string mimetype;
     std::int64_t size = 0;
     std::string file_name;
     std::string url;               // unused (the view computes the download URL)
     std::string sha256;            // hex SHA-256 of the decrypted file: its blob-store key; "" until ready
-    std::string status;            // "pending", "ready", "failed", "too_large"
+    MediaStatus status = MediaStatus::kFailed;  // failed until a file is known to fetch
     std::int64_t duration = 0;     // seconds, when the message states them (audio, video)
     std::int64_t width = 0;        // pixels, when stated (image, video, sticker)
     std::int64_t height = 0;

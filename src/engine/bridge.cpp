@@ -101,7 +101,7 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
                 in.media->ref = SealMediaRef(in.media->ref, credentials_.media_seal_key(), session_id_);
             committed = ev->OnIncomingMessage(session_id_, in,
                                               [&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
-            if (committed && in.media && in.media->status == "pending") QueueMedia(in.wa_message_id);
+            if (committed && in.media && in.media->status == domain::MediaStatus::kPending) QueueMedia(in.wa_message_id);
         }
         if (committed) credentials_.Remember(writes);
         if (committed && m.history_notification) history_.Schedule(credentials_, m.id);
@@ -117,7 +117,7 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
 void Bridge::QueueMedia(const std::string& wa_message_id) {
     if (!media_) return;
     auto row = repo_.FindMessageByWaId(session_id_, wa_message_id);
-    if (row && row->media && row->media->status == "pending") media_->Enqueue(session_id_, row->id, row->media->ref);
+    if (row && row->media && row->media->status == domain::MediaStatus::kPending) media_->Enqueue(session_id_, row->id, row->media->ref);
 }
 
 void Bridge::OnReceipt(const wa::ReceiptEvent& r) {

@@ -23,7 +23,7 @@ MediaFile WadeskService::GetMedia(const Actor& actor, const std::string& session
     if (!IsWellFormedId(message_id)) MediaNotFound("message");
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);
     if (!m) MediaNotFound("message");
-    if (!m->media || m->media->status != "ready" || !blobs_) MediaNotFound("media");
+    if (!m->media || m->media->status != domain::MediaStatus::kReady || !blobs_) MediaNotFound("media");
     auto size = blobs_->Size(m->media->sha256);
     if (!size) MediaNotFound("media");
     const std::string sha256 = m->media->sha256;
@@ -47,10 +47,11 @@ domain::Message WadeskService::DownloadMediaAgain(const Actor& actor, const std:
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);
     if (!m) MediaNotFound("message");
     if (!m->media || m->media->ref.empty()) MediaNotFound("media");
-    if (m->media->status != "failed" && m->media->status != "too_large") return *m;
+    if (m->media->status != domain::MediaStatus::kFailed && m->media->status != domain::MediaStatus::kTooLarge)
+        return *m;
     // "pending" is stored before the download is queued: its outcome must land after it.
     domain::MediaInfo pending = *m->media;
-    pending.status = "pending";
+    pending.status = domain::MediaStatus::kPending;
     auto row = repo_.UpdateMessageMedia(session_id, m->id, pending);
     if (!row) MediaNotFound("message");
     // Shown as pending before the download can end: the outcome's event must come after this one
@@ -111,7 +112,7 @@ SendResult WadeskService::SendMedia(const Actor& actor, const std::string& sessi
     media.size = static_cast<std::int64_t>(file.data.size());
     media.file_name = file.file_name;
     media.sha256 = *key;
-    media.status = "ready";
+    media.status = domain::MediaStatus::kReady;
     request.type = type;
     request.media = std::move(media);
     return Send(actor, session_id, chat_ref, request);

@@ -19,10 +19,8 @@ json::value PositiveOrNull(std::int64_t v) { return v > 0 ? json::value(v) : jso
 std::string MediaUrl(const domain::Message& m) {
     return "/api/whatsapp/sessions/" + m.session_id + "/messages/" + m.id + "/media";
 }
-// pending | ready | failed | too_large; rows stored before files were fetched have none: failed.
-std::string MediaStatus(const domain::Message& m) {
-    return m.media->status.empty() ? std::string("failed") : m.media->status;
-}
+// pending | ready | failed | too_large (rows stored before files were fetched read as failed).
+std::string MediaStatus(const domain::Message& m) { return std::string(Name(m.media->status)); }
 }  // namespace
 
 json::value IsoOrNull(std::int64_t unix_ms) {

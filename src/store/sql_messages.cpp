@@ -129,7 +129,7 @@ std::optional<Message> SqlRepository::UpdateMessageMedia(std::string_view sessio
     std::optional<Message> out;
     db_->Write([&](Connection& conn) {
         out = First<Message>(
-            conn.Query(kUpdateMessageMedia, {S(session_id), S(id), media.sha256, media.status, media.size, media.ref}),
+            conn.Query(kUpdateMessageMedia, {S(session_id), S(id), media.sha256, S(Name(media.status)), media.size, media.ref}),
             ReadMessage);
     });
     return out;

@@ -380,9 +380,10 @@ inline Message ReadMessage(const Row& r) {
     m.type = r.Text(9);
     m.body = r.Text(10);
     if (r.Bool(11)) {
+        // A row stored before media statuses were kept has an empty one: failed, as the API showed it.
         m.media = MediaInfo{std::string(r.Text(12)), r.Int(13), std::string(r.Text(14)), std::string(r.Text(15)),
-                            std::string(r.Text(27)), std::string(r.Text(28)), r.Int(29), r.Int(30), r.Int(31),
-                            std::string(r.Text(32))};
+                            std::string(r.Text(27)), domain::ParseMediaStatus(r.Text(28)).value_or(domain::MediaStatus::kFailed),
+                            r.Int(29), r.Int(30), r.Int(31), std::string(r.Text(32))};
     }
     m.quoted_message_id = r.Text(16);
     m.timestamp = r.Int(17);
@@ -450,6 +451,9 @@ inline void WriteChat(Connection& conn, const Chat& c) {
                             c.last_message_at, c.archived, c.pinned, c.muted, c.assigned_to, LabelsToJson(c.labels),
                             c.updated_at, c.contact_name});
 }
+
+// The media_status column of a message: its file's status, or empty when it has no file.
+inline std::string MediaStatusText(const Message& m) { return m.media ? std::string(Name(m.media->status)) : std::string(); }
 
 inline bool IsLid(std::string_view jid) { return jid.size() > 4 && jid.substr(jid.size() - 4) == "@lid"; }
 

@@ -1481,28 +1481,28 @@ TEST_P(RepositoryTest, MessageMediaFieldsRoundTripAndUpdate) {
     Chat c = NewChat(s, "79005550001@s.whatsapp.net");
     Message m = IncomingMessage(c, "", 1000);
     m.type = "voice";
-    m.media = MediaInfo{"audio/ogg", 5000, "", "", "", "pending", 7, 0, 0, R"({"k":"v"})"};
+    m.media = MediaInfo{"audio/ogg", 5000, "", "", "", domain::MediaStatus::kPending, 7, 0, 0, R"({"k":"v"})"};
     const Message stored = repo_->RecordMessage(m).message;
     auto found = repo_->FindMessage(a.id, s.id, stored.id);
     ASSERT_TRUE(found && found->media);
-    EXPECT_EQ(found->media->status, "pending");
+    EXPECT_EQ(found->media->status, domain::MediaStatus::kPending);
     EXPECT_EQ(found->media->duration, 7);
     EXPECT_EQ(found->media->ref, R"({"k":"v"})");
     EXPECT_EQ(found->media->sha256, "");
 
     MediaInfo ready = *found->media;
     ready.sha256 = std::string(64, 'a');
-    ready.status = "ready";
+    ready.status = domain::MediaStatus::kReady;
     ready.size = 4999;
     EXPECT_FALSE(repo_->UpdateMessageMedia(s2.id, stored.id, ready)) << "another session does not reach it";
     auto updated = repo_->UpdateMessageMedia(s.id, stored.id, ready);
     ASSERT_TRUE(updated && updated->media);
-    EXPECT_EQ(updated->media->status, "ready");
+    EXPECT_EQ(updated->media->status, domain::MediaStatus::kReady);
     EXPECT_EQ(updated->media->sha256, std::string(64, 'a'));
     EXPECT_EQ(updated->media->size, 4999);
     EXPECT_EQ(updated->media->mimetype, "audio/ogg") << "the other media fields are kept";
     EXPECT_EQ(updated->media->duration, 7);
-    EXPECT_EQ(repo_->FindMessage(a.id, s.id, stored.id)->media->status, "ready");
+    EXPECT_EQ(repo_->FindMessage(a.id, s.id, stored.id)->media->status, domain::MediaStatus::kReady);
 
     Message text = IncomingMessage(c, "", 2000);
     const std::string text_id = repo_->RecordMessage(text).message.id;
