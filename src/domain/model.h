@@ -113,6 +113,34 @@ struct GroupParticipant {
     bool operator==(const GroupParticipant&) const = default;
 };
 
+// Where a message stands: pending < sent < delivered < read < played as it moves forward; failed
+// (an outgoing message that could not be sent) from pending or sent. Name() spells each as the API
+// and the database (wa_messages.status, wa_message_receipts.status) spell it.
+enum class MessageStatus { kPending, kSent, kDelivered, kRead, kPlayed, kFailed };
+
+inline constexpr MessageStatus kAllMessageStatuses[] = {MessageStatus::kPending,   MessageStatus::kSent,
+                                                        MessageStatus::kDelivered, MessageStatus::kRead,
+                                                        MessageStatus::kPlayed,    MessageStatus::kFailed};
+
+constexpr std::string_view Name(MessageStatus status) {
+    switch (status) {
+        case MessageStatus::kPending: return "pending";
+        case MessageStatus::kSent: return "sent";
+        case MessageStatus::kDelivered: return "delivered";
+        case MessageStatus::kRead: return "read";
+        case MessageStatus::kPlayed: return "played";
+        case MessageStatus::kFailed: return "failed";
+    }
+    return "failed";
+}
+
+// The status Name() spells as `name`; nullopt for any other text.
+constexpr std::optional<MessageStatus> ParseMessageStatus(std::string_view name) {
+    for (MessageStatus status : kAllMessageStatuses)
+        if (Name(status) == name) return status;
+    return std::nullopt;
+}
+
 // What one recipient of an outgoing message did with it (wa_message_receipts): one per member of
 // a group (or the contact of a 1:1 chat), not per device, with the best status its devices
 // reported and when it was first reached.
@@ -124,7 +152,7 @@ struct MessageReceipt {
     std::string phone;   // digits, when known
     std::string lid;     // LID user JID, when known
     std::string name;    // read only: the contact's name, else push name, else the member's name
-    std::string status;  // "delivered", "read" or "played"
+    MessageStatus status = MessageStatus::kDelivered;  // kDelivered, kRead or kPlayed
     std::int64_t at = 0; // unix ms
 };
 
@@ -224,7 +252,7 @@ struct Message {
     std::optional<MediaInfo> media;
     std::string quoted_message_id;
     std::int64_t timestamp = 0;    // when WhatsApp says it was sent (ms)
-    std::string status = "pending";// pending sent delivered read played failed
+    MessageStatus status = MessageStatus::kPending;
     std::string sent_by;           // user id that sent it through us, else empty
     std::string client_message_id; // idempotency key of the send request, else empty
     bool edited = false;

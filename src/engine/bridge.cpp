@@ -121,10 +121,10 @@ void Bridge::QueueMedia(const std::string& wa_message_id) {
 }
 
 void Bridge::OnReceipt(const wa::ReceiptEvent& r) {
-    std::string status;
-    if (r.type.empty() || r.type == "inactive") status = "delivered";
-    else if (r.type == "read" || r.type == "read-self") status = "read";
-    else if (r.type == "played") status = "played";
+    domain::MessageStatus status;
+    if (r.type.empty() || r.type == "inactive") status = domain::MessageStatus::kDelivered;
+    else if (r.type == "read" || r.type == "read-self") status = domain::MessageStatus::kRead;
+    else if (r.type == "played") status = domain::MessageStatus::kPlayed;
     else return;
     auto* ev = events_.load();
     if (!ev) return;
@@ -187,7 +187,7 @@ void Bridge::OnSendAck(const std::string& wa_id, int error) {
     auto* ev = events_.load();
     if (!ev) return;
     try {
-        if (error == 0) ev->OnMessageStatus(session_id_, wa_id, "sent");
+        if (error == 0) ev->OnMessageStatus(session_id_, wa_id, domain::MessageStatus::kSent);
         else ev->OnMessageFailed(session_id_, wa_id, "server_error_" + std::to_string(error));
     } catch (const std::exception& e) {
         LogStatusLost(e);

@@ -67,7 +67,8 @@ service::IncomingMessage ToServiceMessage(const wa::HistoryMessage& hm) {
     in.chat_name.clear();  // the chat's name comes from the conversation, not a sender's push name
     in.timestamp_ms = hm.message.timestamp * 1000;
     in.from_history = true;
-    in.status = hm.message.from_me ? hm.status : std::string();
+    // The client names the phone's status as the domain does ("sent" ... "played"), or not at all.
+    if (hm.message.from_me) in.status = domain::ParseMessageStatus(hm.status);
     return in;
 }
 

@@ -209,7 +209,7 @@ domain::Message WadeskService::IncomingRow(store::Transaction& tx, const domain:
     if (!in.quoted_wa_message_id.empty())
         if (auto q = tx.FindMessageByWaId(s.id, in.quoted_wa_message_id)) m.quoted_message_id = q->id;
     m.timestamp = in.timestamp_ms ? in.timestamp_ms : NowMs();
-    m.status = !in.status.empty() ? in.status : in.from_me ? "sent" : "delivered";
+    m.status = in.status ? *in.status : in.from_me ? domain::MessageStatus::kSent : domain::MessageStatus::kDelivered;
     m.from_history = in.from_history;
     return m;
 }
@@ -290,20 +290,20 @@ void WadeskService::ApplyChange(store::Transaction& tx, const domain::WaSession&
 void WadeskService::OnMessageSent(const std::string& session_id, const std::string& message_id,
                                   const std::string& wa_message_id) {
     repo_.SetMessageWaId(session_id, message_id, wa_message_id);
-    if (auto m = repo_.AdvanceMessageStatus(session_id, message_id, "sent"))
+    if (auto m = repo_.AdvanceMessageStatus(session_id, message_id, domain::MessageStatus::kSent))
         Emit(m->company_id, session_id, "whatsapp:message_status",
-             {{"sessionId", session_id}, {"chatId", m->chat_id}, {"messageId", m->id}, {"status", m->status}});
+             {{"sessionId", session_id}, {"chatId", m->chat_id}, {"messageId", m->id}, {"status", Name(m->status)}});
 }
 
 void WadeskService::OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
-                                    const std::string& status) {
+                                    domain::MessageStatus status) {
     auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
     if (!m) return;
-    if (m->status == "pending") Forget(session_id, m->id);
+    if (m->status == domain::MessageStatus::kPending) Forget(session_id, m->id);
     if (auto changed = repo_.AdvanceMessageStatus(session_id, m->id, status))
         Emit(changed->company_id, session_id, "whatsapp:message_status",
              {{"sessionId", session_id}, {"chatId", changed->chat_id}, {"messageId", changed->id},
-              {"status", changed->status}});
+              {"status", Name(changed->status)}});
 }
 
 void WadeskService::OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
@@ -315,7 +315,7 @@ void WadeskService::OnMessageFailed(const std::string& session_id, const std::st
     if (!failed) return;
     spdlog::warn("[WhatsApp] Session {}: message {} failed: {}", session_id, failed->id, reason);
     Emit(failed->company_id, session_id, "whatsapp:message_status",
-         {{"sessionId", session_id}, {"chatId", failed->chat_id}, {"messageId", failed->id}, {"status", failed->status},
+         {{"sessionId", session_id}, {"chatId", failed->chat_id}, {"messageId", failed->id}, {"status", Name(failed->status)},
           {"reason", reason}});
 }
 

@@ -71,7 +71,7 @@ SendResult WadeskService::Send(const Actor& actor, const std::string& session_id
     m.media = req.media;
     m.quoted_message_id = quoted_id;
     m.timestamp = NowMs();
-    m.status = "pending";
+    m.status = domain::MessageStatus::kPending;
     m.wa_message_id = NewWaMessageId();  // fixed now: a re-send after a reconnect keeps it
     m.sent_by = actor.who.user_id;
     m.client_message_id = req.client_message_id;

@@ -160,7 +160,7 @@ json::object MessageView(const domain::Message& m) {
     }
     o["quotedMessageId"] = OrNull(m.quoted_message_id);
     o["timestamp"] = IsoOrNull(m.timestamp);
-    o["status"] = m.status;
+    o["status"] = Name(m.status);
     o["failureReason"] = OrNull(m.failure_reason);
     o["sentBy"] = OrNull(m.sent_by);
     o["clientMessageId"] = OrNull(m.client_message_id);
@@ -412,7 +412,7 @@ void AppendMessageJson(std::string& out, const domain::Message& m) {
     out += ",\"timestamp\":";
     AppendIsoOrNull(out, m.timestamp);
     out += ",\"status\":";
-    AppendJsonString(out, m.status);
+    AppendJsonString(out, Name(m.status));
     out += ",\"failureReason\":";
     AppendStringOrNull(out, m.failure_reason);
     out += ",\"sentBy\":";
@@ -440,7 +440,7 @@ json::object ReceiptView(const domain::MessageReceipt& r) {
     return json::object{{"jid", r.jid},
                         {"phone", OrNull(r.phone)},
                         {"name", OrNull(r.name)},
-                        {"status", r.status},
+                        {"status", Name(r.status)},
                         {"at", IsoOrNull(r.at)}};
 }
 

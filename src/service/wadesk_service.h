@@ -284,7 +284,7 @@ public:
     void OnMessageSent(const std::string& session_id, const std::string& message_id,
                        const std::string& wa_message_id) override;
     void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
-                         const std::string& status) override;
+                         domain::MessageStatus status) override;
     void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
                          const std::string& reason) override;
     void OnRecipientReceipt(const std::string& session_id, const RecipientReceipt& receipt) override;

@@ -91,7 +91,7 @@ public:
     Page<Message> ListMessages(const MessageQuery& query) override;
     ChatMessages ListChatMessages(const MessageQuery& query) override;
     std::optional<Message> AdvanceMessageStatus(std::string_view session_id, std::string_view id,
-                                                std::string_view status) override;
+                                                MessageStatus status) override;
     std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
                                           std::string_view wa_message_id) override;
     std::optional<Message> UpdateMessageMedia(std::string_view session_id, std::string_view id,

@@ -387,7 +387,8 @@ inline Message ReadMessage(const Row& r) {
     }
     m.quoted_message_id = r.Text(16);
     m.timestamp = r.Int(17);
-    m.status = r.Text(18);
+    // Text no MessageStatus spells (the schema allows none) reads as failed.
+    m.status = domain::ParseMessageStatus(r.Text(18)).value_or(domain::MessageStatus::kFailed);
     m.sent_by = r.Text(19);
     m.client_message_id = r.Text(20);
     m.edited = r.Bool(21);
@@ -458,14 +459,20 @@ inline std::string MediaStatusText(const Message& m) { return m.media ? std::str
 inline bool IsLid(std::string_view jid) { return jid.size() > 4 && jid.substr(jid.size() - 4) == "@lid"; }
 
 // Status order of AdvanceMessageStatus; "failed" is reachable from "pending" only.
-inline const std::vector<std::string> kStatusOrder = {"pending", "sent", "delivered", "read", "played"};
+inline constexpr domain::MessageStatus kStatusOrder[] = {domain::MessageStatus::kPending, domain::MessageStatus::kSent,
+                                                         domain::MessageStatus::kDelivered, domain::MessageStatus::kRead,
+                                                         domain::MessageStatus::kPlayed};
 
-// Statuses a message may be in for `target` to be a forward move; empty for an unknown target.
-inline std::vector<std::string> StatusesBefore(std::string_view target) {
-    if (target == "failed") return {"pending"};
-    auto it = std::find(kStatusOrder.begin(), kStatusOrder.end(), target);
-    if (it == kStatusOrder.end()) return {};
-    return {kStatusOrder.begin(), it};
+// The names of the statuses a message may be in for `target` to be a forward move; empty for
+// pending, which nothing precedes.
+inline std::vector<std::string> StatusesBefore(domain::MessageStatus target) {
+    if (target == domain::MessageStatus::kFailed) return {std::string(Name(domain::MessageStatus::kPending))};
+    std::vector<std::string> out;
+    for (domain::MessageStatus s : kStatusOrder) {
+        if (s == target) break;
+        out.emplace_back(Name(s));
+    }
+    return out;
 }
 
 inline std::string Preview(const Message& m) {

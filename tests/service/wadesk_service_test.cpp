@@ -146,7 +146,7 @@ TEST_F(WadeskServiceTest, SendStoresPendingOnceAndHandsItToTheEngine) {
     Connect();
     auto first = svc->Send(admin, session.id, "+79001234567", {"Hello", "", "key-1"});
     EXPECT_TRUE(first.created);
-    EXPECT_EQ(first.message.status, "pending");
+    EXPECT_EQ(first.message.status, domain::MessageStatus::kPending);
     EXPECT_EQ(first.message.sent_by, admin.who.user_id);
     ASSERT_EQ(engine.sent.size(), 1u);
     EXPECT_EQ(engine.sent[0].chat_jid, "79001234567@s.whatsapp.net");
@@ -159,8 +159,8 @@ TEST_F(WadeskServiceTest, SendStoresPendingOnceAndHandsItToTheEngine) {
     EXPECT_EQ(page.total, 1);
     // The engine reports progress through the real callbacks.
     engine.events_->OnMessageSent(session.id, first.message.id, "WAID1");
-    engine.events_->OnMessageStatus(session.id, "WAID1", "read");
-    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, first.message.id)->status, "read");
+    engine.events_->OnMessageStatus(session.id, "WAID1", domain::MessageStatus::kRead);
+    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, first.message.id)->status, domain::MessageStatus::kRead);
 }
 
 // What a receive commits is one transaction: the engine's writes (here a credential) roll back
@@ -572,7 +572,7 @@ TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEn
     auto reply = svc->Send(admin, session.id, "79005556677", {"Yes", quoted->id, ""});
     EXPECT_EQ(reply.message.wa_message_id.size(), 22u);
     EXPECT_EQ(reply.message.wa_message_id.substr(0, 4), "3EB0");
-    EXPECT_EQ(reply.message.status, "pending");
+    EXPECT_EQ(reply.message.status, domain::MessageStatus::kPending);
     ASSERT_EQ(engine.sent.size(), 1u);
     EXPECT_EQ(engine.sent[0].wa_message_id, reply.message.wa_message_id);
     EXPECT_EQ(engine.sent[0].quoted_wa_message_id, "3EB0FROMCUSTOMER");
@@ -585,8 +585,8 @@ TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEn
     EXPECT_EQ(engine.sent[1].quoted_sender_jid, "79000000000@s.whatsapp.net");
     EXPECT_EQ(engine.sent[1].quoted_body, "Yes");
     // The server's ack makes it sent.
-    engine.events_->OnMessageStatus(session.id, again.message.wa_message_id, "sent");
-    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, again.message.id)->status, "sent");
+    engine.events_->OnMessageStatus(session.id, again.message.wa_message_id, domain::MessageStatus::kSent);
+    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, again.message.id)->status, domain::MessageStatus::kSent);
 }
 
 TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
@@ -607,7 +607,7 @@ TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
     EXPECT_EQ(engine.sent[1].body, "two");
     EXPECT_EQ(engine.sent[1].chat_jid, "79001234567@s.whatsapp.net");
     // Acked ones do not leave again; the next connection gets only what is still pending.
-    engine.events_->OnMessageStatus(session.id, first.message.wa_message_id, "sent");
+    engine.events_->OnMessageStatus(session.id, first.message.wa_message_id, domain::MessageStatus::kSent);
     engine.sent.clear();
     Connect();
     ASSERT_EQ(engine.sent.size(), 1u);
@@ -620,7 +620,7 @@ TEST_F(WadeskServiceTest, SendFailureIsStoredWithItsReasonAndEmitted) {
     events.clear();
     engine.events_->OnMessageFailed(session.id, sent.message.wa_message_id, "no_devices");
     auto stored = repo->FindMessage(admin.who.company_id, session.id, sent.message.id);
-    EXPECT_EQ(stored->status, "failed");
+    EXPECT_EQ(stored->status, domain::MessageStatus::kFailed);
     EXPECT_EQ(stored->failure_reason, "no_devices");
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].name, "whatsapp:message_status");
