@@ -33,7 +33,7 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx) {
         RejectUnknown(body, {"name", "history"});
         auto name = OptionalString(body, "name");
         auto history = OptionalString(body, "history");
-        if (!name && !history) throw HttpError(400, "empty_patch", "nothing to update: give name or history");
+        if (!name && !history) throw HttpError(HttpErrorCode::kEmptyPatch, "nothing to update: give name or history");
         return Ok(service::SessionView(svc->UpdateSession(actor, req.Param("sessionId"), name, history)));
     });
     t.Authed("DELETE", s + "/{sessionId}", [svc](Request& req, const Actor& actor) {
