@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
             for (int s = 0; s < o.sessions; ++s) {
                 auto session = repo->CreateSession({.company_id = company_id,
                                                     .name = "bench-" + std::to_string(s + 1),
-                                                    .status = wadesk::domain::kStatusDisconnected,
+                                                    .status = wadesk::domain::SessionStatus::kDisconnected,
                                                     .phone_number = "7900" + std::to_string(1000000 + s)});
                 session_ids.push_back(session.id);
                 sessions_json.emplace_back(session.id);

@@ -41,14 +41,33 @@ struct RevokedToken {
     std::int64_t expires_at = 0;  // unix ms
 };
 
-// Session statuses of SPEC §3, spelled as the API spells them.
-inline constexpr const char* kStatusInitializing = "initializing";
-inline constexpr const char* kStatusQr = "qr";
-inline constexpr const char* kStatusConnected = "connected";
-inline constexpr const char* kStatusReconnecting = "reconnecting";
-inline constexpr const char* kStatusDisconnected = "disconnected";
-inline constexpr const char* kStatusLoggedOut = "logged_out";
-inline constexpr const char* kStatusFailed = "failed";
+// Session statuses of SPEC §3. Name() spells each as the API and the database (wa_sessions.status)
+// spell it.
+enum class SessionStatus { kInitializing, kQr, kConnected, kReconnecting, kDisconnected, kLoggedOut, kFailed };
+
+inline constexpr SessionStatus kAllSessionStatuses[] = {
+    SessionStatus::kInitializing, SessionStatus::kQr,       SessionStatus::kConnected, SessionStatus::kReconnecting,
+    SessionStatus::kDisconnected, SessionStatus::kLoggedOut, SessionStatus::kFailed};
+
+constexpr std::string_view Name(SessionStatus status) {
+    switch (status) {
+        case SessionStatus::kInitializing: return "initializing";
+        case SessionStatus::kQr: return "qr";
+        case SessionStatus::kConnected: return "connected";
+        case SessionStatus::kReconnecting: return "reconnecting";
+        case SessionStatus::kDisconnected: return "disconnected";
+        case SessionStatus::kLoggedOut: return "logged_out";
+        case SessionStatus::kFailed: return "failed";
+    }
+    return "failed";
+}
+
+// The status Name() spells as `name`; nullopt for any other text.
+constexpr std::optional<SessionStatus> ParseSessionStatus(std::string_view name) {
+    for (SessionStatus status : kAllSessionStatuses)
+        if (Name(status) == name) return status;
+    return std::nullopt;
+}
 
 // How much of the phone's history a session imports when it links (WaSession::history_sync):
 // none; recent (what the phone sends by default: its recent chats); full (the companion asks the
@@ -61,7 +80,7 @@ struct WaSession {
     std::string id;
     std::string company_id;
     std::string name;
-    std::string status = kStatusInitializing;
+    SessionStatus status = SessionStatus::kInitializing;
     std::string status_reason;     // e.g. "qr_timeout", "unlinked_from_phone"; empty when none
     std::string phone_number;      // digits only, set once linked
     std::string display_name;
@@ -94,6 +113,34 @@ struct GroupParticipant {
     bool operator==(const GroupParticipant&) const = default;
 };
 
+// Where a message stands: pending < sent < delivered < read < played as it moves forward; failed
+// (an outgoing message that could not be sent) from pending or sent. Name() spells each as the API
+// and the database (wa_messages.status, wa_message_receipts.status) spell it.
+enum class MessageStatus { kPending, kSent, kDelivered, kRead, kPlayed, kFailed };
+
+inline constexpr MessageStatus kAllMessageStatuses[] = {MessageStatus::kPending,   MessageStatus::kSent,
+                                                        MessageStatus::kDelivered, MessageStatus::kRead,
+                                                        MessageStatus::kPlayed,    MessageStatus::kFailed};
+
+constexpr std::string_view Name(MessageStatus status) {
+    switch (status) {
+        case MessageStatus::kPending: return "pending";
+        case MessageStatus::kSent: return "sent";
+        case MessageStatus::kDelivered: return "delivered";
+        case MessageStatus::kRead: return "read";
+        case MessageStatus::kPlayed: return "played";
+        case MessageStatus::kFailed: return "failed";
+    }
+    return "failed";
+}
+
+// The status Name() spells as `name`; nullopt for any other text.
+constexpr std::optional<MessageStatus> ParseMessageStatus(std::string_view name) {
+    for (MessageStatus status : kAllMessageStatuses)
+        if (Name(status) == name) return status;
+    return std::nullopt;
+}
+
 // What one recipient of an outgoing message did with it (wa_message_receipts): one per member of
 // a group (or the contact of a 1:1 chat), not per device, with the best status its devices
 // reported and when it was first reached.
@@ -105,7 +152,7 @@ struct MessageReceipt {
     std::string phone;   // digits, when known
     std::string lid;     // LID user JID, when known
     std::string name;    // read only: the contact's name, else push name, else the member's name
-    std::string status;  // "delivered", "read" or "played"
+    MessageStatus status = MessageStatus::kDelivered;  // kDelivered, kRead or kPlayed
     std::int64_t at = 0; // unix ms
 };
 
@@ -151,13 +198,37 @@ struct Contact {
 // What a chat of this contact shows when it has no name of its own.
 inline const std::string& ContactDisplayName(const Contact& c) { return c.name.empty() ? c.push_name : c.name; }
 
+// Where the file of a media message stands. Name() spells each as the API and the database
+// (wa_messages.media_status) spell it.
+enum class MediaStatus { kPending, kReady, kFailed, kTooLarge };
+
+inline constexpr MediaStatus kAllMediaStatuses[] = {MediaStatus::kPending, MediaStatus::kReady, MediaStatus::kFailed,
+                                                    MediaStatus::kTooLarge};
+
+constexpr std::string_view Name(MediaStatus status) {
+    switch (status) {
+        case MediaStatus::kPending: return "pending";
+        case MediaStatus::kReady: return "ready";
+        case MediaStatus::kFailed: return "failed";
+        case MediaStatus::kTooLarge: return "too_large";
+    }
+    return "failed";
+}
+
+// The status Name() spells as `name`; nullopt for any other text.
+constexpr std::optional<MediaStatus> ParseMediaStatus(std::string_view name) {
+    for (MediaStatus status : kAllMediaStatuses)
+        if (Name(status) == name) return status;
+    return std::nullopt;
+}
+
 struct MediaInfo {
     std::string mimetype;
     std::int64_t size = 0;
     std::string file_name;
     std::string url;               // unused (the view computes the download URL)
     std::string sha256;            // hex SHA-256 of the decrypted file: its blob-store key; "" until ready
-    std::string status;            // "pending", "ready", "failed", "too_large"
+    MediaStatus status = MediaStatus::kFailed;  // failed until a file is known to fetch
     std::int64_t duration = 0;     // seconds, when the message states them (audio, video)
     std::int64_t width = 0;        // pixels, when stated (image, video, sticker)
     std::int64_t height = 0;
@@ -181,7 +252,7 @@ struct Message {
     std::optional<MediaInfo> media;
     std::string quoted_message_id;
     std::int64_t timestamp = 0;    // when WhatsApp says it was sent (ms)
-    std::string status = "pending";// pending sent delivered read played failed
+    MessageStatus status = MessageStatus::kPending;
     std::string sent_by;           // user id that sent it through us, else empty
     std::string client_message_id; // idempotency key of the send request, else empty
     bool edited = false;

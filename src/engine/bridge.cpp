@@ -29,6 +29,19 @@ std::int64_t MessageTimeMs(std::int64_t stated_seconds, std::int64_t now_ms) {
     return stated_ms + std::clamp<std::int64_t>(now_ms - stated_ms, 0, 999);
 }
 
+domain::SessionStatus DomainStatus(wa::SessionStatus status) {
+    switch (status) {
+        case wa::SessionStatus::kInitializing: return domain::SessionStatus::kInitializing;
+        case wa::SessionStatus::kQr: return domain::SessionStatus::kQr;
+        case wa::SessionStatus::kConnected: return domain::SessionStatus::kConnected;
+        case wa::SessionStatus::kReconnecting: return domain::SessionStatus::kReconnecting;
+        case wa::SessionStatus::kDisconnected: return domain::SessionStatus::kDisconnected;
+        case wa::SessionStatus::kLoggedOut: return domain::SessionStatus::kLoggedOut;
+        case wa::SessionStatus::kFailed: return domain::SessionStatus::kFailed;
+    }
+    return domain::SessionStatus::kFailed;
+}
+
 void Bridge::OnQr(const std::string& text, std::chrono::seconds ttl) {
     auto png = wa::QrDataUrl(text);
     if (!png) {
@@ -65,9 +78,9 @@ void Bridge::OnStatus(wa::SessionStatus status, const std::string& reason) {
         }
     }
     try {
-        if (auto* ev = events_.load()) ev->OnStatus(session_id_, std::string(wa::SessionStatusName(status)), why);
+        if (auto* ev = events_.load()) ev->OnStatus(session_id_, DomainStatus(status), why);
     } catch (const std::exception& e) {
-        LogStateLost("status " + std::string(wa::SessionStatusName(status)), e);
+        LogStateLost("status " + std::string(Name(DomainStatus(status))), e);
     }
 }
 
@@ -88,7 +101,7 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
                 in.media->ref = SealMediaRef(in.media->ref, credentials_.media_seal_key(), session_id_);
             committed = ev->OnIncomingMessage(session_id_, in,
                                               [&](store::Transaction& tx) { credentials_.Commit(tx, writes); });
-            if (committed && in.media && in.media->status == "pending") QueueMedia(in.wa_message_id);
+            if (committed && in.media && in.media->status == domain::MediaStatus::kPending) QueueMedia(in.wa_message_id);
         }
         if (committed) credentials_.Remember(writes);
         if (committed && m.history_notification) history_.Schedule(credentials_, m.id);
@@ -104,14 +117,14 @@ bool Bridge::OnMessage(const wa::IncomingMessage& m, const wa::CredentialWrites&
 void Bridge::QueueMedia(const std::string& wa_message_id) {
     if (!media_) return;
     auto row = repo_.FindMessageByWaId(session_id_, wa_message_id);
-    if (row && row->media && row->media->status == "pending") media_->Enqueue(session_id_, row->id, row->media->ref);
+    if (row && row->media && row->media->status == domain::MediaStatus::kPending) media_->Enqueue(session_id_, row->id, row->media->ref);
 }
 
 void Bridge::OnReceipt(const wa::ReceiptEvent& r) {
-    std::string status;
-    if (r.type.empty() || r.type == "inactive") status = "delivered";
-    else if (r.type == "read" || r.type == "read-self") status = "read";
-    else if (r.type == "played") status = "played";
+    domain::MessageStatus status;
+    if (r.type.empty() || r.type == "inactive") status = domain::MessageStatus::kDelivered;
+    else if (r.type == "read" || r.type == "read-self") status = domain::MessageStatus::kRead;
+    else if (r.type == "played") status = domain::MessageStatus::kPlayed;
     else return;
     auto* ev = events_.load();
     if (!ev) return;
@@ -174,7 +187,7 @@ void Bridge::OnSendAck(const std::string& wa_id, int error) {
     auto* ev = events_.load();
     if (!ev) return;
     try {
-        if (error == 0) ev->OnMessageStatus(session_id_, wa_id, "sent");
+        if (error == 0) ev->OnMessageStatus(session_id_, wa_id, domain::MessageStatus::kSent);
         else ev->OnMessageFailed(session_id_, wa_id, "server_error_" + std::to_string(error));
     } catch (const std::exception& e) {
         LogStatusLost(e);

@@ -26,6 +26,10 @@ class MediaFetcher;
 // a reply that arrives right after our own message (stamped to the ms) sorts after it.
 std::int64_t MessageTimeMs(std::int64_t stated_seconds, std::int64_t now_ms);
 
+// The client's session status as the domain names it: the one place the two enums meet (the
+// client module stands below domain and does not include it).
+domain::SessionStatus DomainStatus(wa::SessionStatus status);
+
 // How long the plaintext of our sends is kept to answer retry receipts (wa-protocol §8.1).
 inline constexpr std::chrono::milliseconds kKeepSentMessages = std::chrono::hours(24 * 7);
 

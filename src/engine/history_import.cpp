@@ -63,11 +63,12 @@ std::vector<service::HistoryContact> ContactsOf(const wa::HistoryChunk& chunk) {
 service::IncomingMessage ToServiceMessage(const wa::HistoryMessage& hm) {
     service::IncomingMessage in = Bridge::ToServiceMessage(hm.message);
     // History files are fetched on demand (POST .../media/download), not at import.
-    if (in.media && in.media->status == "pending") in.media->status = "failed";
+    if (in.media && in.media->status == domain::MediaStatus::kPending) in.media->status = domain::MediaStatus::kFailed;
     in.chat_name.clear();  // the chat's name comes from the conversation, not a sender's push name
     in.timestamp_ms = hm.message.timestamp * 1000;
     in.from_history = true;
-    in.status = hm.message.from_me ? hm.status : std::string();
+    // The client names the phone's status as the domain does ("sent" ... "played"), or not at all.
+    if (hm.message.from_me) in.status = domain::ParseMessageStatus(hm.status);
     return in;
 }
 

@@ -101,12 +101,12 @@ domain::MediaInfo MediaInfoOf(const std::string& type, const wa::MessageContent:
     info.height = media.height;
     const auto kind = wa::crypto::MediaKindForType(type);
     if (kind && !media.direct_path.empty() && media.media_key.size() == 32) {
-        info.status = "pending";
+        info.status = domain::MediaStatus::kPending;
         info.ref = EncodeMediaRef(wa::MediaRef{*kind, media.direct_path, media.media_key, media.file_sha256,
                                                media.file_enc_sha256, static_cast<std::uint64_t>(media.size)},
                                     origin);
     } else {
-        info.status = "failed";
+        info.status = domain::MediaStatus::kFailed;
     }
     return info;
 }
@@ -298,7 +298,7 @@ Result<Bytes> MediaFetcher::Fetch(wa::Session& session, wa::MediaRef& ref, const
 void MediaFetcher::Run(const std::string& session_id, const std::string& message_id, const std::string& stored_ref) {
     domain::MediaInfo outcome;
     outcome.ref = stored_ref;
-    outcome.status = "failed";
+    outcome.status = domain::MediaStatus::kFailed;
     std::string why;
     // The stored reference has its media key sealed (media_key_seal.h), or in clear when stored
     // before sealing: it is written back sealed either way.
@@ -322,14 +322,14 @@ void MediaFetcher::Run(const std::string& session_id, const std::string& message
         if (file) {
             auto key = blobs_.Put(*file);
             if (key) {
-                outcome.status = "ready";
+                outcome.status = domain::MediaStatus::kReady;
                 outcome.sha256 = *key;
                 outcome.size = static_cast<std::int64_t>(file->size());
             } else {
                 why = key.error().code;
             }
         } else if (file.error().code == "too_large") {
-            outcome.status = "too_large";
+            outcome.status = domain::MediaStatus::kTooLarge;
         } else {
             why = file.error().code;
         }

@@ -141,7 +141,7 @@ public:
             return;
         }
         repo_.DeleteCredentials(id);
-        if (auto* ev = events_.load()) ev->OnStatus(id, "logged_out", "logout");
+        if (auto* ev = events_.load()) ev->OnStatus(id, domain::SessionStatus::kLoggedOut, "logout");
     }
 
     // Blocks the calling (HTTP worker) thread until the session's strand has sent companion_hello
@@ -318,9 +318,7 @@ Result<std::unique_ptr<service::Engine>> MakeWaEngine(store::Repository& repo, s
 Result<void> VerifyMasterKey(store::Repository& repo, std::string_view master_key) {
     const auto key = CredentialKey(master_key);
     const auto sessions =
-        repo.ListSessionsByStatus({domain::kStatusInitializing, domain::kStatusQr, domain::kStatusConnected,
-                                   domain::kStatusReconnecting, domain::kStatusDisconnected, domain::kStatusLoggedOut,
-                                   domain::kStatusFailed});
+        repo.ListSessionsByStatus({std::begin(domain::kAllSessionStatuses), std::end(domain::kAllSessionStatuses)});
     for (const auto& s : sessions) {
         SealedCredentialStore creds(repo, s.id, key);
         try {

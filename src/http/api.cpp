@@ -44,12 +44,13 @@ service::Actor Api::Authenticate(const Request& req) {
     // Repeated Authorization headers arrive joined by ", " (Request::AddHeader); no bearer token
     // contains a comma. Which one to honour is not for a client to probe: refused.
     if (header.find(',') != std::string::npos)
-        throw HttpError(400, "bad_request", "the request has more than one Authorization header");
+        throw HttpError(HttpErrorCode::kBadRequest, "the request has more than one Authorization header");
     std::string_view token;
     if (header.size() > 7 && (header.compare(0, 7, "Bearer ") == 0 || header.compare(0, 7, "bearer ") == 0))
         token = std::string_view(header).substr(7);
     std::vector<std::pair<std::string, std::string>> challenge = {{"WWW-Authenticate", "Bearer"}};
-    if (token.empty()) throw HttpError(401, "missing_token", "an Authorization: Bearer <token> header is required", challenge);
+    if (token.empty())
+        throw HttpError(HttpErrorCode::kMissingToken, "an Authorization: Bearer <token> header is required", challenge);
     auto principal = authenticator_->Authenticate(token);
     if (!principal && principal.error().code == "unknown_user") {
         auto identity = authenticator_->VerifyExternal(token);
@@ -70,19 +71,17 @@ Response Guarded(const Request& req, const std::function<Response()>& answer) {
         resp = ErrorResponse(e.status(), e.code(), e.what());
         resp.headers = e.headers();
     } catch (const ServiceError& e) {
-        // The engine's verdict on a pairing-code request for a number WhatsApp does not know.
-        const int status = e.code() == "phone_not_registered" ? 422 : StatusOf(e.kind());
-        resp = ErrorResponse(status, e.code(), e.what());
+        resp = ErrorResponse(StatusOf(e.kind()), e.api_code(), e.what());
         if (e.kind() == FailureKind::kRateLimited)
             resp.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, e.retry_after_s())));
     } catch (const store::ConnectionError& e) {
         spdlog::error("[http] database unavailable for {} {}: {}", req.method, req.path, e.what());
-        resp = ErrorResponse(503, "database_unavailable", "the database is not reachable; try again");
+        resp = ErrorResponse(HttpErrorCode::kDatabaseUnavailable, "the database is not reachable; try again");
     } catch (const store::UniqueViolation& e) {
-        resp = ErrorResponse(409, "conflict", "the change conflicts with existing data");
+        resp = ErrorResponse(HttpErrorCode::kConflict, "the change conflicts with existing data");
     } catch (const std::exception& e) {
         spdlog::error("[http] internal error for {} {}: {}", req.method, req.path, e.what());
-        resp = ErrorResponse(500, "internal_error", "internal server error");
+        resp = ErrorResponse(HttpErrorCode::kInternalError, "internal server error");
     }
     return resp;
 }
@@ -92,19 +91,19 @@ Response Api::Dispatch(Request& req) {
     std::string route = "unmatched";
     Response resp = Guarded(req, [&]() -> Response {
         if (!ParseTarget(req.target, req.path, req.query))
-            throw HttpError(400, "bad_request", "malformed request target");
-        if (!IsValidUtf8(req.path)) throw HttpError(400, "bad_request", "request path is not valid UTF-8");
+            throw HttpError(HttpErrorCode::kBadRequest, "malformed request target");
+        if (!IsValidUtf8(req.path)) throw HttpError(HttpErrorCode::kBadRequest, "request path is not valid UTF-8");
         for (const auto& [k, v] : req.query)
             if (!IsValidUtf8(k) || !IsValidUtf8(v))
-                throw HttpError(400, "invalid_query", "query parameters must be valid UTF-8");
+                throw HttpError(HttpErrorCode::kInvalidQuery, "query parameters must be valid UTF-8");
         auto match = router_.Find(req.method, req.path);
         if (match.kind == Router::MatchKind::kNotFound)
-            throw HttpError(404, "not_found", "no route for " + req.method + " " + req.path);
+            throw HttpError(HttpErrorCode::kNotFound, "no route for " + req.method + " " + req.path);
         if (match.kind == Router::MatchKind::kMethodNotAllowed) {
             route = match.route;
             std::string allow;
             for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
-            throw HttpError(405, "method_not_allowed", req.method + " is not allowed here; allowed: " + allow,
+            throw HttpError(HttpErrorCode::kMethodNotAllowed, req.method + " is not allowed here; allowed: " + allow,
                             {{"Allow", allow}});
         }
         route = match.route;

@@ -42,22 +42,27 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
     return r;
 }
 
+Response ErrorResponse(HttpErrorCode code, std::string_view message) {
+    return ErrorResponse(StatusOf(code), ApiName(code), message);
+}
+
 json::object ParseJsonObject(const Request& req) {
-    if (req.body.empty()) throw HttpError(400, "invalid_json", "request body must be a JSON object");
-    if (!IsValidUtf8(req.body)) throw HttpError(400, "invalid_json", "request body is not valid UTF-8");
+    if (req.body.empty()) throw HttpError(HttpErrorCode::kInvalidJson, "request body must be a JSON object");
+    if (!IsValidUtf8(req.body)) throw HttpError(HttpErrorCode::kInvalidJson, "request body is not valid UTF-8");
     boost::system::error_code ec;
     json::parse_options options;
     options.max_depth = 32;
     json::value v = json::parse(req.body, ec, {}, options);
-    if (ec) throw HttpError(400, "invalid_json", "malformed JSON: " + ec.message());
-    if (!v.is_object()) throw HttpError(400, "invalid_json", "request body must be a JSON object");
+    if (ec) throw HttpError(HttpErrorCode::kInvalidJson, "malformed JSON: " + ec.message());
+    if (!v.is_object()) throw HttpError(HttpErrorCode::kInvalidJson, "request body must be a JSON object");
     return std::move(v.as_object());
 }
 
 namespace {
 
 [[noreturn]] void Invalid(std::string_view field, std::string_view expected) {
-    throw HttpError(400, "invalid_field", "field '" + std::string(field) + "' must be " + std::string(expected));
+    throw HttpError(HttpErrorCode::kInvalidField,
+                    "field '" + std::string(field) + "' must be " + std::string(expected));
 }
 
 }  // namespace
@@ -65,7 +70,7 @@ namespace {
 std::string RequiredString(const json::object& o, std::string_view field) {
     auto it = o.find(field);
     if (it == o.end() || it->value().is_null())
-        throw HttpError(400, "missing_field", "field '" + std::string(field) + "' is required");
+        throw HttpError(HttpErrorCode::kMissingField, "field '" + std::string(field) + "' is required");
     if (!it->value().is_string()) Invalid(field, "a string");
     return std::string(it->value().as_string());
 }
@@ -109,9 +114,8 @@ int QueryInt(const Request& req, const std::string& name, int default_value, int
     if (!raw) return default_value;
     auto v = ParseDecimal(*raw);
     if (!v || *v < min || *v > max)
-        throw HttpError(400, "invalid_query",
-                        "query parameter '" + name + "' must be an integer from " + std::to_string(min) + " to " +
-                            std::to_string(max));
+        throw HttpError(HttpErrorCode::kInvalidQuery, "query parameter '" + name + "' must be an integer from " +
+                                                          std::to_string(min) + " to " + std::to_string(max));
     return static_cast<int>(*v);
 }
 
@@ -120,7 +124,7 @@ std::optional<std::int64_t> QueryInt64(const Request& req, const std::string& na
     if (!raw) return std::nullopt;
     auto v = ParseDecimal(*raw);
     if (!v || *v < min)
-        throw HttpError(400, "invalid_query",
+        throw HttpError(HttpErrorCode::kInvalidQuery,
                         "query parameter '" + name + "' must be an integer >= " + std::to_string(min));
     return v;
 }
@@ -130,14 +134,14 @@ std::optional<bool> QueryBool(const Request& req, const std::string& name) {
     if (!raw) return std::nullopt;
     if (*raw == "true" || *raw == "1") return true;
     if (*raw == "false" || *raw == "0") return false;
-    throw HttpError(400, "invalid_query", "query parameter '" + name + "' must be true or false");
+    throw HttpError(HttpErrorCode::kInvalidQuery, "query parameter '" + name + "' must be true or false");
 }
 
 void RejectUnknown(const json::object& o, std::initializer_list<std::string_view> known) {
     for (const auto& kv : o) {
         bool ok = false;
         for (auto k : known) ok = ok || kv.key() == k;
-        if (!ok) throw HttpError(400, "unknown_field", "unknown field '" + std::string(kv.key()) + "'");
+        if (!ok) throw HttpError(HttpErrorCode::kUnknownField, "unknown field '" + std::string(kv.key()) + "'");
     }
 }
 

@@ -22,6 +22,8 @@ Response Ok(boost::json::value data, int status = 200);
 Response OkSerialized(std::string_view data_json, int status = 200);
 // {"success":false,"error":{"code":code,"message":message}}
 Response ErrorResponse(int status, std::string_view code, std::string_view message);
+// ErrorResponse with the code's own status and spelling.
+Response ErrorResponse(HttpErrorCode code, std::string_view message);
 
 // Parses the request body as one JSON object. Throws HttpError 400 "invalid_json" on an empty
 // body, malformed JSON, invalid UTF-8 or a top-level value that is not an object.

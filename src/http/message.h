@@ -1,6 +1,7 @@
 #pragma once
 // Plain request/response values: what route handlers see. Nothing here depends on Beast, so
 // handlers compile without it; the server (server.cpp) converts at the edge.
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -46,9 +47,72 @@ struct Response {
     std::function<void(Done done)> deferred;
 };
 
+// The error codes the HTTP layer answers with on its own (the service's failures carry
+// service::ErrorCode), in the order of kHttpErrorCodes.
+enum class HttpErrorCode {
+    kBadRequest,
+    kInvalidJson,
+    kInvalidField,
+    kMissingField,
+    kUnknownField,
+    kInvalidQuery,
+    kEmptyPatch,
+    kInvalidMultipart,
+    kMissingToken,
+    kNotFound,
+    kMethodNotAllowed,
+    kConflict,
+    kPayloadTooLarge,
+    kHeadersTooLarge,
+    kInternalError,
+    kDatabaseUnavailable,
+    kBusy,
+};
+
+struct HttpErrorCodeInfo {
+    HttpErrorCode code;
+    std::string_view api_name;  // as the JSON error body spells it
+    int status;
+};
+
+inline constexpr HttpErrorCodeInfo kHttpErrorCodes[] = {
+    {HttpErrorCode::kBadRequest, "bad_request", 400},
+    {HttpErrorCode::kInvalidJson, "invalid_json", 400},
+    {HttpErrorCode::kInvalidField, "invalid_field", 400},
+    {HttpErrorCode::kMissingField, "missing_field", 400},
+    {HttpErrorCode::kUnknownField, "unknown_field", 400},
+    {HttpErrorCode::kInvalidQuery, "invalid_query", 400},
+    {HttpErrorCode::kEmptyPatch, "empty_patch", 400},
+    {HttpErrorCode::kInvalidMultipart, "invalid_multipart", 400},
+    {HttpErrorCode::kMissingToken, "missing_token", 401},
+    {HttpErrorCode::kNotFound, "not_found", 404},
+    {HttpErrorCode::kMethodNotAllowed, "method_not_allowed", 405},
+    {HttpErrorCode::kConflict, "conflict", 409},
+    {HttpErrorCode::kPayloadTooLarge, "payload_too_large", 413},
+    {HttpErrorCode::kHeadersTooLarge, "headers_too_large", 431},
+    {HttpErrorCode::kInternalError, "internal_error", 500},
+    {HttpErrorCode::kDatabaseUnavailable, "database_unavailable", 503},
+    {HttpErrorCode::kBusy, "busy", 503},
+};
+
+constexpr bool HttpErrorCodesInEnumOrder() {
+    for (std::size_t i = 0; i < std::size(kHttpErrorCodes); ++i)
+        if (kHttpErrorCodes[i].code != static_cast<HttpErrorCode>(i)) return false;
+    return std::size(kHttpErrorCodes) == static_cast<std::size_t>(HttpErrorCode::kBusy) + 1;
+}
+static_assert(HttpErrorCodesInEnumOrder(), "kHttpErrorCodes must list every HttpErrorCode once, in enum order");
+
+constexpr std::string_view ApiName(HttpErrorCode code) {
+    return kHttpErrorCodes[static_cast<std::size_t>(code)].api_name;
+}
+constexpr int StatusOf(HttpErrorCode code) { return kHttpErrorCodes[static_cast<std::size_t>(code)].status; }
+
 // The one exception a handler throws to answer with an error envelope. `code` is snake_case.
 class HttpError : public std::runtime_error {
 public:
+    HttpError(HttpErrorCode code, std::string message, std::vector<std::pair<std::string, std::string>> headers = {})
+        : std::runtime_error(message), status_(StatusOf(code)), code_(ApiName(code)), headers_(std::move(headers)) {}
+    // An error under a code another module chose (the authenticator's verdict on a token).
     HttpError(int status, std::string code, std::string message,
               std::vector<std::pair<std::string, std::string>> headers = {})
         : std::runtime_error(message), status_(status), code_(std::move(code)), headers_(std::move(headers)) {}

@@ -148,8 +148,7 @@ struct Server::Impl {
     std::shared_ptr<void> TakeConnectionSlot();
     net::awaitable<void> Connection(tcp::socket socket, std::shared_ptr<void> slot);
     net::awaitable<void> Shutdown();
-    net::awaitable<void> WriteError(beast::tcp_stream& stream, int status, std::string_view code,
-                                    std::string_view message);
+    net::awaitable<void> WriteError(beast::tcp_stream& stream, HttpErrorCode code, std::string_view message);
     void BeginStop();
 };
 
@@ -201,9 +200,9 @@ net::awaitable<Response> AwaitDeferred(std::function<void(Response::Done)> start
 
 }  // namespace
 
-net::awaitable<void> Server::Impl::WriteError(beast::tcp_stream& stream, int status, std::string_view code,
-                                              std::string_view message) {
-    Response r = ErrorResponse(status, code, message);
+net::awaitable<void> Server::Impl::WriteError(beast::tcp_stream& stream, HttpErrorCode code, std::string_view message) {
+    const int status = StatusOf(code);
+    Response r = ErrorResponse(code, message);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
     for (const auto& [name, value] : SecurityHeaders()) res.set(name, value);
     res.set(bhttp::field::content_type, r.content_type);
@@ -249,21 +248,22 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
         first = false;
         auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::as_tuple(net::use_awaitable));
         if (hec == bhttp::error::header_limit) {
-            co_await WriteError(stream, 431, "headers_too_large", "request headers exceed the limit");
+            co_await WriteError(stream, HttpErrorCode::kHeadersTooLarge, "request headers exceed the limit");
             break;
         }
         if (hec == bhttp::error::body_limit) {  // a declared Content-Length over the limit
-            co_await WriteError(stream, 413, "payload_too_large",
+            co_await WriteError(stream, HttpErrorCode::kPayloadTooLarge,
                                 "request body exceeds " + std::to_string(options.body_limit) + " bytes");
             break;
         }
         if (hec) {
-            if (!IsQuietError(hec)) co_await WriteError(stream, 400, "bad_request", "malformed HTTP request");
+            if (!IsQuietError(hec)) co_await WriteError(stream, HttpErrorCode::kBadRequest, "malformed HTTP request");
             break;
         }
         if (!HasUnambiguousFraming(parser.get())) {
-            co_await WriteError(stream, 400, "bad_request",
-                                "a request body must be framed by Content-Length or by Transfer-Encoding: chunked alone");
+            co_await WriteError(
+                stream, HttpErrorCode::kBadRequest,
+                "a request body must be framed by Content-Length or by Transfer-Encoding: chunked alone");
             break;
         }
         std::size_t body_limit = options.body_limit;
@@ -274,7 +274,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
         parser.body_limit(body_limit);
         auto content_length = parser.content_length();
         if (content_length && *content_length > body_limit) {
-            co_await WriteError(stream, 413, "payload_too_large",
+            co_await WriteError(stream, HttpErrorCode::kPayloadTooLarge,
                                 "request body exceeds " + std::to_string(body_limit) + " bytes");
             break;
         }
@@ -285,12 +285,12 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
         stream.expires_after(options.read_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
         if (bec == bhttp::error::body_limit) {
-            co_await WriteError(stream, 413, "payload_too_large",
+            co_await WriteError(stream, HttpErrorCode::kPayloadTooLarge,
                                 "request body exceeds " + std::to_string(body_limit) + " bytes");
             break;
         }
         if (bec) {
-            if (!IsQuietError(bec)) co_await WriteError(stream, 400, "bad_request", "malformed HTTP request");
+            if (!IsQuietError(bec)) co_await WriteError(stream, HttpErrorCode::kBadRequest, "malformed HTTP request");
             break;
         }
         bhttp::request<bhttp::string_body> breq = parser.release();
@@ -325,7 +325,7 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
                 resp = dispatcher(req);
             } catch (const std::exception& e) {
                 spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
-                resp = ErrorResponse(500, "internal_error", "internal server error");
+                resp = ErrorResponse(HttpErrorCode::kInternalError, "internal server error");
             }
             --in_flight;
             if (needs_slot) gate.Leave();
@@ -336,11 +336,11 @@ net::awaitable<void> Server::Impl::Connection(tcp::socket socket, std::shared_pt
                     resp = co_await AwaitDeferred(std::move(resp.deferred), stream.get_executor());
                 } catch (const std::exception& e) {
                     spdlog::error("[http] unhandled error for {} {}: {}", req.method, req.path, e.what());
-                    resp = ErrorResponse(500, "internal_error", "internal server error");
+                    resp = ErrorResponse(HttpErrorCode::kInternalError, "internal server error");
                 }
             }
         } else {
-            resp = ErrorResponse(503, "database_unavailable",
+            resp = ErrorResponse(HttpErrorCode::kDatabaseUnavailable,
                                  "no handler became free within " + std::to_string(options.handler_wait.count()) +
                                      " ms: every one is waiting on the database; try again");
             resp.headers.emplace_back("Retry-After", "1");

@@ -36,7 +36,7 @@ domain::Chat ChatService::GetChat(const Actor& actor, const std::string& session
 std::vector<domain::User> ChatService::Assignees(const Actor& actor, const std::string& session_id) {
     domain::WaSession s = VisibleSession(actor, session_id);
     if (!access_.CanManageChats(actor.who, s.id))
-        Fail(FailureKind::kForbidden, "forbidden", "assigning chats of this session needs canManageChats");
+        Fail(ErrorCode::kForbidden, "assigning chats of this session needs canManageChats");
     auto users = repo_.ListUsers(actor.who.company_id, std::nullopt);
     std::erase_if(users, [&](const domain::User& u) {
         auth::Principal who{u.id, u.company_id, u.role, u.email};
@@ -53,13 +53,13 @@ domain::Chat ChatService::UpdateChat(const Actor& actor, const std::string& sess
     domain::WaSession s = VisibleSession(actor, session_id);
     domain::Chat chat = RequireChat(actor, s.id, chat_ref);
     if (!access_.CanManageChats(actor.who, s.id))
-        Fail(FailureKind::kForbidden, "forbidden", "managing chats of this session needs canManageChats");
+        Fail(ErrorCode::kForbidden, "managing chats of this session needs canManageChats");
     if (!patch.name && !patch.archived && !patch.pinned && !patch.muted && !patch.assigned_to && !patch.labels)
-        Fail(FailureKind::kBadInput, "empty_patch",
+        Fail(ErrorCode::kEmptyPatch,
              "nothing to update: give archived, pinned, muted, assignedTo, labels or name");
     if (patch.assigned_to && !patch.assigned_to->empty()) {
         if (!IsWellFormedId(*patch.assigned_to) || !repo_.FindUser(actor.who.company_id, *patch.assigned_to))
-            Fail(FailureKind::kUnprocessable, "invalid_assignee", "assignedTo must be a user of this company");
+            Fail(ErrorCode::kInvalidAssignee, "assignedTo must be a user of this company");
     }
     // A group's name is its subject at WhatsApp: changed there first (groups_service.cpp).
     if (patch.name && chat.is_group) RunGroupRequest(s, GroupRequest{"subject", chat.jid, *patch.name, {}});
@@ -122,7 +122,7 @@ store::Page<domain::Message> ChatService::ListMessages(const Actor& actor, const
     store::ChatMessages result = repo_.ListChatMessages(q);
     if (!result.chat_found) NotFound("chat");
     if (bad_cursor || !result.cursor_found)
-        Fail(FailureKind::kBadInput, "invalid_query", "query parameter 'before' must be a message id of this session");
+        Fail(ErrorCode::kInvalidQuery, "query parameter 'before' must be a message id of this session");
     return std::move(result.page);
 }
 

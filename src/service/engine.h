@@ -68,8 +68,8 @@ struct IncomingMessage {
     std::optional<domain::MediaInfo> media;    // file metadata of image/video/audio/document/sticker
     std::int64_t timestamp_ms = 0;
     bool from_history = false;
-    std::string status;           // history: the status the phone kept ("sent", "delivered", "read",
-                                  // "played"); empty: "sent" for our own, "delivered" for others'
+    std::optional<domain::MessageStatus> status;  // history: the status the phone kept (sent, delivered,
+                                                  // read, played); none: sent for our own, delivered for others'
 };
 
 // Someone history sync names (wa-protocol §10, §13): a push name, the phone's name for a 1:1
@@ -141,7 +141,7 @@ struct GroupAnswer {
 // device of it has them ("delivered"), read or played them.
 struct RecipientReceipt {
     std::vector<std::string> wa_message_ids;
-    std::string status;            // "delivered", "read", "played"
+    domain::MessageStatus status = domain::MessageStatus::kDelivered;  // kDelivered, kRead, kPlayed
     domain::GroupParticipant who;  // jid (PN when known), phone, lid; name and admin unused
     std::int64_t at_ms = 0;
 };
@@ -156,7 +156,7 @@ public:
     virtual void OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
                          const std::string& jid) = 0;
     // Any other status change of SPEC §3 (with a reason such as "qr_timeout", "unlinked_from_phone").
-    virtual void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) = 0;
+    virtual void OnStatus(const std::string& session_id, domain::SessionStatus status, const std::string& reason) = 0;
     // Commits the message (deduplicated by wa_message_id), its events and `also`'s writes in one
     // transaction; true when durably stored. `also` may run more than once (a retried
     // transaction) and writes only through the transaction it is given.
@@ -174,7 +174,7 @@ public:
                                const std::string& wa_message_id) = 0;
     // A status for a message: "sent" (the server accepted it), "delivered", "read", "played".
     virtual void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
-                                 const std::string& status) = 0;
+                                 domain::MessageStatus status) = 0;
     // A recipient's receipt (service/message_receipts.cpp): kept per recipient (its best status
     // and when), and the message's own status moves as OnMessageStatus moves it.
     virtual void OnRecipientReceipt(const std::string& session_id, const RecipientReceipt& receipt) {

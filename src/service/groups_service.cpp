@@ -88,7 +88,7 @@ std::string ParticipantJid(const std::string& raw) {
     if (ref && ref->kind == ChatRef::Kind::kJid &&
         (ref->value.ends_with("@s.whatsapp.net") || ref->value.ends_with("@lid")))
         return ref->value;
-    throw ServiceError(FailureKind::kBadInput, "invalid_participant",
+    throw ServiceError(ErrorCode::kInvalidParticipant,
                        "participant '" + raw + "' is neither an international number nor a user JID");
 }
 
@@ -108,16 +108,15 @@ GroupAnswer ServiceContext::RunGroupRequest(const domain::WaSession& s, const Gr
     auto r = engine_.ManageGroup(s.id, request);
     if (r) return *r;
     const std::string& code = r.error().code;
-    if (code == "wa_401") throw ServiceError(FailureKind::kForbidden, "not_group_admin", "only group admins can do this");
+    if (code == "wa_401") throw ServiceError(ErrorCode::kNotGroupAdmin, "only group admins can do this");
     if (code == "wa_403")
-        throw ServiceError(FailureKind::kConflict, "not_group_participant", "this account is not a member of the group");
-    if (code == "wa_404") throw ServiceError(FailureKind::kNotFound, "group_not_found", "WhatsApp knows no such group");
+        throw ServiceError(ErrorCode::kNotGroupParticipant, "this account is not a member of the group");
+    if (code == "wa_404") throw ServiceError(ErrorCode::kGroupNotFound, "WhatsApp knows no such group");
     if (code.starts_with("wa_"))
-        throw ServiceError(FailureKind::kUnprocessable, "rejected_by_whatsapp",
+        throw ServiceError(ErrorCode::kRejectedByWhatsapp,
                            "WhatsApp refused the request (" + code.substr(3) + " " + r.error().message + ")");
-    if (code == "session_not_connected" || code == "engine_timeout" || code == "engine_unavailable")
-        throw ServiceError(FailureKind::kUnavailable, code, r.error().message);
-    throw ServiceError(FailureKind::kUnprocessable, code, r.error().message);
+    // session_not_connected, engine_timeout and engine_unavailable are kUnavailable by their code.
+    throw ServiceError(r.error(), FailureKind::kUnprocessable);
 }
 
 void InboundAdapter::OnGroupChange(const std::string& session_id, const GroupChange& change) {
@@ -199,14 +198,14 @@ domain::Chat GroupService::CreateGroup(const Actor& actor, const std::string& se
                                        const std::vector<std::string>& participants) {
     domain::WaSession s = VisibleSession(actor, session_id);
     if (!access_.CanManageChats(actor.who, s.id))
-        throw ServiceError(FailureKind::kForbidden, "forbidden", "creating groups needs canManageChats");
+        throw ServiceError(ErrorCode::kForbidden, "creating groups needs canManageChats");
     if (subject.empty() || subject.size() > 100)
-        throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'subject' must be 1 to 100 bytes");
+        throw ServiceError(ErrorCode::kInvalidField, "field 'subject' must be 1 to 100 bytes");
     GroupRequest request{"create", "", subject, {}};
     for (const auto& p : participants) request.participants.push_back(ParticipantJid(p));
     const GroupAnswer answer = RunGroupRequest(s, request);
     if (answer.group_jid.empty())
-        throw ServiceError(FailureKind::kUnprocessable, "rejected_by_whatsapp", "WhatsApp named no group");
+        throw ServiceError(ErrorCode::kRejectedByWhatsapp, "WhatsApp named no group");
     domain::Chat c;
     c.company_id = s.company_id;
     c.session_id = s.id;
@@ -224,12 +223,12 @@ std::vector<std::pair<std::string, std::string>> GroupService::ChangeGroupPartic
     domain::WaSession s = VisibleSession(actor, session_id);
     const domain::Chat chat = RequireChat(actor, s.id, chat_ref);
     if (!access_.CanManageChats(actor.who, s.id))
-        throw ServiceError(FailureKind::kForbidden, "forbidden", "managing groups needs canManageChats");
-    if (!chat.is_group) throw ServiceError(FailureKind::kNotFound, "not_a_group", "this chat is not a group");
+        throw ServiceError(ErrorCode::kForbidden, "managing groups needs canManageChats");
+    if (!chat.is_group) throw ServiceError(ErrorCode::kNotAGroup, "this chat is not a group");
     if (action != "add" && action != "remove" && action != "promote" && action != "demote")
-        throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'action' must be add, remove, promote or demote");
+        throw ServiceError(ErrorCode::kInvalidField, "field 'action' must be add, remove, promote or demote");
     if (participants.empty() || participants.size() > 256)
-        throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'participants' must list 1 to 256 members");
+        throw ServiceError(ErrorCode::kInvalidField, "field 'participants' must list 1 to 256 members");
     GroupRequest request{action, chat.jid, "", {}};
     for (const auto& p : participants) request.participants.push_back(ParticipantJid(p));
     const GroupAnswer answer = RunGroupRequest(s, request);
@@ -243,8 +242,8 @@ void GroupService::LeaveGroup(const Actor& actor, const std::string& session_id,
     domain::WaSession s = VisibleSession(actor, session_id);
     const domain::Chat chat = RequireChat(actor, s.id, chat_ref);
     if (!access_.CanManageChats(actor.who, s.id))
-        throw ServiceError(FailureKind::kForbidden, "forbidden", "leaving groups needs canManageChats");
-    if (!chat.is_group) throw ServiceError(FailureKind::kNotFound, "not_a_group", "this chat is not a group");
+        throw ServiceError(ErrorCode::kForbidden, "leaving groups needs canManageChats");
+    if (!chat.is_group) throw ServiceError(ErrorCode::kNotAGroup, "this chat is not a group");
     RunGroupRequest(s, GroupRequest{"leave", chat.jid, "", {}});
     WriteAudit(&actor, s.company_id, "group.leave", "chat", chat.id, {});
 }
@@ -252,7 +251,7 @@ void GroupService::LeaveGroup(const Actor& actor, const std::string& session_id,
 std::vector<domain::GroupParticipant> GroupService::GroupParticipants(const Actor& actor, const std::string& session_id,
                                                                       const std::string& chat_ref) {
     const domain::Chat chat = GetChat(actor, session_id, chat_ref);
-    if (!chat.is_group) throw ServiceError(FailureKind::kNotFound, "not_a_group", "this chat is not a group");
+    if (!chat.is_group) throw ServiceError(ErrorCode::kNotAGroup, "this chat is not a group");
     return repo_.ListGroupParticipants(chat.company_id, chat.id);
 }
 

@@ -16,10 +16,10 @@ void InboundAdapter::OnQr(const std::string& session_id, const std::string& qr_t
                           std::int64_t expires_at_ms) {
     auto s = repo_.FindSessionById(session_id);
     if (!s) return;
-    const bool entered_qr = s->status != domain::kStatusQr;
+    const bool entered_qr = s->status != domain::SessionStatus::kQr;
     if (entered_qr) {
         store::SessionPatch p;
-        p.status = domain::kStatusQr;
+        p.status = domain::SessionStatus::kQr;
         p.status_reason = "";
         if (auto u = repo_.UpdateSession(session_id, p)) s = u;
     }
@@ -27,10 +27,10 @@ void InboundAdapter::OnQr(const std::string& session_id, const std::string& qr_t
     // Entering the QR state is a status change like any other; a rotated QR is only whatsapp:qr.
     if (entered_qr)
         Emit(s->company_id, session_id, "whatsapp:session_status",
-             {{"sessionId", session_id}, {"status", domain::kStatusQr}, {"reason", nullptr}});
+             {{"sessionId", session_id}, {"status", Name(domain::SessionStatus::kQr)}, {"reason", nullptr}});
     {
         std::lock_guard lock(state_mutex_);
-        qr_[session_id] = QrState{session_id, domain::kStatusQr, qr_text, png_data_url, expires_at_ms};
+        qr_[session_id] = QrState{session_id, domain::SessionStatus::kQr, qr_text, png_data_url, expires_at_ms};
     }
     Emit(s->company_id, session_id, "whatsapp:qr",
          {{"sessionId", session_id}, {"qrCode", png_data_url}, {"qr", qr_text}, {"expiresAt", IsoOrNull(expires_at_ms)}});
@@ -40,7 +40,7 @@ void InboundAdapter::OnQr(const std::string& session_id, const std::string& qr_t
 void InboundAdapter::OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
                              const std::string& jid) {
     store::SessionPatch p;
-    p.status = domain::kStatusConnected;
+    p.status = domain::SessionStatus::kConnected;
     p.status_reason = "";
     p.phone_number = phone;
     p.display_name = name;
@@ -51,7 +51,7 @@ void InboundAdapter::OnReady(const std::string& session_id, const std::string& p
     ApplySessionChange(*s);
     WriteAudit(nullptr, s->company_id, "session.ready", "session", s->id, {{"phoneNumber", phone}});
     Emit(s->company_id, s->id, "whatsapp:ready", {{"sessionId", s->id}, {"phoneNumber", phone}, {"displayName", name}});
-    Emit(s->company_id, s->id, "whatsapp:session_status", {{"sessionId", s->id}, {"status", s->status}, {"reason", nullptr}});
+    Emit(s->company_id, s->id, "whatsapp:session_status", {{"sessionId", s->id}, {"status", Name(s->status)}, {"reason", nullptr}});
     spdlog::info("[WhatsApp] Session {} authorized as {}", s->id, phone);
     // A new connection: what was handed to the last one and is still pending leaves now, oldest
     // first, once each (same WhatsApp id, so a copy the last connection got out is deduplicated).
@@ -65,16 +65,12 @@ void InboundAdapter::OnReady(const std::string& session_id, const std::string& p
     if (!pending.empty()) spdlog::info("[WhatsApp] Session {}: sending {} pending message(s)", s->id, pending.size());
 }
 
-void InboundAdapter::OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) {
-    if (std::find(kAllStatuses.begin(), kAllStatuses.end(), status) == kAllStatuses.end()) {
-        spdlog::warn("[WhatsApp] Session {} reported unknown status '{}'", session_id, status);
-        return;
-    }
+void InboundAdapter::OnStatus(const std::string& session_id, domain::SessionStatus status, const std::string& reason) {
     // The engine's own report of a logout we asked for (Disconnect, which recorded it with its
     // reason) neither overwrites that reason nor announces the logout twice.
-    if (status == domain::kStatusLoggedOut && reason == "logout") {
+    if (status == domain::SessionStatus::kLoggedOut && reason == "logout") {
         if (auto current = repo_.FindSessionById(session_id);
-            current && current->status == domain::kStatusLoggedOut && !current->status_reason.empty())
+            current && current->status == domain::SessionStatus::kLoggedOut && !current->status_reason.empty())
             return;
     }
     store::SessionPatch p;
@@ -84,11 +80,12 @@ void InboundAdapter::OnStatus(const std::string& session_id, const std::string& 
     if (!s) return;
     ApplySessionChange(*s);
     json::value r = reason.empty() ? json::value(nullptr) : json::value(reason);
-    Emit(s->company_id, s->id, "whatsapp:session_status", {{"sessionId", s->id}, {"status", status}, {"reason", r}});
-    if (status == domain::kStatusDisconnected || status == domain::kStatusLoggedOut || status == domain::kStatusFailed)
+    Emit(s->company_id, s->id, "whatsapp:session_status", {{"sessionId", s->id}, {"status", Name(status)}, {"reason", r}});
+    if (status == domain::SessionStatus::kDisconnected || status == domain::SessionStatus::kLoggedOut ||
+        status == domain::SessionStatus::kFailed)
         Emit(s->company_id, s->id, "whatsapp:disconnected",
-             {{"sessionId", s->id}, {"reason", reason.empty() ? status : reason}});
-    spdlog::info("[WhatsApp] Session {} is {}{}{}", s->id, status, reason.empty() ? "" : ": ", reason);
+             {{"sessionId", s->id}, {"reason", reason.empty() ? std::string(Name(status)) : reason}});
+    spdlog::info("[WhatsApp] Session {} is {}{}{}", s->id, Name(status), reason.empty() ? "" : ": ", reason);
 }
 
 // A session's company never changes: the receive path looks it up once, not per message.
@@ -212,7 +209,7 @@ domain::Message InboundAdapter::IncomingRow(store::Transaction& tx, const domain
     if (!in.quoted_wa_message_id.empty())
         if (auto q = tx.FindMessageByWaId(s.id, in.quoted_wa_message_id)) m.quoted_message_id = q->id;
     m.timestamp = in.timestamp_ms ? in.timestamp_ms : NowMs();
-    m.status = !in.status.empty() ? in.status : in.from_me ? "sent" : "delivered";
+    m.status = in.status ? *in.status : in.from_me ? domain::MessageStatus::kSent : domain::MessageStatus::kDelivered;
     m.from_history = in.from_history;
     return m;
 }
@@ -293,20 +290,20 @@ void InboundAdapter::ApplyChange(store::Transaction& tx, const domain::WaSession
 void InboundAdapter::OnMessageSent(const std::string& session_id, const std::string& message_id,
                                    const std::string& wa_message_id) {
     repo_.SetMessageWaId(session_id, message_id, wa_message_id);
-    if (auto m = repo_.AdvanceMessageStatus(session_id, message_id, "sent"))
+    if (auto m = repo_.AdvanceMessageStatus(session_id, message_id, domain::MessageStatus::kSent))
         Emit(m->company_id, session_id, "whatsapp:message_status",
-             {{"sessionId", session_id}, {"chatId", m->chat_id}, {"messageId", m->id}, {"status", m->status}});
+             {{"sessionId", session_id}, {"chatId", m->chat_id}, {"messageId", m->id}, {"status", Name(m->status)}});
 }
 
 void InboundAdapter::OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
-                                     const std::string& status) {
+                                     domain::MessageStatus status) {
     auto m = repo_.FindMessageByWaId(session_id, wa_message_id);
     if (!m) return;
-    if (m->status == "pending") Forget(session_id, m->id);
+    if (m->status == domain::MessageStatus::kPending) Forget(session_id, m->id);
     if (auto changed = repo_.AdvanceMessageStatus(session_id, m->id, status))
         Emit(changed->company_id, session_id, "whatsapp:message_status",
              {{"sessionId", session_id}, {"chatId", changed->chat_id}, {"messageId", changed->id},
-              {"status", changed->status}});
+              {"status", Name(changed->status)}});
 }
 
 void InboundAdapter::OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
@@ -318,7 +315,7 @@ void InboundAdapter::OnMessageFailed(const std::string& session_id, const std::s
     if (!failed) return;
     spdlog::warn("[WhatsApp] Session {}: message {} failed: {}", session_id, failed->id, reason);
     Emit(failed->company_id, session_id, "whatsapp:message_status",
-         {{"sessionId", session_id}, {"chatId", failed->chat_id}, {"messageId", failed->id}, {"status", failed->status},
+         {{"sessionId", session_id}, {"chatId", failed->chat_id}, {"messageId", failed->id}, {"status", Name(failed->status)},
           {"reason", reason}});
 }
 

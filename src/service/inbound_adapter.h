@@ -25,14 +25,14 @@ public:
               std::int64_t expires_at_ms) override;
     void OnReady(const std::string& session_id, const std::string& phone, const std::string& name,
                  const std::string& jid) override;
-    void OnStatus(const std::string& session_id, const std::string& status, const std::string& reason) override;
+    void OnStatus(const std::string& session_id, domain::SessionStatus status, const std::string& reason) override;
     bool OnIncomingMessage(const std::string& session_id, const IncomingMessage& message,
                            const CommitHook& also) override;
     bool OnHistory(const std::string& session_id, const HistoryBatch& batch, const CommitHook& also) override;
     void OnMessageSent(const std::string& session_id, const std::string& message_id,
                        const std::string& wa_message_id) override;
     void OnMessageStatus(const std::string& session_id, const std::string& wa_message_id,
-                         const std::string& status) override;
+                         domain::MessageStatus status) override;
     void OnMessageFailed(const std::string& session_id, const std::string& wa_message_id,
                          const std::string& reason) override;
     void OnRecipientReceipt(const std::string& session_id, const RecipientReceipt& receipt) override;

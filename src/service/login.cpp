@@ -11,12 +11,12 @@ namespace wadesk::service {
 PendingLogin AuthService::BeginLogin(const std::string& email_in, const std::string& password, const std::string& ip) {
     auto email = auth::NormaliseEmail(email_in);
     if (!email || email->empty() || email->size() > 254)
-        Fail(FailureKind::kBadInput, "invalid_field", "field 'email' is invalid");
-    if (password.size() > 1024) Fail(FailureKind::kBadInput, "invalid_field", "field 'password' is too long");
+        Fail(ErrorCode::kInvalidField, "field 'email' is invalid");
+    if (password.size() > 1024) Fail(ErrorCode::kInvalidField, "field 'password' is too long");
     PendingLogin pending;
     std::int64_t wait_ms = login_limiter_.Admit(ip, *email, NowMs(), pending.attempt);
     if (wait_ms > 0)
-        throw ServiceError(FailureKind::kRateLimited, "rate_limited", "too many failed logins; try again later",
+        throw ServiceError(ErrorCode::kRateLimited, "too many failed logins; try again later",
                            (wait_ms + 999) / 1000);
     try {
         pending.user = repo_.FindUserByEmail(*email);
@@ -26,7 +26,7 @@ PendingLogin AuthService::BeginLogin(const std::string& email_in, const std::str
     }
     if (pending.user && pending.user->disabled) {
         login_limiter_.Abandoned(pending.attempt);  // no password was checked
-        Fail(FailureKind::kUnauthenticated, "user_disabled", "this user is disabled");
+        Fail(ErrorCode::kUserDisabled, "this user is disabled");
     }
     if (pending.user) pending.password_hash = pending.user->password_hash;
     return pending;
@@ -35,7 +35,7 @@ PendingLogin AuthService::BeginLogin(const std::string& email_in, const std::str
 LoginResult AuthService::FinishLogin(const PendingLogin& pending, bool password_ok) {
     if (!password_ok || !pending.user) {
         spdlog::info("[auth] failed login for {} from {}", pending.attempt.account, pending.attempt.ip);
-        Fail(FailureKind::kUnauthenticated, "invalid_credentials", "wrong email or password");
+        Fail(ErrorCode::kInvalidCredentials, "wrong email or password");
     }
     login_limiter_.Succeeded(pending.attempt);
     access_.PutUser(*pending.user);
@@ -55,18 +55,18 @@ LoginResult AuthService::Login(const std::string& email, const std::string& pass
 
 void AuthService::LogoutAll(const Actor& actor) {
     auto current = repo_.FindUser(actor.who.company_id, actor.who.user_id);
-    if (!current) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
+    if (!current) Fail(ErrorCode::kInvalidToken, "the token's user does not exist");
     store::UserPatch p;
     p.tokens_valid_after = NextSignOutMark(*current);
     auto u = repo_.UpdateUser(actor.who.company_id, actor.who.user_id, p);
-    if (!u) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
+    if (!u) Fail(ErrorCode::kInvalidToken, "the token's user does not exist");
     authenticator_.Upsert(*u);
     WriteAudit(&actor, u->company_id, "auth.logout_all", "user", u->id);
 }
 
 domain::User AuthService::Me(const Actor& actor) {
     auto u = repo_.FindUser(actor.who.company_id, actor.who.user_id);
-    if (!u) Fail(FailureKind::kUnauthenticated, "invalid_token", "the token's user does not exist");
+    if (!u) Fail(ErrorCode::kInvalidToken, "the token's user does not exist");
     return *u;
 }
 

@@ -15,7 +15,7 @@ constexpr std::int64_t kUnknownExpiryMs = 30LL * 24 * 3600 * 1000;
 
 void AuthService::Logout(const Actor& actor) {
     if (actor.who.token_id.empty())
-        throw ServiceError(FailureKind::kUnauthenticated, "invalid_token", "the call names no token to sign out");
+        throw ServiceError(ErrorCode::kInvalidToken, "the call names no token to sign out");
     const std::int64_t expires_at =
         actor.who.expires_at_s > 0 ? actor.who.expires_at_s * 1000 : NowMs() + kUnknownExpiryMs;
     repo_.RevokeToken(domain::RevokedToken{actor.who.token_id, actor.who.user_id, expires_at});

@@ -27,7 +27,7 @@ domain::User ManagerService::CreateManager(const Actor& actor, const NewUser& nu
 domain::User ManagerService::UpdateManager(const Actor& actor, const std::string& id, const ManagerPatch& patch) {
     RequireAdmin(actor);
     if (!patch.name && !patch.email && !patch.password && !patch.disabled)
-        Fail(FailureKind::kBadInput, "empty_patch", "nothing to update: give name, email, password or disabled");
+        Fail(ErrorCode::kEmptyPatch, "nothing to update: give name, email, password or disabled");
     if (patch.email) ValidateEmail(*patch.email);
     if (patch.password) ValidatePassword(*patch.password);
     if (patch.name) ValidateName(*patch.name);
@@ -43,7 +43,7 @@ domain::User ManagerService::UpdateManager(const Actor& actor, const std::string
     try {
         u = repo_.UpdateUser(actor.who.company_id, id, p);
     } catch (const store::UniqueViolation&) {
-        Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+        Fail(ErrorCode::kEmailTaken, "email is already in use");
     }
     if (!u) NotFound("manager");
     access_.PutUser(*u);

@@ -14,7 +14,7 @@ namespace wadesk::service {
 namespace {
 
 [[noreturn]] void MediaNotFound(const std::string& what) {
-    throw ServiceError(FailureKind::kNotFound, "not_found", what + " not found");
+    throw ServiceError(ErrorCode::kNotFound, what + " not found");
 }
 
 }  // namespace
@@ -24,7 +24,7 @@ MediaFile MessageService::GetMedia(const Actor& actor, const std::string& sessio
     if (!IsWellFormedId(message_id)) MediaNotFound("message");
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);
     if (!m) MediaNotFound("message");
-    if (!m->media || m->media->status != "ready" || !blobs_) MediaNotFound("media");
+    if (!m->media || m->media->status != domain::MediaStatus::kReady || !blobs_) MediaNotFound("media");
     auto size = blobs_->Size(m->media->sha256);
     if (!size) MediaNotFound("media");
     const std::string sha256 = m->media->sha256;
@@ -36,7 +36,7 @@ Bytes MessageService::ReadMedia(const MediaFile& file, std::uint64_t offset, std
     auto bytes = blobs_->Range(file.sha256, offset, length);
     if (!bytes) {
         if (bytes.error().code == "not_found") MediaNotFound("media");
-        throw ServiceError(FailureKind::kUnavailable, "storage_unavailable", bytes.error().message);
+        throw ServiceError(ErrorCode::kStorageUnavailable, bytes.error().message);
     }
     return std::move(*bytes);
 }
@@ -48,10 +48,11 @@ domain::Message MessageService::DownloadMediaAgain(const Actor& actor, const std
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);
     if (!m) MediaNotFound("message");
     if (!m->media || m->media->ref.empty()) MediaNotFound("media");
-    if (m->media->status != "failed" && m->media->status != "too_large") return *m;
+    if (m->media->status != domain::MediaStatus::kFailed && m->media->status != domain::MediaStatus::kTooLarge)
+        return *m;
     // "pending" is stored before the download is queued: its outcome must land after it.
     domain::MediaInfo pending = *m->media;
-    pending.status = "pending";
+    pending.status = domain::MediaStatus::kPending;
     auto row = repo_.UpdateMessageMedia(session_id, m->id, pending);
     if (!row) MediaNotFound("message");
     // Shown as pending before the download can end: the outcome's event must come after this one
@@ -64,7 +65,7 @@ domain::Message MessageService::DownloadMediaAgain(const Actor& actor, const std
     auto started = engine_.DownloadMedia(session_id, m->id, pending.ref);
     if (!started) {
         if (auto back = repo_.UpdateMessageMedia(session_id, m->id, *m->media)) updated(*back);
-        throw ServiceError(FailureKind::kUnavailable, started.error().code, started.error().message);
+        throw ServiceError(started.error(), FailureKind::kUnavailable);
     }
     return *row;
 }
@@ -96,23 +97,23 @@ SendResult MessageService::SendMedia(const Actor& actor, const std::string& sess
     // Rights first: nothing is kept for a caller who may not send.
     ReadableSession(actor, session_id);
     if (!access_.CanWrite(actor.who, session_id))
-        throw ServiceError(FailureKind::kForbidden, "forbidden", "sending in this session needs canWrite");
+        throw ServiceError(ErrorCode::kForbidden, "sending in this session needs canWrite");
     std::string type = file.type.empty() ? TypeForMime(file.mimetype) : file.type;
     if (type != "image" && type != "video" && type != "audio" && type != "voice" && type != "document" &&
         type != "sticker") {
-        throw ServiceError(FailureKind::kBadInput, "invalid_field",
+        throw ServiceError(ErrorCode::kInvalidField,
                            "field 'type' must be image, video, audio, voice, document or sticker");
     }
-    if (file.data.empty()) throw ServiceError(FailureKind::kBadInput, "invalid_field", "field 'file' must not be empty");
-    if (!blobs_) throw ServiceError(FailureKind::kUnavailable, "storage_unavailable", "no blob store");
+    if (file.data.empty()) throw ServiceError(ErrorCode::kInvalidField, "field 'file' must not be empty");
+    if (!blobs_) throw ServiceError(ErrorCode::kStorageUnavailable, "no blob store");
     auto key = blobs_->Put(AsBytes(file.data));
-    if (!key) throw ServiceError(FailureKind::kUnavailable, "storage_unavailable", key.error().message);
+    if (!key) throw ServiceError(ErrorCode::kStorageUnavailable, key.error().message);
     domain::MediaInfo media;
     media.mimetype = file.mimetype.empty() ? "application/octet-stream" : file.mimetype;
     media.size = static_cast<std::int64_t>(file.data.size());
     media.file_name = file.file_name;
     media.sha256 = *key;
-    media.status = "ready";
+    media.status = domain::MediaStatus::kReady;
     request.type = type;
     request.media = std::move(media);
     return Send(actor, session_id, chat_ref, request);

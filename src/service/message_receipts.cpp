@@ -38,9 +38,9 @@ void InboundAdapter::OnRecipientReceipt(const std::string& session_id, const Rec
 std::vector<domain::MessageReceipt> MessageService::MessageReceipts(const Actor& actor, const std::string& session_id,
                                                                     const std::string& message_id) {
     ReadableSession(actor, session_id);
-    if (!IsWellFormedId(message_id)) throw ServiceError(FailureKind::kNotFound, "not_found", "message not found");
+    if (!IsWellFormedId(message_id)) throw ServiceError(ErrorCode::kNotFound, "message not found");
     auto m = repo_.FindMessage(actor.who.company_id, session_id, message_id);
-    if (!m) throw ServiceError(FailureKind::kNotFound, "not_found", "message not found");
+    if (!m) throw ServiceError(ErrorCode::kNotFound, "message not found");
     return repo_.ListReceipts(actor.who.company_id, m->id);
 }
 

@@ -14,12 +14,12 @@ SendResult MessageService::Send(const Actor& actor, const std::string& session_i
     auto ref = ParseChatRef(chat_ref);
     if (!ref) NotFound("chat");
     if (!access_.CanWrite(actor.who, s.id))
-        Fail(FailureKind::kForbidden, "forbidden", "sending in this session needs canWrite");
+        Fail(ErrorCode::kForbidden, "sending in this session needs canWrite");
     std::string text = req.text;
-    if (Trim(text).empty() && !req.media) Fail(FailureKind::kBadInput, "invalid_field", "field 'message' must not be empty");
-    if (text.size() > 65536) Fail(FailureKind::kBadInput, "invalid_field", "field 'message' must be at most 65536 bytes");
+    if (Trim(text).empty() && !req.media) Fail(ErrorCode::kInvalidField, "field 'message' must not be empty");
+    if (text.size() > 65536) Fail(ErrorCode::kInvalidField, "field 'message' must be at most 65536 bytes");
     if (req.client_message_id.size() > 128)
-        Fail(FailureKind::kBadInput, "invalid_field", "field 'clientMessageId' must be at most 128 bytes");
+        Fail(ErrorCode::kInvalidField, "field 'clientMessageId' must be at most 128 bytes");
 
     std::optional<domain::Chat> chat;
     if (ref->kind == ChatRef::Kind::kId) {
@@ -32,14 +32,14 @@ SendResult MessageService::Send(const Actor& actor, const std::string& session_i
     if (!req.client_message_id.empty()) {
         if (auto prior = repo_.FindMessageByClientId(s.id, req.client_message_id)) {
             if (chat && prior->chat_id != chat->id)
-                Fail(FailureKind::kConflict, "client_message_id_reused",
+                Fail(ErrorCode::kClientMessageIdReused,
                      "clientMessageId was already used for another chat");
             return SendResult{*prior, false};
         }
     }
     if (!IsLive(s.status))
-        Fail(FailureKind::kUnavailable, "session_not_connected",
-             "session is " + s.status + "; messages can be sent once it is connected");
+        Fail(ErrorCode::kSessionNotConnected,
+             "session is " + std::string(Name(s.status)) + "; messages can be sent once it is connected");
 
     std::string quoted_id;
     if (!req.quoted_message_id.empty()) {
@@ -47,7 +47,7 @@ SendResult MessageService::Send(const Actor& actor, const std::string& session_i
         if (IsWellFormedId(req.quoted_message_id)) quoted = repo_.FindMessage(s.company_id, s.id, req.quoted_message_id);
         if (!quoted) quoted = repo_.FindMessageByWaId(s.id, req.quoted_message_id);
         if (!quoted || (chat && quoted->chat_id != chat->id))
-            Fail(FailureKind::kUnprocessable, "invalid_quoted_message", "quotedMessageId is not a message of this chat");
+            Fail(ErrorCode::kInvalidQuotedMessage, "quotedMessageId is not a message of this chat");
         quoted_id = quoted->id;
     }
     if (!chat) {
@@ -71,7 +71,7 @@ SendResult MessageService::Send(const Actor& actor, const std::string& session_i
     m.media = req.media;
     m.quoted_message_id = quoted_id;
     m.timestamp = NowMs();
-    m.status = "pending";
+    m.status = domain::MessageStatus::kPending;
     m.wa_message_id = NewWaMessageId();  // fixed now: a re-send after a reconnect keeps it
     m.sent_by = actor.who.user_id;
     m.client_message_id = req.client_message_id;

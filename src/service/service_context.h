@@ -43,7 +43,7 @@ struct NewUser {
 // The QR a session shows while it waits to be linked (SessionService::GetQr).
 struct QrState {
     std::string session_id;
-    std::string status;
+    domain::SessionStatus status = domain::SessionStatus::kInitializing;
     std::string qr_text;  // empty when no QR is pending
     std::string png_data_url;
     std::int64_t expires_at_ms = 0;

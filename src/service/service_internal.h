@@ -21,16 +21,14 @@
 namespace wadesk::service {
 
 inline constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
-inline const std::vector<std::string> kAllStatuses = {domain::kStatusInitializing, domain::kStatusQr,
-                                               domain::kStatusConnected,    domain::kStatusReconnecting,
-                                               domain::kStatusDisconnected, domain::kStatusLoggedOut,
-                                               domain::kStatusFailed};
+inline const std::vector<domain::SessionStatus> kAllStatuses(std::begin(domain::kAllSessionStatuses),
+                                                             std::end(domain::kAllSessionStatuses));
 
-[[noreturn]] inline void Fail(FailureKind kind, std::string code, const std::string& message) {
-    throw ServiceError(kind, std::move(code), message);
+[[noreturn]] inline void Fail(ErrorCode code, const std::string& message) {
+    throw ServiceError(code, message);
 }
 
-[[noreturn]] inline void NotFound(const std::string& what) { Fail(FailureKind::kNotFound, "not_found", what + " not found"); }
+[[noreturn]] inline void NotFound(const std::string& what) { Fail(ErrorCode::kNotFound, what + " not found"); }
 
 // `s` without the blanks around it (names and texts as users type them).
 inline std::string Trim(const std::string& s) { return std::string(TrimAscii(s)); }
@@ -40,7 +38,7 @@ inline void ValidateEmail(const std::string& email) {
     if (email.size() > 254 || at == std::string::npos || at == 0 || at + 1 >= email.size() ||
         email.find('@', at + 1) != std::string::npos ||
         std::any_of(email.begin(), email.end(), [](unsigned char c) { return c <= ' '; }))
-        Fail(FailureKind::kBadInput, "invalid_field", "field 'email' must be an email address");
+        Fail(ErrorCode::kInvalidField, "field 'email' must be an email address");
 }
 
 // The mark of a sign-out of `u` now: the next whole second after now, or after its current mark
@@ -51,23 +49,23 @@ inline std::int64_t NextSignOutMark(const domain::User& u) { return auth::SignOu
 // The stored spelling of an email given to us (auth::NormaliseEmail), validated.
 inline std::string StoredEmail(const std::string& email) {
     auto normalised = auth::NormaliseEmail(email);
-    if (!normalised) Fail(FailureKind::kBadInput, "invalid_field", "field 'email' must be an email address");
+    if (!normalised) Fail(ErrorCode::kInvalidField, "field 'email' must be an email address");
     ValidateEmail(*normalised);
     return *normalised;
 }
 
 inline void ValidatePassword(const std::string& password) {
     if (password.size() < 8 || password.size() > 256)
-        Fail(FailureKind::kBadInput, "invalid_field", "field 'password' must be 8 to 256 characters");
+        Fail(ErrorCode::kInvalidField, "field 'password' must be 8 to 256 characters");
 }
 
 inline void ValidateName(const std::string& name, std::size_t max = 200) {
     if (name.size() > max)
-        Fail(FailureKind::kBadInput, "invalid_field", "field 'name' must be at most " + std::to_string(max) + " bytes");
+        Fail(ErrorCode::kInvalidField, "field 'name' must be at most " + std::to_string(max) + " bytes");
 }
 
-inline bool IsLive(const std::string& status) {
-    return status == domain::kStatusConnected || status == domain::kStatusReconnecting;
+inline bool IsLive(domain::SessionStatus status) {
+    return status == domain::SessionStatus::kConnected || status == domain::SessionStatus::kReconnecting;
 }
 
 // A new WhatsApp message id as WhatsApp Web makes them: "3EB0" + 18 uppercase hex digits.

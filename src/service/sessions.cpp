@@ -22,7 +22,7 @@ namespace {
 
 void ValidateHistory(const std::string& history) {
     if (history != domain::kHistoryNone && history != domain::kHistoryRecent && history != domain::kHistoryFull)
-        Fail(FailureKind::kBadInput, "invalid_history", "history must be none, recent or full");
+        Fail(ErrorCode::kInvalidHistory, "history must be none, recent or full");
 }
 
 }  // namespace
@@ -38,20 +38,20 @@ domain::WaSession SessionService::CreateSession(const Actor& actor, const std::s
     if (!company) NotFound("company");
     std::int64_t count = repo_.CountSessions(company->id);
     if (count >= company->max_sessions)
-        Fail(FailureKind::kConflict, "session_limit_reached",
+        Fail(ErrorCode::kSessionLimitReached,
              "this company already has " + std::to_string(count) + " of " + std::to_string(company->max_sessions) +
                  " allowed sessions");
     spdlog::info("[WhatsApp] Creating a new session for company {}", company->id);
     domain::WaSession s;
     s.company_id = company->id;
     s.name = name.empty() ? "WhatsApp " + std::to_string(count + 1) : name;
-    s.status = domain::kStatusInitializing;
+    s.status = domain::SessionStatus::kInitializing;
     s.history_sync = history;
     s = repo_.CreateSession(s);
     access_.PutSession(s.id, s.company_id);
     ApplySessionChange(s);
     WriteAudit(&actor, s.company_id, "session.create", "session", s.id, {{"name", s.name}});
-    Emit(s.company_id, s.id, "whatsapp:session_status", {{"sessionId", s.id}, {"status", s.status}, {"reason", nullptr}});
+    Emit(s.company_id, s.id, "whatsapp:session_status", {{"sessionId", s.id}, {"status", Name(s.status)}, {"reason", nullptr}});
     engine_.Start(s);
     spdlog::info("[WhatsApp] Session {} created and initialized", s.id);
     return s;
@@ -97,7 +97,7 @@ domain::WaSession SessionService::UpdateSession(const Actor& actor, const std::s
     WriteAudit(&actor, s.company_id, "session.update", "session", s.id,
                {{"name", updated->name}, {"history", updated->history_sync}});
     Emit(s.company_id, s.id, "whatsapp:session_status",
-         {{"sessionId", s.id}, {"status", updated->status}, {"name", updated->name},
+         {{"sessionId", s.id}, {"status", Name(updated->status)}, {"name", updated->name},
           {"reason", updated->status_reason.empty() ? json::value(nullptr) : json::value(updated->status_reason)}});
     return *updated;
 }
@@ -121,7 +121,7 @@ domain::WaSession SessionService::Disconnect(const Actor& actor, const std::stri
     engine_.Logout(s.id);
     repo_.DeleteCredentials(s.id);
     store::SessionPatch p;
-    p.status = domain::kStatusLoggedOut;
+    p.status = domain::SessionStatus::kLoggedOut;
     p.status_reason = "disconnected_by_admin";
     auto updated = repo_.UpdateSession(s.id, p);
     if (!updated) NotFound("session");
@@ -129,7 +129,7 @@ domain::WaSession SessionService::Disconnect(const Actor& actor, const std::stri
     WriteAudit(&actor, s.company_id, "session.disconnect", "session", s.id);
     Emit(s.company_id, s.id, "whatsapp:disconnected", {{"sessionId", s.id}, {"reason", "disconnected_by_admin"}});
     Emit(s.company_id, s.id, "whatsapp:session_status",
-         {{"sessionId", s.id}, {"status", updated->status}, {"reason", updated->status_reason}});
+         {{"sessionId", s.id}, {"status", Name(updated->status)}, {"reason", updated->status_reason}});
     spdlog::info("[WhatsApp] Session {} disconnected by {}", s.id, actor.who.user_id);
     return *updated;
 }
@@ -138,16 +138,16 @@ domain::WaSession SessionService::StartSession(const Actor& actor, const std::st
     domain::WaSession s = VisibleSession(actor, id);
     RequireAdmin(actor);
     if (IsLive(s.status))
-        Fail(FailureKind::kConflict, "session_already_connected", "the session is " + s.status + "; disconnect it first");
+        Fail(ErrorCode::kSessionAlreadyConnected, "the session is " + std::string(Name(s.status)) + "; disconnect it first");
     store::SessionPatch p;
-    p.status = domain::kStatusInitializing;
+    p.status = domain::SessionStatus::kInitializing;
     p.status_reason = "";
     auto updated = repo_.UpdateSession(s.id, p);
     if (!updated) NotFound("session");
     ApplySessionChange(*updated);
     WriteAudit(&actor, s.company_id, "session.start", "session", s.id);
     Emit(s.company_id, s.id, "whatsapp:session_status",
-         {{"sessionId", s.id}, {"status", updated->status}, {"reason", nullptr}});
+         {{"sessionId", s.id}, {"status", Name(updated->status)}, {"reason", nullptr}});
     engine_.Start(*updated);
     spdlog::info("[WhatsApp] Session {} starting", s.id);
     return *updated;
@@ -158,15 +158,12 @@ std::string SessionService::RequestPairingCode(const Actor& actor, const std::st
     RequireAdmin(actor);
     auto digits = NormalizePhone(phone);
     if (!digits)
-        Fail(FailureKind::kBadInput, "invalid_field",
+        Fail(ErrorCode::kInvalidField,
              "field 'phoneNumber' must be an international number: 7 to 15 digits, optional leading +");
-    if (IsLive(s.status)) Fail(FailureKind::kConflict, "session_already_connected", "the session is already linked");
+    if (IsLive(s.status)) Fail(ErrorCode::kSessionAlreadyConnected, "the session is already linked");
     auto code = engine_.RequestPairingCode(s.id, *digits);
-    if (!code) {
-        if (code.error().code == "session_not_pairing")
-            Fail(FailureKind::kConflict, code.error().code, code.error().message);
-        Fail(FailureKind::kUnavailable, code.error().code, code.error().message);
-    }
+    // session_not_pairing is kConflict and phone_not_registered kUnprocessable by their code.
+    if (!code) throw ServiceError(code.error(), FailureKind::kUnavailable);
     WriteAudit(&actor, s.company_id, "session.pairing_code", "session", s.id, {{"phoneNumber", *digits}});
     return *code;
 }

@@ -19,10 +19,8 @@ json::value PositiveOrNull(std::int64_t v) { return v > 0 ? json::value(v) : jso
 std::string MediaUrl(const domain::Message& m) {
     return "/api/whatsapp/sessions/" + m.session_id + "/messages/" + m.id + "/media";
 }
-// pending | ready | failed | too_large; rows stored before files were fetched have none: failed.
-std::string MediaStatus(const domain::Message& m) {
-    return m.media->status.empty() ? std::string("failed") : m.media->status;
-}
+// pending | ready | failed | too_large (rows stored before files were fetched read as failed).
+std::string MediaStatus(const domain::Message& m) { return std::string(Name(m.media->status)); }
 }  // namespace
 
 json::value IsoOrNull(std::int64_t unix_ms) {
@@ -56,7 +54,7 @@ json::object SessionView(const domain::WaSession& s) {
     json::object o;
     o["id"] = s.id;
     o["name"] = s.name;
-    o["status"] = s.status;
+    o["status"] = Name(s.status);
     o["statusReason"] = OrNull(s.status_reason);
     o["phoneNumber"] = OrNull(s.phone_number);
     o["displayName"] = OrNull(s.display_name);
@@ -162,7 +160,7 @@ json::object MessageView(const domain::Message& m) {
     }
     o["quotedMessageId"] = OrNull(m.quoted_message_id);
     o["timestamp"] = IsoOrNull(m.timestamp);
-    o["status"] = m.status;
+    o["status"] = Name(m.status);
     o["failureReason"] = OrNull(m.failure_reason);
     o["sentBy"] = OrNull(m.sent_by);
     o["clientMessageId"] = OrNull(m.client_message_id);
@@ -414,7 +412,7 @@ void AppendMessageJson(std::string& out, const domain::Message& m) {
     out += ",\"timestamp\":";
     AppendIsoOrNull(out, m.timestamp);
     out += ",\"status\":";
-    AppendJsonString(out, m.status);
+    AppendJsonString(out, Name(m.status));
     out += ",\"failureReason\":";
     AppendStringOrNull(out, m.failure_reason);
     out += ",\"sentBy\":";
@@ -442,7 +440,7 @@ json::object ReceiptView(const domain::MessageReceipt& r) {
     return json::object{{"jid", r.jid},
                         {"phone", OrNull(r.phone)},
                         {"name", OrNull(r.name)},
-                        {"status", r.status},
+                        {"status", Name(r.status)},
                         {"at", IsoOrNull(r.at)}};
 }
 

@@ -63,15 +63,15 @@ void OperatorService::LoadViews() {
     for (const auto& t : repo_.ListRevokedTokens(NowMs())) authenticator_.Revoke(t.token_id, t.expires_at);
     std::lock_guard lock(state_mutex_);
     session_status_.clear();
-    for (const auto& s : sessions) session_status_[s.id] = s.status;
+    for (const auto& s : sessions) session_status_[s.id] = Name(s.status);
 }
 
 // A linked session is resumed unless someone stopped it (disconnected, logged out, failed): a
 // crash can leave it "initializing" (each start reports that before it is connected again).
 void SessionService::ResumeSessions() {
     for (const auto& s : repo_.ListSessionsByStatus(
-             {domain::kStatusConnected, domain::kStatusReconnecting, domain::kStatusInitializing})) {
-        if (s.status == domain::kStatusInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
+             {domain::SessionStatus::kConnected, domain::SessionStatus::kReconnecting, domain::SessionStatus::kInitializing})) {
+        if (s.status == domain::SessionStatus::kInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
         spdlog::info("[WhatsApp] Resuming session {}", s.id);
         engine_.Start(s);
     }
@@ -80,7 +80,7 @@ void SessionService::ResumeSessions() {
 // --- helpers
 
 void ServiceContext::RequireAdmin(const Actor& actor) const {
-    if (!actor.who.IsAdmin()) Fail(FailureKind::kForbidden, "forbidden", "this action needs the admin role");
+    if (!actor.who.IsAdmin()) Fail(ErrorCode::kForbidden, "this action needs the admin role");
 }
 
 domain::WaSession ServiceContext::VisibleSession(const Actor& actor, const std::string& id) {
@@ -150,8 +150,8 @@ void ServiceContext::Emit(const std::string& company_id, const std::string& sess
 
 void ServiceContext::ApplySessionChange(const domain::WaSession& s) {
     std::lock_guard lock(state_mutex_);
-    session_status_[s.id] = s.status;
-    if (s.status != domain::kStatusQr) qr_.erase(s.id);
+    session_status_[s.id] = Name(s.status);
+    if (s.status != domain::SessionStatus::kQr) qr_.erase(s.id);
 }
 
 void ServiceContext::ValidateNewUser(const NewUser& user) const {
@@ -166,11 +166,11 @@ std::pair<domain::Company, domain::User> OperatorService::CreateCompany(const st
                                                                         int max_sessions) {
     std::string trimmed = Trim(name);
     if (trimmed.empty() || trimmed.size() > 200)
-        Fail(FailureKind::kBadInput, "invalid_field", "company name must be 1 to 200 bytes");
+        Fail(ErrorCode::kInvalidField, "company name must be 1 to 200 bytes");
     if (max_sessions < 1 || max_sessions > 10000)
-        Fail(FailureKind::kBadInput, "invalid_field", "max sessions must be 1 to 10000");
+        Fail(ErrorCode::kInvalidField, "max sessions must be 1 to 10000");
     ValidateNewUser(admin);
-    if (repo_.FindUserByEmail(StoredEmail(admin.email))) Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+    if (repo_.FindUserByEmail(StoredEmail(admin.email))) Fail(ErrorCode::kEmailTaken, "email is already in use");
     domain::Company company;
     company.name = trimmed;
     company.max_sessions = max_sessions;
@@ -194,7 +194,7 @@ domain::User ServiceContext::CreateUser(const std::string& company_id, const New
     try {
         u = repo_.CreateUser(u);
     } catch (const store::UniqueViolation&) {
-        Fail(FailureKind::kConflict, "email_taken", "email is already in use");
+        Fail(ErrorCode::kEmailTaken, "email is already in use");
     }
     access_.PutUser(u);
     authenticator_.Upsert(u);
@@ -207,7 +207,7 @@ bool ReportService::Ping() { return repo_.Ping(); }
 
 std::map<std::string, std::int64_t> SessionService::SessionsByStatus() {
     std::map<std::string, std::int64_t> out;
-    for (const auto& s : kAllStatuses) out[s] = 0;
+    for (const auto s : kAllStatuses) out[std::string(Name(s))] = 0;
     std::lock_guard lock(state_mutex_);
     for (const auto& [id, status] : session_status_) ++out[status];
     return out;

@@ -30,13 +30,9 @@ using domain::kHistoryFull;
 using domain::kHistoryNone;
 using domain::kHistoryRecent;
 using domain::kMessageUndecryptable;
-using domain::kStatusConnected;
-using domain::kStatusDisconnected;
-using domain::kStatusFailed;
-using domain::kStatusInitializing;
-using domain::kStatusLoggedOut;
-using domain::kStatusQr;
-using domain::kStatusReconnecting;
+using domain::MediaStatus;
+using domain::MessageStatus;
+using domain::SessionStatus;
 
 template <class T>
 struct Page {

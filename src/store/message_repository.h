@@ -55,7 +55,7 @@ public:
     // Moves a message's status forward only (pending < sent < delivered < read < played;
     // failed from pending only). Returns the row when it changed, nullopt otherwise.
     virtual std::optional<Message> AdvanceMessageStatus(std::string_view session_id, std::string_view id,
-                                                        std::string_view status) = 0;
+                                                        MessageStatus status) = 0;
     // Sets wa_message_id on an outgoing row once the engine has assigned one.
     virtual std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
                                                   std::string_view wa_message_id) = 0;

@@ -9,7 +9,7 @@ namespace wadesk::store {
 
 struct SessionPatch {
     std::optional<std::string> name;
-    std::optional<std::string> status;
+    std::optional<SessionStatus> status;
     std::optional<std::string> status_reason;
     std::optional<std::string> phone_number;
     std::optional<std::string> display_name;
@@ -27,7 +27,7 @@ public:
     virtual std::optional<WaSession> FindSessionById(std::string_view id) = 0;  // engine side, no company
     virtual std::vector<WaSession> ListSessions(std::string_view company_id) = 0;
     // Sessions of every company with one of `statuses`: what a starting node resumes.
-    virtual std::vector<WaSession> ListSessionsByStatus(const std::vector<std::string>& statuses) = 0;
+    virtual std::vector<WaSession> ListSessionsByStatus(const std::vector<SessionStatus>& statuses) = 0;
     virtual std::int64_t CountSessions(std::string_view company_id) = 0;
     virtual std::optional<WaSession> UpdateSession(std::string_view id, const SessionPatch& patch) = 0;
     // Removes the session, its grants and credentials; with purge also chats, messages, contacts,

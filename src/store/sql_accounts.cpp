@@ -122,7 +122,7 @@ WaSession SqlRepository::CreateSession(const WaSession& session) {
     if (s.created_at == 0) s.created_at = NowMs();
     if (s.updated_at == 0) s.updated_at = s.created_at;
     db_->Write([&](Connection& conn) {
-        conn.Exec(kInsertSession, {s.id, s.company_id, s.name, s.status, s.status_reason, s.phone_number,
+        conn.Exec(kInsertSession, {s.id, s.company_id, s.name, S(Name(s.status)), s.status_reason, s.phone_number,
                                    s.display_name, s.jid, s.created_at, s.updated_at, s.connected_at,
                                    s.history_sync});
     });
@@ -149,14 +149,14 @@ std::vector<WaSession> SqlRepository::ListSessions(std::string_view company_id) 
     return out;
 }
 
-std::vector<WaSession> SqlRepository::ListSessionsByStatus(const std::vector<std::string>& statuses) {
+std::vector<WaSession> SqlRepository::ListSessionsByStatus(const std::vector<SessionStatus>& statuses) {
     std::vector<WaSession> out;
     if (statuses.empty()) return out;
     std::string sql = "SELECT " + kSessionCols + " FROM wa_sessions WHERE status IN (";
     Params params;
     for (std::size_t i = 0; i < statuses.size(); ++i) {
         sql += (i ? ", $" : "$") + std::to_string(i + 1);
-        params.emplace_back(statuses[i]);
+        params.emplace_back(S(Name(statuses[i])));
     }
     sql += ") ORDER BY created_at, id";
     db_->Read([&](Connection& conn) { out = All<WaSession>(conn.Query(sql, params), ReadSession); });
@@ -184,7 +184,7 @@ std::optional<WaSession> SqlRepository::UpdateSession(std::string_view id, const
         if (patch.connected_at) s.connected_at = *patch.connected_at;
         if (patch.history_sync) s.history_sync = *patch.history_sync;
         s.updated_at = NowMs();
-        conn.Exec(kUpdateSession, {s.id, s.name, s.status, s.status_reason, s.phone_number, s.display_name, s.jid,
+        conn.Exec(kUpdateSession, {s.id, s.name, S(Name(s.status)), s.status_reason, s.phone_number, s.display_name, s.jid,
                                    s.connected_at, s.updated_at, s.history_sync});
     });
     return out;

@@ -90,17 +90,14 @@ ChatMessages SqlRepository::ListChatMessages(const MessageQuery& query) {
 }
 
 std::optional<Message> SqlRepository::AdvanceMessageStatus(std::string_view session_id, std::string_view id,
-                                                           std::string_view status) {
+                                                           MessageStatus status) {
     std::vector<std::string> before = StatusesBefore(status);
-    if (before.empty()) {
-        if (status == "pending") return std::nullopt;  // nothing precedes pending
-        throw ConstraintViolation("store: unknown message status '" + std::string(status) + "'");
-    }
+    if (before.empty()) return std::nullopt;  // nothing precedes pending
     while (before.size() < 4) before.push_back(before.back());
     std::optional<Message> out;
     db_->Write([&](Connection& conn) {
         out = First<Message>(
-            conn.Query(kAdvanceStatus, {S(session_id), S(id), S(status), before[0], before[1], before[2], before[3]}),
+            conn.Query(kAdvanceStatus, {S(session_id), S(id), S(Name(status)), before[0], before[1], before[2], before[3]}),
             ReadMessage);
     });
     return out;
@@ -129,7 +126,7 @@ std::optional<Message> SqlRepository::UpdateMessageMedia(std::string_view sessio
     std::optional<Message> out;
     db_->Write([&](Connection& conn) {
         out = First<Message>(
-            conn.Query(kUpdateMessageMedia, {S(session_id), S(id), media.sha256, media.status, media.size, media.ref}),
+            conn.Query(kUpdateMessageMedia, {S(session_id), S(id), media.sha256, S(Name(media.status)), media.size, media.ref}),
             ReadMessage);
     });
     return out;

@@ -32,9 +32,10 @@ const std::string kListReceipts =
     "WHERE r.company_id = $1 AND r.message_id = $2 "
     "ORDER BY r.status_rank DESC, r.reached_at, r.jid";
 
-constexpr std::array<std::string_view, 3> kReceiptStatuses = {"delivered", "read", "played"};
+constexpr std::array<MessageStatus, 3> kReceiptStatuses = {MessageStatus::kDelivered, MessageStatus::kRead,
+                                                          MessageStatus::kPlayed};
 
-std::int64_t RankOf(std::string_view status) {
+std::int64_t RankOf(MessageStatus status) {
     auto it = std::find(kReceiptStatuses.begin(), kReceiptStatuses.end(), status);
     if (it == kReceiptStatuses.end()) return 0;
     return static_cast<std::int64_t>(it - kReceiptStatuses.begin()) + 1;
@@ -49,7 +50,7 @@ bool SqlRepository::RecordReceipt(const MessageReceipt& r) {
     std::int64_t changed = 0;
     db_->Write([&](detail::Connection& conn) {
         changed = conn.Exec(kUpsertReceipt, {r.message_id, r.company_id, r.session_id, r.jid, r.phone, r.lid,
-                                             r.status, rank, r.at});
+                                             std::string(Name(r.status)), rank, r.at});
     });
     return changed > 0;
 }
@@ -65,7 +66,8 @@ std::vector<MessageReceipt> SqlRepository::ListReceipts(std::string_view company
             r.jid = std::string(rows[i].Text(0));
             r.phone = std::string(rows[i].Text(1));
             r.lid = std::string(rows[i].Text(2));
-            r.status = std::string(rows[i].Text(3));
+            // The schema allows delivered, read and played only.
+            r.status = domain::ParseMessageStatus(rows[i].Text(3)).value_or(MessageStatus::kDelivered);
             r.at = rows[i].Int(4);
             r.session_id = std::string(rows[i].Text(5));
             r.name = std::string(rows[i].Text(6));

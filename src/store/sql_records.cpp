@@ -66,7 +66,7 @@ CompanyStats SqlRepository::Stats(std::string_view company_id, std::int64_t sinc
         for (std::size_t i = 0; i < sessions.size(); ++i) {
             SessionStats s;
             s.session_id = sessions[i].Text(0);
-            if (sessions[i].Text(1) == kStatusConnected) ++out.active_sessions;
+            if (sessions[i].Text(1) == Name(SessionStatus::kConnected)) ++out.active_sessions;
             index[s.session_id] = out.per_session.size();
             out.per_session.push_back(std::move(s));
         }

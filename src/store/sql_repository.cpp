@@ -110,7 +110,7 @@ public:
         auto row = First<Message>(conn_.Query(kUpdateMessageContent,
                                               {m.session_id, m.id, m.type, m.body, m.media.has_value(), media.mimetype,
                                                media.size, media.file_name, media.url, m.quoted_message_id, m.edited,
-                                               m.deleted, media.sha256, media.status, media.duration, media.width,
+                                               m.deleted, media.sha256, MediaStatusText(m), media.duration, media.width,
                                                media.height, media.ref}),
                                   ReadMessage);
         if (!row) return std::nullopt;
@@ -330,8 +330,8 @@ RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
         kInsertMessage,
         {m.id, m.company_id, m.session_id, m.chat_id, m.wa_message_id, m.from_me, m.sender_jid, m.sender_name,
          m.sender_phone, m.type, m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
-         media.url, m.quoted_message_id, m.timestamp, m.status, m.sent_by, m.client_message_id, m.edited,
-         m.deleted, m.from_history, m.created_at, m.sender_lid, m.failure_reason, media.sha256, media.status,
+         media.url, m.quoted_message_id, m.timestamp, S(Name(m.status)), m.sent_by, m.client_message_id, m.edited,
+         m.deleted, m.from_history, m.created_at, m.sender_lid, m.failure_reason, media.sha256, MediaStatusText(m),
          media.duration, media.width, media.height, media.ref});
     if (inserted.empty()) {
         // Stored before (a redelivery, a retried send) or by a concurrent writer: the unique

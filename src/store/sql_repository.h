@@ -45,7 +45,7 @@ public:
     std::optional<WaSession> FindSession(std::string_view company_id, std::string_view id) override;
     std::optional<WaSession> FindSessionById(std::string_view id) override;
     std::vector<WaSession> ListSessions(std::string_view company_id) override;
-    std::vector<WaSession> ListSessionsByStatus(const std::vector<std::string>& statuses) override;
+    std::vector<WaSession> ListSessionsByStatus(const std::vector<SessionStatus>& statuses) override;
     std::int64_t CountSessions(std::string_view company_id) override;
     std::optional<WaSession> UpdateSession(std::string_view id, const SessionPatch& patch) override;
     bool DeleteSession(std::string_view company_id, std::string_view id, bool purge) override;
@@ -91,7 +91,7 @@ public:
     Page<Message> ListMessages(const MessageQuery& query) override;
     ChatMessages ListChatMessages(const MessageQuery& query) override;
     std::optional<Message> AdvanceMessageStatus(std::string_view session_id, std::string_view id,
-                                                std::string_view status) override;
+                                                MessageStatus status) override;
     std::optional<Message> SetMessageWaId(std::string_view session_id, std::string_view id,
                                           std::string_view wa_message_id) override;
     std::optional<Message> UpdateMessageMedia(std::string_view session_id, std::string_view id,

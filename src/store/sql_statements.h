@@ -317,7 +317,8 @@ inline WaSession ReadSession(const Row& r) {
     s.id = r.Text(0);
     s.company_id = r.Text(1);
     s.name = r.Text(2);
-    s.status = r.Text(3);
+    // Text no SessionStatus spells (none this build writes) reads as failed.
+    s.status = domain::ParseSessionStatus(r.Text(3)).value_or(SessionStatus::kFailed);
     s.status_reason = r.Text(4);
     s.phone_number = r.Text(5);
     s.display_name = r.Text(6);
@@ -379,13 +380,15 @@ inline Message ReadMessage(const Row& r) {
     m.type = r.Text(9);
     m.body = r.Text(10);
     if (r.Bool(11)) {
+        // A row stored before media statuses were kept has an empty one: failed, as the API showed it.
         m.media = MediaInfo{std::string(r.Text(12)), r.Int(13), std::string(r.Text(14)), std::string(r.Text(15)),
-                            std::string(r.Text(27)), std::string(r.Text(28)), r.Int(29), r.Int(30), r.Int(31),
-                            std::string(r.Text(32))};
+                            std::string(r.Text(27)), domain::ParseMediaStatus(r.Text(28)).value_or(domain::MediaStatus::kFailed),
+                            r.Int(29), r.Int(30), r.Int(31), std::string(r.Text(32))};
     }
     m.quoted_message_id = r.Text(16);
     m.timestamp = r.Int(17);
-    m.status = r.Text(18);
+    // Text no MessageStatus spells (the schema allows none) reads as failed.
+    m.status = domain::ParseMessageStatus(r.Text(18)).value_or(domain::MessageStatus::kFailed);
     m.sent_by = r.Text(19);
     m.client_message_id = r.Text(20);
     m.edited = r.Bool(21);
@@ -450,17 +453,26 @@ inline void WriteChat(Connection& conn, const Chat& c) {
                             c.updated_at, c.contact_name});
 }
 
+// The media_status column of a message: its file's status, or empty when it has no file.
+inline std::string MediaStatusText(const Message& m) { return m.media ? std::string(Name(m.media->status)) : std::string(); }
+
 inline bool IsLid(std::string_view jid) { return jid.size() > 4 && jid.substr(jid.size() - 4) == "@lid"; }
 
 // Status order of AdvanceMessageStatus; "failed" is reachable from "pending" only.
-inline const std::vector<std::string> kStatusOrder = {"pending", "sent", "delivered", "read", "played"};
+inline constexpr domain::MessageStatus kStatusOrder[] = {domain::MessageStatus::kPending, domain::MessageStatus::kSent,
+                                                         domain::MessageStatus::kDelivered, domain::MessageStatus::kRead,
+                                                         domain::MessageStatus::kPlayed};
 
-// Statuses a message may be in for `target` to be a forward move; empty for an unknown target.
-inline std::vector<std::string> StatusesBefore(std::string_view target) {
-    if (target == "failed") return {"pending"};
-    auto it = std::find(kStatusOrder.begin(), kStatusOrder.end(), target);
-    if (it == kStatusOrder.end()) return {};
-    return {kStatusOrder.begin(), it};
+// The names of the statuses a message may be in for `target` to be a forward move; empty for
+// pending, which nothing precedes.
+inline std::vector<std::string> StatusesBefore(domain::MessageStatus target) {
+    if (target == domain::MessageStatus::kFailed) return {std::string(Name(domain::MessageStatus::kPending))};
+    std::vector<std::string> out;
+    for (domain::MessageStatus s : kStatusOrder) {
+        if (s == target) break;
+        out.emplace_back(Name(s));
+    }
+    return out;
 }
 
 inline std::string Preview(const Message& m) {

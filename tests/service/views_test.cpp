@@ -100,7 +100,7 @@ TEST(ViewsTest, MessageJsonMatchesMessageView) {
     m.media = domain::MediaInfo{"image/jpeg", 1234567890123, "a \"b\".jpg", ""};
     m.quoted_message_id = "01h000000000000000000000gg";
     m.timestamp = 1;
-    m.status = "failed";
+    m.status = domain::MessageStatus::kFailed;
     m.failure_reason = "server_error_\"479\"";
     m.sent_by = "01h000000000000000000000hh";
     m.client_message_id = "client-1";

@@ -109,7 +109,7 @@ protected:
 };
 
 TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
-    EXPECT_EQ(session.status, "initializing");
+    EXPECT_EQ(session.status, domain::SessionStatus::kInitializing);
     EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
     EXPECT_EQ(svc->sessions().GetQr(admin, session.id).qr_text, "");
     EXPECT_EQ(KindOf([&] {
@@ -124,8 +124,8 @@ TEST_F(WadeskServiceTest, NewSessionStartsTheEngineAndStaysInitializing) {
 TEST_F(WadeskServiceTest, ResumesLinkedSessionsACrashLeftInitializing) {
     Connect();
     auto unlinked = svc->sessions().CreateSession(admin, "not linked yet");
-    engine.events_->OnStatus(session.id, "initializing", "");
-    ASSERT_EQ(repo->FindSessionById(session.id)->status, "initializing");
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kInitializing, "");
+    ASSERT_EQ(repo->FindSessionById(session.id)->status, domain::SessionStatus::kInitializing);
     engine.started.clear();
     svc->sessions().ResumeSessions();
     EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
@@ -135,11 +135,11 @@ TEST_F(WadeskServiceTest, ResumesLinkedSessionsACrashLeftInitializing) {
 TEST_F(WadeskServiceTest, QrAndReadyFromTheEngineReachStoreEventsAndRest) {
     engine.events_->OnQr(session.id, "2@ref,key", "data:image/png;base64,AAAA", NowMs() + 20000);
     auto qr = svc->sessions().GetQr(admin, session.id);
-    EXPECT_EQ(qr.status, "qr");
+    EXPECT_EQ(qr.status, domain::SessionStatus::kQr);
     EXPECT_EQ(qr.png_data_url, "data:image/png;base64,AAAA");
     Connect();
     auto s = svc->sessions().GetSession(admin, session.id);
-    EXPECT_EQ(s.status, "connected");
+    EXPECT_EQ(s.status, domain::SessionStatus::kConnected);
     EXPECT_EQ(s.phone_number, "79000000000");
     EXPECT_EQ(svc->sessions().GetQr(admin, session.id).qr_text, "");  // no QR once linked
     auto names = EventNames();
@@ -151,7 +151,7 @@ TEST_F(WadeskServiceTest, SendStoresPendingOnceAndHandsItToTheEngine) {
     Connect();
     auto first = svc->messages().Send(admin, session.id, "+79001234567", {"Hello", "", "key-1"});
     EXPECT_TRUE(first.created);
-    EXPECT_EQ(first.message.status, "pending");
+    EXPECT_EQ(first.message.status, domain::MessageStatus::kPending);
     EXPECT_EQ(first.message.sent_by, admin.who.user_id);
     ASSERT_EQ(engine.sent.size(), 1u);
     EXPECT_EQ(engine.sent[0].chat_jid, "79001234567@s.whatsapp.net");
@@ -164,8 +164,8 @@ TEST_F(WadeskServiceTest, SendStoresPendingOnceAndHandsItToTheEngine) {
     EXPECT_EQ(page.total, 1);
     // The engine reports progress through the real callbacks.
     engine.events_->OnMessageSent(session.id, first.message.id, "WAID1");
-    engine.events_->OnMessageStatus(session.id, "WAID1", "read");
-    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, first.message.id)->status, "read");
+    engine.events_->OnMessageStatus(session.id, "WAID1", domain::MessageStatus::kRead);
+    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, first.message.id)->status, domain::MessageStatus::kRead);
 }
 
 // What a receive commits is one transaction: the engine's writes (here a credential) roll back
@@ -398,7 +398,7 @@ std::string CodeOf(const std::function<void()>& f) {
     try {
         f();
     } catch (const ServiceError& e) {
-        return e.code();
+        return std::string(e.api_code());
     }
     return "";
 }
@@ -435,7 +435,7 @@ TEST_F(WadeskServiceTest, LoginLimitsCountPerAccountAndPerAddress) {
             FAIL() << "not limited from " << ip;
         } catch (const ServiceError& e) {
             EXPECT_EQ(e.kind(), FailureKind::kRateLimited);
-            EXPECT_EQ(e.code(), "rate_limited");
+            EXPECT_EQ(e.code(), ErrorCode::kRateLimited);
             EXPECT_GT(e.retry_after_s(), 0);
         }
     }
@@ -470,7 +470,7 @@ TEST_F(WadeskServiceTest, ConcurrentLoginsAdmitExactlyTheAccountLimit) {
                 } catch (const ServiceError&) {
                 }
             } catch (const ServiceError& e) {
-                if (e.code() == "rate_limited") ++limited;
+                if (e.code() == ErrorCode::kRateLimited) ++limited;
             }
         });
     }
@@ -589,7 +589,7 @@ TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEn
     auto reply = svc->messages().Send(admin, session.id, "79005556677", {"Yes", quoted->id, ""});
     EXPECT_EQ(reply.message.wa_message_id.size(), 22u);
     EXPECT_EQ(reply.message.wa_message_id.substr(0, 4), "3EB0");
-    EXPECT_EQ(reply.message.status, "pending");
+    EXPECT_EQ(reply.message.status, domain::MessageStatus::kPending);
     ASSERT_EQ(engine.sent.size(), 1u);
     EXPECT_EQ(engine.sent[0].wa_message_id, reply.message.wa_message_id);
     EXPECT_EQ(engine.sent[0].quoted_wa_message_id, "3EB0FROMCUSTOMER");
@@ -602,14 +602,14 @@ TEST_F(WadeskServiceTest, OutgoingRowsGetTheirWhatsAppIdAtOnceAndQuotesGoToTheEn
     EXPECT_EQ(engine.sent[1].quoted_sender_jid, "79000000000@s.whatsapp.net");
     EXPECT_EQ(engine.sent[1].quoted_body, "Yes");
     // The server's ack makes it sent.
-    engine.events_->OnMessageStatus(session.id, again.message.wa_message_id, "sent");
-    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, again.message.id)->status, "sent");
+    engine.events_->OnMessageStatus(session.id, again.message.wa_message_id, domain::MessageStatus::kSent);
+    EXPECT_EQ(repo->FindMessage(admin.who.company_id, session.id, again.message.id)->status, domain::MessageStatus::kSent);
 }
 
 TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
     Connect();
     auto first = svc->messages().Send(admin, session.id, "79001234567", {"one", "", ""});
-    engine.events_->OnStatus(session.id, "reconnecting", "transport");
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kReconnecting, "transport");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a later millisecond: a defined order
     auto second =
         svc->messages().Send(admin, session.id, "79001234567", {"two", "", ""});  // accepted while reconnecting
@@ -625,7 +625,7 @@ TEST_F(WadeskServiceTest, PendingMessagesLeaveOncePerConnectionOldestFirst) {
     EXPECT_EQ(engine.sent[1].body, "two");
     EXPECT_EQ(engine.sent[1].chat_jid, "79001234567@s.whatsapp.net");
     // Acked ones do not leave again; the next connection gets only what is still pending.
-    engine.events_->OnMessageStatus(session.id, first.message.wa_message_id, "sent");
+    engine.events_->OnMessageStatus(session.id, first.message.wa_message_id, domain::MessageStatus::kSent);
     engine.sent.clear();
     Connect();
     ASSERT_EQ(engine.sent.size(), 1u);
@@ -638,7 +638,7 @@ TEST_F(WadeskServiceTest, SendFailureIsStoredWithItsReasonAndEmitted) {
     events.clear();
     engine.events_->OnMessageFailed(session.id, sent.message.wa_message_id, "no_devices");
     auto stored = repo->FindMessage(admin.who.company_id, session.id, sent.message.id);
-    EXPECT_EQ(stored->status, "failed");
+    EXPECT_EQ(stored->status, domain::MessageStatus::kFailed);
     EXPECT_EQ(stored->failure_reason, "no_devices");
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].name, "whatsapp:message_status");
@@ -692,7 +692,7 @@ TEST_F(WadeskServiceTest, EnteringTheQrStateIsASessionStatusEvent) {
     engine.events_->OnQr(session.id, "2@b,k", "data:image/png;base64,BBBB", NowMs() + 20000);
     EXPECT_EQ(statuses().size(), 1u);
     // A QR timeout, then a new start: the next QR is a status change again.
-    engine.events_->OnStatus(session.id, "disconnected", "qr_timeout");
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kDisconnected, "qr_timeout");
     engine.events_->OnQr(session.id, "2@c,k", "data:image/png;base64,CCCC", NowMs() + 20000);
     EXPECT_EQ(statuses().size(), 2u);
 }
@@ -702,9 +702,9 @@ TEST_F(WadeskServiceTest, AnAdminsDisconnectKeepsItsReason) {
     Connect();
     svc->sessions().Disconnect(admin, session.id);
     ASSERT_EQ(engine.logged_out, std::vector<std::string>{session.id});
-    engine.events_->OnStatus(session.id, "logged_out", "logout");  // the engine's own report, later
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kLoggedOut, "logout");  // the engine's own report, later
     const auto s = svc->sessions().GetSession(admin, session.id);
-    EXPECT_EQ(s.status, "logged_out");
+    EXPECT_EQ(s.status, domain::SessionStatus::kLoggedOut);
     EXPECT_EQ(s.status_reason, "disconnected_by_admin");
     int disconnected = 0;
     for (const auto& e : events) disconnected += e.name == "whatsapp:disconnected";
@@ -712,7 +712,7 @@ TEST_F(WadeskServiceTest, AnAdminsDisconnectKeepsItsReason) {
     // An unlink from the phone still replaces it.
     svc->sessions().StartSession(admin, session.id);
     Connect();
-    engine.events_->OnStatus(session.id, "logged_out", "unlinked_from_phone");
+    engine.events_->OnStatus(session.id, domain::SessionStatus::kLoggedOut, "unlinked_from_phone");
     EXPECT_EQ(svc->sessions().GetSession(admin, session.id).status_reason, "unlinked_from_phone");
 }
 

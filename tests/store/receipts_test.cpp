@@ -21,14 +21,15 @@ TEST_P(RepositoryTest, ReceiptsKeepTheBestStatusPerRecipient) {
                           .lid = "100000000000022@lid", .push_name = "Bobby"});
     Message out = IncomingMessage(group, "OUT1", 1000, "the pump");
     out.from_me = true;
-    out.status = "sent";
+    out.status = MessageStatus::kSent;
     const Message m = repo_->RecordMessage(out).message;
     EXPECT_TRUE(repo_->ListReceipts(acme.id, m.id).empty());
 
     auto receipt = [&](const std::string& jid, const std::string& phone, const std::string& lid, const std::string& status,
                        std::int64_t at) {
         return repo_->RecordReceipt(MessageReceipt{.message_id = m.id, .company_id = acme.id, .session_id = session.id,
-                                                   .jid = jid, .phone = phone, .lid = lid, .status = status, .at = at});
+                                                   .jid = jid, .phone = phone, .lid = lid,
+                                                   .status = *domain::ParseMessageStatus(status), .at = at});
     };
     EXPECT_TRUE(receipt("15550001111@s.whatsapp.net", "15550001111", "", "delivered", 2000));
     EXPECT_FALSE(receipt("15550001111@s.whatsapp.net", "15550001111", "", "delivered", 2100)) << "another device: kept";
@@ -40,7 +41,7 @@ TEST_P(RepositoryTest, ReceiptsKeepTheBestStatusPerRecipient) {
     const auto list = repo_->ListReceipts(acme.id, m.id);
     ASSERT_EQ(list.size(), 3u);
     EXPECT_EQ(list[0].jid, "15550002222@s.whatsapp.net") << "best status first";
-    EXPECT_EQ(list[0].status, "read");
+    EXPECT_EQ(list[0].status, MessageStatus::kRead);
     EXPECT_EQ(list[0].at, 3000);
     EXPECT_EQ(list[0].lid, "100000000000022@lid") << "a known LID is kept";
     EXPECT_EQ(list[0].name, "Bobby") << "the contact's push name";

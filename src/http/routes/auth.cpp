@@ -38,7 +38,7 @@ Response Login(const RouteContext& ctx, Request& req) {
         };
         if (!c->options.passwords->TryVerify(std::move(password), pending->password_hash, finish)) {
             c->service->auth().AbandonLogin(*pending);
-            Response busy = ErrorResponse(503, "busy", "too many logins are being checked; try again shortly");
+            Response busy = ErrorResponse(HttpErrorCode::kBusy, "too many logins are being checked; try again shortly");
             busy.headers.emplace_back("Retry-After", "1");
             done(std::move(busy));
         }

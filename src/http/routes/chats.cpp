@@ -18,7 +18,8 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
         f.page = QueryInt(req, "page", 1, 1, 1'000'000);
         f.limit = QueryInt(req, "limit", 50, 1, 200);
         f.search = req.Query("search").value_or("");
-        if (f.search.size() > 200) throw HttpError(400, "invalid_query", "query parameter 'search' is too long");
+        if (f.search.size() > 200)
+            throw HttpError(HttpErrorCode::kInvalidQuery, "query parameter 'search' is too long");
         f.archived = QueryBool(req, "archived");
         f.unread = QueryBool(req, "unread");
         if (auto a = req.Query("assignedTo")) {
@@ -27,7 +28,8 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
             else if (*a == "me" || IsWellFormedId(*a))
                 f.assigned_to = *a;
             else
-                throw HttpError(400, "invalid_query", "query parameter 'assignedTo' must be a user id, 'me' or 'none'");
+                throw HttpError(HttpErrorCode::kInvalidQuery,
+                                "query parameter 'assignedTo' must be a user id, 'me' or 'none'");
         }
         auto page = svc->chats().ListChats(actor, req.Param("sessionId"), f);
         return PageResponse(page, f.page, f.limit, &service::AppendChatJson);
@@ -45,16 +47,17 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
         p.assigned_to = OptionalStringOrNull(body, "assignedTo");
         p.name = OptionalString(body, "name");
         if (p.name && p.name->size() > 200)
-            throw HttpError(400, "invalid_field", "field 'name' must be at most 200 bytes");
+            throw HttpError(HttpErrorCode::kInvalidField, "field 'name' must be at most 200 bytes");
         if (auto it = body.find("labels"); it != body.end()) {
             if (!it->value().is_array())
-                throw HttpError(400, "invalid_field", "field 'labels' must be an array of strings");
+                throw HttpError(HttpErrorCode::kInvalidField, "field 'labels' must be an array of strings");
             const auto& arr = it->value().as_array();
-            if (arr.size() > 50) throw HttpError(400, "invalid_field", "field 'labels' holds at most 50 labels");
+            if (arr.size() > 50)
+                throw HttpError(HttpErrorCode::kInvalidField, "field 'labels' holds at most 50 labels");
             std::vector<std::string> labels;
             for (const auto& v : arr) {
                 if (!v.is_string() || v.as_string().empty() || v.as_string().size() > 64)
-                    throw HttpError(400, "invalid_field", "field 'labels' must hold strings of 1 to 64 bytes");
+                    throw HttpError(HttpErrorCode::kInvalidField, "field 'labels' must hold strings of 1 to 64 bytes");
                 labels.emplace_back(v.as_string());
             }
             p.labels = std::move(labels);
@@ -86,7 +89,7 @@ void AddChatRoutes(RouteTable& t, const RouteContext& ctx) {
         if (FormBoundary(req.Header("content-type")) || req.Header("content-type").starts_with("multipart/"))
             return SendMultipart(*svc, actor, req, c->options.media_max_bytes);
         if (req.body.size() > c->options.json_body_limit)
-            throw HttpError(413, "payload_too_large",
+            throw HttpError(HttpErrorCode::kPayloadTooLarge,
                             "request body exceeds " + std::to_string(c->options.json_body_limit) + " bytes");
         auto body = ParseJsonObject(req);
         RejectUnknown(body, {"message", "quotedMessageId", "clientMessageId"});

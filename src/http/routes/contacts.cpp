@@ -14,7 +14,8 @@ void AddContactRoutes(RouteTable& t, const RouteContext& ctx) {
         f.page = QueryInt(req, "page", 1, 1, 1'000'000);
         f.limit = QueryInt(req, "limit", 50, 1, 200);
         f.search = req.Query("search").value_or("");
-        if (f.search.size() > 200) throw HttpError(400, "invalid_query", "query parameter 'search' is too long");
+        if (f.search.size() > 200)
+            throw HttpError(HttpErrorCode::kInvalidQuery, "query parameter 'search' is too long");
         return Ok(PageJson(svc->chats().ListContacts(actor, req.Param("sessionId"), f), f.page, f.limit,
                            service::ContactView));
     });

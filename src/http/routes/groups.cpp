@@ -27,10 +27,12 @@ void AddGroupRoutes(RouteTable& t, const RouteContext& ctx) {
         std::vector<std::string> out;
         auto it = body.find(key);
         if (it == body.end() || !it->value().is_array())
-            throw HttpError(400, "invalid_field", "field '" + std::string(key) + "' must be an array of strings");
+            throw HttpError(HttpErrorCode::kInvalidField,
+                            "field '" + std::string(key) + "' must be an array of strings");
         for (const auto& v : it->value().as_array()) {
             if (!v.is_string())
-                throw HttpError(400, "invalid_field", "field '" + std::string(key) + "' must be an array of strings");
+                throw HttpError(HttpErrorCode::kInvalidField,
+                                "field '" + std::string(key) + "' must be an array of strings");
             out.emplace_back(v.as_string());
         }
         return out;

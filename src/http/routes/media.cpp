@@ -86,20 +86,21 @@ Response SendMultipart(service::WadeskService& service, const service::Actor& ac
                        std::uint64_t max_file_bytes) {
     const auto boundary = FormBoundary(req.Header("content-type"));
     if (!boundary)
-        throw HttpError(400, "invalid_multipart", "Content-Type must be multipart/form-data with a boundary");
+        throw HttpError(HttpErrorCode::kInvalidMultipart, "Content-Type must be multipart/form-data with a boundary");
     auto parts = ParseMultipart(*boundary, req.body);
-    if (!parts) throw HttpError(400, "invalid_multipart", parts.error().message);
+    if (!parts) throw HttpError(HttpErrorCode::kInvalidMultipart, parts.error().message);
     service::SendRequest sr;
     service::OutgoingFile file;
     bool has_file = false;
     std::set<std::string> seen;
     for (const auto& p : *parts) {
-        if (!seen.insert(p.name).second) throw HttpError(400, "invalid_field", "field '" + p.name + "' appears twice");
+        if (!seen.insert(p.name).second)
+            throw HttpError(HttpErrorCode::kInvalidField, "field '" + p.name + "' appears twice");
         if (p.name == "file") {
             if (!p.filename)
-                throw HttpError(400, "invalid_field", "field 'file' must be a file part (with a filename)");
+                throw HttpError(HttpErrorCode::kInvalidField, "field 'file' must be a file part (with a filename)");
             if (p.data.size() > max_file_bytes) {
-                throw HttpError(413, "payload_too_large",
+                throw HttpError(HttpErrorCode::kPayloadTooLarge,
                                 "the file exceeds " + std::to_string(max_file_bytes) + " bytes");
             }
             has_file = true;
@@ -107,13 +108,14 @@ Response SendMultipart(service::WadeskService& service, const service::Actor& ac
             file.file_name = *p.filename;
             file.mimetype = p.content_type;
             if (file.file_name.size() > 255 || !IsValidUtf8(file.file_name))
-                throw HttpError(400, "invalid_field", "the file name must be UTF-8 of at most 255 bytes");
+                throw HttpError(HttpErrorCode::kInvalidField, "the file name must be UTF-8 of at most 255 bytes");
             if (file.mimetype.size() > 200 || file.mimetype.find_first_of("\r\n") != std::string::npos)
-                throw HttpError(400, "invalid_field", "the file's Content-Type is invalid");
+                throw HttpError(HttpErrorCode::kInvalidField, "the file's Content-Type is invalid");
             continue;
         }
         const std::string value(p.data);
-        if (!IsValidUtf8(value)) throw HttpError(400, "invalid_field", "field '" + p.name + "' must be UTF-8 text");
+        if (!IsValidUtf8(value))
+            throw HttpError(HttpErrorCode::kInvalidField, "field '" + p.name + "' must be UTF-8 text");
         if (p.name == "message")
             sr.text = value;
         else if (p.name == "clientMessageId")
@@ -123,9 +125,9 @@ Response SendMultipart(service::WadeskService& service, const service::Actor& ac
         else if (p.name == "type")
             file.type = value;
         else
-            throw HttpError(400, "invalid_field", "unknown field '" + p.name + "'");
+            throw HttpError(HttpErrorCode::kInvalidField, "unknown field '" + p.name + "'");
     }
-    if (!has_file) throw HttpError(400, "missing_field", "field 'file' is required");
+    if (!has_file) throw HttpError(HttpErrorCode::kMissingField, "field 'file' is required");
     auto result = service.messages().SendMedia(actor, req.Param("sessionId"), req.Param("chatId"), sr, file);
     return Ok(service::MessageView(result.message), result.created ? 201 : 200);
 }

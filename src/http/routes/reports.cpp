@@ -31,7 +31,7 @@ void AddReportRoutes(RouteTable& t, const RouteContext& ctx) {
             store::SessionStats ss = it != by_session.end() ? it->second : store::SessionStats{session.id, 0, 0, 0};
             per_session.push_back(json::object{{"sessionId", session.id},
                                                {"name", session.name},
-                                               {"status", session.status},
+                                               {"status", Name(session.status)},
                                                {"chats", ss.chats},
                                                {"incoming", ss.incoming},
                                                {"outgoing", ss.outgoing},

@@ -33,7 +33,7 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx) {
         RejectUnknown(body, {"name", "history"});
         auto name = OptionalString(body, "name");
         auto history = OptionalString(body, "history");
-        if (!name && !history) throw HttpError(400, "empty_patch", "nothing to update: give name or history");
+        if (!name && !history) throw HttpError(HttpErrorCode::kEmptyPatch, "nothing to update: give name or history");
         return Ok(service::SessionView(svc->sessions().UpdateSession(actor, req.Param("sessionId"), name, history)));
     });
     t.Authed("DELETE", s + "/{sessionId}", [svc](Request& req, const Actor& actor) {
@@ -45,7 +45,7 @@ void AddSessionRoutes(RouteTable& t, const RouteContext& ctx) {
         auto qr = svc->sessions().GetQr(actor, req.Param("sessionId"));
         json::object data;
         data["sessionId"] = qr.session_id;
-        data["status"] = qr.status;
+        data["status"] = Name(qr.status);
         bool has = !qr.qr_text.empty();
         data["qrCode"] = has ? json::value(qr.png_data_url) : json::value(nullptr);
         data["qr"] = has ? json::value(qr.qr_text) : json::value(nullptr);

@@ -18,7 +18,7 @@ void AddSystemRoutes(RouteTable& t, const RouteContext& ctx) {
             ok = c->service->reports().Ping();
         } catch (const std::exception&) {
         }
-        if (!ok) throw HttpError(503, "database_unavailable", "the database does not answer");
+        if (!ok) throw HttpError(HttpErrorCode::kDatabaseUnavailable, "the database does not answer");
         return Ok(json::object{{"status", "ready"}});
     });
     t.Public("GET", "/metrics", [c](Request&) {
@@ -35,7 +35,7 @@ void AddSystemRoutes(RouteTable& t, const RouteContext& ctx) {
     });
     auto console_asset = [](std::string_view name) {
         const ConsoleAsset* asset = FindConsoleAsset(name);
-        if (!asset) throw HttpError(404, "not_found", "no such console file");
+        if (!asset) throw HttpError(HttpErrorCode::kNotFound, "no such console file");
         Response resp;
         resp.content_type = std::string(asset->content_type);
         resp.body = std::string(asset->body);
