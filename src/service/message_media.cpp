@@ -81,12 +81,12 @@ void WadeskService::OnMessageMediaChanged(const std::string& session_id, const d
 namespace {
 
 // The message type of a file from its MIME type (`document` when unknown).
-std::string TypeForMime(std::string_view mime) {
-    if (mime == "image/webp") return "sticker";
-    if (mime.starts_with("image/")) return "image";
-    if (mime.starts_with("video/")) return "video";
-    if (mime.starts_with("audio/")) return "audio";
-    return "document";
+domain::MessageType TypeForMime(std::string_view mime) {
+    if (mime == "image/webp") return domain::MessageType::kSticker;
+    if (mime.starts_with("image/")) return domain::MessageType::kImage;
+    if (mime.starts_with("video/")) return domain::MessageType::kVideo;
+    if (mime.starts_with("audio/")) return domain::MessageType::kAudio;
+    return domain::MessageType::kDocument;
 }
 
 }  // namespace
@@ -97,9 +97,9 @@ SendResult WadeskService::SendMedia(const Actor& actor, const std::string& sessi
     ReadableSession(actor, session_id);
     if (!access_.CanWrite(actor.who, session_id))
         throw ServiceError(ErrorCode::kForbidden, "sending in this session needs canWrite");
-    std::string type = file.type.empty() ? TypeForMime(file.mimetype) : file.type;
-    if (type != "image" && type != "video" && type != "audio" && type != "voice" && type != "document" &&
-        type != "sticker") {
+    const std::optional<domain::MessageType> type =
+        file.type.empty() ? TypeForMime(file.mimetype) : domain::ParseMessageType(file.type);
+    if (!type || !domain::IsMediaType(*type)) {
         throw ServiceError(ErrorCode::kInvalidField,
                            "field 'type' must be image, video, audio, voice, document or sticker");
     }
@@ -113,7 +113,7 @@ SendResult WadeskService::SendMedia(const Actor& actor, const std::string& sessi
     media.file_name = file.file_name;
     media.sha256 = *key;
     media.status = domain::MediaStatus::kReady;
-    request.type = type;
+    request.type = *type;
     request.media = std::move(media);
     return Send(actor, session_id, chat_ref, request);
 }
