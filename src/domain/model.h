@@ -235,6 +235,63 @@ struct MediaInfo {
     std::string ref;               // WhatsApp's reference for the file (JSON, engine-defined); "" when none
 };
 
+// What a message is. Name() spells each as the API and the database (wa_messages.type) spell it.
+// kUndecryptable: a message that could not be decrypted (yet), shown as "waiting for this
+// message"; the sender's resend under the same WhatsApp id replaces it with the real content.
+enum class MessageType {
+    kText,
+    kImage,
+    kVideo,
+    kAudio,
+    kVoice,
+    kDocument,
+    kSticker,
+    kLocation,
+    kContact,
+    kReaction,
+    kSystem,
+    kUnsupported,
+    kUndecryptable,
+};
+
+inline constexpr MessageType kAllMessageTypes[] = {
+    MessageType::kText,     MessageType::kImage,    MessageType::kVideo,       MessageType::kAudio,
+    MessageType::kVoice,    MessageType::kDocument, MessageType::kSticker,     MessageType::kLocation,
+    MessageType::kContact,  MessageType::kReaction, MessageType::kSystem,      MessageType::kUnsupported,
+    MessageType::kUndecryptable};
+
+constexpr std::string_view Name(MessageType type) {
+    switch (type) {
+        case MessageType::kText: return "text";
+        case MessageType::kImage: return "image";
+        case MessageType::kVideo: return "video";
+        case MessageType::kAudio: return "audio";
+        case MessageType::kVoice: return "voice";
+        case MessageType::kDocument: return "document";
+        case MessageType::kSticker: return "sticker";
+        case MessageType::kLocation: return "location";
+        case MessageType::kContact: return "contact";
+        case MessageType::kReaction: return "reaction";
+        case MessageType::kSystem: return "system";
+        case MessageType::kUnsupported: return "unsupported";
+        case MessageType::kUndecryptable: return "undecryptable";
+    }
+    return "unsupported";
+}
+
+// The type Name() spells as `name`; nullopt for any other text.
+constexpr std::optional<MessageType> ParseMessageType(std::string_view name) {
+    for (MessageType type : kAllMessageTypes)
+        if (Name(type) == name) return type;
+    return std::nullopt;
+}
+
+// The types whose message carries a file (image, video, audio, voice, document, sticker).
+constexpr bool IsMediaType(MessageType type) {
+    return type == MessageType::kImage || type == MessageType::kVideo || type == MessageType::kAudio ||
+           type == MessageType::kVoice || type == MessageType::kDocument || type == MessageType::kSticker;
+}
+
 struct Message {
     std::string id;
     std::string company_id;
@@ -246,8 +303,7 @@ struct Message {
     std::string sender_name;
     std::string sender_phone;      // digits, when the sender's phone number is known
     std::string sender_lid;        // the sender's LID (user@lid) when known, else empty
-    std::string type = "text";     // text image video audio voice document sticker location contact reaction system
-                                   // unsupported, or kMessageUndecryptable
+    MessageType type = MessageType::kText;
     std::string body;
     std::optional<MediaInfo> media;
     std::string quoted_message_id;
@@ -262,9 +318,6 @@ struct Message {
     std::string failure_reason;    // why status is "failed" ("no_devices", "server_error_479", ...); else empty
 };
 
-// The type of a message that could not be decrypted (yet): shown as "waiting for this message";
-// the sender's resend under the same WhatsApp id replaces it with the real content.
-inline constexpr std::string_view kMessageUndecryptable = "undecryptable";
 
 // A durable event: the Socket.IO stream and GET /api/events both read these.
 struct Event {

@@ -219,7 +219,8 @@ service::IncomingMessage Bridge::ToServiceMessage(const wa::IncomingMessage& m) 
     in.wa_message_id = m.id;
     in.from_me = m.from_me;
     in.sender_name = m.push_name;
-    in.type = m.content.type;
+    // The client names a message's type as the domain does; any other reads as unsupported.
+    in.type = domain::ParseMessageType(m.content.type).value_or(domain::MessageType::kUnsupported);
     in.body = m.content.body;
     in.quoted_wa_message_id = m.content.quoted_id;
     if (m.content.media) {

@@ -207,8 +207,9 @@ void MediaFetcher::Upload(service::OutgoingMessage m, std::function<void(Result<
 
 Result<MediaFetcher::Uploaded> MediaFetcher::RunUpload(const service::OutgoingMessage& m) {
     if (!m.media) return MakeError("no_media", "the message has no file");
-    const auto kind = wa::crypto::MediaKindForType(m.type);
-    if (!kind) return MakeError("no_media", "not a media type: " + m.type);
+    const std::string type(Name(m.type));
+    const auto kind = wa::crypto::MediaKindForType(type);
+    if (!kind) return MakeError("no_media", "not a media type: " + type);
     auto plain = blobs_.Get(m.media->sha256);
     if (!plain) return MakeError("no_media", "the file is not in the blob store");
     auto session = sessions_(m.session_id);
@@ -245,7 +246,7 @@ Result<MediaFetcher::Uploaded> MediaFetcher::RunUpload(const service::OutgoingMe
         }
     }
     if (direct_path.empty()) return MakeError("upload_failed", last);
-    wa::MediaMessageSpec spec{m.type,
+    wa::MediaMessageSpec spec{type,
                               url,
                               direct_path,
                               m.media->mimetype,

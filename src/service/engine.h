@@ -35,7 +35,7 @@ struct OutgoingMessage {
     std::string quoted_wa_message_id;  // empty when not a reply
     std::string quoted_sender_jid;     // the quoted message's sender (user JID; ours for our own)
     std::string quoted_body;           // the quoted message's text
-    std::string type = "text";         // text, or the media type (image, video, audio, voice, document, sticker)
+    domain::MessageType type = domain::MessageType::kText;  // text, or the media type (IsMediaType)
     std::optional<domain::MediaInfo> media;  // the file to upload and send (sha256 = its blob key)
 };
 
@@ -62,7 +62,7 @@ struct IncomingMessage {
     std::string sender_name;      // the sender's push name ("notify"); also kept as its contact's
     std::string sender_phone;     // digits, when the sender's PN is known
     std::string sender_lid;       // the sender's LID user JID when known
-    std::string type = "text";
+    domain::MessageType type = domain::MessageType::kText;
     std::string body;
     std::string quoted_wa_message_id;         // replied-to or reacted-to message
     std::optional<domain::MediaInfo> media;    // file metadata of image/video/audio/document/sticker

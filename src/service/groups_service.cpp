@@ -166,7 +166,7 @@ void InboundAdapter::OnGroupChange(const std::string& session_id, const GroupCha
             line.sender_phone = change.by.phone;
             line.sender_lid = change.by.lid;
             line.sender_name = change.by.name;
-            line.type = "system";
+            line.type = domain::MessageType::kSystem;
             line.body = text;
             line.timestamp_ms = change.timestamp_ms;
             // A notification delivered again finds its line stored: nothing is announced twice.

@@ -203,7 +203,7 @@ domain::Message InboundAdapter::IncomingRow(store::Transaction& tx, const domain
     m.sender_name = in.sender_name;
     m.sender_phone = in.sender_phone;
     m.sender_lid = in.sender_lid;
-    m.type = in.kind == IncomingKind::kUndecryptable ? std::string(domain::kMessageUndecryptable) : in.type;
+    m.type = in.kind == IncomingKind::kUndecryptable ? domain::MessageType::kUndecryptable : in.type;
     m.body = in.kind == IncomingKind::kUndecryptable ? std::string() : in.body;
     if (in.kind == IncomingKind::kContent) m.media = in.media;
     if (!in.quoted_wa_message_id.empty())
@@ -236,7 +236,7 @@ void InboundAdapter::RecordIncoming(store::Transaction& tx, const domain::WaSess
         return;
     }
     // The resend that heals an undecryptable message arrives under the same id: it replaces it.
-    if (in.kind != IncomingKind::kContent || rec.message.type != domain::kMessageUndecryptable) return;
+    if (in.kind != IncomingKind::kContent || rec.message.type != domain::MessageType::kUndecryptable) return;
     domain::Message healed = rec.message;
     healed.type = m.type;
     healed.body = m.body;

@@ -82,12 +82,12 @@ void InboundAdapter::OnMessageMediaChanged(const std::string& session_id, const 
 namespace {
 
 // The message type of a file from its MIME type (`document` when unknown).
-std::string TypeForMime(std::string_view mime) {
-    if (mime == "image/webp") return "sticker";
-    if (mime.starts_with("image/")) return "image";
-    if (mime.starts_with("video/")) return "video";
-    if (mime.starts_with("audio/")) return "audio";
-    return "document";
+domain::MessageType TypeForMime(std::string_view mime) {
+    if (mime == "image/webp") return domain::MessageType::kSticker;
+    if (mime.starts_with("image/")) return domain::MessageType::kImage;
+    if (mime.starts_with("video/")) return domain::MessageType::kVideo;
+    if (mime.starts_with("audio/")) return domain::MessageType::kAudio;
+    return domain::MessageType::kDocument;
 }
 
 }  // namespace
@@ -98,9 +98,9 @@ SendResult MessageService::SendMedia(const Actor& actor, const std::string& sess
     ReadableSession(actor, session_id);
     if (!access_.CanWrite(actor.who, session_id))
         throw ServiceError(ErrorCode::kForbidden, "sending in this session needs canWrite");
-    std::string type = file.type.empty() ? TypeForMime(file.mimetype) : file.type;
-    if (type != "image" && type != "video" && type != "audio" && type != "voice" && type != "document" &&
-        type != "sticker") {
+    const std::optional<domain::MessageType> type =
+        file.type.empty() ? TypeForMime(file.mimetype) : domain::ParseMessageType(file.type);
+    if (!type || !domain::IsMediaType(*type)) {
         throw ServiceError(ErrorCode::kInvalidField,
                            "field 'type' must be image, video, audio, voice, document or sticker");
     }
@@ -114,7 +114,7 @@ SendResult MessageService::SendMedia(const Actor& actor, const std::string& sess
     media.file_name = file.file_name;
     media.sha256 = *key;
     media.status = domain::MediaStatus::kReady;
-    request.type = type;
+    request.type = *type;
     request.media = std::move(media);
     return Send(actor, session_id, chat_ref, request);
 }

@@ -19,7 +19,7 @@ struct SendRequest {
     std::string quoted_message_id;  // our message id or a WhatsApp id of this chat
     std::string client_message_id;  // idempotency key
     // A file (SendMedia fills these): the message type and the stored file (status ready).
-    std::string type = "text";
+    domain::MessageType type = domain::MessageType::kText;
     std::optional<domain::MediaInfo> media;
 };
 

@@ -66,7 +66,7 @@ SendResult MessageService::Send(const Actor& actor, const std::string& session_i
     m.sender_jid = s.jid;
     m.sender_phone = s.phone_number;
     m.sender_name = s.display_name;
-    m.type = req.media ? req.type : "text";
+    m.type = req.media ? req.type : domain::MessageType::kText;
     m.body = text;
     m.media = req.media;
     m.quoted_message_id = quoted_id;

@@ -141,7 +141,7 @@ json::object MessageView(const domain::Message& m) {
     sender["phone"] = OrNull(m.sender_phone);
     sender["lid"] = OrNull(m.sender_lid);
     o["sender"] = std::move(sender);
-    o["type"] = m.type;
+    o["type"] = Name(m.type);
     o["body"] = m.body;
     if (m.media) {
         json::object media;
@@ -380,7 +380,7 @@ void AppendMessageJson(std::string& out, const domain::Message& m) {
     out += ",\"lid\":";
     AppendStringOrNull(out, m.sender_lid);
     out += "},\"type\":";
-    AppendJsonString(out, m.type);
+    AppendJsonString(out, Name(m.type));
     out += ",\"body\":";
     AppendJsonString(out, m.body);
     out += ",\"media\":";

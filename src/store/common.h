@@ -29,9 +29,9 @@ using domain::WaSession;
 using domain::kHistoryFull;
 using domain::kHistoryNone;
 using domain::kHistoryRecent;
-using domain::kMessageUndecryptable;
 using domain::MediaStatus;
 using domain::MessageStatus;
+using domain::MessageType;
 using domain::SessionStatus;
 
 template <class T>

@@ -108,7 +108,7 @@ public:
     std::optional<UpdatedMessage> UpdateMessageContent(const Message& m) override {
         const MediaInfo media = m.media.value_or(MediaInfo{});
         auto row = First<Message>(conn_.Query(kUpdateMessageContent,
-                                              {m.session_id, m.id, m.type, m.body, m.media.has_value(), media.mimetype,
+                                              {m.session_id, m.id, S(Name(m.type)), m.body, m.media.has_value(), media.mimetype,
                                                media.size, media.file_name, media.url, m.quoted_message_id, m.edited,
                                                m.deleted, media.sha256, MediaStatusText(m), media.duration, media.width,
                                                media.height, media.ref}),
@@ -329,7 +329,7 @@ RecordedMessage SqlTransaction::RecordMessage(const Message& message) {
     Rows inserted = conn_.Query(
         kInsertMessage,
         {m.id, m.company_id, m.session_id, m.chat_id, m.wa_message_id, m.from_me, m.sender_jid, m.sender_name,
-         m.sender_phone, m.type, m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
+         m.sender_phone, S(Name(m.type)), m.body, m.media.has_value(), media.mimetype, media.size, media.file_name,
          media.url, m.quoted_message_id, m.timestamp, S(Name(m.status)), m.sent_by, m.client_message_id, m.edited,
          m.deleted, m.from_history, m.created_at, m.sender_lid, m.failure_reason, media.sha256, MediaStatusText(m),
          media.duration, media.width, media.height, media.ref});

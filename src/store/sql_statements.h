@@ -377,7 +377,8 @@ inline Message ReadMessage(const Row& r) {
     m.sender_jid = r.Text(6);
     m.sender_name = r.Text(7);
     m.sender_phone = r.Text(8);
-    m.type = r.Text(9);
+    // Text no MessageType spells (none this build writes) reads as unsupported.
+    m.type = domain::ParseMessageType(r.Text(9)).value_or(MessageType::kUnsupported);
     m.body = r.Text(10);
     if (r.Bool(11)) {
         // A row stored before media statuses were kept has an empty one: failed, as the API showed it.
@@ -477,10 +478,10 @@ inline std::vector<std::string> StatusesBefore(domain::MessageStatus target) {
 
 inline std::string Preview(const Message& m) {
     if (m.deleted) return "This message was deleted";
-    if (m.type == kMessageUndecryptable) return "Waiting for this message";
+    if (m.type == MessageType::kUndecryptable) return "Waiting for this message";
     if (!m.body.empty()) return m.body;
     if (m.media && !m.media->file_name.empty()) return m.media->file_name;
-    return "[" + m.type + "]";
+    return "[" + std::string(Name(m.type)) + "]";
 }
 
 inline std::string EscapeLike(std::string_view s) {

@@ -95,7 +95,7 @@ TEST(ViewsTest, MessageJsonMatchesMessageView) {
     m.sender_jid = "79001234567@s.whatsapp.net";
     m.sender_name = AllBytes();
     m.sender_phone = "79001234567";
-    m.type = "image";
+    m.type = domain::MessageType::kImage;
     m.body = "tab\there\r\n\b\f\x01\x1f";
     m.media = domain::MediaInfo{"image/jpeg", 1234567890123, "a \"b\".jpg", ""};
     m.quoted_message_id = "01h000000000000000000000gg";

@@ -211,19 +211,19 @@ TEST_F(WadeskServiceTest, AnUndecryptableMessageIsShownThenHealedByTheResend) {
     ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
     auto stored = repo->FindMessageByWaId(session.id, "HEAL1");
     ASSERT_TRUE(stored);
-    EXPECT_EQ(stored->type, "undecryptable");
+    EXPECT_EQ(stored->type, domain::MessageType::kUndecryptable);
     EXPECT_EQ(EventNames(), (std::vector<std::string>{"whatsapp:message", "whatsapp:chat_updated"}));
     // A second failed attempt adds nothing.
     ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
     EXPECT_EQ(events.size(), 2u);
     in.kind = IncomingKind::kContent;
-    in.type = "text";
+    in.type = domain::MessageType::kText;
     in.body = "here it is";
     ASSERT_TRUE(engine.events_->OnIncomingMessage(session.id, in, nullptr));
     auto healed = repo->FindMessageByWaId(session.id, "HEAL1");
     ASSERT_TRUE(healed);
     EXPECT_EQ(healed->id, stored->id);
-    EXPECT_EQ(healed->type, "text");
+    EXPECT_EQ(healed->type, domain::MessageType::kText);
     EXPECT_EQ(healed->body, "here it is");
     ASSERT_EQ(events.size(), 4u);
     EXPECT_EQ(events[2].name, "whatsapp:message_updated");

@@ -511,7 +511,7 @@ TEST_P(RepositoryTest, RecordMessageUpdatesTheChatInOneStep) {
     Message in = IncomingMessage(c, "IN1", 5000, "hello");
     in.sender_name = "Ivan";
     in.sender_phone = "79005556677";
-    in.type = "image";
+    in.type = MessageType::kImage;
     in.media = MediaInfo{"image/jpeg", 1234, "pic.jpg", "/media/x"};
     in.quoted_message_id = "Q";
     RecordedMessage r = repo_->RecordMessage(in);
@@ -526,7 +526,7 @@ TEST_P(RepositoryTest, RecordMessageUpdatesTheChatInOneStep) {
     EXPECT_EQ(stored->wa_message_id, "IN1");
     EXPECT_EQ(stored->sender_name, "Ivan");
     EXPECT_EQ(stored->sender_phone, "79005556677");
-    EXPECT_EQ(stored->type, "image");
+    EXPECT_EQ(stored->type, MessageType::kImage);
     ASSERT_TRUE(stored->media);
     EXPECT_EQ(stored->media->mimetype, "image/jpeg");
     EXPECT_EQ(stored->media->size, 1234);
@@ -1476,7 +1476,7 @@ TEST_P(RepositoryTest, MessageMediaFieldsRoundTripAndUpdate) {
     WaSession s = NewSession(a), s2 = NewSession(a);
     Chat c = NewChat(s, "79005550001@s.whatsapp.net");
     Message m = IncomingMessage(c, "", 1000);
-    m.type = "voice";
+    m.type = MessageType::kVoice;
     m.media = MediaInfo{"audio/ogg", 5000, "", "", "", domain::MediaStatus::kPending, 7, 0, 0, R"({"k":"v"})"};
     const Message stored = repo_->RecordMessage(m).message;
     auto found = repo_->FindMessage(a.id, s.id, stored.id);

@@ -35,7 +35,7 @@ std::string ContentTypeOf(const std::string& mimetype) {
 // RFC 6266 / 8187: an ASCII fallback name plus the UTF-8 name percent-encoded.
 std::string ContentDisposition(const domain::Message& m) {
     std::string name = m.media->file_name;
-    if (name.empty()) name = m.type + "-" + m.id;
+    if (name.empty()) name = std::string(Name(m.type)) + "-" + m.id;
     std::string ascii, encoded;
     static const char* kHex = "0123456789ABCDEF";
     for (unsigned char c : name) {
@@ -50,8 +50,10 @@ std::string ContentDisposition(const domain::Message& m) {
             encoded += kHex[c & 15];
         }
     }
-    const bool inline_kind =
-        m.type == "image" || m.type == "sticker" || m.type == "audio" || m.type == "voice" || m.type == "video";
+    using domain::MessageType;
+    const bool inline_kind = m.type == MessageType::kImage || m.type == MessageType::kSticker ||
+                             m.type == MessageType::kAudio || m.type == MessageType::kVoice ||
+                             m.type == MessageType::kVideo;
     return std::string(inline_kind ? "inline" : "attachment") + "; filename=\"" + ascii + "\"; filename*=UTF-8''" +
            encoded;
 }
