@@ -68,11 +68,20 @@ void OperatorService::LoadViews() {
 
 // A linked session is resumed unless someone stopped it (disconnected, logged out, failed): a
 // crash can leave it "initializing" (each start reports that before it is connected again).
+// Until the engine reports, the session reads "initializing": the stored status is the one from
+// before the restart, and "connected" would promise a connection that does not exist yet.
 void SessionService::ResumeSessions() {
+    using domain::SessionStatus;
     for (const auto& s : repo_.ListSessionsByStatus(
-             {domain::SessionStatus::kConnected, domain::SessionStatus::kReconnecting, domain::SessionStatus::kInitializing})) {
-        if (s.status == domain::SessionStatus::kInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
+             {SessionStatus::kConnected, SessionStatus::kReconnecting, SessionStatus::kInitializing})) {
+        if (s.status == SessionStatus::kInitializing && s.jid.empty()) continue;  // never linked: nothing to resume
         spdlog::info("[WhatsApp] Resuming session {}", s.id);
+        if (s.status != SessionStatus::kInitializing) {
+            store::SessionPatch p;
+            p.status = SessionStatus::kInitializing;
+            p.status_reason = "";
+            if (auto u = repo_.UpdateSession(s.id, p)) ApplySessionChange(*u);
+        }
         engine_.Start(s);
     }
 }

@@ -132,6 +132,21 @@ TEST_F(WadeskServiceTest, ResumesLinkedSessionsACrashLeftInitializing) {
     (void)unlinked;
 }
 
+// After a restart a session stored "connected" is not connected yet: until the engine reports,
+// REST (and /metrics) read "initializing", so nobody acts on a connection that does not exist.
+TEST_F(WadeskServiceTest, AResumedSessionReadsInitializingUntilTheEngineReports) {
+    Connect();
+    ASSERT_EQ(repo->FindSessionById(session.id)->status, domain::SessionStatus::kConnected);
+    engine.started.clear();
+    svc->sessions().ResumeSessions();
+    EXPECT_EQ(engine.started, std::vector<std::string>{session.id});
+    EXPECT_EQ(svc->sessions().GetSession(admin, session.id).status, domain::SessionStatus::kInitializing);
+    EXPECT_EQ(svc->sessions().SessionsByStatus()["connected"], 0);
+    EXPECT_EQ(svc->sessions().SessionsByStatus()["initializing"], 1);
+    Connect();
+    EXPECT_EQ(svc->sessions().GetSession(admin, session.id).status, domain::SessionStatus::kConnected);
+}
+
 TEST_F(WadeskServiceTest, QrAndReadyFromTheEngineReachStoreEventsAndRest) {
     engine.events_->OnQr(session.id, "2@ref,key", "data:image/png;base64,AAAA", NowMs() + 20000);
     auto qr = svc->sessions().GetQr(admin, session.id);
